@@ -1,0 +1,1 @@
+"""Analysis library of the hospital Party-building dashboard (no Streamlit in here)."""

@@ -1,0 +1,262 @@
+"""Hospital configuration: the one place for catalogues, weights and thresholds.
+
+Defaults follow DOMAIN.md. A hospital overrides any part with a TOML file, found at the
+path in the ``PARTY_DASHBOARD_CONFIG`` environment variable or at ``data/hospital.toml``.
+Only the keys present in the file change; everything else keeps its default. Example::
+
+    [vanguard.rater_weights]
+    self = 0.1
+    peer = 0.3
+    org = 0.6
+
+    [[assessment.indicators]]   # replaces the whole catalogue; must still sum to 100
+    id = "A01"
+    name = "三会一课"
+    max_points = 10
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CONFIG_ENV = "PARTY_DASHBOARD_CONFIG"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    name: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name: str
+    max_points: float
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A label given to any value at or above ``minimum`` (thresholds are checked high to low)."""
+
+    label: str
+    minimum: float
+
+
+@dataclass(frozen=True)
+class VanguardConfig:
+    dimensions: tuple[Dimension, ...]
+    rater_weights: dict[str, float]
+    grades: tuple[Threshold, ...]
+    stars: tuple[Threshold, ...]
+
+
+@dataclass(frozen=True)
+class AssessmentConfig:
+    indicators: tuple[Indicator, ...]
+    flag_below: float
+    flag_bottom_n: int
+    flag_falling_quarters: int
+    commend_top_n: int
+
+
+@dataclass(frozen=True)
+class MeetingRule:
+    """How often a 三会一课 meeting kind must be held: ``times`` per ``per`` ('month'|'quarter')."""
+
+    kind: str
+    times: int
+    per: str
+
+
+@dataclass(frozen=True)
+class SurveyConfig:
+    effective_options: tuple[str, ...]
+    min_cell: int
+
+
+@dataclass(frozen=True)
+class Config:
+    hospital_name: str
+    vanguard: VanguardConfig
+    assessment: AssessmentConfig
+    four_have: tuple[Indicator, ...]
+    meeting_rules: tuple[MeetingRule, ...]
+    survey: SurveyConfig
+    source: str = field(default="默认配置")
+
+    def rater_weight(self, rater: str) -> float:
+        return self.vanguard.rater_weights[rater]
+
+
+DEFAULT = Config(
+    hospital_name="示例医院（演示数据）",
+    vanguard=VanguardConfig(
+        dimensions=(
+            Dimension("obligation", "履行党员基本义务", 0.20),
+            Dimension("meetings", "三会一课参与", 0.15),
+            Dimension("org_life", "组织生活", 0.15),
+            Dimension("study", "学习培训", 0.15),
+            Dimension("service", "扶贫义诊志愿服务", 0.15),
+            Dimension("post", "岗位作用", 0.20),
+        ),
+        rater_weights={"self": 0.2, "peer": 0.3, "org": 0.5},
+        grades=(
+            Threshold("优秀", 90.0),
+            Threshold("合格", 75.0),
+            Threshold("基本合格", 60.0),
+            Threshold("不合格", 0.0),
+        ),
+        stars=(
+            Threshold("5", 92.0),
+            Threshold("4", 85.0),
+            Threshold("3", 75.0),
+            Threshold("2", 60.0),
+            Threshold("1", 0.0),
+        ),
+    ),
+    assessment=AssessmentConfig(
+        indicators=(
+            Indicator("A01", "三会一课", 10),
+            Indicator("A02", "主题党日", 6),
+            Indicator("A03", "政治学习", 8),
+            Indicator("A04", "党员发展", 6),
+            Indicator("A05", "党员教育管理", 6),
+            Indicator("A06", "党费收缴", 5),
+            Indicator("A07", "谈心谈话", 6),
+            Indicator("A08", "组织生活会与民主评议", 6),
+            Indicator("A09", "监督检查", 6),
+            Indicator("A10", "意识形态工作", 6),
+            Indicator("A11", "宣传投稿", 5),
+            Indicator("A12", "志愿服务", 6),
+            Indicator("A13", "为群众办实事", 8),
+            Indicator("A14", "党建业务融合", 8),
+            Indicator("A15", "阵地建设", 4),
+            Indicator("A16", "台账资料", 4),
+        ),
+        flag_below=80.0,
+        flag_bottom_n=3,
+        flag_falling_quarters=2,
+        commend_top_n=3,
+    ),
+    four_have=(
+        Indicator("leadership", "班子有作为", 25),
+        Indicator("method", "支部有方法", 25),
+        Indicator("brand", "党建有品牌", 25),
+        Indicator("model", "单位有典型", 25),
+    ),
+    meeting_rules=(
+        MeetingRule("支部党员大会", 1, "quarter"),
+        MeetingRule("支委会", 1, "month"),
+        MeetingRule("党小组会", 1, "month"),
+        MeetingRule("党课", 1, "quarter"),
+    ),
+    survey=SurveyConfig(effective_options=("作用明显",), min_cell=5),
+)
+
+
+class ConfigError(ValueError):
+    """Raised when a configuration is inconsistent (weights, catalogue totals, thresholds)."""
+
+
+def validate(config: Config) -> Config:
+    """Check the invariants every analysis relies on; return the config unchanged."""
+    dims = config.vanguard.dimensions
+    if not dims:
+        raise ConfigError("vanguard.dimensions: at least one dimension is required")
+    _check_unique([d.id for d in dims], "vanguard.dimensions")
+    _check_sums_to(sum(d.weight for d in dims), 1.0, "vanguard.dimensions weights")
+    raters = config.vanguard.rater_weights
+    if set(raters) != {"self", "peer", "org"}:
+        raise ConfigError("vanguard.rater_weights: need exactly the keys self, peer, org")
+    _check_sums_to(sum(raters.values()), 1.0, "vanguard.rater_weights")
+    if any(w < 0 for w in [*raters.values(), *(d.weight for d in dims)]):
+        raise ConfigError("vanguard weights must not be negative")
+    for name, ladder in (("grades", config.vanguard.grades), ("stars", config.vanguard.stars)):
+        minima = [t.minimum for t in ladder]
+        if minima != sorted(minima, reverse=True) or len(set(minima)) != len(minima):
+            raise ConfigError(f"vanguard.{name}: minima must be strictly decreasing")
+        if minima[-1] != 0:
+            raise ConfigError(f"vanguard.{name}: the last threshold must start at 0")
+    indicators = config.assessment.indicators
+    _check_unique([i.id for i in indicators], "assessment.indicators")
+    _check_sums_to(sum(i.max_points for i in indicators), 100.0, "assessment.indicators max_points")
+    _check_unique([i.id for i in config.four_have], "four_have")
+    for rule in config.meeting_rules:
+        if rule.per not in ("month", "quarter") or rule.times < 1:
+            raise ConfigError(f"meeting_rules.{rule.kind}: per must be month|quarter, times >= 1")
+    if config.survey.min_cell < 1:
+        raise ConfigError("survey.min_cell must be at least 1")
+    return config
+
+
+def _check_unique(ids: list[str], where: str) -> None:
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{where}: ids must be unique")
+
+
+def _check_sums_to(total: float, expected: float, where: str) -> None:
+    if not math.isclose(total, expected, abs_tol=1e-9):
+        raise ConfigError(f"{where} must sum to {expected:g}, got {total:g}")
+
+
+def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> Config:
+    """Apply a parsed TOML mapping on top of ``base`` and validate the result."""
+    vanguard, assessment = base.vanguard, base.assessment
+    v = overrides.get("vanguard", {})
+    if "dimensions" in v:
+        vanguard = replace(vanguard, dimensions=tuple(Dimension(**d) for d in v["dimensions"]))
+    if "rater_weights" in v:
+        vanguard = replace(vanguard, rater_weights={**vanguard.rater_weights, **v["rater_weights"]})
+    for ladder in ("grades", "stars"):
+        if ladder in v:
+            items = tuple(Threshold(str(t["label"]), float(t["minimum"])) for t in v[ladder])
+            vanguard = replace(vanguard, **{ladder: items})
+    a = overrides.get("assessment", {})
+    if "indicators" in a:
+        assessment = replace(assessment, indicators=tuple(Indicator(**i) for i in a["indicators"]))
+    assessment = replace(
+        assessment, **{k: a[k] for k in ("flag_below", "flag_bottom_n", "flag_falling_quarters", "commend_top_n") if k in a}
+    )
+    s = overrides.get("survey", {})
+    survey = replace(
+        base.survey,
+        **({"effective_options": tuple(s["effective_options"])} if "effective_options" in s else {}),
+        **({"min_cell": int(s["min_cell"])} if "min_cell" in s else {}),
+    )
+    config = replace(
+        base,
+        hospital_name=overrides.get("hospital_name", base.hospital_name),
+        vanguard=vanguard,
+        assessment=assessment,
+        four_have=tuple(Indicator(**i) for i in overrides["four_have"]) if "four_have" in overrides else base.four_have,
+        meeting_rules=tuple(MeetingRule(**r) for r in overrides["meeting_rules"])
+        if "meeting_rules" in overrides
+        else base.meeting_rules,
+        survey=survey,
+        source=source or base.source,
+    )
+    return validate(config)
+
+
+def load(path: str | os.PathLike | None = None) -> Config:
+    """Load the hospital's configuration: defaults plus the override file, if there is one."""
+    candidate = Path(path or os.environ.get(CONFIG_ENV) or DATA_DIR / "hospital.toml")
+    if not candidate.exists():
+        if path or os.environ.get(CONFIG_ENV):
+            raise ConfigError(f"configuration file not found: {candidate}")
+        return validate(DEFAULT)
+    try:
+        overrides = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{candidate}: {exc}") from exc
+    try:
+        return from_mapping(overrides, source=str(candidate))
+    except TypeError as exc:
+        raise ConfigError(f"{candidate}: {exc}") from exc

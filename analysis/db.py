@@ -1,0 +1,164 @@
+"""Opening the database: migrations, catalogue sync, transactions.
+
+DuckDB lets one process open a file read-write; every other process is then locked out. The
+app therefore opens the file once per server process (``open_database``) and hands each
+Streamlit session/thread its own ``cursor()``: DuckDB's MVCC gives every cursor a consistent
+snapshot, so concurrent reads never block each other and an import running in one cursor
+is invisible to reads in flight until it commits.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from . import config as config_mod
+
+MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
+
+
+class SchemaError(RuntimeError):
+    """The database file cannot be used by this version of the program."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """All shipped migrations as (version, file name, SQL), in order."""
+    found = []
+    for entry in resources.files("analysis.migrations").iterdir():
+        match = MIGRATION_NAME.fullmatch(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise SchemaError(f"migration files must be numbered 001, 002, ... without gaps: {versions}")
+    return found
+
+
+def latest_version() -> int:
+    return len(migrations())
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The database's schema version; 0 for an empty database."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema up to date; refuse a database made by a newer program."""
+    current = schema_version(con)
+    target = latest_version()
+    if current > target:
+        raise SchemaError(
+            f"database schema version {current} is newer than this program supports ({target}); "
+            "upgrade the program instead of opening the file with an old one"
+        )
+    for version, name, sql in migrations():
+        if version <= current:
+            continue
+        with transaction(con):
+            if version == 1:
+                con.execute(
+                    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, "
+                    "file_name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+                )
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version (version, file_name) VALUES (?, ?)", [version, name])
+    return target
+
+
+def sync_catalogues(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
+    """Mirror the configured catalogues into their tables (config is the source of truth).
+
+    New entries are added and names updated. An entry already referenced by scores keeps its
+    max points: changing them would silently re-scale history, so that is refused.
+    """
+    with transaction(con):
+        for position, dim in enumerate(cfg.vanguard.dimensions, start=1):
+            con.execute(
+                "INSERT INTO vanguard_dimension VALUES (?, ?, ?) "
+                "ON CONFLICT (dimension_id) DO UPDATE SET name = excluded.name, position = excluded.position",
+                [dim.id, dim.name, position],
+            )
+        for table, key, items in (
+            ("assessment_indicator", "indicator_id", cfg.assessment.indicators),
+            ("four_have_dimension", "dimension_id", cfg.four_have),
+        ):
+            for position, item in enumerate(items, start=1):
+                row = con.execute(f"SELECT max_points FROM {table} WHERE {key} = ?", [item.id]).fetchone()
+                if row is None:
+                    con.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", [item.id, item.name, item.max_points, position])
+                elif float(row[0]) != float(item.max_points):
+                    raise SchemaError(
+                        f"{table} {item.id}: configured max points {item.max_points:g} differ from the "
+                        f"{float(row[0]):g} already used by stored scores; give the changed indicator a new id"
+                    )
+                else:
+                    con.execute(
+                        f"UPDATE {table} SET name = ?, position = ? WHERE {key} = ?",
+                        [item.name, position, item.id],
+                    )
+
+
+def open_database(
+    path: str | Path, *, read_only: bool = False, cfg: config_mod.Config | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) and migrate a database file; sync catalogues from config.
+
+    A read-only open never writes: it only checks that the schema is current.
+    """
+    path = Path(path)
+    if read_only:
+        con = duckdb.connect(str(path), read_only=True)
+        version = schema_version(con)
+        if version != latest_version():
+            con.close()
+            raise SchemaError(
+                f"{path}: schema version {version}, this program needs {latest_version()}; "
+                "open it read-write once to upgrade"
+            )
+        return con
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        migrate(con)
+        sync_catalogues(con, cfg or config_mod.load())
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All-or-nothing block: COMMIT on success, ROLLBACK on any exception.
+
+    DuckDB accepts a COMMIT after a failed statement without error and persists nothing, so
+    relying on COMMIT alone would hide the failure; we roll back and re-raise instead.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Counter bumped by every data-changing write; cache keys include it."""
+    return con.execute("SELECT version FROM data_state WHERE id = 1").fetchone()[0]
+
+
+def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("UPDATE data_state SET version = version + 1 WHERE id = 1")

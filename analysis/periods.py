@@ -1,0 +1,55 @@
+"""Quarters as 'YYYYQn' strings, and their Chinese labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+QUARTER = re.compile(r"((?:19|20)\d{2})\s*(?:Q|q|年第?)\s*([1-4])(?:季度)?")
+
+
+def parse_quarter(text: str) -> str:
+    """Normalise '2024Q3', '2024q3', '2024年第3季度' or '2024年3季度' to '2024Q3'."""
+    match = QUARTER.fullmatch(str(text).strip())
+    if not match:
+        raise ValueError(f"not a quarter: {text!r} (expected e.g. 2024Q3 or 2024年第3季度)")
+    return f"{match.group(1)}Q{match.group(2)}"
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def split(quarter: str) -> tuple[int, int]:
+    return int(quarter[:4]), int(quarter[5])
+
+
+def shift(quarter: str, quarters: int) -> str:
+    """The quarter ``quarters`` later (negative: earlier)."""
+    year, q = split(quarter)
+    index = year * 4 + (q - 1) + quarters
+    return f"{index // 4}Q{index % 4 + 1}"
+
+
+def quarter_range(first: str, last: str) -> list[str]:
+    """Every quarter from ``first`` to ``last`` inclusive."""
+    if first > last:
+        raise ValueError(f"quarter range is reversed: {first} > {last}")
+    out = [first]
+    while out[-1] != last:
+        out.append(shift(out[-1], 1))
+    return out
+
+
+def bounds(quarter: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a quarter."""
+    year, q = split(quarter)
+    start = dt.date(year, 3 * q - 2, 1)
+    end = dt.date(year + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def label(quarter: str) -> str:
+    """'2024Q3' -> '2024年第3季度'."""
+    year, q = split(quarter)
+    return f"{year}年第{q}季度"

@@ -1,0 +1,55 @@
+"""The viewer's scope: what a signed-in user may see, applied inside every query.
+
+Aggregates over branches (rankings, means) are public inside the hospital; member-level rows
+are restricted. Analysis functions receive a ``Scope`` and turn it into bound SQL parameters
+with ``member_branch_ids``; pages never filter results themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+ROLES = {"committee": "党委/党办", "secretary": "总支/支部书记", "researcher": "研究人员"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    username: str
+    role: str
+    unit_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}")
+        if (self.role == "secretary") != (self.unit_id is not None):
+            raise ValueError("a secretary's scope needs their unit; other roles have none")
+
+    @classmethod
+    def committee(cls, username: str = "system") -> "Scope":
+        return cls(username, "committee")
+
+    @property
+    def cache_key(self) -> tuple[str, str | None]:
+        """What distinguishes one scope's results from another's (not the user's name)."""
+        return (self.role, self.unit_id)
+
+
+def member_branch_ids(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    """Branches whose member-level rows the viewer may see.
+
+    Committee: all. Secretary: their branch, or every branch of their general branch.
+    Researcher: none (they see aggregates and pseudonymous survey data only).
+    """
+    if scope.role == "researcher":
+        return []
+    rows = con.execute(
+        """
+        SELECT branch_id FROM branch_lineage
+        WHERE $all OR branch_id = $unit OR general_branch_id = $unit
+        ORDER BY branch_id
+        """,
+        {"all": scope.role == "committee", "unit": scope.unit_id},
+    ).fetchall()
+    return [r[0] for r in rows]
