@@ -80,34 +80,37 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
 def sync_catalogues(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> None:
     """Mirror the configured catalogues into their tables (config is the source of truth).
 
-    New entries are added and names updated. An entry already referenced by scores keeps its
-    max points: changing them would silently re-scale history, so that is refused.
+    New entries are added and names and order updated. An entry already in the table keeps
+    its max points: changing them would silently re-scale stored scores, so that is refused.
     """
+    catalogues = (
+        ("vanguard_dimension", "dimension_id", [(d.id, d.name, None) for d in cfg.vanguard.dimensions]),
+        ("assessment_indicator", "indicator_id", [(i.id, i.name, i.max_points) for i in cfg.assessment.indicators]),
+        ("four_have_dimension", "dimension_id", [(i.id, i.name, i.max_points) for i in cfg.four_have]),
+    )
     with transaction(con):
-        for position, dim in enumerate(cfg.vanguard.dimensions, start=1):
-            con.execute(
-                "INSERT INTO vanguard_dimension VALUES (?, ?, ?) "
-                "ON CONFLICT (dimension_id) DO UPDATE SET name = excluded.name, position = excluded.position",
-                [dim.id, dim.name, position],
-            )
-        for table, key, items in (
-            ("assessment_indicator", "indicator_id", cfg.assessment.indicators),
-            ("four_have_dimension", "dimension_id", cfg.four_have),
-        ):
-            for position, item in enumerate(items, start=1):
-                row = con.execute(f"SELECT max_points FROM {table} WHERE {key} = ?", [item.id]).fetchone()
-                if row is None:
-                    con.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?)", [item.id, item.name, item.max_points, position])
-                elif float(row[0]) != float(item.max_points):
+        for table, key, entries in catalogues:
+            has_points = entries[0][2] is not None
+            points = "max_points" if has_points else "NULL"
+            stored = {
+                row[0]: row[1:]
+                for row in con.execute(f"SELECT {key}, name, position, {points} FROM {table}").fetchall()
+            }
+            for position, (entry_id, name, max_points) in enumerate(entries, start=1):
+                if entry_id not in stored:
+                    values = [entry_id, name, max_points, position] if has_points else [entry_id, name, position]
+                    con.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(values))})", values)
+                    continue
+                old_name, old_position, old_points = stored[entry_id]
+                if has_points and float(old_points) != float(max_points):
                     raise SchemaError(
-                        f"{table} {item.id}: configured max points {item.max_points:g} differ from the "
-                        f"{float(row[0]):g} already used by stored scores; give the changed indicator a new id"
+                        f"{table} {entry_id}: configured max points {max_points:g} differ from the stored "
+                        f"{float(old_points):g}; give the changed indicator a new id"
                     )
-                else:
-                    con.execute(
-                        f"UPDATE {table} SET name = ?, position = ? WHERE {key} = ?",
-                        [item.name, position, item.id],
-                    )
+                # A plain UPDATE of non-key columns: DuckDB refuses upserts on rows that other
+                # tables reference.
+                if (old_name, old_position) != (name, position):
+                    con.execute(f"UPDATE {table} SET name = ?, position = ? WHERE {key} = ?", [name, position, entry_id])
 
 
 def open_database(

@@ -254,3 +254,6 @@ CREATE TABLE data_state (
     version       BIGINT NOT NULL
 );
 INSERT INTO data_state VALUES (1, 0);
+
+-- '2024Q3' -> 2024 * 4 + 3: consecutive quarters differ by 1, the same quarter a year apart by 4.
+CREATE MACRO quarter_index(q) AS CAST(left(q, 4) AS INTEGER) * 4 + CAST(right(q, 1) AS INTEGER);

@@ -1,0 +1,461 @@
+"""The demo hospital: a deterministic, synthetic data set that looks like a real one.
+
+Scale and headline figures follow DOMAIN.md (7 general branches, 34 branches, 640 members,
+26 办实事 tasks with 19 done, a questionnaire answered by 1,107 members and 1,543 non-members
+of whom 93% / 86% call Party building clearly effective). Everything else is drawn from a
+seeded generator with believable structure: branch quality differs, a few branches improve,
+a few are weak, Q4 is a little higher (year-end review) and Q1 a little lower (holidays).
+Names are made up from a syllable list; no real person is meant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from . import config as config_mod
+from . import db, periods
+
+SEED = 20251125
+FIRST_QUARTER = "2023Q1"
+LAST_QUARTER = "2025Q4"
+MEMBER_COUNT = 640
+
+GENERAL_BRANCHES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("内科党总支", ("心血管内科", "呼吸与危重症医学科", "消化内科", "神经内科", "内分泌科", "肾内科")),
+    ("外科党总支", ("普通外科", "骨科", "神经外科", "泌尿外科", "心胸外科", "妇产科")),
+    ("医技党总支", ("检验科", "医学影像科", "病理科", "药学部", "超声医学科")),
+    ("护理党总支", ("内科护理", "外科护理", "手术室", "重症医学科", "门诊护理")),
+    ("门急诊党总支", ("急诊医学科", "门诊部", "儿科", "康复医学科")),
+    ("机关党总支", ("党委办公室", "医务部", "人力资源部", "财务部")),
+    ("后勤党总支", ("后勤保障部", "信息中心", "保卫部", "离退休")),
+)
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "安邦宁远晨曦嘉禾铭泽思源雨桐子涵若溪景行明哲书瑶浩然欣悦志航语彤天佑清扬致远诗琪梓萱承泽鸿宇怡然俊熙沐阳雅琴振华晓岚"
+
+SURVEY_AREAS = (
+    "医疗质量与安全", "合理用药", "患者满意度", "医保管理", "DRG与CMI考核", "设备耗材管理",
+    "成本效益", "人才培养", "职称晋升", "岗位聘任", "评优评先", "绩效考核", "学科建设",
+)
+EFFECT_OPTIONS = ("作用明显", "有一定作用", "作用不明显", "不清楚")
+POLITICAL_OPTIONS = ("中共党员", "共青团员", "民主党派", "群众")
+SURVEY_MEMBERS, SURVEY_NON_MEMBERS = 1107, 1543
+# 1030 / 1107 = 93.04 % and 1327 / 1543 = 86.00 %: the 93 % and 86 % of the source article.
+SURVEY_EFFECTIVE = {"member": 1030, "non_member": 1327}
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    path: Path
+    general_branches: int
+    branches: int
+    members: int
+    quarters: int
+    activities: int
+    tasks: int
+    survey_responses: int
+
+
+def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None = None) -> DemoSummary:
+    """Write the demo database to ``path``, replacing any file there."""
+    path = Path(path)
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    cfg = cfg or config_mod.load()
+    rng = np.random.default_rng(seed)
+    con = db.open_database(path, cfg=cfg)
+    try:
+        quarters = periods.quarter_range(FIRST_QUARTER, LAST_QUARTER)
+        units, branch_traits = _org_units(rng)
+        members = _members(rng, units)
+        frames = {
+            "org_unit": units,
+            "member": members,
+            "vanguard_score": _vanguard_scores(rng, members, branch_traits, quarters, cfg),
+            "branch_score": _branch_scores(rng, branch_traits, quarters, cfg),
+        }
+        four_have, sites = _four_have(rng, branch_traits, cfg)
+        activities, attendance = _activities(rng, units, members, branch_traits)
+        frames |= {
+            "four_have_score": four_have,
+            "demonstration_site": sites,
+            "activity": activities,
+            "attendance": attendance,
+            "service_task": _tasks(rng, units),
+        }
+        survey_frames = _survey(rng)
+        with db.transaction(con):
+            batch_id = con.execute("SELECT nextval('import_batch_seq')").fetchone()[0]
+            con.execute(
+                "INSERT INTO import_batch (batch_id, kind, file_name, sha256, row_count, imported_by, note) "
+                "VALUES (?, 'demo', 'demo', ?, ?, 'demo', '演示数据（合成）')",
+                [batch_id, "0" * 64, sum(len(f) for f in frames.values())],
+            )
+            # Parents before children: DuckDB checks a self-referencing key against rows
+            # committed by earlier statements, not against rows of the same statement.
+            for level in ("committee", "general_branch", "branch"):
+                _insert(con, "org_unit", units[units["level"] == level], batch_id)
+            for table, frame in frames.items():
+                if table != "org_unit":
+                    _insert(con, table, frame, batch_id)
+            con.execute(
+                "INSERT INTO survey (survey_id, title, source, fielded_from, fielded_to, batch_id) "
+                "VALUES (nextval('survey_seq'), '党建引领科室发展调查（演示）', 'demo', DATE '2025-10-08', DATE '2025-10-31', ?)",
+                [batch_id],
+            )
+            for table, frame in survey_frames.items():
+                _insert(con, table, frame.assign(survey_id=1), None)
+            db.bump_data_version(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return DemoSummary(
+        path=path,
+        general_branches=len(GENERAL_BRANCHES),
+        branches=int((units["level"] == "branch").sum()),
+        members=len(members),
+        quarters=len(quarters),
+        activities=len(activities),
+        tasks=len(frames["service_task"]),
+        survey_responses=len(survey_frames["survey_response"]),
+    )
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, batch_id: int | None) -> None:
+    """Bulk insert a DataFrame whose columns are a subset of the table's (by name)."""
+    if batch_id is not None:
+        frame = frame.assign(batch_id=batch_id)
+    con.register("frame_to_insert", frame)
+    try:
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM frame_to_insert")
+    finally:
+        con.unregister("frame_to_insert")
+
+
+def _org_units(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = [{"unit_id": "C00", "name": "医院党委", "level": "committee", "parent_id": None, "department": None}]
+    traits = []
+    number = 0
+    for g, (general_name, departments) in enumerate(GENERAL_BRANCHES, start=1):
+        general_id = f"G{g:02d}"
+        rows.append({"unit_id": general_id, "name": general_name, "level": "general_branch", "parent_id": "C00", "department": None})
+        for department in departments:
+            number += 1
+            branch_id = f"B{number:02d}"
+            rows.append({"unit_id": branch_id, "name": f"{department}党支部", "level": "branch", "parent_id": general_id, "department": department})
+            traits.append({"branch_id": branch_id, "general_id": general_id, "quality": rng.normal(0, 1), "trend": 0.0})
+    traits = pd.DataFrame(traits)
+    # A few branches that visibly improve over the three years, a few persistently weak ones.
+    order = rng.permutation(len(traits))
+    traits.loc[order[:3], "trend"] = rng.uniform(0.35, 0.5, 3)
+    traits.loc[order[:3], "quality"] = rng.uniform(-1.8, -1.2, 3)
+    traits.loc[order[3:6], "quality"] = rng.uniform(-2.8, -2.2, 3)
+    traits.loc[order[6:9], "trend"] = rng.uniform(-0.2, -0.12, 3)
+    units = pd.DataFrame(rows)
+    units["founded_on"] = pd.NaT
+    return units, traits
+
+
+def _name(rng: np.random.Generator, used: set[str]) -> str:
+    while True:
+        given = "".join(rng.choice(list(GIVEN), size=int(rng.choice([1, 2], p=[0.3, 0.7]))))
+        name = str(rng.choice(list(SURNAMES))) + given
+        if name not in used:
+            used.add(name)
+            return name
+
+
+def _members(rng: np.random.Generator, units: pd.DataFrame) -> pd.DataFrame:
+    branches = units[units["level"] == "branch"].reset_index(drop=True)
+    sizes = rng.multinomial(MEMBER_COUNT - 10 * len(branches), rng.dirichlet(np.full(len(branches), 6.0))) + 10
+    professions_by_general = {
+        "G01": ("医生", "医生", "医生", "护士", "学生"), "G02": ("医生", "医生", "医生", "护士", "学生"),
+        "G03": ("医技", "医技", "药学", "医生"), "G04": ("护士", "护士", "护士", "学生"),
+        "G05": ("医生", "护士", "医生", "学生"), "G06": ("行政后勤",), "G07": ("行政后勤", "行政后勤", "医技"),
+    }
+    used: set[str] = set()
+    rows = []
+    number = 0
+    for branch, size in zip(branches.itertuples(), sizes):
+        choices = professions_by_general[branch.parent_id]
+        for i in range(size):
+            number += 1
+            profession = str(rng.choice(choices))
+            role = "书记" if i == 0 else "委员" if i <= 2 + (size > 20) else "预备党员" if rng.random() < 0.06 else "党员"
+            joined = dt.date(2024, 1, 1) + dt.timedelta(days=int(rng.integers(0, 640))) if role == "预备党员" else (
+                dt.date(1985, 1, 1) + dt.timedelta(days=int(rng.integers(0, 365 * 38)))
+            )
+            honour = None
+            if rng.random() < 0.16:
+                honour = "领航" if profession == "学生" else str(rng.choice(["服务", "技能", "创新", "绩效", "管理"]))
+            rows.append({
+                "member_id": f"M{number:04d}",
+                "name": _name(rng, used),
+                "branch_id": branch.unit_id,
+                "gender": "女" if rng.random() < (0.8 if profession == "护士" else 0.45) else "男",
+                "birth_year": int(rng.integers(1998, 2003)) if profession == "学生" else int(rng.integers(1962, 1998)),
+                "party_role": role,
+                "profession": profession,
+                "joined_on": joined,
+                "honour_post": honour,
+                "duty_zone": f"{branch.department}党员责任区" if rng.random() < 0.3 else None,
+            })
+    return pd.DataFrame(rows)
+
+
+def _season(quarter: str) -> float:
+    return {1: -1.2, 2: 0.0, 3: 0.2, 4: 1.0}[periods.split(quarter)[1]]
+
+
+def _vanguard_scores(rng, members, branch_traits, quarters, cfg) -> pd.DataFrame:
+    traits = branch_traits.set_index("branch_id")
+    dims = [d.id for d in cfg.vanguard.dimensions]
+    rater_bias = {"self": 3.0, "peer": 0.8, "org": 0.0}
+    frames = []
+    ability = rng.normal(0, 2.5, len(members))
+    for q_index, quarter in enumerate(quarters):
+        quarter_start = periods.bounds(quarter)[0]
+        present = members["joined_on"].map(lambda d: d <= quarter_start).to_numpy()
+        branch_q = traits.loc[members["branch_id"], "quality"].to_numpy()
+        branch_t = traits.loc[members["branch_id"], "trend"].to_numpy()
+        level = 84.0 + 1.8 * branch_q + branch_t * 2.0 * q_index + ability + _season(quarter) + 0.15 * q_index
+        for dim_index, dim in enumerate(dims):
+            dim_level = level + rng.normal(0, 1.5, len(members)) + (dim_index - 2.5) * 0.6
+            for rater, bias in rater_bias.items():
+                noise = rng.normal(0, 1.2 if rater == "self" else 2.0, len(members))
+                score = np.clip(np.round(dim_level + bias + noise, 1), 40, 100)
+                frames.append(pd.DataFrame({
+                    "member_id": members["member_id"][present].to_numpy(),
+                    "quarter": quarter,
+                    "dimension_id": dim,
+                    "rater": rater,
+                    "score": score[present],
+                }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _branch_scores(rng, branch_traits, quarters, cfg) -> pd.DataFrame:
+    indicators = cfg.assessment.indicators
+    # Each branch is persistently stronger at some indicators than others; the quarter-to-
+    # quarter noise is small, so rank changes reflect trends and seasons more than chance.
+    strengths = rng.normal(0, 0.045, (len(branch_traits), len(indicators)))
+    rows = []
+    for q_index, quarter in enumerate(quarters):
+        for b_index, b in enumerate(branch_traits.itertuples()):
+            base = 0.89 + 0.035 * b.quality + 0.012 * b.trend * q_index * 2 + 0.008 * _season(quarter) + 0.002 * q_index
+            for i_index, ind in enumerate(indicators):
+                fraction = np.clip(base + strengths[b_index, i_index] + rng.normal(0, 0.012), 0.3, 1.0)
+                rows.append({
+                    "branch_id": b.branch_id,
+                    "quarter": quarter,
+                    "indicator_id": ind.id,
+                    "max_points": ind.max_points,
+                    "score": round(float(fraction * ind.max_points), 1),
+                })
+    return pd.DataFrame(rows)
+
+
+def _four_have(rng, branch_traits, cfg) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = []
+    for year in (2023, 2024, 2025):
+        for b in branch_traits.itertuples():
+            for dim in cfg.four_have:
+                share = np.clip(0.82 + 0.05 * b.quality + 0.02 * b.trend * (year - 2023) * 4 + rng.normal(0, 0.04), 0.4, 1.0)
+                score = round(float(share * dim.max_points), 1)
+                rows.append({
+                    "branch_id": b.branch_id, "year": year, "dimension_id": dim.id, "max_points": dim.max_points,
+                    "self_score": round(min(dim.max_points, score + abs(rng.normal(1.0, 0.8))), 1), "score": score,
+                })
+    scores = pd.DataFrame(rows)
+    totals = scores[scores["year"] == 2024].groupby("branch_id")["score"].sum().sort_values(ascending=False)
+    sites = pd.DataFrame({"branch_id": totals.index[:12], "year": 2024, "title": "四有工程示范点"})
+    return scores, sites
+
+
+def _activities(rng, units, members, branch_traits) -> tuple[pd.DataFrame, pd.DataFrame]:
+    branches = units[units["level"] == "branch"].set_index("unit_id")
+    quality = branch_traits.set_index("branch_id")["quality"]
+    clinical = {"G01", "G02", "G04", "G05"}
+    months = pd.period_range(periods.bounds(FIRST_QUARTER)[0], periods.bounds(LAST_QUARTER)[1], freq="M")
+    activity_rows = []
+    attendance: dict[str, list] = {"activity_id": [], "member_id": [], "status": []}
+    by_branch = {
+        b: (m["member_id"].to_numpy(), m["joined_on"].to_numpy(), m["party_role"].isin(["书记", "副书记", "委员"]).to_numpy())
+        for b, m in members.groupby("branch_id")
+    }
+
+    def add(branch_id, kind, title, day, served=0, hours=0.0, attendees=None):
+        activity_id = f"A{len(activity_rows) + 1:05d}"
+        activity_rows.append({
+            "activity_id": activity_id, "branch_id": branch_id, "activity_type": kind, "title": title,
+            "held_on": day, "people_served": int(served), "hours": float(hours),
+        })
+        if attendees is not None:
+            ids, joined, mask = attendees
+            eligible = ids[mask & (joined <= day)]
+            draw = rng.random(len(eligible))
+            attendance["activity_id"].extend([activity_id] * len(eligible))
+            attendance["member_id"].extend(eligible)
+            attendance["status"].extend(
+                np.where(draw < 0.90 + 0.02 * quality[branch_id], "出席", np.where(draw < 0.975, "请假", "缺席"))
+            )
+
+    for branch_id, branch in branches.iterrows():
+        ids, joined, on_committee = by_branch[branch_id]
+        team = (ids, joined, np.ones(len(ids), dtype=bool))
+        committee = (ids, joined, on_committee)
+        # Weak branches skip more meetings: the gaps the compliance view must find.
+        miss = float(np.clip(0.04 - 0.03 * quality[branch_id], 0.0, 0.16))
+        for month in months:
+            first = month.start_time.date()
+            day = lambda lo, hi: first + dt.timedelta(days=int(rng.integers(lo, hi)))  # noqa: E731
+            label = f"{month.year}年{month.month}月"
+            if rng.random() > miss:
+                add(branch_id, "支委会", f"{label}支委会", day(2, 12), attendees=committee)
+            if rng.random() > miss:
+                add(branch_id, "党小组会", f"{label}党小组会", day(8, 20), attendees=team)
+            if rng.random() > miss / 2:
+                add(branch_id, "主题党日", f"{label}主题党日", day(14, 26), attendees=team)
+            if month.month % 3 == 0:
+                quarter_label = f"{month.year}年第{month.month // 3}季度"
+                if rng.random() > miss / 2:
+                    add(branch_id, "支部党员大会", f"{quarter_label}党员大会", day(1, 20), attendees=team)
+                if rng.random() > miss / 2:
+                    add(branch_id, "党课", f"{quarter_label}专题党课", day(5, 25), attendees=team)
+            if branch["parent_id"] in clinical and rng.random() < 0.3:
+                add(branch_id, "义诊", f"{label}{branch['department']}义诊", day(1, 27), served=rng.integers(40, 320), hours=rng.integers(3, 9))
+            if rng.random() < 0.28:
+                add(branch_id, "志愿服务", f"{label}志愿服务", day(1, 27), served=rng.integers(20, 200), hours=rng.integers(4, 30))
+            if rng.random() < 0.12:
+                add(branch_id, "培训", f"{label}业务与党务培训", day(1, 27), served=rng.integers(20, 90), hours=rng.integers(2, 8))
+            if month.month in (4, 10) and rng.random() < 0.25:
+                add(branch_id, "健康扶贫", f"{label}健康扶贫下乡", day(1, 27), served=rng.integers(60, 400), hours=rng.integers(6, 16))
+        for year in (2023, 2024, 2025):
+            add(branch_id, "讲党课比赛", f"{year}年讲党课比赛", dt.date(year, 6, int(rng.integers(10, 28))))
+    return pd.DataFrame(activity_rows), pd.DataFrame(attendance)
+
+
+def _tasks(rng, units) -> pd.DataFrame:
+    branches = units[units["level"] == "branch"]["unit_id"].to_numpy()
+    titles = (
+        ("便民服务", "门诊一站式服务中心"), ("便民服务", "检查结果线上查询"), ("便民服务", "夜间门诊延时服务"),
+        ("便民服务", "住院床旁结算"), ("便民服务", "老年患者就医绿色通道"), ("健康宣教", "慢病患者健康讲座进社区"),
+        ("健康宣教", "孕产妇健康课堂"), ("健康宣教", "儿童用药安全科普"), ("义诊下乡", "乡镇卫生院巡回义诊"),
+        ("义诊下乡", "对口帮扶医院专家坐诊"), ("义诊下乡", "高血压糖尿病筛查"), ("流程优化", "检验报告出具提速"),
+        ("流程优化", "影像检查预约缩短"), ("流程优化", "出院带药流程简化"), ("流程优化", "手术排程透明化"),
+        ("智慧医疗", "互联网医院复诊开药"), ("智慧医疗", "智能导诊上线"), ("智慧医疗", "电子陪护证"),
+        ("关爱职工", "职工子女暑期托管"), ("关爱职工", "夜班职工餐改善"), ("关爱职工", "青年职工宿舍改造"),
+        ("便民服务", "停车难问题改善"), ("健康宣教", "合理用药咨询门诊"), ("流程优化", "门诊退费一次办"),
+        ("智慧医疗", "处方流转到家"), ("关爱职工", "一线医护心理疏导"),
+    )
+    order = rng.permutation(len(titles))
+    rows = []
+    for i, idx in enumerate(order):
+        category, title = titles[idx]
+        started = dt.date(2025, 1, 1) + dt.timedelta(days=int(rng.integers(0, 150)))
+        due = started + dt.timedelta(days=int(rng.integers(60, 240)))
+        status = "已完成" if i < 19 else "进行中" if i < 24 else "未开始"
+        done = started + dt.timedelta(days=int(rng.integers(30, (due - started).days + 20))) if status == "已完成" else None
+        rows.append({
+            "task_id": f"T{i + 1:02d}", "title": title, "branch_id": str(rng.choice(branches)), "category": category,
+            "status": status, "started_on": started, "due_on": due, "completed_on": done,
+        })
+    return pd.DataFrame(rows)
+
+
+def _survey(rng) -> dict[str, pd.DataFrame]:
+    """The questionnaire of DOMAIN.md §7 in long form (respondents are not members' records)."""
+    questions = pd.DataFrame([
+        (1, "您的政治面貌", "single", True, "政治面貌"),
+        (2, "您所在的科室类别", "single", True, "科室类别"),
+        (3, "您的职称", "single", True, "职称"),
+        (4, "您认为医院党建工作对科室发展的引领作用如何", "single", True, None),
+        (5, "您认为党建工作在哪些方面促进了科室发展", "multiple", True, None),
+        (6, "请评价党建工作对以下方面的促进作用（1分表示没有作用，5分表示作用很大）", "matrix", True, None),
+        (7, "请按重要性对以下党建工作排序", "ranking", True, None),
+        (8, "您对医院党建工作的意见和建议", "text", False, None),
+    ], columns=["question_no", "text", "qtype", "required", "attribute"])
+    ranking_items = ("政治建设", "业务融合", "人才培养", "作风建设")
+    option_lists = {
+        1: POLITICAL_OPTIONS, 2: ("临床科室", "医技科室", "护理单元", "行政后勤"), 3: ("初级", "中级", "副高", "正高", "其他"),
+        4: EFFECT_OPTIONS, 5: SURVEY_AREAS, 6: tuple(f"{v}分" for v in range(1, 6)), 7: ranking_items,
+    }
+    options = pd.DataFrame(
+        [(q, i, text, float(i) if q == 6 else None) for q, texts in option_lists.items() for i, text in enumerate(texts, 1)],
+        columns=["question_no", "option_no", "text", "value"],
+    )
+    items = pd.concat([
+        questions.loc[questions["qtype"] != "matrix", ["question_no", "text"]].assign(item_no=0),
+        pd.DataFrame({"question_no": 6, "item_no": range(1, len(SURVEY_AREAS) + 1), "text": SURVEY_AREAS}),
+    ], ignore_index=True)
+
+    n = SURVEY_MEMBERS + SURVEY_NON_MEMBERS
+    is_member = np.zeros(n, dtype=bool)
+    is_member[rng.choice(n, SURVEY_MEMBERS, replace=False)] = True
+    political = np.where(is_member, 1, rng.choice([2, 3, 4], size=n, p=[0.22, 0.08, 0.70]))
+    effect = np.empty(n, dtype=int)
+    for group, mask in (("member", is_member), ("non_member", ~is_member)):
+        size = int(mask.sum())
+        effective = SURVEY_EFFECTIVE[group]
+        rest = size - effective
+        others = rng.choice([2, 3, 4], size=rest, p=[0.75, 0.1, 0.15])
+        values = np.concatenate([np.ones(effective, dtype=int), others])
+        effect[np.flatnonzero(mask)] = rng.permutation(values)
+    responses = pd.DataFrame({
+        "response_id": np.arange(1, n + 1),
+        "submitted_on": [dt.date(2025, 10, 8) + dt.timedelta(days=int(d)) for d in rng.integers(0, 24, n)],
+        "duration_s": rng.integers(60, 900, n),
+        "channel": rng.choice(["微信", "手机提交", "链接"], size=n, p=[0.7, 0.2, 0.1]),
+    })
+    answers = [
+        pd.DataFrame({"response_id": responses["response_id"], "question_no": 1, "option_no": political}),
+        pd.DataFrame({"response_id": responses["response_id"], "question_no": 2, "option_no": rng.choice(4, n, p=[0.5, 0.15, 0.25, 0.1]) + 1}),
+        pd.DataFrame({"response_id": responses["response_id"], "question_no": 3, "option_no": rng.choice(5, n, p=[0.3, 0.38, 0.2, 0.08, 0.04]) + 1}),
+        pd.DataFrame({"response_id": responses["response_id"], "question_no": 4, "option_no": effect}),
+    ]
+    # Areas where Party building helps more are chosen more often and rated higher; 医保管理
+    # and DRG/CMI come out weakest, the finding the matrix view should surface.
+    area_strength = np.array([0.75, 0.55, 0.7, 0.35, 0.3, 0.4, 0.45, 0.72, 0.6, 0.5, 0.62, 0.58, 0.66])
+    positive = (effect == 1).astype(float)
+    chosen = rng.random((n, len(SURVEY_AREAS))) < (area_strength * (0.6 + 0.4 * positive[:, None]))
+    chosen[np.arange(n), np.argmax(area_strength * rng.random((n, len(SURVEY_AREAS))), axis=1)] = True
+    rows, cols = np.nonzero(chosen)
+    answers.append(pd.DataFrame({"response_id": rows + 1, "question_no": 5, "option_no": cols + 1}))
+    latent = rng.normal(0, 0.6, n)[:, None] + 3.2 + 1.4 * area_strength[None, :] + 0.4 * positive[:, None]
+    likert = np.clip(np.round(latent + rng.normal(0, 0.7, latent.shape)), 1, 5).astype(int)
+    rows, cols = np.indices(likert.shape)
+    answers.append(pd.DataFrame({
+        "response_id": rows.ravel() + 1, "question_no": 6, "item_no": cols.ravel() + 1, "option_no": likert.ravel(),
+    }))
+    ranks = np.argsort(rng.random((n, 4)) + np.array([0.0, 0.15, 0.3, 0.35]), axis=1).argsort(axis=1) + 1
+    rows, cols = np.indices(ranks.shape)
+    answers.append(pd.DataFrame({
+        "response_id": rows.ravel() + 1, "question_no": 7, "option_no": cols.ravel() + 1, "rank": ranks.ravel(),
+    }))
+    suggestions = np.array([
+        "希望多组织义诊和志愿服务活动", "三会一课形式可以更灵活，结合业务学习", "加强青年党员培养和导师帮带",
+        "支部活动与科室业务结合更紧密", "建议减少形式化的台账材料", "希望党建考核结果与绩效挂钩更透明",
+        "多开展医保和DRG政策解读", "党员示范岗作用发挥得很好", "建议增加跨科室的支部联建活动",
+    ])
+    says = rng.random(n) < 0.28
+    answers.append(pd.DataFrame({
+        "response_id": np.flatnonzero(says) + 1, "question_no": 8, "text": rng.choice(suggestions, int(says.sum())),
+    }))
+    answer_frame = pd.concat(answers, ignore_index=True)
+    answer_frame["item_no"] = answer_frame["item_no"].fillna(0).astype(int)
+    answer_frame["option_no"] = answer_frame["option_no"].astype("Int64")
+    answer_frame["rank"] = answer_frame["rank"].astype("Int64")
+    return {
+        "survey_question": questions,
+        "survey_item": items,
+        "survey_option": options,
+        "survey_response": responses,
+        "survey_answer": answer_frame,
+    }

@@ -1,0 +1,74 @@
+"""Organisation: units for the filters, headcounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from .scope import Scope
+
+
+def unit_filter(column: str = "branch_id") -> str:
+    """SQL condition keeping rows whose ``column`` is a branch under the chosen unit.
+
+    The unit (a branch, a general branch, or NULL for the whole hospital) is always the bound
+    parameter ``$unit``; ``column`` is a fixed identifier chosen by our code, never user input.
+    """
+    return (
+        f"{column} IN (SELECT branch_id FROM branch_lineage "
+        "WHERE $unit IS NULL OR branch_id = $unit OR general_branch_id = $unit)"
+    )
+
+
+def units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """All branches with their general branch, for filters and labels.
+
+    Returns: branch_id, branch_name, department, general_branch_id, general_branch_name
+    (ordered by general branch, then branch id).
+    """
+    return con.execute(
+        "SELECT * FROM branch_lineage ORDER BY general_branch_id NULLS LAST, branch_id"
+    ).df()
+
+
+@dataclass(frozen=True)
+class Headcount:
+    general_branches: int
+    branches: int
+    members: int
+    probationary: int
+    honour_posts: int
+    as_of: dt.date
+
+
+def headcount(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None, as_of: dt.date) -> Headcount:
+    """Units and members under ``unit`` on ``as_of`` (members who had joined by then).
+
+    Counts are aggregates, visible to every role.
+    """
+    row = con.execute(
+        f"""
+        WITH b AS (SELECT * FROM branch_lineage WHERE {unit_filter()})
+        SELECT
+            (SELECT count(DISTINCT general_branch_id) FROM b),
+            (SELECT count(*) FROM b),
+            count(*),
+            count(*) FILTER (WHERE party_role = '预备党员'),
+            count(honour_post)
+        FROM member
+        WHERE active AND joined_on <= $as_of AND branch_id IN (SELECT branch_id FROM b)
+        """,
+        {"unit": unit, "as_of": as_of},
+    ).fetchone()
+    return Headcount(*row, as_of=as_of)
+
+
+def quarters_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every quarter that has vanguard or branch-assessment scores, ascending."""
+    rows = con.execute(
+        "SELECT DISTINCT quarter FROM vanguard_score UNION SELECT DISTINCT quarter FROM branch_score ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
