@@ -37,10 +37,9 @@ def branch_ranking(
                    total < lag(total) OVER w AS fell
             FROM ranked WINDOW w AS (PARTITION BY branch_id ORDER BY quarter)
         ), streaks AS (
-            SELECT *,
-                   -- rows since the last quarter in which the total did not fall
-                   CASE WHEN fell THEN row_number() OVER (PARTITION BY branch_id, run ORDER BY quarter) ELSE 0 END
-                       AS falling_streak
+            -- A run starts at every quarter whose total did not fall; the streak is the
+            -- number of falling quarters after that start.
+            SELECT *, row_number() OVER (PARTITION BY branch_id, run ORDER BY quarter) - 1 AS falling_streak
             FROM (SELECT *, sum(CASE WHEN fell THEN 0 ELSE 1 END) OVER (PARTITION BY branch_id ORDER BY quarter) AS run
                   FROM lagged)
         )
@@ -100,3 +99,22 @@ def quarter_review(
         visible = set(con.execute(f"SELECT branch_id FROM branch_lineage WHERE {unit_filter()}", {"unit": unit}).df()["branch_id"])
         ranks = ranks[ranks["branch_id"].isin(visible)]
     return ranks[ranks["commended"] | ranks["flagged"]].reset_index(drop=True)
+
+
+def total_trend(
+    con: duckdb.DuckDBPyConnection, *, scope: Scope, first: str, last: str, unit: str | None = None
+) -> pd.DataFrame:
+    """Distribution of branch totals per quarter.
+
+    Returns: quarter, mean, median, min, max, n (branches scored).
+    """
+    return con.execute(
+        f"""
+        SELECT quarter, avg(total) AS mean, median(total) AS median, min(total) AS min, max(total) AS max,
+               count(*) AS n
+        FROM (SELECT quarter, branch_id, sum(score)::DOUBLE AS total FROM branch_score
+              WHERE quarter BETWEEN $first AND $last AND {unit_filter()} GROUP BY ALL)
+        GROUP BY quarter ORDER BY quarter
+        """,
+        {"first": first, "last": last, "unit": unit},
+    ).df()

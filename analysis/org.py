@@ -23,8 +23,8 @@ def unit_filter(column: str = "branch_id") -> str:
     )
 
 
-def units(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """All branches with their general branch, for filters and labels.
+def units(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
+    """All branches with their general branch, for filters and labels (public to every role).
 
     Returns: branch_id, branch_name, department, general_branch_id, general_branch_name
     (ordered by general branch, then branch id).
@@ -66,9 +66,14 @@ def headcount(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None 
     return Headcount(*row, as_of=as_of)
 
 
-def quarters_with_data(con: duckdb.DuckDBPyConnection) -> list[str]:
+def quarters_with_data(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> list[str]:
     """Every quarter that has vanguard or branch-assessment scores, ascending."""
     rows = con.execute(
         "SELECT DISTINCT quarter FROM vanguard_score UNION SELECT DISTINCT quarter FROM branch_score ORDER BY 1"
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def is_demo(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> bool:
+    """True when the database holds the synthetic demo hospital (the UI must say so)."""
+    return con.execute("SELECT count(*) > 0 FROM import_batch WHERE kind = 'demo'").fetchone()[0]

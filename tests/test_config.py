@@ -1,0 +1,56 @@
+from dataclasses import replace
+
+import pytest
+
+from analysis import config
+
+
+def test_defaults_are_valid_and_indicators_sum_to_100():
+    cfg = config.validate(config.DEFAULT)
+    assert len(cfg.assessment.indicators) == 16
+    assert sum(i.max_points for i in cfg.assessment.indicators) == 100
+
+
+def test_dimension_weights_not_summing_to_one_are_rejected():
+    dims = list(config.DEFAULT.vanguard.dimensions)
+    dims[0] = replace(dims[0], weight=dims[0].weight + 0.1)
+    bad = replace(config.DEFAULT, vanguard=replace(config.DEFAULT.vanguard, dimensions=tuple(dims)))
+    with pytest.raises(config.ConfigError, match="must sum to 1"):
+        config.validate(bad)
+
+
+def test_rater_weights_not_summing_to_one_are_rejected():
+    with pytest.raises(config.ConfigError, match="rater_weights must sum to 1"):
+        config.from_mapping({"vanguard": {"rater_weights": {"self": 0.5}}})
+
+
+def test_thresholds_must_decrease_to_zero():
+    with pytest.raises(config.ConfigError, match="strictly decreasing"):
+        config.from_mapping({"vanguard": {"grades": [{"label": "合格", "minimum": 60}, {"label": "优秀", "minimum": 90}]}})
+
+
+def test_toml_override_changes_only_given_keys(tmp_path, monkeypatch):
+    path = tmp_path / "hospital.toml"
+    path.write_text(
+        'hospital_name = "某某医院"\n[vanguard.rater_weights]\nself = 0.1\npeer = 0.3\norg = 0.6\n'
+        "[assessment]\nflag_below = 85\n[survey]\nmin_cell = 10\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(config.CONFIG_ENV, str(path))
+    cfg = config.load()
+    assert cfg.hospital_name == "某某医院"
+    assert cfg.vanguard.rater_weights == {"self": 0.1, "peer": 0.3, "org": 0.6}
+    assert cfg.assessment.flag_below == 85
+    assert cfg.survey.min_cell == 10
+    assert cfg.assessment.indicators == config.DEFAULT.assessment.indicators
+    assert cfg.source == str(path)
+
+
+def test_missing_explicit_config_file_is_an_error(tmp_path):
+    with pytest.raises(config.ConfigError, match="not found"):
+        config.load(tmp_path / "nope.toml")
+
+
+def test_catalogue_override_must_still_sum_to_100():
+    with pytest.raises(config.ConfigError, match="must sum to 100"):
+        config.from_mapping({"assessment": {"indicators": [{"id": "X", "name": "唯一指标", "max_points": 90}]}})

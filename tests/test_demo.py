@@ -1,0 +1,77 @@
+"""The demo hospital: scale and calibrated headline figures, computed by the analysis layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from analysis import demo, org, periods, tasks, vanguard
+from analysis.scope import Scope
+
+ALL = Scope.committee()
+
+
+def test_scale(demo_con):
+    hc = org.headcount(demo_con, scope=ALL, as_of=dt.date(2025, 12, 31))
+    assert (hc.general_branches, hc.branches, hc.members) == (7, 34, 640)
+    quarters = org.quarters_with_data(demo_con, scope=ALL)
+    assert len(quarters) >= 12 and quarters == periods.quarter_range(quarters[0], quarters[-1])
+
+
+def test_task_completion_is_19_of_26(demo_con):
+    c = tasks.completion(demo_con, scope=ALL, as_of=dt.date(2025, 12, 31))
+    assert (c.done, c.total, c.rate) == (19, 26, 73.08)
+
+
+def test_vanguard_trend_is_believable(demo_con):
+    trend = vanguard.hospital_trend(demo_con, scope=ALL, first="2023Q1", last="2025Q4")
+    assert len(trend) == 12
+    assert trend["mean"].between(75, 95).all() and (trend["sd"] > 1).all()
+    # Seasonal: every Q4 above the Q1 that follows it; slow improvement year on year.
+    by_quarter = trend.set_index("quarter")["mean"]
+    assert by_quarter["2023Q4"] > by_quarter["2024Q1"] and by_quarter["2024Q4"] > by_quarter["2025Q1"]
+    assert by_quarter["2025Q4"] > by_quarter["2023Q4"]
+
+
+def test_branch_spread_has_weak_and_improving_branches(demo_con):
+    totals = demo_con.execute(
+        "SELECT branch_id, quarter, sum(score)::DOUBLE AS total FROM branch_score GROUP BY ALL"
+    ).df().pivot(index="branch_id", columns="quarter", values="total")
+    gain = totals["2025Q4"] - totals["2023Q4"]
+    assert (gain > 4).sum() >= 3, "a few branches improve visibly"
+    assert (totals["2025Q4"] < 85).sum() >= 2, "a few branches stay weak"
+    assert totals.max().max() <= 100 and totals.min().min() > 60
+
+
+def test_meeting_gaps_exist_but_are_rare(demo_con):
+    held = demo_con.execute(
+        "SELECT count(*) FROM activity WHERE activity_type = '支委会'"
+    ).fetchone()[0]
+    required = 34 * 36  # monthly for 36 months
+    assert 0.85 * required < held < required
+
+
+def test_no_spam_strings_or_seed_names(demo_con):
+    names = "".join(r[0] for r in demo_con.execute("SELECT name FROM member UNION ALL SELECT name FROM org_unit").fetchall())
+    for banned in ("双色球", "银河", "南昌大学"):
+        assert banned not in names
+
+
+def test_build_is_deterministic(tmp_path):
+    def digest(path):
+        import duckdb
+
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            h = hashlib.sha256()
+            for table in ("member", "vanguard_score", "branch_score", "activity", "attendance", "survey_answer"):
+                rows = con.execute(f"SELECT * EXCLUDE (batch_id) FROM {table} ORDER BY ALL" if table != "survey_answer"
+                                   else f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+                h.update(repr(rows).encode())
+            return h.hexdigest()
+        finally:
+            con.close()
+
+    demo.build(tmp_path / "a.duckdb")
+    demo.build(tmp_path / "b.duckdb")
+    assert digest(tmp_path / "a.duckdb") == digest(tmp_path / "b.duckdb")

@@ -1,0 +1,122 @@
+"""The schema refuses bad rows by itself, and migrations upgrade and protect the file."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from analysis import db
+from tests.builders import add_member, add_org
+
+
+@pytest.fixture()
+def con(empty_con):
+    add_org(empty_con, {"G1": ["B1"]})
+    add_member(empty_con, "M1", "B1")
+    return empty_con
+
+
+BAD_ROWS = [
+    ("unknown branch", "INSERT INTO member (member_id, name, branch_id, party_role, profession, joined_on) "
+                       "VALUES ('M2', '某某', 'NOPE', '党员', '医生', DATE '2010-01-01')"),
+    ("unknown role", "INSERT INTO member (member_id, name, branch_id, party_role, profession, joined_on) "
+                     "VALUES ('M2', '某某', 'B1', '群众', '医生', DATE '2010-01-01')"),
+    ("blank name", "INSERT INTO member (member_id, name, branch_id, party_role, profession, joined_on) "
+                   "VALUES ('M2', '  ', 'B1', '党员', '医生', DATE '2010-01-01')"),
+    ("duplicate member id", "INSERT INTO member (member_id, name, branch_id, party_role, profession, joined_on) "
+                            "VALUES ('M1', '某某', 'B1', '党员', '医生', DATE '2010-01-01')"),
+    ("score above 100", "INSERT INTO vanguard_score VALUES ('M1', '2024Q1', 'study', 'self', 100.5, NULL)"),
+    ("bad quarter", "INSERT INTO vanguard_score VALUES ('M1', '2024Q5', 'study', 'self', 80, NULL)"),
+    ("unknown rater", "INSERT INTO vanguard_score VALUES ('M1', '2024Q1', 'study', 'boss', 80, NULL)"),
+    ("unknown dimension", "INSERT INTO vanguard_score VALUES ('M1', '2024Q1', 'nope', 'self', 80, NULL)"),
+    ("indicator score above its max", "INSERT INTO branch_score VALUES ('B1', '2024Q1', 'A06', 5, 5.5, NULL)"),
+    ("indicator max not the catalogue's", "INSERT INTO branch_score VALUES ('B1', '2024Q1', 'A06', 10, 8, NULL)"),
+    ("branch without parent", "INSERT INTO org_unit (unit_id, name, level) VALUES ('B9', '孤立支部', 'branch')"),
+    ("committee with parent", "INSERT INTO org_unit (unit_id, name, level, parent_id) VALUES ('C9', '另一党委', 'committee', 'C00')"),
+    ("done task without date", "INSERT INTO service_task VALUES ('T1', '事项', 'B1', '便民', '已完成', DATE '2025-01-01', DATE '2025-03-01', NULL, NULL)"),
+    ("due before start", "INSERT INTO service_task VALUES ('T1', '事项', 'B1', '便民', '进行中', DATE '2025-03-01', DATE '2025-01-01', NULL, NULL)"),
+    ("negative people served", "INSERT INTO activity (activity_id, branch_id, activity_type, title, held_on, people_served) "
+                               "VALUES ('A1', 'B1', '义诊', '义诊', DATE '2025-01-01', -3)"),
+    ("unknown activity type", "INSERT INTO activity (activity_id, branch_id, activity_type, title, held_on) "
+                              "VALUES ('A1', 'B1', '聚餐', '聚餐', DATE '2025-01-01')"),
+    ("attendance of unknown activity", "INSERT INTO attendance VALUES ('A404', 'M1', '出席', NULL)"),
+    ("secretary without unit", "INSERT INTO app_user (username, display_name, role, password_hash) "
+                               "VALUES ('sec', '书记', 'secretary', 'x')"),
+]
+
+
+@pytest.mark.parametrize("sql", [sql for _, sql in BAD_ROWS], ids=[name for name, _ in BAD_ROWS])
+def test_constraints_reject_bad_rows(con, sql):
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(sql)
+
+
+def test_good_rows_are_accepted(con):
+    con.execute("INSERT INTO vanguard_score VALUES ('M1', '2024Q1', 'study', 'self', 100, NULL)")
+    con.execute("INSERT INTO branch_score VALUES ('B1', '2024Q1', 'A06', 5, 5, NULL)")
+    assert con.execute("SELECT count(*) FROM branch_score").fetchone()[0] == 1
+
+
+def test_transaction_rolls_back_everything_on_error(con):
+    with pytest.raises(duckdb.ConstraintException):
+        with db.transaction(con):
+            con.execute("INSERT INTO vanguard_score VALUES ('M1', '2024Q1', 'study', 'self', 90, NULL)")
+            con.execute("INSERT INTO vanguard_score VALUES ('M1', '2024Q1', 'study', 'peer', 190, NULL)")
+    assert con.execute("SELECT count(*) FROM vanguard_score").fetchone()[0] == 0
+    # The connection is usable afterwards (no transaction left open).
+    with db.transaction(con):
+        con.execute("INSERT INTO vanguard_score VALUES ('M1', '2024Q1', 'study', 'self', 90, NULL)")
+    assert con.execute("SELECT count(*) FROM vanguard_score").fetchone()[0] == 1
+
+
+def test_reopen_keeps_version_and_data(tmp_path):
+    path = tmp_path / "x.duckdb"
+    con = db.open_database(path)
+    add_org(con, {"G1": ["B1"]})
+    con.close()
+    con = db.open_database(path)
+    assert db.schema_version(con) == db.latest_version()
+    assert con.execute("SELECT count(*) FROM org_unit").fetchone()[0] == 3
+    con.close()
+
+
+def test_older_database_is_upgraded(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    version, name, sql = db.migrations()[0]
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, file_name VARCHAR NOT NULL, "
+                "applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
+    con.execute(sql)
+    con.execute("INSERT INTO schema_version (version, file_name) VALUES (?, ?)", [version, name])
+    con.close()
+    con = db.open_database(path)
+    assert db.schema_version(con) == db.latest_version()
+    applied = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
+    assert applied == list(range(1, db.latest_version() + 1))
+    con.close()
+
+
+def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "new.duckdb"
+    con = db.open_database(path)
+    con.execute("INSERT INTO schema_version (version, file_name) VALUES (999, '999_future.sql')")
+    con.close()
+    with pytest.raises(db.SchemaError, match="newer than this program"):
+        db.open_database(path)
+    with pytest.raises(db.SchemaError, match="schema version 999"):
+        db.open_database(path, read_only=True)
+
+
+def test_catalogue_max_points_cannot_change_silently(tmp_path):
+    from dataclasses import replace
+
+    from analysis import config
+
+    path = tmp_path / "c.duckdb"
+    db.open_database(path).close()
+    indicators = list(config.DEFAULT.assessment.indicators)
+    indicators[0], indicators[1] = replace(indicators[0], max_points=12), replace(indicators[1], max_points=4)
+    changed = replace(config.DEFAULT, assessment=replace(config.DEFAULT.assessment, indicators=tuple(indicators)))
+    config.validate(changed)
+    with pytest.raises(db.SchemaError, match="A01"):
+        db.open_database(path, cfg=changed)
