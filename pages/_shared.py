@@ -104,3 +104,16 @@ def sidebar_filters() -> Filters:
     unit = branch if branch != ALL else general if general != ALL else None
     label = branch_names[branch] if branch != ALL else general_names[general]
     return Filters(first=first, last=last, unit=unit, unit_label=label)
+
+
+def table(frame, *, name: str, column_config: dict | None = None, key: str | None = None) -> None:
+    """A table with our own CSV/Excel downloads (formula-safe; the built-in export is off)."""
+    from analysis import exports
+
+    st.dataframe(frame, hide_index=True, column_config=column_config, key=key)
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button("下载 CSV", exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+                         key=f"{key or name}_csv", on_click="ignore")
+    right.download_button("下载 Excel", exports.to_xlsx_bytes({name: frame}), file_name=f"{name}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"{key or name}_xlsx", on_click="ignore")
