@@ -62,8 +62,12 @@ class DemoSummary:
     survey_responses: int
 
 
-def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None = None) -> DemoSummary:
-    """Write the demo database to ``path``, replacing any file there."""
+def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None = None, scale: int = 1) -> DemoSummary:
+    """Write the demo database to ``path``, replacing any file there.
+
+    ``scale`` multiplies the organisation (``scale`` campuses of 7 general branches, 34
+    branches and 640 members each) for benchmarks; the tasks and the survey stay as they are.
+    """
     path = Path(path)
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
@@ -72,8 +76,8 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
     con = db.open_database(path, cfg=cfg)
     try:
         quarters = periods.quarter_range(FIRST_QUARTER, LAST_QUARTER)
-        units, branch_traits = _org_units(rng)
-        members = _members(rng, units)
+        units, branch_traits = _org_units(rng, scale)
+        members = _members(rng, units, MEMBER_COUNT * scale)
         frames = {
             "org_unit": units,
             "member": members,
@@ -117,7 +121,7 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
         con.close()
     return DemoSummary(
         path=path,
-        general_branches=len(GENERAL_BRANCHES),
+        general_branches=len(GENERAL_BRANCHES) * scale,
         branches=int((units["level"] == "branch").sum()),
         members=len(members),
         quarters=len(quarters),
@@ -139,17 +143,24 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, bat
         con.unregister("frame_to_insert")
 
 
-def _org_units(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _org_units(rng: np.random.Generator, scale: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = [{"unit_id": "C00", "name": "医院党委", "level": "committee", "parent_id": None, "department": None}]
     traits = []
     number = 0
-    for g, (general_name, departments) in enumerate(GENERAL_BRANCHES, start=1):
-        general_id = f"G{g:02d}"
+    campuses = [(f"G{g:02d}", name, departments) for g, (name, departments) in enumerate(GENERAL_BRANCHES, start=1)]
+    if scale > 1:
+        campuses = [
+            (f"G{c * len(GENERAL_BRANCHES) + g:03d}", f"{name}（{c + 1}院区）", departments)
+            for c in range(scale)
+            for g, (name, departments) in enumerate(GENERAL_BRANCHES, start=1)
+        ]
+    for general_id, general_name, departments in campuses:
+        suffix = general_name[general_name.find("（"):] if "（" in general_name else ""
         rows.append({"unit_id": general_id, "name": general_name, "level": "general_branch", "parent_id": "C00", "department": None})
         for department in departments:
             number += 1
-            branch_id = f"B{number:02d}"
-            rows.append({"unit_id": branch_id, "name": f"{department}党支部", "level": "branch", "parent_id": general_id, "department": department})
+            branch_id = f"B{number:02d}" if scale == 1 else f"B{number:04d}"
+            rows.append({"unit_id": branch_id, "name": f"{department}党支部{suffix}", "level": "branch", "parent_id": general_id, "department": department})
             traits.append({"branch_id": branch_id, "general_id": general_id, "quality": rng.normal(0, 1), "trend": 0.0})
     traits = pd.DataFrame(traits)
     # A few branches that visibly improve over the three years, a few persistently weak ones.
@@ -163,6 +174,11 @@ def _org_units(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     return units, traits
 
 
+def _general_kind(general_id: str) -> str:
+    """The template general branch (G01..G07) a possibly scaled-up general branch copies."""
+    return f"G{(int(general_id[1:]) - 1) % len(GENERAL_BRANCHES) + 1:02d}"
+
+
 def _name(rng: np.random.Generator, used: set[str]) -> str:
     while True:
         given = "".join(rng.choice(list(GIVEN), size=int(rng.choice([1, 2], p=[0.3, 0.7]))))
@@ -172,9 +188,9 @@ def _name(rng: np.random.Generator, used: set[str]) -> str:
             return name
 
 
-def _members(rng: np.random.Generator, units: pd.DataFrame) -> pd.DataFrame:
+def _members(rng: np.random.Generator, units: pd.DataFrame, count: int) -> pd.DataFrame:
     branches = units[units["level"] == "branch"].reset_index(drop=True)
-    sizes = rng.multinomial(MEMBER_COUNT - 10 * len(branches), rng.dirichlet(np.full(len(branches), 6.0))) + 10
+    sizes = rng.multinomial(count - 10 * len(branches), rng.dirichlet(np.full(len(branches), 6.0))) + 10
     professions_by_general = {
         "G01": ("医生", "医生", "医生", "护士", "学生"), "G02": ("医生", "医生", "医生", "护士", "学生"),
         "G03": ("医技", "医技", "药学", "医生"), "G04": ("护士", "护士", "护士", "学生"),
@@ -184,7 +200,7 @@ def _members(rng: np.random.Generator, units: pd.DataFrame) -> pd.DataFrame:
     rows = []
     number = 0
     for branch, size in zip(branches.itertuples(), sizes):
-        choices = professions_by_general[branch.parent_id]
+        choices = professions_by_general[_general_kind(branch.parent_id)]
         for i in range(size):
             number += 1
             profession = str(rng.choice(choices))
@@ -196,7 +212,7 @@ def _members(rng: np.random.Generator, units: pd.DataFrame) -> pd.DataFrame:
             if rng.random() < 0.16:
                 honour = "领航" if profession == "学生" else str(rng.choice(["服务", "技能", "创新", "绩效", "管理"]))
             rows.append({
-                "member_id": f"M{number:04d}",
+                "member_id": f"M{number:04d}" if count < 10_000 else f"M{number:06d}",
                 "name": _name(rng, used),
                 "branch_id": branch.unit_id,
                 "gender": "女" if rng.random() < (0.8 if profession == "护士" else 0.45) else "男",
@@ -329,7 +345,7 @@ def _activities(rng, units, members, branch_traits) -> tuple[pd.DataFrame, pd.Da
                     add(branch_id, "支部党员大会", f"{quarter_label}党员大会", day(1, 20), attendees=team)
                 if rng.random() > miss / 2:
                     add(branch_id, "党课", f"{quarter_label}专题党课", day(5, 25), attendees=team)
-            if branch["parent_id"] in clinical and rng.random() < 0.3:
+            if _general_kind(branch["parent_id"]) in clinical and rng.random() < 0.3:
                 add(branch_id, "义诊", f"{label}{branch['department']}义诊", day(1, 27), served=rng.integers(40, 320), hours=rng.integers(3, 9))
             if rng.random() < 0.28:
                 add(branch_id, "志愿服务", f"{label}志愿服务", day(1, 27), served=rng.integers(20, 200), hours=rng.integers(4, 30))

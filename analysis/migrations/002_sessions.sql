@@ -9,9 +9,17 @@ ALTER TABLE app_user ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FA
 -- One row per sign-in. session_id is the SHA-256 (hex) of the random token handed to the
 -- browser session, never the token itself, so a copy of the database file cannot be replayed
 -- as a live session. Rows are never deleted: ended sessions keep their reason for the audit.
+--
+-- username deliberately has NO foreign key to app_user: in DuckDB an UPDATE of app_user touches
+-- unit_id (an indexed foreign-key column that sits in app_user's table CHECK), which DuckDB
+-- runs as delete + insert, and that is refused while any row references the user. With a
+-- foreign key here no account that ever signed in could be edited, disabled or even have
+-- its failed-login counter reset. analysis/auth.py only inserts sessions for existing users,
+-- and accounts are never deleted (they are deactivated). The same holds for any other table:
+-- do not declare a foreign key to app_user.
 CREATE TABLE app_session (
     session_id    VARCHAR PRIMARY KEY CHECK (regexp_full_match(session_id, '[0-9a-f]{64}')),
-    username      VARCHAR NOT NULL REFERENCES app_user (username),
+    username      VARCHAR NOT NULL,
     created_at    TIMESTAMP NOT NULL,
     last_seen     TIMESTAMP NOT NULL,
     ended_at      TIMESTAMP,
