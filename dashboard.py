@@ -1,31 +1,51 @@
-"""Entry point: ``streamlit run dashboard.py``. Owns navigation; pages draw."""
+"""Entry point: ``streamlit run dashboard.py``. Signs the viewer in, then owns navigation.
+
+Which pages a role sees is a convenience; what a role may read is enforced again inside
+every analysis function (analysis/scope.py).
+"""
 
 import streamlit as st
 
+from pages._shared import account_box, login_page, signed_in_viewer
+
 st.set_page_config(page_title="医院党建数据看板", page_icon=":material/flag:", layout="wide")
 
-PAGES = {
-    "领导驾驶舱": [
-        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-    ],
-    "指数与考核": [
-        st.Page("pages/vanguard.py", title="先锋指数", icon=":material/military_tech:"),
-        st.Page("pages/assessment.py", title="支部考核", icon=":material/leaderboard:"),
-        st.Page("pages/four_have.py", title="四有工程", icon=":material/workspace_premium:"),
-        st.Page("pages/org_life.py", title="组织生活", icon=":material/groups:"),
-        st.Page("pages/tasks.py", title="办实事", icon=":material/task_alt:"),
-    ],
-    "问卷与研究": [
-        st.Page("pages/survey.py", title="问卷分析", icon=":material/query_stats:"),
-    ],
-    "会议与汇报": [
-        st.Page("pages/report.py", title="汇报材料", icon=":material/slideshow:"),
-        st.Page("pages/present.py", title="大屏展示", icon=":material/tv:"),
-    ],
-    "系统管理": [
-        st.Page("pages/data_import.py", title="数据导入", icon=":material/upload_file:"),
-        st.Page("pages/admin.py", title="账户与审计", icon=":material/admin_panel_settings:"),
-    ],
-}
+EVERYONE = ("committee", "secretary", "researcher")
+LEADERS = ("committee", "secretary")
+COMMITTEE = ("committee",)
 
-st.navigation(PAGES).run()
+# (group, file, title, icon, roles)
+PAGES = [
+    ("领导驾驶舱", "overview", "总览", "dashboard", EVERYONE),
+    ("指数与考核", "vanguard", "先锋指数", "military_tech", LEADERS),
+    ("指数与考核", "assessment", "支部考核", "leaderboard", LEADERS),
+    ("指数与考核", "four_have", "四有工程", "workspace_premium", LEADERS),
+    ("指数与考核", "org_life", "组织生活", "groups", LEADERS),
+    ("指数与考核", "tasks", "办实事", "task_alt", LEADERS),
+    ("问卷与研究", "survey", "问卷分析", "query_stats", EVERYONE),
+    ("会议与汇报", "report", "汇报材料", "slideshow", LEADERS),
+    ("会议与汇报", "present", "大屏展示", "tv", LEADERS),
+    ("系统管理", "data_import", "数据导入", "upload_file", COMMITTEE),
+    ("系统管理", "admin", "账户与审计", "admin_panel_settings", COMMITTEE),
+    ("系统管理", "account", "我的账户", "key", EVERYONE),
+]
+
+scope = signed_in_viewer()
+if scope is None:
+    # st.navigation must run on every path: a script that stops before calling it makes
+    # Streamlit fall back to auto-discovering pages/ and running the requested file directly.
+    st.navigation([st.Page(login_page, title="登录", icon=":material/login:", default=True)], position="hidden").run()
+    st.stop()
+if st.session_state.get("must_change_password"):
+    # A password someone else chose (bootstrap, reset) must be replaced before anything else.
+    navigation = {"系统管理": [st.Page("pages/account.py", title="我的账户", icon=":material/key:", default=True)]}
+else:
+    navigation = {}
+    for group, name, title, icon, roles in PAGES:
+        if scope.role in roles:
+            navigation.setdefault(group, []).append(
+                st.Page(f"pages/{name}.py", title=title, icon=f":material/{icon}:", default=name == "overview")
+            )
+page = st.navigation(navigation)
+account_box(scope)
+page.run()

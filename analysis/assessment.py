@@ -7,7 +7,7 @@ import pandas as pd
 
 from . import config as config_mod
 from .org import unit_filter
-from .scope import Scope
+from .scope import Scope, check_unit, require_branch_detail
 
 
 def branch_ranking(
@@ -21,8 +21,9 @@ def branch_ranking(
     Returns: quarter, branch_id, branch_name, general_branch_name, total, indicators (number
     of indicators scored), rank (competition ranking: 1, 2, 2, 4), rank_change (positive =
     moved up since the previous quarter; NULL without a previous quarter), falling_streak
-    (quarters in a row, up to this one, in which the total fell).
+    (quarters in a row, up to this one, in which the total fell). Not for researchers.
     """
+    require_branch_detail(scope)
     return con.execute(
         f"""
         WITH totals AS (
@@ -73,6 +74,7 @@ def quarter_review(
     bottom ``flag_bottom_n`` (ties included), or when its total fell ``flag_falling_quarters``
     quarters running. All three come from the configuration.
     """
+    require_branch_detail(scope)
     a = (cfg or config_mod.load()).assessment
     ranks = branch_ranking(con, scope=scope, first=quarter, last=quarter)
     if ranks.empty:
@@ -108,6 +110,7 @@ def total_trend(
 
     Returns: quarter, mean, median, min, max, n (branches scored).
     """
+    check_unit(scope, unit)
     return con.execute(
         f"""
         SELECT quarter, avg(total) AS mean, median(total) AS median, min(total) AS min, max(total) AS max,
@@ -118,3 +121,62 @@ def total_trend(
         """,
         {"first": first, "last": last, "unit": unit},
     ).df()
+
+
+def indicator_scores(
+    con: duckdb.DuckDBPyConnection, *, scope: Scope, quarter: str, unit: str | None = None
+) -> pd.DataFrame:
+    """Every branch's score on every indicator in ``quarter``, against the hospital mean.
+
+    Returns: branch_id, branch_name, indicator_id, indicator, max_points, score, pct (score
+    as % of the indicator's max), hospital_mean (mean score of all branches scored),
+    hospital_pct, gap (score − hospital_mean, in points), position (catalogue order).
+    The hospital mean is over every branch even when ``unit`` narrows the rows.
+    """
+    require_branch_detail(scope)
+    return con.execute(
+        f"""
+        WITH scores AS (
+            SELECT s.branch_id, s.indicator_id, s.score::DOUBLE AS score, s.max_points::DOUBLE AS max_points
+            FROM branch_score s WHERE s.quarter = $quarter
+        ), means AS (
+            SELECT indicator_id, avg(score) AS hospital_mean FROM scores GROUP BY indicator_id
+        )
+        SELECT s.branch_id, l.branch_name, s.indicator_id, i.name AS indicator, s.max_points, s.score,
+               100 * s.score / s.max_points AS pct, m.hospital_mean, 100 * m.hospital_mean / s.max_points AS hospital_pct,
+               s.score - m.hospital_mean AS gap, i.position
+        FROM scores s JOIN means m USING (indicator_id)
+        JOIN assessment_indicator i USING (indicator_id)
+        JOIN branch_lineage l ON l.branch_id = s.branch_id
+        WHERE {unit_filter('s.branch_id')}
+        ORDER BY s.branch_id, i.position
+        """,
+        {"quarter": quarter, "unit": unit},
+    ).df()
+
+
+def annual_totals(
+    con: duckdb.DuckDBPyConnection, *, scope: Scope, year: int, unit: str | None = None
+) -> pd.DataFrame:
+    """Accumulated quarterly results of ``year`` per branch, the basis of the annual awards.
+
+    Returns: branch_id, branch_name, general_branch_name, quarters (quarters assessed), total
+    (sum of the quarterly totals), mean (per assessed quarter), top3 (quarters in the top 3),
+    rank (competition ranking by mean, so a branch missing a quarter is not penalised by the
+    sum; ``quarters`` shows it).
+    """
+    require_branch_detail(scope)
+    ranks = branch_ranking(con, scope=scope, first=f"{year}Q1", last=f"{year}Q4")
+    if ranks.empty:
+        return pd.DataFrame(columns=["branch_id", "branch_name", "general_branch_name", "quarters", "total", "mean",
+                                     "top3", "rank"])
+    out = (
+        ranks.assign(top3=ranks["rank"] <= 3)
+        .groupby(["branch_id", "branch_name", "general_branch_name"], as_index=False, dropna=False)
+        .agg(quarters=("quarter", "nunique"), total=("total", "sum"), mean=("total", "mean"), top3=("top3", "sum"))
+    )
+    out["rank"] = out["mean"].rank(method="min", ascending=False).astype(int)
+    if unit is not None:
+        visible = con.execute(f"SELECT branch_id FROM branch_lineage WHERE {unit_filter()}", {"unit": unit}).df()
+        out = out[out["branch_id"].isin(visible["branch_id"])]
+    return out.sort_values(["rank", "branch_id"], ignore_index=True)

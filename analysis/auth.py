@@ -927,8 +927,8 @@ def reset_password(
     return _write(con, work)
 
 
-def list_users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """All accounts for the administration page (never the password hashes).
+def list_users(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
+    """All accounts for the administration page (never the password hashes); committee only.
 
     Returns
     -------
@@ -937,6 +937,7 @@ def list_users(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     last_seen (latest session activity, NaT if never), open_sessions (sessions not ended yet;
     an expired one is ended at its next request); ordered by username.
     """
+    _require_admin(scope)
     df = con.execute(
         """
         SELECT u.username, u.display_name, u.role, u.unit_id, o.name AS unit_name, u.active,

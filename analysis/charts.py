@@ -91,3 +91,476 @@ def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go
     fig = _style(fig, title=title, height=height, y_title="比例（%）")
     fig.update_yaxes(range=[0, 105])
     return fig
+
+
+# --- 四有工程 and 办实事 (analysis/four_have.py, analysis/tasks.py) -----------------------------
+# Gaps to the hospital mean read as in ``gap_bars``: blue above, red below (a warning); white
+# is the mean itself.
+ABOVE_BELOW_SCALE = [[0.0, PARTY_RED], [0.5, "#FFFFFF"], [1.0, "#1F5FA8"]]
+
+
+def four_have_radar(profile: pd.DataFrame, *, title: str, unit_label: str | None, height: int = 420) -> go.Figure:
+    """四有 profile on the radar: the chosen unit (filled red) against the hospital mean (grey dashed).
+
+    ``profile`` is ``four_have.profile``. With ``unit_label`` None (``profile`` computed for the
+    whole hospital) it shows the hospital's evaluated mean (filled) against its self-evaluation
+    mean (gold dashed) instead.
+    """
+    theta = list(profile["dimension_name"]) + list(profile["dimension_name"][:1])
+
+    def closed(column: str) -> list:
+        return list(profile[column]) + list(profile[column][:1])
+
+    hover = "%{theta}<br>%{r:.2f} / %{customdata[0]:g} 分<br>n=%{customdata[1]} 个支部<extra>%{fullData.name}</extra>"
+    if unit_label is None:
+        traces = (("全院自评均值", "unit_self_mean", "hospital_n", GOLD, "dash", False),
+                  ("全院评定均值", "hospital_mean", "hospital_n", PARTY_RED, "solid", True))
+    else:
+        traces = (("全院均值", "hospital_mean", "hospital_n", GREY, "dash", False),
+                  (unit_label, "unit_mean", "unit_n", PARTY_RED, "solid", True))
+    fig = go.Figure()
+    for name, column, n, colour, dash, filled in traces:
+        fig.add_trace(go.Scatterpolar(
+            r=closed(column), theta=theta, name=name, mode="lines+markers", fill="toself" if filled else None,
+            fillcolor="rgba(200,16,46,0.15)" if filled else None, line={"color": colour, "dash": dash, "width": 2.5},
+            customdata=list(zip(closed("max_points"), closed(n))), hovertemplate=hover,
+        ))
+    top = float(profile["max_points"].max()) if len(profile) else 1.0
+    fig = _style(fig, title=title, height=height)
+    fig.update_layout(
+        polar={"radialaxis": {"range": [0, top], "gridcolor": "#ddd", "angle": 45, "tickfont": {"size": 10},
+                              "ticksuffix": "分"},
+               "angularaxis": {"direction": "clockwise", "gridcolor": "#ddd", "tickfont": {"size": 13}}},
+        legend={"orientation": "h", "y": -0.08, "x": 0.5, "xanchor": "center"},
+        margin={"l": 60, "r": 60, "t": 64, "b": 40},
+    )
+    return fig
+
+
+def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[str] | None = None) -> go.Figure:
+    """Branch × dimension: colour is the gap to the hospital mean of that dimension, text the score.
+
+    ``scores`` is ``four_have.branch_scores``; ``branch_order`` (branch names, top row first, e.g.
+    by rank) may list branches without scores, which then show as an empty row.
+    """
+    dims = list(dict.fromkeys(scores["dimension_name"]))
+    rows = branch_order if branch_order is not None else list(dict.fromkeys(scores["branch_name"]))
+    grid = {(r.branch_name, r.dimension_name): r for r in scores.itertuples()}
+
+    def cell(name: str, dim: str, column: str):
+        row = grid.get((name, dim))
+        return None if row is None else getattr(row, column)
+
+    z = [[cell(b, d, "gap") for d in dims] for b in rows]
+    text = [[("" if (v := cell(b, d, "score")) is None else f"{v:.1f}") for d in dims] for b in rows]
+    custom = [[[cell(b, d, "hospital_mean"), cell(b, d, "dimension_rank"), cell(b, d, "self_score")] for d in dims]
+              for b in rows]
+    limit = max([abs(v) for line in z for v in line if v is not None and pd.notna(v)] or [1.0])
+    fig = go.Figure(go.Heatmap(
+        z=z, x=dims, y=rows, text=text, texttemplate="%{text}", customdata=custom,
+        colorscale=ABOVE_BELOW_SCALE, zmid=0, zmin=-limit, zmax=limit, xgap=2, ygap=2,
+        colorbar={"title": {"text": "与全院<br>均值差"}, "thickness": 12},
+        hovertemplate="%{y} · %{x}<br>得分 %{text}（自评 %{customdata[2]}）<br>全院均值 %{customdata[0]:.2f}"
+                      "<br>与均值差 %{z:+.2f}<br>该维度第 %{customdata[1]} 名<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=max(320, 24 * len(rows) + 120), x_title="四有维度", y_title="党支部")
+    fig.update_yaxes(autorange="reversed", gridcolor=None, showgrid=False)
+    fig.update_xaxes(side="bottom")
+    fig.update_layout(margin={"l": 160})
+    return fig
+
+
+def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[str] | tuple[str, ...] = ()) -> go.Figure:
+    """Ranked 四有 totals (complete sheets only): named 示范点 in gold, other candidates in red,
+    the rest grey; ★ marks every branch meeting the candidate rule; dashed line = hospital mean.
+
+    ``totals`` is ``four_have.branch_totals``; ``candidate_ids`` the branch ids of
+    ``four_have.site_candidates`` with ``candidate`` true.
+    """
+    ranked = totals[totals["complete"]].sort_values(["rank", "branch_id"])
+    candidates = set(candidate_ids)
+    labels = [f"{r}. {name}" for r, name in zip(ranked["rank"], ranked["branch_name"])]
+    groups = (
+        ("已命名示范点", GOLD, ranked["is_site"].to_numpy()),
+        ("候选（尚未命名）", PARTY_RED, (~ranked["is_site"] & ranked["branch_id"].isin(candidates)).to_numpy()),
+        ("其他支部", "#BFBFBF", (~ranked["is_site"] & ~ranked["branch_id"].isin(candidates)).to_numpy()),
+    )
+    fig = go.Figure()
+    for name, colour, mask in groups:
+        part = ranked[mask]
+        fig.add_trace(go.Bar(
+            y=[lab for lab, m in zip(labels, mask) if m], x=part["total"], orientation="h", name=name,
+            marker_color=colour,
+            text=[f"{'★ ' if b in candidates else ''}{t:.1f}" for b, t in zip(part["branch_id"], part["total"])],
+            textposition="outside", cliponaxis=False,
+            customdata=list(zip(part["gap"], [_rank_change_text(c) for c in part["rank_change"]])),
+            hovertemplate="%{y}<br>总分 %{x:.1f}<br>与全院均值差 %{customdata[0]:+.1f}<br>%{customdata[1]}"
+                          "<extra>%{fullData.name}</extra>",
+        ))
+    if len(ranked):
+        mean = float(ranked["hospital_mean"].iloc[0])
+        fig.add_vline(x=mean, layer="below", line={"color": "#444", "dash": "dash", "width": 1})
+        fig.add_annotation(x=mean, y=1.0, yref="paper", yanchor="bottom", text=f"全院均值 {mean:.1f}",
+                           showarrow=False, font={"size": 11, "color": "#444"})
+    top = float(ranked["max_total"].max()) if len(ranked) else 100.0
+    height = max(320, 22 * len(ranked) + 170)
+    fig = _style(fig, title=title, height=height, x_title=f"四有总分（满分{top:g}；★ 符合示范点候选条件）",
+                 y_title="党支部（按总分排名）")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    fig.update_xaxes(range=[0, top * 1.08], showgrid=True, gridcolor="#eee")
+    fig.update_layout(barmode="overlay", margin={"l": 190, "t": 72, "b": 96},
+                      legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom",
+                              "x": 0.5, "xanchor": "center"})
+    return fig
+
+
+def _rank_change_text(change) -> str:
+    if change is None or pd.isna(change):
+        return "上年无排名"
+    change = int(change)
+    return "名次与上年持平" if change == 0 else f"较上年上升 {change} 名" if change > 0 else f"较上年下降 {-change} 名"
+
+
+def task_completion_bars(frame: pd.DataFrame, *, label: str, title: str, y_title: str,
+                         overall: float | None = None) -> go.Figure:
+    """Completion rate per group (category or branch) as horizontal bars labelled rate (done/total).
+
+    ``frame`` is ``tasks.by_category`` or ``tasks.by_branch``; ``label`` the column naming the
+    group; ``overall`` (percent) draws the rate of all tasks as a dashed line.
+    """
+    fig = go.Figure(go.Bar(
+        y=frame[label], x=frame["rate"], orientation="h", marker_color=GOLD,
+        text=[f"{r:.2f}%（{d}/{t}）" for r, d, t in zip(frame["rate"], frame["done"], frame["total"])],
+        textposition="outside", cliponaxis=False,
+        customdata=frame[["done", "total", "overdue"]],
+        hovertemplate="%{y}<br>完成率 %{x:.2f}%<br>已完成 %{customdata[0]} / %{customdata[1]} 项"
+                      "<br>逾期未完成 %{customdata[2]} 项<extra></extra>",
+    ))
+    if overall is not None:
+        fig.add_vline(x=overall, line={"color": PARTY_RED, "dash": "dash", "width": 1})
+        fig.add_annotation(x=overall, y=1.0, yref="paper", yanchor="bottom", text=f"总体 {overall:.2f}%",
+                           showarrow=False, font={"size": 11, "color": PARTY_RED})
+    fig = _style(fig, title=title, height=max(260, 28 * len(frame) + 120), x_title="完成率（%）", y_title=y_title)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(frame[label]), autorange="reversed", showgrid=False)
+    fig.update_xaxes(range=[0, 135], showgrid=True, gridcolor="#eee", tickvals=[0, 20, 40, 60, 80, 100])
+    fig.update_layout(margin={"l": 150, "t": 64})
+    return fig
+
+
+def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str, y_title: str,
+                     highlight: str | None = None, height: int = 380) -> go.Figure:
+    """One line per unit (``trend``: quarter, unit_name, mean, n) over the hospital mean ± 1 sd band.
+
+    ``highlight`` (a unit name) is drawn in Party red, the others thin and grey-blue, so the
+    chosen unit reads against the field.
+    """
+    fig = vanguard_trend(hospital, title=title, height=height) if len(hospital) else go.Figure()
+    for trace in fig.data:
+        if trace.name == "均值":
+            trace.update(name="全院均值", line={"color": "#444", "width": 2, "dash": "dash"})
+    for name, series in trend.groupby("unit_name", sort=False):
+        chosen = name == highlight
+        fig.add_trace(go.Scatter(
+            x=[quarter_label(q) for q in series["quarter"]], y=series["mean"], mode="lines+markers" if chosen else "lines",
+            name=name, line={"color": PARTY_RED if chosen else "rgba(31,95,168,0.35)", "width": 3 if chosen else 1.2},
+            customdata=series[["n"]], hovertemplate=f"{name}<br>%{{x}}<br>均值 %{{y:.1f}}<br>n=%{{customdata[0]}}<extra></extra>",
+            showlegend=chosen,
+        ))
+    return _style(fig, title=title, height=height, y_title=y_title)
+
+
+def dimension_bars(breakdown: pd.DataFrame, *, title: str, height: int = 340) -> go.Figure:
+    """Self / peer / organisation mean per dimension: the gap between self and organisation shows."""
+    fig = go.Figure()
+    for rater, label, colour in (("self", "个人自评", GOLD), ("peer", "党员互评", "#1F5FA8"), ("org", "组织评定", PARTY_RED)):
+        fig.add_trace(go.Bar(x=breakdown["dimension"], y=breakdown[rater], name=label, marker_color=colour,
+                             hovertemplate=f"%{{x}}<br>{label} %{{y:.1f}}<extra></extra>"))
+    fig = _style(fig, title=title, height=height, y_title="平均分")
+    low = float(breakdown[["self", "peer", "org"]].min().min()) if len(breakdown) else 0
+    fig.update_yaxes(range=[max(0, low - 5), 100])
+    fig.update_layout(barmode="group")
+    return fig
+
+
+def distribution_box(values: pd.DataFrame, *, value: str, group: str, title: str, y_title: str,
+                     height: int = 380) -> go.Figure:
+    """Box plot of ``value`` per ``group`` (all points shown when a group is small)."""
+    fig = go.Figure()
+    for name, rows in values.groupby(group, sort=False):
+        fig.add_trace(go.Box(y=rows[value], name=f"{name}（n={len(rows)}）", marker_color=PARTY_RED,
+                             boxpoints="all" if len(rows) < 40 else "outliers", jitter=0.3, pointpos=0,
+                             line={"width": 1.2}, showlegend=False))
+    return _style(fig, title=title, height=height, y_title=y_title)
+
+
+def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height: int | None = None) -> go.Figure:
+    """Members per grade, stacked per branch (horizontal), best grade first."""
+    colours = [PARTY_RED, "#1F5FA8", GOLD, GREY]
+    fig = go.Figure()
+    for grade, colour in zip(grades, colours):
+        fig.add_trace(go.Bar(y=counts["branch_name"], x=counts[grade], name=grade, orientation="h", marker_color=colour,
+                             hovertemplate=f"%{{y}}<br>{grade} %{{x}} 人<extra></extra>"))
+    fig = _style(fig, title=title, height=height or max(320, 22 * len(counts) + 120), x_title="党员人数")
+    fig.update_layout(barmode="stack", margin={"l": 170})
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    return fig
+
+
+def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: set[str] = frozenset(), commended: set[str] = frozenset(),
+                highlight: str | None = None, height: int | None = None) -> go.Figure:
+    """Branch totals, best first: commended in gold, flagged in red, the rest blue; rank in the label."""
+    def colour(branch_id: str) -> str:
+        if branch_id == highlight:
+            return "#7B4FA0"
+        return GOLD if branch_id in commended else PARTY_RED if branch_id in flagged else "rgba(31,95,168,0.7)"
+
+    fig = go.Figure(go.Bar(
+        y=ranking["branch_name"], x=ranking["total"], orientation="h",
+        marker_color=[colour(b) for b in ranking["branch_id"]],
+        text=[f"{t:.1f}（第{r}名）" for t, r in zip(ranking["total"], ranking["rank"])], textposition="outside",
+        cliponaxis=False, hovertemplate="%{y}<br>总分 %{x:.1f}<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=height or max(360, 22 * len(ranking) + 120), x_title="总分（百分制）")
+    low = float(ranking["total"].min()) if len(ranking) else 0
+    fig.update_xaxes(range=[max(0, low - 8), 106])
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_layout(margin={"l": 170})
+    return fig
+
+
+def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: str, reverse: bool = False) -> go.Figure:
+    """Branch × quarter grid of ``value`` (e.g. total or rank) from ``branch_ranking`` rows."""
+    grid = ranking.pivot(index="branch_name", columns="quarter", values=value)
+    order = ranking[ranking["quarter"] == ranking["quarter"].max()].sort_values("rank")["branch_name"]
+    grid = grid.reindex([b for b in order if b in grid.index] + [b for b in grid.index if b not in set(order)])
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=[quarter_label(q) for q in grid.columns], y=list(grid.index),
+        colorscale="RdYlGn_r" if reverse else "RdYlGn", xgap=1, ygap=1,
+        text=grid.to_numpy(), texttemplate="%{text:.0f}" if value == "rank" else "%{text:.1f}",
+        colorbar={"title": {"text": colorbar}, "thickness": 12},
+        hovertemplate="%{y}<br>%{x}<br>%{z:.1f}<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=max(360, 22 * len(grid) + 120))
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_layout(margin={"l": 170})
+    return fig
+
+
+def rank_bump(ranking: pd.DataFrame, *, title: str, highlight: set[str] = frozenset(), height: int = 460) -> go.Figure:
+    """Rank per quarter for each branch (1 at the top); highlighted branches in colour."""
+    fig = go.Figure()
+    for (branch_id, name), rows in ranking.groupby(["branch_id", "branch_name"], sort=False):
+        chosen = branch_id in highlight
+        fig.add_trace(go.Scatter(
+            x=[quarter_label(q) for q in rows["quarter"]], y=rows["rank"], mode="lines+markers", name=name,
+            line={"width": 3 if chosen else 1, "color": None if chosen else "rgba(140,140,140,0.35)"},
+            marker={"size": 7 if chosen else 4}, showlegend=chosen,
+            hovertemplate=f"{name}<br>%{{x}}<br>第 %{{y}} 名<extra></extra>",
+        ))
+    fig = _style(fig, title=title, height=height, y_title="名次")
+    fig.update_yaxes(autorange="reversed", dtick=5)
+    return fig
+
+
+def radar(categories: list[str], series: dict[str, list[float]], *, title: str, r_max: float, axis_title: str,
+          height: int = 420) -> go.Figure:
+    """Profiles over the same categories; the first series is the reference (dashed grey)."""
+    fig = go.Figure()
+    closed = categories + categories[:1]
+    for index, (name, values) in enumerate(series.items()):
+        reference = index == 0
+        fig.add_trace(go.Scatterpolar(
+            r=list(values) + list(values[:1]), theta=closed, name=name, mode="lines+markers",
+            fill=None if reference else "toself", fillcolor=None if reference else "rgba(200,16,46,0.12)",
+            line={"color": GREY if reference else PARTY_RED, "dash": "dash" if reference else "solid", "width": 2},
+            hovertemplate="%{theta}<br>%{r:.1f}<extra>%{fullData.name}</extra>",
+        ))
+    fig = _style(fig, title=title, height=height)
+    fig.update_layout(polar={"radialaxis": {"range": [0, r_max], "title": {"text": axis_title}, "gridcolor": "#ddd"},
+                             "angularaxis": {"direction": "clockwise", "gridcolor": "#ddd"}},
+                      legend={"orientation": "h", "y": -0.1})
+    return fig
+
+
+def gap_bars(scores: pd.DataFrame, *, label: str, gap: str, title: str, x_title: str, height: int | None = None) -> go.Figure:
+    """Signed gaps against a reference (e.g. hospital mean): above in blue, below in red."""
+    fig = go.Figure(go.Bar(
+        y=scores[label], x=scores[gap], orientation="h",
+        marker_color=[PARTY_RED if v < 0 else "#1F5FA8" for v in scores[gap]],
+        text=[f"{v:+.2f}" for v in scores[gap]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}<br>%{x:+.2f}<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=height or max(300, 24 * len(scores) + 100), x_title=x_title)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_layout(margin={"l": 150})
+    return fig
+
+
+# --- 组织生活: 三会一课 and activities (analysis/meetings.py, analysis/activities.py) ----------
+# Status colours: green held, red missing; the three "not counted" states in greys/blue so
+# that only red draws the eye.
+MEETING_STATUS_COLOURS = {
+    "达标": "#2E8B57",
+    "缺漏": PARTY_RED,
+    "进行中": "#9DB9D9",
+    "无数据": "#E3E3E3",
+    "未成立": "#F4F4F4",
+}
+ATTENDANCE_COLOURS = {"出席": "#2E8B57", "请假": GOLD, "缺席": PARTY_RED}
+ACTIVITY_COLOURS = {
+    "主题党日": PARTY_RED, "义诊": "#1F5FA8", "志愿服务": "#2E8B57", "健康扶贫": GOLD, "培训": "#7B4FA0",
+    "讲党课比赛": "#E07B39", "援派": "#3A9BB8", "其他": GREY,
+    "支部党员大会": "#8B1A1A", "支委会": "#B5651D", "党小组会": "#5F9EA0", "党课": "#556B2F",
+}
+
+
+def _status_heatmap(z_status: list[list[str | None]], *, x: list[str], y: list[str], text: list[list[str]],
+                    custom: list[list[list]], hover: str) -> go.Heatmap:
+    """A heatmap whose cells are coloured by meeting status, with a legend-like colour bar."""
+    names = list(MEETING_STATUS_COLOURS)
+    codes = {s: i for i, s in enumerate(names)}
+    n = len(names)
+    scale = []
+    for i, name in enumerate(names):
+        scale += [[i / n, MEETING_STATUS_COLOURS[name]], [(i + 1) / n, MEETING_STATUS_COLOURS[name]]]
+    z = [[codes.get(s) if s is not None else None for s in row] for row in z_status]
+    return go.Heatmap(
+        z=z, x=x, y=y, text=text, texttemplate="%{text}", textfont={"size": 10}, customdata=custom,
+        colorscale=scale, zmin=-0.5, zmax=n - 0.5, xgap=2, ygap=2, hovertemplate=hover,
+        colorbar={"tickvals": list(range(n)), "ticktext": names, "thickness": 12, "len": 0.5, "y": 1.0,
+                  "yanchor": "top", "title": {"text": "状态"}},
+    )
+
+
+def compliance_heatmap(grid: pd.DataFrame, *, title: str) -> go.Figure:
+    """Branch × period for one meeting kind: colour = status, text = meetings held.
+
+    ``grid`` is ``meetings.meeting_compliance`` for one kind (rows in branch order).
+    """
+    x = list(dict.fromkeys(grid["period_label"]))
+    y = list(dict.fromkeys(grid["branch_name"]))
+    cells = {(r.branch_name, r.period_label): r for r in grid.itertuples()}
+
+    def cell(b: str, p: str):
+        return cells.get((b, p))
+
+    status = [[getattr(cell(b, p), "status", None) for p in x] for b in y]
+    text = [[("" if (c := cell(b, p)) is None or c.held == 0 else str(c.held)) for p in x] for b in y]
+    custom = [[[c.status, c.held, c.required, c.dates if isinstance(c.dates, str) else "—"]
+               if (c := cell(b, p)) is not None else ["", 0, 0, ""] for p in x] for b in y]
+    fig = go.Figure(_status_heatmap(
+        status, x=x, y=y, text=text, custom=custom,
+        hover="%{y}<br>%{x}：%{customdata[0]}<br>召开 %{customdata[1]} 次 / 应开 %{customdata[2]} 次"
+              "<br>日期：%{customdata[3]}<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=max(320, 22 * len(y) + 150), x_title="期间", y_title="党支部")
+    fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
+    fig.update_xaxes(type="category")
+    fig.update_layout(margin={"l": 160, "r": 16, "t": 72, "b": 60})
+    return fig
+
+
+def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
+    """Compliance rate per branch, weakest first, with the 95% CI and counted/required as text.
+
+    ``rates`` is ``meetings.compliance_rates`` for one kind; branches with gaps are red.
+    """
+    shown = rates[rates["required"] > 0]
+    labels = list(shown["branch_name"])
+    fig = go.Figure(go.Bar(
+        y=labels, x=shown["rate"], orientation="h",
+        marker_color=[PARTY_RED if m > 0 else "#2E8B57" for m in shown["missing"]],
+        error_x={"type": "data", "symmetric": False, "array": shown["ci_high"] - shown["rate"],
+                 "arrayminus": shown["rate"] - shown["ci_low"], "color": "#777", "thickness": 1},
+        text=[f"{r:.0f}%（{c}/{n}）" for r, c, n in zip(shown["rate"], shown["counted"], shown["required"])],
+        textposition="inside", insidetextanchor="start", textfont={"color": "white", "size": 10},
+        customdata=shown[["counted", "required", "missing", "ci_low", "ci_high"]],
+        hovertemplate="%{y}<br>达标率 %{x:.1f}%（95% CI %{customdata[3]:.0f}–%{customdata[4]:.0f}%）"
+                      "<br>已开 %{customdata[0]} / 应开 %{customdata[1]} 次<br>缺漏 %{customdata[2]} 期<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=max(320, 20 * len(labels) + 140), x_title="达标率（%，n = 应开次数）",
+                 y_title="党支部（由低到高）")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    fig.update_xaxes(range=[0, 105], showgrid=True, gridcolor="#eee")
+    fig.update_layout(margin={"l": 160, "r": 16, "t": 72, "b": 48}, showlegend=False)
+    return fig
+
+
+def meeting_calendar(calendar: pd.DataFrame, *, title: str) -> go.Figure:
+    """One branch's 三会一课 by month: colour = status of the rule's period, text = days held.
+
+    ``calendar`` is ``meetings.branch_calendar``.
+    """
+    x = list(dict.fromkeys(calendar["month_label"]))
+    y = list(dict.fromkeys(calendar["kind"]))
+    cells = {(r.kind, r.month_label): r for r in calendar.itertuples()}
+    status = [[getattr(cells.get((k, m)), "status", None) for m in x] for k in y]
+    text = [[("" if (c := cells.get((k, m))) is None or not isinstance(c.days, str) else c.days.replace("、", "<br>"))
+             for m in x] for k in y]
+    custom = [[[c.status, c.period_label, c.held, c.required] if (c := cells.get((k, m))) is not None else ["", "", 0, 0]
+               for m in x] for k in y]
+    fig = go.Figure(_status_heatmap(
+        status, x=x, y=y, text=text, custom=custom,
+        hover="%{y} · %{x}<br>%{customdata[1]}：%{customdata[0]}<br>本期召开 %{customdata[2]} 次 / 应开 %{customdata[3]} 次"
+              "<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=300, x_title="月份", y_title="会议类型")
+    fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
+    fig.update_xaxes(type="category")
+    fig.update_layout(margin={"l": 100, "r": 16, "t": 72, "b": 60})
+    return fig
+
+
+def attendance_bars(rates: pd.DataFrame, *, title: str) -> go.Figure:
+    """出席 / 请假 / 缺席 shares per branch as 100% stacked bars, lowest attendance first.
+
+    ``rates`` is ``meetings.attendance_rates`` for one kind; suppressed branches are labelled
+    and left empty.
+    """
+    labels = [f"{b}（n={n:,}）" for b, n in zip(rates["branch_name"], rates["n"])]
+    fig = go.Figure()
+    for status, column in (("出席", "attendance_rate"), ("请假", "leave_rate"), ("缺席", "absence_rate")):
+        fig.add_trace(go.Bar(
+            y=labels, x=rates[column], orientation="h", name=status, marker_color=ATTENDANCE_COLOURS[status],
+            text=[f"{v:.0f}%" if pd.notna(v) and (status == "出席" or v >= 8) else "" for v in rates[column]],
+            textposition="inside", textfont={"color": "white", "size": 10},
+            customdata=rates[["members", "meetings"]],
+            hovertemplate=f"%{{y}}<br>{status} %{{x:.1f}}%<br>党员 %{{customdata[0]}} 人 · 会议 %{{customdata[1]}} 次"
+                          "<extra></extra>",
+        ))
+    hidden = [lab for lab, s in zip(labels, rates["suppressed"]) if s]
+    for lab in hidden:
+        fig.add_annotation(x=2, y=lab, text="人数不足，不予显示", showarrow=False, xanchor="left",
+                           font={"size": 10, "color": GREY})
+    fig = _style(fig, title=title, height=max(320, 20 * len(labels) + 150), x_title="占出勤记录的比例（%）",
+                 y_title="党支部（出席率由低到高）")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    fig.update_xaxes(range=[0, 100], showgrid=True, gridcolor="#eee")
+    fig.update_layout(barmode="stack", margin={"l": 200, "r": 16, "t": 72, "b": 48},
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.5, "traceorder": "normal"})
+    return fig
+
+
+def activity_stacked(monthly: pd.DataFrame, *, value: str, title: str, y_title: str) -> go.Figure:
+    """Monthly stacked bars by activity type of ``value`` ('activities' or 'people_served').
+
+    ``monthly`` is ``activities.activity_monthly``; every type keeps its colour on every chart,
+    and types without people served are left out of the people-served chart.
+    """
+    months = list(dict.fromkeys(monthly.sort_values("month")["month_label"]))
+    fig = go.Figure()
+    present = set(monthly["activity_type"])
+    for kind in [k for k in ACTIVITY_COLOURS if k in present] + sorted(present - set(ACTIVITY_COLOURS)):
+        part = monthly[monthly["activity_type"] == kind]
+        if value == "people_served" and not part[value].any():
+            continue
+        fig.add_trace(go.Bar(
+            x=part["month_label"], y=part[value], name=kind, marker_color=ACTIVITY_COLOURS.get(kind, GREY),
+            customdata=part[["activities", "people_served", "hours", "branches"]],
+            hovertemplate=f"%{{x}} · {kind}<br>%{{customdata[0]}} 场 · 服务 %{{customdata[1]:,}} 人次"
+                          "<br>%{customdata[2]:,.0f} 小时 · %{customdata[3]} 个支部<extra></extra>",
+        ))
+    fig = _style(fig, title=title, height=380, x_title="月份", y_title=y_title)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=months)
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.35}, margin={"t": 72, "b": 60})
+    return fig

@@ -23,6 +23,9 @@ def _demo(args: argparse.Namespace) -> int:
         f"{summary.quarters} quarters, {summary.activities} activities, {summary.tasks} tasks, "
         f"{summary.survey_responses} survey responses (synthetic data)"
     )
+    print("demo accounts (passwords are random and shown only now):")
+    for username, (role, unit, password) in summary.accounts.items():
+        print(f"  {username:<10} {password}  {role} / {unit}")
     return 0
 
 

@@ -79,6 +79,8 @@ class MeetingRule:
 class SurveyConfig:
     effective_options: tuple[str, ...]
     min_cell: int
+    # Answers to the 政治面貌 question that count as Party members in member/non-member splits.
+    member_options: tuple[str, ...] = ("中共党员", "中共预备党员")
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,7 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         base.survey,
         **({"effective_options": tuple(s["effective_options"])} if "effective_options" in s else {}),
         **({"min_cell": int(s["min_cell"])} if "min_cell" in s else {}),
+        **({"member_options": tuple(s["member_options"])} if "member_options" in s else {}),
     )
     config = replace(
         base,

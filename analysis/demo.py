@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from . import config as config_mod
-from . import db, periods
+from . import auth, db, periods
+from .scope import Scope
 
 SEED = 20251125
 FIRST_QUARTER = "2023Q1"
@@ -60,6 +61,8 @@ class DemoSummary:
     activities: int
     tasks: int
     survey_responses: int
+    # username -> (role label, unit, generated password); printed once by the CLI.
+    accounts: dict[str, tuple[str, str, str]]
 
 
 def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None = None, scale: int = 1) -> DemoSummary:
@@ -116,6 +119,7 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
             for table, frame in survey_frames.items():
                 _insert(con, table, frame.assign(survey_id=1), None)
             db.bump_data_version(con)
+        accounts = _accounts(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -128,7 +132,29 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
         activities=len(activities),
         tasks=len(frames["service_task"]),
         survey_responses=len(survey_frames["survey_response"]),
+        accounts=accounts,
     )
+
+
+DEMO_ACCOUNTS = (
+    ("dangban", "党办演示账号", "committee", None),
+    ("zongzhi", "内科党总支书记（演示）", "secretary", "G01"),
+    ("zhibu", "心血管内科党支部书记（演示）", "secretary", "B01"),
+    ("yanjiu", "研究人员（演示）", "researcher", None),
+)
+
+
+def _accounts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
+    """One demo account per role, each with a fresh random password (no default password)."""
+    from .scope import ROLES
+
+    out = {}
+    for username, display_name, role, unit in DEMO_ACCOUNTS:
+        password = auth.generate_password()
+        auth.create_user(con, username=username, display_name=display_name, role=role, unit_id=unit,
+                         password=password, actor=Scope.committee("demo"), must_change_password=False)
+        out[username] = (ROLES[role], unit or "全院", password)
+    return out
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, batch_id: int | None) -> None:

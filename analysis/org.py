@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .scope import Scope
+from .scope import Scope, check_unit
 
 
 def unit_filter(column: str = "branch_id") -> str:
@@ -47,8 +47,9 @@ class Headcount:
 def headcount(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None, as_of: dt.date) -> Headcount:
     """Units and members under ``unit`` on ``as_of`` (members who had joined by then).
 
-    Counts are aggregates, visible to every role.
+    Counts are aggregates, visible to every role (researchers: hospital level only).
     """
+    check_unit(scope, unit)
     row = con.execute(
         f"""
         WITH b AS (SELECT * FROM branch_lineage WHERE {unit_filter()})

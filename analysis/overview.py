@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import assessment, org, periods, tasks, vanguard
+from . import assessment, org, periods, survey_stats, tasks, vanguard
 from . import config as config_mod
 from .scope import Scope
 
@@ -18,7 +18,7 @@ class Overview:
     headcount: org.Headcount
     vanguard_trend: pd.DataFrame
     assessment_trend: pd.DataFrame
-    review: pd.DataFrame
+    review: pd.DataFrame | None  # None for researchers (no branch-level results)
     completion: tasks.Completion
     completion_trend: pd.DataFrame
 
@@ -46,7 +46,58 @@ def overview(
         headcount=org.headcount(con, scope=scope, unit=unit, as_of=end),
         vanguard_trend=vanguard.hospital_trend(con, scope=scope, first=first, last=last, unit=unit, cfg=cfg),
         assessment_trend=assessment.total_trend(con, scope=scope, first=first, last=last, unit=unit),
-        review=assessment.quarter_review(con, scope=scope, quarter=last, unit=unit, cfg=cfg),
+        review=None if scope.role == "researcher" else assessment.quarter_review(
+            con, scope=scope, quarter=last, unit=unit, cfg=cfg),
         completion=tasks.completion(con, scope=scope, as_of=end, unit=unit),
         completion_trend=tasks.completion_trend(con, scope=scope, quarters=quarters, unit=unit),
+    )
+
+
+@dataclass(frozen=True)
+class SurveyHeadline:
+    survey_id: int
+    title: str
+    question: str
+    shares: pd.DataFrame  # effective_share: group, n, effective, pct, ci_low, ci_high (+ 合计)
+    comparison: "survey_stats.GroupComparison"
+
+
+def survey_headline(
+    con: duckdb.DuckDBPyConnection, *, scope: Scope, cfg: config_mod.Config | None = None
+) -> SurveyHeadline | None:
+    """The latest survey's "clearly effective" share for members and non-members.
+
+    The outcome is the first single-choice question offering one of the configured effective
+    options; groups come from the question marked as the 政治面貌 attribute, members being
+    the configured member options. None when no survey has both.
+    """
+    cfg = cfg or config_mod.load()
+    found = con.execute(
+        """
+        SELECT s.survey_id, s.title, outcome.question_no, outcome.text, grouping.question_no
+        FROM survey s
+        JOIN survey_question grouping ON grouping.survey_id = s.survey_id AND grouping.attribute = '政治面貌'
+        JOIN survey_question outcome ON outcome.survey_id = s.survey_id AND outcome.qtype = 'single'
+        WHERE EXISTS (SELECT 1 FROM survey_option o WHERE o.survey_id = s.survey_id
+                      AND o.question_no = outcome.question_no AND list_contains($effective, o.text))
+        ORDER BY s.fielded_to DESC NULLS LAST, s.survey_id DESC, outcome.question_no
+        LIMIT 1
+        """,
+        {"effective": list(cfg.survey.effective_options)},
+    ).fetchone()
+    if found is None:
+        return None
+    survey_id, title, question_no, question, group_no = found
+    options = [r[0] for r in con.execute(
+        "SELECT text FROM survey_option WHERE survey_id = ? AND question_no = ? ORDER BY option_no",
+        [survey_id, group_no]).fetchall()]
+    members = [o for o in options if o in cfg.survey.member_options]
+    groups = {"党员": members, "非党员": [o for o in options if o not in members]}
+    common = dict(survey_id=survey_id, question_no=question_no, group_question_no=group_no, groups=groups, scope=scope)
+    return SurveyHeadline(
+        survey_id=survey_id,
+        title=title,
+        question=question,
+        shares=survey_stats.effective_share(con, **common),
+        comparison=survey_stats.compare_groups(con, compare=("党员", "非党员"), **common),
     )

@@ -53,3 +53,15 @@ def member_branch_ids(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]
         {"all": scope.role == "committee", "unit": scope.unit_id},
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def require_branch_detail(scope: Scope) -> None:
+    """Branch-level results (rankings, per-branch tables) are for the committee and secretaries."""
+    if scope.role == "researcher":
+        raise PermissionError("研究人员只能查看全院汇总与问卷分析。")
+
+
+def check_unit(scope: Scope, unit: str | None) -> None:
+    """Narrowing an aggregate to one branch or general branch needs branch-level access."""
+    if unit is not None:
+        require_branch_detail(scope)

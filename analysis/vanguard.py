@@ -8,7 +8,7 @@ import pandas as pd
 from . import config as config_mod
 from .org import unit_filter
 from .periods import shift
-from .scope import Scope
+from .scope import Scope, check_unit, member_branch_ids, require_branch_detail
 
 # Index of one member in one quarter: sum over dimensions d and raters r of w_d * w_r * score.
 # Only complete score sheets count (every dimension by every rater): a sheet without the
@@ -43,6 +43,67 @@ def _index_params(cfg: config_mod.Config, unit: str | None, first: str, last: st
     }
 
 
+LEVELS = ("hospital", "general_branch", "branch")
+
+
+def trend(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    level: str = "hospital",
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Quarterly vanguard index aggregated to the hospital, general branches or branches.
+
+    Aggregates are visible to the committee and secretaries at every level; researchers get
+    the hospital level only.
+
+    Returns: quarter, unit_id, unit_name, mean, median, sd, n, qoq (环比: change against the
+    unit's previous quarter), yoy (同比: against the same quarter a year earlier). qoq/yoy are
+    NULL when that quarter has no data. The window is widened by a year internally so the
+    first quarters shown still get their 同比.
+
+    Notes: index = Σ_d w_d Σ_r w_r · score(d, r), weights from the configuration; members
+    without a complete score sheet for a quarter are left out of that quarter (n says so).
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}")
+    check_unit(scope, unit)
+    if level != "hospital":
+        require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    params = _index_params(cfg, unit, shift(first, -4), last)
+    return con.execute(
+        f"""
+        WITH idx AS ({MEMBER_INDEX_SQL}),
+        units AS (
+            SELECT i.*,
+                   CASE $level WHEN 'branch' THEN l.branch_id WHEN 'general_branch' THEN l.general_branch_id
+                        ELSE 'ALL' END AS unit_id,
+                   CASE $level WHEN 'branch' THEN l.branch_name WHEN 'general_branch' THEN l.general_branch_name
+                        ELSE '全院' END AS unit_name
+            FROM idx i JOIN branch_lineage l USING (branch_id)
+        ),
+        q AS (
+            SELECT quarter, unit_id, unit_name, avg(vindex) AS mean, median(vindex) AS median,
+                   stddev_samp(vindex) AS sd, count(*) AS n, quarter_index(quarter) AS qi
+            FROM units GROUP BY ALL
+        )
+        SELECT cur.quarter, cur.unit_id, cur.unit_name, cur.mean, cur.median, cur.sd, cur.n,
+               cur.mean - prev.mean AS qoq, cur.mean - year_ago.mean AS yoy
+        FROM q cur
+        LEFT JOIN q prev ON prev.unit_id = cur.unit_id AND prev.qi = cur.qi - 1
+        LEFT JOIN q year_ago ON year_ago.unit_id = cur.unit_id AND year_ago.qi = cur.qi - 4
+        WHERE cur.quarter >= $shown_from
+        ORDER BY cur.quarter, cur.unit_id
+        """,
+        {**params, "shown_from": first, "level": level},
+    ).df()
+
+
 def hospital_trend(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -52,33 +113,213 @@ def hospital_trend(
     unit: str | None = None,
     cfg: config_mod.Config | None = None,
 ) -> pd.DataFrame:
-    """Quarterly vanguard index over all members under ``unit`` (aggregate: every role).
+    """``trend`` over everyone under ``unit`` as one series: quarter, mean, median, sd, n, qoq, yoy."""
+    rows = trend(con, scope=scope, first=first, last=last, unit=unit, level="hospital", cfg=cfg)
+    return rows.drop(columns=["unit_id", "unit_name"])
 
-    Returns: quarter, mean, median, sd, n, qoq (环比: change against the previous quarter's
-    mean), yoy (同比: against the same quarter a year earlier). qoq/yoy are NULL when that
-    quarter has no data. The window is widened by a year internally so the first quarters
-    shown still get their 同比.
 
-    Notes: index = Σ_d w_d Σ_r w_r · score(d, r), weights from the configuration; members
-    without a complete score sheet for a quarter are left out of that quarter (n says so).
+def dimension_breakdown(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Mean score per quarter, dimension and rater, with the weighted combination.
+
+    Returns: quarter, dimension_id, dimension, self, peer, org (mean score by each rater),
+    combined (Σ_r w_r · mean_r), self_gap (self − org: how much members rate themselves
+    above the organisation), n (members scored).
     """
+    check_unit(scope, unit)
     cfg = cfg or config_mod.load()
-    params = _index_params(cfg, unit, shift(first, -4), last)
+    params = _index_params(cfg, unit, first, last)
+    del params["dim_weights"]
+    return con.execute(
+        f"""
+        WITH means AS (
+            SELECT s.quarter, s.dimension_id,
+                   avg(s.score) FILTER (WHERE rater = 'self')::DOUBLE AS self,
+                   avg(s.score) FILTER (WHERE rater = 'peer')::DOUBLE AS peer,
+                   avg(s.score) FILTER (WHERE rater = 'org')::DOUBLE AS org,
+                   count(DISTINCT s.member_id) AS n
+            FROM vanguard_score s JOIN member m USING (member_id)
+            WHERE s.quarter BETWEEN $first AND $last AND {unit_filter('m.branch_id')}
+            GROUP BY ALL
+        )
+        SELECT m.quarter, m.dimension_id, d.name AS dimension, m.self, m.peer, m.org,
+               $rater_weights[1] * m.self + $rater_weights[2] * m.peer + $rater_weights[3] * m.org AS combined,
+               m.self - m.org AS self_gap, m.n
+        FROM means m JOIN vanguard_dimension d USING (dimension_id)
+        WHERE list_contains($dims, m.dimension_id)
+        ORDER BY m.quarter, d.position
+        """,
+        params,
+    ).df()
+
+
+def member_index(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Each visible member's index per quarter (亮分公示), with names: member-level data.
+
+    Only members of branches in the viewer's member scope appear (committee: all; secretary:
+    their own branch or general branch; researcher: refused).
+
+    Returns: quarter, member_id, name, branch_id, branch_name, vindex, rank_in_branch
+    (competition ranking within the branch and quarter).
+    """
+    require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    params = {**_index_params(cfg, unit, first, last), "visible": member_branch_ids(con, scope)}
+    return con.execute(
+        f"""
+        WITH idx AS ({MEMBER_INDEX_SQL})
+        SELECT i.quarter, i.member_id, m.name, i.branch_id, l.branch_name, i.vindex,
+               rank() OVER (PARTITION BY i.quarter, i.branch_id ORDER BY i.vindex DESC) AS rank_in_branch
+        FROM idx i JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = i.branch_id
+        WHERE list_contains($visible, i.branch_id)
+        ORDER BY i.quarter, i.branch_id, rank_in_branch, i.member_id
+        """,
+        params,
+    ).df()
+
+
+APPRAISAL_SQL = f"""
+WITH idx AS ({MEMBER_INDEX_SQL}),
+grades AS (SELECT unnest($grade_labels) AS label, unnest($grade_minima) AS minimum),
+stars AS (SELECT unnest($star_labels) AS label, unnest($star_minima) AS minimum),
+annual AS (
+    SELECT member_id, branch_id, count(*) AS quarters, avg(vindex) AS annual_index
+    FROM idx GROUP BY ALL
+)
+SELECT a.*,
+       (SELECT arg_max(label, minimum) FROM grades WHERE a.annual_index >= minimum) AS grade,
+       (SELECT CAST(arg_max(label, minimum) AS INTEGER) FROM stars WHERE a.annual_index >= minimum) AS stars
+FROM annual a
+"""
+
+
+def _appraisal_params(cfg: config_mod.Config, unit: str | None, year: int) -> dict:
+    v = cfg.vanguard
+    return {
+        **_index_params(cfg, unit, f"{year}Q1", f"{year}Q4"),
+        "grade_labels": [t.label for t in v.grades], "grade_minima": [t.minimum for t in v.grades],
+        "star_labels": [t.label for t in v.stars], "star_minima": [t.minimum for t in v.stars],
+    }
+
+
+def appraisal(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    year: int,
+    unit: str | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Annual appraisal (民主评议) of each visible member from the year's quarterly indices.
+
+    Returns: member_id, name, branch_id, branch_name, quarters (quarters scored in the year),
+    annual_index (mean of the year's quarterly indices), grade (优秀/合格/基本合格/不合格 by
+    the configured thresholds), stars (1-5). Member-level: scoped like ``member_index``.
+    """
+    require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    params = {**_appraisal_params(cfg, unit, year), "visible": member_branch_ids(con, scope)}
+    return con.execute(
+        f"""
+        SELECT a.member_id, m.name, a.branch_id, l.branch_name, a.quarters, a.annual_index, a.grade, a.stars
+        FROM ({APPRAISAL_SQL}) a JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
+        WHERE list_contains($visible, a.branch_id)
+        ORDER BY a.branch_id, a.annual_index DESC, a.member_id
+        """,
+        params,
+    ).df()
+
+
+def appraisal_counts(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    year: int,
+    unit: str | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """How many members of each branch reach each grade and star level in ``year``.
+
+    Aggregate counts for every branch (committee and secretaries; not researchers).
+
+    Returns: branch_id, branch_name, n, one column per configured grade label (优秀, 合格,
+    基本合格, 不合格), one column per star level ("5星" ... "1星"), excellent_pct (share 优秀).
+    """
+    require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    rows = con.execute(
+        f"""
+        SELECT a.branch_id, l.branch_name, a.grade, a.stars, count(*) AS n
+        FROM ({APPRAISAL_SQL}) a JOIN branch_lineage l ON l.branch_id = a.branch_id
+        GROUP BY ALL
+        """,
+        _appraisal_params(cfg, unit, year),
+    ).df()
+    grades = [t.label for t in cfg.vanguard.grades]
+    star_levels = [int(t.label) for t in cfg.vanguard.stars]
+    by_grade = rows.pivot_table(index=["branch_id", "branch_name"], columns="grade", values="n", aggfunc="sum")
+    by_star = rows.pivot_table(index=["branch_id", "branch_name"], columns="stars", values="n", aggfunc="sum")
+    table = (
+        by_grade.reindex(columns=grades).join(by_star.reindex(columns=star_levels).rename(columns=lambda s: f"{s}星"))
+        .fillna(0).astype(int).reset_index()
+    )
+    table.insert(2, "n", table[grades].sum(axis=1))
+    table["excellent_pct"] = 100 * table[grades[0]] / table["n"]
+    return table.sort_values("branch_id", ignore_index=True)
+
+
+def falling_members(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    last: str,
+    unit: str | None = None,
+    quarters: int = 2,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Visible members whose index fell in each of the ``quarters`` quarters up to ``last``.
+
+    A fall needs scores in consecutive quarters: a member missing a quarter in the window is
+    not listed (nothing to compare).
+
+    Returns: member_id, name, branch_id, branch_name, start_index (``quarters`` quarters
+    before ``last``), last_index, total_drop (start − last, positive), indices (list, oldest
+    first).
+    """
+    require_branch_detail(scope)
+    if quarters < 1:
+        raise ValueError("quarters must be at least 1")
+    cfg = cfg or config_mod.load()
+    params = {**_index_params(cfg, unit, shift(last, -quarters), last), "visible": member_branch_ids(con, scope),
+              "window": quarters + 1}
     return con.execute(
         f"""
         WITH idx AS ({MEMBER_INDEX_SQL}),
-        q AS (
-            SELECT quarter, avg(vindex) AS mean, median(vindex) AS median, stddev_samp(vindex) AS sd,
-                   count(*) AS n, quarter_index(quarter) AS qi
-            FROM idx GROUP BY quarter
+        series AS (
+            SELECT member_id, branch_id, list(vindex ORDER BY quarter) AS indices, count(*) AS scored
+            FROM idx WHERE list_contains($visible, branch_id) GROUP BY ALL
         )
-        SELECT cur.quarter, cur.mean, cur.median, cur.sd, cur.n,
-               cur.mean - prev.mean AS qoq, cur.mean - year_ago.mean AS yoy
-        FROM q cur
-        LEFT JOIN q prev ON prev.qi = cur.qi - 1
-        LEFT JOIN q year_ago ON year_ago.qi = cur.qi - 4
-        WHERE cur.quarter >= $shown_from
-        ORDER BY cur.quarter
+        SELECT s.member_id, m.name, s.branch_id, l.branch_name, s.indices[1] AS start_index,
+               s.indices[-1] AS last_index, s.indices[1] - s.indices[-1] AS total_drop, s.indices
+        FROM series s JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = s.branch_id
+        WHERE s.scored = $window
+          AND list_bool_and(list_transform(range(1, $window), lambda i: s.indices[i + 1] < s.indices[i]))
+        ORDER BY total_drop DESC, s.member_id
         """,
-        {**params, "shown_from": first},
+        params,
     ).df()

@@ -1,7 +1,73 @@
 import streamlit as st
 
-from pages._shared import sidebar_filters
+from analysis import audit, auth, org
+from analysis.scope import ROLES
+from pages._shared import cached, cursor, table, viewer
 
-filters = sidebar_filters()
+scope = viewer()
 st.title("账户与审计")
-st.info("本页面正在建设中。将提供：账户管理、密码策略与审计日志。")
+users_tab, audit_tab = st.tabs(["账户管理", "审计日志"])
+
+with users_tab:
+    users = auth.list_users(cursor(), scope=scope)
+    table(users.rename(columns={
+        "username": "用户名", "display_name": "姓名", "role_zh": "角色", "unit_name": "所在单位", "active": "启用",
+        "must_change_password": "须改密码", "failed_logins": "连续失败", "locked_until": "锁定至",
+        "password_changed_at": "密码修改时间", "created_at": "创建时间", "last_seen": "最近访问", "open_sessions": "在线会话",
+    }).drop(columns=["role", "unit_id"]), name="账户列表", key="users")
+
+    units = cached(org.units)
+    unit_names = {**dict(zip(units["general_branch_id"], units["general_branch_name"])),
+                  **dict(zip(units["branch_id"], units["branch_name"]))}
+    unit_names.pop(None, None)
+    with st.form("create_user", clear_on_submit=True):
+        st.subheader("新建账户")
+        c1, c2 = st.columns(2)
+        username = c1.text_input("用户名（字母、数字、._-）")
+        display_name = c2.text_input("姓名")
+        role = c1.selectbox("角色", list(ROLES), format_func=ROLES.get)
+        unit = c2.selectbox("所在单位（书记必选）", [None, *unit_names],
+                            format_func=lambda u: "（无）" if u is None else unit_names[u])
+        password = st.text_input("初始密码", type="password", help="用户首次登录后须修改。")
+        if st.form_submit_button("创建", type="primary"):
+            try:
+                auth.create_user(cursor(), username=username, display_name=display_name, role=role,
+                                 unit_id=unit if role == "secretary" else None, password=password, actor=scope)
+            except auth.PasswordRuleError as exc:
+                st.error("密码不符合要求：" + "；".join(exc.problems))
+            except (ValueError, PermissionError) as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"已创建账户 {username}。")
+
+    st.subheader("重置密码 / 停用与启用")
+    target = st.selectbox("账户", users["username"].tolist(), key="target_user")
+    c1, c2 = st.columns(2)
+    with c1.form("reset_password", clear_on_submit=True):
+        new_password = st.text_input("新密码", type="password")
+        if st.form_submit_button("重置密码"):
+            try:
+                ended = auth.reset_password(cursor(), target, new_password, scope)
+            except auth.PasswordRuleError as exc:
+                st.error("密码不符合要求：" + "；".join(exc.problems))
+            except (ValueError, PermissionError) as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"已重置 {target} 的密码，结束其 {ended} 个会话；该用户下次登录须修改密码。")
+    active = bool(users.set_index("username").loc[target, "active"]) if target else False
+    if c2.button("停用该账户" if active else "启用该账户", disabled=not target):
+        try:
+            auth.set_active(cursor(), target, not active, scope)
+        except (ValueError, PermissionError) as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+with audit_tab:
+    c1, c2 = st.columns(2)
+    action = c1.selectbox("操作类型", [None, *audit.ACTIONS], format_func=lambda a: "全部" if a is None else audit.ACTIONS[a])
+    who = c2.text_input("用户名（可留空）") or None
+    entries = audit.audit_entries(cursor(), scope=scope, action=action, username=who, limit=1000)
+    st.caption(f"最近 {len(entries)} 条（最多 1,000 条）。审计日志只增不改。")
+    table(entries.rename(columns={"audit_id": "序号", "logged_at": "时间", "username": "用户", "action": "操作代码",
+                                  "action_zh": "操作", "detail": "详情"}), name="审计日志", key="audit")

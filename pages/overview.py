@@ -35,18 +35,19 @@ with left, st.container(border=True):
 with right, st.container(border=True):
     st.subheader("党支部季度量化考核")
     review = data.review
-    st.caption(f"{periods.label(data.period_end)} · 表扬前列与需关注的支部")
-    commended = review[review["commended"]]
-    flagged = review[review["flagged"]]
-    c1, c2 = st.columns(2)
-    c1.markdown("**表扬**")
-    for row in commended.itertuples():
-        c1.text(f"第{row.rank}名  {row.branch_name}  {row.total:.1f}分")
-    c2.markdown("**需关注**")
-    for row in flagged.itertuples():
-        c2.text(f"{row.branch_name}  {row.total:.1f}分：{row.reason}")
-    if flagged.empty:
-        c2.text("无")
+    if review is not None:
+        st.caption(f"{periods.label(data.period_end)} · 表扬前列与需关注的支部")
+        commended = review[review["commended"]]
+        flagged = review[review["flagged"]]
+        c1, c2 = st.columns(2)
+        c1.markdown("**表扬**")
+        for row in commended.itertuples():
+            c1.text(f"第{row.rank}名  {row.branch_name}  {row.total:.1f}分")
+        c2.markdown("**需关注**")
+        for row in flagged.itertuples():
+            c2.text(f"{row.branch_name}  {row.total:.1f}分：{row.reason}")
+        if flagged.empty:
+            c2.text("无")
     st.plotly_chart(
         charts.total_trend(data.assessment_trend, title=f"支部考核总分（{filters.period_label}）"),
         key="assessment_trend",
@@ -65,3 +66,26 @@ with left, st.container(border=True):
         charts.completion_trend(data.completion_trend, title=f"办实事完成率（各季度末，{filters.period_label}）"),
         key="completion_trend",
     )
+
+with right, st.container(border=True):
+    st.subheader("问卷：党建引领作用评价")
+    headline = cached(overview.survey_headline)
+    if headline is None:
+        st.info("尚未导入含“政治面貌”分组的问卷。")
+    else:
+        shares = headline.shares[headline.shares["group"] != "合计"]
+        st.caption(f"{headline.title} · {headline.question}（选择“作用明显”的比例，95% 置信区间）")
+        cols = st.columns(len(shares))
+        for col, row in zip(cols, shares.itertuples()):
+            col.metric(f"{row.group}（n={row.n:,}）", f"{row.pct:.0f}%",
+                       help=f"{row.pct:.2f}%，95% CI {row.ci_low:.1f}%–{row.ci_high:.1f}%")
+        cmp = headline.comparison
+        if not cmp.suppressed:
+            test = "χ² 检验" if cmp.test == "chi2" else "Fisher 精确检验"
+            p_text = "p < 0.001" if cmp.p_val < 0.001 else f"p = {cmp.p_val:.3f}"
+            st.caption(f"差值 {cmp.diff:.1f} 个百分点（95% CI {cmp.ci_low:.1f}–{cmp.ci_high:.1f}），"
+                       f"{test} {p_text}，Cramér's V = {cmp.cramer_v:.2f}")
+        else:
+            st.caption(cmp.note)
+        st.plotly_chart(charts.share_by_group(shares, title=f"认为“作用明显”的比例（{headline.title}）"),
+                        key="survey_headline")

@@ -1,7 +1,78 @@
 import streamlit as st
 
-from pages._shared import sidebar_filters
+from analysis import charts, config, periods, vanguard
+from pages._shared import cached, sidebar_filters, table
 
 filters = sidebar_filters()
-st.title("先锋指数")
-st.info("本页面正在建设中。将提供：党员先锋指数的季度趋势、维度分解、分布、年度评定等级与星级，以及连续下降的党员名单。")
+cfg = config.load()
+st.title("党员先锋指数")
+st.caption(f"{filters.unit_label} · {filters.period_label} · 指数 = Σ 维度权重 × (自评 {cfg.vanguard.rater_weights['self']:g} "
+           f"+ 互评 {cfg.vanguard.rater_weights['peer']:g} + 组织评定 {cfg.vanguard.rater_weights['org']:g})")
+
+overall = cached(vanguard.hospital_trend, first=filters.first, last=filters.last, unit=filters.unit)
+if overall.empty:
+    st.info("所选范围内没有先锋指数评分。")
+    st.stop()
+latest = overall.iloc[-1]
+cols = st.columns(4)
+cols[0].metric(f"{periods.label(latest['quarter'])}均值", f"{latest['mean']:.1f}",
+               delta=None if latest.isna()["qoq"] else f"{latest['qoq']:+.1f}（环比）")
+cols[1].metric("同比", "—" if latest.isna()["yoy"] else f"{latest['yoy']:+.1f}")
+cols[2].metric("中位数", f"{latest['median']:.1f}")
+cols[3].metric("参评党员", f"{int(latest['n']):,}")
+
+level = st.radio("比较层级", ["branch", "general_branch"], horizontal=True,
+                 format_func={"branch": "按党支部", "general_branch": "按党总支"}.get, key="vanguard_level")
+hospital = cached(vanguard.hospital_trend, first=filters.first, last=filters.last)
+units = cached(vanguard.trend, first=filters.first, last=filters.last, level=level)
+st.plotly_chart(charts.unit_trend_lines(
+    units, hospital, highlight=filters.unit_label if filters.unit else None, y_title="先锋指数",
+    title=f"各{'支部' if level == 'branch' else '总支'}先锋指数季度均值与全院均值±1标准差（{filters.period_label}）"),
+    key="unit_trend")
+with st.expander("表格：各单位季度均值"):
+    table(units.rename(columns={"quarter": "季度", "unit_id": "单位编号", "unit_name": "单位", "mean": "均值", "median": "中位数",
+                                "sd": "标准差", "n": "人数", "qoq": "环比", "yoy": "同比"}), name="先锋指数趋势", key="trend_table")
+
+left, right = st.columns(2)
+with left:
+    breakdown = cached(vanguard.dimension_breakdown, first=filters.last, last=filters.last, unit=filters.unit)
+    st.plotly_chart(charts.dimension_bars(breakdown, title=f"各维度三方评分（{filters.unit_label}，{periods.label(filters.last)}）"),
+                    key="dimensions")
+    gap = breakdown.loc[breakdown["self_gap"].idxmax()] if len(breakdown) else None
+    if gap is not None:
+        st.caption(f"自评与组织评定差距最大的维度：{gap['dimension']}（高 {gap['self_gap']:.1f} 分）")
+with right:
+    members = cached(vanguard.member_index, first=filters.last, last=filters.last, unit=filters.unit)
+    if members.empty:
+        st.info("您的权限范围内没有该季度的党员个人评分。")
+    else:
+        st.plotly_chart(charts.distribution_box(
+            members, value="vindex", group="branch_name", y_title="先锋指数",
+            title=f"党员先锋指数分布（{periods.label(filters.last)}，您可查看的支部）"), key="distribution")
+
+st.subheader("年度评定与星级")
+years = sorted({periods.split(q)[0] for q in periods.quarter_range(filters.first, filters.last)}, reverse=True)
+year = st.selectbox("年度", years, format_func=lambda y: f"{y}年", key="appraisal_year")
+counts = cached(vanguard.appraisal_counts, year=year, unit=filters.unit)
+grades = [t.label for t in cfg.vanguard.grades]
+if counts.empty:
+    st.info(f"{year}年没有评分。")
+else:
+    st.plotly_chart(charts.grade_stacked(counts, grades=grades, title=f"{year}年各支部党员评定等级（按年度平均指数）"),
+                    key="grades")
+    table(counts.rename(columns={"branch_id": "支部编号", "branch_name": "支部", "n": "人数", "excellent_pct": "优秀比例（%）"}),
+          name=f"{year}年评定等级统计", key="grade_counts")
+    appraisal = cached(vanguard.appraisal, year=year, unit=filters.unit)
+    with st.expander(f"党员个人年度评定（{len(appraisal)} 人，仅限您的权限范围）"):
+        table(appraisal.rename(columns={"member_id": "编号", "name": "姓名", "branch_id": "支部编号", "branch_name": "支部",
+                                        "quarters": "评分季度数", "annual_index": "年度指数", "grade": "等级", "stars": "星级"}),
+              name=f"{year}年党员评定", key="appraisal")
+
+st.subheader("连续两个季度下降的党员")
+falling = cached(vanguard.falling_members, last=filters.last, unit=filters.unit)
+if falling.empty:
+    st.success(f"截至{periods.label(filters.last)}，您的权限范围内没有连续两个季度下降的党员。")
+else:
+    table(falling.assign(indices=falling["indices"].map(lambda v: " → ".join(f"{x:.1f}" for x in v))).rename(columns={
+        "member_id": "编号", "name": "姓名", "branch_id": "支部编号", "branch_name": "支部", "start_index": "起始指数",
+        "last_index": "最新指数", "total_drop": "累计下降", "indices": "各季度指数"}), name="连续下降党员", key="falling")

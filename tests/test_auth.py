@@ -341,7 +341,7 @@ def test_ensure_admin_generates_a_random_password_once(con):
     password = auth.ensure_admin(con, env={}, now=T0, hasher=FAST)
     assert password and auth.password_problems(password, username="admin") == []
     assert auth.ensure_admin(con, env={}, now=T0, hasher=FAST) is None
-    users = auth.list_users(con)
+    users = auth.list_users(con, scope=Scope.committee())
     assert users["username"].tolist() == ["admin"]
     assert users.loc[0, "role"] == "committee"
     result = login(con, "admin", password, T0)
@@ -377,7 +377,7 @@ def test_ensure_admin_rejects_weak_env_password(con, weak):
 
 def test_ensure_admin_does_nothing_when_accounts_exist(con, user):
     assert auth.ensure_admin(con, env={auth.ADMIN_PASSWORD_ENV: "Yiyuan#Dangban9"}, hasher=FAST) is None
-    assert auth.list_users(con)["username"].tolist() == [user]
+    assert auth.list_users(con, scope=Scope.committee())["username"].tolist() == [user]
 
 
 # --------------------------------------------------------------------------- administration
@@ -427,7 +427,7 @@ def test_last_committee_account_cannot_be_disabled_or_demoted(con):
 
 def test_list_users_has_no_hashes(con, user):
     auth.start_session(con, user, now=T0)
-    df = auth.list_users(con)
+    df = auth.list_users(con, scope=Scope.committee())
     assert not any("hash" in c for c in df.columns)
     row = df.iloc[0]
     assert (row["role_zh"], row["unit_name"], row["open_sessions"]) == ("总支/支部书记", "内科党支部", 1)

@@ -1,4 +1,4 @@
-"""End to end: the real app on a loopback port, every page opened in headless Chromium.
+"""End to end: the real app on a loopback port, signed in, every page opened in headless Chromium.
 
 Screenshots land in tests/screenshots/ (git-ignored) for a person to look at.
 """
@@ -16,12 +16,17 @@ from pathlib import Path
 
 import pytest
 
+from analysis import auth, db
+from analysis.scope import Scope
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-# url path -> does the page draw charts?
-PAGES = {"": True, "vanguard": False, "assessment": False, "four_have": False, "org_life": False, "tasks": False,
-         "survey": False, "report": False, "present": False, "data_import": False, "admin": False}
+PASSWORD = "Browser-Passw0rd!"
+# navigation title -> screenshot name; every page a committee member can open
+PAGES = {"总览": "overview", "先锋指数": "vanguard", "支部考核": "assessment", "四有工程": "four_have",
+         "组织生活": "org_life", "办实事": "tasks", "问卷分析": "survey", "汇报材料": "report", "大屏展示": "present",
+         "数据导入": "data_import", "账户与审计": "admin", "我的账户": "account"}
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
 
@@ -36,6 +41,10 @@ def _free_port() -> int:
 def server(demo_path, tmp_path_factory):
     copy = tmp_path_factory.mktemp("e2e") / "app.duckdb"
     shutil.copy(demo_path, copy)
+    con = db.open_database(copy)
+    auth.create_user(con, username="e2e", display_name="端到端测试", role="committee", password=PASSWORD,
+                     actor=Scope.committee(), must_change_password=False)
+    con.close()
     port = _free_port()
     env = {**os.environ, "PARTY_DASHBOARD_DB": str(copy)}
     proc = subprocess.Popen(
@@ -65,31 +74,56 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(
+        browser = p.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run", "--disable-quic"],
         )
-        yield b
-        b.close()
+        yield browser
+        browser.close()
 
 
-@pytest.mark.parametrize("path", list(PAGES))
-def test_page_renders_without_exception(server, browser, path):
+@pytest.fixture(scope="module")
+def page(server, browser):
     page = browser.new_page(viewport={"width": 1440, "height": 1800}, locale="zh-CN")
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_label("用户名").fill("e2e")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
+    yield page
+    page.close()
+
+
+def _settle(page) -> None:
+    """Wait until the script run is over (Streamlit shows its status widget while running)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+@pytest.mark.parametrize("title", list(PAGES))
+def test_page_renders_without_exception(page, title):
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=30_000)
+    _settle(page)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    for index in range(charts.count()):
+        charts.nth(index).locator(".main-svg").first.wait_for(state="attached", timeout=30_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{PAGES[title]}.png"), full_page=True)
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, exceptions.first.inner_text()
+    assert "演示数据" in page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test_anonymous_visitor_sees_only_the_login_form(server, browser):
+    anonymous = browser.new_page()
     try:
-        page.goto(f"{server}/{path}", wait_until="domcontentloaded")
-        page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=30_000)
-        if PAGES[path]:
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
-        # Let the script run finish: Streamlit marks running apps with the status widget.
-        page.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-        )
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)
-        exceptions = page.locator('[data-testid="stException"]')
-        assert exceptions.count() == 0, exceptions.first.inner_text()
-        assert "演示数据" in page.locator('[data-testid="stSidebar"]').inner_text()
+        anonymous.goto(f"{server}/vanguard", wait_until="domcontentloaded")
+        anonymous.get_by_label("密码").wait_for(timeout=30_000)
+        _settle(anonymous)
+        text = anonymous.locator('[data-testid="stMain"]').inner_text()
+        assert "党员先锋指数" not in text and "比较层级" not in text
+        assert anonymous.locator('[data-testid="stException"]').count() == 0
     finally:
-        page.close()
+        anonymous.close()

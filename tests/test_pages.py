@@ -1,36 +1,27 @@
-"""Every page runs through Streamlit's AppTest without an exception."""
+"""Every page runs through Streamlit's AppTest without an exception, for every role."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["pages/overview.py", "pages/vanguard.py", "pages/assessment.py", "pages/four_have.py",
-         "pages/org_life.py", "pages/tasks.py", "pages/survey.py", "pages/report.py", "pages/present.py",
-         "pages/data_import.py", "pages/admin.py"]
+from tests.apptest import release, signed_in_app
+
+COMMITTEE_PAGES = ["pages/overview.py", "pages/vanguard.py", "pages/assessment.py", "pages/four_have.py",
+                   "pages/org_life.py", "pages/tasks.py", "pages/survey.py", "pages/report.py", "pages/present.py",
+                   "pages/data_import.py", "pages/admin.py", "pages/account.py"]
 
 
 @pytest.fixture()
 def app(demo_path, tmp_path, monkeypatch):
-    copy = tmp_path / "app.duckdb"
-    shutil.copy(demo_path, copy)
-    monkeypatch.setenv("PARTY_DASHBOARD_DB", str(copy))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    app = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
+    yield app
+    release(app)
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", COMMITTEE_PAGES)
 def test_page_runs(app, page):
     app.run()
-    if page != PAGES[0]:
+    if page != COMMITTEE_PAGES[0]:
         app.switch_page(page)
         app.run()
     assert not app.exception, [e.value for e in app.exception]

@@ -1,0 +1,36 @@
+"""Running the real app under AppTest, signed in as a given demo account."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analysis import auth, db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def signed_in_app(demo_path: Path, tmp_path: Path, monkeypatch, username: str = "dangban") -> AppTest:
+    """An AppTest of dashboard.py on a private copy of the demo, with a live session for ``username``."""
+    copy = tmp_path / "app.duckdb"
+    shutil.copy(demo_path, copy)
+    con = db.open_database(copy)
+    try:
+        token = auth.start_session(con, username)
+    finally:
+        con.close()
+    monkeypatch.setenv("PARTY_DASHBOARD_DB", str(copy))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    app.session_state["session_token"] = token
+    return app
+
+
+def release(app: AppTest | None = None) -> None:
+    """Drop cached results and the cached database handle so the next test starts clean."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
