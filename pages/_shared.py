@@ -59,7 +59,8 @@ def viewer() -> Scope:
 
 
 @st.cache_data(ttl=900, max_entries=512, show_spinner=False)
-def _cached_call(name: str, version: int, scope_key: tuple, kwargs: dict, _fn: Callable, _con, _scope: Scope) -> Any:
+def _cached_call(name: str, database: str, version: int, scope_key: tuple, kwargs: dict, _fn: Callable, _con,
+                 _scope: Scope) -> Any:
     return _fn(_con, scope=_scope, **kwargs)
 
 
@@ -72,8 +73,8 @@ def cached(fn: Callable, **kwargs: Any) -> Any:
     """
     con = cursor()
     scope = viewer()
-    return _cached_call(f"{fn.__module__}.{fn.__qualname__}", db.data_version(con), scope.cache_key, kwargs,
-                        _fn=fn, _con=con, _scope=scope)
+    return _cached_call(f"{fn.__module__}.{fn.__qualname__}", str(database_path()), db.data_version(con),
+                        scope.cache_key, kwargs, _fn=fn, _con=con, _scope=scope)
 
 
 @dataclass(frozen=True)

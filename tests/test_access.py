@@ -1,0 +1,189 @@
+"""Who sees what: every page walked as each role, plus the formula-safe export and escaping.
+
+The demo's member names are unique, so finding a name in a page proves that member's row
+was shown.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+
+from analysis import exports, vanguard
+from analysis.scope import Scope, member_branch_ids
+from tests.apptest import release, signed_in_app
+
+PAGES_BY_ROLE = {
+    "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "survey", "report",
+                  "present", "data_import", "admin", "account"],
+    "secretary": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "survey", "report",
+                  "present", "account"],
+    "researcher": ["overview", "survey", "account"],
+}
+ACCOUNTS = {"dangban": ("committee", None), "zongzhi": ("secretary", "G01"), "zhibu": ("secretary", "B01"),
+            "yanjiu": ("researcher", None)}
+
+
+def _strings(node) -> list[str]:
+    """All strings inside a parsed plotly figure (labels, hover text, category names)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
+
+
+def rendered_text(app) -> set[str]:
+    """Every table cell, chart string and whitespace/punctuation-separated token a page shows.
+
+    Matching whole cells and tokens (not substrings) keeps a two-character name from being
+    "found" inside a longer one.
+    """
+    import re
+
+    shown: set[str] = set()
+    for frame in app.dataframe:
+        value = frame.value
+        if isinstance(value, pd.DataFrame):
+            shown.update(str(v) for v in value.to_numpy().ravel())
+    texts = [str(e.value) for kind in ("markdown", "text", "caption", "title", "subheader", "header", "info", "warning",
+                                       "success", "error") for e in getattr(app, kind)]
+    texts += [f"{m.label} {m.value}" for m in app.metric]
+    for chart in app.get("plotly_chart"):
+        shown.update(_strings(json.loads(chart.proto.spec)))
+    for text in texts:
+        shown.update(t for t in re.split(r"[\s,，、:：;；()（）|·]+", text) if t)
+    return shown
+
+
+@pytest.fixture(scope="module")
+def names(demo_path):
+    con = duckdb.connect(str(demo_path), read_only=True)
+    try:
+        members = con.execute("SELECT name, branch_id FROM member").df()
+        branches = con.execute("SELECT branch_id, branch_name, general_branch_id FROM branch_lineage").df()
+    finally:
+        con.close()
+    assert members["name"].is_unique
+    return members, branches
+
+
+def walk(app, pages: list[str]) -> dict[str, str]:
+    shown = {}
+    app.run()
+    for page in pages:
+        app.switch_page(f"pages/{page}.py")
+        app.run()
+        assert not app.exception, (page, [e.value for e in app.exception])
+        shown[page] = rendered_text(app)
+    return shown
+
+
+@pytest.mark.parametrize("username", list(ACCOUNTS))
+def test_no_out_of_scope_member_on_any_page(demo_path, tmp_path, monkeypatch, names, username):
+    members, branches = names
+    role, unit = ACCOUNTS[username]
+    app = signed_in_app(demo_path, tmp_path, monkeypatch, username)
+    try:
+        shown = walk(app, PAGES_BY_ROLE[role])
+        if role == "secretary":
+            # Narrow the sidebar to a branch outside the secretary's unit: aggregates only.
+            outside = branches.loc[(branches["branch_id"] != unit) & (branches["general_branch_id"] != unit)].iloc[0]
+            app.switch_page("pages/vanguard.py").run()
+            app.sidebar.selectbox(key="general_branch").set_value(outside["general_branch_id"]).run()
+            app.sidebar.selectbox(key="branch").set_value(outside["branch_id"]).run()
+            shown |= {f"{page}@{outside['branch_id']}": text for page, text in walk(app, ["vanguard", "org_life"]).items()}
+    finally:
+        release()
+    con = duckdb.connect(str(demo_path), read_only=True)
+    try:
+        allowed = set(member_branch_ids(con, Scope(username, role, unit)))
+    finally:
+        con.close()
+    forbidden = members.loc[~members["branch_id"].isin(allowed), "name"]
+    for page, text in shown.items():
+        leaked = sorted(set(forbidden) & text)
+        assert not leaked, f"{username} saw {leaked[:5]} on {page}"
+    if role == "researcher":
+        for page, text in shown.items():
+            assert not set(branches["branch_name"]) & text, f"researcher saw branch rows on {page}"
+    if role != "researcher":
+        visible = members.loc[members["branch_id"].isin(allowed), "name"]
+        assert set(visible) & shown["vanguard"], "in-scope members are listed"
+
+
+def test_shared_cache_never_serves_a_wider_scope(demo_path, tmp_path, monkeypatch, names):
+    from streamlit.testing.v1 import AppTest
+
+    from analysis import auth
+    from pages import _shared
+    from tests.apptest import ROOT
+
+    members, _ = names
+    committee = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
+    try:
+        committee.run()
+        committee.switch_page("pages/vanguard.py").run()
+        assert len(set(members["name"]) & rendered_text(committee)) > 100
+        # Same process, same database, cache not cleared: the secretary must not get the committee's rows.
+        token = auth.start_session(_shared.cursor(), "zhibu")
+        secretary = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        secretary.session_state["session_token"] = token
+        secretary.run()
+        secretary.switch_page("pages/vanguard.py").run()
+        text = rendered_text(secretary)
+    finally:
+        release()
+    assert not set(members.loc[members["branch_id"] != "B01", "name"]) & text
+    assert set(members.loc[members["branch_id"] == "B01", "name"]) & text
+
+
+def test_formula_like_member_name_is_exported_as_text(demo_path, tmp_path):
+    copy = tmp_path / "x.duckdb"
+    shutil.copy(demo_path, copy)
+    con = duckdb.connect(str(copy))
+    evil = '=HYPERLINK("http://x","y")'
+    con.execute("UPDATE member SET name = ? WHERE member_id = 'M0001'", [evil])
+    con.close()
+    from analysis import db
+
+    con = db.open_database(copy, read_only=True)
+    try:
+        rows = vanguard.member_index(con, scope=Scope.committee(), first="2025Q4", last="2025Q4", unit="B01")
+    finally:
+        con.close()
+    assert evil in set(rows["name"])
+    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes({"t": rows})))
+    cells = [c for c in book["t"]["C"] if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert cells and all(c.data_type == "s" and c.value == "'" + evil for c in cells)
+    csv_text = exports.to_csv_bytes(rows).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text and ",=HYPERLINK" not in csv_text
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "\nx"])
+def test_every_formula_trigger_is_neutralised(value):
+    assert exports.neutralise(value) == "'" + value
+    assert exports.neutralise("正常文本") == "正常文本" and exports.neutralise(5) == 5
+
+
+def test_export_click_is_audited(demo_path, tmp_path, monkeypatch):
+    app = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
+    try:
+        app.run()
+        app.switch_page("pages/assessment.py").run()
+        app.download_button(key="review_xlsx").click().run()
+        from pages import _shared
+
+        con = _shared.cursor()
+        rows = con.execute("SELECT username, detail FROM audit_log WHERE action = 'export'").fetchall()
+    finally:
+        release()
+    assert rows and rows[-1][0] == "dangban" and "xlsx" in rows[-1][1]
