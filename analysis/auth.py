@@ -40,6 +40,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import db
+from .config import LoginPolicy, PasswordPolicy
 from .audit import local_now, record
 from .scope import ROLES, Scope
 
@@ -74,49 +75,6 @@ _GEN_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789" + "!@
 
 
 # --------------------------------------------------------------------------- policies, results
-
-
-@dataclass(frozen=True)
-class PasswordPolicy:
-    """Password rules. Classes: lower-case, upper-case, digit, other (symbol)."""
-
-    min_length: int = 8
-    min_classes: int = 3
-    max_length: int = 128
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.min_classes <= 4:
-            raise ValueError("min_classes must be between 1 and 4")
-        if not 1 <= self.min_length <= self.max_length:
-            raise ValueError("need 1 <= min_length <= max_length")
-
-
-@dataclass(frozen=True)
-class LoginPolicy:
-    """Lockout and session limits."""
-
-    max_failures: int = 5
-    lockout_minutes: float = 15
-    idle_minutes: float = 30
-    absolute_hours: float = 12
-
-    def __post_init__(self) -> None:
-        if self.max_failures < 1:
-            raise ValueError("max_failures must be at least 1")
-        if min(self.lockout_minutes, self.idle_minutes, self.absolute_hours) <= 0:
-            raise ValueError("lockout, idle and absolute limits must be positive")
-
-    @property
-    def lockout(self) -> timedelta:
-        return timedelta(minutes=self.lockout_minutes)
-
-    @property
-    def idle(self) -> timedelta:
-        return timedelta(minutes=self.idle_minutes)
-
-    @property
-    def absolute(self) -> timedelta:
-        return timedelta(hours=self.absolute_hours)
 
 
 class PasswordRuleError(ValueError):

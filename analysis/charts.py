@@ -163,23 +163,26 @@ def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[st
         hovertemplate="%{y} · %{x}<br>得分 %{text}（自评 %{customdata[2]}）<br>全院均值 %{customdata[0]:.2f}"
                       "<br>与均值差 %{z:+.2f}<br>该维度第 %{customdata[1]} 名<extra></extra>",
     ))
-    fig = _style(fig, title=title, height=max(320, 24 * len(rows) + 120), x_title="四有维度", y_title="党支部")
+    fig = _style(fig, title=title, height=max(220, 24 * len(rows) + 120), x_title="四有维度", y_title="党支部")
     fig.update_yaxes(autorange="reversed", gridcolor=None, showgrid=False)
     fig.update_xaxes(side="bottom")
     fig.update_layout(margin={"l": 160})
     return fig
 
 
-def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[str] | tuple[str, ...] = ()) -> go.Figure:
+def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[str] | tuple[str, ...] = (),
+                      highlight: str | None = None) -> go.Figure:
     """Ranked 四有 totals (complete sheets only): named 示范点 in gold, other candidates in red,
-    the rest grey; ★ marks every branch meeting the candidate rule; dashed line = hospital mean.
+    the rest grey; ★ marks every branch meeting the candidate rule; dashed line = hospital mean;
+    the ``highlight`` branch id is outlined and marked ▶.
 
     ``totals`` is ``four_have.branch_totals``; ``candidate_ids`` the branch ids of
     ``four_have.site_candidates`` with ``candidate`` true.
     """
     ranked = totals[totals["complete"]].sort_values(["rank", "branch_id"])
     candidates = set(candidate_ids)
-    labels = [f"{r}. {name}" for r, name in zip(ranked["rank"], ranked["branch_name"])]
+    labels = [f"{'▶ ' if b == highlight else ''}{r}. {name}"
+              for b, r, name in zip(ranked["branch_id"], ranked["rank"], ranked["branch_name"])]
     groups = (
         ("已命名示范点", GOLD, ranked["is_site"].to_numpy()),
         ("候选（尚未命名）", PARTY_RED, (~ranked["is_site"] & ranked["branch_id"].isin(candidates)).to_numpy()),
@@ -190,7 +193,8 @@ def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[s
         part = ranked[mask]
         fig.add_trace(go.Bar(
             y=[lab for lab, m in zip(labels, mask) if m], x=part["total"], orientation="h", name=name,
-            marker_color=colour,
+            marker={"color": colour, "line": {"color": "#222",
+                                              "width": [2.5 if b == highlight else 0 for b in part["branch_id"]]}},
             text=[f"{'★ ' if b in candidates else ''}{t:.1f}" for b, t in zip(part["branch_id"], part["total"])],
             textposition="outside", cliponaxis=False,
             customdata=list(zip(part["gap"], [_rank_change_text(c) for c in part["rank_change"]])),
@@ -415,8 +419,8 @@ ACTIVITY_COLOURS = {
 
 
 def _status_heatmap(z_status: list[list[str | None]], *, x: list[str], y: list[str], text: list[list[str]],
-                    custom: list[list[list]], hover: str) -> go.Heatmap:
-    """A heatmap whose cells are coloured by meeting status, with a legend-like colour bar."""
+                    custom: list[list[list]], hover: str) -> list:
+    """A heatmap whose cells are coloured by meeting status, plus one legend entry per status shown."""
     names = list(MEETING_STATUS_COLOURS)
     codes = {s: i for i, s in enumerate(names)}
     n = len(names)
@@ -424,12 +428,27 @@ def _status_heatmap(z_status: list[list[str | None]], *, x: list[str], y: list[s
     for i, name in enumerate(names):
         scale += [[i / n, MEETING_STATUS_COLOURS[name]], [(i + 1) / n, MEETING_STATUS_COLOURS[name]]]
     z = [[codes.get(s) if s is not None else None for s in row] for row in z_status]
-    return go.Heatmap(
+    heatmap = go.Heatmap(
         z=z, x=x, y=y, text=text, texttemplate="%{text}", textfont={"size": 10}, customdata=custom,
-        colorscale=scale, zmin=-0.5, zmax=n - 0.5, xgap=2, ygap=2, hovertemplate=hover,
-        colorbar={"tickvals": list(range(n)), "ticktext": names, "thickness": 12, "len": 0.5, "y": 1.0,
-                  "yanchor": "top", "title": {"text": "状态"}},
+        colorscale=scale, zmin=-0.5, zmax=n - 0.5, xgap=2, ygap=2, hovertemplate=hover, showscale=False,
     )
+    present = {s for row in z_status for s in row}
+    legend = [
+        go.Scatter(x=[None], y=[None], mode="markers", name=name, showlegend=True, hoverinfo="skip",
+                   marker={"symbol": "square", "size": 12, "color": MEETING_STATUS_COLOURS[name],
+                           "line": {"color": "#bbb", "width": 1}})
+        for name in names if name in present
+    ]
+    return [heatmap, *legend]
+
+
+STATUS_LEGEND = {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}
+
+
+def _subtitle(title: str) -> str:
+    """Lines after the first one of a title are set smaller and grey (subject first, then period and n)."""
+    head, *rest = title.split("<br>")
+    return head + "".join(f"<br><span style='font-size:12px;color:#666'>{line}</span>" for line in rest)
 
 
 def compliance_heatmap(grid: pd.DataFrame, *, title: str) -> go.Figure:
@@ -453,10 +472,10 @@ def compliance_heatmap(grid: pd.DataFrame, *, title: str) -> go.Figure:
         hover="%{y}<br>%{x}：%{customdata[0]}<br>召开 %{customdata[1]} 次 / 应开 %{customdata[2]} 次"
               "<br>日期：%{customdata[3]}<extra></extra>",
     ))
-    fig = _style(fig, title=title, height=max(320, 22 * len(y) + 150), x_title="期间", y_title="党支部")
+    fig = _style(fig, title=_subtitle(title), height=max(300, 22 * len(y) + 190), x_title="期间", y_title="党支部")
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_xaxes(type="category")
-    fig.update_layout(margin={"l": 160, "r": 16, "t": 72, "b": 60})
+    fig.update_layout(margin={"l": 160, "r": 16, "t": 96, "b": 60}, legend=STATUS_LEGEND)
     return fig
 
 
@@ -478,11 +497,11 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
         hovertemplate="%{y}<br>达标率 %{x:.1f}%（95% CI %{customdata[3]:.0f}–%{customdata[4]:.0f}%）"
                       "<br>已开 %{customdata[0]} / 应开 %{customdata[1]} 次<br>缺漏 %{customdata[2]} 期<extra></extra>",
     ))
-    fig = _style(fig, title=title, height=max(320, 20 * len(labels) + 140), x_title="达标率（%，n = 应开次数）",
+    fig = _style(fig, title=_subtitle(title), height=max(260, 20 * len(labels) + 160), x_title="达标率（%；误差线为95%置信区间）",
                  y_title="党支部（由低到高）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig.update_xaxes(range=[0, 105], showgrid=True, gridcolor="#eee")
-    fig.update_layout(margin={"l": 160, "r": 16, "t": 72, "b": 48}, showlegend=False)
+    fig.update_layout(margin={"l": 160, "r": 16, "t": 80, "b": 48}, showlegend=False)
     return fig
 
 
@@ -504,10 +523,10 @@ def meeting_calendar(calendar: pd.DataFrame, *, title: str) -> go.Figure:
         hover="%{y} · %{x}<br>%{customdata[1]}：%{customdata[0]}<br>本期召开 %{customdata[2]} 次 / 应开 %{customdata[3]} 次"
               "<extra></extra>",
     ))
-    fig = _style(fig, title=title, height=300, x_title="月份", y_title="会议类型")
+    fig = _style(fig, title=_subtitle(title), height=max(300, 44 * len(y) + 170), x_title="月份", y_title="会议类型")
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_xaxes(type="category")
-    fig.update_layout(margin={"l": 100, "r": 16, "t": 72, "b": 60})
+    fig.update_layout(margin={"l": 100, "r": 16, "t": 96, "b": 60}, legend=STATUS_LEGEND)
     return fig
 
 
@@ -532,12 +551,12 @@ def attendance_bars(rates: pd.DataFrame, *, title: str) -> go.Figure:
     for lab in hidden:
         fig.add_annotation(x=2, y=lab, text="人数不足，不予显示", showarrow=False, xanchor="left",
                            font={"size": 10, "color": GREY})
-    fig = _style(fig, title=title, height=max(320, 20 * len(labels) + 150), x_title="占出勤记录的比例（%）",
+    fig = _style(fig, title=_subtitle(title), height=max(220, 20 * len(labels) + 170), x_title="占出勤记录的比例（%）",
                  y_title="党支部（出席率由低到高）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig.update_xaxes(range=[0, 100], showgrid=True, gridcolor="#eee")
-    fig.update_layout(barmode="stack", margin={"l": 200, "r": 16, "t": 72, "b": 48},
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0.5, "traceorder": "normal"})
+    fig.update_layout(barmode="stack", margin={"l": 200, "r": 16, "t": 96, "b": 48},
+                      legend={**STATUS_LEGEND, "traceorder": "normal"})
     return fig
 
 
@@ -545,22 +564,27 @@ def activity_stacked(monthly: pd.DataFrame, *, value: str, title: str, y_title: 
     """Monthly stacked bars by activity type of ``value`` ('activities' or 'people_served').
 
     ``monthly`` is ``activities.activity_monthly``; every type keeps its colour on every chart,
-    and types without people served are left out of the people-served chart.
+    types without people served are left out of the people-served chart, and the month axis
+    spans the data's first to last month, so the two charts of one frame line up.
     """
-    months = list(dict.fromkeys(monthly.sort_values("month")["month_label"]))
-    fig = go.Figure()
     present = set(monthly["activity_type"])
+    fig = go.Figure()
     for kind in [k for k in ACTIVITY_COLOURS if k in present] + sorted(present - set(ACTIVITY_COLOURS)):
         part = monthly[monthly["activity_type"] == kind]
         if value == "people_served" and not part[value].any():
             continue
         fig.add_trace(go.Bar(
-            x=part["month_label"], y=part[value], name=kind, marker_color=ACTIVITY_COLOURS.get(kind, GREY),
-            customdata=part[["activities", "people_served", "hours", "branches"]],
-            hovertemplate=f"%{{x}} · {kind}<br>%{{customdata[0]}} 场 · 服务 %{{customdata[1]:,}} 人次"
-                          "<br>%{customdata[2]:,.0f} 小时 · %{customdata[3]} 个支部<extra></extra>",
+            x=part["month"], y=part[value], name=kind, marker_color=ACTIVITY_COLOURS.get(kind, GREY),
+            xperiod="M1", xperiodalignment="middle",
+            customdata=part[["month_label", "activities", "people_served", "hours", "branches"]],
+            hovertemplate=f"%{{customdata[0]}} · {kind}<br>%{{customdata[1]}} 场 · 服务 %{{customdata[2]:,}} 人次"
+                          "<br>%{customdata[3]:,.0f} 小时 · %{customdata[4]} 个支部<extra></extra>",
         ))
-    fig = _style(fig, title=title, height=380, x_title="月份", y_title=y_title)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=months)
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.35}, margin={"t": 72, "b": 60})
+    fig = _style(fig, title=_subtitle(title), height=400, x_title="月份", y_title=y_title)
+    if len(monthly):
+        first, last = pd.Timestamp(monthly["month"].min()), pd.Timestamp(monthly["month"].max())
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        fig.update_xaxes(range=[first, last + pd.DateOffset(months=1)], tickformat="%-m月\n%Y年", tickangle=0,
+                         dtick="M1" if months <= 12 else "M3" if months <= 36 else "M6", ticklabelmode="period")
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.32}, margin={"t": 80, "b": 60})
     return fig

@@ -9,6 +9,9 @@ Only the keys present in the file change; everything else keeps its default. Exa
     peer = 0.3
     org = 0.6
 
+    [security.login]            # 等保 settings: lockout and session limits
+    idle_minutes = 20
+
     [[assessment.indicators]]   # replaces the whole catalogue; must still sum to 100
     id = "A01"
     name = "三会一课"
@@ -21,6 +24,7 @@ import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -67,6 +71,15 @@ class AssessmentConfig:
 
 
 @dataclass(frozen=True)
+class SiteRule:
+    """Who is proposed as a 四有 示范点: top ``top_n`` by total (ties count), no dimension below
+    ``min_share`` of its max. Defaults: the source hospital named 12 sites; 0.8 = 20 of 25."""
+
+    top_n: int = 12
+    min_share: float = 0.8
+
+
+@dataclass(frozen=True)
 class MeetingRule:
     """How often a 三会一课 meeting kind must be held: ``times`` per ``per`` ('month'|'quarter')."""
 
@@ -84,6 +97,49 @@ class SurveyConfig:
 
 
 @dataclass(frozen=True)
+class PasswordPolicy:
+    """Password rules. Classes: lower-case, upper-case, digit, other (symbol)."""
+
+    min_length: int = 8
+    min_classes: int = 3
+    max_length: int = 128
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_classes <= 4:
+            raise ValueError("min_classes must be between 1 and 4")
+        if not 1 <= self.min_length <= self.max_length:
+            raise ValueError("need 1 <= min_length <= max_length")
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Lockout and session limits."""
+
+    max_failures: int = 5
+    lockout_minutes: float = 15
+    idle_minutes: float = 30
+    absolute_hours: float = 12
+
+    def __post_init__(self) -> None:
+        if self.max_failures < 1:
+            raise ValueError("max_failures must be at least 1")
+        if min(self.lockout_minutes, self.idle_minutes, self.absolute_hours) <= 0:
+            raise ValueError("lockout, idle and absolute limits must be positive")
+
+    @property
+    def lockout(self) -> timedelta:
+        return timedelta(minutes=self.lockout_minutes)
+
+    @property
+    def idle(self) -> timedelta:
+        return timedelta(minutes=self.idle_minutes)
+
+    @property
+    def absolute(self) -> timedelta:
+        return timedelta(hours=self.absolute_hours)
+
+
+@dataclass(frozen=True)
 class Config:
     hospital_name: str
     vanguard: VanguardConfig
@@ -91,6 +147,9 @@ class Config:
     four_have: tuple[Indicator, ...]
     meeting_rules: tuple[MeetingRule, ...]
     survey: SurveyConfig
+    site_rule: SiteRule = SiteRule()
+    password: PasswordPolicy = PasswordPolicy()
+    login: LoginPolicy = LoginPolicy()
     source: str = field(default="默认配置")
 
     def rater_weight(self, rater: str) -> float:
@@ -193,6 +252,8 @@ def validate(config: Config) -> Config:
     for rule in config.meeting_rules:
         if rule.per not in ("month", "quarter") or rule.times < 1:
             raise ConfigError(f"meeting_rules.{rule.kind}: per must be month|quarter, times >= 1")
+    if config.site_rule.top_n < 1 or not 0 <= config.site_rule.min_share <= 1:
+        raise ConfigError("site_rule: top_n >= 1 and 0 <= min_share <= 1")
     if config.survey.min_cell < 1:
         raise ConfigError("survey.min_cell must be at least 1")
     return config
@@ -243,6 +304,9 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         if "meeting_rules" in overrides
         else base.meeting_rules,
         survey=survey,
+        site_rule=replace(base.site_rule, **overrides.get("site_rule", {})),
+        password=replace(base.password, **overrides.get("security", {}).get("password", {})),
+        login=replace(base.login, **overrides.get("security", {}).get("login", {})),
         source=source or base.source,
     )
     return validate(config)

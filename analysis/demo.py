@@ -77,6 +77,7 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
     cfg = cfg or config_mod.load()
     rng = np.random.default_rng(seed)
     con = db.open_database(path, cfg=cfg)
+    con.execute("SET enable_progress_bar = false")
     try:
         quarters = periods.quarter_range(FIRST_QUARTER, LAST_QUARTER)
         units, branch_traits = _org_units(rng, scale)
@@ -136,10 +137,11 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
     )
 
 
+# (username, display name, role, unit level whose first unit the secretary leads)
 DEMO_ACCOUNTS = (
     ("dangban", "党办演示账号", "committee", None),
-    ("zongzhi", "内科党总支书记（演示）", "secretary", "G01"),
-    ("zhibu", "心血管内科党支部书记（演示）", "secretary", "B01"),
+    ("zongzhi", "内科党总支书记（演示）", "secretary", "general_branch"),
+    ("zhibu", "心血管内科党支部书记（演示）", "secretary", "branch"),
     ("yanjiu", "研究人员（演示）", "researcher", None),
 )
 
@@ -149,7 +151,8 @@ def _accounts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]
     from .scope import ROLES
 
     out = {}
-    for username, display_name, role, unit in DEMO_ACCOUNTS:
+    for username, display_name, role, level in DEMO_ACCOUNTS:
+        unit = level and con.execute("SELECT min(unit_id) FROM org_unit WHERE level = ?", [level]).fetchone()[0]
         password = auth.generate_password()
         auth.create_user(con, username=username, display_name=display_name, role=role, unit_id=unit,
                          password=password, actor=Scope.committee("demo"), must_change_password=False)

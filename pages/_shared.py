@@ -32,7 +32,7 @@ def database_path() -> Path:
 def _database(path: str) -> duckdb.DuckDBPyConnection:
     # One read-write handle per server process; sessions get cursors from it (see README).
     con = db.open_database(path)
-    password = auth.ensure_admin(con)
+    password = auth.ensure_admin(con, policy=config_mod.load().password)
     if password:
         # Shown once, on the server console only; the administrator must change it at first login.
         print(f"首次启动：已创建管理员账号 admin，初始密码 {password}（仅显示一次，登录后须修改）", flush=True)
@@ -127,11 +127,11 @@ def table(frame, *, name: str, column_config: dict | None = None, key: str | Non
     from analysis import exports
 
     st.dataframe(frame, hide_index=True, column_config=column_config, key=key)
-    left, right, _ = st.columns([1, 1, 4])
+    buttons = st.container(horizontal=True)
     detail = {"table": name, "rows": len(frame)}
-    left.download_button("下载 CSV", exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+    buttons.download_button("下载 CSV", exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
                          key=f"{key or name}_csv", on_click=record_audit, args=("export", {**detail, "format": "csv"}))
-    right.download_button("下载 Excel", exports.to_xlsx_bytes({name: frame}), file_name=f"{name}.xlsx",
+    buttons.download_button("下载 Excel", exports.to_xlsx_bytes({name: frame}), file_name=f"{name}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"{key or name}_xlsx", on_click=record_audit, args=("export", {**detail, "format": "xlsx"}))
 
@@ -165,7 +165,7 @@ def signed_in_viewer() -> Scope | None:
     con = cursor()
     token = st.session_state.get(TOKEN)
     if token:
-        state = auth.touch_session(con, token)
+        state = auth.touch_session(con, token, policy=config_mod.load().login)
         if state.ok:
             st.session_state["scope"] = state.scope
             st.session_state["display_name"] = state.display_name
@@ -197,7 +197,7 @@ def _login_form(con) -> None:
             password = st.text_input("密码", type="password", autocomplete="current-password")
             submitted = st.form_submit_button("登录", type="primary", width="stretch")
         if submitted:
-            result = auth.authenticate(con, username, password, create_session=True)
+            result = auth.authenticate(con, username, password, create_session=True, policy=config_mod.load().login)
             if result.ok:
                 st.session_state[TOKEN] = result.session_id
                 st.rerun()

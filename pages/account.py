@@ -1,6 +1,6 @@
 import streamlit as st
 
-from analysis import auth
+from analysis import auth, config
 from pages._shared import TOKEN, cursor, viewer
 
 scope = viewer()
@@ -20,7 +20,9 @@ if submitted:
         st.error("两次输入的新密码不一致。")
     else:
         try:
-            ended = auth.change_password(cursor(), scope.username, old, new, current_session_id=st.session_state[TOKEN])
+            cfg = config.load()
+            ended = auth.change_password(cursor(), scope.username, old, new, current_session_id=st.session_state[TOKEN],
+                                         password_policy=cfg.password, login_policy=cfg.login)
         except auth.PasswordRuleError as exc:
             st.error("新密码不符合要求：" + "；".join(exc.problems))
         except (auth.AuthError, ValueError) as exc:

@@ -1,10 +1,11 @@
 import streamlit as st
 
-from analysis import audit, auth, org
+from analysis import audit, auth, config, org
 from analysis.scope import ROLES
 from pages._shared import cached, cursor, table, viewer
 
 scope = viewer()
+policy = config.load().password
 st.title("账户与审计")
 users_tab, audit_tab = st.tabs(["账户管理", "审计日志"])
 
@@ -32,7 +33,8 @@ with users_tab:
         if st.form_submit_button("创建", type="primary"):
             try:
                 auth.create_user(cursor(), username=username, display_name=display_name, role=role,
-                                 unit_id=unit if role == "secretary" else None, password=password, actor=scope)
+                                 unit_id=unit if role == "secretary" else None, password=password, actor=scope,
+                                 policy=policy)
             except auth.PasswordRuleError as exc:
                 st.error("密码不符合要求：" + "；".join(exc.problems))
             except (ValueError, PermissionError) as exc:
@@ -47,7 +49,7 @@ with users_tab:
         new_password = st.text_input("新密码", type="password")
         if st.form_submit_button("重置密码"):
             try:
-                ended = auth.reset_password(cursor(), target, new_password, scope)
+                ended = auth.reset_password(cursor(), target, new_password, scope, policy=policy)
             except auth.PasswordRuleError as exc:
                 st.error("密码不符合要求：" + "；".join(exc.problems))
             except (ValueError, PermissionError) as exc:

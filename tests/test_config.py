@@ -54,3 +54,11 @@ def test_missing_explicit_config_file_is_an_error(tmp_path):
 def test_catalogue_override_must_still_sum_to_100():
     with pytest.raises(config.ConfigError, match="must sum to 100"):
         config.from_mapping({"assessment": {"indicators": [{"id": "X", "name": "唯一指标", "max_points": 90}]}})
+
+
+def test_security_policies_come_from_the_config():
+    cfg = config.from_mapping({"security": {"password": {"min_length": 12}, "login": {"idle_minutes": 20}}})
+    assert cfg.password.min_length == 12 and cfg.password.min_classes == 3
+    assert cfg.login.idle_minutes == 20 and cfg.login.max_failures == 5
+    with pytest.raises(ValueError, match="min_classes"):
+        config.from_mapping({"security": {"password": {"min_classes": 5}}})

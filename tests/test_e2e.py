@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "Browser-Passw0rd!"
+XSS = "<script>window.__xss=1</script><img src=x onerror='window.__xss=2'>"
 # navigation title -> screenshot name; every page a committee member can open
 PAGES = {"总览": "overview", "先锋指数": "vanguard", "支部考核": "assessment", "四有工程": "four_have",
          "组织生活": "org_life", "办实事": "tasks", "问卷分析": "survey", "汇报材料": "report", "大屏展示": "present",
@@ -44,6 +45,8 @@ def server(demo_path, tmp_path_factory):
     con = db.open_database(copy)
     auth.create_user(con, username="e2e", display_name="端到端测试", role="committee", password=PASSWORD,
                      actor=Scope.committee(), must_change_password=False)
+    # The weakest branch of the demo (always on the overview's watch list) gets a hostile name.
+    con.execute("UPDATE org_unit SET name = ? || name WHERE unit_id = 'B18'", [XSS])
     con.close()
     port = _free_port()
     env = {**os.environ, "PARTY_DASHBOARD_DB": str(copy)}
@@ -114,6 +117,14 @@ def test_page_renders_without_exception(page, title):
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
     assert "演示数据" in page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test_hostile_branch_name_is_shown_as_text(page):
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("总览", exact=True).click()
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=30_000)
+    _settle(page)
+    assert "<script>window.__xss=1</script>" in page.locator('[data-testid="stMain"]').inner_text()
+    assert page.evaluate("window.__xss") is None
 
 
 def test_anonymous_visitor_sees_only_the_login_form(server, browser):

@@ -31,8 +31,8 @@ BAD_ROWS = [
     ("unknown dimension", "INSERT INTO vanguard_score VALUES ('M1', '2024Q1', 'nope', 'self', 80, NULL)"),
     ("indicator score above its max", "INSERT INTO branch_score VALUES ('B1', '2024Q1', 'A06', 5, 5.5, NULL)"),
     ("indicator max not the catalogue's", "INSERT INTO branch_score VALUES ('B1', '2024Q1', 'A06', 10, 8, NULL)"),
-    ("branch without parent", "INSERT INTO org_unit (unit_id, name, level) VALUES ('B9', '孤立支部', 'branch')"),
-    ("committee with parent", "INSERT INTO org_unit (unit_id, name, level, parent_id) VALUES ('C9', '另一党委', 'committee', 'C00')"),
+    ("unit with unknown parent", "INSERT INTO org_unit (unit_id, name, level, parent_id) VALUES ('B9', '孤立支部', 'branch', 'G404')"),
+    ("unknown unit level", "INSERT INTO org_unit (unit_id, name, level, parent_id) VALUES ('B9', '某支部', 'team', 'G1')"),
     ("done task without date", "INSERT INTO service_task VALUES ('T1', '事项', 'B1', '便民', '已完成', DATE '2025-01-01', DATE '2025-03-01', NULL, NULL)"),
     ("due before start", "INSERT INTO service_task VALUES ('T1', '事项', 'B1', '便民', '进行中', DATE '2025-03-01', DATE '2025-01-01', NULL, NULL)"),
     ("negative people served", "INSERT INTO activity (activity_id, branch_id, activity_type, title, held_on, people_served) "
@@ -120,3 +120,10 @@ def test_catalogue_max_points_cannot_change_silently(tmp_path):
     config.validate(changed)
     with pytest.raises(db.SchemaError, match="A01"):
         db.open_database(path, cfg=changed)
+
+
+def test_units_stay_renamable_after_use(con):
+    con.execute("INSERT INTO vanguard_score VALUES ('M1', '2024Q1', 'study', 'self', 90, NULL)")
+    con.execute("UPDATE org_unit SET name = '新名称党支部', department = '新科室' WHERE unit_id = 'B1'")
+    con.execute("UPDATE member SET name = '改名' WHERE member_id = 'M1'")
+    assert con.execute("SELECT name FROM org_unit WHERE unit_id = 'B1'").fetchone()[0] == "新名称党支部"
