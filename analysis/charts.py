@@ -445,9 +445,17 @@ def _status_heatmap(z_status: list[list[str | None]], *, x: list[str], y: list[s
 STATUS_LEGEND = {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}
 
 
+def _text(value: object) -> str:
+    """Data text (a branch name) as plotly shows it: its pseudo-HTML tags are escaped, not applied."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _subtitle(title: str) -> str:
-    """Lines after the first one of a title are set smaller and grey (subject first, then period and n)."""
-    head, *rest = title.split("<br>")
+    """Lines (split at <br>) after the first are set smaller and grey: subject first, then period and n.
+
+    Everything else in ``title`` is text (it may hold a unit's name), so it is escaped.
+    """
+    head, *rest = [_text(line) for line in title.split("<br>")]
     return head + "".join(f"<br><span style='font-size:12px;color:#666'>{line}</span>" for line in rest)
 
 
@@ -457,8 +465,8 @@ def compliance_heatmap(grid: pd.DataFrame, *, title: str) -> go.Figure:
     ``grid`` is ``meetings.meeting_compliance`` for one kind (rows in branch order).
     """
     x = list(dict.fromkeys(grid["period_label"]))
-    y = list(dict.fromkeys(grid["branch_name"]))
-    cells = {(r.branch_name, r.period_label): r for r in grid.itertuples()}
+    y = [_text(b) for b in dict.fromkeys(grid["branch_name"])]
+    cells = {(_text(r.branch_name), r.period_label): r for r in grid.itertuples()}
 
     def cell(b: str, p: str):
         return cells.get((b, p))
@@ -485,7 +493,7 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
     ``rates`` is ``meetings.compliance_rates`` for one kind; branches with gaps are red.
     """
     shown = rates[rates["required"] > 0]
-    labels = list(shown["branch_name"])
+    labels = [_text(b) for b in shown["branch_name"]]
     fig = go.Figure(go.Bar(
         y=labels, x=shown["rate"], orientation="h",
         marker_color=[PARTY_RED if m > 0 else "#2E8B57" for m in shown["missing"]],
@@ -497,7 +505,7 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
         hovertemplate="%{y}<br>达标率 %{x:.1f}%（95% CI %{customdata[3]:.0f}–%{customdata[4]:.0f}%）"
                       "<br>已开 %{customdata[0]} / 应开 %{customdata[1]} 次<br>缺漏 %{customdata[2]} 期<extra></extra>",
     ))
-    fig = _style(fig, title=_subtitle(title), height=max(260, 20 * len(labels) + 160), x_title="达标率（%；误差线为95%置信区间）",
+    fig = _style(fig, title=_subtitle(title), height=max(260, 20 * len(labels) + 160), x_title="达标率（%）",
                  y_title="党支部（由低到高）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig.update_xaxes(range=[0, 105], showgrid=True, gridcolor="#eee")
@@ -536,7 +544,7 @@ def attendance_bars(rates: pd.DataFrame, *, title: str) -> go.Figure:
     ``rates`` is ``meetings.attendance_rates`` for one kind; suppressed branches are labelled
     and left empty.
     """
-    labels = [f"{b}（n={n:,}）" for b, n in zip(rates["branch_name"], rates["n"])]
+    labels = [f"{_text(b)}（n={n:,}）" for b, n in zip(rates["branch_name"], rates["n"])]
     fig = go.Figure()
     for status, column in (("出席", "attendance_rate"), ("请假", "leave_rate"), ("缺席", "absence_rate")):
         fig.add_trace(go.Bar(
@@ -587,4 +595,275 @@ def activity_stacked(monthly: pd.DataFrame, *, value: str, title: str, y_title: 
         fig.update_xaxes(range=[first, last + pd.DateOffset(months=1)], tickformat="%-m月\n%Y年", tickangle=0,
                          dtick="M1" if months <= 12 else "M3" if months <= 36 else "M6", ticklabelmode="period")
     fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.32}, margin={"t": 80, "b": 60})
+    return fig
+
+
+# --- 问卷分析 (analysis/survey_stats.py) ------------------------------------------------------
+# Counts hidden by small-cell suppression arrive as text ("<5", "*") with their percentages NaN:
+# such bars are not drawn but labelled, so the reader sees that something was withheld.
+SURVEY_HIDDEN_NOTE = "人数过少，不予显示"
+# Diverging colours for 1-5 style scales (low red, middle grey, high blue), and for residuals.
+LIKERT_LOW = ["#B2182B", "#EF8A62", "#FDDBC7"]
+LIKERT_MID = "#D9D9D9"
+LIKERT_HIGH = ["#D1E5F0", "#67A9CF", "#2166AC"]
+RESIDUAL_SCALE = [[0.0, PARTY_RED], [0.5, "#FFFFFF"], [1.0, "#1F5FA8"]]
+
+
+def _survey_hidden(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _survey_n(value: object) -> str:
+    """A count as shown: 1,107 or the suppression mark ("<5", "*") as is."""
+    if _survey_hidden(value):
+        return str(value)
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{int(value):,}"
+
+
+def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct", x_title: str = "比例（%）",
+                       height: int | None = None) -> go.Figure:
+    """Options of one question as horizontal bars with Wilson 95% CI whiskers; n in the label.
+
+    ``freq`` is ``survey_stats.frequencies`` (its 未作答 row is left out); ``pct`` is ``valid_pct``
+    for single choice and matrix rows, ``case_pct`` for multiple choice.
+    """
+    rows = freq[freq["option_no"].notna()]
+    labels = [_text(o) for o in rows["option"]]
+    values = rows[pct].astype(float)
+    hidden = [_survey_hidden(n) for n in rows["n"]]
+    text = [SURVEY_HIDDEN_NOTE if h else f"{v:.1f}%（n={_survey_n(n)}）" for h, v, n in zip(hidden, values, rows["n"])]
+    fig = go.Figure(go.Bar(
+        y=labels, x=values, orientation="h", marker_color="#1F5FA8",
+        error_x={"type": "data", "symmetric": False, "array": rows["ci_high"].astype(float) - values,
+                 "arrayminus": values - rows["ci_low"].astype(float), "color": "#555", "thickness": 1.2},
+        text=text, textposition="outside", cliponaxis=False,
+        customdata=list(zip([_survey_n(n) for n in rows["n"]], rows["ci_low"], rows["ci_high"])),
+        hovertemplate="%{y}<br>%{x:.1f}%（95% CI %{customdata[1]:.1f}–%{customdata[2]:.1f}%）"
+                      "<br>n=%{customdata[0]}<extra></extra>",
+    ))
+    for label, h in zip(labels, hidden):
+        if h:  # a NaN bar draws no text: label the empty row instead
+            fig.add_annotation(x=0, y=label, text=SURVEY_HIDDEN_NOTE, showarrow=False, xanchor="left",
+                               font={"size": 11, "color": GREY})
+    fig = _style(fig, title=_subtitle(title), height=height or max(240, 34 * len(labels) + 130), x_title=x_title)
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    top = float(rows["ci_high"].astype(float).max()) if rows["ci_high"].notna().any() else 100.0
+    fig.update_xaxes(range=[0, min(135.0, max(20.0, top * 1.3))], showgrid=True, gridcolor="#eee")
+    fig.update_layout(margin={"l": 160, "r": 24, "t": 80, "b": 48}, showlegend=False)
+    return fig
+
+
+def survey_group_shares(shares: pd.DataFrame, *, title: str, y_title: str, height: int = 340) -> go.Figure:
+    """Share per group with its Wilson 95% CI as whiskers and n under the name; 合计 in grey.
+
+    ``shares`` is ``survey_stats.effective_share``; suppressed groups are labelled, not drawn.
+    """
+    groups = [str(g) for g in shares["group"]]
+    labels = [f"{_text(g)}<br>n={_survey_n(n)}" for g, n in zip(groups, shares["n"])]
+    values = shares["pct"].astype(float)
+    colours = [GREY if g == "合计" else PALETTE[i % (len(PALETTE) - 1)] for i, g in enumerate(groups)]
+    fig = go.Figure(go.Bar(
+        x=labels, y=values, marker_color=colours,
+        error_y={"type": "data", "symmetric": False, "array": shares["ci_high"].astype(float) - values,
+                 "arrayminus": values - shares["ci_low"].astype(float), "color": "#444", "thickness": 1.2},
+        text=[f"{v:.1f}%" if pd.notna(v) else "" for v in values], textposition="inside",
+        insidetextfont={"color": "white", "size": 15},
+        customdata=list(zip(shares["ci_low"], shares["ci_high"])),
+        hovertemplate="%{x}<br>%{y:.1f}%（95% CI %{customdata[0]:.1f}–%{customdata[1]:.1f}%）<extra></extra>",
+    ))
+    for label, v in zip(labels, values):
+        if pd.isna(v):
+            fig.add_annotation(x=label, y=4, text=SURVEY_HIDDEN_NOTE, showarrow=False, yanchor="bottom",
+                               font={"size": 11, "color": GREY})
+    fig = _style(fig, title=_subtitle(title), height=height, y_title=y_title, x_title="分组")
+    fig.update_yaxes(range=[0, 105])
+    fig.update_layout(margin={"t": 80, "b": 64}, showlegend=False)
+    return fig
+
+
+def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.DataFrame, *, title: str,
+                     height: int | None = None) -> go.Figure:
+    """Cross table as a grid: text = count and share, colour = adjusted residual where |r| > 1.96.
+
+    ``counts``, ``shares`` (row or column percentages) and ``residuals`` come from
+    ``survey_stats.crosstab``; the 合计 row and column are left out. Blue: more respondents than
+    independence predicts, red: fewer, white: no significant departure or hidden.
+    """
+    rows = [r for r in counts.index if r != "合计"]
+    cols = [c for c in counts.columns if c != "合计"]
+    res = residuals.reindex(index=rows, columns=cols).astype(float)
+    z = res.where(res.abs() > 1.96, 0.0).clip(-4, 4).fillna(0.0)
+    text = []
+    for r in rows:
+        line = []
+        for c in cols:
+            n = counts.at[r, c]
+            share = shares.at[r, c]
+            line.append(_text(_survey_n(n)) + ("" if pd.isna(share) else f"<br>{share:.1f}%"))
+        text.append(line)
+    custom = [[[_text(_survey_n(counts.at[r, c])), res.at[r, c]] for c in cols] for r in rows]
+    fig = go.Figure(go.Heatmap(
+        z=z.to_numpy(), x=[_text(c) for c in cols], y=[_text(r) for r in rows], text=text, texttemplate="%{text}",
+        textfont={"size": 12}, customdata=custom, colorscale=RESIDUAL_SCALE, zmin=-4, zmax=4, zmid=0, xgap=2, ygap=2,
+        colorbar={"title": {"text": "调整残差"}, "tickvals": [-4, -1.96, 0, 1.96, 4],
+                  "ticktext": ["≤-4 少于期望", "-1.96", "0", "1.96", "≥4 多于期望"], "len": 0.8},
+        hovertemplate="%{y} × %{x}<br>人数 %{customdata[0]}<br>调整残差 %{customdata[1]:.2f}<extra></extra>",
+    ))
+    fig = _style(fig, title=_subtitle(title), height=height or max(300, 46 * len(rows) + 170),
+                 x_title=_text(counts.columns.name or ""), y_title=_text(counts.index.name or ""))
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_xaxes(side="bottom")
+    fig.update_layout(margin={"l": 120, "r": 16, "t": 80, "b": 64}, plot_bgcolor="white")
+    return fig
+
+
+def _likert_colours(k: int) -> list[str]:
+    """k colours from dark red (lowest) through grey (middle, odd k) to dark blue (highest)."""
+    h = k // 2
+    low = ([LIKERT_LOW[0]] * (h - len(LIKERT_LOW)) + LIKERT_LOW)[:h] if h > len(LIKERT_LOW) else LIKERT_LOW[:h]
+    high = (LIKERT_HIGH + [LIKERT_HIGH[-1]] * (h - len(LIKERT_HIGH)))[-h:] if h > len(LIKERT_HIGH) else LIKERT_HIGH[-h:]
+    return low + ([LIKERT_MID] if k % 2 else []) + (high if h else [])
+
+
+def likert_diverging(items: pd.DataFrame, *, scale: list[float], scale_labels: dict[float, str], title: str,
+                     height: int | None = None) -> go.Figure:
+    """Diverging stacked bars per item: low scores left of 0, high right, the middle split across 0.
+
+    ``items`` is ungrouped ``survey_stats.likert_items`` (columns ``pct_<value>``); items are drawn
+    in the given row order from the top (pass them weakest first). The mean and n are in each
+    row's label.
+    """
+    values = sorted(scale)
+    k = len(values)
+    colours = _likert_colours(k)
+    labels = [f"{_text(i)}（{m:.2f}）" if pd.notna(m) else _text(i) for i, m in zip(items["item"], items["mean"])]
+    fig = go.Figure()
+    mid = values[k // 2] if k % 2 else None
+    lows = [v for v in values if (mid is None and v < values[k // 2]) or (mid is not None and v < mid)]
+    highs = [v for v in values if v not in lows and v != mid]
+    n_text = [_survey_n(n) for n in items["n"]]
+
+    def bar(v: float, share: pd.Series, sign: int, colour: str, show: bool) -> None:
+        fig.add_trace(go.Bar(
+            y=labels, x=sign * share, orientation="h", name=_text(scale_labels.get(v, f"{v:g}")), marker_color=colour,
+            legendgroup=str(v), showlegend=show, customdata=list(zip(items[f"pct_{v:g}"], n_text)),
+            hovertemplate="%{y}<br>" + _text(scale_labels.get(v, f"{v:g}"))
+                          + "：%{customdata[0]:.1f}%<br>n=%{customdata[1]}<extra></extra>",
+        ))
+
+    # Stacking goes outwards in trace order: the middle halves first, the extremes last.
+    if mid is not None:
+        half = items[f"pct_{mid:g}"].astype(float) / 2
+        bar(mid, half, -1, LIKERT_MID, True)
+        bar(mid, half, 1, LIKERT_MID, False)
+    for v in reversed(lows):
+        bar(v, items[f"pct_{v:g}"].astype(float), -1, colours[values.index(v)], True)
+    for v in highs:
+        bar(v, items[f"pct_{v:g}"].astype(float), 1, colours[values.index(v)], True)
+    fig = _style(fig, title=_subtitle(title), height=height or max(300, 28 * len(labels) + 190),
+                 x_title="占作答人数的比例（%）：左为低分，右为高分", y_title="条目（均值）")
+    ticks = [-100, -75, -50, -25, 0, 25, 50, 75, 100]
+    fig.update_xaxes(range=[-100, 100], tickvals=ticks, ticktext=[f"{abs(t)}" for t in ticks], showgrid=True,
+                     gridcolor="#eee", zeroline=True, zerolinecolor="#888")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    # Legend in scale order (1分 ... 5分) whatever the drawing order.
+    order = {str(v): i for i, v in enumerate(values)}
+    for trace in fig.data:
+        trace.legendrank = order[trace.legendgroup]
+    fig.update_layout(barmode="relative", bargap=0.25, margin={"l": 170, "r": 16, "t": 80, "b": 64},
+                      legend={"orientation": "h", "y": -0.08, "yanchor": "top", "traceorder": "normal"})
+    return fig
+
+
+def likert_group_means(items: pd.DataFrame, *, order: list[str], title: str, height: int | None = None) -> go.Figure:
+    """Item means per group as dots on one line per item (grouped ``survey_stats.likert_items``).
+
+    ``order`` gives the items from the top (e.g. weakest overall first); hidden groups (too few
+    respondents) have no dot.
+    """
+    fig = go.Figure()
+    labels = {i: _text(i) for i in order}
+    for index, (group, part) in enumerate(items.groupby("group", sort=False)):
+        part = part.set_index("item").reindex(order)
+        fig.add_trace(go.Scatter(
+            x=part["mean"].astype(float), y=[labels[i] for i in order], mode="markers", name=_text(group),
+            marker={"size": 11, "color": PALETTE[index % len(PALETTE)], "line": {"color": "white", "width": 1}},
+            customdata=list(zip([_survey_n(n) for n in part["n"]], part["top2_pct"])),
+            hovertemplate="%{y}<br>" + _text(group) + "：均值 %{x:.2f}<br>前两项 %{customdata[1]:.1f}%"
+                          "<br>n=%{customdata[0]}<extra></extra>",
+        ))
+    fig = _style(fig, title=_subtitle(title), height=height or max(300, 28 * len(order) + 190), x_title="均值（分）",
+                 y_title="条目")
+    fig.update_yaxes(categoryorder="array", categoryarray=[labels[i] for i in order], autorange="reversed",
+                     showgrid=True, gridcolor="#f2f2f2")
+    fig.update_xaxes(showgrid=True, gridcolor="#eee")
+    fig.update_layout(margin={"l": 140, "r": 16, "t": 80, "b": 64}, legend={"orientation": "h", "y": -0.08,
+                                                                            "yanchor": "top"})
+    return fig
+
+
+def ranking_score_bars(scores: pd.DataFrame, *, title: str, height: int | None = None) -> go.Figure:
+    """问卷星 综合得分 per option, highest on top, with mean rank and n in the label.
+
+    ``scores`` is ``survey_stats.ranking_scores`` (already sorted by score).
+    """
+    labels = [_text(o) for o in scores["option"]]
+    fig = go.Figure(go.Bar(
+        y=labels, x=scores["score"], orientation="h", marker_color=PARTY_RED,
+        text=[f"{s:.2f}（平均名次 {m:.2f}，n={int(n):,}）" if pd.notna(m) else f"{s:.2f}（n=0）"
+              for s, m, n in zip(scores["score"], scores["mean_rank"], scores["n"])],
+        textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}<br>综合得分 %{x:.2f}<extra></extra>",
+    ))
+    fig = _style(fig, title=_subtitle(title), height=height or max(240, 36 * len(labels) + 130),
+                 x_title="综合得分（越高越靠前）", y_title="选项")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    top = float(scores["score"].max()) if len(scores) else 1.0
+    fig.update_xaxes(range=[0, top * 1.55 if top > 0 else 1], showgrid=True, gridcolor="#eee")
+    fig.update_layout(margin={"l": 140, "r": 24, "t": 80, "b": 48}, showlegend=False)
+    return fig
+
+
+def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: int | None = None) -> go.Figure:
+    """Corrected item-total correlation per item; red where deleting the item would raise alpha.
+
+    ``items`` is ``survey_stats.Reliability.items``. The dashed line at 0.3 is the usual floor
+    for an item that belongs to the scale.
+    """
+    labels = [_text(i) for i in items["item"]]
+    raises = [pd.notna(a) and a > alpha for a in items["alpha_if_deleted"]]
+    fig = go.Figure(go.Bar(
+        y=labels, x=items["item_total_r"], orientation="h",
+        marker_color=[PARTY_RED if r else "#1F5FA8" for r in raises],
+        text=[f"{r:.2f}" if pd.notna(r) else "" for r in items["item_total_r"]], textposition="outside",
+        cliponaxis=False, customdata=list(zip(items["alpha_if_deleted"], items["mean"])),
+        hovertemplate="%{y}<br>校正条目-总分相关 r=%{x:.3f}<br>删除该条目后 α=%{customdata[0]:.3f}"
+                      "<br>均值 %{customdata[1]:.2f}<extra></extra>",
+    ))
+    fig.add_vline(x=0.3, line_dash="dash", line_color=GREY, annotation_text="0.3", annotation_position="top")
+    fig = _style(fig, title=_subtitle(title), height=height or max(260, 26 * len(labels) + 150),
+                 x_title="校正条目-总分相关系数 r（红色：删除后 α 升高）", y_title="条目")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    fig.update_xaxes(range=[min(0.0, float(items["item_total_r"].min()) - 0.05) if items["item_total_r"].notna().any()
+                            else 0.0, 1.0], showgrid=True, gridcolor="#eee")
+    fig.update_layout(margin={"l": 140, "r": 24, "t": 80, "b": 48}, showlegend=False)
+    return fig
+
+
+def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) -> go.Figure:
+    """Most frequent words of free-text answers (``survey_stats.keywords``), most frequent on top."""
+    labels = [_text(w) for w in words["word"]]
+    fig = go.Figure(go.Bar(
+        y=labels, x=words["n"], orientation="h", marker_color=GOLD,
+        text=[f"{n:,}（{p:.1f}%）" for n, p in zip(words["n"], words["pct"])], textposition="outside",
+        cliponaxis=False, hovertemplate="%{y}<br>%{x} 条回答提到<extra></extra>",
+    ))
+    fig = _style(fig, title=_subtitle(title), height=height or max(260, 22 * len(labels) + 140),
+                 x_title="提到该词的回答数（占有效回答的比例）", y_title="关键词")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    top = int(words["n"].max()) if len(words) else 1
+    fig.update_xaxes(range=[0, top * 1.3], showgrid=True, gridcolor="#eee")
+    fig.update_layout(margin={"l": 110, "r": 24, "t": 80, "b": 48}, showlegend=False)
     return fig

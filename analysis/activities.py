@@ -1,0 +1,213 @@
+"""Activities: 主题党日, 义诊, 志愿服务, 健康扶贫, trainings and the rest, counted per type,
+branch and month, with people served (人次) and hours.
+
+All results are aggregates over branches; no member appears. Activities dated after
+``as_of`` (today by default) are planned, not held, and are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from . import periods
+from .org import unit_filter
+from .scope import Scope, check_unit, require_branch_detail
+
+ACTIVITY_TYPES = (
+    "支部党员大会", "支委会", "党小组会", "党课", "主题党日", "义诊", "志愿服务",
+    "健康扶贫", "培训", "讲党课比赛", "援派", "其他",
+)
+"""Every activity type the schema accepts, in display order."""
+
+MEETING_TYPES = ACTIVITY_TYPES[:4]
+"""The 三会一课 meetings (analysed by ``analysis.meetings``)."""
+
+EVENT_TYPES = ACTIVITY_TYPES[4:]
+"""Every type that is not a 三会一课 meeting: what the activities view shows by default."""
+
+
+@dataclass(frozen=True)
+class TypeTotal:
+    """Totals of one activity type: the headline '义诊 N 场，服务 M 人次'."""
+
+    activity_type: str
+    activities: int
+    people_served: int
+    hours: float
+    branches: int
+
+    @property
+    def headline(self) -> str:
+        return f"{self.activity_type} {self.activities:,} 场，服务 {self.people_served:,} 人次"
+
+
+@dataclass(frozen=True)
+class ServiceTotals:
+    """义诊 and 志愿服务 totals for the selected unit and period."""
+
+    free_clinic: TypeTotal
+    volunteering: TypeTotal
+
+
+def _params(first: str, last: str, unit: str | None, types: tuple[str, ...] | list[str] | None,
+            as_of: dt.date | None) -> dict:
+    periods.quarter_range(first, last)  # validates the order
+    chosen = list(ACTIVITY_TYPES if types is None else types)
+    unknown = [t for t in chosen if t not in ACTIVITY_TYPES]
+    if unknown:
+        raise ValueError(f"unknown activity type(s): {'、'.join(unknown)}")
+    return {
+        "types": chosen,
+        "catalogue": list(ACTIVITY_TYPES),
+        "start": periods.bounds(first)[0],
+        "end": periods.bounds(last)[1],
+        "unit": unit,
+        "as_of": as_of or dt.date.today(),
+    }
+
+
+# Activities of the chosen types under $unit held in [$start, $end] and by $as_of.
+ACTIVITIES_SQL = f"""
+SELECT a.activity_id, a.branch_id, a.activity_type, a.held_on, a.people_served, a.hours::DOUBLE AS hours,
+       list_position($catalogue::VARCHAR[], a.activity_type) AS type_order
+FROM activity a
+WHERE list_contains($types::VARCHAR[], a.activity_type)
+  AND a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE) AND {unit_filter('a.branch_id')}
+"""
+
+
+def activity_totals(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    types: tuple[str, ...] | None = None,
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
+    """Totals per activity type over quarters ``first``..``last`` under ``unit``.
+
+    Parameters
+    ----------
+    first, last : quarters 'YYYYQn'.
+    unit : a branch id, a general branch id, or None for the whole hospital (narrowing to a
+        unit needs branch-level access; researchers get the hospital only).
+    types : activity types to count (default: all of ``ACTIVITY_TYPES``).
+    as_of : activities dated after it are left out (default today).
+
+    Returns
+    -------
+    One row per type with at least one activity, in ``ACTIVITY_TYPES`` order: activity_type,
+    activities (count), people_served (Σ 人次), hours (Σ hours), branches (distinct branches
+    holding the type), months (distinct months with the type).
+    """
+    check_unit(scope, unit)
+    return con.execute(
+        f"""
+        SELECT activity_type, count(*) AS activities, sum(people_served)::BIGINT AS people_served,
+               sum(hours) AS hours, count(DISTINCT branch_id) AS branches,
+               count(DISTINCT date_trunc('month', held_on)) AS months
+        FROM ({ACTIVITIES_SQL})
+        GROUP BY activity_type, type_order
+        ORDER BY type_order
+        """,
+        _params(first, last, unit, types, as_of),
+    ).df()
+
+
+def activity_monthly(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    types: tuple[str, ...] | None = None,
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
+    """Activities per month and type (parameters as ``activity_totals``).
+
+    Returns
+    -------
+    One row per month × type with at least one activity, ordered by month and type:
+    month (first day of the month), month_label ('2024年3月'), activity_type, activities,
+    people_served, hours, branches (distinct branches active).
+    """
+    check_unit(scope, unit)
+    return con.execute(
+        f"""
+        SELECT date_trunc('month', held_on)::DATE AS month,
+               year(month) || '年' || month(month) || '月' AS month_label,
+               activity_type, count(*) AS activities, sum(people_served)::BIGINT AS people_served,
+               sum(hours) AS hours, count(DISTINCT branch_id) AS branches
+        FROM ({ACTIVITIES_SQL})
+        GROUP BY month, activity_type, type_order
+        ORDER BY month, type_order
+        """,
+        _params(first, last, unit, types, as_of),
+    ).df()
+
+
+def activity_by_branch(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    types: tuple[str, ...] | None = None,
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
+    """Activities per branch and type (parameters as ``activity_totals``; not for researchers).
+
+    Returns
+    -------
+    One row per branch × type with at least one activity, ordered by general branch, branch
+    and type: branch_id, branch_name, general_branch_name, activity_type, activities,
+    people_served, hours, first_held, last_held (dates of the first and last one).
+    """
+    require_branch_detail(scope)
+    return con.execute(
+        f"""
+        SELECT a.branch_id, l.branch_name, l.general_branch_name, a.activity_type,
+               count(*) AS activities, sum(a.people_served)::BIGINT AS people_served, sum(a.hours) AS hours,
+               min(a.held_on) AS first_held, max(a.held_on) AS last_held
+        FROM ({ACTIVITIES_SQL}) a JOIN branch_lineage l USING (branch_id)
+        GROUP BY a.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, a.activity_type, a.type_order
+        ORDER BY l.general_branch_id NULLS LAST, a.branch_id, a.type_order
+        """,
+        _params(first, last, unit, types, as_of),
+    ).df()
+
+
+def service_totals(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    as_of: dt.date | None = None,
+) -> ServiceTotals:
+    """The 义诊 and 志愿服务 headline figures (parameters as ``activity_totals``).
+
+    Returns a ``ServiceTotals`` whose ``free_clinic`` and ``volunteering`` are ``TypeTotal``
+    (activity_type, activities, people_served, hours, branches; zeros when none were held),
+    each with a ``headline`` such as '义诊 12 场，服务 1,830 人次'.
+    """
+    totals = activity_totals(con, scope=scope, first=first, last=last, unit=unit, types=("义诊", "志愿服务"),
+                             as_of=as_of).set_index("activity_type")
+
+    def total(kind: str) -> TypeTotal:
+        if kind not in totals.index:
+            return TypeTotal(kind, 0, 0, 0.0, 0)
+        row = totals.loc[kind]
+        return TypeTotal(kind, int(row["activities"]), int(row["people_served"]), float(row["hours"]),
+                         int(row["branches"]))
+
+    return ServiceTotals(free_clinic=total("义诊"), volunteering=total("志愿服务"))

@@ -1,0 +1,745 @@
+"""三会一课: whether branches hold their meetings as often as the rules require, and attendance.
+
+The rules come from the configuration (``cfg.meeting_rules``: 支部党员大会 and 党课 at least
+once a quarter, 支委会 and 党小组会 at least once a month by default). Every function here
+compares the meetings recorded in ``activity`` with those rules, per branch and per period of
+the rule's grain (month or quarter) inside the selected quarter range.
+
+Observation window
+------------------
+A period only counts (``observed``) when the records can tell whether a meeting was held in
+it. A period of a branch is observed when all of these hold:
+
+1. it starts on or after the first day of the month of the first activity recorded in the
+   database (any branch, any type): before that, nothing was being recorded;
+2. it starts on or after the branch's founding date (``org_unit.founded_on``, when known);
+3. it has ended: its last day is on or before ``as_of`` (today by default) and on or before
+   the end of the month of the last activity recorded up to ``as_of`` (the data's end);
+4. the hospital recorded at least one activity of any type, in any branch, during it: a
+   month or quarter with no records at all is a gap in the data, not a hospital-wide failure.
+
+An unobserved period is neither required nor missing; it keeps a status that says why
+(未成立, 进行中, 无数据). Meetings held in a period that is not yet over still show as 达标 in
+the grid, but they do not count until the period ends, so a half-finished period never flatters
+the rate. The window is computed over the whole database, independent of the unit filter, so
+narrowing the view never changes a branch's figures.
+
+Access
+------
+Per-branch results (the grid, rates, gaps, attendance per branch, one branch's calendar) are
+for the committee and secretaries; researchers get the hospital totals of ``hospital_summary``
+only (``scope.require_branch_detail`` / ``check_unit``). An attendance aggregate covering
+fewer than ``cfg.survey.min_cell`` members is suppressed (its counts and rates are NULL,
+``suppressed`` is true) unless the viewer may see the member-level rows of every branch it
+covers: a one-member branch's rate is that member's record. Member-level rows
+(``member_attendance``) are limited in SQL to the branches of ``scope.member_branch_ids``;
+researchers get none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from . import config as config_mod
+from . import periods
+from .org import unit_filter
+from .scope import Scope, check_unit, member_branch_ids, require_branch_detail
+
+STATUSES = ("达标", "缺漏", "进行中", "无数据", "未成立")
+"""Status of a branch's period, in display order.
+
+达标: held at least as often as required. 缺漏: observed and held less often. 进行中: the
+period has not ended by ``as_of``. 无数据: outside the data (before the first record, after the
+last, or a period in which the hospital recorded nothing). 未成立: before the branch's founding.
+"""
+
+ATTENDANCE_STATUSES = ("出席", "请假", "缺席")
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Window:
+    """The data's observation window (see the module notes); both NULL with no activity."""
+
+    first_day: dt.date | None
+    last_day: dt.date | None
+
+
+@dataclass(frozen=True)
+class MeetingSummary:
+    """三会一课 for the whole selected unit and period.
+
+    ``by_kind`` has one row per configured meeting kind; the attributes total them.
+    """
+
+    by_kind: pd.DataFrame
+    window: Window
+    as_of: dt.date
+    branches: int
+    required: int
+    counted: int
+    missing: int
+    branches_with_gaps: int
+    attendance_n: int
+    members: int
+    present: int | None
+    leave: int | None
+    absent: int | None
+
+    @property
+    def rate(self) -> float | None:
+        """Compliance in percent over every observed period of every kind (None when none)."""
+        return 100 * self.counted / self.required if self.required else None
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """出席 / (出席 + 请假 + 缺席) in percent (None when suppressed or without records)."""
+        return 100 * self.present / self.attendance_n if self.attendance_n and self.present is not None else None
+
+    @property
+    def leave_rate(self) -> float | None:
+        return 100 * self.leave / self.attendance_n if self.attendance_n and self.leave is not None else None
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _rules(cfg: config_mod.Config, kind: str | None) -> list[config_mod.MeetingRule]:
+    rules = list(cfg.meeting_rules)
+    if kind is not None:
+        rules = [r for r in rules if r.kind == kind]
+        if not rules:
+            known = "、".join(r.kind for r in cfg.meeting_rules)
+            raise ValueError(f"unknown meeting kind {kind!r}; configured kinds: {known}")
+    return rules
+
+
+def _params(
+    cfg: config_mod.Config, kind: str | None, first: str, last: str, unit: str | None, as_of: dt.date | None
+) -> dict:
+    periods.quarter_range(first, last)  # validates the order
+    rules = _rules(cfg, kind)
+    return {
+        "kinds": [r.kind for r in rules],
+        "times": [r.times for r in rules],
+        "grains": [r.per for r in rules],
+        "kind_orders": [[r.kind for r in cfg.meeting_rules].index(r.kind) for r in rules],
+        "start": periods.bounds(first)[0],
+        "end": periods.bounds(last)[1],
+        "unit": unit,
+        "as_of": as_of or dt.date.today(),
+    }
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:
+    """Execute ``sql`` with the subset of ``params`` it names (DuckDB refuses unused names)."""
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", sql))
+    return con.execute(sql, {k: v for k, v in params.items() if k in used})
+
+
+def _visible(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    return member_branch_ids(con, scope)
+
+
+def _wilson(count: pd.Series, n: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """95% Wilson score interval for count/n, in percent; NaN where n is 0 or missing.
+
+    Notes: centre = (p + z²/2n) / (1 + z²/n), half = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n).
+    """
+    c = pd.to_numeric(count, errors="coerce").to_numpy(dtype=float)
+    n = pd.to_numeric(n, errors="coerce").to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = c / n
+        denom = 1 + Z95**2 / n
+        centre = (p + Z95**2 / (2 * n)) / denom
+        half = Z95 * np.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / denom
+        ok = n > 0
+    low = np.where(ok, 100 * (centre - half), np.nan)
+    high = np.where(ok, 100 * (centre + half), np.nan)
+    return np.clip(low, 0, 100), np.clip(high, 0, 100)
+
+
+# --------------------------------------------------------------------------- SQL
+
+WINDOW_SQL = """
+SELECT date_trunc('month', min(held_on))::DATE AS first_day,
+       -- least() skips NULLs: without any activity the window must stay empty
+       CASE WHEN max(held_on) IS NOT NULL THEN least(last_day(max(held_on)), $as_of::DATE) END AS last_day
+FROM activity
+WHERE held_on <= $as_of::DATE
+"""
+
+# One row per branch under $unit, configured kind and period of the kind's grain in
+# [$start, $end]. Every identifier is fixed; every value a bound parameter.
+GRID_SQL = f"""
+WITH rules AS (
+    SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($times::INTEGER[]) AS times,
+           unnest($grains::VARCHAR[]) AS grain, unnest($kind_orders::INTEGER[]) AS kind_order
+), branches AS (
+    SELECT l.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, u.founded_on
+    FROM branch_lineage l JOIN org_unit u ON u.unit_id = l.branch_id
+    WHERE {unit_filter('l.branch_id')}
+), grid AS (
+    SELECT 'month' AS grain, d::DATE AS period_start, (d + INTERVAL 1 MONTH)::DATE - 1 AS period_end
+    FROM generate_series($start::DATE, $end::DATE, INTERVAL 1 MONTH) g(d)
+    UNION ALL
+    SELECT 'quarter', d::DATE, (d + INTERVAL 3 MONTH)::DATE - 1
+    FROM generate_series($start::DATE, $end::DATE, INTERVAL 3 MONTH) g(d)
+), recorded AS (   -- months in which the hospital recorded anything at all
+    SELECT DISTINCT date_trunc('month', held_on)::DATE AS month
+    FROM activity WHERE held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
+), with_data AS (
+    SELECT g.grain, g.period_start
+    FROM grid g JOIN recorded r ON r.month BETWEEN g.period_start AND g.period_end
+    GROUP BY ALL
+), data_window AS ({WINDOW_SQL}
+), held AS (
+    SELECT a.branch_id, a.activity_type AS kind, date_trunc(r.grain, a.held_on)::DATE AS period_start,
+           count(*) AS held,
+           string_agg(strftime(a.held_on, '%-m月%-d日'), '、' ORDER BY a.held_on) AS dates
+    FROM activity a JOIN rules r ON r.kind = a.activity_type
+    WHERE a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE) AND {unit_filter('a.branch_id')}
+    GROUP BY ALL
+), cells AS (
+    SELECT b.branch_id, b.branch_name, b.general_branch_id, b.general_branch_name, b.founded_on,
+           r.kind, r.kind_order, r.grain, r.times AS required, g.period_start, g.period_end,
+           coalesce(h.held, 0) AS held, h.dates,
+           coalesce(
+               g.period_start >= w.first_day
+               AND g.period_end <= w.last_day
+               AND (b.founded_on IS NULL OR g.period_start >= b.founded_on)
+               AND d.period_start IS NOT NULL, FALSE) AS observed,
+           g.period_end > $as_of::DATE AS open
+    FROM branches b
+    CROSS JOIN rules r
+    JOIN grid g ON g.grain = r.grain
+    CROSS JOIN data_window w
+    LEFT JOIN with_data d ON d.grain = g.grain AND d.period_start = g.period_start
+    LEFT JOIN held h ON h.branch_id = b.branch_id AND h.kind = r.kind AND h.period_start = g.period_start
+)
+SELECT branch_id, branch_name, general_branch_id, general_branch_name, kind, kind_order, grain,
+       CASE grain WHEN 'month' THEN strftime(period_start, '%Y-%m')
+                  ELSE year(period_start) || 'Q' || quarter(period_start) END AS period,
+       CASE grain WHEN 'month' THEN year(period_start) || '年' || month(period_start) || '月'
+                  ELSE year(period_start) || '年第' || quarter(period_start) || '季度' END AS period_label,
+       period_start, period_end, required, held, dates, observed,
+       CASE WHEN held >= required THEN '达标'
+            WHEN founded_on IS NOT NULL AND period_start < founded_on THEN '未成立'
+            WHEN open THEN '进行中'
+            WHEN NOT observed THEN '无数据'
+            ELSE '缺漏' END AS status,
+       CASE WHEN observed THEN least(held, required) ELSE 0 END AS counted,
+       CASE WHEN observed THEN greatest(required - held, 0) ELSE 0 END AS shortfall
+FROM cells
+"""
+
+RATES_SQL = f"""
+SELECT branch_id, any_value(branch_name) AS branch_name, any_value(general_branch_name) AS general_branch_name,
+       kind, any_value(grain) AS grain, any_value(required) AS times,
+       count(*) FILTER (WHERE observed) AS periods,
+       sum(CASE WHEN observed THEN required ELSE 0 END)::BIGINT AS required,
+       sum(CASE WHEN observed THEN held ELSE 0 END)::BIGINT AS held,
+       sum(counted)::BIGINT AS counted,
+       count(*) FILTER (WHERE shortfall > 0) AS missing,
+       sum(shortfall)::BIGINT AS shortfall,
+       100.0 * sum(counted) / nullif(sum(CASE WHEN observed THEN required ELSE 0 END), 0) AS rate,
+       any_value(kind_order) AS kind_order, any_value(general_branch_id) AS general_branch_id
+FROM ({GRID_SQL})
+GROUP BY branch_id, kind
+"""
+
+# Attendance records of 三会一课 meetings under $unit held in the range (and by $as_of).
+# ``visible``: the viewer may see this branch's members ($visible, joined rather than searched
+# row by row: the list holds every branch for the committee).
+ATTENDANCE_SQL = f"""
+SELECT a.branch_id, a.activity_type AS kind, a.activity_id, a.held_on, t.member_id, t.status,
+       v.branch_id IS NOT NULL AS visible
+FROM activity a JOIN attendance t USING (activity_id)
+LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.branch_id = a.branch_id
+WHERE list_contains($kinds::VARCHAR[], a.activity_type)
+  AND a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
+  AND {unit_filter('a.branch_id')}
+"""
+
+# Counts and rates of one group of attendance records; suppressed when the group covers fewer
+# than $min_cell members and the viewer may not see every branch in it.
+ATTENDANCE_AGGREGATES = """
+count(DISTINCT activity_id) AS meetings,
+count(DISTINCT member_id) AS members,
+count(*) AS n,
+(count(DISTINCT member_id) < $min_cell AND NOT bool_and(visible)) AS suppressed,
+CASE WHEN NOT suppressed THEN count(*) FILTER (WHERE status = '出席') END AS present,
+CASE WHEN NOT suppressed THEN count(*) FILTER (WHERE status = '请假') END AS leave,
+CASE WHEN NOT suppressed THEN count(*) FILTER (WHERE status = '缺席') END AS absent,
+100.0 * present / n AS attendance_rate,
+100.0 * leave / n AS leave_rate,
+100.0 * absent / n AS absence_rate
+"""
+
+
+# --------------------------------------------------------------------------- functions
+
+
+def observation_window(con: duckdb.DuckDBPyConnection, *, scope: Scope, as_of: dt.date | None = None) -> Window:
+    """The data's window: first day of the first recorded month to the data's end.
+
+    Returns a ``Window`` with ``first_day`` (first day of the month of the earliest activity)
+    and ``last_day`` (the end of the month of the latest activity on or before ``as_of``,
+    capped at ``as_of``, today by default). Both are None for a database without activities.
+    """
+    row = con.execute(WINDOW_SQL, {"as_of": as_of or dt.date.today()}).fetchone()
+    return Window(*row)
+
+
+def meeting_compliance(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    kind: str | None = None,
+    as_of: dt.date | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Required vs held for every branch, meeting kind and period (not for researchers).
+
+    Parameters
+    ----------
+    first, last : quarters 'YYYYQn'; the periods are every month (or quarter, by the kind's
+        rule) from the start of ``first`` to the end of ``last``.
+    unit : a branch id, a general branch id, or None for the whole hospital.
+    kind : one configured meeting kind (e.g. '支委会'), or None for all.
+    as_of : the day the data is judged on (today by default); periods ending after it are
+        进行中, meetings dated after it are ignored.
+
+    Returns
+    -------
+    One row per branch × kind × period, ordered by general branch, branch, kind (config
+    order), period: branch_id, branch_name, general_branch_id, general_branch_name, kind,
+    grain ('month' | 'quarter'), period ('2024-03' or '2024Q1'), period_label ('2024年3月',
+    '2024年第1季度'), period_start, period_end, required (meetings the rule asks for in the
+    period), held (meetings recorded), dates (days held, '3月5日、3月19日'; NULL if none),
+    observed (the period counts, see the module notes), status (one of ``STATUSES``),
+    counted (min(held, required) when observed, else 0), shortfall (required - held when
+    observed and short, else 0).
+
+    Notes
+    -----
+    A branch's compliance rate is Σ counted / Σ required over its observed periods; extra
+    meetings in one period do not make up for a missing one in another.
+    """
+    require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    frame = _run(
+        con,
+        f"SELECT * FROM ({GRID_SQL}) ORDER BY general_branch_id NULLS LAST, branch_id, kind_order, period_start",
+        _params(cfg, kind, first, last, unit, as_of),
+    ).df()
+    return frame.drop(columns="kind_order")
+
+
+def missing_meetings(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    kind: str | None = None,
+    as_of: dt.date | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Every observed period in which a branch held fewer meetings of a kind than required.
+
+    Parameters are those of ``meeting_compliance``.
+
+    Returns
+    -------
+    branch_id, branch_name, general_branch_name, kind, period, period_label, period_start,
+    period_end, required, held, shortfall (required - held), ordered by branch, kind (config
+    order) and period. Periods that are not observed (进行中, 无数据, 未成立) are never listed.
+    """
+    require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    return _run(
+        con,
+        f"""
+        SELECT branch_id, branch_name, general_branch_name, kind, period, period_label, period_start,
+               period_end, required, held, shortfall
+        FROM ({GRID_SQL})
+        WHERE shortfall > 0
+        ORDER BY general_branch_id NULLS LAST, branch_id, kind_order, period_start
+        """,
+        _params(cfg, kind, first, last, unit, as_of),
+    ).df()
+
+
+def compliance_rates(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    kind: str | None = None,
+    as_of: dt.date | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Compliance rate per branch and meeting kind over the selected range (not for researchers).
+
+    Parameters are those of ``meeting_compliance``.
+
+    Returns
+    -------
+    One row per branch × kind, ordered by kind (config order), rate ascending (weakest
+    first; NULL last), branch id: branch_id, branch_name, general_branch_name, kind, grain,
+    times (meetings required per period), periods (observed periods), required (Σ required
+    over them; the rate's n), held (Σ held in them, extra meetings included), counted
+    (Σ min(held, required)), missing (observed periods short of the rule), shortfall
+    (meetings missing in total), rate (percent; NULL without observed periods), ci_low,
+    ci_high (95% Wilson interval of the rate, percent).
+
+    Notes
+    -----
+    rate = 100 · Σ counted / Σ required. The interval treats each required meeting as an
+    independent trial, which it is not quite; read it as a guide to how much n supports the rate.
+    """
+    require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    frame = _run(
+        con,
+        f"SELECT * FROM ({RATES_SQL}) ORDER BY kind_order, rate ASC NULLS LAST, general_branch_id NULLS LAST, branch_id",
+        _params(cfg, kind, first, last, unit, as_of),
+    ).df()
+    frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
+    return frame.drop(columns=["kind_order", "general_branch_id"]).reset_index(drop=True)
+
+
+def attendance_rates(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    kind: str | None = None,
+    as_of: dt.date | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Member attendance at 三会一课 per branch and meeting kind (aggregate; not for researchers).
+
+    Parameters are those of ``meeting_compliance``; only meetings held in the range and by
+    ``as_of`` count.
+
+    Returns
+    -------
+    One row per branch × kind with attendance records, ordered by kind (config order),
+    attendance rate ascending, branch id: branch_id, branch_name, general_branch_name, kind,
+    meetings (meetings with records), members (distinct members recorded), n (records:
+    出席 + 请假 + 缺席), suppressed (fewer than ``cfg.survey.min_cell`` members and the viewer
+    may not see this branch's members: the counts and rates below are then NULL), present
+    (出席), leave (请假), absent (缺席), attendance_rate, leave_rate, absence_rate (percent of
+    n), ci_low, ci_high (95% Wilson interval of attendance_rate).
+
+    Notes
+    -----
+    attendance_rate = 100 · 出席 / (出席 + 请假 + 缺席): leave counts as not attending, and is
+    shown separately so an excused absence can be told apart from an unexcused one.
+    """
+    require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    params = _params(cfg, kind, first, last, unit, as_of) | {
+        "visible": _visible(con, scope), "min_cell": cfg.survey.min_cell,
+    }
+    frame = _run(
+        con,
+        f"""
+        WITH records AS ({ATTENDANCE_SQL}), kinds AS (
+            SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($kind_orders::INTEGER[]) AS kind_order
+        ), grouped AS (
+            SELECT branch_id, kind, {ATTENDANCE_AGGREGATES}
+            FROM records GROUP BY branch_id, kind
+        )
+        SELECT g.branch_id, l.branch_name, l.general_branch_name, g.* EXCLUDE (branch_id)
+        FROM grouped g JOIN branch_lineage l USING (branch_id) JOIN kinds k USING (kind)
+        ORDER BY k.kind_order, g.attendance_rate ASC NULLS LAST, g.branch_id
+        """,
+        params,
+    ).df()
+    frame["ci_low"], frame["ci_high"] = _wilson(frame["present"], frame["n"])
+    return frame
+
+
+def member_attendance(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    kind: str | None = None,
+    as_of: dt.date | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Each member's attendance at 三会一课, only for branches whose members the viewer may see.
+
+    Parameters are those of ``meeting_compliance``. The scope is applied in SQL: committee
+    members see every branch, a secretary their branch (or their general branch's
+    branches), researchers nothing (an empty frame with these columns).
+
+    Returns
+    -------
+    One row per member × branch × kind with records, ordered by branch, attendance rate
+    ascending, member id, kind: branch_id, branch_name, member_id, name, party_role, kind, n
+    (records), present, leave, absent, attendance_rate, leave_rate (percent of n). The branch
+    is the meeting's branch, so a member who moved appears under each branch they attended.
+    """
+    cfg = cfg or config_mod.load()
+    params = _params(cfg, kind, first, last, unit, as_of) | {"visible": _visible(con, scope)}
+    return _run(
+        con,
+        f"""
+        WITH records AS ({ATTENDANCE_SQL}), kinds AS (
+            SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($kind_orders::INTEGER[]) AS kind_order
+        )
+        SELECT r.branch_id, l.branch_name, r.member_id, m.name, m.party_role, r.kind,
+               count(*) AS n,
+               count(*) FILTER (WHERE r.status = '出席') AS present,
+               count(*) FILTER (WHERE r.status = '请假') AS leave,
+               count(*) FILTER (WHERE r.status = '缺席') AS absent,
+               100.0 * present / n AS attendance_rate,
+               100.0 * leave / n AS leave_rate
+        FROM records r
+        JOIN member m USING (member_id)
+        JOIN branch_lineage l ON l.branch_id = r.branch_id
+        JOIN kinds k USING (kind)
+        WHERE r.visible
+        GROUP BY r.branch_id, l.branch_name, r.member_id, m.name, m.party_role, r.kind, k.kind_order
+        ORDER BY r.branch_id, attendance_rate, r.member_id, k.kind_order
+        """,
+        params,
+    ).df()
+
+
+def _require_branch(con: duckdb.DuckDBPyConnection, branch: str) -> None:
+    found = con.execute("SELECT count(*) FROM branch_lineage WHERE branch_id = $b", {"b": branch}).fetchone()[0]
+    if not found:
+        raise ValueError(f"not a branch: {branch!r}")
+
+
+def branch_calendar(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    branch: str,
+    first: str,
+    last: str,
+    as_of: dt.date | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """One branch's 三会一课 as a calendar: every month of the range × every meeting kind.
+
+    A quarterly kind's status (of its quarter) is repeated in each of the quarter's months,
+    so a row of the calendar reads left to right; the days held are given in the month they
+    fell in. Raises ValueError when ``branch`` is not a branch id.
+
+    Returns
+    -------
+    One row per month × kind, ordered by kind (config order) and month: month (first day),
+    month_label ('2024年3月'), kind, grain, period, period_label (the rule's period containing
+    the month), status (of that period, one of ``STATUSES``), observed, required, held
+    (meetings in the period), held_in_month, days (days held in the month, '5日、19日'; NULL
+    if none).
+    """
+    require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    _require_branch(con, branch)
+    params = _params(cfg, None, first, last, branch, as_of)
+    return _run(
+        con,
+        f"""
+        WITH cells AS ({GRID_SQL}), months AS (
+            SELECT d::DATE AS month FROM generate_series($start::DATE, $end::DATE, INTERVAL 1 MONTH) g(d)
+        ), per_month AS (
+            SELECT activity_type AS kind, date_trunc('month', held_on)::DATE AS month, count(*) AS held_in_month,
+                   string_agg(day(held_on) || '日', '、' ORDER BY held_on) AS days
+            FROM activity
+            WHERE branch_id = $unit AND held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
+            GROUP BY ALL
+        )
+        SELECT m.month, year(m.month) || '年' || month(m.month) || '月' AS month_label,
+               c.kind, c.grain, c.period, c.period_label, c.status, c.observed, c.required, c.held,
+               coalesce(p.held_in_month, 0) AS held_in_month, p.days
+        FROM cells c
+        JOIN months m ON m.month BETWEEN c.period_start AND c.period_end
+        LEFT JOIN per_month p ON p.kind = c.kind AND p.month = m.month
+        ORDER BY c.kind_order, m.month
+        """,
+        params,
+    ).df()
+
+
+def branch_meetings(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    branch: str,
+    first: str,
+    last: str,
+    as_of: dt.date | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """One branch's 三会一课 meetings in the range, with attendance counts per meeting.
+
+    Raises ValueError when ``branch`` is not a branch id. Attendance counts are aggregates;
+    they are suppressed like ``attendance_rates`` when the branch has fewer than
+    ``cfg.survey.min_cell`` members recorded and the viewer may not see its members.
+
+    Returns
+    -------
+    One row per meeting, ordered by date: held_on, kind, title, activity_id, n (attendance
+    records), suppressed, present, leave, absent, attendance_rate (percent of n; NULL
+    without records or when suppressed).
+    """
+    require_branch_detail(scope)
+    cfg = cfg or config_mod.load()
+    _require_branch(con, branch)
+    params = _params(cfg, None, first, last, branch, as_of) | {
+        "visible": _visible(con, scope), "min_cell": cfg.survey.min_cell,
+    }
+    return _run(
+        con,
+        """
+        WITH meetings AS (
+            SELECT activity_id, held_on, activity_type AS kind, title, branch_id FROM activity
+            WHERE branch_id = $unit AND list_contains($kinds::VARCHAR[], activity_type)
+              AND held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
+        ), members AS (
+            SELECT count(DISTINCT t.member_id) AS members
+            FROM meetings JOIN attendance t USING (activity_id)
+        ), counts AS (
+            SELECT activity_id, count(*) AS n,
+                   count(*) FILTER (WHERE status = '出席') AS present,
+                   count(*) FILTER (WHERE status = '请假') AS leave,
+                   count(*) FILTER (WHERE status = '缺席') AS absent
+            FROM meetings JOIN attendance USING (activity_id) GROUP BY activity_id
+        ), flags AS (
+            SELECT members < $min_cell AND NOT list_contains($visible::VARCHAR[], $unit) AS suppressed FROM members
+        )
+        SELECT m.held_on, m.kind, m.title, m.activity_id, coalesce(c.n, 0) AS n, f.suppressed,
+               CASE WHEN NOT f.suppressed THEN c.present END AS present,
+               CASE WHEN NOT f.suppressed THEN c.leave END AS leave,
+               CASE WHEN NOT f.suppressed THEN c.absent END AS absent,
+               CASE WHEN NOT f.suppressed THEN 100.0 * c.present / c.n END AS attendance_rate
+        FROM meetings m LEFT JOIN counts c USING (activity_id) CROSS JOIN flags f
+        ORDER BY m.held_on, m.activity_id
+        """,
+        params,
+    ).df()
+
+
+def hospital_summary(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    first: str,
+    last: str,
+    unit: str | None = None,
+    as_of: dt.date | None = None,
+    cfg: config_mod.Config | None = None,
+) -> MeetingSummary:
+    """三会一课 compliance and attendance for all branches under ``unit``.
+
+    Every role may call it for the whole hospital; narrowing to a unit needs branch-level
+    access (researchers: hospital only).
+
+    Returns
+    -------
+    A ``MeetingSummary`` whose ``by_kind`` has one row per configured kind (config order):
+    kind, grain, times, branches (branches with at least one observed period), required,
+    counted, rate (percent; NULL without observed periods), ci_low, ci_high (95% Wilson),
+    missing (observed periods short of the rule), shortfall (meetings missing),
+    branches_with_gaps, attendance_n (records), members (distinct members recorded),
+    suppressed, present, leave, absent, attendance_rate, leave_rate, absence_rate (percent;
+    NULL when suppressed, see the module notes). The attributes total the kinds: branches,
+    required, counted, missing, branches_with_gaps (distinct branches with any gap),
+    attendance_n, members (distinct members recorded), present, leave, absent (None when the
+    total would be suppressed), plus the
+    observation ``window`` and ``as_of``; ``rate``, ``attendance_rate`` and ``leave_rate``
+    are properties.
+    """
+    check_unit(scope, unit)
+    cfg = cfg or config_mod.load()
+    params = _params(cfg, None, first, last, unit, as_of)
+    visible = {"visible": _visible(con, scope), "min_cell": cfg.survey.min_cell}
+    frame = _run(
+        con,
+        f"""
+        WITH cells AS ({GRID_SQL}), kinds AS (
+            SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($grains::VARCHAR[]) AS grain,
+                   unnest($times::INTEGER[]) AS times, unnest($kind_orders::INTEGER[]) AS kind_order
+        ), compliance AS (   -- per kind, and (kind NULL) for all kinds together
+            SELECT kind,
+                   count(DISTINCT branch_id) FILTER (WHERE observed) AS branches,
+                   sum(CASE WHEN observed THEN required ELSE 0 END)::BIGINT AS required,
+                   sum(counted)::BIGINT AS counted,
+                   count(*) FILTER (WHERE shortfall > 0) AS missing,
+                   sum(shortfall)::BIGINT AS shortfall,
+                   count(DISTINCT branch_id) FILTER (WHERE shortfall > 0) AS branches_with_gaps
+            FROM cells GROUP BY GROUPING SETS ((kind), ())
+        ), records AS ({ATTENDANCE_SQL}), attendance AS (
+            SELECT kind, {ATTENDANCE_AGGREGATES}
+            FROM records GROUP BY GROUPING SETS ((kind), ())
+        ), rows AS (
+            SELECT kind, grain, times, kind_order FROM kinds UNION ALL SELECT NULL, NULL, NULL, NULL
+        ), data_window AS ({WINDOW_SQL})
+        SELECT k.kind, k.grain, k.times, w.first_day AS window_first, w.last_day AS window_last,
+               coalesce(c.branches, 0) AS branches, coalesce(c.required, 0) AS required,
+               coalesce(c.counted, 0) AS counted,
+               100.0 * c.counted / nullif(c.required, 0) AS rate,
+               coalesce(c.missing, 0) AS missing, coalesce(c.shortfall, 0) AS shortfall,
+               coalesce(c.branches_with_gaps, 0) AS branches_with_gaps,
+               coalesce(a.n, 0) AS attendance_n, coalesce(a.members, 0) AS members,
+               coalesce(a.suppressed, FALSE) AS suppressed,
+               a.present, a.leave, a.absent, a.attendance_rate, a.leave_rate, a.absence_rate
+        FROM rows k
+        CROSS JOIN data_window w
+        LEFT JOIN compliance c ON c.kind IS NOT DISTINCT FROM k.kind
+        LEFT JOIN attendance a ON a.kind IS NOT DISTINCT FROM k.kind
+        ORDER BY k.kind_order NULLS LAST
+        """,
+        params | visible,
+    ).df()
+    frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
+    by_kind = frame[frame["kind"].notna()].reset_index(drop=True)[
+        ["kind", "grain", "times", "branches", "required", "counted", "rate", "ci_low", "ci_high",
+         "missing", "shortfall", "branches_with_gaps", "attendance_n", "members", "suppressed",
+         "present", "leave", "absent", "attendance_rate", "leave_rate", "absence_rate"]]
+    total = frame[frame["kind"].isna()].iloc[0]
+
+    def count(column: str) -> int | None:
+        return None if pd.isna(total[column]) else int(total[column])
+
+    return MeetingSummary(
+        by_kind=by_kind,
+        window=Window(*(None if pd.isna(total[c]) else pd.Timestamp(total[c]).date()
+                        for c in ("window_first", "window_last"))),
+        as_of=params["as_of"],
+        branches=count("branches"),
+        required=count("required"),
+        counted=count("counted"),
+        missing=count("missing"),
+        branches_with_gaps=count("branches_with_gaps"),
+        attendance_n=count("attendance_n"),
+        members=count("members"),
+        present=count("present"),
+        leave=count("leave"),
+        absent=count("absent"),
+    )
