@@ -19,8 +19,10 @@ PALETTE = [PARTY_RED, "#1F5FA8", GOLD, "#2E8B57", "#7B4FA0", "#E07B39", "#3A9BB8
 
 
 def _style(fig: go.Figure, *, title: str, height: int, y_title: str | None = None, x_title: str | None = None) -> go.Figure:
+    """House style. ``title`` is text (escaped: it may hold a unit's name); lines after a
+    "<br>" are set as a smaller grey subtitle."""
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        title={"text": _subtitle(title), "x": 0.0, "xanchor": "left", "font": {"size": 15}},
         font={"family": FONT_FAMILY, "size": 12},
         height=height,
         margin={"l": 48, "r": 16, "t": 48, "b": 40},
@@ -80,7 +82,7 @@ def completion_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> g
 def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go.Figure:
     """Share per group with its 95% CI as error bars and n in the label."""
     fig = go.Figure(go.Bar(
-        x=[f"{g}（n={n:,}）" for g, n in zip(shares["group"], shares["n"])],
+        x=[f"{_text(g)}（n={n:,}）" for g, n in zip(shares["group"], shares["n"])],
         y=shares["pct"],
         marker_color=[PARTY_RED, "#1F5FA8", GOLD, GREY][: len(shares)],
         error_y={"type": "data", "symmetric": False, "array": shares["ci_high"] - shares["pct"],
@@ -264,6 +266,7 @@ def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str,
             trace.update(name="全院均值", line={"color": "#444", "width": 2, "dash": "dash"})
     for name, series in trend.groupby("unit_name", sort=False):
         chosen = name == highlight
+        name = _text(name)
         fig.add_trace(go.Scatter(
             x=[quarter_label(q) for q in series["quarter"]], y=series["mean"], mode="lines+markers" if chosen else "lines",
             name=name, line={"color": PARTY_RED if chosen else "rgba(31,95,168,0.35)", "width": 3 if chosen else 1.2},
@@ -291,7 +294,7 @@ def distribution_box(values: pd.DataFrame, *, value: str, group: str, title: str
     """Box plot of ``value`` per ``group`` (all points shown when a group is small)."""
     fig = go.Figure()
     for name, rows in values.groupby(group, sort=False):
-        fig.add_trace(go.Box(y=rows[value], name=f"{name}（n={len(rows)}）", marker_color=PARTY_RED,
+        fig.add_trace(go.Box(y=rows[value], name=f"{_text(name)}（n={len(rows)}）", marker_color=PARTY_RED,
                              boxpoints="all" if len(rows) < 40 else "outliers", jitter=0.3, pointpos=0,
                              line={"width": 1.2}, showlegend=False))
     return _style(fig, title=title, height=height, y_title=y_title)
@@ -302,7 +305,7 @@ def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height
     colours = [PARTY_RED, "#1F5FA8", GOLD, GREY]
     fig = go.Figure()
     for grade, colour in zip(grades, colours):
-        fig.add_trace(go.Bar(y=counts["branch_name"], x=counts[grade], name=grade, orientation="h", marker_color=colour,
+        fig.add_trace(go.Bar(y=counts["branch_name"].map(_text), x=counts[grade], name=grade, orientation="h", marker_color=colour,
                              hovertemplate=f"%{{y}}<br>{grade} %{{x}} 人<extra></extra>"))
     fig = _style(fig, title=title, height=height or max(320, 22 * len(counts) + 120), x_title="党员人数")
     fig.update_layout(barmode="stack", margin={"l": 170})
@@ -319,7 +322,7 @@ def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: set[str] = frozen
         return GOLD if branch_id in commended else PARTY_RED if branch_id in flagged else "rgba(31,95,168,0.7)"
 
     fig = go.Figure(go.Bar(
-        y=ranking["branch_name"], x=ranking["total"], orientation="h",
+        y=ranking["branch_name"].map(_text), x=ranking["total"], orientation="h",
         marker_color=[colour(b) for b in ranking["branch_id"]],
         text=[f"{t:.1f}（第{r}名）" for t, r in zip(ranking["total"], ranking["rank"])], textposition="outside",
         cliponaxis=False, hovertemplate="%{y}<br>总分 %{x:.1f}<extra></extra>",
@@ -338,7 +341,7 @@ def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: 
     order = ranking[ranking["quarter"] == ranking["quarter"].max()].sort_values("rank")["branch_name"]
     grid = grid.reindex([b for b in order if b in grid.index] + [b for b in grid.index if b not in set(order)])
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=[quarter_label(q) for q in grid.columns], y=list(grid.index),
+        z=grid.to_numpy(), x=[quarter_label(q) for q in grid.columns], y=[_text(b) for b in grid.index],
         colorscale="RdYlGn_r" if reverse else "RdYlGn", xgap=1, ygap=1,
         text=grid.to_numpy(), texttemplate="%{text:.0f}" if value == "rank" else "%{text:.1f}",
         colorbar={"title": {"text": colorbar}, "thickness": 12},
@@ -355,6 +358,7 @@ def rank_bump(ranking: pd.DataFrame, *, title: str, highlight: set[str] = frozen
     fig = go.Figure()
     for (branch_id, name), rows in ranking.groupby(["branch_id", "branch_name"], sort=False):
         chosen = branch_id in highlight
+        name = _text(name)
         fig.add_trace(go.Scatter(
             x=[quarter_label(q) for q in rows["quarter"]], y=rows["rank"], mode="lines+markers", name=name,
             line={"width": 3 if chosen else 1, "color": None if chosen else "rgba(140,140,140,0.35)"},
@@ -370,9 +374,10 @@ def radar(categories: list[str], series: dict[str, list[float]], *, title: str, 
           height: int = 420) -> go.Figure:
     """Profiles over the same categories; the first series is the reference (dashed grey)."""
     fig = go.Figure()
-    closed = categories + categories[:1]
+    closed = [_text(c) for c in categories + categories[:1]]
     for index, (name, values) in enumerate(series.items()):
         reference = index == 0
+        name = _text(name)
         fig.add_trace(go.Scatterpolar(
             r=list(values) + list(values[:1]), theta=closed, name=name, mode="lines+markers",
             fill=None if reference else "toself", fillcolor=None if reference else "rgba(200,16,46,0.12)",
@@ -389,7 +394,7 @@ def radar(categories: list[str], series: dict[str, list[float]], *, title: str, 
 def gap_bars(scores: pd.DataFrame, *, label: str, gap: str, title: str, x_title: str, height: int | None = None) -> go.Figure:
     """Signed gaps against a reference (e.g. hospital mean): above in blue, below in red."""
     fig = go.Figure(go.Bar(
-        y=scores[label], x=scores[gap], orientation="h",
+        y=scores[label].map(_text), x=scores[gap], orientation="h",
         marker_color=[PARTY_RED if v < 0 else "#1F5FA8" for v in scores[gap]],
         text=[f"{v:+.2f}" for v in scores[gap]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>%{x:+.2f}<extra></extra>",
@@ -480,7 +485,7 @@ def compliance_heatmap(grid: pd.DataFrame, *, title: str) -> go.Figure:
         hover="%{y}<br>%{x}：%{customdata[0]}<br>召开 %{customdata[1]} 次 / 应开 %{customdata[2]} 次"
               "<br>日期：%{customdata[3]}<extra></extra>",
     ))
-    fig = _style(fig, title=_subtitle(title), height=max(300, 22 * len(y) + 190), x_title="期间", y_title="党支部")
+    fig = _style(fig, title=title, height=max(300, 22 * len(y) + 190), x_title="期间", y_title="党支部")
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_xaxes(type="category")
     fig.update_layout(margin={"l": 160, "r": 16, "t": 96, "b": 60}, legend=STATUS_LEGEND)
@@ -505,7 +510,7 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
         hovertemplate="%{y}<br>达标率 %{x:.1f}%（95% CI %{customdata[3]:.0f}–%{customdata[4]:.0f}%）"
                       "<br>已开 %{customdata[0]} / 应开 %{customdata[1]} 次<br>缺漏 %{customdata[2]} 期<extra></extra>",
     ))
-    fig = _style(fig, title=_subtitle(title), height=max(260, 20 * len(labels) + 160), x_title="达标率（%）",
+    fig = _style(fig, title=title, height=max(260, 20 * len(labels) + 160), x_title="达标率（%）",
                  y_title="党支部（由低到高）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig.update_xaxes(range=[0, 105], showgrid=True, gridcolor="#eee")
@@ -531,7 +536,7 @@ def meeting_calendar(calendar: pd.DataFrame, *, title: str) -> go.Figure:
         hover="%{y} · %{x}<br>%{customdata[1]}：%{customdata[0]}<br>本期召开 %{customdata[2]} 次 / 应开 %{customdata[3]} 次"
               "<extra></extra>",
     ))
-    fig = _style(fig, title=_subtitle(title), height=max(300, 44 * len(y) + 170), x_title="月份", y_title="会议类型")
+    fig = _style(fig, title=title, height=max(300, 44 * len(y) + 170), x_title="月份", y_title="会议类型")
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_xaxes(type="category")
     fig.update_layout(margin={"l": 100, "r": 16, "t": 96, "b": 60}, legend=STATUS_LEGEND)
@@ -559,7 +564,7 @@ def attendance_bars(rates: pd.DataFrame, *, title: str) -> go.Figure:
     for lab in hidden:
         fig.add_annotation(x=2, y=lab, text="人数不足，不予显示", showarrow=False, xanchor="left",
                            font={"size": 10, "color": GREY})
-    fig = _style(fig, title=_subtitle(title), height=max(220, 20 * len(labels) + 170), x_title="占出勤记录的比例（%）",
+    fig = _style(fig, title=title, height=max(220, 20 * len(labels) + 170), x_title="占出勤记录的比例（%）",
                  y_title="党支部（出席率由低到高）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig.update_xaxes(range=[0, 100], showgrid=True, gridcolor="#eee")
@@ -588,7 +593,7 @@ def activity_stacked(monthly: pd.DataFrame, *, value: str, title: str, y_title: 
             hovertemplate=f"%{{customdata[0]}} · {kind}<br>%{{customdata[1]}} 场 · 服务 %{{customdata[2]:,}} 人次"
                           "<br>%{customdata[3]:,.0f} 小时 · %{customdata[4]} 个支部<extra></extra>",
         ))
-    fig = _style(fig, title=_subtitle(title), height=400, x_title="月份", y_title=y_title)
+    fig = _style(fig, title=title, height=400, x_title="月份", y_title=y_title)
     if len(monthly):
         first, last = pd.Timestamp(monthly["month"].min()), pd.Timestamp(monthly["month"].max())
         months = (last.year - first.year) * 12 + last.month - first.month + 1
@@ -624,32 +629,35 @@ def _survey_n(value: object) -> str:
 
 def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct", x_title: str = "比例（%）",
                        height: int | None = None) -> go.Figure:
-    """Options of one question as horizontal bars with Wilson 95% CI whiskers; n in the label.
+    """Options of one question as horizontal bars with Wilson 95% CI whiskers; share and n as labels.
 
     ``freq`` is ``survey_stats.frequencies`` (its 未作答 row is left out); ``pct`` is ``valid_pct``
-    for single choice and matrix rows, ``case_pct`` for multiple choice.
+    for single choice and matrix rows, ``case_pct`` for multiple choice. Labels sit just beyond
+    each whisker so that they never cover it.
     """
     rows = freq[freq["option_no"].notna()]
     labels = [_text(o) for o in rows["option"]]
     values = rows[pct].astype(float)
-    hidden = [_survey_hidden(n) for n in rows["n"]]
-    text = [SURVEY_HIDDEN_NOTE if h else f"{v:.1f}%（n={_survey_n(n)}）" for h, v, n in zip(hidden, values, rows["n"])]
+    low, high = rows["ci_low"].astype(float), rows["ci_high"].astype(float)
     fig = go.Figure(go.Bar(
         y=labels, x=values, orientation="h", marker_color="#1F5FA8",
-        error_x={"type": "data", "symmetric": False, "array": rows["ci_high"].astype(float) - values,
-                 "arrayminus": values - rows["ci_low"].astype(float), "color": "#555", "thickness": 1.2},
-        text=text, textposition="outside", cliponaxis=False,
-        customdata=list(zip([_survey_n(n) for n in rows["n"]], rows["ci_low"], rows["ci_high"])),
+        error_x={"type": "data", "symmetric": False, "array": high - values, "arrayminus": values - low,
+                 "color": "#555", "thickness": 1.2},
+        customdata=list(zip([_survey_n(n) for n in rows["n"]], low, high)),
         hovertemplate="%{y}<br>%{x:.1f}%（95% CI %{customdata[1]:.1f}–%{customdata[2]:.1f}%）"
                       "<br>n=%{customdata[0]}<extra></extra>",
     ))
-    for label, h in zip(labels, hidden):
-        if h:  # a NaN bar draws no text: label the empty row instead
-            fig.add_annotation(x=0, y=label, text=SURVEY_HIDDEN_NOTE, showarrow=False, xanchor="left",
-                               font={"size": 11, "color": GREY})
-    fig = _style(fig, title=_subtitle(title), height=height or max(240, 34 * len(labels) + 130), x_title=x_title)
+    for label, v, hi, n in zip(labels, values, high, rows["n"]):
+        hidden = _survey_hidden(n) or pd.isna(v)
+        fig.add_annotation(
+            x=0 if hidden else (hi if pd.notna(hi) else v), y=label, xanchor="left", xshift=6, showarrow=False,
+            text=SURVEY_HIDDEN_NOTE if hidden else f"{v:.1f}%（n={_survey_n(n)}）",
+            font={"size": 11, "color": GREY if hidden else "#333"},
+        )
+    fig = _style(fig, title=title, height=height or max(240, 34 * len(labels) + 130), x_title=x_title,
+                 y_title="选项")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
-    top = float(rows["ci_high"].astype(float).max()) if rows["ci_high"].notna().any() else 100.0
+    top = float(high.max()) if high.notna().any() else 100.0
     fig.update_xaxes(range=[0, min(135.0, max(20.0, top * 1.3))], showgrid=True, gridcolor="#eee")
     fig.update_layout(margin={"l": 160, "r": 24, "t": 80, "b": 48}, showlegend=False)
     return fig
@@ -677,7 +685,7 @@ def survey_group_shares(shares: pd.DataFrame, *, title: str, y_title: str, heigh
         if pd.isna(v):
             fig.add_annotation(x=label, y=4, text=SURVEY_HIDDEN_NOTE, showarrow=False, yanchor="bottom",
                                font={"size": 11, "color": GREY})
-    fig = _style(fig, title=_subtitle(title), height=height, y_title=y_title, x_title="分组")
+    fig = _style(fig, title=title, height=height, y_title=y_title, x_title="分组")
     fig.update_yaxes(range=[0, 105])
     fig.update_layout(margin={"t": 80, "b": 64}, showlegend=False)
     return fig
@@ -711,7 +719,7 @@ def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.D
                   "ticktext": ["≤-4 少于期望", "-1.96", "0", "1.96", "≥4 多于期望"], "len": 0.8},
         hovertemplate="%{y} × %{x}<br>人数 %{customdata[0]}<br>调整残差 %{customdata[1]:.2f}<extra></extra>",
     ))
-    fig = _style(fig, title=_subtitle(title), height=height or max(300, 46 * len(rows) + 170),
+    fig = _style(fig, title=title, height=height or max(300, 46 * len(rows) + 170),
                  x_title=_text(counts.columns.name or ""), y_title=_text(counts.index.name or ""))
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_xaxes(side="bottom")
@@ -762,18 +770,27 @@ def likert_diverging(items: pd.DataFrame, *, scale: list[float], scale_labels: d
         bar(v, items[f"pct_{v:g}"].astype(float), -1, colours[values.index(v)], True)
     for v in highs:
         bar(v, items[f"pct_{v:g}"].astype(float), 1, colours[values.index(v)], True)
-    fig = _style(fig, title=_subtitle(title), height=height or max(300, 28 * len(labels) + 190),
+    fig = _style(fig, title=title, height=height or max(300, 28 * len(labels) + 190),
                  x_title="占作答人数的比例（%）：左为低分，右为高分", y_title="条目（均值）")
-    ticks = [-100, -75, -50, -25, 0, 25, 50, 75, 100]
-    fig.update_xaxes(range=[-100, 100], tickvals=ticks, ticktext=[f"{abs(t)}" for t in ticks], showgrid=True,
+    # The axis spans the data (rounded out to 25 %), not a fixed ±100, so short sides do not waste room.
+    import math
+    left = sum(items[f"pct_{v:g}"].astype(float) for v in lows)
+    right = sum(items[f"pct_{v:g}"].astype(float) for v in highs)
+    if mid is not None:
+        left, right = left + half, right + half
+    lo = -25 * math.ceil(max(5.0, float(pd.Series(left).max(skipna=True) if len(items) else 0) + 2) / 25)
+    hi = 25 * math.ceil(max(5.0, float(pd.Series(right).max(skipna=True) if len(items) else 0) + 2) / 25)
+    ticks = list(range(lo, hi + 1, 25))
+    fig.update_xaxes(range=[lo, hi], tickvals=ticks, ticktext=[f"{abs(t)}" for t in ticks], showgrid=True,
                      gridcolor="#eee", zeroline=True, zerolinecolor="#888")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     # Legend in scale order (1分 ... 5分) whatever the drawing order.
     order = {str(v): i for i, v in enumerate(values)}
     for trace in fig.data:
         trace.legendrank = order[trace.legendgroup]
-    fig.update_layout(barmode="relative", bargap=0.25, margin={"l": 170, "r": 16, "t": 80, "b": 64},
-                      legend={"orientation": "h", "y": -0.08, "yanchor": "top", "traceorder": "normal"})
+    fig.update_layout(barmode="relative", bargap=0.25, margin={"l": 170, "r": 16, "t": 96, "b": 56},
+                      legend={"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom",
+                              "traceorder": "normal"})
     return fig
 
 
@@ -794,13 +811,13 @@ def likert_group_means(items: pd.DataFrame, *, order: list[str], title: str, hei
             hovertemplate="%{y}<br>" + _text(group) + "：均值 %{x:.2f}<br>前两项 %{customdata[1]:.1f}%"
                           "<br>n=%{customdata[0]}<extra></extra>",
         ))
-    fig = _style(fig, title=_subtitle(title), height=height or max(300, 28 * len(order) + 190), x_title="均值（分）",
+    fig = _style(fig, title=title, height=height or max(300, 28 * len(order) + 190), x_title="均值（分）",
                  y_title="条目")
     fig.update_yaxes(categoryorder="array", categoryarray=[labels[i] for i in order], autorange="reversed",
                      showgrid=True, gridcolor="#f2f2f2")
     fig.update_xaxes(showgrid=True, gridcolor="#eee")
-    fig.update_layout(margin={"l": 140, "r": 16, "t": 80, "b": 64}, legend={"orientation": "h", "y": -0.08,
-                                                                            "yanchor": "top"})
+    fig.update_layout(margin={"l": 140, "r": 16, "t": 96, "b": 56},
+                      legend={"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom"})
     return fig
 
 
@@ -817,7 +834,7 @@ def ranking_score_bars(scores: pd.DataFrame, *, title: str, height: int | None =
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>综合得分 %{x:.2f}<extra></extra>",
     ))
-    fig = _style(fig, title=_subtitle(title), height=height or max(240, 36 * len(labels) + 130),
+    fig = _style(fig, title=title, height=height or max(240, 36 * len(labels) + 130),
                  x_title="综合得分（越高越靠前）", y_title="选项")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     top = float(scores["score"].max()) if len(scores) else 1.0
@@ -843,7 +860,7 @@ def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: in
                       "<br>均值 %{customdata[1]:.2f}<extra></extra>",
     ))
     fig.add_vline(x=0.3, line_dash="dash", line_color=GREY, annotation_text="0.3", annotation_position="top")
-    fig = _style(fig, title=_subtitle(title), height=height or max(260, 26 * len(labels) + 150),
+    fig = _style(fig, title=title, height=height or max(260, 26 * len(labels) + 150),
                  x_title="校正条目-总分相关系数 r（红色：删除后 α 升高）", y_title="条目")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig.update_xaxes(range=[min(0.0, float(items["item_total_r"].min()) - 0.05) if items["item_total_r"].notna().any()
@@ -860,7 +877,7 @@ def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) 
         text=[f"{n:,}（{p:.1f}%）" for n, p in zip(words["n"], words["pct"])], textposition="outside",
         cliponaxis=False, hovertemplate="%{y}<br>%{x} 条回答提到<extra></extra>",
     ))
-    fig = _style(fig, title=_subtitle(title), height=height or max(260, 22 * len(labels) + 140),
+    fig = _style(fig, title=title, height=height or max(260, 22 * len(labels) + 140),
                  x_title="提到该词的回答数（占有效回答的比例）", y_title="关键词")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     top = int(words["n"].max()) if len(words) else 1

@@ -16,7 +16,7 @@ import duckdb
 import streamlit as st
 
 from analysis import config as config_mod
-from analysis import audit, auth, db, org, periods
+from analysis import audit, auth, db, inbox, org, periods
 from analysis.scope import Scope
 
 DB_ENV = "PARTY_DASHBOARD_DB"
@@ -32,6 +32,9 @@ def database_path() -> Path:
 def _database(path: str) -> duckdb.DuckDBPyConnection:
     # One read-write handle per server process; sessions get cursors from it (see README).
     con = db.open_database(path)
+    # CLI imports cannot open the file while this process holds it: they queue the file in
+    # the inbox beside the database and this thread imports it (see analysis/inbox.py).
+    inbox.start_worker(con, inbox.inbox_dir(path))
     password = auth.ensure_admin(con, policy=config_mod.load().password)
     if password:
         # Shown once, on the server console only; the administrator must change it at first login.

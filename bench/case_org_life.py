@@ -1,0 +1,364 @@
+"""组织生活 page functions on the 10x demo vs the same result as one raw DuckDB statement.
+
+``run()`` times every analysis function the 组织生活 page calls against a hand-written SQL
+statement with literal values (default configuration, committee scope) that returns the same
+rows, fetched into a DataFrame the same way. The shared columns are compared value by value
+before anything is timed, so a baseline cannot be fast by being wrong. Each side runs
+``REPEATS`` times after one warm-up; the best time counts. The ratio is ours / baseline: what
+the parameterised, documented, scope-checked layer costs over bare SQL.
+
+The 10x demo (340 branches, 6,400 members, about 52,000 activities and 620,000 attendance
+records) is built into a temporary directory (about a minute), unless ``PARTY_BENCH_DB`` names
+an existing copy to read. ``python -m bench org_life`` runs it through the bench runner
+(``--quick``: the 1x demo, a smoke test).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+from analysis import activities, demo, meetings
+from analysis.scope import Scope
+from bench import Measurement, case
+
+SCOPE = Scope.committee("bench")
+FIRST, LAST = "2025Q1", "2025Q4"
+AS_OF = dt.date(2026, 6, 30)  # fixed, so results do not depend on the day the bench runs
+KIND = "支委会"
+REPEATS = 15
+
+# --- baselines: one statement each, literal values ------------------------------------------------
+# The default rules: 支部党员大会 and 党课 once a quarter, 支委会 and 党小组会 once a month.
+
+RULES = """(VALUES ('支部党员大会', 1, 'quarter', 0), ('支委会', 1, 'month', 1), ('党小组会', 1, 'month', 2),
+                   ('党课', 1, 'quarter', 3)) r(kind, times, grain, kind_order)"""
+
+# Every branch × rule × period of 2025 with its status; the body of most baselines below.
+CELLS = f"""
+cells AS (
+    WITH p AS (
+        SELECT 'month' AS grain, m::DATE AS period_start, (m + INTERVAL 1 MONTH)::DATE - 1 AS period_end
+        FROM range(DATE '2025-01-01', DATE '2026-01-01', INTERVAL 1 MONTH) t(m)
+        UNION ALL
+        SELECT 'quarter', m::DATE, (m + INTERVAL 3 MONTH)::DATE - 1
+        FROM range(DATE '2025-01-01', DATE '2026-01-01', INTERVAL 3 MONTH) t(m)
+    ), w AS (
+        SELECT date_trunc('month', min(held_on))::DATE AS f, least(last_day(max(held_on)), DATE '2026-06-30') AS l
+        FROM activity WHERE held_on <= DATE '2026-06-30'
+    ), rec AS (   -- periods with any record in the hospital
+        SELECT DISTINCT 'month' AS grain, date_trunc('month', held_on)::DATE AS period_start FROM activity
+        WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+        UNION
+        SELECT DISTINCT 'quarter', date_trunc('quarter', held_on)::DATE FROM activity
+        WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+    ), h AS (
+        SELECT a.branch_id, a.activity_type AS kind, date_trunc(r.grain, a.held_on)::DATE AS period_start,
+               count(*) AS held, string_agg(strftime(a.held_on, '%-m月%-d日'), '、' ORDER BY a.held_on) AS dates
+        FROM activity a JOIN {RULES} ON r.kind = a.activity_type
+        WHERE a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+        GROUP BY ALL
+    )
+    SELECT l.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, r.kind, r.kind_order, r.grain,
+           p.period_start, p.period_end,
+           CASE r.grain WHEN 'month' THEN strftime(p.period_start, '%Y-%m')
+                ELSE year(p.period_start) || 'Q' || quarter(p.period_start) END AS period,
+           CASE r.grain WHEN 'month' THEN year(p.period_start) || '年' || month(p.period_start) || '月'
+                ELSE year(p.period_start) || '年第' || quarter(p.period_start) || '季度' END AS period_label,
+           r.times AS required, coalesce(h.held, 0) AS held, h.dates,
+           p.period_start >= w.f AND p.period_end <= w.l AND (u.founded_on IS NULL OR p.period_start >= u.founded_on)
+               AND rec.grain IS NOT NULL AS observed,
+           CASE WHEN coalesce(h.held, 0) >= r.times THEN '达标'
+                WHEN u.founded_on IS NOT NULL AND p.period_start < u.founded_on THEN '未成立'
+                WHEN p.period_end > DATE '2026-06-30' THEN '进行中'
+                WHEN NOT observed THEN '无数据' ELSE '缺漏' END AS status,
+           CASE WHEN observed THEN least(coalesce(h.held, 0), r.times) ELSE 0 END AS counted,
+           CASE WHEN observed THEN greatest(r.times - coalesce(h.held, 0), 0) ELSE 0 END AS shortfall
+    FROM branch_lineage l JOIN org_unit u ON u.unit_id = l.branch_id
+    CROSS JOIN {RULES} JOIN p ON p.grain = r.grain CROSS JOIN w
+    LEFT JOIN rec ON rec.grain = p.grain AND rec.period_start = p.period_start
+    LEFT JOIN h ON h.branch_id = l.branch_id AND h.kind = r.kind AND h.period_start = p.period_start
+)"""
+
+GRID_SQL = f"""
+WITH {CELLS}
+SELECT branch_id, branch_name, kind, period, period_label, required, held, dates, observed, status, counted, shortfall
+FROM cells
+WHERE kind = '支委会' ORDER BY general_branch_id NULLS LAST, branch_id, period_start
+"""
+
+RATES_SQL = f"""
+WITH {CELLS}
+SELECT branch_id, any_value(branch_name) AS branch_name, any_value(general_branch_name) AS general_branch_name,
+       any_value(grain) AS grain, any_value(required) AS times, count(*) FILTER (WHERE observed) AS periods,
+       sum(required) FILTER (WHERE observed) AS required, sum(held) FILTER (WHERE observed) AS held,
+       sum(counted) AS counted, count(*) FILTER (WHERE shortfall > 0) AS missing, sum(shortfall) AS shortfall,
+       100.0 * sum(counted) / sum(required) FILTER (WHERE observed) AS rate
+FROM cells WHERE kind = '支委会'
+GROUP BY branch_id, general_branch_id ORDER BY rate, general_branch_id NULLS LAST, branch_id
+"""
+
+MISSING_SQL = f"""
+WITH {CELLS}
+SELECT branch_id, branch_name, general_branch_name, kind, period, period_label, period_start, period_end,
+       required, held, shortfall
+FROM cells WHERE shortfall > 0
+ORDER BY general_branch_id NULLS LAST, branch_id, kind_order, period_start
+"""
+
+ATTENDANCE_SQL = """
+SELECT a.branch_id, l.branch_name, l.general_branch_name, count(DISTINCT a.activity_id) AS meetings,
+       count(DISTINCT t.member_id) AS members, count(*) AS n,
+       count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
+       count(*) FILTER (WHERE t.status = '缺席') AS absent, 100.0 * present / n AS attendance_rate,
+       100.0 * leave / n AS leave_rate, 100.0 * absent / n AS absence_rate
+FROM activity a JOIN attendance t USING (activity_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
+WHERE a.activity_type = '支委会' AND a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+GROUP BY ALL ORDER BY attendance_rate, a.branch_id
+"""
+
+MEMBERS_SQL = """
+SELECT a.branch_id, l.branch_name, t.member_id, m.name, m.party_role, count(*) AS n,
+       count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
+       count(*) FILTER (WHERE t.status = '缺席') AS absent,
+       100.0 * present / n AS attendance_rate, 100.0 * leave / n AS leave_rate
+FROM activity a JOIN attendance t USING (activity_id) JOIN member m USING (member_id)
+JOIN branch_lineage l ON l.branch_id = a.branch_id
+WHERE a.activity_type = '支委会' AND a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+GROUP BY ALL ORDER BY a.branch_id, attendance_rate, t.member_id
+"""
+
+SUMMARY_SQL = f"""
+WITH {CELLS}, c AS (
+    SELECT kind, count(DISTINCT branch_id) FILTER (WHERE observed) AS branches,
+           sum(required) FILTER (WHERE observed) AS required, sum(counted) AS counted,
+           count(*) FILTER (WHERE shortfall > 0) AS missing, sum(shortfall) AS shortfall,
+           count(DISTINCT branch_id) FILTER (WHERE shortfall > 0) AS branches_with_gaps
+    FROM cells GROUP BY GROUPING SETS ((kind), ())
+), att AS (
+    SELECT a.activity_type AS kind, count(*) AS attendance_n, count(DISTINCT t.member_id) AS members,
+           count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
+           count(*) FILTER (WHERE t.status = '缺席') AS absent
+    FROM activity a JOIN attendance t USING (activity_id)
+    WHERE a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+      AND a.activity_type IN ('支部党员大会', '支委会', '党小组会', '党课')
+    GROUP BY GROUPING SETS ((a.activity_type), ())
+)
+SELECT c.*, 100.0 * c.counted / c.required AS rate, att.* EXCLUDE (kind),
+       100.0 * att.present / att.attendance_n AS attendance_rate, 100.0 * att.leave / att.attendance_n AS leave_rate
+FROM c LEFT JOIN att ON att.kind IS NOT DISTINCT FROM c.kind
+ORDER BY list_position(['支部党员大会', '支委会', '党小组会', '党课'], c.kind) NULLS LAST
+"""
+
+CALENDAR_SQL = f"""
+WITH {CELLS}, months AS (
+    SELECT m::DATE AS month FROM range(DATE '2025-01-01', DATE '2026-01-01', INTERVAL 1 MONTH) t(m)
+), pm AS (
+    SELECT activity_type AS kind, date_trunc('month', held_on)::DATE AS month, count(*) AS held_in_month,
+           string_agg(day(held_on) || '日', '、' ORDER BY held_on) AS days
+    FROM activity WHERE branch_id = 'B0001' AND held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' GROUP BY ALL
+)
+SELECT m.month, c.kind, c.grain, c.period, c.period_label, c.status, c.observed, c.required, c.held,
+       coalesce(pm.held_in_month, 0) AS held_in_month, pm.days
+FROM cells c
+JOIN months m ON m.month >= c.period_start AND m.month < c.period_start + CASE c.grain WHEN 'month' THEN 1 ELSE 3 END * INTERVAL 1 MONTH
+LEFT JOIN pm ON pm.kind = c.kind AND pm.month = m.month
+WHERE c.branch_id = 'B0001' ORDER BY c.kind_order, m.month
+"""
+
+BRANCH_MEETINGS_SQL = """
+SELECT a.activity_id, a.held_on, a.activity_type AS kind, a.title, count(t.member_id) AS n,
+       count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
+       count(*) FILTER (WHERE t.status = '缺席') AS absent, 100.0 * present / nullif(n, 0) AS attendance_rate
+FROM activity a LEFT JOIN attendance t USING (activity_id)
+WHERE a.branch_id = 'B0001' AND a.activity_type IN ('支部党员大会', '支委会', '党小组会', '党课')
+  AND a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+GROUP BY ALL ORDER BY a.held_on, a.activity_id
+"""
+
+EVENT_FILTER = "activity_type IN ('主题党日', '义诊', '志愿服务', '健康扶贫', '培训', '讲党课比赛', '援派', '其他')"
+TYPE_ORDER = ("list_position(['支部党员大会', '支委会', '党小组会', '党课', '主题党日', '义诊', '志愿服务', "
+              "'健康扶贫', '培训', '讲党课比赛', '援派', '其他'], activity_type)")
+
+TOTALS_SQL = f"""
+SELECT activity_type, count(*) AS activities, sum(people_served) AS people_served, sum(hours)::DOUBLE AS hours,
+       count(DISTINCT branch_id) AS branches, count(DISTINCT date_trunc('month', held_on)) AS months
+FROM activity WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+GROUP BY activity_type ORDER BY {TYPE_ORDER}
+"""
+
+SERVICE_SQL = """
+SELECT activity_type, count(*) AS activities, sum(people_served) AS people_served, sum(hours)::DOUBLE AS hours,
+       count(DISTINCT branch_id) AS branches, count(DISTINCT date_trunc('month', held_on)) AS months
+FROM activity WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND activity_type IN ('义诊', '志愿服务')
+GROUP BY activity_type ORDER BY activity_type  -- 义 (U+4E49) sorts before 志 (U+5FD7)
+"""
+
+MONTHLY_SQL = f"""
+SELECT date_trunc('month', held_on)::DATE AS month, strftime(date_trunc('month', held_on), '%Y年%-m月') AS month_label, activity_type,
+       count(*) AS activities, sum(people_served) AS people_served, sum(hours)::DOUBLE AS hours,
+       count(DISTINCT branch_id) AS branches
+FROM activity WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND {EVENT_FILTER}
+GROUP BY 1, 2, 3 ORDER BY month, {TYPE_ORDER}
+"""
+
+BY_BRANCH_SQL = f"""
+SELECT a.branch_id, l.branch_name, l.general_branch_name, a.activity_type, count(*) AS activities,
+       sum(a.people_served) AS people_served, sum(a.hours)::DOUBLE AS hours, min(a.held_on) AS first_held,
+       max(a.held_on) AS last_held
+FROM activity a JOIN branch_lineage l USING (branch_id)
+WHERE a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND a.{EVENT_FILTER}
+GROUP BY a.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, a.activity_type
+ORDER BY l.general_branch_id NULLS LAST, a.branch_id, {TYPE_ORDER.replace('activity_type)', 'a.activity_type)')}
+"""
+
+BASELINES = {
+    "grid": GRID_SQL, "rates": RATES_SQL, "missing": MISSING_SQL, "attendance": ATTENDANCE_SQL,
+    "members": MEMBERS_SQL, "summary": SUMMARY_SQL, "calendar": CALENDAR_SQL, "branch_meetings": BRANCH_MEETINGS_SQL,
+    "totals": TOTALS_SQL, "service": SERVICE_SQL, "monthly": MONTHLY_SQL, "by_branch": BY_BRANCH_SQL,
+}
+
+
+def _best(fn: Callable[[], object]) -> tuple[float, object]:
+    result = fn()  # warm-up (and the result for the row check)
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def _values(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
+    """Rows of ``columns`` with NULLs as None, numbers as floats to 9 decimals, dates as dates."""
+    def plain(v):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return None
+        if isinstance(v, pd.Timestamp):
+            return v.date()
+        if isinstance(v, (bool, str, dt.date)):
+            return v
+        v = v.item() if hasattr(v, "item") else v
+        return round(float(v), 9) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+    return [tuple(plain(v) for v in row) for row in frame[columns].itertuples(index=False)]
+
+
+def _service_frame(totals: activities.ServiceTotals) -> pd.DataFrame:
+    return pd.DataFrame([(t.activity_type, t.activities, t.people_served, t.hours, t.branches)
+                         for t in (totals.free_clinic, totals.volunteering)],
+                        columns=["activity_type", "activities", "people_served", "hours", "branches"])
+
+
+def _summary_frame(summary: meetings.MeetingSummary) -> pd.DataFrame:
+    """The per-kind rows plus the total row (kind None), as the baseline returns them."""
+    total = {"kind": None, "branches": summary.branches, "required": summary.required, "counted": summary.counted,
+             "rate": summary.rate, "missing": summary.missing, "branches_with_gaps": summary.branches_with_gaps,
+             "shortfall": int(summary.by_kind["shortfall"].sum()), "attendance_n": summary.attendance_n,
+             "members": summary.members, "present": summary.present, "leave": summary.leave, "absent": summary.absent,
+             "attendance_rate": summary.attendance_rate, "leave_rate": summary.leave_rate}
+    return pd.concat([summary.by_kind, pd.DataFrame([total])], ignore_index=True)
+
+
+def _database(workdir: Path, scale: int) -> Path:
+    given = os.environ.get("PARTY_BENCH_DB")
+    if given and scale == 10:
+        return Path(given)
+    path = workdir / f"demo{scale}.duckdb"
+    demo.build(path, scale=scale)
+    return path
+
+
+def run(scale: int = 10) -> list[dict]:
+    """Time every 组织生活 page function on the 10x demo against one raw SQL statement.
+
+    Returns one dict per function: case, ours_s, baseline_s (best of ``REPEATS``, seconds),
+    ratio (ours / baseline), rows (rows of the result).
+    """
+    with tempfile.TemporaryDirectory() as workdir:
+        con = duckdb.connect(str(_database(Path(workdir), scale)), read_only=True)
+        try:
+            return _measure(con)
+        finally:
+            con.close()
+
+
+@case("org_life", "组织生活 page functions (三会一课, attendance, activities) on the 10x demo vs one raw SQL statement each")
+def org_life(quick: bool = False) -> Measurement:
+    rows = run(scale=1 if quick else 10)
+    return Measurement(
+        case="org_life",
+        seconds=sum(r["ours_s"] for r in rows),
+        baseline="one raw DuckDB statement per function, literal values",
+        baseline_seconds=sum(r["baseline_s"] for r in rows),
+        detail={r["case"]: f"{r['ours_s'] * 1000:.1f} ms vs {r['baseline_s'] * 1000:.1f} ms ({r['ratio']:.2f}x)"
+                for r in rows},
+    )
+
+
+def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    # The calendar's branch: the first one (B0001 in the 10x demo, B01 in the 1x demo); an id
+    # from the database, spliced into the two baselines that name it.
+    first_branch = con.execute("SELECT min(branch_id) FROM branch_lineage").fetchone()[0]
+    baselines = {name: sql.replace("'B0001'", f"'{first_branch}'") for name, sql in BASELINES.items()}
+    common = {"scope": SCOPE, "first": FIRST, "last": LAST, "as_of": AS_OF}
+    branch = {"scope": SCOPE, "branch": first_branch, "first": FIRST, "last": LAST, "as_of": AS_OF}
+    events = {**common, "types": activities.EVENT_TYPES}
+    # (case, our call, baseline, columns compared, adapter from our result to a frame)
+    cases = [
+        ("meetings.hospital_summary", lambda: meetings.hospital_summary(con, **common), "summary",
+         ["kind", "branches", "required", "counted", "rate", "missing", "shortfall", "branches_with_gaps",
+          "attendance_n", "members", "present", "leave", "absent", "attendance_rate", "leave_rate"], _summary_frame),
+        ("meetings.meeting_compliance", lambda: meetings.meeting_compliance(con, kind=KIND, **common), "grid",
+         ["branch_id", "branch_name", "kind", "period", "period_label", "required", "held", "dates", "observed",
+          "status", "counted", "shortfall"], None),
+        ("meetings.compliance_rates", lambda: meetings.compliance_rates(con, kind=KIND, **common), "rates",
+         ["branch_id", "branch_name", "general_branch_name", "grain", "times", "periods", "required", "held",
+          "counted", "missing", "shortfall", "rate"], None),
+        ("meetings.missing_meetings", lambda: meetings.missing_meetings(con, **common), "missing",
+         ["branch_id", "branch_name", "general_branch_name", "kind", "period", "period_label", "period_start",
+          "period_end", "required", "held", "shortfall"], None),
+        ("meetings.attendance_rates", lambda: meetings.attendance_rates(con, kind=KIND, **common), "attendance",
+         ["branch_id", "branch_name", "general_branch_name", "meetings", "members", "n", "present", "leave",
+          "absent", "attendance_rate", "leave_rate", "absence_rate"], None),
+        ("meetings.member_attendance", lambda: meetings.member_attendance(con, kind=KIND, **common), "members",
+         ["branch_id", "branch_name", "member_id", "name", "party_role", "n", "present", "leave", "absent",
+          "attendance_rate", "leave_rate"], None),
+        ("meetings.branch_calendar", lambda: meetings.branch_calendar(con, **branch), "calendar",
+         ["month", "kind", "grain", "period", "period_label", "status", "observed", "required", "held",
+          "held_in_month", "days"], None),
+        ("meetings.branch_meetings", lambda: meetings.branch_meetings(con, **branch), "branch_meetings",
+         ["activity_id", "held_on", "kind", "title", "n", "present", "leave", "absent", "attendance_rate"], None),
+        ("activities.service_totals", lambda: activities.service_totals(con, **common), "service",
+         ["activity_type", "activities", "people_served", "hours", "branches"], _service_frame),
+        ("activities.activity_monthly", lambda: activities.activity_monthly(con, **events), "monthly",
+         ["month", "month_label", "activity_type", "activities", "people_served", "hours", "branches"], None),
+        ("activities.activity_totals", lambda: activities.activity_totals(con, **common), "totals",
+         ["activity_type", "activities", "people_served", "hours", "branches", "months"], None),
+        ("activities.activity_by_branch", lambda: activities.activity_by_branch(con, **events), "by_branch",
+         ["branch_id", "branch_name", "general_branch_name", "activity_type", "activities", "people_served",
+          "hours", "first_held", "last_held"], None),
+    ]
+    out = []
+    for name, fn, baseline, columns, adapt in cases:
+        sql = baselines[baseline]
+        base_s, expected = _best(lambda sql=sql: con.execute(sql).df())
+        ours_s, result = _best(fn)
+        got = adapt(result) if adapt else result
+        if _values(got, columns) != _values(expected, columns):
+            raise AssertionError(f"{name}: result differs from its baseline statement")
+        out.append({"case": name, "ours_s": round(ours_s, 5), "baseline_s": round(base_s, 5),
+                    "ratio": round(ours_s / base_s, 2) if base_s else float("inf"), "rows": len(expected)})
+    return out
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(f"{row['case']:<32} ours {row['ours_s'] * 1000:8.2f} ms  baseline {row['baseline_s'] * 1000:8.2f} ms"
+              f"  ratio {row['ratio']:.2f}  rows {row['rows']}")
