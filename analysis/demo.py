@@ -11,6 +11,7 @@ Names are made up from a syllable list; no real person is meant.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,9 @@ SURVEY_AREAS = (
 )
 EFFECT_OPTIONS = ("作用明显", "有一定作用", "作用不明显", "不清楚")
 POLITICAL_OPTIONS = ("中共党员", "共青团员", "民主党派", "群众")
+SURVEY_TITLE = "党建引领科室发展调查（演示）"
 SURVEY_MEMBERS, SURVEY_NON_MEMBERS = 1107, 1543
+DEMO_USER = "demo"
 # 1030 / 1107 = 93.04 % and 1327 / 1543 = 86.00 %: the 93 % and 86 % of the source article.
 SURVEY_EFFECTIVE = {"member": 1030, "non_member": 1327}
 
@@ -68,58 +71,55 @@ class DemoSummary:
 def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None = None, scale: int = 1) -> DemoSummary:
     """Write the demo database to ``path``, replacing any file there.
 
-    ``scale`` multiplies the organisation (``scale`` campuses of 7 general branches, 34
-    branches and 640 members each) for benchmarks; the tasks and the survey stay as they are.
+    The data go in through the import pipeline, as a hospital's would: each table as one
+    validated batch, and the questionnaire as a 问卷星 export ("按选项文本" CSV) read by the
+    问卷星 parser. ``scale`` multiplies the organisation (``scale`` campuses of 7 general
+    branches, 34 branches and 640 members each) for benchmarks; tasks and survey stay as they are.
     """
+    from . import importer
+
     path = Path(path)
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
     cfg = cfg or config_mod.load()
     rng = np.random.default_rng(seed)
+    quarters = periods.quarter_range(FIRST_QUARTER, LAST_QUARTER)
+    units, branch_traits = _org_units(rng, scale)
+    members = _members(rng, units, MEMBER_COUNT * scale)
+    four_have, sites = _four_have(rng, branch_traits, cfg)
+    activities, attendance = _activities(rng, units, members, branch_traits)
+    batches = {  # import kind -> frame, in dependency order
+        "org_units": units,
+        "members": members,
+        "vanguard_scores": _vanguard_scores(rng, members, branch_traits, quarters, cfg),
+        "branch_scores": _branch_scores(rng, branch_traits, quarters, cfg).drop(columns="max_points"),
+        "four_have": four_have.drop(columns="max_points"),
+        "activities": activities,
+        "attendance": attendance,
+        "tasks": _tasks(rng, units),
+    }
+    survey = _survey(rng)
     con = db.open_database(path, cfg=cfg)
     con.execute("SET enable_progress_bar = false")
     try:
-        quarters = periods.quarter_range(FIRST_QUARTER, LAST_QUARTER)
-        units, branch_traits = _org_units(rng, scale)
-        members = _members(rng, units, MEMBER_COUNT * scale)
-        frames = {
-            "org_unit": units,
-            "member": members,
-            "vanguard_score": _vanguard_scores(rng, members, branch_traits, quarters, cfg),
-            "branch_score": _branch_scores(rng, branch_traits, quarters, cfg),
-        }
-        four_have, sites = _four_have(rng, branch_traits, cfg)
-        activities, attendance = _activities(rng, units, members, branch_traits)
-        frames |= {
-            "four_have_score": four_have,
-            "demonstration_site": sites,
-            "activity": activities,
-            "attendance": attendance,
-            "service_task": _tasks(rng, units),
-        }
-        survey_frames = _survey(rng)
         with db.transaction(con):
+            # The marker the UI uses to say "synthetic data"; it also carries the 示范点 list,
+            # for which there is no import template.
             batch_id = con.execute("SELECT nextval('import_batch_seq')").fetchone()[0]
             con.execute(
                 "INSERT INTO import_batch (batch_id, kind, file_name, sha256, row_count, imported_by, note) "
-                "VALUES (?, 'demo', 'demo', ?, ?, 'demo', '演示数据（合成）')",
-                [batch_id, "0" * 64, sum(len(f) for f in frames.values())],
+                "VALUES (?, 'demo', 'demo', ?, ?, ?, '演示数据（合成）')",
+                [batch_id, "0" * 64, len(sites), DEMO_USER],
             )
-            # Parents before children: DuckDB checks a self-referencing key against rows
-            # committed by earlier statements, not against rows of the same statement.
-            for level in ("committee", "general_branch", "branch"):
-                _insert(con, "org_unit", units[units["level"] == level], batch_id)
-            for table, frame in frames.items():
-                if table != "org_unit":
-                    _insert(con, table, frame, batch_id)
-            con.execute(
-                "INSERT INTO survey (survey_id, title, source, fielded_from, fielded_to, batch_id) "
-                "VALUES (nextval('survey_seq'), '党建引领科室发展调查（演示）', 'demo', DATE '2025-10-08', DATE '2025-10-31', ?)",
-                [batch_id],
-            )
-            for table, frame in survey_frames.items():
-                _insert(con, table, frame.assign(survey_id=1), None)
+        for kind, frame in batches.items():
+            importer.import_frame(con, frame, user=DEMO_USER, kind=kind, file_name=f"演示数据_{kind}", cfg=cfg)
+        with db.transaction(con):
+            _insert(con, "demonstration_site", sites, batch_id)
             db.bump_data_version(con)
+        with tempfile.TemporaryDirectory() as workdir:
+            export = Path(workdir) / f"{SURVEY_TITLE}_{len(survey)}_{len(survey)}_0.csv"
+            survey.to_csv(export, index=False, encoding="utf-8-sig")
+            importer.import_file(con, export, user=DEMO_USER, kind="wjx", cfg=cfg)
         accounts = _accounts(con)
         con.execute("CHECKPOINT")
     finally:
@@ -131,8 +131,8 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
         members=len(members),
         quarters=len(quarters),
         activities=len(activities),
-        tasks=len(frames["service_task"]),
-        survey_responses=len(survey_frames["survey_response"]),
+        tasks=len(batches["tasks"]),
+        survey_responses=len(survey),
         accounts=accounts,
     )
 
@@ -415,92 +415,59 @@ def _tasks(rng, units) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _survey(rng) -> dict[str, pd.DataFrame]:
-    """The questionnaire of DOMAIN.md §7 in long form (respondents are not members' records)."""
-    questions = pd.DataFrame([
-        (1, "您的政治面貌", "single", True, "政治面貌"),
-        (2, "您所在的科室类别", "single", True, "科室类别"),
-        (3, "您的职称", "single", True, "职称"),
-        (4, "您认为医院党建工作对科室发展的引领作用如何", "single", True, None),
-        (5, "您认为党建工作在哪些方面促进了科室发展", "multiple", True, None),
-        (6, "请评价党建工作对以下方面的促进作用（1分表示没有作用，5分表示作用很大）", "matrix", True, None),
-        (7, "请按重要性对以下党建工作排序", "ranking", True, None),
-        (8, "您对医院党建工作的意见和建议", "text", False, None),
-    ], columns=["question_no", "text", "qtype", "required", "attribute"])
-    ranking_items = ("政治建设", "业务融合", "人才培养", "作风建设")
-    option_lists = {
-        1: POLITICAL_OPTIONS, 2: ("临床科室", "医技科室", "护理单元", "行政后勤"), 3: ("初级", "中级", "副高", "正高", "其他"),
-        4: EFFECT_OPTIONS, 5: SURVEY_AREAS, 6: tuple(f"{v}分" for v in range(1, 6)), 7: ranking_items,
-    }
-    options = pd.DataFrame(
-        [(q, i, text, float(i) if q == 6 else None) for q, texts in option_lists.items() for i, text in enumerate(texts, 1)],
-        columns=["question_no", "option_no", "text", "value"],
-    )
-    items = pd.concat([
-        questions.loc[questions["qtype"] != "matrix", ["question_no", "text"]].assign(item_no=0),
-        pd.DataFrame({"question_no": 6, "item_no": range(1, len(SURVEY_AREAS) + 1), "text": SURVEY_AREAS}),
-    ], ignore_index=True)
+def _survey(rng) -> pd.DataFrame:
+    """The questionnaire of DOMAIN.md §7 as 问卷星's "按选项文本" download lays it out.
 
+    One row per respondent (respondents are not members' records): metadata columns, then
+    "N、题干 (类型 *必答)" columns; multiple choices joined by "┋", rankings by "→", the matrix
+    as one column per row item ("4分"), unanswered free text as "(空)".
+    """
+    departments = ("临床科室", "医技科室", "护理单元", "行政后勤")
+    titles = ("初级", "中级", "副高", "正高", "其他")
+    ranking_items = ("政治建设", "业务融合", "人才培养", "作风建设")
     n = SURVEY_MEMBERS + SURVEY_NON_MEMBERS
     is_member = np.zeros(n, dtype=bool)
     is_member[rng.choice(n, SURVEY_MEMBERS, replace=False)] = True
-    political = np.where(is_member, 1, rng.choice([2, 3, 4], size=n, p=[0.22, 0.08, 0.70]))
+    political = np.where(is_member, 0, rng.choice([1, 2, 3], size=n, p=[0.22, 0.08, 0.70]))
     effect = np.empty(n, dtype=int)
     for group, mask in (("member", is_member), ("non_member", ~is_member)):
-        size = int(mask.sum())
         effective = SURVEY_EFFECTIVE[group]
-        rest = size - effective
-        others = rng.choice([2, 3, 4], size=rest, p=[0.75, 0.1, 0.15])
-        values = np.concatenate([np.ones(effective, dtype=int), others])
-        effect[np.flatnonzero(mask)] = rng.permutation(values)
-    responses = pd.DataFrame({
-        "response_id": np.arange(1, n + 1),
-        "submitted_on": [dt.date(2025, 10, 8) + dt.timedelta(days=int(d)) for d in rng.integers(0, 24, n)],
-        "duration_s": rng.integers(60, 900, n),
-        "channel": rng.choice(["微信", "手机提交", "链接"], size=n, p=[0.7, 0.2, 0.1]),
+        others = rng.choice([1, 2, 3], size=int(mask.sum()) - effective, p=[0.75, 0.1, 0.15])
+        effect[np.flatnonzero(mask)] = rng.permutation(np.concatenate([np.zeros(effective, dtype=int), others]))
+    submitted = [dt.datetime(2025, 10, 8, 8) + dt.timedelta(seconds=int(s)) for s in rng.integers(0, 24 * 86400, n)]
+    export = pd.DataFrame({
+        "序号": np.arange(1, n + 1),
+        "提交答卷时间": [t.strftime("%Y/%m/%d %H:%M:%S") for t in submitted],
+        "所用时间": [f"{s}秒" for s in rng.integers(60, 900, n)],
+        "来源": rng.choice(["手机提交", "微信", "链接"], size=n, p=[0.2, 0.7, 0.1]),
+        "来源详情": "直接访问",
+        "来自IP": [f"10.{a}.{b}.{c}(内网)" for a, b, c in rng.integers(0, 255, (n, 3))],
+        "1、您的政治面貌 (单选题 *必答)": np.array(POLITICAL_OPTIONS)[political],
+        "2、您所在的科室类别 (单选题 *必答)": np.array(departments)[rng.choice(4, n, p=[0.5, 0.15, 0.25, 0.1])],
+        "3、您的职称 (单选题 *必答)": np.array(titles)[rng.choice(5, n, p=[0.3, 0.38, 0.2, 0.08, 0.04])],
+        "4、您认为医院党建工作对科室发展的引领作用如何? (单选题 *必答)": np.array(EFFECT_OPTIONS)[effect],
     })
-    answers = [
-        pd.DataFrame({"response_id": responses["response_id"], "question_no": 1, "option_no": political}),
-        pd.DataFrame({"response_id": responses["response_id"], "question_no": 2, "option_no": rng.choice(4, n, p=[0.5, 0.15, 0.25, 0.1]) + 1}),
-        pd.DataFrame({"response_id": responses["response_id"], "question_no": 3, "option_no": rng.choice(5, n, p=[0.3, 0.38, 0.2, 0.08, 0.04]) + 1}),
-        pd.DataFrame({"response_id": responses["response_id"], "question_no": 4, "option_no": effect}),
-    ]
     # Areas where Party building helps more are chosen more often and rated higher; 医保管理
     # and DRG/CMI come out weakest, the finding the matrix view should surface.
     area_strength = np.array([0.75, 0.55, 0.7, 0.35, 0.3, 0.4, 0.45, 0.72, 0.6, 0.5, 0.62, 0.58, 0.66])
-    positive = (effect == 1).astype(float)
+    positive = (effect == 0).astype(float)
     chosen = rng.random((n, len(SURVEY_AREAS))) < (area_strength * (0.6 + 0.4 * positive[:, None]))
     chosen[np.arange(n), np.argmax(area_strength * rng.random((n, len(SURVEY_AREAS))), axis=1)] = True
-    rows, cols = np.nonzero(chosen)
-    answers.append(pd.DataFrame({"response_id": rows + 1, "question_no": 5, "option_no": cols + 1}))
+    export["5、您认为党建工作在哪些方面促进了科室发展? (多选题 *必答)"] = [
+        "┋".join(a for a, c in zip(SURVEY_AREAS, row) if c) for row in chosen
+    ]
     latent = rng.normal(0, 0.6, n)[:, None] + 3.2 + 1.4 * area_strength[None, :] + 0.4 * positive[:, None]
     likert = np.clip(np.round(latent + rng.normal(0, 0.7, latent.shape)), 1, 5).astype(int)
-    rows, cols = np.indices(likert.shape)
-    answers.append(pd.DataFrame({
-        "response_id": rows.ravel() + 1, "question_no": 6, "item_no": cols.ravel() + 1, "option_no": likert.ravel(),
-    }))
-    ranks = np.argsort(rng.random((n, 4)) + np.array([0.0, 0.15, 0.3, 0.35]), axis=1).argsort(axis=1) + 1
-    rows, cols = np.indices(ranks.shape)
-    answers.append(pd.DataFrame({
-        "response_id": rows.ravel() + 1, "question_no": 7, "option_no": cols.ravel() + 1, "rank": ranks.ravel(),
-    }))
+    matrix = "6、请评价党建工作对以下方面的促进作用（1分表示没有作用，5分表示作用很大） (矩阵单选题 *必答)"
+    for index, area in enumerate(SURVEY_AREAS):
+        export[f"{matrix}—{area}" if index == 0 else area] = [f"{v}分" for v in likert[:, index]]
+    order = np.argsort(rng.random((n, 4)) + np.array([0.0, 0.15, 0.3, 0.35]), axis=1)
+    export["7、请按重要性对以下党建工作排序 (排序题 *必答)"] = ["→".join(ranking_items[i] for i in row) for row in order]
     suggestions = np.array([
         "希望多组织义诊和志愿服务活动", "三会一课形式可以更灵活，结合业务学习", "加强青年党员培养和导师帮带",
         "支部活动与科室业务结合更紧密", "建议减少形式化的台账材料", "希望党建考核结果与绩效挂钩更透明",
         "多开展医保和DRG政策解读", "党员示范岗作用发挥得很好", "建议增加跨科室的支部联建活动",
     ])
     says = rng.random(n) < 0.28
-    answers.append(pd.DataFrame({
-        "response_id": np.flatnonzero(says) + 1, "question_no": 8, "text": rng.choice(suggestions, int(says.sum())),
-    }))
-    answer_frame = pd.concat(answers, ignore_index=True)
-    answer_frame["item_no"] = answer_frame["item_no"].fillna(0).astype(int)
-    answer_frame["option_no"] = answer_frame["option_no"].astype("Int64")
-    answer_frame["rank"] = answer_frame["rank"].astype("Int64")
-    return {
-        "survey_question": questions,
-        "survey_item": items,
-        "survey_option": options,
-        "survey_response": responses,
-        "survey_answer": answer_frame,
-    }
+    export["8、您对医院党建工作的意见和建议 (填空题)"] = np.where(says, rng.choice(suggestions, n), "(空)")
+    return export

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+import pytest
+
 from analysis import demo, org, periods, tasks, vanguard
 from analysis.scope import Scope
 
@@ -75,3 +77,31 @@ def test_build_is_deterministic(tmp_path):
     demo.build(tmp_path / "a.duckdb")
     demo.build(tmp_path / "b.duckdb")
     assert digest(tmp_path / "a.duckdb") == digest(tmp_path / "b.duckdb")
+
+
+def test_survey_headline_end_to_end_from_the_imported_wjx_export(demo_con):
+    """The questionnaire reached the database as a 问卷星 CSV through the import pipeline."""
+    from scipy.stats import chi2_contingency
+
+    from analysis import overview
+
+    source = demo_con.execute(
+        "SELECT s.source, b.kind, b.file_name FROM survey s JOIN import_batch b USING (batch_id)").fetchone()
+    assert source[:2] == ("wjx", "wjx") and source[2].endswith("_0.csv")
+    headline = overview.survey_headline(demo_con, scope=ALL)
+    shares = headline.shares.set_index("group")
+    assert shares.loc["党员", "n"] == 1107 and shares.loc["非党员", "n"] == 1543
+    assert round(shares.loc["党员", "pct"]) == 93 and round(shares.loc["非党员", "pct"]) == 86
+    # χ² of the 2×2 table, independently by SciPy (no continuity correction, as documented).
+    table = [[1030, 1107 - 1030], [1327, 1543 - 1327]]
+    chi2, p, dof, _ = chi2_contingency(table, correction=False)
+    assert headline.comparison.chi2 == pytest.approx(chi2)
+    assert headline.comparison.p_val == pytest.approx(p) and dof == 1
+    assert headline.comparison.p_val < 0.001
+
+
+def test_demo_goes_through_the_import_pipeline(demo_con):
+    kinds = [r[0] for r in demo_con.execute("SELECT kind FROM import_batch ORDER BY batch_id").fetchall()]
+    assert kinds == ["demo", "org_units", "members", "vanguard_scores", "branch_scores", "four_have", "activities",
+                     "attendance", "tasks", "wjx"]
+    assert demo_con.execute("SELECT count(*) FROM member WHERE batch_id IS NULL").fetchone()[0] == 0

@@ -472,7 +472,9 @@ def test_import_page_upload_preview_confirm_rollback(demo_path, tmp_path, monkey
         assert not app.exception, [e.stack_trace for e in app.exception]
         assert app.title[0].value == "数据导入"
         assert [t.label for t in app.tabs] == ["导入数据", "导入记录与撤销", "模板下载"]
-        assert any("没有可撤销的批次" in c.value for c in app.caption)  # the demo batch cannot be undone
+        # The demo arrives as ordinary import batches (its marker batch itself cannot be undone).
+        choices = app.selectbox(key="rollback_batch").options
+        assert len(choices) == 9 and any("问卷星问卷导出" in c for c in choices)
 
         # A corrected 2025Q4 for the demo's 34 branches: the preview states what it replaces.
         branches = [f"B{i:02d}" for i in range(1, 35)]
@@ -489,6 +491,7 @@ def test_import_page_upload_preview_confirm_rollback(demo_path, tmp_path, monkey
         # Rollback from the history tab restores the demo's scores.
         upload["file"] = None
         app.run()
+        app.selectbox(key="rollback_batch").set_value(max(int(c.split()[0][1:]) for c in app.selectbox(key="rollback_batch").options)).run()
         app.checkbox(key="rollback_sure").check().run()
         app.button(key="rollback_go").click().run()
         assert any("恢复被替换的 544 行" in s.value for s in app.success)
