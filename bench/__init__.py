@@ -83,3 +83,74 @@ def timer() -> Iterator[list[float]]:
         yield out
     finally:
         out.append(time.perf_counter() - started)
+
+
+# --- shared by the page-function cases: each compares our function with one raw SQL statement ---
+
+REPEATS = 15
+
+
+def best_of(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, object]:
+    """Best wall time of ``repeats`` calls after one warm-up call, and the warm-up's result."""
+    result = fn()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def plain_rows(frame, columns: list[str]) -> list[tuple]:
+    """Rows of ``columns`` with NULLs as None, numbers as floats to 9 decimals, dates as dates,
+    so that our result and the baseline's can be compared value by value."""
+    import datetime as dt
+
+    import pandas as pd
+
+    def plain(v):
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return None
+        if isinstance(v, pd.Timestamp):
+            return v.date()
+        if isinstance(v, (bool, str, dt.date)):
+            return v
+        v = v.item() if hasattr(v, "item") else v
+        return round(float(v), 9) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+    return [tuple(plain(v) for v in row) for row in frame[columns].itertuples(index=False)]
+
+
+def demo_database(workdir, scale: int):
+    """The demo at ``scale`` built in ``workdir``; PARTY_BENCH_DB names a prebuilt 10x copy to reuse."""
+    import os
+    from pathlib import Path
+
+    from analysis import demo
+
+    given = os.environ.get("PARTY_BENCH_DB")
+    if given and scale == 10:
+        return Path(given)
+    path = Path(workdir) / f"demo{scale}.duckdb"
+    demo.build(path, scale=scale)
+    return path
+
+
+def rows_case(name: str, description: str, baseline: str):
+    """Register ``run(scale) -> list[dict]`` (dicts: case, ours_s, baseline_s, ratio) as one case:
+    its seconds and baseline are the sums, each function's figures go into the detail."""
+
+    def register(run: Callable[..., list[dict]]) -> Callable[..., list[dict]]:
+        def measure(quick: bool = False) -> Measurement:
+            rows = run(scale=1 if quick else 10)
+            return Measurement(
+                case=name, seconds=sum(r["ours_s"] for r in rows), baseline=baseline,
+                baseline_seconds=sum(r["baseline_s"] for r in rows),
+                detail={r["case"]: f"{r['ours_s'] * 1000:.1f} ms vs {r['baseline_s'] * 1000:.1f} ms ({r['ratio']:.2f}x)"
+                        for r in rows},
+            )
+
+        case(name, description)(measure)
+        return run
+
+    return register

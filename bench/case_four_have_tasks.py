@@ -13,22 +13,17 @@ directory (about a minute), unless ``PARTY_BENCH_DB`` names an existing copy to 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
-import time
-from pathlib import Path
-from typing import Callable
 
 import duckdb
-import pandas as pd
 
-from analysis import demo, four_have, tasks
+from analysis import four_have, tasks
 from analysis.scope import Scope
+from bench import best_of, demo_database, plain_rows, rows_case
 
 SCOPE = Scope.committee("bench")
 YEAR, LAST, FIRST = 2025, "2025Q4", "2025Q1"
 AS_OF = dt.date(2025, 12, 31)
-REPEATS = 15
 
 # --- baselines: one statement each, literal values, default configuration (4 × 25 points) ----------
 # Each returns the rows of our function and the columns named in CASES, compared value by value.
@@ -127,38 +122,18 @@ BASELINES = {
 }
 
 
-def _best(fn: Callable[[], object]) -> tuple[float, object]:
-    result = fn()  # warm-up (and the result for the row check)
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
-def _values(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
-    """Rows of ``columns`` with NULLs as None and floats to 9 decimals, for comparing results."""
-    def plain(v):
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return None
-        return round(float(v), 9) if isinstance(v, float) else v.item() if hasattr(v, "item") else v
-    return [tuple(plain(v) for v in row) for row in frame[columns].itertuples(index=False)]
 
 
-def _database(workdir: Path) -> Path:
-    given = os.environ.get("PARTY_BENCH_DB")
-    if given:
-        return Path(given)
-    path = workdir / "demo10.duckdb"
-    demo.build(path, scale=10)
-    return path
 
 
-def run() -> list[dict]:
+@rows_case("four_have_tasks", "四有 and 办实事 page functions on the 10x demo vs one raw SQL statement each",
+           "one raw DuckDB statement per table, literal values")
+def run(scale: int = 10) -> list[dict]:
     """Time every 四有/办实事 page function on the 10x demo against one raw SQL statement."""
     with tempfile.TemporaryDirectory() as workdir:
-        con = duckdb.connect(str(_database(Path(workdir))), read_only=True)
+        con = duckdb.connect(str(demo_database(workdir, scale)), read_only=True)
         try:
             return _measure(con)
         finally:
@@ -193,11 +168,11 @@ def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ]
     baseline_times, baseline_results = {}, {}
     for name, sql in BASELINES.items():
-        baseline_times[name], baseline_results[name] = _best(lambda sql=sql: con.execute(sql).df())
+        baseline_times[name], baseline_results[name] = best_of(lambda sql=sql: con.execute(sql).df())
     out = []
     for case, fn, baselines, columns in cases:
-        ours, result = _best(fn)
-        if columns and _values(result, columns) != _values(baseline_results[baselines[0]], columns):
+        ours, result = best_of(fn)
+        if columns and plain_rows(result, columns) != plain_rows(baseline_results[baselines[0]], columns):
             raise AssertionError(f"{case}: result differs from its baseline statement")
         # A page bundle's baseline is the sum of its tables' statements (one statement each).
         base = sum(baseline_times[b] for b in baselines)

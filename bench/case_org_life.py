@@ -16,24 +16,19 @@ an existing copy to read. ``python -m bench org_life`` runs it through the bench
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
-import time
-from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
 
-from analysis import activities, demo, meetings
+from analysis import activities, meetings
 from analysis.scope import Scope
-from bench import Measurement, case
+from bench import best_of, demo_database, plain_rows, rows_case
 
 SCOPE = Scope.committee("bench")
 FIRST, LAST = "2025Q1", "2025Q4"
 AS_OF = dt.date(2026, 6, 30)  # fixed, so results do not depend on the day the bench runs
 KIND = "支委会"
-REPEATS = 15
 
 # --- baselines: one statement each, literal values ------------------------------------------------
 # The default rules: 支部党员大会 and 党课 once a quarter, 支委会 and 党小组会 once a month.
@@ -226,28 +221,8 @@ BASELINES = {
 }
 
 
-def _best(fn: Callable[[], object]) -> tuple[float, object]:
-    result = fn()  # warm-up (and the result for the row check)
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
-def _values(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:
-    """Rows of ``columns`` with NULLs as None, numbers as floats to 9 decimals, dates as dates."""
-    def plain(v):
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
-            return None
-        if isinstance(v, pd.Timestamp):
-            return v.date()
-        if isinstance(v, (bool, str, dt.date)):
-            return v
-        v = v.item() if hasattr(v, "item") else v
-        return round(float(v), 9) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
-    return [tuple(plain(v) for v in row) for row in frame[columns].itertuples(index=False)]
 
 
 def _service_frame(totals: activities.ServiceTotals) -> pd.DataFrame:
@@ -266,15 +241,10 @@ def _summary_frame(summary: meetings.MeetingSummary) -> pd.DataFrame:
     return pd.concat([summary.by_kind, pd.DataFrame([total])], ignore_index=True)
 
 
-def _database(workdir: Path, scale: int) -> Path:
-    given = os.environ.get("PARTY_BENCH_DB")
-    if given and scale == 10:
-        return Path(given)
-    path = workdir / f"demo{scale}.duckdb"
-    demo.build(path, scale=scale)
-    return path
 
 
+@rows_case("org_life", "组织生活 page functions (三会一课, attendance, activities) on the 10x demo vs one raw SQL statement each",
+           "one raw DuckDB statement per function, literal values")
 def run(scale: int = 10) -> list[dict]:
     """Time every 组织生活 page function on the 10x demo against one raw SQL statement.
 
@@ -282,24 +252,12 @@ def run(scale: int = 10) -> list[dict]:
     ratio (ours / baseline), rows (rows of the result).
     """
     with tempfile.TemporaryDirectory() as workdir:
-        con = duckdb.connect(str(_database(Path(workdir), scale)), read_only=True)
+        con = duckdb.connect(str(demo_database(workdir, scale)), read_only=True)
         try:
             return _measure(con)
         finally:
             con.close()
 
-
-@case("org_life", "组织生活 page functions (三会一课, attendance, activities) on the 10x demo vs one raw SQL statement each")
-def org_life(quick: bool = False) -> Measurement:
-    rows = run(scale=1 if quick else 10)
-    return Measurement(
-        case="org_life",
-        seconds=sum(r["ours_s"] for r in rows),
-        baseline="one raw DuckDB statement per function, literal values",
-        baseline_seconds=sum(r["baseline_s"] for r in rows),
-        detail={r["case"]: f"{r['ours_s'] * 1000:.1f} ms vs {r['baseline_s'] * 1000:.1f} ms ({r['ratio']:.2f}x)"
-                for r in rows},
-    )
 
 
 def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -348,10 +306,10 @@ def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     out = []
     for name, fn, baseline, columns, adapt in cases:
         sql = baselines[baseline]
-        base_s, expected = _best(lambda sql=sql: con.execute(sql).df())
-        ours_s, result = _best(fn)
+        base_s, expected = best_of(lambda sql=sql: con.execute(sql).df())
+        ours_s, result = best_of(fn)
         got = adapt(result) if adapt else result
-        if _values(got, columns) != _values(expected, columns):
+        if plain_rows(got, columns) != plain_rows(expected, columns):
             raise AssertionError(f"{name}: result differs from its baseline statement")
         out.append({"case": name, "ours_s": round(ours_s, 5), "baseline_s": round(base_s, 5),
                     "ratio": round(ours_s / base_s, 2) if base_s else float("inf"), "rows": len(expected)})
