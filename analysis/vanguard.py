@@ -174,8 +174,8 @@ def member_index(
     Only members of branches in the viewer's member scope appear (committee: all; secretary:
     their own branch or general branch; researcher: refused).
 
-    Returns: quarter, member_id, name, branch_id, branch_name, vindex, rank_in_branch
-    (competition ranking within the branch and quarter).
+    Returns: quarter, member_id, name, branch_id, branch_name, general_branch_name, vindex,
+    rank_in_branch (competition ranking within the branch and quarter).
     """
     require_branch_detail(scope)
     cfg = cfg or config_mod.load()
@@ -183,7 +183,7 @@ def member_index(
     return con.execute(
         f"""
         WITH idx AS ({MEMBER_INDEX_SQL})
-        SELECT i.quarter, i.member_id, m.name, i.branch_id, l.branch_name, i.vindex,
+        SELECT i.quarter, i.member_id, m.name, i.branch_id, l.branch_name, l.general_branch_name, i.vindex,
                rank() OVER (PARTITION BY i.quarter, i.branch_id ORDER BY i.vindex DESC) AS rank_in_branch
         FROM idx i JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = i.branch_id
         WHERE list_contains($visible, i.branch_id)

@@ -46,9 +46,12 @@ with right:
     if members.empty:
         st.info("您的权限范围内没有该季度的党员个人评分。")
     else:
+        # Many branches: one box per general branch; a general branch or fewer: one per branch.
+        by = "general_branch_name" if members["general_branch_name"].nunique() > 1 else "branch_name"
         st.plotly_chart(charts.distribution_box(
-            members, value="vindex", group="branch_name", y_title="先锋指数",
-            title=f"党员先锋指数分布（{periods.label(filters.last)}，您可查看的支部）"), key="distribution")
+            members, value="vindex", group=by, y_title="先锋指数",
+            title=f"党员先锋指数分布（{periods.label(filters.last)}，按{'党总支' if by == 'general_branch_name' else '支部'}，"
+                  "您可查看的范围）"), key="distribution")
 
 st.subheader("年度评定与星级")
 years = sorted({periods.split(q)[0] for q in periods.quarter_range(filters.first, filters.last)}, reverse=True)
