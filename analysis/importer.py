@@ -1115,7 +1115,7 @@ class _Job:
 
     # -- validation
     def _validate(self) -> None:
-        spec, grid = self.grid.spec, self.grid
+        spec = self.grid.spec
         self.problems = self.name("problems")
         self.con.execute(
             f"CREATE TEMP TABLE {self.problems} (row INTEGER, pos INTEGER, col VARCHAR, zh VARCHAR, en VARCHAR)")
@@ -1317,7 +1317,7 @@ class _Job:
             f"WHERE {' AND '.join(k + ' IS NOT NULL' for k in keys)} GROUP BY ALL HAVING count(*) > 1"
         )
         self._check(
-            f"t._row > d.first_row", None,
+            "t._row > d.first_row", None,
             f"与第 {{d.first_row}} 行重复（{names}相同）",
             f"duplicates row {{d.first_row}} (same {', '.join(spec.key)})",
             source=f"{self.typed} t JOIN {first} d USING ({', '.join(keys)})", header=names,

@@ -101,10 +101,11 @@ def best_of(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, ob
     return min(times), result
 
 
-def plain_rows(frame, columns: list[str]) -> list[tuple]:
-    """Rows of ``columns`` with NULLs as None, numbers as floats to 9 decimals, dates as dates,
-    so that our result and the baseline's can be compared value by value."""
+def same_rows(ours, expected, columns: list[str]) -> bool:
+    """True when both frames hold the same rows of ``columns`` in the same order: NULLs equal,
+    numbers equal within 1e-9 (sums in another order differ in the last bits), dates as dates."""
     import datetime as dt
+    import math
 
     import pandas as pd
 
@@ -116,9 +117,20 @@ def plain_rows(frame, columns: list[str]) -> list[tuple]:
         if isinstance(v, (bool, str, dt.date)):
             return v
         v = v.item() if hasattr(v, "item") else v
-        return round(float(v), 9) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+        return float(v) if isinstance(v, (int, float)) else v
 
-    return [tuple(plain(v) for v in row) for row in frame[columns].itertuples(index=False)]
+    def equal(a, b) -> bool:
+        if isinstance(a, float) and isinstance(b, float):
+            return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        return a == b
+
+    if len(ours) != len(expected):
+        return False
+    return all(
+        equal(plain(a), plain(b))
+        for row_a, row_b in zip(ours[columns].itertuples(index=False), expected[columns].itertuples(index=False))
+        for a, b in zip(row_a, row_b)
+    )
 
 
 def demo_database(workdir, scale: int):

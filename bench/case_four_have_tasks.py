@@ -19,7 +19,7 @@ import duckdb
 
 from analysis import four_have, tasks
 from analysis.scope import Scope
-from bench import best_of, demo_database, plain_rows, rows_case
+from bench import best_of, demo_database, rows_case, same_rows
 
 SCOPE = Scope.committee("bench")
 YEAR, LAST, FIRST = 2025, "2025Q4", "2025Q1"
@@ -172,7 +172,7 @@ def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     out = []
     for case, fn, baselines, columns in cases:
         ours, result = best_of(fn)
-        if columns and plain_rows(result, columns) != plain_rows(baseline_results[baselines[0]], columns):
+        if columns and not same_rows(result, baseline_results[baselines[0]], columns):
             raise AssertionError(f"{case}: result differs from its baseline statement")
         # A page bundle's baseline is the sum of its tables' statements (one statement each).
         base = sum(baseline_times[b] for b in baselines)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from analysis import activities, meetings
 from analysis.scope import Scope
-from bench import best_of, demo_database, plain_rows, rows_case
+from bench import best_of, demo_database, rows_case, same_rows
 
 SCOPE = Scope.committee("bench")
 FIRST, LAST = "2025Q1", "2025Q4"
@@ -309,7 +309,7 @@ def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
         base_s, expected = best_of(lambda sql=sql: con.execute(sql).df())
         ours_s, result = best_of(fn)
         got = adapt(result) if adapt else result
-        if plain_rows(got, columns) != plain_rows(expected, columns):
+        if not same_rows(got, expected, columns):
             raise AssertionError(f"{name}: result differs from its baseline statement")
         out.append({"case": name, "ours_s": round(ours_s, 5), "baseline_s": round(base_s, 5),
                     "ratio": round(ours_s / base_s, 2) if base_s else float("inf"), "rows": len(expected)})

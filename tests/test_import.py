@@ -233,7 +233,7 @@ def test_reimport_replaces_the_quarter_and_rollback_restores_it(con, tmp_path):
     assert second.replaced == 48
     # 16 indicators summing to 100 points, each at 80% (one decimal): 80 per branch.
     assert con.execute("SELECT sum(score) / 3, min(batch_id), count(*) FROM branch_score").fetchone() == (80, second.batch_id, 48)
-    with pytest.raises(RollbackRefused, match=f"replaced by batch"):
+    with pytest.raises(RollbackRefused, match="replaced by batch"):
         importer.rollback_batch(con, first.batch_id, user="tester")
     outcome = importer.rollback_batch(con, second.batch_id, user="tester")
     assert (outcome.deleted, outcome.restored) == (48, 48)

@@ -1,0 +1,108 @@
+"""汇报材料 on the demo hospital: building the hospital-scope deck, workbook and HTML report vs
+the analysis queries alone.
+
+``run()`` builds the report model for the latest quarter of the demo (all sections, committee
+scope) and writes it as .pptx, .xlsx and .html; the baseline is the same analysis calls the
+report makes (``Report.calls``), replayed with the same arguments and nothing else. Each side
+runs ``REPEATS`` times after one warm-up; the best time counts. The ratio is ours / baseline:
+what turning the numbers into findings and a file costs on top of computing them.
+
+The demo is built into a temporary directory (about 3 s), unless ``PARTY_BENCH_REPORT_DB``
+names an existing demo database to read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from analysis import demo, report
+from analysis.scope import Scope
+from bench import Measurement, case
+
+SCOPE = Scope.committee("bench")
+PERIOD = "2025Q4"
+NOW = dt.datetime(2026, 1, 15, 9, 0)
+REPEATS = 3
+FORMATS = ("pptx", "xlsx", "html")
+
+
+def _best(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, object]:
+    result = fn()  # warm-up (imports, DuckDB caches)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def _database(workdir: Path) -> Path:
+    given = os.environ.get("PARTY_BENCH_REPORT_DB")
+    if given:
+        return Path(given)
+    path = workdir / "demo.duckdb"
+    demo.build(path)
+    return path
+
+
+def run() -> list[dict]:
+    """Time the hospital-scope report in each format against its analysis queries alone.
+
+    Returns one dict per case: case ('report.model', 'report.pptx', 'report.xlsx',
+    'report.html'), ours_s, baseline_s (best of ``REPEATS``, seconds), ratio (ours / baseline),
+    size (bytes of the file; findings for the model).
+    """
+    with tempfile.TemporaryDirectory() as workdir:
+        con = duckdb.connect(str(_database(Path(workdir))), read_only=True)
+        try:
+            return _measure(con)
+        finally:
+            con.close()
+
+
+def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    def build() -> report.Report:
+        return report.build_report(con, scope=SCOPE, period=PERIOD, now=NOW)
+
+    built = build()
+
+    def queries() -> None:
+        for call in built.calls:
+            call.fn(con, scope=SCOPE, **call.kwargs)
+
+    baseline, _ = _best(queries)
+    rows = []
+    model_s, model = _best(build)
+    rows.append({"case": "report.model", "ours_s": model_s, "baseline_s": baseline, "ratio": model_s / baseline,
+                 "size": len(model.findings)})
+    for fmt in FORMATS:
+        ours, data = _best(lambda: report.render(build(), fmt))
+        rows.append({"case": f"report.{fmt}", "ours_s": ours, "baseline_s": baseline, "ratio": ours / baseline,
+                     "size": len(data)})
+    return rows
+
+
+@case("reports", "汇报材料 (hospital scope, latest quarter): model, pptx, xlsx, html vs the analysis queries alone")
+def reports(quick: bool = False) -> Measurement:
+    rows = run()
+    return Measurement(
+        case="reports",
+        seconds=sum(r["ours_s"] for r in rows if r["case"] != "report.model"),
+        baseline="the report's analysis calls replayed (once per format)",
+        baseline_seconds=sum(r["baseline_s"] for r in rows if r["case"] != "report.model"),
+        detail={r["case"]: f"{r['ours_s']:.2f} s vs {r['baseline_s']:.2f} s ({r['ratio']:.2f}x), {r['size']:,}"
+                for r in rows},
+    )
+
+
+if __name__ == "__main__":  # python -m bench.case_reports
+    for row in run():
+        print(f"{row['case']:<14} {row['ours_s']:7.2f} s  baseline {row['baseline_s']:6.2f} s  "
+              f"ratio {row['ratio']:5.2f}x  ({row['size']:,})")
