@@ -677,7 +677,7 @@ def survey_group_shares(shares: pd.DataFrame, *, title: str, y_title: str, heigh
         error_y={"type": "data", "symmetric": False, "array": shares["ci_high"].astype(float) - values,
                  "arrayminus": values - shares["ci_low"].astype(float), "color": "#444", "thickness": 1.2},
         text=[f"{v:.1f}%" if pd.notna(v) else "" for v in values], textposition="inside",
-        insidetextfont={"color": "white", "size": 15},
+        insidetextanchor="middle", insidetextfont={"color": "white", "size": 15},
         customdata=list(zip(shares["ci_low"], shares["ci_high"])),
         hovertemplate="%{x}<br>%{y:.1f}%（95% CI %{customdata[0]:.1f}–%{customdata[1]:.1f}%）<extra></extra>",
     ))
@@ -883,4 +883,119 @@ def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) 
     top = int(words["n"].max()) if len(words) else 1
     fig.update_xaxes(range=[0, top * 1.3], showgrid=True, gridcolor="#eee")
     fig.update_layout(margin={"l": 110, "r": 24, "t": 80, "b": 48}, showlegend=False)
+    return fig
+
+
+# --- 汇报材料 and 大屏展示 (analysis/report.py): one figure from a report ``Chart`` ------------
+# The report model holds chart data independent of the output (a native PowerPoint chart is
+# drawn from the same data by analysis/report_pptx.py). "light" is for the HTML report and the
+# PNGs; "present" is the high-contrast dark theme of presentation mode, with large type.
+REPORT_THEMES = {
+    "light": {"paper": "#FFFFFF", "plot": "#FFFFFF", "text": "#222222", "muted": "#666666", "grid": "#E6E6E6",
+              "size": 14, "label_size": 13, "colours": {}},
+    "present": {"paper": "#000000", "plot": "#000000", "text": "#FFFFFF", "muted": "#D0D0D0", "grid": "#3A3A3A",
+                "size": 24, "label_size": 24,
+                # brighter versions of the palette, readable on black from the back of the room
+                "colours": {PARTY_RED: "#FF4D5E", "#1F5FA8": "#5AA9FF", GOLD: "#FFC940", "#2E8B57": "#4CD38A",
+                            GREY: "#BDBDBD", "#6F8FB8": "#9CC1F0", "#7B4FA0": "#C89BFF"}},
+}
+
+
+def report_figure(chart, *, title: str | None = None, theme: str = "light", height: int = 440,
+                  width: int | None = None) -> go.Figure:
+    """A plotly figure of a ``report.Chart`` (kinds line, column, bar, stacked_bar, radar).
+
+    Values are labelled with the chart's decimals and suffix; suppressed (None) values leave a
+    gap. ``bar`` and ``stacked_bar`` are horizontal with the first category on top.
+    """
+    style = REPORT_THEMES[theme]
+    colours = style["colours"]
+
+    def colour(value: str | None) -> str | None:
+        return colours.get(value, value) if value else None
+
+    fmt, suffix = chart.d3_format, chart.suffix
+    categories = list(chart.categories)
+    fig = go.Figure()
+    horizontal = chart.kind in ("bar", "stacked_bar")
+    for index, s in enumerate(chart.series):
+        values = [None if v is None else v for v in s.values]
+        labels = ["" if v is None else f"{v:,.{chart.decimals}f}{suffix}" for v in values]
+        if chart.kind == "line":
+            fig.add_trace(go.Scatter(
+                x=categories, y=values, name=s.name, mode="lines+markers+text" if index == 0 else "lines+markers",
+                text=labels if index == 0 else None, textposition="top center",
+                textfont={"size": style["label_size"], "color": style["text"]},
+                line={"color": colour(s.color), "width": 4 if theme == "present" else 2.5},
+                marker={"size": 12 if theme == "present" else 7}, connectgaps=False,
+                hovertemplate=f"%{{x}}<br>{s.name} %{{y:{fmt}}}{suffix}<extra></extra>",
+            ))
+        elif chart.kind == "radar":
+            fig.add_trace(go.Scatterpolar(
+                r=values + values[:1], theta=categories + categories[:1], name=s.name, mode="lines+markers",
+                fill="toself" if index == 0 else None, opacity=1,
+                fillcolor="rgba(200,16,46,0.15)" if index == 0 else None,
+                line={"color": colour(s.color), "width": 4 if theme == "present" else 2.5,
+                      "dash": "solid" if index == 0 else "dash"},
+                hovertemplate=f"%{{theta}}<br>{s.name} %{{r:{fmt}}}{suffix}<extra></extra>",
+            ))
+        else:
+            marker_colour = [colour(c) or colour(s.color) for c in s.point_colors] if s.point_colors else colour(s.color)
+            bar = go.Bar(
+                name=s.name, marker_color=marker_colour, text=labels,
+                textposition="inside" if chart.kind == "stacked_bar" else "outside", cliponaxis=False,
+                textfont={"size": style["label_size"],
+                          "color": "#FFFFFF" if chart.kind == "stacked_bar" else style["text"]},
+                insidetextanchor="middle" if chart.kind == "stacked_bar" else None, textangle=0,
+            )
+            if horizontal:
+                bar.update(y=categories, x=values, orientation="h",
+                           hovertemplate=f"%{{y}}<br>{s.name} %{{x:{fmt}}}{suffix}<extra></extra>")
+            else:
+                bar.update(x=categories, y=values,
+                           hovertemplate=f"%{{x}}<br>{s.name} %{{y:{fmt}}}{suffix}<extra></extra>")
+            fig.add_trace(bar)
+
+    numbers = [v for s in chart.series for v in s.values if v is not None]
+    low = chart.value_min if chart.value_min is not None else min(0.0, min(numbers, default=0.0))
+    high = chart.value_max
+    if numbers and chart.kind in ("column", "bar", "line"):
+        top = max(numbers)
+        span = (top - low) or 1.0
+        if high is None or top > high - span * 0.08:
+            high = top + span * (0.18 if chart.kind == "bar" else 0.12)  # room for the value labels
+    value_range = None if high is None else [low, high]
+    fig.update_layout(
+        title=None if title is None else {"text": title, "x": 0.0, "xanchor": "left",
+                                          "font": {"size": style["size"] + 4, "color": style["text"]}},
+        font={"family": FONT_FAMILY, "size": style["size"], "color": style["text"]},
+        paper_bgcolor=style["paper"], plot_bgcolor=style["plot"], height=height, width=width,
+        margin={"l": 24, "r": 24, "t": 64 if title else 24, "b": 24},
+        showlegend=len(chart.series) > 1 or chart.kind == "radar",
+        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.12, "font": {"size": style["size"]},
+                "traceorder": "normal"},
+        barmode="stack" if chart.kind == "stacked_bar" else "group", bargap=0.3,
+        uniformtext={"minsize": 10, "mode": "hide"} if chart.kind == "stacked_bar" else None,
+        hoverlabel={"font_family": FONT_FAMILY},
+    )
+    if chart.kind == "radar":
+        fig.update_layout(polar={
+            "bgcolor": style["plot"],
+            "radialaxis": {"range": value_range or [low, max(numbers, default=1)], "gridcolor": style["grid"],
+                           "tickfont": {"size": style["size"] - 2, "color": style["muted"]}, "angle": 45},
+            "angularaxis": {"direction": "clockwise", "gridcolor": style["grid"],
+                            "tickfont": {"size": style["size"] + 2, "color": style["text"]}}})
+        return fig
+    value_axis = {"range": [0, 100] if chart.kind == "stacked_bar" else value_range, "gridcolor": style["grid"],
+                  "zeroline": False, "title": {"text": chart.value_title, "font": {"color": style["muted"], "size": style["size"] - 2}},
+                  "tickfont": {"color": style["muted"], "size": style["size"] - 2}, "ticksuffix": suffix,
+                  "showticklabels": chart.kind != "stacked_bar"}
+    category_axis = {"showgrid": False, "linecolor": style["grid"], "tickfont": {"color": style["text"], "size": style["size"]},
+                     "type": "category", "automargin": True}
+    if horizontal:
+        fig.update_xaxes(**value_axis)
+        fig.update_yaxes(**category_axis, autorange="reversed")
+    else:
+        fig.update_yaxes(**value_axis)
+        fig.update_xaxes(**category_axis)
     return fig

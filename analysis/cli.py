@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from . import config as config_mod
-from . import db, demo, inbox
+from . import db, demo, inbox, survey_cli
 from . import templates as tpl
 
 DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
@@ -183,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     template_cmd.add_argument("kind", choices=tpl.TABLE_KINDS)
     template_cmd.add_argument("-o", "--output", type=Path, help="output file ('-' for stdout; default KIND_template.xlsx)")
     template_cmd.set_defaults(handler=_template)
+
+    survey_cli.add_survey_command(commands)
     return parser
 
 

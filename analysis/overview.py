@@ -88,11 +88,9 @@ def survey_headline(
     if found is None:
         return None
     survey_id, title, question_no, question, group_no = found
-    options = [r[0] for r in con.execute(
-        "SELECT text FROM survey_option WHERE survey_id = ? AND question_no = ? ORDER BY option_no",
-        [survey_id, group_no]).fetchall()]
-    members = [o for o in options if o in cfg.survey.member_options]
-    groups = {"党员": members, "非党员": [o for o in options if o not in members]}
+    groups = survey_stats.member_groups(con, scope=scope, survey_id=survey_id, question_no=group_no, cfg=cfg)
+    if groups is None:
+        return None
     common = dict(survey_id=survey_id, question_no=question_no, group_question_no=group_no, groups=groups, scope=scope)
     return SurveyHeadline(
         survey_id=survey_id,

@@ -50,17 +50,25 @@ __all__ = [
     "Crosstab",
     "GroupComparison",
     "Reliability",
+    "alpha_label",
     "answers_containing",
     "compare_groups",
     "cronbach_alpha",
     "crosstab",
+    "default_effective",
+    "effect_size_label",
     "effective_share",
     "frequencies",
     "keywords",
     "likert_items",
+    "likert_published",
+    "member_groups",
+    "question_options",
+    "questions",
     "ranking_scores",
     "suppress",
     "suppression_mask",
+    "surveys",
 ]
 
 MISSING_LABEL = "未作答"
@@ -1682,3 +1690,365 @@ def answers_containing(
     out = pd.DataFrame({"text": [r[0] for r in rows if not _is_non_answer(r[0])]}, dtype=object)
     out.attrs = {"question": q.text, "keyword": keyword}
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# 8. Listings and reading aids for the survey page and the CLI
+# --------------------------------------------------------------------------------------------
+
+
+def surveys(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
+    """Every survey in the database, newest first.
+
+    Parameters
+    ----------
+    con : DuckDB connection
+    scope : Scope
+
+    Returns
+    -------
+    DataFrame
+        One row per survey, sorted by ``fielded_to`` descending (undated last), then id
+        descending:
+
+        * ``survey_id``, ``title``, ``source`` (wjx, tencent, template, demo)
+        * ``fielded_from``, ``fielded_to``: fieldwork dates (days; may be NaT)
+        * ``respondents``: number of responses
+        * ``questions``: number of questions
+    """
+    _check_scope(scope)
+    out = con.execute(
+        """
+        SELECT s.survey_id, s.title, s.source, s.fielded_from, s.fielded_to,
+               (SELECT count(*) FROM survey_response r WHERE r.survey_id = s.survey_id) AS respondents,
+               (SELECT count(*) FROM survey_question q WHERE q.survey_id = s.survey_id) AS questions
+        FROM survey s
+        ORDER BY s.fielded_to DESC NULLS LAST, s.survey_id DESC
+        """
+    ).df()
+    return out.astype({"survey_id": "int64", "respondents": "int64", "questions": "int64"})
+
+
+def questions(con: duckdb.DuckDBPyConnection, *, scope: Scope, survey_id: int) -> pd.DataFrame:
+    """The questions of a survey with what each analysis needs to know about them.
+
+    Parameters
+    ----------
+    con : DuckDB connection
+    scope : Scope
+    survey_id : int
+
+    Returns
+    -------
+    DataFrame
+        One row per question in question order:
+
+        * ``question_no``, ``text``
+        * ``qtype``: single, multiple, matrix, ranking or text; ``qtype_label``: 单选题 ...
+        * ``attribute``: respondent attribute the question records (政治面貌, 科室类别 ...) or
+          NA for opinion questions
+        * ``options``: number of options; ``items``: number of matrix rows (0 otherwise)
+        * ``scored``: True for a matrix question whose options carry numeric values (a scale;
+          options such as 不了解 may lack one)
+        * ``answered``: respondents with at least one answer to the question
+        * ``text_answers``: answers carrying free text (填空题, or "其他〖…〗" fill-ins)
+        * ``label``: ``"Q4 您认为…（单选题）"`` for pickers
+
+    Raises ``ValueError`` (Chinese message) when the survey does not exist.
+    """
+    _check_scope(scope)
+    if con.execute("SELECT count(*) FROM survey WHERE survey_id = $s", {"s": survey_id}).fetchone()[0] == 0:
+        raise ValueError(f"问卷 {survey_id} 不存在")
+    out = con.execute(
+        """
+        SELECT q.question_no, q.text, q.qtype, q.attribute,
+               (SELECT count(*) FROM survey_option o
+                WHERE o.survey_id = q.survey_id AND o.question_no = q.question_no) AS options,
+               (SELECT count(*) FROM survey_item i
+                WHERE i.survey_id = q.survey_id AND i.question_no = q.question_no AND i.item_no > 0) AS items,
+               coalesce((SELECT bool_or(o.value IS NOT NULL) FROM survey_option o
+                         WHERE o.survey_id = q.survey_id AND o.question_no = q.question_no), FALSE) AS scored,
+               (SELECT count(DISTINCT a.response_id) FROM survey_answer a
+                WHERE a.survey_id = q.survey_id AND a.question_no = q.question_no) AS answered,
+               (SELECT count(*) FROM survey_answer a
+                WHERE a.survey_id = q.survey_id AND a.question_no = q.question_no
+                  AND a.text IS NOT NULL AND trim(a.text) <> '') AS text_answers
+        FROM survey_question q
+        WHERE q.survey_id = $s
+        ORDER BY q.question_no
+        """,
+        {"s": survey_id},
+    ).df()
+    out = out.astype({c: "int64" for c in ("question_no", "options", "items", "answered", "text_answers")})
+    out["scored"] = out["scored"].astype(bool) & (out["qtype"] == "matrix")
+    out["qtype_label"] = out["qtype"].map(QTYPE_LABELS)
+    out["label"] = [
+        f"Q{no} {text}（{kind}）" for no, text, kind in zip(out["question_no"], out["text"], out["qtype_label"])
+    ]
+    columns = ["question_no", "text", "qtype", "qtype_label", "attribute", "options", "items", "scored", "answered",
+               "text_answers", "label"]
+    return out[columns]
+
+
+def question_options(
+    con: duckdb.DuckDBPyConnection, *, scope: Scope, survey_id: int, question_no: int
+) -> pd.DataFrame:
+    """Options and matrix rows of one question.
+
+    Parameters
+    ----------
+    con : DuckDB connection
+    scope : Scope
+    survey_id, question_no : int
+
+    Returns
+    -------
+    DataFrame
+        One row per option in option order: ``option_no``, ``option``, ``value`` (the scale value,
+        NaN for nominal options). ``attrs``: ``question`` (text), ``qtype``, ``items`` (list of
+        ``(item_no, item)`` for matrix rows, empty otherwise).
+
+    Raises ``ValueError`` (Chinese message) for an unknown survey or question.
+    """
+    _check_scope(scope)
+    q = _question(con, survey_id, question_no, allowed=tuple(QTYPE_LABELS), purpose="查看选项")
+    out = q.options.copy()
+    out["option_no"] = out["option_no"].astype("int64")
+    out["value"] = out["value"].astype(float)
+    items = q.items[q.items["item_no"] > 0]
+    out.attrs = {
+        "question": q.text,
+        "qtype": q.qtype,
+        "items": [(int(i), str(t)) for i, t in zip(items["item_no"], items["item"])],
+    }
+    return out
+
+
+def member_groups(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    survey_id: int,
+    question_no: int,
+    cfg: config_mod.Config | None = None,
+) -> dict[str, tuple[str, ...]] | None:
+    """The default two-group split of a 政治面貌 question: 党员 vs 非党员.
+
+    Parameters
+    ----------
+    con : DuckDB connection
+    scope : Scope
+    survey_id, question_no : int
+        A single-choice question.
+    cfg : Config, optional
+        Configuration (``survey.member_options``); ``None`` loads it.
+
+    Returns
+    -------
+    dict or None
+        ``{"党员": options in survey.member_options, "非党员": every other option}`` (option
+        texts in option order) when the question is marked with the attribute 政治面貌 and
+        both groups get at least one option; otherwise ``None``. The same split as the
+        overview's headline (:func:`analysis.overview.survey_headline`).
+    """
+    _check_scope(scope)
+    cfg = cfg or config_mod.load()
+    row = con.execute(
+        "SELECT attribute, qtype FROM survey_question WHERE survey_id = $s AND question_no = $q",
+        {"s": survey_id, "q": question_no},
+    ).fetchone()
+    if row is None or row[0] != "政治面貌" or row[1] != "single":
+        return None
+    options = [r[0] for r in con.execute(
+        "SELECT text FROM survey_option WHERE survey_id = $s AND question_no = $q ORDER BY option_no",
+        {"s": survey_id, "q": question_no},
+    ).fetchall()]
+    members = tuple(o for o in options if o in cfg.survey.member_options)
+    others = tuple(o for o in options if o not in cfg.survey.member_options)
+    if not members or not others:
+        return None
+    return {"党员": members, "非党员": others}
+
+
+def likert_published(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    survey_id: int,
+    question_no: int,
+    scope: Scope,
+    group_question_no: int | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    min_cell: int | None = None,
+) -> pd.DataFrame:
+    """:func:`likert_items` as it may be shown or exported: small distribution cells hidden too.
+
+    Parameters
+    ----------
+    con, survey_id, question_no, scope, group_question_no, groups, min_cell
+        As in :func:`likert_items`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`likert_items` (item_no, item, [group], n, mean, sd, pct_<value> ...,
+        top2_pct, rank), with ``pct_<value>`` set to NaN where the count behind it is small
+        (1 to min_cell - 1) or hidden to protect a small one, and ``top2_pct`` NaN when one of
+        its two cells is hidden or its own count is small. ``attrs``: those of
+        :func:`likert_items` plus ``suppressed``, a list of ``(item_no, group, column)``
+        (``group`` is ``"全部"`` when ungrouped).
+
+    Notes
+    -----
+    :func:`likert_items` hides whole groups that are too small but not single cells of the
+    distribution, so "0.1 % chose 1分" would show a count of 3 that :func:`frequencies` of the
+    same matrix row hides as "<5". Here each row's counts (pct × n / 100) go through
+    :func:`suppression_mask` as one column whose total n is shown, the same rule as
+    :func:`frequencies`. Means and standard deviations are kept (they summarise at least
+    ``min_cell`` answers); together with the shown cells they narrow the hidden ones down but
+    do not single out one respondent's answer.
+    """
+    _check_scope(scope)
+    min_cell = _resolve_min_cell(min_cell)
+    out = likert_items(con, survey_id=survey_id, question_no=question_no, scope=scope,
+                       group_question_no=group_question_no, groups=groups, min_cell=min_cell)
+    scale = out.attrs["scale"]
+    value_cols = [f"pct_{v:g}" for v in scale]
+    top_cols = value_cols[-2:]
+    suppressed: list[tuple[int, str, str]] = []
+    if min_cell > 1:
+        for idx in out.index:
+            n = out.at[idx, "n"]
+            if isinstance(n, str) or n == 0:
+                continue  # a hidden group (its statistics are NaN already) or an unanswered item
+            counts = pd.DataFrame(
+                {"k": [round(float(out.at[idx, c]) * int(n) / 100) for c in value_cols]}, index=value_cols
+            )
+            mask = suppression_mask(counts, min_cell=min_cell, count_cols=["k"], totals_known=True)["k"]
+            hidden = [c for c in value_cols if mask[c]]
+            top = int(counts.loc[top_cols, "k"].sum())
+            if set(hidden) & set(top_cols) or 1 <= top < min_cell:
+                hidden.append("top2_pct")
+            group = out.at[idx, "group"] if "group" in out.columns else ALL_LABEL
+            for col in hidden:
+                out.at[idx, col] = np.nan
+                suppressed.append((int(out.at[idx, "item_no"]), str(group), col))
+    out.attrs = {**out.attrs, "suppressed": suppressed}
+    return out
+
+
+def default_effective(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    survey_id: int,
+    question_no: int,
+    cfg: config_mod.Config | None = None,
+) -> tuple[str, ...]:
+    """The options counted as a "positive" answer when the user has not chosen any.
+
+    Parameters
+    ----------
+    con : DuckDB connection
+    scope : Scope
+    survey_id, question_no : int
+        A single-choice or matrix question.
+    cfg : Config, optional
+        Configuration (``survey.effective_options``); ``None`` loads it.
+
+    Returns
+    -------
+    tuple of str
+        The question's options that are configured effective options (e.g. 作用明显); else, for
+        a scored matrix question, the options with the two highest values (top-2 box, as
+        ``top2_pct`` of :func:`likert_items`); else the first option. Option order kept.
+    """
+    _check_scope(scope)
+    cfg = cfg or config_mod.load()
+    q = _question(con, survey_id, question_no, allowed=("single", "matrix"), purpose="有效比例分析")
+    texts = list(q.options["option"])
+    configured = tuple(t for t in texts if t in cfg.survey.effective_options)
+    if configured:
+        return configured
+    scored = q.options.dropna(subset=["value"])
+    if q.qtype == "matrix" and len(scored):
+        top = scored.nlargest(2, "value")["option_no"]
+        return tuple(q.options.loc[q.options["option_no"].isin(top), "option"])
+    return tuple(texts[:1])
+
+
+#: Cohen's (1988) conventions for w (= Cramér's V when min(r, c) = 2): small, medium, large.
+_COHEN_W = (0.1, 0.3, 0.5)
+
+
+def effect_size_label(cramer_v: float, *, df_star: int = 1) -> str:
+    """Plain-Chinese size of a Cramér's V.
+
+    Parameters
+    ----------
+    cramer_v : float
+    df_star : int
+        ``min(rows, columns) - 1`` of the table (1 for a 2×2 or any 2×c table).
+
+    Returns
+    -------
+    str
+        ``"极弱"`` (below small), ``"弱"`` (small), ``"中等"`` (medium) or ``"强"`` (large);
+        ``""`` when V is NaN.
+
+    Notes
+    -----
+    Cohen's thresholds 0.1 / 0.3 / 0.5 apply to w; since V = w / sqrt(df*), the thresholds for
+    V are 0.1 / sqrt(df*), 0.3 / sqrt(df*), 0.5 / sqrt(df*).
+
+    References
+    ----------
+    Cohen J (1988). Statistical Power Analysis for the Behavioral Sciences, 2nd ed., ch. 7.
+
+    Examples
+    --------
+    >>> effect_size_label(0.11), effect_size_label(0.2, df_star=3), effect_size_label(0.05)
+    ('弱', '中等', '极弱')
+    """
+    if cramer_v is None or not math.isfinite(cramer_v):
+        return ""
+    if df_star < 1:
+        raise ValueError("df_star 至少为 1")
+    small, medium, large = (w / math.sqrt(df_star) for w in _COHEN_W)
+    if cramer_v >= large:
+        return "强"
+    if cramer_v >= medium:
+        return "中等"
+    if cramer_v >= small:
+        return "弱"
+    return "极弱"
+
+
+def alpha_label(alpha: float) -> str:
+    """Plain-Chinese reading of a Cronbach's alpha.
+
+    Parameters
+    ----------
+    alpha : float
+
+    Returns
+    -------
+    str
+        ``"很好"`` (≥ 0.9), ``"良好"`` (≥ 0.8), ``"可接受"`` (≥ 0.7), ``"勉强"`` (≥ 0.6),
+        ``"不足"`` (below 0.6); ``""`` when alpha is NaN.
+
+    Notes
+    -----
+    The usual rule of thumb (George & Mallery 2003); a very high alpha (> 0.95) can also mean
+    redundant items.
+
+    Examples
+    --------
+    >>> alpha_label(0.88), alpha_label(0.55)
+    ('良好', '不足')
+    """
+    if alpha is None or not math.isfinite(alpha):
+        return ""
+    for threshold, label in ((0.9, "很好"), (0.8, "良好"), (0.7, "可接受"), (0.6, "勉强")):
+        if alpha >= threshold:
+            return label
+    return "不足"

@@ -701,3 +701,83 @@ def test_jieba_is_imported_lazily():
 def test_docstring_examples_run():
     result = doctest.testmod(ss, extraglobs={"pd": pd}, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. Listings and reading aids (the survey page and CLI)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_surveys_and_questions(con):
+    listed = ss.surveys(con, scope=SCOPE).set_index("survey_id")
+    assert set(listed.index) == {1, 2, 3, 4, 5, 6}
+    assert listed.at[1, "respondents"] == 53 and listed.at[1, "questions"] == 3  # 23 + 4 + 25 + 1
+    qs = ss.questions(con, scope=SCOPE, survey_id=2).set_index("question_no")
+    assert qs.at[1, "qtype"] == "matrix" and qs.at[1, "qtype_label"] == "矩阵题"
+    assert (qs.at[1, "options"], qs.at[1, "items"], bool(qs.at[1, "scored"])) == (6, 3, True)
+    assert qs.at[1, "answered"] == 6  # the 7th respondent skipped the matrix
+    assert qs.at[2, "label"] == "Q2 政治面貌（单选题）" and not qs.at[2, "scored"]
+    text = ss.questions(con, scope=SCOPE, survey_id=4).set_index("question_no")
+    assert text.at[1, "text_answers"] == 7 and text.at[2, "text_answers"] == 0
+    with pytest.raises(ValueError, match="问卷 99 不存在"):
+        ss.questions(con, scope=SCOPE, survey_id=99)
+
+
+def test_question_options(con):
+    out = ss.question_options(con, scope=SCOPE, survey_id=2, question_no=1)
+    assert list(out["option"]) == ["1分", "2分", "3分", "4分", "5分", "不了解"]
+    assert out["value"].iloc[:5].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0] and np.isnan(out["value"].iloc[5])
+    assert out.attrs["items"] == [(1, "医疗质量"), (2, "合理用药"), (3, "人才培养")]
+    with pytest.raises(ValueError, match="没有第 9 题"):
+        ss.question_options(con, scope=SCOPE, survey_id=2, question_no=9)
+
+
+def test_member_groups_follow_the_configuration(tmp_path):
+    connection = db.open_database(tmp_path / "m.duckdb")
+    try:
+        make_survey(connection, 1, {1: ("您的政治面貌", "single", ["群众", "中共党员", "共青团员", "中共预备党员"], None),
+                                    2: ("科室", "single", ["临床", "医技"], None)}, [{1: 1, 2: 1}])
+        assert ss.member_groups(connection, scope=SCOPE, survey_id=1, question_no=1) is None  # no attribute yet
+        connection.execute("UPDATE survey_question SET attribute = '政治面貌' WHERE question_no = 1")
+        assert ss.member_groups(connection, scope=SCOPE, survey_id=1, question_no=1) == {
+            "党员": ("中共党员", "中共预备党员"), "非党员": ("群众", "共青团员")}
+        assert ss.member_groups(connection, scope=SCOPE, survey_id=1, question_no=2) is None
+    finally:
+        connection.close()
+
+
+def test_default_effective(con):
+    assert ss.default_effective(con, scope=SCOPE, survey_id=1, question_no=2) == ("作用明显",)  # configured
+    assert ss.default_effective(con, scope=SCOPE, survey_id=2, question_no=1) == ("4分", "5分")  # top-2 box
+    assert ss.default_effective(con, scope=SCOPE, survey_id=6, question_no=2) == ("参加",)  # first option
+
+
+def test_likert_published_hides_what_frequencies_hides(con):
+    # Item 1 scores 5, 4, 3, 2, 5, 5: counts 1分 0, 2分 1, 3分 1, 4分 1, 5分 3 (n = 6).
+    out = ss.likert_published(con, survey_id=2, question_no=1, scope=SCOPE, min_cell=2).set_index("item_no")
+    first = out.loc[1]
+    assert first["pct_1"] == 0 and first["pct_5"] == pytest.approx(50.0)
+    assert first[["pct_2", "pct_3", "pct_4", "top2_pct"]].isna().all()  # counts of 1, and 4分 inside top-2
+    assert first["mean"] == pytest.approx(24 / 6) and first["n"] == 6
+    freq = ss.frequencies(con, survey_id=2, question_no=1, item_no=1, scope=SCOPE, min_cell=2)
+    hidden_freq = {f"pct_{int(v):g}" for v, n in zip([1, 2, 3, 4, 5], freq["n"].iloc[:5]) if isinstance(n, str)}
+    hidden_here = {col for item, _, col in out.attrs["suppressed"] if item == 1 and col != "top2_pct"}
+    assert hidden_here == hidden_freq == {"pct_2", "pct_3", "pct_4"}
+    # min_cell 0 leaves likert_items as it is.
+    plain = ss.likert_items(con, survey_id=2, question_no=1, scope=SCOPE)
+    pd.testing.assert_frame_equal(ss.likert_published(con, survey_id=2, question_no=1, scope=SCOPE, min_cell=0), plain)
+
+
+@pytest.mark.parametrize("v, df_star, label", [
+    (0.05, 1, "极弱"), (0.1, 1, "弱"), (0.29, 1, "弱"), (0.3, 1, "中等"), (0.5, 1, "强"),
+    (0.06, 3, "弱"), (0.2, 3, "中等"), (0.3, 3, "强"), (float("nan"), 1, ""),
+])
+def test_effect_size_label(v, df_star, label):
+    # Cohen's w thresholds 0.1 / 0.3 / 0.5 divided by sqrt(df*): for df* = 3, 0.058 / 0.173 / 0.289.
+    assert ss.effect_size_label(v, df_star=df_star) == label
+
+
+@pytest.mark.parametrize("alpha, label", [(0.95, "很好"), (0.85, "良好"), (0.7, "可接受"), (0.65, "勉强"),
+                                          (-0.1, "不足"), (float("nan"), "")])
+def test_alpha_label(alpha, label):
+    assert ss.alpha_label(alpha) == label

@@ -1,0 +1,568 @@
+"""``python -m analysis survey ...``: the survey page's numbers on the command line.
+
+Subcommands (each takes ``--db PATH`` and ``--json``):
+
+* ``list [--survey ID]``: surveys with their questions, options and matrix rows
+* ``freq --survey ID --question Q [--item I]``: frequencies with Wilson 95 % intervals
+* ``compare --survey ID --question Q [--item I] --group-question G [--group NAME=OPT,OPT ...]
+  [--compare A B] [--effective OPT ...]``: share of "positive" answers by group, the two-group
+  difference with its Newcombe interval, χ² or Fisher, Cramér's V
+* ``crosstab --survey ID --rows Q --cols Q [--row-item I] [--col-item I]``: counts, row and column
+  percentages, adjusted residuals, χ² test of independence
+* ``alpha --survey ID --question Q``: Cronbach's alpha with its Feldt interval, item statistics
+* ``likert --survey ID --question Q [--group-question G] [--group ...]``: matrix scale items
+* ``ranking --survey ID --question Q``: mean rank and 问卷星 综合得分 per option
+
+The numbers are those of the 问卷分析 page (same functions in :mod:`analysis.survey_stats`, same
+defaults: the configured effective options, 党员 vs 非党员 for a 政治面貌 question). The CLI acts
+as a researcher (``Scope("cli", "researcher")``) and applies the configured small-cell
+suppression, so it never shows more than a researcher sees in the app. It opens the database
+read-only and never writes.
+
+JSON: percentages in percent (0-100) unrounded, NaN as ``null``; a suppressed count is the
+string ``"<5"`` (small) or ``"*"`` (hidden so that a small one cannot be recovered).
+
+Exit codes: 0 success; 1 bad request (unknown survey, question, item, option or group, a question
+of the wrong type); 2 the database cannot be used (missing, locked by the running app, schema).
+
+Wiring: :func:`add_survey_command` adds the ``survey`` command to ``analysis.cli``'s subparsers;
+``python -m analysis.survey_cli survey ...`` runs it on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from . import config as config_mod
+from . import db
+from . import survey_stats as ss
+from .scope import Scope
+
+SCOPE = Scope("cli", "researcher")
+DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
+QTYPES_EN = {"single": "single choice", "multiple": "multiple choice", "matrix": "matrix", "ranking": "ranking",
+             "text": "free text"}
+
+
+class RequestError(Exception):
+    """A request the data cannot answer (exit 1); the message is English."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database file cannot be opened (exit 2); the message is English."""
+
+
+# ------------------------------------------------------------------------------ parser
+
+
+def add_survey_command(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``survey`` with its subcommands to ``subparsers``; each sets ``handler``.
+
+    ``handler(args) -> int`` prints the result (JSON with ``--json``, else a table) and returns
+    the exit code.
+    """
+    survey = subparsers.add_parser(
+        "survey", help="survey statistics (read-only, as a researcher)",
+        description="Survey statistics as on the 问卷分析 page: read-only, researcher scope, small cells suppressed.",
+    )
+    commands = survey.add_subparsers(dest="survey_command", required=True, metavar="SUBCOMMAND")
+
+    def command(name: str, help_text: str, action: Callable) -> argparse.ArgumentParser:
+        parser = commands.add_parser(name, help=help_text, description=help_text)
+        parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+        parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+        parser.set_defaults(handler=_handler, survey_action=action)
+        return parser
+
+    def grouping(parser: argparse.ArgumentParser, required: bool) -> None:
+        parser.add_argument("--group-question", type=int, required=required, metavar="Q",
+                            help="single-choice question forming the groups (e.g. the 政治面貌 question)")
+        parser.add_argument("--group", action="append", default=None, metavar="NAME=OPTION[,OPTION...]",
+                            help="merge options of the group question into a named group; repeat for each group "
+                                 "(default: 党员/非党员 for a 政治面貌 question, else one group per option)")
+
+    listing = command("list", "list surveys with their questions and options", _list)
+    listing.add_argument("--survey", type=int, metavar="ID", help="only this survey")
+
+    freq = command("freq", "frequencies of a single-choice, multiple-choice or matrix-row question", _freq)
+    freq.add_argument("--survey", type=int, required=True, metavar="ID")
+    freq.add_argument("--question", type=int, required=True, metavar="Q")
+    freq.add_argument("--item", type=int, default=0, metavar="I", help="matrix row (1, 2, ...)")
+
+    compare = command("compare", "share of positive answers by group and the two-group test", _compare)
+    compare.add_argument("--survey", type=int, required=True, metavar="ID")
+    compare.add_argument("--question", type=int, required=True, metavar="Q", help="outcome question")
+    compare.add_argument("--item", type=int, default=0, metavar="I", help="matrix row of the outcome question")
+    grouping(compare, required=True)
+    compare.add_argument("--compare", nargs=2, metavar=("A", "B"), help="the two groups to compare (needed when "
+                                                                           "there are more than two)")
+    compare.add_argument("--effective", nargs="+", metavar="OPTION",
+                         help="options counted as positive (default: configured, e.g. 作用明显)")
+
+    crosstab = command("crosstab", "cross table of two single-choice questions with the chi-square test", _crosstab)
+    crosstab.add_argument("--survey", type=int, required=True, metavar="ID")
+    crosstab.add_argument("--rows", type=int, required=True, metavar="Q")
+    crosstab.add_argument("--cols", type=int, required=True, metavar="Q")
+    crosstab.add_argument("--row-item", type=int, default=0, metavar="I")
+    crosstab.add_argument("--col-item", type=int, default=0, metavar="I")
+
+    alpha = command("alpha", "Cronbach's alpha of a matrix scale question", _alpha)
+    alpha.add_argument("--survey", type=int, required=True, metavar="ID")
+    alpha.add_argument("--question", type=int, required=True, metavar="Q")
+
+    likert = command("likert", "item means, distributions and top-2 box of a matrix scale question", _likert)
+    likert.add_argument("--survey", type=int, required=True, metavar="ID")
+    likert.add_argument("--question", type=int, required=True, metavar="Q")
+    grouping(likert, required=False)
+
+    ranking = command("ranking", "mean rank and 综合得分 of a ranking question", _ranking)
+    ranking.add_argument("--survey", type=int, required=True, metavar="ID")
+    ranking.add_argument("--question", type=int, required=True, metavar="Q")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``survey ...`` on its own: ``python -m analysis.survey_cli survey freq ...``."""
+    parser = argparse.ArgumentParser(prog="python -m analysis", description="Hospital Party-building analytics")
+    add_survey_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+# ------------------------------------------------------------------------------ running
+
+
+def _handler(args: argparse.Namespace) -> int:
+    try:
+        con = _open(args.db)
+    except DatabaseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        payload, text = args.survey_action(con, args)
+    except RequestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # survey_stats refused the request (its message is Chinese)
+        print(f"error: the request was refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(_plain(payload), ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        print(text)
+    return 0
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    if not Path(path).is_file():
+        raise DatabaseUnavailable(f"no database at {path}")
+    try:
+        return db.open_database(path, read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseUnavailable(
+                f"{path} is locked by another process (most likely the running dashboard, which holds the file "
+                f"read-write). Run on a copy instead: copy the file (and {Path(path).name}.wal if present) "
+                f"elsewhere, e.g. cp {path} /tmp/survey-copy.duckdb, then pass --db /tmp/survey-copy.duckdb"
+            ) from exc
+        raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
+    except db.SchemaError as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
+    except duckdb.Error as exc:
+        raise DatabaseUnavailable(f"cannot open {path}: {exc}") from exc
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: NaN/NA -> None, numpy scalars -> Python, dates -> ISO text, tuples -> lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return value.date().isoformat() if isinstance(value, (pd.Timestamp, dt.datetime)) else value.isoformat()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [_plain(dict(zip(frame.columns, row))) for row in frame.itertuples(index=False, name=None)]
+
+
+def _nested(frame: pd.DataFrame) -> dict:
+    """{row label: {column label: value}} of a two-way table."""
+    return {str(r): {str(c): _plain(frame.at[r, c]) for c in frame.columns} for r in frame.index}
+
+
+# ------------------------------------------------------------------------------ checks (English messages)
+
+
+def _survey(con: duckdb.DuckDBPyConnection, survey_id: int) -> pd.Series:
+    found = ss.surveys(con, scope=SCOPE)
+    if survey_id not in set(found["survey_id"]):
+        known = ", ".join(f"{i} ({t})" for i, t in zip(found["survey_id"], found["title"])) or "none"
+        raise RequestError(f"survey {survey_id} does not exist; surveys in the database: {known}")
+    return found.set_index("survey_id").loc[survey_id]
+
+
+def _question(con: duckdb.DuckDBPyConnection, survey_id: int, question_no: int, allowed: Sequence[str],
+              purpose: str) -> pd.Series:
+    questions = ss.questions(con, scope=SCOPE, survey_id=survey_id)
+    if question_no not in set(questions["question_no"]):
+        numbers = ", ".join(str(n) for n in questions["question_no"])
+        raise RequestError(f"survey {survey_id} has no question {question_no}; its questions are {numbers} "
+                           f"(see `survey list --survey {survey_id}`)")
+    q = questions.set_index("question_no").loc[question_no]
+    if q["qtype"] not in allowed:
+        names = [QTYPES_EN[t] for t in allowed]
+        wanted = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise RequestError(f"question {question_no} is a {QTYPES_EN[q['qtype']]} question; {purpose} needs a "
+                           f"{wanted} question")
+    return q
+
+
+def _item(con: duckdb.DuckDBPyConnection, survey_id: int, question_no: int, qtype: str, item_no: int,
+          flag: str = "--item") -> None:
+    if qtype == "matrix":
+        items = ss.question_options(con, scope=SCOPE, survey_id=survey_id, question_no=question_no).attrs["items"]
+        numbers = [i for i, _ in items]
+        if item_no not in numbers:
+            raise RequestError(f"question {question_no} is a matrix question: pass {flag} with one of its rows "
+                               f"{numbers[0]}-{numbers[-1]}" if numbers else f"question {question_no} has no rows")
+    elif item_no != 0:
+        raise RequestError(f"question {question_no} is not a matrix question; leave out {flag}")
+
+
+def _options(con: duckdb.DuckDBPyConnection, survey_id: int, question_no: int) -> list[str]:
+    return list(ss.question_options(con, scope=SCOPE, survey_id=survey_id, question_no=question_no)["option"])
+
+
+def _check_options(texts: Sequence[str], known: Sequence[str], question_no: int, what: str) -> None:
+    unknown = [t for t in texts if t not in known]
+    if unknown:
+        verb = "is not an option" if len(unknown) == 1 else "are not options"
+        raise RequestError(f"{what} {', '.join(unknown)} {verb} of question {question_no}; "
+                           f"its options are: {', '.join(known)}")
+
+
+def _groups(con: duckdb.DuckDBPyConnection, survey_id: int, group_no: int,
+            specs: Sequence[str] | None) -> dict[str, tuple[str, ...]] | None:
+    """--group NAME=OPT,OPT ... as a mapping; the 政治面貌 default (党员/非党员); or None (one group per option)."""
+    known = _options(con, survey_id, group_no)
+    if not specs:
+        return ss.member_groups(con, scope=SCOPE, survey_id=survey_id, question_no=group_no)
+    groups: dict[str, tuple[str, ...]] = {}
+    for spec in specs:
+        name, sep, texts = spec.partition("=")
+        name = name.strip()
+        options = tuple(t.strip() for t in texts.replace("，", ",").split(",") if t.strip())
+        if not sep or not name or not options:
+            raise RequestError(f"--group {spec!r}: expected NAME=OPTION[,OPTION...], e.g. 党员=中共党员")
+        if name in groups:
+            raise RequestError(f"--group: the group name {name!r} is given twice")
+        _check_options(options, known, group_no, "--group:")
+        groups[name] = options
+    seen: dict[str, str] = {}
+    for name, options in groups.items():
+        for option in options:
+            if option in seen:
+                raise RequestError(f"--group: option {option!r} is in both {seen[option]!r} and {name!r}")
+            seen[option] = name
+    if ss.TOTAL_LABEL in groups:
+        raise RequestError(f"--group: {ss.TOTAL_LABEL!r} is reserved for the total row")
+    return groups
+
+
+# ------------------------------------------------------------------------------ text formatting
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None or isinstance(value, str) or pd.isna(value) else f"{value:.1f}%"
+
+
+def _n(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return "-" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def _ci(low: Any, high: Any) -> str:
+    return "-" if pd.isna(low) or pd.isna(high) else f"{low:.1f}-{high:.1f}%"
+
+
+def _p(p: float) -> str:
+    return "-" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _grid(frame: pd.DataFrame) -> str:
+    with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200,
+                           "display.max_columns", 50, "display.max_colwidth", 40):
+        return frame.to_string(index=False)
+
+
+def _suppression_note(min_cell: int) -> str:
+    return f"counts below {min_cell} show as <{min_cell}; * marks a count hidden so that a small one cannot be recovered"
+
+
+# ------------------------------------------------------------------------------ subcommands
+
+
+def _list(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    found = ss.surveys(con, scope=SCOPE)
+    if args.survey is not None:
+        _survey(con, args.survey)
+        found = found[found["survey_id"] == args.survey]
+    payload: dict = {"surveys": []}
+    lines: list[str] = []
+    for s in found.itertuples(index=False):
+        questions = ss.questions(con, scope=SCOPE, survey_id=int(s.survey_id))
+        entry = _plain({"survey_id": s.survey_id, "title": s.title, "source": s.source, "fielded_from": s.fielded_from,
+                        "fielded_to": s.fielded_to, "respondents": s.respondents, "questions": []})
+        fielded = f", fielded {_plain(s.fielded_from)} to {_plain(s.fielded_to)}" if pd.notna(s.fielded_from) else ""
+        lines.append(f"survey {s.survey_id}: {s.title} ({s.respondents:,} responses{fielded})")
+        for q in questions.itertuples(index=False):
+            options = ss.question_options(con, scope=SCOPE, survey_id=int(s.survey_id), question_no=int(q.question_no))
+            entry["questions"].append(_plain({
+                "question_no": q.question_no, "text": q.text, "qtype": q.qtype, "attribute": q.attribute,
+                "answered": q.answered,
+                "options": _records(options),
+                "items": [{"item_no": i, "item": t} for i, t in options.attrs["items"]],
+            }))
+            attribute = f" [attribute: {q.attribute}]" if pd.notna(q.attribute) else ""
+            lines.append(f"  Q{q.question_no} ({q.qtype}){attribute} {q.text}  answered {q.answered:,}")
+            if len(options):
+                lines.append("      options: " + " | ".join(f"{o.option_no}. {o.option}" for o in options.itertuples()))
+            if options.attrs["items"]:
+                lines.append("      rows:    " + " | ".join(f"{i}. {t}" for i, t in options.attrs["items"]))
+        payload["surveys"].append(entry)
+    return payload, "\n".join(lines) if lines else "no surveys"
+
+
+def _freq(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    q = _question(con, args.survey, args.question, ("single", "multiple", "matrix"), "a frequency table")
+    _item(con, args.survey, args.question, q["qtype"], args.item)
+    freq = ss.frequencies(con, survey_id=args.survey, question_no=args.question, item_no=args.item, scope=SCOPE)
+    min_cell = config_mod.load().survey.min_cell
+    payload = {
+        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "item_no": args.item,
+        "question": q["text"], "qtype": q["qtype"], "respondents": freq.attrs["respondents"],
+        "answered": freq.attrs["answered"], "min_cell": min_cell, "ci": "wilson 95%", "rows": _records(freq),
+    }
+    multiple = q["qtype"] == "multiple"
+    table = pd.DataFrame({
+        "option": freq["option"], "n": [_n(v) for v in freq["n"]],
+        **({"% of selections": [_pct(v) for v in freq["response_pct"]],
+            "% of respondents": [_pct(v) for v in freq["case_pct"]]} if multiple else
+           {"% of all": [_pct(v) for v in freq["pct"]], "valid %": [_pct(v) for v in freq["valid_pct"]]}),
+        "95% CI": [_ci(lo, hi) for lo, hi in zip(freq["ci_low"], freq["ci_high"])],
+    })
+    item = f", row {args.item}" if args.item else ""
+    text = (f"survey {args.survey} {s['title']}, question {args.question}{item} ({q['qtype']}): {q['text']}\n"
+            f"respondents {freq.attrs['respondents']:,}, answered {freq.attrs['answered']:,}; Wilson 95% intervals; "
+            f"{_suppression_note(min_cell)}\n\n{_grid(table)}")
+    return payload, text
+
+
+def _compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    q = _question(con, args.survey, args.question, ("single", "matrix"), "a group comparison")
+    _item(con, args.survey, args.question, q["qtype"], args.item)
+    g = _question(con, args.survey, args.group_question, ("single",), "grouping")
+    if args.group_question == args.question:
+        raise RequestError("the group question must differ from the outcome question")
+    effective = tuple(args.effective) if args.effective else ss.default_effective(
+        con, scope=SCOPE, survey_id=args.survey, question_no=args.question)
+    _check_options(effective, _options(con, args.survey, args.question), args.question, "--effective:")
+    groups = _groups(con, args.survey, args.group_question, args.group)
+    common = dict(survey_id=args.survey, question_no=args.question, item_no=args.item,
+                  group_question_no=args.group_question, groups=groups, effective_options=effective, scope=SCOPE)
+    shares = ss.effective_share(con, **common)
+    labels = [str(x) for x in shares["group"] if x != ss.TOTAL_LABEL]
+    pair = tuple(args.compare) if args.compare else None
+    if pair is None:
+        if len(labels) != 2:
+            raise RequestError(f"the grouping gives {len(labels)} groups ({', '.join(labels)}); choose two with "
+                               "--compare A B, or merge options with --group NAME=OPTION,...")
+        pair = (labels[0], labels[1])
+    for label in pair:
+        if label not in labels:
+            raise RequestError(f"--compare: no group {label!r}; the groups are {', '.join(labels)}")
+    if pair[0] == pair[1]:
+        raise RequestError("--compare needs two different groups")
+    cmp = ss.compare_groups(con, compare=pair, **common)
+    min_cell = config_mod.load().survey.min_cell
+    comparison = {
+        "group1": cmp.group1, "group2": cmp.group2, "n1": cmp.n1, "n2": cmp.n2, "effective1": cmp.effective1,
+        "effective2": cmp.effective2, "pct1": cmp.pct1, "pct2": cmp.pct2, "diff": cmp.diff, "ci_low": cmp.ci_low,
+        "ci_high": cmp.ci_high, "ci": "newcombe hybrid score 95%", "test": cmp.test or None,
+        "statistic": cmp.chi2, "chi2": cmp.chi2, "df": cmp.dof, "p": cmp.p_val, "p_chi2": cmp.p_chi2,
+        "p_fisher": cmp.p_fisher, "odds_ratio": cmp.odds_ratio, "cramer_v": cmp.cramer_v,
+        "effect_size": ss.effect_size_label(cmp.cramer_v), "min_expected": cmp.min_expected,
+        "suppressed": cmp.suppressed, "note": cmp.note or None,
+    }
+    payload = {
+        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "item_no": args.item,
+        "question": q["text"], "group_question_no": args.group_question, "group_question": g["text"],
+        "effective_options": list(effective), "groups": groups, "min_cell": min_cell, "ci": "wilson 95%",
+        "shares": _records(shares), "comparison": comparison,
+    }
+    table = pd.DataFrame({
+        "group": shares["group"], "n": [_n(v) for v in shares["n"]], "positive": [_n(v) for v in shares["effective"]],
+        "%": [_pct(v) for v in shares["pct"]],
+        "95% CI": [_ci(lo, hi) for lo, hi in zip(shares["ci_low"], shares["ci_high"])],
+    })
+    head = (f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
+            f"positive answers: {', '.join(effective)}; groups from question {args.group_question} ({g['text']}); "
+            f"{_suppression_note(min_cell)}\n\n{_grid(table)}\n\n")
+    if cmp.suppressed:
+        result = (f"{cmp.group1} vs {cmp.group2}: not reported, a group has fewer than {min_cell} respondents in a "
+                  "cell (its numbers could be recovered)")
+    else:
+        test = ("Fisher's exact test (an expected count is below 5)" if cmp.test == "fisher"
+                else f"chi-square test (no continuity correction): chi2({cmp.dof}) = {cmp.chi2:.3f}")
+        result = (f"{cmp.group1} vs {cmp.group2}: difference {cmp.diff:+.1f} percentage points "
+                  f"(95% CI {cmp.ci_low:+.1f} to {cmp.ci_high:+.1f}, Newcombe)\n"
+                  f"{test}, p {_p(cmp.p_val)}; Cramer's V = {cmp.cramer_v:.3f}; odds ratio {cmp.odds_ratio:.2f}; "
+                  f"smallest expected count {cmp.min_expected:.1f}")
+    return payload, head + result
+
+
+def _crosstab(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    rq = _question(con, args.survey, args.rows, ("single", "matrix"), "a cross table")
+    cq = _question(con, args.survey, args.cols, ("single", "matrix"), "a cross table")
+    _item(con, args.survey, args.rows, rq["qtype"], args.row_item, "--row-item")
+    _item(con, args.survey, args.cols, cq["qtype"], args.col_item, "--col-item")
+    if (args.rows, args.row_item) == (args.cols, args.col_item):
+        raise RequestError("rows and columns must be different questions")
+    ct = ss.crosstab(con, survey_id=args.survey, row_question_no=args.rows, col_question_no=args.cols,
+                     row_item_no=args.row_item, col_item_no=args.col_item, scope=SCOPE)
+    min_cell = config_mod.load().survey.min_cell
+    df_star = min(len(ct.expected.index), len(ct.expected.columns)) - 1
+    payload = {
+        "survey_id": args.survey, "survey": s["title"],
+        "rows": {"question_no": args.rows, "item_no": args.row_item, "question": rq["text"],
+                 "labels": [str(x) for x in ct.expected.index]},
+        "cols": {"question_no": args.cols, "item_no": args.col_item, "question": cq["text"],
+                 "labels": [str(x) for x in ct.expected.columns]},
+        "total_label": ss.TOTAL_LABEL, "min_cell": min_cell,
+        "counts": _nested(ct.counts), "row_pct": _nested(ct.row_pct), "col_pct": _nested(ct.col_pct),
+        "expected": _nested(ct.expected), "residuals": _nested(ct.residuals),
+        "n": ct.n, "statistic": ct.chi2, "chi2": ct.chi2, "df": ct.dof, "p": ct.p_val, "cramer_v": ct.cramer_v,
+        "effect_size": ss.effect_size_label(ct.cramer_v, df_star=max(1, df_star)),
+        "min_expected": ct.min_expected, "expected_below_5_pct": ct.expected_below_5_pct, "p_fisher": ct.p_fisher,
+        "suppressed": [list(x) for x in ct.suppressed],
+    }
+    counts = ct.counts.map(_n).rename_axis(None).reset_index(names=f"Q{args.rows} \\ Q{args.cols}")
+    residuals = ct.residuals.map(lambda v: "-" if pd.isna(v) else f"{v:+.2f}").rename_axis(None)
+    residuals = residuals.reset_index(names="adjusted residual")
+    lines = [f"survey {args.survey} {s['title']}", f"rows: Q{args.rows} {rq['text']}", f"cols: Q{args.cols} {cq['text']}",
+             _suppression_note(min_cell), "", _grid(counts), "", _grid(residuals), ""]
+    if pd.isna(ct.chi2):
+        lines.append("chi-square test not possible: fewer than two non-empty rows or columns")
+    else:
+        lines.append(f"chi-square test of independence: chi2({ct.dof}) = {ct.chi2:.3f}, p {_p(ct.p_val)}, "
+                     f"n = {ct.n:,}; Cramer's V = {ct.cramer_v:.3f}")
+        lines.append(f"expected counts below 5: {ct.expected_below_5_pct:.0f}% of cells (smallest {ct.min_expected:.1f})"
+                     + ("; the chi-square approximation is unreliable" if ct.expected_below_5_pct > 20 else ""))
+        if not pd.isna(ct.p_fisher):
+            lines.append(f"Fisher's exact test (2x2): p {_p(ct.p_fisher)}")
+    return payload, "\n".join(lines)
+
+
+def _alpha(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    q = _question(con, args.survey, args.question, ("matrix",), "Cronbach's alpha")
+    rel = ss.cronbach_alpha(con, survey_id=args.survey, question_no=args.question, scope=SCOPE)
+    payload = {
+        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "question": q["text"],
+        "alpha": rel.alpha, "ci_low": rel.ci_low, "ci_high": rel.ci_high, "ci": "feldt 95%", "n": rel.n, "k": rel.k,
+        "n_incomplete": rel.n_incomplete, "label": ss.alpha_label(rel.alpha), "items": _records(rel.items),
+    }
+    items = pd.DataFrame({
+        "item": rel.items["item"], "mean": rel.items["mean"].map("{:.2f}".format), "sd": rel.items["sd"].map("{:.2f}".format),
+        "item-total r": rel.items["item_total_r"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}"),
+        "alpha if deleted": rel.items["alpha_if_deleted"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}"),
+    })
+    text = (f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
+            f"Cronbach's alpha = {rel.alpha:.3f} (95% CI {rel.ci_low:.3f}-{rel.ci_high:.3f}, Feldt); "
+            f"k = {rel.k} items, n = {rel.n:,} complete responses, {rel.n_incomplete:,} incomplete left out\n\n"
+            f"{_grid(items)}")
+    return payload, text
+
+
+def _likert(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    q = _question(con, args.survey, args.question, ("matrix",), "a scale summary")
+    groups = None
+    if args.group_question is not None:
+        _question(con, args.survey, args.group_question, ("single",), "grouping")
+        groups = _groups(con, args.survey, args.group_question, args.group)
+    elif args.group:
+        raise RequestError("--group needs --group-question")
+    items = ss.likert_published(con, survey_id=args.survey, question_no=args.question, scope=SCOPE,
+                            group_question_no=args.group_question, groups=groups)
+    payload = {
+        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "question": q["text"],
+        "scale": items.attrs["scale"], "group_question_no": args.group_question, "groups": groups,
+        "min_cell": config_mod.load().survey.min_cell, "items": _records(items),
+        "suppressed": [list(x) for x in items.attrs["suppressed"]],
+    }
+    table = items.copy()
+    for col in table.columns:
+        if col == "n":
+            table[col] = table[col].map(_n)
+        elif col in ("mean", "sd"):
+            table[col] = table[col].map(lambda v: "-" if pd.isna(v) else f"{v:.2f}")
+        elif col.endswith("pct") or col.startswith("pct_"):
+            table[col] = table[col].map(_pct)
+    text = (f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
+            f"rank 1 = lowest mean (weakest); top2_pct = share choosing one of the two highest values; "
+            f"'-' = hidden (fewer than {config_mod.load().survey.min_cell} answers, or hidden to protect one)\n\n"
+            f"{_grid(table.drop(columns='item_no'))}")
+    return payload, text
+
+
+def _ranking(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    q = _question(con, args.survey, args.question, ("ranking",), "ranking scores")
+    scores = ss.ranking_scores(con, survey_id=args.survey, question_no=args.question, scope=SCOPE)
+    payload = {
+        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "question": q["text"],
+        "answered": scores.attrs["answered"], "options": _records(scores),
+    }
+    table = pd.DataFrame({
+        "order": scores["order"], "option": scores["option"], "n": scores["n"].map(_n),
+        "mean rank": scores["mean_rank"].map(lambda v: "-" if pd.isna(v) else f"{v:.2f}"),
+        "score": scores["score"].map(lambda v: "-" if pd.isna(v) else f"{v:.2f}"),
+    })
+    text = (f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
+            f"answered {scores.attrs['answered']:,}; score = sum over positions of count x (k - position + 1) / answered "
+            f"(问卷星 综合得分)\n\n{_grid(table)}")
+    return payload, text
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""问卷分析 page under AppTest on a copy of the demo: headline, widgets, suppression, anonymity.
+
+Expected numbers come from analysis.survey_stats called directly on the same file (the page must
+show what the library computes) and from the demo's calibration: 1,030 of 1,107 members (93.0 %)
+and 1,327 of 1,543 non-members (86.0 %) chose 作用明显.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from analysis import db
+from analysis import survey_stats as ss
+from analysis.scope import Scope
+from tests.apptest import release, signed_in_app
+
+PAGE = "pages/survey.py"
+SCOPE = Scope("test", "researcher")
+IPV4 = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+
+
+@pytest.fixture(autouse=True)
+def default_config(tmp_path, monkeypatch):
+    """Defaults only (min_cell 5, 作用明显, members 中共党员/中共预备党员), whatever hospital.toml says."""
+    empty = tmp_path / "defaults.toml"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(empty))
+
+
+@pytest.fixture(scope="module")
+def demo(demo_path):
+    """Question numbers and option texts of the demo survey (option order is the import's)."""
+    con = db.open_database(demo_path, read_only=True)
+    try:
+        qs = ss.questions(con, scope=SCOPE, survey_id=1)
+        options = {int(q): list(ss.question_options(con, scope=SCOPE, survey_id=1, question_no=int(q))["option"])
+                   for q in qs["question_no"]}
+        number = {row.attribute: int(row.question_no) for row in qs.itertuples() if pd.notna(row.attribute)}
+        by_type = {qtype: [int(n) for n in part["question_no"]] for qtype, part in qs.groupby("qtype")}
+        department = next(n for n in by_type["single"] if "科室" in qs.set_index("question_no").at[n, "text"])
+        effect = next(n for n in by_type["single"] if "作用明显" in options[n])
+        yield {"options": options, "political": number["政治面貌"], "department": department,
+               "effect": effect, "types": by_type}
+    finally:
+        con.close()
+
+
+def open_page(demo_path, tmp_path, monkeypatch, username="dangban"):
+    app = signed_in_app(demo_path, tmp_path, monkeypatch, username)
+    app.run()
+    app.switch_page(PAGE).run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.fixture()
+def app(demo_path, tmp_path, monkeypatch):
+    app = open_page(demo_path, tmp_path, monkeypatch)
+    yield app
+    release(app)
+
+
+def metrics(app) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def texts(app) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "info", "warning") for e in getattr(app, kind))
+
+
+def expected_shares(demo_path, **kwargs) -> pd.DataFrame:
+    con = db.open_database(demo_path, read_only=True)
+    try:
+        return ss.effective_share(con, survey_id=1, scope=SCOPE, **kwargs)
+    finally:
+        con.close()
+
+
+def shown_strings(app) -> list[str]:
+    """Every table cell and column name, text element and chart string the page shows."""
+    out: list[str] = []
+    for frame in app.dataframe:
+        value = frame.value
+        if isinstance(value, pd.DataFrame):
+            out += [str(c) for c in value.columns] + [str(v) for v in value.to_numpy().ravel()]
+    out += texts(app).split("\n") + [f"{m.label} {m.value}" for m in app.metric]
+    out += [chart.proto.spec for chart in app.get("plotly_chart")]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_headline_shows_members_and_non_members(app, demo):
+    assert app.title[0].value == "问卷分析"
+    shown = metrics(app)
+    assert shown["党员（n=1,107）"] == "93.0%"
+    assert shown["非党员（n=1,543）"] == "86.0%"
+    assert shown["合计（n=2,650）"] == "88.9%"
+    captions = [c.value for c in app.caption]
+    assert "95% CI 91.4%–94.4%" in captions and "95% CI 84.2%–87.6%" in captions
+    body = texts(app)
+    assert "党员比非党员高 7.0 个百分点" in body and "χ² 检验 χ²(1) = 32.51，p < 0.001" in body
+    assert "Cramér's V = 0.11" in body
+    assert app.selectbox(key="survey_question_1").value == demo["effect"]
+    assert app.selectbox(key=f"survey_group_1_{demo['effect']}").value == demo["political"]
+    assert app.toggle(key=f"survey_merge_1_{demo['political']}").value is True
+    labels = [t.label for t in app.tabs]  # document order: nested tabs follow their parent tab
+    main = ["分组比较", "频数分布", "交叉分析", "量表题", "排序题", "信度分析", "开放题"]
+    assert [label for label in labels if label in main] == main
+    assert app.download_button(key="survey_shares_table_xlsx") is not None
+
+
+def test_more_positive_options_change_the_shares(app, demo, demo_path):
+    q = demo["effect"]
+    app.multiselect(key=f"survey_effective_1_{q}").set_value(["作用明显", "有一定作用"]).run()
+    assert not app.exception, [e.value for e in app.exception]
+    members = demo["options"][demo["political"]]
+    groups = {"党员": ("中共党员",), "非党员": tuple(o for o in members if o != "中共党员")}
+    ref = expected_shares(demo_path, question_no=q, group_question_no=demo["political"], groups=groups,
+                          effective_options=("作用明显", "有一定作用")).set_index("group")
+    shown = metrics(app)
+    assert shown["党员（n=1,107）"] == f"{ref.at['党员', 'pct']:.1f}%" != "93.0%"
+    assert shown["非党员（n=1,543）"] == f"{ref.at['非党员', 'pct']:.1f}%" != "86.0%"
+
+
+def test_grouping_by_department_compares_two_chosen_departments(app, demo, demo_path):
+    q, dept = demo["effect"], demo["department"]
+    app.selectbox(key=f"survey_group_1_{q}").set_value(dept).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.toggle(key=f"survey_merge_1_{dept}").value is False  # not 政治面貌: one group per option
+    ref = expected_shares(demo_path, question_no=q, group_question_no=dept).set_index("group")
+    shown = metrics(app)
+    for option in demo["options"][dept]:
+        n = ref.at[option, "n"]
+        label = f"{option}（n={n:,}）" if not isinstance(n, str) else f"{option}（n={n}）"
+        assert label in shown
+        if pd.notna(ref.at[option, "pct"]):
+            assert shown[label] == f"{ref.at[option, 'pct']:.1f}%"
+    assert "党员（n=1,107）" not in shown
+    first, second = demo["options"][dept][:2]
+    assert (app.selectbox(key=f"survey_pair1_1_{dept}").value, app.selectbox(key=f"survey_pair2_1_{dept}").value) == (
+        first, second)
+    assert f"**{first}** 中" in texts(app)
+    # Merge into two named groups instead.
+    app.toggle(key=f"survey_merge_1_{dept}").set_value(True).run()
+    app.text_input(key=f"survey_name1_1_{dept}").input("临床").run()
+    app.multiselect(key=f"survey_set1_1_{dept}").set_value(["临床科室"]).run()
+    app.text_input(key=f"survey_name2_1_{dept}").input("非临床").run()
+    app.multiselect(key=f"survey_set2_1_{dept}").set_value(
+        [o for o in demo["options"][dept] if o != "临床科室"]).run()
+    assert not app.exception, [e.value for e in app.exception]
+    clinical = expected_shares(demo_path, question_no=q, group_question_no=dept,
+                               groups={"临床": ("临床科室",), "非临床": tuple(o for o in demo["options"][dept]
+                                                                          if o != "临床科室")}).set_index("group")
+    assert metrics(app)[f"临床（n={clinical.at['临床', 'n']:,}）"] == f"{clinical.at['临床', 'pct']:.1f}%"
+    assert "**临床** 中" in texts(app)
+
+
+def test_overlapping_groups_are_refused_in_plain_chinese(app, demo):
+    dept = demo["department"]
+    app.selectbox(key=f"survey_group_1_{demo['effect']}").set_value(dept).run()
+    app.toggle(key=f"survey_merge_1_{dept}").set_value(True).run()
+    app.multiselect(key=f"survey_set2_1_{dept}").set_value(demo["options"][dept]).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("同时出现在分组" in w.value for w in app.warning)
+
+
+def test_other_question_types_run(app, demo):
+    matrix, multiple = demo["types"]["matrix"][0], demo["types"]["multiple"][0]
+    app.selectbox(key="survey_question_1").set_value(matrix).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.selectbox(key=f"survey_item_1_{matrix}").value == 1
+    assert app.multiselect(key=f"survey_effective_1_{matrix}").value == ["4分", "5分"]  # top-2 box
+    assert any(label.startswith("党员（n=") for label in metrics(app))
+    app.selectbox(key=f"survey_item_1_{matrix}").set_value(4).run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.selectbox(key="survey_question_1").set_value(multiple).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "作答人数" in metrics(app)
+    assert any("多选题" in i.value for i in app.info)
+
+
+def test_crosstab_shows_small_cells_as_suppressed(app, demo, demo_path):
+    app.selectbox(key="survey_ct_rows_1").set_value(demo["department"]).run()
+    app.selectbox(key="survey_ct_cols_1").set_value(demo["effect"]).run()
+    assert not app.exception, [e.value for e in app.exception]
+    con = db.open_database(demo_path, read_only=True)
+    try:
+        ref = ss.crosstab(con, survey_id=1, row_question_no=demo["department"], col_question_no=demo["effect"],
+                          scope=SCOPE)
+    finally:
+        con.close()
+    assert f"χ²({ref.dof}) = {ref.chi2:.2f}" in texts(app)
+    counts = next(f.value for f in app.dataframe if "合计" in f.value.columns and "作用明显" in f.value.columns)
+    cells = {str(v) for v in counts.drop(columns=counts.columns[0]).to_numpy().ravel()}
+    assert "<5" in cells  # 医技科室 × 作用不明显 has fewer than 5 respondents
+    app.radio(key="survey_ct_show").set_value("列百分比").run()
+    assert not app.exception, [e.value for e in app.exception]
+
+
+def test_scale_ranking_reliability_and_text_tabs(app, demo):
+    political = demo["political"]
+    app.selectbox(key="survey_likert_group_1").set_value(political).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any(json.loads(c.proto.spec)["data"][0]["type"] == "scatter" for c in app.get("plotly_chart"))
+    body = texts(app)
+    assert "均值最低的条目：DRG与CMI考核" in body
+    assert any(m.label == "Cronbach's α" for m in app.metric)
+    assert "内部一致性" in body
+    # Free text: keywords, then the answers containing one, as bare sorted texts.
+    text_q = demo["types"]["text"][0]
+    keyword = app.selectbox(key=f"survey_keyword_1_{text_q}")
+    second = keyword.options[1]
+    keyword.set_value(second).run()
+    assert not app.exception, [e.value for e in app.exception]
+    answers = next(f.value for f in app.dataframe if list(f.value.columns) == ["回答内容"])
+    assert len(answers) > 0 and all(second.lower() in str(t).lower() for t in answers["回答内容"])
+    assert list(answers["回答内容"]) == sorted(answers["回答内容"])
+    app.text_input(key=f"survey_keyword_typed_1_{text_q}").input("DRG").run()
+    answers = next(f.value for f in app.dataframe if list(f.value.columns) == ["回答内容"])
+    assert len(answers) > 0 and all("drg" in t.lower() for t in answers["回答内容"])
+
+
+def test_no_respondent_can_be_identified(app):
+    shown = shown_strings(app)
+    # No IP addresses (问卷星 exports carry 来自IP), no response ids, no submission times.
+    assert not [s for s in shown if IPV4.search(s)]
+    columns = {str(c) for f in app.dataframe if isinstance(f.value, pd.DataFrame) for c in f.value.columns}
+    assert not {c for c in columns if re.search(r"response|序号|答卷编号|IP|提交|时间|来源", c)}
+    assert not [s for s in shown if re.search(r"\b\d{1,2}:\d{2}:\d{2}\b", s)]
+
+
+def test_researcher_sees_the_same_survey_page(demo_path, tmp_path, monkeypatch):
+    app = open_page(demo_path, tmp_path, monkeypatch, "yanjiu")
+    try:
+        shown = metrics(app)
+        assert shown["党员（n=1,107）"] == "93.0%" and shown["非党员（n=1,543）"] == "86.0%"
+        assert not [s for s in shown_strings(app) if IPV4.search(s)]
+    finally:
+        release(app)
+
+
+def test_imported_text_is_shown_as_text_not_markdown(demo_path, tmp_path, monkeypatch, demo):
+    # An option text from an import that Markdown would turn into bold, a link and red text.
+    hostile = "**临床**[科室](http://x.invalid) :red[红]"
+    app = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
+    try:
+        con = db.open_database(tmp_path / "app.duckdb")  # the app's private copy, before it opens it
+        con.execute("UPDATE survey_option SET text = ? WHERE survey_id = 1 AND question_no = ? AND text = '临床科室'",
+                    [hostile, demo["department"]])
+        con.close()
+        app.run()
+        app.switch_page(PAGE).run()
+        app.selectbox(key=f"survey_group_1_{demo['effect']}").set_value(demo["department"]).run()
+        assert not app.exception, [e.value for e in app.exception]
+        escaped = r"\*\*临床\*\*\[科室\]\(http\:\/\/x\.invalid\) \:red\[红\]".replace(r"\/", "/")
+        labels = [m.label for m in app.metric]
+        assert any(label.startswith(escaped + "（n=") for label in labels), labels
+        pair1 = app.selectbox(key=f"survey_pair1_1_{demo['department']}")
+        pair1.set_value(hostile).run()
+        assert f"**{escaped}** 中" in texts(app)
+    finally:
+        release(app)
