@@ -13,13 +13,12 @@ directory (about a minute), unless ``PARTY_BENCH_DB`` names an existing copy to 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 
 import duckdb
 
 from analysis import four_have, tasks
 from analysis.scope import Scope
-from bench import best_of, demo_database, rows_case, same_rows
+from bench import best_of, rows_case, same_rows
 
 SCOPE = Scope.committee("bench")
 YEAR, LAST, FIRST = 2025, "2025Q4", "2025Q1"
@@ -130,17 +129,7 @@ BASELINES = {
 
 @rows_case("four_have_tasks", "四有 and 办实事 page functions on the 10x demo vs one raw SQL statement each",
            "one raw DuckDB statement per table, literal values")
-def run(scale: int = 10) -> list[dict]:
-    """Time every 四有/办实事 page function on the 10x demo against one raw SQL statement."""
-    with tempfile.TemporaryDirectory() as workdir:
-        con = duckdb.connect(str(demo_database(workdir, scale)), read_only=True)
-        try:
-            return _measure(con)
-        finally:
-            con.close()
-
-
-def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     year = {"scope": SCOPE, "year": YEAR}
     day = {"scope": SCOPE, "as_of": AS_OF}
     # (case, our call, baseline statements, columns compared with the single baseline)
@@ -180,8 +169,3 @@ def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
                     "ratio": round(ours / base, 2) if base else float("inf")})
     return out
 
-
-if __name__ == "__main__":
-    for row in run():
-        print(f"{row['case']:<30} ours {row['ours_s'] * 1000:8.2f} ms  baseline {row['baseline_s'] * 1000:8.2f} ms"
-              f"  ratio {row['ratio']:.2f}")

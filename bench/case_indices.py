@@ -7,13 +7,12 @@ by value before timing, so a fast but wrong function cannot pass.
 
 from __future__ import annotations
 
-import tempfile
 
 import duckdb
 
 from analysis import assessment, config, vanguard
 from analysis.scope import Scope
-from bench import best_of, demo_database, rows_case, same_rows
+from bench import best_of, rows_case, same_rows
 
 SCOPE = Scope.committee("bench")
 FIRST, LAST, YEAR = "2025Q1", "2025Q4", 2025
@@ -60,16 +59,7 @@ BASELINES = {
 
 @rows_case("indices", "先锋指数 and 支部考核 page functions on the 10x demo vs one raw SQL statement each",
            "one raw DuckDB statement per function, literal weights")
-def run(scale: int = 10) -> list[dict]:
-    with tempfile.TemporaryDirectory() as workdir:
-        con = duckdb.connect(str(demo_database(workdir, scale)), read_only=True)
-        try:
-            return _measure(con)
-        finally:
-            con.close()
-
-
-def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     period = {"scope": SCOPE, "first": FIRST, "last": LAST}
     cases = [
         ("vanguard.trend (branch)", lambda: vanguard.trend(con, level="branch", **period), "trend_branch",

@@ -16,14 +16,13 @@ an existing copy to read. ``python -m bench org_life`` runs it through the bench
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 
 import duckdb
 import pandas as pd
 
 from analysis import activities, meetings
 from analysis.scope import Scope
-from bench import best_of, demo_database, rows_case, same_rows
+from bench import best_of, rows_case, same_rows
 
 SCOPE = Scope.committee("bench")
 FIRST, LAST = "2025Q1", "2025Q4"
@@ -243,24 +242,10 @@ def _summary_frame(summary: meetings.MeetingSummary) -> pd.DataFrame:
 
 
 
+
 @rows_case("org_life", "组织生活 page functions (三会一课, attendance, activities) on the 10x demo vs one raw SQL statement each",
            "one raw DuckDB statement per function, literal values")
-def run(scale: int = 10) -> list[dict]:
-    """Time every 组织生活 page function on the 10x demo against one raw SQL statement.
-
-    Returns one dict per function: case, ours_s, baseline_s (best of ``REPEATS``, seconds),
-    ratio (ours / baseline), rows (rows of the result).
-    """
-    with tempfile.TemporaryDirectory() as workdir:
-        con = duckdb.connect(str(demo_database(workdir, scale)), read_only=True)
-        try:
-            return _measure(con)
-        finally:
-            con.close()
-
-
-
-def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
+def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     # The calendar's branch: the first one (B0001 in the 10x demo, B01 in the 1x demo); an id
     # from the database, spliced into the two baselines that name it.
     first_branch = con.execute("SELECT min(branch_id) FROM branch_lineage").fetchone()[0]
@@ -315,8 +300,3 @@ def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
                     "ratio": round(ours_s / base_s, 2) if base_s else float("inf"), "rows": len(expected)})
     return out
 
-
-if __name__ == "__main__":
-    for row in run():
-        print(f"{row['case']:<32} ours {row['ours_s'] * 1000:8.2f} ms  baseline {row['baseline_s'] * 1000:8.2f} ms"
-              f"  ratio {row['ratio']:.2f}  rows {row['rows']}")
