@@ -34,7 +34,11 @@ scope = signed_in_viewer()
 if scope is None:
     # st.navigation must run on every path: a script that stops before calling it makes
     # Streamlit fall back to auto-discovering pages/ and running the requested file directly.
-    st.navigation([st.Page(login_page, title="登录", icon=":material/login:", default=True)], position="hidden").run()
+    # Every page's address opens the login form, so that a link such as
+    # /present?period=2025Q4 lands on its page (with its query) after signing in.
+    doors = [st.Page(login_page, title="登录", icon=":material/login:", default=True)]
+    doors += [st.Page(login_page, title="登录", url_path=name) for _, name, _, _, _ in PAGES]
+    st.navigation(doors, position="hidden").run()
     st.stop()
 if st.session_state.get("must_change_password"):
     # A password someone else chose (bootstrap, reset) must be replaced before anything else.

@@ -987,9 +987,10 @@ def report_figure(chart, *, title: str | None = None, theme: str = "light", heig
                             "tickfont": {"size": style["size"] + 2, "color": style["text"]}}})
         return fig
     value_axis = {"range": [0, 100] if chart.kind == "stacked_bar" else value_range, "gridcolor": style["grid"],
-                  "zeroline": False, "title": {"text": chart.value_title, "font": {"color": style["muted"], "size": style["size"] - 2}},
+                  "zeroline": False, "title": {"text": chart.value_title, "standoff": 12,
+                                               "font": {"color": style["muted"], "size": style["size"] - 2}},
                   "tickfont": {"color": style["muted"], "size": style["size"] - 2}, "ticksuffix": suffix,
-                  "showticklabels": chart.kind != "stacked_bar"}
+                  "showticklabels": chart.kind != "stacked_bar", "automargin": True}
     category_axis = {"showgrid": False, "linecolor": style["grid"], "tickfont": {"color": style["text"], "size": style["size"]},
                      "type": "category", "automargin": True}
     if horizontal:

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from . import config as config_mod
-from . import db, demo, inbox, survey_cli
+from . import db, demo, inbox, report_cli, survey_cli
 from . import templates as tpl
 
 DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     template_cmd.set_defaults(handler=_template)
 
     survey_cli.add_survey_command(commands)
+    report_cli.add_report_command(commands)
     return parser
 
 

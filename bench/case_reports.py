@@ -16,31 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-import time
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
 from analysis import demo, report
 from analysis.scope import Scope
-from bench import Measurement, case
+from bench import Measurement, best_of, case
 
 SCOPE = Scope.committee("bench")
 PERIOD = "2025Q4"
 NOW = dt.datetime(2026, 1, 15, 9, 0)
 REPEATS = 3
 FORMATS = ("pptx", "xlsx", "html")
-
-
-def _best(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, object]:
-    result = fn()  # warm-up (imports, DuckDB caches)
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - started)
-    return best, result
 
 
 def _database(workdir: Path) -> Path:
@@ -77,13 +65,13 @@ def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
         for call in built.calls:
             call.fn(con, scope=SCOPE, **call.kwargs)
 
-    baseline, _ = _best(queries)
+    baseline, _ = best_of(queries, REPEATS)
     rows = []
-    model_s, model = _best(build)
+    model_s, model = best_of(build, REPEATS)
     rows.append({"case": "report.model", "ours_s": model_s, "baseline_s": baseline, "ratio": model_s / baseline,
                  "size": len(model.findings)})
     for fmt in FORMATS:
-        ours, data = _best(lambda: report.render(build(), fmt))
+        ours, data = best_of(lambda: report.render(build(), fmt), REPEATS)
         rows.append({"case": f"report.{fmt}", "ours_s": ours, "baseline_s": baseline, "ratio": ours / baseline,
                      "size": len(data)})
     return rows

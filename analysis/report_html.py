@@ -1,0 +1,252 @@
+"""The HTML report (one self-contained file) and the PNG charts (a zip) of a ``report.Report``.
+
+HTML: plotly.js is inlined once in ``<head>``, so the file opens offline on an intranet with
+nothing fetched (no CDN, no fonts, no images from elsewhere). The text holds no literal URL at
+all: plotly.js carries namespace URIs and links for features we never use (maps, the
+"edit in Chart Studio" link), and they are written with escaped slashes (``http:\\/\\/``), which
+is the same string to JavaScript. Every text from the data is HTML-escaped (a URL typed into
+the data is written ``http&#58;//``: the same text on screen); the figures' JSON is plotly's
+own, which escapes ``<``, ``>`` and ``/``.
+
+Printing (browser "打印 → 另存为 PDF"): A4 landscape, each section starts a new page, a
+finding (title, figures, chart, notes) is never split across pages, the table of contents and
+the print hint are left out. The page is a 1,040 px column, so the charts keep the width they
+have on screen when printed.
+
+PNG: ``to_png_zip`` renders every finding's chart with kaleido (headless Chromium, CJK fonts
+from the system) at 1600×900 px into a zip, one file per chart named
+``NN_<finding key>.png``, plus ``说明.txt`` listing each file with its title, source and notes,
+for pasting into a Word report.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import tempfile
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import plotly.io as pio
+
+from . import charts
+from .report import SECTIONS, Finding, Report, Table, format_value
+
+PNG_WIDTH, PNG_HEIGHT = 1600, 900
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
+                 "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"],
+                 "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+CSS = """
+:root { --red: #C8102E; --text: #222; --muted: #666; --line: #e4e4e4; --panel: #f6f6f6; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--text); background: #fafafa;
+       font-family: "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; }
+main { width: 1040px; max-width: 100%; margin: 0 auto; background: #fff; padding: 32px 40px 48px; }
+header.cover { border-top: 10px solid var(--red); padding: 24px 0 8px; }
+header.cover h1 { color: var(--red); font-size: 30px; margin: 0 0 8px; }
+header.cover p { margin: 4px 0; color: var(--muted); }
+.demo { display: inline-block; background: #fff4d6; color: #7a5a00; border: 1px solid #e8c96a; padding: 2px 8px;
+        border-radius: 4px; font-size: 13px; }
+nav.toc { background: var(--panel); padding: 12px 20px; margin: 20px 0; border-radius: 6px; }
+nav.toc ol { margin: 6px 0; padding-left: 22px; } nav.toc li { margin: 3px 0; }
+nav.toc a { color: var(--text); text-decoration: none; } nav.toc a:hover { color: var(--red); }
+.hint { color: var(--muted); font-size: 13px; }
+h2.section { color: var(--red); border-bottom: 3px solid var(--red); padding-bottom: 6px; margin-top: 36px; }
+section.finding { border-bottom: 1px solid var(--line); padding: 8px 0 18px; }
+section.finding h3 { font-size: 20px; line-height: 1.45; margin: 14px 0 10px; }
+.body { display: grid; grid-template-columns: minmax(0, 1fr) 270px; gap: 18px; align-items: start; }
+.plain .figures { margin-bottom: 6px; }
+.figures { display: flex; gap: 12px; flex-wrap: wrap; margin: 6px 0 10px; }
+aside .figures { display: block; margin-top: 0; }
+.figure { background: var(--panel); border-left: 4px solid var(--red); padding: 8px 14px; min-width: 180px; }
+aside .figure { margin-bottom: 10px; }
+.figure .value { font-size: 28px; font-weight: 700; color: var(--red); }
+.figure .label { font-weight: 700; } .figure .detail { color: var(--muted); font-size: 13px; }
+.chart { width: 100%; height: 420px; }
+aside ul.points { font-size: 14px; }
+ul.points { margin: 6px 0; padding-left: 22px; } ul.points li { margin: 2px 0; }
+p.notes { color: var(--muted); font-size: 12px; line-height: 1.6; margin: 8px 0 0; white-space: pre-line; }
+table.data { border-collapse: collapse; width: 100%; font-size: 13px; margin: 8px 0 4px; }
+table.data th { background: var(--red); color: #fff; text-align: left; padding: 5px 8px; }
+table.data td { border-bottom: 1px solid var(--line); padding: 4px 8px; }
+table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.data tr:nth-child(even) td { background: #fafafa; }
+section.table h3 { font-size: 16px; margin: 22px 0 4px; }
+footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
+@page { size: A4 landscape; margin: 12mm; }
+@media print {
+  body { background: #fff; }
+  main { width: auto; padding: 0; }
+  nav.toc, .hint { display: none; }
+  .keep { break-before: page; page-break-before: always; }
+  .keep, section.finding, .figures, table.data tr { break-inside: avoid; page-break-inside: avoid; }
+  h2.section, section.finding h3, section.table h3 { break-after: avoid; page-break-after: avoid; }
+  .chart { height: 320px; }
+  h2.section { margin-top: 0; }
+  p.notes { font-size: 10px; line-height: 1.45; }
+}
+"""
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """plotly.js as shipped with the plotly package, without a literal URL in it (see module notes)."""
+    from plotly.offline import get_plotlyjs
+
+    js = get_plotlyjs().replace("://", ":\\/\\/")
+    if "</script" in js.lower():  # would end the inline <script> element early
+        raise RuntimeError("plotly.js contains '</script': cannot inline it")
+    return js
+
+
+def _e(text: object) -> str:
+    """HTML-escaped text; a URL typed into the data (a task title, say) shows as typed but is
+    not a literal URL in the file (``:`` as ``&#58;``), so the file never holds one."""
+    return html.escape(str(text), quote=True).replace("://", "&#58;//")
+
+
+def _figures(finding: Finding) -> str:
+    if not finding.figures:
+        return ""
+    cards = "".join(
+        f'<div class="figure"><div class="value">{_e(f.value)}</div><div class="label">{_e(f.label)}</div>'
+        + (f'<div class="detail">{_e(f.detail)}</div>' if f.detail else "") + "</div>"
+        for f in finding.figures)
+    return f'<div class="figures">{cards}</div>'
+
+
+def _chart(finding: Finding, index: int) -> str:
+    fig = charts.report_figure(finding.chart, theme="light", height=420)
+    return pio.to_html(fig, include_plotlyjs=False, full_html=False, config=PLOTLY_CONFIG,
+                       div_id=f"chart-{index}", default_width="100%", default_height="420px")
+
+
+def html_table(tbl: Table, rows=None) -> str:
+    frame = tbl.frame if rows is None else rows
+    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, row):
+            kind = tbl.formats[column]
+            css = ' class="num"' if kind not in ("text", "date", "bool") else ""
+            cells.append(f"<td{css}>{_e(format_value(value, kind))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def to_html(report: Report) -> str:
+    """The report as one HTML document (UTF-8 text)."""
+    parts: list[str] = []
+    toc: list[str] = []
+    chart_index = 0
+    for section in SECTIONS:
+        found = report.section_findings(section)
+        if not found:
+            continue
+        toc.append(f'<li><a href="#{section}">{_e(SECTIONS[section])}</a>（{len(found)} 项）</li>')
+        heading = f'<h2 class="section" id="{section}">{_e(SECTIONS[section])}</h2>'
+        for number, finding in enumerate(found):
+            main, aside = "", _figures(finding)
+            if finding.chart is not None:
+                chart_index += 1
+                main = _chart(finding, chart_index)
+            elif finding.table is not None:
+                main = html_table(finding.table)
+            points = ('<ul class="points">' + "".join(f"<li>{_e(p)}</li>" for p in finding.points) + "</ul>"
+                      if finding.points else "")
+            if main:
+                body = f'<div class="body"><div class="main">{main}</div><aside>{aside}{points}</aside></div>'
+            else:
+                body = f'<div class="plain">{aside}{points}</div>'
+            notes = [n for n in report.speaker_notes(finding).split("\n") if not n.startswith(("结论：", "要点："))]
+            html_finding = (f'<section class="finding" id="{_e(finding.key)}"><h3>{_e(finding.title)}</h3>{body}'
+                            f'<p class="notes">{_e(chr(10).join(notes))}</p></section>')
+            # A section's heading travels with its first finding (printing never strands it).
+            parts.append(f'<div class="keep">{heading}{html_finding}</div>' if number == 0 else html_finding)
+    if report.tables:
+        toc.append('<li><a href="#appendix">附表</a>（{} 张）</li>'.format(len(report.tables)))
+        parts.append('<h2 class="section" id="appendix">附表</h2>')
+        for index, tbl in enumerate(report.tables, start=1):
+            note = f'<p class="notes">数据来源：{_e(tbl.source)}{("；" + _e(tbl.note)) if tbl.note else ""}</p>'
+            parts.append(f'<section class="table" id="table-{_e(tbl.key)}"><h3>附表{index}　{_e(tbl.title)}</h3>'
+                         f"{html_table(tbl)}{note}</section>")
+    demo = ('<p><span class="demo">演示数据：全部人员与数据均为程序合成，不涉及任何真实人员</span></p>'
+            if report.is_demo else "")
+    notes = "".join(f"<li>{_e(n)}</li>" for n in report.notes)
+    document = f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="党建数据看板">
+<title>{_e(report.title)} · {_e(report.unit_label)}</title>
+<style>{CSS}</style>
+<script>{plotly_js()}</script>
+</head>
+<body>
+<main>
+<header class="cover">
+<h1>{_e(report.title)}</h1>
+<p>{_e(report.subtitle)}</p>
+<p>统计期：{_e(report.period.label)} · 生成于 {_e(report.generated_label)} · 生成者权限：{_e(report.scope_label)}</p>
+{demo}
+</header>
+<nav class="toc"><strong>目录</strong><ol>{"".join(toc)}</ol>
+<p class="hint">打印：浏览器菜单“打印”，选择“另存为 PDF”、横向；每一部分从新的一页开始。本报告只含支部及以上层级的汇总数据，不含党员个人信息。</p>
+{f'<ul class="hint">{notes}</ul>' if notes else ""}
+</nav>
+{"".join(parts)}
+<footer>{_e(report.hospital)} · 党建数据看板 · {_e(report.generated_label)}</footer>
+</main>
+</body>
+</html>
+"""
+    return document
+
+
+URL = re.compile(r"https?://", re.IGNORECASE)
+
+
+def external_urls(document: str) -> list[str]:
+    """Every literal http(s):// reference in a document (the HTML report must have none)."""
+    return [document[max(0, m.start() - 40):m.end() + 40] for m in URL.finditer(document)]
+
+
+def png_name(index: int, finding: Finding) -> str:
+    return f"{index:02d}_{finding.key.replace('.', '_')}.png"
+
+
+def _write_pngs(figures, paths) -> None:
+    """All figures in one kaleido (headless Chromium) session: plotly.js from the plotly package,
+    and MathJax off, which kaleido would otherwise load from a CDN (a wait on an offline intranet)."""
+    import kaleido
+
+    specs = [{"fig": fig.to_dict(), "path": path,
+              "opts": {"format": "png", "width": PNG_WIDTH, "height": PNG_HEIGHT, "scale": 1}}
+             for fig, path in zip(figures, paths)]
+    kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False})
+
+
+def to_png_zip(report: Report) -> bytes:
+    """Every chart of the report as a PNG (1600×900), zipped with a 说明.txt index."""
+    chosen = [f for f in report.findings if f.chart is not None]
+    figures = [charts.report_figure(f.chart, title=f.title, theme="light", height=PNG_HEIGHT, width=PNG_WIDTH)
+               for f in chosen]
+    names = [png_name(i, f) for i, f in enumerate(chosen, start=1)]
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory() as workdir, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        paths = [Path(workdir) / name for name in names]
+        if figures:
+            _write_pngs(figures, paths)
+        index = [f"{report.title}（{report.subtitle}）", f"生成于 {report.generated_label}", ""]
+        for name, path, finding in zip(names, paths, chosen):
+            archive.write(path, name)
+            index += [name, f"  {finding.title}", f"  来源：{finding.source}；样本量：{finding.n}", ""]
+        if report.is_demo:
+            index.append("演示数据：全部人员与数据均为程序合成。")
+        archive.writestr("说明.txt", ("\ufeff" + "\r\n".join(index)).encode("utf-8"))
+    return buffer.getvalue()

@@ -1,0 +1,253 @@
+"""大屏展示 and the HTML report in headless Chromium (the server fixture follows tests/test_e2e.py).
+
+* A link to /present?... opened in a fresh tab shows the login form first; after signing in the
+  page and its URL parameters still apply (once dashboard.py has a login door per page).
+* ← / → move between screens (Streamlit button shortcuts); the URL follows.
+* Auto-advance moves on by itself, and does not keep an idle session alive: with a short idle
+  timeout the login form comes back while the slideshow runs unattended.
+* The HTML report opened from disk with every network request refused draws all its charts,
+  and prints to PDF.
+
+Screenshots land in tests/screenshots/ (present_*.png, report_html.png).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from analysis import auth, db, report
+from analysis.scope import Scope
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+USER, PASSWORD = "reportqa", "Report-QA-2025!x"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(demo_path: Path, workdir: Path, browser, config: str | None = None):
+    copy = workdir / "app.duckdb"
+    shutil.copy(demo_path, copy)
+    con = db.open_database(copy)
+    auth.create_user(con, username=USER, display_name="汇报测试", role="committee", password=PASSWORD,
+                     actor=Scope.committee(), must_change_password=False)
+    con.close()
+    env = {**os.environ, "PARTY_DASHBOARD_DB": str(copy)}
+    if config is not None:
+        (workdir / "hospital.toml").write_text(config, encoding="utf-8")
+        env["PARTY_DASHBOARD_CONFIG"] = str(workdir / "hospital.toml")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start:\n" + proc.stdout.read())
+    _warm(url, browser)
+    return proc, url
+
+
+def _warm(url: str, browser) -> None:
+    """Run dashboard.py once, as the first visitor of a real server does.
+
+    Until some session has run the entry script's st.navigation, Streamlit serves a request for
+    /present by running pages/present.py on its own (the pages/ fallback), which is not how the
+    app runs in production.
+    """
+    page = browser.new_page()
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_label("密码").wait_for(timeout=60_000)
+    finally:
+        page.close()
+
+
+def _stop(proc) -> None:
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(demo_path, tmp_path_factory, browser):
+    proc, url = _start(demo_path, tmp_path_factory.mktemp("present"), browser)
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+def _settle(page) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def _sign_in(page) -> None:
+    page.get_by_label("用户名").fill(USER)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+
+def _footer(page) -> str:
+    return page.locator(".st-key-present_footer").inner_text().strip()
+
+
+def _wait_footer(page, prefix: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if page.locator(".st-key-present_footer").count() and _footer(page).startswith(prefix):
+            return _footer(page)
+        page.wait_for_timeout(250)
+    raise AssertionError(f"footer never started with {prefix!r}")
+
+
+def _open_present(page, server: str, auto: int = 0) -> None:
+    """Sign in at /, then open 大屏展示 from the navigation and set 自动翻页."""
+    page.goto(server, wait_until="domcontentloaded")
+    _sign_in(page)
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("大屏展示", exact=True).click()
+    _wait_footer(page, "1 / ")
+    if auto:
+        page.locator(".st-key-present_auto").click()
+        page.get_by_role("option", name=f"每 {auto} 秒自动翻页").click()
+        deadline = time.monotonic() + 30
+        while f"每 {auto} 秒自动翻页" not in _footer(page):
+            assert time.monotonic() < deadline, "自动翻页 was not switched on"
+            page.wait_for_timeout(250)
+
+
+def test_link_survives_login(server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    try:
+        page.goto(f"{server}/present?period=2025Q4&scope=G01&slide=4&auto=20", wait_until="domcontentloaded")
+        page.get_by_label("密码").wait_for(timeout=30_000)  # a fresh tab: sign in first
+        _sign_in(page)
+        footer = _wait_footer(page, "4 / ")
+        assert "内科党总支" in footer and "每 20 秒自动翻页" in footer
+        assert "/present?" in page.url and "scope=G01" in page.url
+    finally:
+        page.close()
+
+
+def test_present_mode_and_keys_move_between_screens(server, browser):
+    page = browser.new_page(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+    try:
+        _open_present(page, server)
+        for screen in (2, 3, 4):  # one key at a time: a key pressed while the page reruns is lost
+            page.keyboard.press("ArrowRight")
+            footer = _wait_footer(page, f"{screen} / ")
+        assert "全院" in footer and "2025年第4季度" in footer
+        assert "period=2025Q4" in page.url and "scope=hospital" in page.url and "slide=4" in page.url
+        _settle(page)
+        page.locator(".st-key-present_title").wait_for()
+        page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(state="attached", timeout=30_000)
+        # No sidebar and no Streamlit chrome on the projector.
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        assert not page.locator('[data-testid="stHeader"]').is_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "present_chart.png"))
+
+        page.keyboard.press("ArrowRight")
+        _wait_footer(page, "5 / ")
+        assert "slide=5" in page.url
+        page.keyboard.press("ArrowLeft")
+        _wait_footer(page, "4 / ")
+        page.keyboard.press("ArrowLeft")
+        _wait_footer(page, "3 / ")
+        _settle(page)
+        page.screenshot(path=str(SHOTS / "present_figures.png"))
+    finally:
+        page.close()
+
+
+def test_auto_advance_moves_on_and_does_not_keep_an_idle_session_alive(demo_path, tmp_path, browser):
+    # Idle timeout 0.25 min = 15 s; screens change every 5 s. Unattended, the login form returns.
+    proc, url = _start(demo_path, tmp_path, browser, config="[security.login]\nidle_minutes = 0.25\n")
+    page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="zh-CN")
+    try:
+        _open_present(page, url, auto=5)
+        assert "每 5 秒自动翻页" in _footer(page) and "auto=5" in page.url
+        _wait_footer(page, "2 / ", timeout=30)  # advancing on its own
+        _wait_footer(page, "3 / ", timeout=30)
+        page.get_by_label("密码").wait_for(timeout=60_000)
+        assert page.locator(".st-key-present_footer").count() == 0
+        assert "超时" in page.locator('[data-testid="stMain"]').inner_text()
+    finally:
+        page.close()
+        _stop(proc)
+
+
+def test_html_report_works_offline_and_prints(demo_path, tmp_path, browser):
+    con = db.open_database(demo_path, read_only=True)
+    try:
+        built = report.build_report(con, scope=Scope.committee("test"), period="2025Q4",
+                                    now=dt.datetime(2026, 1, 15, 9, 30))
+    finally:
+        con.close()
+    path = tmp_path / "report.html"
+    path.write_bytes(report.render(built, "html"))
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    refused = []
+
+    def refuse(route):
+        if route.request.url.startswith(("file:", "data:", "blob:")):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    try:
+        page.route("**/*", refuse)
+        page.goto(path.as_uri(), wait_until="load")
+        charted = sum(1 for f in built.findings if f.chart is not None)
+        page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charted}",
+                               timeout=60_000)
+        assert refused == []
+        assert page.evaluate("document.querySelectorAll('.js-plotly-plot').length") == charted
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "report_html.png"))
+        pdf = page.pdf(format="A4", landscape=True, print_background=True)
+        assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") > len(built.sections)
+    finally:
+        page.close()
