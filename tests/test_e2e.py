@@ -5,24 +5,16 @@ Screenshots land in tests/screenshots/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from analysis import auth, db
-from analysis.scope import Scope
+from tests.browser import ROOT, SHOTS, app_server, chromium, demo_copy_with_user, requires_chromium, settle, sign_in
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "Browser-Passw0rd!"
+USER, PASSWORD = "e2e", "Browser-Passw0rd!"
 DATABASES: dict[str, Path] = {}  # server url -> the database file it serves
 XSS = "<script>window.__xss=1</script><img src=x onerror='window.__xss=2'>"
 # navigation title -> screenshot name; every page a committee member can open
@@ -32,89 +24,35 @@ PAGES = {"总览": "overview", "先锋指数": "vanguard", "支部考核": "asse
          # Last: full-screen mode hides the sidebar and its navigation.
          "大屏展示": "present"}
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = requires_chromium
 
 
 @pytest.fixture(scope="module")
 def server(demo_path, tmp_path_factory):
-    copy = tmp_path_factory.mktemp("e2e") / "app.duckdb"
-    shutil.copy(demo_path, copy)
-    con = db.open_database(copy)
-    auth.create_user(con, username="e2e", display_name="端到端测试", role="committee", password=PASSWORD,
-                     actor=Scope.committee(), must_change_password=False)
+    copy = demo_copy_with_user(demo_path, tmp_path_factory.mktemp("e2e"), USER, PASSWORD)
     # The weakest branch of the demo (always on the overview's watch list) gets a hostile name.
+    con = duckdb.connect(str(copy))
     con.execute("UPDATE org_unit SET name = ? || name WHERE unit_id = 'B18'", [XSS])
     con.close()
-    port = _free_port()
-    env = {**os.environ, "PARTY_DASHBOARD_DB": str(copy)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    DATABASES[url] = copy
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start:\n" + proc.stdout.read())
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with app_server(copy) as url:
+        DATABASES[url] = copy
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
 def page(server, browser):
     page = browser.new_page(viewport={"width": 1440, "height": 1800}, locale="zh-CN")
     page.goto(server, wait_until="domcontentloaded")
-    page.get_by_label("用户名").fill("e2e")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, USER, PASSWORD)
     page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
     yield page
     page.close()
-
-
-def _settle(page, quiet_ms: int = 1500, timeout_ms: int = 60_000) -> None:
-    """Wait until the script run is over: no status widget, and the page text unchanged for
-    ``quiet_ms`` (Streamlit streams elements in as the script runs)."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
-    waited, last = 0, None
-    while waited < timeout_ms:
-        text = page.locator('[data-testid="stMain"]').inner_text()
-        if text == last:
-            return
-        last = text
-        page.wait_for_timeout(quiet_ms)
-        waited += quiet_ms
-    raise TimeoutError("page kept changing")
 
 
 def test_hostile_branch_name_is_shown_as_text(page):
@@ -125,7 +63,7 @@ def test_hostile_branch_name_is_shown_as_text(page):
         "() => document.querySelector('[data-testid=\"stMain\"]').innerText.includes('<script>window.__xss=1</script>')",
         timeout=30_000,
     )
-    _settle(page)
+    settle(page)
     # ... and neither the script nor the image's onerror handler may have run.
     assert page.evaluate("window.__xss") is None
 
@@ -135,7 +73,7 @@ def test_anonymous_visitor_sees_only_the_login_form(server, browser):
     try:
         anonymous.goto(f"{server}/vanguard", wait_until="domcontentloaded")
         anonymous.get_by_label("密码").wait_for(timeout=30_000)
-        _settle(anonymous)
+        settle(anonymous)
         text = anonymous.locator('[data-testid="stMain"]').inner_text()
         assert "党员先锋指数" not in text and "比较层级" not in text
         assert anonymous.locator('[data-testid="stException"]').count() == 0
@@ -163,7 +101,7 @@ def test_cli_import_while_the_app_holds_the_database(server, page, tmp_path):
 def test_page_renders_without_exception(page, title):
     page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
     page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=30_000)
-    _settle(page)
+    settle(page)
     charts = page.locator('[data-testid="stPlotlyChart"]')
     for index in range(charts.count()):
         charts.nth(index).locator(".main-svg").first.wait_for(state="attached", timeout=30_000)

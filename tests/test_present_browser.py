@@ -14,65 +14,33 @@ Screenshots land in tests/screenshots/ (present_*.png, report_html.png).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
-from analysis import auth, db, report
+from analysis import db, report
 from analysis.scope import Scope
+from tests.browser import SHOTS, app_server, chromium, demo_copy_with_user, requires_chromium, sign_in
 
-ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 USER, PASSWORD = "reportqa", "Report-QA-2025!x"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (.ci/run installs it)")
+pytestmark = requires_chromium
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(demo_path: Path, workdir: Path, browser, config: str | None = None):
-    copy = workdir / "app.duckdb"
-    shutil.copy(demo_path, copy)
-    con = db.open_database(copy)
-    auth.create_user(con, username=USER, display_name="汇报测试", role="committee", password=PASSWORD,
-                     actor=Scope.committee(), must_change_password=False)
-    con.close()
-    env = {**os.environ, "PARTY_DASHBOARD_DB": str(copy)}
+@contextmanager
+def _present_server(demo_path: Path, workdir: Path, browser, config: str | None = None) -> Iterator[str]:
+    """The app on a demo copy (optionally with a hospital.toml), warmed up like production."""
+    copy = demo_copy_with_user(demo_path, workdir, USER, PASSWORD)
+    env = {}
     if config is not None:
         (workdir / "hospital.toml").write_text(config, encoding="utf-8")
         env["PARTY_DASHBOARD_CONFIG"] = str(workdir / "hospital.toml")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start:\n" + proc.stdout.read())
-    _warm(url, browser)
-    return proc, url
+    with app_server(copy, env) as url:
+        _warm(url, browser)
+        yield url
 
 
 def _warm(url: str, browser) -> None:
@@ -90,41 +58,21 @@ def _warm(url: str, browser) -> None:
         page.close()
 
 
-def _stop(proc) -> None:
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server(demo_path, tmp_path_factory, browser):
-    proc, url = _start(demo_path, tmp_path_factory.mktemp("present"), browser)
-    yield url
-    _stop(proc)
+    with _present_server(demo_path, tmp_path_factory.mktemp("present"), browser) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _settle(page) -> None:
     page.wait_for_timeout(300)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-
-
-def _sign_in(page) -> None:
-    page.get_by_label("用户名").fill(USER)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 def _footer(page) -> str:
@@ -143,7 +91,7 @@ def _wait_footer(page, prefix: str, timeout: float = 30) -> str:
 def _open_present(page, server: str, auto: int = 0) -> None:
     """Sign in at /, then open 大屏展示 from the navigation and set 自动翻页."""
     page.goto(server, wait_until="domcontentloaded")
-    _sign_in(page)
+    sign_in(page, USER, PASSWORD)
     page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
     page.locator('[data-testid="stSidebarNav"]').get_by_text("大屏展示", exact=True).click()
     _wait_footer(page, "1 / ")
@@ -161,7 +109,7 @@ def test_link_survives_login(server, browser):
     try:
         page.goto(f"{server}/present?period=2025Q4&scope=G01&slide=4&auto=20", wait_until="domcontentloaded")
         page.get_by_label("密码").wait_for(timeout=30_000)  # a fresh tab: sign in first
-        _sign_in(page)
+        sign_in(page, USER, PASSWORD)
         footer = _wait_footer(page, "4 / ")
         assert "内科党总支" in footer and "每 20 秒自动翻页" in footer
         assert "/present?" in page.url and "scope=G01" in page.url
@@ -203,7 +151,11 @@ def test_present_mode_and_keys_move_between_screens(server, browser):
 
 def test_auto_advance_moves_on_and_does_not_keep_an_idle_session_alive(demo_path, tmp_path, browser):
     # Idle timeout 0.25 min = 15 s; screens change every 5 s. Unattended, the login form returns.
-    proc, url = _start(demo_path, tmp_path, browser, config="[security.login]\nidle_minutes = 0.25\n")
+    with _present_server(demo_path, tmp_path, browser, config="[security.login]\nidle_minutes = 0.25\n") as url:
+        _watch_unattended(browser, url)
+
+
+def _watch_unattended(browser, url: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 720}, locale="zh-CN")
     try:
         _open_present(page, url, auto=5)
@@ -215,7 +167,6 @@ def test_auto_advance_moves_on_and_does_not_keep_an_idle_session_alive(demo_path
         assert "超时" in page.locator('[data-testid="stMain"]').inner_text()
     finally:
         page.close()
-        _stop(proc)
 
 
 def test_html_report_works_offline_and_prints(demo_path, tmp_path, browser):

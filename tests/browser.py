@@ -1,0 +1,111 @@
+"""Shared plumbing of the browser tests: a real app server on loopback, headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from analysis import auth, db
+from analysis.scope import Scope
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+requires_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                       reason="Debian chromium is not installed (.ci/run installs it)")
+
+
+def demo_copy_with_user(demo_path: Path, workdir: Path, username: str, password: str) -> Path:
+    """A private copy of the demo with a committee account whose password the test knows."""
+    copy = workdir / "app.duckdb"
+    shutil.copy(demo_path, copy)
+    con = db.open_database(copy)
+    try:
+        auth.create_user(con, username=username, display_name="浏览器测试", role="committee", password=password,
+                         actor=Scope.committee(), must_change_password=False)
+    finally:
+        con.close()
+    return copy
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def app_server(database: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``streamlit run dashboard.py`` on a free loopback port serving ``database``; yields its URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env={**os.environ, "PARTY_DASHBOARD_DB": str(database), **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start:\n" + proc.stdout.read())
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, with the background networking this closed network refuses off."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def settle(page, quiet_ms: int = 1500, timeout_ms: int = 60_000) -> None:
+    """Wait until the script run is over: no status widget, and the page text unchanged for
+    ``quiet_ms`` (Streamlit streams elements in as the script runs)."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=timeout_ms)
+    waited, last = 0, None
+    while waited < timeout_ms:
+        text = page.locator('[data-testid="stMain"]').inner_text()
+        if text == last:
+            return
+        last = text
+        page.wait_for_timeout(quiet_ms)
+        waited += quiet_ms
+    raise TimeoutError("page kept changing")
