@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from . import config as config_mod
-from .org import unit_filter
+from .org import branches_under, unit_filter
 from .scope import Scope, check_unit, require_branch_detail
 
 
@@ -98,8 +98,7 @@ def quarter_review(
         reason=["；".join(r) for r in reasons],
     )
     if unit is not None:
-        visible = set(con.execute(f"SELECT branch_id FROM branch_lineage WHERE {unit_filter()}", {"unit": unit}).df()["branch_id"])
-        ranks = ranks[ranks["branch_id"].isin(visible)]
+        ranks = ranks[ranks["branch_id"].isin(branches_under(con, unit))]
     return ranks[ranks["commended"] | ranks["flagged"]].reset_index(drop=True)
 
 
@@ -177,6 +176,5 @@ def annual_totals(
     )
     out["rank"] = out["mean"].rank(method="min", ascending=False).astype(int)
     if unit is not None:
-        visible = con.execute(f"SELECT branch_id FROM branch_lineage WHERE {unit_filter()}", {"unit": unit}).df()
-        out = out[out["branch_id"].isin(visible["branch_id"])]
+        out = out[out["branch_id"].isin(branches_under(con, unit))]
     return out.sort_values(["rank", "branch_id"], ignore_index=True)

@@ -23,6 +23,11 @@ def unit_filter(column: str = "branch_id") -> str:
     )
 
 
+def branches_under(con: duckdb.DuckDBPyConnection, unit: str | None) -> list[str]:
+    """Ids of the branches under ``unit`` (a branch, a general branch, or None for all)."""
+    return [r[0] for r in con.execute(f"SELECT branch_id FROM branch_lineage WHERE {unit_filter()}", {"unit": unit}).fetchall()]
+
+
 def units(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
     """All branches with their general branch, for filters and labels (public to every role).
 

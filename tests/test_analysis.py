@@ -155,3 +155,16 @@ def test_headcount_counts_members_joined_by_date(small):
     assert (hc.general_branches, hc.branches, hc.members, hc.probationary) == (2, 3, 4, 0)
     hc = org.headcount(small, scope=ALL, unit="G2", as_of=dt.date(2025, 12, 31))
     assert (hc.general_branches, hc.branches, hc.members, hc.probationary) == (1, 1, 2, 1)
+
+
+def test_annual_totals_rank_hospital_wide_and_narrow_to_the_unit(small):
+    # 2024: B1 90 and 80 (mean 85), B2 95 and 93 (94), B3 70 in Q1 only (70) -> ranks B2 1, B1 2, B3 3.
+    for branch, q1, q2 in (("B1", 90, 80), ("B2", 95, 93), ("B3", 70, None)):
+        add_branch_total(small, branch, "2024Q1", q1)
+        if q2 is not None:
+            add_branch_total(small, branch, "2024Q2", q2)
+    annual = assessment.annual_totals(small, scope=ALL, year=2024).set_index("branch_id")
+    assert annual["rank"].to_dict() == {"B2": 1, "B1": 2, "B3": 3}
+    assert annual.loc["B1", "mean"] == pytest.approx(85) and annual.loc["B3", "quarters"] == 1
+    g2 = assessment.annual_totals(small, scope=ALL, year=2024, unit="G2")
+    assert g2["branch_id"].tolist() == ["B3"] and g2["rank"].tolist() == [3]
