@@ -6,7 +6,7 @@ every analysis function (analysis/scope.py).
 
 import streamlit as st
 
-from pages._shared import account_box, login_page, signed_in_viewer
+from ui.login import account_box, login_page, signed_in_viewer
 
 st.set_page_config(page_title="医院党建数据看板", page_icon=":material/flag:", layout="wide")
 

@@ -17,7 +17,7 @@ from typing import Iterator
 
 import duckdb
 
-from . import config as config_mod
+from analysis import config as config_mod
 
 MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 

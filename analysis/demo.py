@@ -19,9 +19,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import config as config_mod
-from . import auth, db, periods
-from .scope import Scope
+from analysis import config as config_mod
+from analysis.access import auth
+from analysis import db, periods
+from analysis.scope import Scope
 
 SEED = 20251125
 FIRST_QUARTER = "2023Q1"
@@ -76,7 +77,7 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
     问卷星 parser. ``scale`` multiplies the organisation (``scale`` campuses of 7 general
     branches, 34 branches and 640 members each) for benchmarks; tasks and survey stay as they are.
     """
-    from . import importer
+    from analysis.ingest import importer
 
     path = Path(path)
     for stale in (path, path.with_name(path.name + ".wal")):
@@ -148,7 +149,7 @@ DEMO_ACCOUNTS = (
 
 def _accounts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]:
     """One demo account per role, each with a fresh random password (no default password)."""
-    from .scope import ROLES
+    from analysis.scope import ROLES
 
     out = {}
     for username, display_name, role, level in DEMO_ACCOUNTS:

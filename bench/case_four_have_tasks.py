@@ -16,7 +16,7 @@ import datetime as dt
 
 import duckdb
 
-from analysis import four_have, tasks
+from analysis.metrics import four_have, tasks
 from analysis.scope import Scope
 from bench import best_of, rows_case, same_rows
 

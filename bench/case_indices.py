@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import duckdb
 
-from analysis import assessment, config, vanguard
+from analysis.metrics import assessment, vanguard
+from analysis import config
 from analysis.scope import Scope
 from bench import best_of, rows_case, same_rows
 

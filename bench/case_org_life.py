@@ -20,7 +20,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analysis import activities, meetings
+from analysis.metrics import activities, meetings
 from analysis.scope import Scope
 from bench import best_of, rows_case, same_rows
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import demo, report
+from analysis import demo
+from analysis.report import build as report
 from analysis.scope import Scope
 from bench import Measurement, best_of, case
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 
 from analysis import config as config_mod
-from analysis import db, importer, periods
+from analysis import db, periods
+from analysis.ingest import importer
 from bench import Measurement, case, timer
 
 QUARTERS = periods.quarter_range("2023Q1", "2024Q4")

@@ -1,7 +1,9 @@
 import streamlit as st
 
-from analysis import auth, config
-from pages._shared import TOKEN, cursor, viewer
+from analysis.access import auth
+from analysis import config
+from ui.login import TOKEN, viewer
+from ui.session import cursor
 
 scope = viewer()
 st.title("我的账户")

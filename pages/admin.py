@@ -1,8 +1,13 @@
 import streamlit as st
 
-from analysis import audit, auth, config, org
+from analysis.access import audit, auth
+from analysis import config
+from analysis.metrics import org
 from analysis.scope import ROLES
-from pages._shared import cached, cursor, table, viewer
+from ui.cache import cached
+from ui.login import viewer
+from ui.session import cursor
+from ui.tables import table
 
 scope = viewer()
 policy = config.load().password

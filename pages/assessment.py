@@ -1,7 +1,10 @@
 import streamlit as st
 
-from analysis import assessment, charts, config, periods
-from pages._shared import cached, sidebar_filters, table
+from analysis.metrics import assessment
+from analysis import charts, config, periods
+from ui.cache import cached
+from ui.filters import sidebar_filters
+from ui.tables import table
 
 filters = sidebar_filters()
 cfg = config.load().assessment

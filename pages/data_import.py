@@ -8,9 +8,13 @@ import hashlib
 
 import streamlit as st
 
-from analysis import importer, org
-from analysis import templates as tpl
-from pages._shared import cached, cursor, table, viewer
+from analysis.ingest import importer
+from analysis.metrics import org
+from analysis.ingest import templates as tpl
+from ui.cache import cached
+from ui.login import viewer
+from ui.session import cursor
+from ui.tables import table
 
 scope = viewer()
 st.title("数据导入")

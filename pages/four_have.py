@@ -1,7 +1,10 @@
 import streamlit as st
 
-from analysis import charts, four_have
-from pages._shared import cached, sidebar_filters, table
+from analysis import charts
+from analysis.metrics import four_have
+from ui.cache import cached
+from ui.filters import sidebar_filters
+from ui.tables import table
 
 filters = sidebar_filters()
 ev = cached(four_have.evaluation, last=filters.last, unit=filters.unit)

@@ -4,8 +4,11 @@ import datetime as dt
 
 import streamlit as st
 
-from analysis import activities, charts, meetings, org
-from pages._shared import cached, sidebar_filters, table
+from analysis.metrics import activities, meetings, org
+from analysis import charts
+from ui.cache import cached
+from ui.filters import sidebar_filters
+from ui.tables import table
 
 # Chinese headers for the tables (the downloads carry them too).
 COLUMNS = {

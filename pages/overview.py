@@ -1,7 +1,9 @@
 import streamlit as st
 
-from analysis import charts, overview, periods
-from pages._shared import cached, sidebar_filters
+from analysis import charts, periods
+from analysis.metrics import overview
+from ui.cache import cached
+from ui.filters import sidebar_filters
 
 filters = sidebar_filters()
 data = cached(overview.overview, first=filters.first, last=filters.last, unit=filters.unit)

@@ -27,9 +27,13 @@ import time
 
 import streamlit as st
 
-from analysis import charts, org, periods, report
+from analysis import charts, periods
+from analysis.metrics import org
+from analysis.report import build as report
 from analysis import config as config_mod
-from pages._shared import cached, sidebar_filters, viewer
+from ui.cache import cached
+from ui.filters import sidebar_filters
+from ui.login import viewer
 
 # Constant style sheet (no data in it): hide the sidebar, header, toolbar and footer; black
 # background, white type sized for the back of the room.

@@ -10,9 +10,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analysis import org, report
-from analysis.report_pptx import slide_count
-from pages._shared import ALL, cached, record_audit, sidebar_filters, viewer
+from analysis.metrics import org
+from analysis.report import build as report
+from analysis.report.render.pptx import slide_count
+from ui.cache import cached
+from ui.filters import ALL, sidebar_filters
+from ui.login import record_audit, viewer
 
 filters = sidebar_filters()
 scope = viewer()

@@ -15,8 +15,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis import charts, config
-from analysis import survey_stats as ss
-from pages._shared import cached, table
+from analysis.survey import stats as ss
+from ui.cache import cached
+from ui.tables import table
 
 NO_GROUP = 0  # the 分组依据 choice meaning "everyone together"
 

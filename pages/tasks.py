@@ -1,7 +1,10 @@
 import streamlit as st
 
-from analysis import charts, tasks
-from pages._shared import cached, sidebar_filters, table
+from analysis import charts
+from analysis.metrics import tasks
+from ui.cache import cached
+from ui.filters import sidebar_filters
+from ui.tables import table
 
 filters = sidebar_filters()
 report = cached(tasks.task_report, first=filters.first, last=filters.last, unit=filters.unit)

@@ -1,7 +1,10 @@
 import streamlit as st
 
-from analysis import charts, config, periods, vanguard
-from pages._shared import cached, sidebar_filters, table
+from analysis import charts, config, periods
+from analysis.metrics import vanguard
+from ui.cache import cached
+from ui.filters import sidebar_filters
+from ui.tables import table
 
 filters = sidebar_filters()
 cfg = config.load()

@@ -15,7 +15,8 @@ from typing import Iterator
 
 import pytest
 
-from analysis import auth, db
+from analysis.access import auth
+from analysis import db
 from analysis.scope import Scope
 
 ROOT = Path(__file__).resolve().parent.parent

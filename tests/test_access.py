@@ -15,7 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import exports, vanguard
+from analysis import exports
+from analysis.metrics import vanguard
 from analysis.scope import Scope, member_branch_ids
 from tests.apptest import release, signed_in_app
 
@@ -123,8 +124,8 @@ def test_no_out_of_scope_member_on_any_page(demo_path, tmp_path, monkeypatch, na
 def test_shared_cache_never_serves_a_wider_scope(demo_path, tmp_path, monkeypatch, names):
     from streamlit.testing.v1 import AppTest
 
-    from analysis import auth
-    from pages import _shared
+    from analysis.access import auth
+    from ui import session as _shared
     from tests.apptest import ROOT
 
     members, _ = names
@@ -180,7 +181,7 @@ def test_export_click_is_audited(demo_path, tmp_path, monkeypatch):
         app.run()
         app.switch_page("pages/assessment.py").run()
         app.download_button(key="review_xlsx").click().run()
-        from pages import _shared
+        from ui import session as _shared
 
         con = _shared.cursor()
         rows = con.execute("SELECT username, detail FROM audit_log WHERE action = 'export'").fetchall()

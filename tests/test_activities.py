@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from analysis import activities
+from analysis.metrics import activities
 from analysis.scope import Scope
 from tests.builders import add_org
 

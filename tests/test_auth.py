@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from analysis import auth, config, db
-from analysis.audit import ACTIONS, audit_entries, record
+from analysis.access import auth
+from analysis import config, db
+from analysis.access.audit import ACTIONS, audit_entries, record
 from analysis.scope import Scope
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -496,7 +497,7 @@ def test_record_refuses_unknown_action(con):
 
 
 def test_audit_module_offers_no_update_or_delete():
-    import analysis.audit as audit_mod
+    from analysis.access import audit as audit_mod
     import inspect
     source = inspect.getsource(audit_mod).upper()
     assert "UPDATE AUDIT_LOG" not in source and "DELETE FROM AUDIT_LOG" not in source

@@ -15,7 +15,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analysis import cli, db, inbox
+from analysis.cli import main as cli
+from analysis import db
+from analysis.ingest import inbox
 from tests import builders
 from tests.test_import import branch_rows, write_csv
 
@@ -25,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # import inbox in a loop, like the worker thread the app starts. Stops when stdin closes.
 HOLDER = """
 import sys, threading, time
-from analysis import db, inbox
+from analysis import db
+from analysis.ingest import inbox
 con = db.open_database(sys.argv[1])
 stop = threading.Event()
 threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()

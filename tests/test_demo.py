@@ -7,7 +7,8 @@ import hashlib
 
 import pytest
 
-from analysis import demo, org, periods, tasks, vanguard
+from analysis import demo, periods
+from analysis.metrics import org, tasks, vanguard
 from analysis.scope import Scope
 
 ALL = Scope.committee()
@@ -83,7 +84,7 @@ def test_survey_headline_end_to_end_from_the_imported_wjx_export(demo_con):
     """The questionnaire reached the database as a 问卷星 CSV through the import pipeline."""
     from scipy.stats import chi2_contingency
 
-    from analysis import overview
+    from analysis.metrics import overview
 
     source = demo_con.execute(
         "SELECT s.source, b.kind, b.file_name FROM survey s JOIN import_batch b USING (batch_id)").fetchone()

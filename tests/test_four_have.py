@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import four_have
+from analysis.metrics import four_have
 from analysis.scope import Scope
 from tests.apptest import release, signed_in_app
 from tests.builders import add_org

@@ -7,7 +7,8 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis import auth, db
+from analysis.access import auth
+from analysis import db
 from analysis.scope import Scope
 from tests.apptest import ROOT, release, signed_in_app
 

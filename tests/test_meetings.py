@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis import assessment, config, meetings
+from analysis.metrics import assessment, meetings
+from analysis import config
 from analysis.config import MeetingRule
 from analysis.scope import Scope
 from tests.apptest import release, signed_in_app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import report
+from analysis.report import build as report
 from tests.apptest import release, signed_in_app
 
 

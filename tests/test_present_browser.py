@@ -21,7 +21,8 @@ from typing import Iterator
 
 import pytest
 
-from analysis import db, report
+from analysis import db
+from analysis.report import build as report
 from analysis.scope import Scope
 from tests.browser import SHOTS, app_server, chromium, demo_copy_with_user, requires_chromium, sign_in
 

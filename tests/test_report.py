@@ -24,8 +24,11 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from analysis import (assessment, db, four_have, meetings, overview, periods, report, report_cli, report_html,
-                      report_pptx, report_xlsx, tasks, vanguard)
+from analysis.metrics import assessment, four_have, meetings, overview, tasks, vanguard
+from analysis import db, periods
+from analysis.report import build as report
+from analysis.cli import report as report_cli
+from analysis.report.render import html as report_html, pptx as report_pptx, xlsx as report_xlsx
 from analysis.exports import neutralise
 from analysis.scope import Scope
 
@@ -129,8 +132,8 @@ def test_every_section_is_built_with_its_findings(built):
     assert built.notes == ()
     assert built.is_demo
     # Every call recorded ran with the report's scope (replayed by the bench).
-    assert {c.name for c in built.calls} >= {"analysis.vanguard.hospital_trend", "analysis.tasks.task_report",
-                                             "analysis.meetings.hospital_summary"}
+    assert {c.name for c in built.calls} >= {"analysis.metrics.vanguard.hospital_trend", "analysis.metrics.tasks.task_report",
+                                             "analysis.metrics.meetings.hospital_summary"}
 
 
 def test_titles_state_the_findings_with_their_numbers(con, built):

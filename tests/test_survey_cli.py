@@ -6,7 +6,7 @@ the demo's calibrated figures (1,030 / 1,107 = 93.04 % of members, 1,327 / 1,543
 non-members chose 作用明显).
 
 Until ``analysis/cli.py`` wires the command (``survey_cli.add_survey_command(commands)``) the
-tests run ``python -m analysis.survey_cli``, the same parser on its own; afterwards they run
+tests run ``python -m analysis.cli.survey``, the same parser on its own; afterwards they run
 ``python -m analysis``.
 """
 
@@ -28,14 +28,14 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from analysis import cli, survey_cli
+from analysis.cli import main as cli, survey as survey_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _entry() -> list[str]:
     commands = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    return ["-m", "analysis"] if "survey" in commands.choices else ["-m", "analysis.survey_cli"]
+    return ["-m", "analysis"] if "survey" in commands.choices else ["-m", "analysis.cli.survey"]
 
 
 ENTRY = _entry()

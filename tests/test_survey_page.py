@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis import db
-from analysis import survey_stats as ss
+from analysis.survey import stats as ss
 from analysis.scope import Scope
 from tests.apptest import release, signed_in_app
 

@@ -20,7 +20,8 @@ from scipy.stats.contingency import association
 from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from analysis import db, survey_stats as ss
+from analysis import db
+from analysis.survey import stats as ss
 from analysis.scope import Scope
 
 SCOPE = Scope("researcher1", "researcher")

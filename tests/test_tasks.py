@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis import tasks
+from analysis.metrics import tasks
 from analysis.scope import Scope
 from tests.apptest import release, signed_in_app
 from tests.builders import add_org

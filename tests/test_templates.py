@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from analysis import config as config_mod
-from analysis import importer, templates
-from analysis.templates import Column
+from analysis.ingest import importer, templates
+from analysis.ingest.templates import Column
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = (ROOT / "analysis" / "migrations" / "001_init.sql").read_text(encoding="utf-8")

@@ -39,10 +39,10 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from . import db
-from .config import LoginPolicy, PasswordPolicy
-from .audit import local_now, record
-from .scope import ROLES, Scope
+from analysis import db
+from analysis.config import LoginPolicy, PasswordPolicy
+from analysis.access.audit import local_now, record
+from analysis.scope import ROLES, Scope
 
 ADMIN_USERNAME = "admin"
 ADMIN_DISPLAY_NAME = "系统管理员"

@@ -46,11 +46,11 @@ from typing import Any, Callable, Iterator
 import duckdb
 import pandas as pd
 
-from . import audit
-from . import config as config_mod
-from . import db, periods
-from . import templates as tpl
-from .scope import Scope
+from analysis.access import audit
+from analysis import config as config_mod
+from analysis import db, periods
+from analysis.ingest import templates as tpl
+from analysis.scope import Scope
 
 MAX_FILE_BYTES = 512 * 2**20
 MAX_XLSX_UNCOMPRESSED = 256 * 2**20
@@ -1592,7 +1592,7 @@ class _Job:
 
     # -- 问卷星 exports
     def _wjx(self) -> tuple[Preview, int | None]:
-        from . import wjx
+        from analysis.ingest import wjx
 
         if self.source.format == "frame":
             raise ValueError("wjx imports need the exported file, not a DataFrame")

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .scope import Scope
+from analysis.scope import Scope
 
 # Every action the application records, with its label for the audit page.
 ACTIONS: dict[str, str] = {

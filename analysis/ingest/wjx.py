@@ -35,7 +35,7 @@ import duckdb
 import pandas as pd
 from charset_normalizer import from_bytes
 
-from . import db
+from analysis import db
 
 Variant = Literal["text", "numbered"]
 Kind = Literal["cell", "matrix", "option_columns"]

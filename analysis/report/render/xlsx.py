@@ -24,8 +24,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .exports import neutralise
-from .report import Report, Table, format_value, number, text_width
+from analysis.exports import neutralise
+from analysis.report.build import Report, Table, format_value, number, text_width
 
 NUMBER_FORMATS = {
     "int": "#,##0",

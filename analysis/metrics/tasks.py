@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .org import unit_filter
-from .scope import Scope, check_unit, require_branch_detail
+from analysis.metrics.org import unit_filter
+from analysis.scope import Scope, check_unit, require_branch_detail
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def completion_trend(
 
     Returns: quarter, done, total, rate (percent, two decimals; NULL with no tasks yet).
     """
-    from .periods import bounds
+    from analysis.periods import bounds
 
     rows = []
     for quarter in quarters:
@@ -216,7 +216,7 @@ def task_report(
     Branch-level, so not for researchers.
     """
     require_branch_detail(scope)
-    from .periods import bounds, quarter_range
+    from analysis.periods import bounds, quarter_range
 
     as_of = bounds(last)[1]
     common = {"scope": scope, "as_of": as_of, "unit": unit}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import config as config_mod
-from .org import branches_under, unit_filter
-from .scope import Scope, check_unit, require_branch_detail
+from analysis import config as config_mod
+from analysis.metrics.org import branches_under, unit_filter
+from analysis.scope import Scope, check_unit, require_branch_detail
 
 
 def branch_ranking(

@@ -39,8 +39,8 @@ from numpy.typing import ArrayLike
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from . import config as config_mod
-from .scope import Scope
+from analysis import config as config_mod
+from analysis.scope import Scope
 
 __all__ = [
     "COMPLEMENT",

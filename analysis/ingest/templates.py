@@ -30,8 +30,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config as config_mod
-from . import periods
+from analysis import config as config_mod
+from analysis import periods
 
 TYPES = ("text", "int", "decimal", "date", "quarter", "year", "choice", "ref")
 REFS = ("unit", "branch", "member", "vanguard_dimension", "indicator", "four_have_dimension", "activity")

@@ -26,7 +26,7 @@ Exit codes: 0 success; 1 bad request (unknown survey, question, item, option or 
 of the wrong type); 2 the database cannot be used (missing, locked by the running app, schema).
 
 Wiring: :func:`add_survey_command` adds the ``survey`` command to ``analysis.cli``'s subparsers;
-``python -m analysis.survey_cli survey ...`` runs it on its own.
+``python -m analysis.cli.survey survey ...`` runs it on its own.
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import config as config_mod
-from . import db
-from . import survey_stats as ss
-from .scope import Scope
+from analysis import config as config_mod
+from analysis import db
+from analysis.survey import stats as ss
+from analysis.scope import Scope
 
 SCOPE = Scope("cli", "researcher")
 DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
@@ -133,7 +133,7 @@ def add_survey_command(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``survey ...`` on its own: ``python -m analysis.survey_cli survey freq ...``."""
+    """Run ``survey ...`` on its own: ``python -m analysis.cli.survey survey freq ...``."""
     parser = argparse.ArgumentParser(prog="python -m analysis", description="Hospital Party-building analytics")
     add_survey_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

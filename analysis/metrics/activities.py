@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import periods
-from .org import unit_filter
-from .scope import Scope, check_unit, require_branch_detail
+from analysis import periods
+from analysis.metrics.org import unit_filter
+from analysis.scope import Scope, check_unit, require_branch_detail
 
 ACTIVITY_TYPES = (
     "支部党员大会", "支委会", "党小组会", "党课", "主题党日", "义诊", "志愿服务",

@@ -36,7 +36,7 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
-from .report import Chart, Figure, Finding, Report, Table, format_value, text_width
+from analysis.report.build import Chart, Figure, Finding, Report, Table, format_value, text_width
 
 FONT = "Microsoft YaHei"
 SLIDE_WIDTH = Inches(13.333)

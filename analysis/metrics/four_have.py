@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import config as config_mod
-from .org import unit_filter
-from .periods import split
-from .scope import Scope, check_unit, require_branch_detail
+from analysis import config as config_mod
+from analysis.metrics.org import unit_filter
+from analysis.periods import split
+from analysis.scope import Scope, check_unit, require_branch_detail
 
 # Default rule for 示范点 candidates. They belong in analysis/config.py (e.g. a
 # ``[four_have_sites]`` table with ``top_n`` and ``min_share``); until then they are the

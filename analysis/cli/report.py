@@ -25,9 +25,10 @@ from pathlib import Path
 
 import duckdb
 
-from . import config as config_mod
-from . import db, report
-from .scope import Scope
+from analysis import config as config_mod
+from analysis import db
+from analysis.report import build as report
+from analysis.scope import Scope
 
 CLI_SCOPE = Scope.committee("cli")
 
@@ -130,7 +131,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the report command alone (``python -m analysis.report_cli``), for testing."""
+    """Run the report command alone (``python -m analysis.cli.report``), for testing."""
     parser = argparse.ArgumentParser(prog="python -m analysis")
     add_report_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["report", *(argv or [])])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import config as config_mod
-from .org import unit_filter
-from .periods import shift
-from .scope import Scope, check_unit, member_branch_ids, require_branch_detail
+from analysis import config as config_mod
+from analysis.metrics.org import unit_filter
+from analysis.periods import shift
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail
 
 # Index of one member in one quarter: sum over dimensions d and raters r of w_d * w_r * score.
 # Only complete score sheets count (every dimension by every rater): a sheet without the

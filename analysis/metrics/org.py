@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from .scope import Scope, check_unit
+from analysis.scope import Scope, check_unit
 
 
 def unit_filter(column: str = "branch_id") -> str:

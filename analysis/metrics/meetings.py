@@ -46,10 +46,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import config as config_mod
-from . import periods
-from .org import unit_filter
-from .scope import Scope, check_unit, member_branch_ids, require_branch_detail
+from analysis import config as config_mod
+from analysis import periods
+from analysis.metrics.org import unit_filter
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail
 
 STATUSES = ("达标", "缺漏", "进行中", "无数据", "未成立")
 """Status of a branch's period, in display order.

@@ -18,9 +18,11 @@ from typing import Any
 
 import duckdb
 
-from . import config as config_mod
-from . import db, demo, inbox, report_cli, survey_cli
-from . import templates as tpl
+from analysis import config as config_mod
+from analysis import db, demo
+from analysis.ingest import inbox
+from analysis.cli import report as report_cli, survey as survey_cli
+from analysis.ingest import templates as tpl
 
 DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
 USER_ENV = "PARTY_DASHBOARD_USER"

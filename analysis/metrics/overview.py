@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from . import assessment, org, periods, survey_stats, tasks, vanguard
-from . import config as config_mod
-from .scope import Scope
+from analysis.metrics import assessment, org, tasks, vanguard
+from analysis import periods
+from analysis.survey import stats as survey_stats
+from analysis import config as config_mod
+from analysis.scope import Scope
 
 
 @dataclass(frozen=True)

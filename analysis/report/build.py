@@ -36,9 +36,11 @@ from typing import Any, Callable, Iterable, Mapping
 import duckdb
 import pandas as pd
 
-from . import activities, assessment, four_have, meetings, org, overview, periods, survey_stats, tasks, vanguard
-from . import config as config_mod
-from .scope import ROLES, Scope
+from analysis.metrics import activities, assessment, four_have, meetings, org, overview, tasks, vanguard
+from analysis import periods
+from analysis.survey import stats as survey_stats
+from analysis import config as config_mod
+from analysis.scope import ROLES, Scope
 
 SECTIONS: dict[str, str] = {
     "overview": "总览",
@@ -551,19 +553,19 @@ def build_report(
 def render(report: Report, fmt: str) -> bytes:
     """The report as a file: 'pptx', 'xlsx', 'html' (UTF-8) or 'png' (a zip of PNG charts)."""
     if fmt == "pptx":
-        from .report_pptx import to_pptx
+        from analysis.report.render.pptx import to_pptx
 
         return to_pptx(report)
     if fmt == "xlsx":
-        from .report_xlsx import to_xlsx
+        from analysis.report.render.xlsx import to_xlsx
 
         return to_xlsx(report)
     if fmt == "html":
-        from .report_html import to_html
+        from analysis.report.render.html import to_html
 
         return to_html(report).encode("utf-8")
     if fmt == "png":
-        from .report_html import to_png_zip
+        from analysis.report.render.html import to_png_zip
 
         return to_png_zip(report)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -31,8 +31,8 @@ from pathlib import Path
 
 import plotly.io as pio
 
-from . import charts
-from .report import SECTIONS, Finding, Report, Table, format_value
+from analysis import charts
+from analysis.report.build import SECTIONS, Finding, Report, Table, format_value
 
 PNG_WIDTH, PNG_HEIGHT = 1600, 900
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,

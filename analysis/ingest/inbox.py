@@ -39,8 +39,8 @@ from typing import Any
 
 import duckdb
 
-from . import importer
-from . import templates as tpl
+from analysis.ingest import importer
+from analysis.ingest import templates as tpl
 
 REQUEST, CLAIMED, RESULT, CANCELLED = "request.json", "claimed.json", "result.json", "cancelled.json"
 ACTIONS = ("import", "validate", "rollback", "batches")

@@ -1,0 +1,61 @@
+"""The global sidebar filters (quarter range, 总支, 支部) every page reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import streamlit as st
+
+from analysis import periods
+from analysis.metrics import org
+from ui.cache import cached
+from ui.login import viewer
+
+# Selectbox value meaning "no narrowing" (None would show as an empty placeholder).
+ALL = ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    first: str
+    last: str
+    unit: str | None
+    unit_label: str
+
+    @property
+    def period_label(self) -> str:
+        if self.first == self.last:
+            return periods.label(self.last)
+        return f"{periods.label(self.first)}—{periods.label(self.last)}"
+
+    @property
+    def period_end(self) -> dt.date:
+        return periods.bounds(self.last)[1]
+
+
+def sidebar_filters() -> Filters:
+    """The global filters (quarter range, 总支, 支部), kept in session state across pages."""
+    quarters = cached(org.quarters_with_data) or [periods.quarter_of(dt.date.today())]
+    units = cached(org.units)
+    with st.sidebar:
+        st.subheader("筛选")
+        default = (quarters[max(0, len(quarters) - 4)], quarters[-1])
+        first, last = st.select_slider(
+            "季度范围", options=quarters, value=st.session_state.get("quarter_range", default),
+            format_func=periods.label, key="quarter_range",
+        )
+        if viewer().role == "researcher":
+            # Researchers see hospital-level aggregates only (enforced again in analysis/).
+            return Filters(first=first, last=last, unit=None, unit_label="全院")
+        generals = units.dropna(subset=["general_branch_id"]).drop_duplicates("general_branch_id")
+        general_names = {ALL: "全院", **dict(zip(generals["general_branch_id"], generals["general_branch_name"]))}
+        general = st.selectbox("党总支", options=list(general_names), format_func=general_names.get, key="general_branch")
+        branches = units if general == ALL else units[units["general_branch_id"] == general]
+        branch_names = {ALL: "全部支部", **dict(zip(branches["branch_id"], branches["branch_name"]))}
+        if st.session_state.get("branch") not in branch_names:
+            st.session_state["branch"] = ALL
+        branch = st.selectbox("党支部", options=list(branch_names), format_func=branch_names.get, key="branch")
+    unit = branch if branch != ALL else general if general != ALL else None
+    label = branch_names[branch] if branch != ALL else general_names[general]
+    return Filters(first=first, last=last, unit=unit, unit_label=label)

@@ -1,0 +1,144 @@
+"""Sign-in, sign-out, SSO and the viewer of the current run.
+
+Sessions live on the server (``app_session``); the browser holds only an opaque token in
+Streamlit's session state. ``viewer()`` is the one way a page learns who is looking.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis import config as config_mod
+from analysis import db
+from analysis.access import audit, auth
+from analysis.metrics import org
+from analysis.scope import ROLES, Scope
+from ui.session import cursor
+
+
+def viewer() -> Scope:
+    """The signed-in viewer's scope, set on every run by ``signed_in_viewer`` in dashboard.py.
+
+    A page can also be run without dashboard.py: Streamlit runs a requested file from
+    pages/ directly when a server process has not yet executed st.navigation. Such a run
+    checks the session itself and shows the login form instead of the page.
+    """
+    scope = st.session_state.get("scope") or signed_in_viewer()
+    if scope is None:
+        login_page()
+        st.stop()
+    return scope
+
+
+def record_audit(action: str, detail: dict | None = None) -> None:
+    """Append an audit row for the viewer (its own small transaction)."""
+    con = cursor()
+    with db.transaction(con):
+        audit.record(con, viewer().username, action, detail)
+
+
+TOKEN = "session_token"
+
+
+def _sign_out_locally(notice: str | None = None) -> None:
+    for key in (TOKEN, "scope", "display_name", "must_change_password"):
+        st.session_state.pop(key, None)
+    if notice:
+        st.session_state["login_notice"] = notice
+
+
+def signed_in_viewer() -> Scope | None:
+    """The viewer's scope if their server-side session is alive, else None.
+
+    The session lives on the server (``app_session``): every run touches it, so the idle and
+    absolute timeouts, logout and password changes take effect on the next request, and a
+    role change reaches an open session.
+    """
+    con = cursor()
+    token = st.session_state.get(TOKEN)
+    if token:
+        state = auth.touch_session(con, token, policy=config_mod.load().login)
+        if state.ok:
+            st.session_state["scope"] = state.scope
+            st.session_state["display_name"] = state.display_name
+            st.session_state["must_change_password"] = state.must_change_password
+            return state.scope
+        _sign_out_locally(state.message_zh)
+        if _sso_configured() and getattr(st.user, "is_logged_in", False):
+            st.logout()
+    if _sso_configured() and getattr(st.user, "is_logged_in", False):
+        _start_sso_session(con)
+    return None
+
+
+def login_page() -> None:
+    """The only page an anonymous visitor can reach (every other URL lands here)."""
+    _login_form(cursor())
+
+
+def _login_form(con) -> None:
+    _, middle, _ = st.columns([1, 1.2, 1])
+    with middle:
+        st.title("医院党建数据看板")
+        st.caption("请使用党委办公室分配的账号登录。")
+        notice = st.session_state.pop("login_notice", None)
+        if notice:
+            st.warning(notice)
+        with st.form("login"):
+            username = st.text_input("用户名", autocomplete="username")
+            password = st.text_input("密码", type="password", autocomplete="current-password")
+            submitted = st.form_submit_button("登录", type="primary", width="stretch")
+        if submitted:
+            result = auth.authenticate(con, username, password, create_session=True, policy=config_mod.load().login)
+            if result.ok:
+                st.session_state[TOKEN] = result.session_id
+                st.rerun()
+            st.error(result.message_zh)
+        if _sso_configured():
+            st.button("使用单点登录（SSO）", on_click=st.login, width="stretch")
+        if org.is_demo(con, scope=Scope.committee()):
+            st.caption("当前为演示库：全部人员与数据均为程序合成。演示账号见 `python -m analysis demo` 的输出。")
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def _start_sso_session(con) -> None:
+    """Map an OIDC identity onto a local account and open our own server-side session.
+
+    Streamlit's identity cookie lives 30 days and is not checked for expiry, so it only
+    proves who the user is; the session with our idle/absolute timeouts decides whether they
+    are still signed in. The account must exist locally (it carries the role and unit).
+    """
+    claims = st.user.to_dict() if hasattr(st.user, "to_dict") else dict(st.user)
+    username = str(claims.get("preferred_username") or claims.get("email", "")).split("@")[0]
+    try:
+        st.session_state[TOKEN] = auth.start_session(con, username)
+    except (ValueError, LookupError):
+        st.session_state["login_notice"] = f"单点登录账号 {username} 未在本系统开通或已停用，请联系党委办公室。"
+        st.logout()
+        return
+    st.rerun()
+
+
+def sign_out() -> None:
+    token = st.session_state.get(TOKEN)
+    if token:
+        auth.end_session(cursor(), token)
+    _sign_out_locally("您已退出登录。")
+    if _sso_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def account_box(scope: Scope) -> None:
+    """Who is signed in, with logout, at the bottom of the sidebar."""
+    with st.sidebar:
+        st.divider()
+        if org.is_demo(cursor(), scope=scope):
+            st.caption("演示数据：示例医院的全部人员、评分与问卷均为程序合成，不涉及任何真实人员。")
+        st.caption(f"{st.session_state.get('display_name', scope.username)} · {ROLES[scope.role]}")
+        st.button("退出登录", on_click=sign_out, key="sign_out")

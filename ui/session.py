@@ -1,0 +1,43 @@
+"""The database handle of this server process and a cursor per script run.
+
+One read-write handle per process (DuckDB allows one writer); every run takes its own cursor
+from it, so concurrent sessions read consistent snapshots (see README: concurrency).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import streamlit as st
+
+from analysis import config as config_mod
+from analysis import db
+from analysis.access import auth
+from analysis.ingest import inbox
+
+DB_ENV = "PARTY_DASHBOARD_DB"
+
+
+def database_path() -> Path:
+    return Path(os.environ.get(DB_ENV) or config_mod.DATA_DIR / "demo.duckdb")
+
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str) -> duckdb.DuckDBPyConnection:
+    # One read-write handle per server process; sessions get cursors from it (see README).
+    con = db.open_database(path)
+    # CLI imports cannot open the file while this process holds it: they queue the file in
+    # the inbox beside the database and this thread imports it (see analysis/inbox.py).
+    inbox.start_worker(con, inbox.inbox_dir(path))
+    password = auth.ensure_admin(con, policy=config_mod.load().password)
+    if password:
+        # Shown once, on the server console only; the administrator must change it at first login.
+        print(f"首次启动：已创建管理员账号 admin，初始密码 {password}（仅显示一次，登录后须修改）", flush=True)
+    return con
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor of the shared database for this script run (DuckDB cursors are per thread)."""
+    return _database(str(database_path())).cursor()
