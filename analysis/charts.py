@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.formatting import plotly_text
 from analysis.periods import label as quarter_label
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
@@ -82,7 +83,7 @@ def completion_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> g
 def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go.Figure:
     """Share per group with its 95% CI as error bars and n in the label."""
     fig = go.Figure(go.Bar(
-        x=[f"{_text(g)}（n={n:,}）" for g, n in zip(shares["group"], shares["n"])],
+        x=[f"{plotly_text(g)}（n={n:,}）" for g, n in zip(shares["group"], shares["n"])],
         y=shares["pct"],
         marker_color=[PARTY_RED, "#1F5FA8", GOLD, GREY][: len(shares)],
         error_y={"type": "data", "symmetric": False, "array": shares["ci_high"] - shares["pct"],
@@ -266,7 +267,7 @@ def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str,
             trace.update(name="全院均值", line={"color": "#444", "width": 2, "dash": "dash"})
     for name, series in trend.groupby("unit_name", sort=False):
         chosen = name == highlight
-        name = _text(name)
+        name = plotly_text(name)
         fig.add_trace(go.Scatter(
             x=[quarter_label(q) for q in series["quarter"]], y=series["mean"], mode="lines+markers" if chosen else "lines",
             name=name, line={"color": PARTY_RED if chosen else "rgba(31,95,168,0.35)", "width": 3 if chosen else 1.2},
@@ -294,7 +295,7 @@ def distribution_box(values: pd.DataFrame, *, value: str, group: str, title: str
     """Box plot of ``value`` per ``group`` (all points shown when a group is small)."""
     fig = go.Figure()
     for name, rows in values.groupby(group, sort=False):
-        fig.add_trace(go.Box(y=rows[value], name=f"{_text(name)}（n={len(rows)}）", marker_color=PARTY_RED,
+        fig.add_trace(go.Box(y=rows[value], name=f"{plotly_text(name)}（n={len(rows)}）", marker_color=PARTY_RED,
                              boxpoints="all" if len(rows) < 40 else "outliers", jitter=0.3, pointpos=0,
                              line={"width": 1.2}, showlegend=False))
     return _style(fig, title=title, height=height, y_title=y_title)
@@ -305,7 +306,7 @@ def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height
     colours = [PARTY_RED, "#1F5FA8", GOLD, GREY]
     fig = go.Figure()
     for grade, colour in zip(grades, colours):
-        fig.add_trace(go.Bar(y=counts["branch_name"].map(_text), x=counts[grade], name=grade, orientation="h", marker_color=colour,
+        fig.add_trace(go.Bar(y=counts["branch_name"].map(plotly_text), x=counts[grade], name=grade, orientation="h", marker_color=colour,
                              hovertemplate=f"%{{y}}<br>{grade} %{{x}} 人<extra></extra>"))
     fig = _style(fig, title=title, height=height or max(320, 22 * len(counts) + 120), x_title="党员人数")
     fig.update_layout(barmode="stack", margin={"l": 170})
@@ -322,7 +323,7 @@ def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: set[str] = frozen
         return GOLD if branch_id in commended else PARTY_RED if branch_id in flagged else "rgba(31,95,168,0.7)"
 
     fig = go.Figure(go.Bar(
-        y=ranking["branch_name"].map(_text), x=ranking["total"], orientation="h",
+        y=ranking["branch_name"].map(plotly_text), x=ranking["total"], orientation="h",
         marker_color=[colour(b) for b in ranking["branch_id"]],
         text=[f"{t:.1f}（第{r}名）" for t, r in zip(ranking["total"], ranking["rank"])], textposition="outside",
         cliponaxis=False, hovertemplate="%{y}<br>总分 %{x:.1f}<extra></extra>",
@@ -341,7 +342,7 @@ def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: 
     order = ranking[ranking["quarter"] == ranking["quarter"].max()].sort_values("rank")["branch_name"]
     grid = grid.reindex([b for b in order if b in grid.index] + [b for b in grid.index if b not in set(order)])
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=[quarter_label(q) for q in grid.columns], y=[_text(b) for b in grid.index],
+        z=grid.to_numpy(), x=[quarter_label(q) for q in grid.columns], y=[plotly_text(b) for b in grid.index],
         colorscale="RdYlGn_r" if reverse else "RdYlGn", xgap=1, ygap=1,
         text=grid.to_numpy(), texttemplate="%{text:.0f}" if value == "rank" else "%{text:.1f}",
         colorbar={"title": {"text": colorbar}, "thickness": 12},
@@ -358,7 +359,7 @@ def rank_bump(ranking: pd.DataFrame, *, title: str, highlight: set[str] = frozen
     fig = go.Figure()
     for (branch_id, name), rows in ranking.groupby(["branch_id", "branch_name"], sort=False):
         chosen = branch_id in highlight
-        name = _text(name)
+        name = plotly_text(name)
         fig.add_trace(go.Scatter(
             x=[quarter_label(q) for q in rows["quarter"]], y=rows["rank"], mode="lines+markers", name=name,
             line={"width": 3 if chosen else 1, "color": None if chosen else "rgba(140,140,140,0.35)"},
@@ -374,10 +375,10 @@ def radar(categories: list[str], series: dict[str, list[float]], *, title: str, 
           height: int = 420) -> go.Figure:
     """Profiles over the same categories; the first series is the reference (dashed grey)."""
     fig = go.Figure()
-    closed = [_text(c) for c in categories + categories[:1]]
+    closed = [plotly_text(c) for c in categories + categories[:1]]
     for index, (name, values) in enumerate(series.items()):
         reference = index == 0
-        name = _text(name)
+        name = plotly_text(name)
         fig.add_trace(go.Scatterpolar(
             r=list(values) + list(values[:1]), theta=closed, name=name, mode="lines+markers",
             fill=None if reference else "toself", fillcolor=None if reference else "rgba(200,16,46,0.12)",
@@ -394,7 +395,7 @@ def radar(categories: list[str], series: dict[str, list[float]], *, title: str, 
 def gap_bars(scores: pd.DataFrame, *, label: str, gap: str, title: str, x_title: str, height: int | None = None) -> go.Figure:
     """Signed gaps against a reference (e.g. hospital mean): above in blue, below in red."""
     fig = go.Figure(go.Bar(
-        y=scores[label].map(_text), x=scores[gap], orientation="h",
+        y=scores[label].map(plotly_text), x=scores[gap], orientation="h",
         marker_color=[PARTY_RED if v < 0 else "#1F5FA8" for v in scores[gap]],
         text=[f"{v:+.2f}" for v in scores[gap]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>%{x:+.2f}<extra></extra>",
@@ -450,17 +451,12 @@ def _status_heatmap(z_status: list[list[str | None]], *, x: list[str], y: list[s
 STATUS_LEGEND = {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}
 
 
-def _text(value: object) -> str:
-    """Data text (a branch name) as plotly shows it: its pseudo-HTML tags are escaped, not applied."""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _subtitle(title: str) -> str:
     """Lines (split at <br>) after the first are set smaller and grey: subject first, then period and n.
 
     Everything else in ``title`` is text (it may hold a unit's name), so it is escaped.
     """
-    head, *rest = [_text(line) for line in title.split("<br>")]
+    head, *rest = [plotly_text(line) for line in title.split("<br>")]
     return head + "".join(f"<br><span style='font-size:12px;color:#666'>{line}</span>" for line in rest)
 
 
@@ -470,8 +466,8 @@ def compliance_heatmap(grid: pd.DataFrame, *, title: str) -> go.Figure:
     ``grid`` is ``meetings.meeting_compliance`` for one kind (rows in branch order).
     """
     x = list(dict.fromkeys(grid["period_label"]))
-    y = [_text(b) for b in dict.fromkeys(grid["branch_name"])]
-    cells = {(_text(r.branch_name), r.period_label): r for r in grid.itertuples()}
+    y = [plotly_text(b) for b in dict.fromkeys(grid["branch_name"])]
+    cells = {(plotly_text(r.branch_name), r.period_label): r for r in grid.itertuples()}
 
     def cell(b: str, p: str):
         return cells.get((b, p))
@@ -498,7 +494,7 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
     ``rates`` is ``meetings.compliance_rates`` for one kind; branches with gaps are red.
     """
     shown = rates[rates["required"] > 0]
-    labels = [_text(b) for b in shown["branch_name"]]
+    labels = [plotly_text(b) for b in shown["branch_name"]]
     fig = go.Figure(go.Bar(
         y=labels, x=shown["rate"], orientation="h",
         marker_color=[PARTY_RED if m > 0 else "#2E8B57" for m in shown["missing"]],
@@ -549,7 +545,7 @@ def attendance_bars(rates: pd.DataFrame, *, title: str) -> go.Figure:
     ``rates`` is ``meetings.attendance_rates`` for one kind; suppressed branches are labelled
     and left empty.
     """
-    labels = [f"{_text(b)}（n={n:,}）" for b, n in zip(rates["branch_name"], rates["n"])]
+    labels = [f"{plotly_text(b)}（n={n:,}）" for b, n in zip(rates["branch_name"], rates["n"])]
     fig = go.Figure()
     for status, column in (("出席", "attendance_rate"), ("请假", "leave_rate"), ("缺席", "absence_rate")):
         fig.add_trace(go.Bar(
@@ -636,7 +632,7 @@ def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct"
     each whisker so that they never cover it.
     """
     rows = freq[freq["option_no"].notna()]
-    labels = [_text(o) for o in rows["option"]]
+    labels = [plotly_text(o) for o in rows["option"]]
     values = rows[pct].astype(float)
     low, high = rows["ci_low"].astype(float), rows["ci_high"].astype(float)
     fig = go.Figure(go.Bar(
@@ -669,7 +665,7 @@ def survey_group_shares(shares: pd.DataFrame, *, title: str, y_title: str, heigh
     ``shares`` is ``survey_stats.effective_share``; suppressed groups are labelled, not drawn.
     """
     groups = [str(g) for g in shares["group"]]
-    labels = [f"{_text(g)}<br>n={_survey_n(n)}" for g, n in zip(groups, shares["n"])]
+    labels = [f"{plotly_text(g)}<br>n={_survey_n(n)}" for g, n in zip(groups, shares["n"])]
     values = shares["pct"].astype(float)
     colours = [GREY if g == "合计" else PALETTE[i % (len(PALETTE) - 1)] for i, g in enumerate(groups)]
     fig = go.Figure(go.Bar(
@@ -709,18 +705,18 @@ def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.D
         for c in cols:
             n = counts.at[r, c]
             share = shares.at[r, c]
-            line.append(_text(_survey_n(n)) + ("" if pd.isna(share) else f"<br>{share:.1f}%"))
+            line.append(plotly_text(_survey_n(n)) + ("" if pd.isna(share) else f"<br>{share:.1f}%"))
         text.append(line)
-    custom = [[[_text(_survey_n(counts.at[r, c])), res.at[r, c]] for c in cols] for r in rows]
+    custom = [[[plotly_text(_survey_n(counts.at[r, c])), res.at[r, c]] for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(
-        z=z.to_numpy(), x=[_text(c) for c in cols], y=[_text(r) for r in rows], text=text, texttemplate="%{text}",
+        z=z.to_numpy(), x=[plotly_text(c) for c in cols], y=[plotly_text(r) for r in rows], text=text, texttemplate="%{text}",
         textfont={"size": 12}, customdata=custom, colorscale=RESIDUAL_SCALE, zmin=-4, zmax=4, zmid=0, xgap=2, ygap=2,
         colorbar={"title": {"text": "调整残差"}, "tickvals": [-4, -1.96, 0, 1.96, 4],
                   "ticktext": ["≤-4 少于期望", "-1.96", "0", "1.96", "≥4 多于期望"], "len": 0.8},
         hovertemplate="%{y} × %{x}<br>人数 %{customdata[0]}<br>调整残差 %{customdata[1]:.2f}<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height or max(300, 46 * len(rows) + 170),
-                 x_title=_text(counts.columns.name or ""), y_title=_text(counts.index.name or ""))
+                 x_title=plotly_text(counts.columns.name or ""), y_title=plotly_text(counts.index.name or ""))
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_xaxes(side="bottom")
     fig.update_layout(margin={"l": 120, "r": 16, "t": 80, "b": 64}, plot_bgcolor="white")
@@ -746,7 +742,7 @@ def likert_diverging(items: pd.DataFrame, *, scale: list[float], scale_labels: d
     values = sorted(scale)
     k = len(values)
     colours = _likert_colours(k)
-    labels = [f"{_text(i)}（{m:.2f}）" if pd.notna(m) else _text(i) for i, m in zip(items["item"], items["mean"])]
+    labels = [f"{plotly_text(i)}（{m:.2f}）" if pd.notna(m) else plotly_text(i) for i, m in zip(items["item"], items["mean"])]
     fig = go.Figure()
     mid = values[k // 2] if k % 2 else None
     lows = [v for v in values if (mid is None and v < values[k // 2]) or (mid is not None and v < mid)]
@@ -755,9 +751,9 @@ def likert_diverging(items: pd.DataFrame, *, scale: list[float], scale_labels: d
 
     def bar(v: float, share: pd.Series, sign: int, colour: str, show: bool) -> None:
         fig.add_trace(go.Bar(
-            y=labels, x=sign * share, orientation="h", name=_text(scale_labels.get(v, f"{v:g}")), marker_color=colour,
+            y=labels, x=sign * share, orientation="h", name=plotly_text(scale_labels.get(v, f"{v:g}")), marker_color=colour,
             legendgroup=str(v), showlegend=show, customdata=list(zip(items[f"pct_{v:g}"], n_text)),
-            hovertemplate="%{y}<br>" + _text(scale_labels.get(v, f"{v:g}"))
+            hovertemplate="%{y}<br>" + plotly_text(scale_labels.get(v, f"{v:g}"))
                           + "：%{customdata[0]:.1f}%<br>n=%{customdata[1]}<extra></extra>",
         ))
 
@@ -801,14 +797,14 @@ def likert_group_means(items: pd.DataFrame, *, order: list[str], title: str, hei
     respondents) have no dot.
     """
     fig = go.Figure()
-    labels = {i: _text(i) for i in order}
+    labels = {i: plotly_text(i) for i in order}
     for index, (group, part) in enumerate(items.groupby("group", sort=False)):
         part = part.set_index("item").reindex(order)
         fig.add_trace(go.Scatter(
-            x=part["mean"].astype(float), y=[labels[i] for i in order], mode="markers", name=_text(group),
+            x=part["mean"].astype(float), y=[labels[i] for i in order], mode="markers", name=plotly_text(group),
             marker={"size": 11, "color": PALETTE[index % len(PALETTE)], "line": {"color": "white", "width": 1}},
             customdata=list(zip([_survey_n(n) for n in part["n"]], part["top2_pct"])),
-            hovertemplate="%{y}<br>" + _text(group) + "：均值 %{x:.2f}<br>前两项 %{customdata[1]:.1f}%"
+            hovertemplate="%{y}<br>" + plotly_text(group) + "：均值 %{x:.2f}<br>前两项 %{customdata[1]:.1f}%"
                           "<br>n=%{customdata[0]}<extra></extra>",
         ))
     fig = _style(fig, title=title, height=height or max(300, 28 * len(order) + 190), x_title="均值（分）",
@@ -826,7 +822,7 @@ def ranking_score_bars(scores: pd.DataFrame, *, title: str, height: int | None =
 
     ``scores`` is ``survey_stats.ranking_scores`` (already sorted by score).
     """
-    labels = [_text(o) for o in scores["option"]]
+    labels = [plotly_text(o) for o in scores["option"]]
     fig = go.Figure(go.Bar(
         y=labels, x=scores["score"], orientation="h", marker_color=PARTY_RED,
         text=[f"{s:.2f}（平均名次 {m:.2f}，n={int(n):,}）" if pd.notna(m) else f"{s:.2f}（n=0）"
@@ -849,7 +845,7 @@ def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: in
     ``items`` is ``survey_stats.Reliability.items``. The dashed line at 0.3 is the usual floor
     for an item that belongs to the scale.
     """
-    labels = [_text(i) for i in items["item"]]
+    labels = [plotly_text(i) for i in items["item"]]
     raises = [pd.notna(a) and a > alpha for a in items["alpha_if_deleted"]]
     fig = go.Figure(go.Bar(
         y=labels, x=items["item_total_r"], orientation="h",
@@ -871,7 +867,7 @@ def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: in
 
 def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) -> go.Figure:
     """Most frequent words of free-text answers (``survey_stats.keywords``), most frequent on top."""
-    labels = [_text(w) for w in words["word"]]
+    labels = [plotly_text(w) for w in words["word"]]
     fig = go.Figure(go.Bar(
         y=labels, x=words["n"], orientation="h", marker_color=GOLD,
         text=[f"{n:,}（{p:.1f}%）" for n, p in zip(words["n"], words["pct"])], textposition="outside",

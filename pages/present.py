@@ -29,6 +29,7 @@ import streamlit as st
 
 from analysis import charts, periods
 from analysis.metrics import org
+from analysis.formatting import markdown_escape
 from analysis.report import build as report
 from analysis import config as config_mod
 from ui.cache import cached
@@ -81,7 +82,7 @@ MIN_AUTO = 5  # seconds
 AUTO_CHOICES = (0, 5, 10, 20, 30, 60)
 STATE = "present"  # session_state key of this page's state: {"request": ..., "slide": int}
 
-plain = report.markdown_escape
+plain = markdown_escape
 
 
 def _number(value: str | None) -> int | None:

@@ -9,12 +9,12 @@ and free-text answers are listed as bare texts sorted by text.
 
 from __future__ import annotations
 
-import re
 
 import pandas as pd
 import streamlit as st
 
 from analysis import charts, config
+from analysis.formatting import markdown_escape, p_value
 from analysis.survey import stats as ss
 from ui.cache import cached
 from ui.tables import table
@@ -34,12 +34,6 @@ COLUMNS = {
 # ------------------------------------------------------------------------------ formatting
 
 
-def md(text) -> str:
-    """Data text (a question, option or group name from an import) inside Markdown: shown as is,
-    never read as emphasis, a link, an HTML tag or a Streamlit directive such as :red[...]."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
-
-
 def pct(value, digits: int = 1) -> str:
     return "—" if value is None or pd.isna(value) else f"{value:.{digits}f}%"
 
@@ -49,12 +43,6 @@ def count(value) -> str:
     if isinstance(value, str):
         return value
     return "—" if value is None or pd.isna(value) else f"{int(value):,}"
-
-
-def p_text(p: float) -> str:
-    if p is None or pd.isna(p):
-        return "p 无法计算"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def ci_text(low, high, unit: str = "%") -> str:
@@ -95,19 +83,19 @@ def attempt(fn, **kwargs):
 def comparison_sentence(cmp: ss.GroupComparison, outcome: str) -> str:
     """The comparison in plain Chinese: shares, difference with its CI, test, effect size."""
     if cmp.suppressed:
-        return (f"**{md(cmp.group1)}** 与 **{md(cmp.group2)}** 的比较不予报告：{cmp.note}。"
+        return (f"**{markdown_escape(cmp.group1)}** 与 **{markdown_escape(cmp.group2)}** 的比较不予报告：{cmp.note}。"
                 "被隐藏的分组人数或格子太少，报告百分比或检验结果就可能推算出个别受访者的回答。")
     if round(abs(cmp.diff), 1) == 0:
         gap = "两组比例几乎相同"
     else:
-        gap = f"{md(cmp.group1)}比{md(cmp.group2)}{'高' if cmp.diff > 0 else '低'} {abs(cmp.diff):.1f} 个百分点"
-    text = (f"**{md(cmp.group1)}** 中 {pct(cmp.pct1)}（n={count(cmp.n1)}）选择“{md(outcome)}”，"
-            f"**{md(cmp.group2)}** 中 {pct(cmp.pct2)}（n={count(cmp.n2)}）；"
+        gap = f"{markdown_escape(cmp.group1)}比{markdown_escape(cmp.group2)}{'高' if cmp.diff > 0 else '低'} {abs(cmp.diff):.1f} 个百分点"
+    text = (f"**{markdown_escape(cmp.group1)}** 中 {pct(cmp.pct1)}（n={count(cmp.n1)}）选择“{markdown_escape(outcome)}”，"
+            f"**{markdown_escape(cmp.group2)}** 中 {pct(cmp.pct2)}（n={count(cmp.n2)}）；"
             f"{gap}（差值 {ci_text(cmp.ci_low, cmp.ci_high, unit='')} 个百分点）。")
     if cmp.test == "fisher":
-        test = f"Fisher 精确检验（有期望频数小于 5）{p_text(cmp.p_val)}"
+        test = f"Fisher 精确检验（有期望频数小于 5）{p_value(cmp.p_val, missing='p 无法计算')}"
     elif cmp.test == "chi2":
-        test = f"χ² 检验 χ²({cmp.dof}) = {cmp.chi2:.2f}，{p_text(cmp.p_val)}"
+        test = f"χ² 检验 χ²({cmp.dof}) = {cmp.chi2:.2f}，{p_value(cmp.p_val, missing='p 无法计算')}"
     else:
         return text + (cmp.note or "")
     verdict = "差异有统计学意义（p < 0.05）" if cmp.p_val < 0.05 else "差异无统计学意义（p ≥ 0.05），不能认为两组不同"
@@ -206,7 +194,7 @@ if qtype in ("single", "matrix"):
         if merge:
             first_name, second_name = (list(split) if split else ["第一组", "第二组"])
             first_default = list(split[first_name]) if split else group_texts[:1]
-            with st.expander(f"两组的构成：{md(group_label(group_no))}", expanded=split is None):
+            with st.expander(f"两组的构成：{markdown_escape(group_label(group_no))}", expanded=split is None):
                 a, b = st.columns(2)
                 name1 = a.text_input("第一组名称", value=first_name, key=f"survey_name1_{survey_id}_{group_no}").strip()
                 set1 = a.multiselect("第一组包含的选项", group_texts, default=first_default,
@@ -243,25 +231,25 @@ freq = attempt(ss.frequencies, survey_id=survey_id, question_no=question_no, ite
 # ------------------------------------------------------------------------------ headline card
 
 with st.container(border=True):
-    st.subheader(md(subject), anchor=False)
+    st.subheader(markdown_escape(subject), anchor=False)
     if qtype == "multiple" and freq is not None:
         answered = freq.attrs["answered"]
         chosen = freq[freq["option_no"].notna()].dropna(subset=["case_pct"]).nlargest(3, "case_pct")
-        st.caption(f"{md(survey['title'])} · 多选题 · 作答 n={answered:,} · 各选项被选比例（占作答人数），95% 置信区间")
+        st.caption(f"{markdown_escape(survey['title'])} · 多选题 · 作答 n={answered:,} · 各选项被选比例（占作答人数），95% 置信区间")
         cols = st.columns(4)
         cols[0].metric("作答人数", f"{answered:,}", help=f"全部答卷 {freq.attrs['respondents']:,} 份")
         for col, r in zip(cols[1:], chosen.itertuples()):
-            col.metric(f"{md(r.option)}（n={count(r.n)}）", pct(r.case_pct))
+            col.metric(f"{markdown_escape(r.option)}（n={count(r.n)}）", pct(r.case_pct))
             col.caption(ci_text(r.ci_low, r.ci_high))
     elif not effective:
         st.info("请至少选择一个计为“肯定回答”的选项。")
     elif shares is not None:
-        st.caption(f"{md(survey['title'])} · 选择“{md(outcome_label)}”的比例 · 95% 置信区间（Wilson）")
+        st.caption(f"{markdown_escape(survey['title'])} · 选择“{markdown_escape(outcome_label)}”的比例 · 95% 置信区间（Wilson）")
         rows = list(shares.itertuples())
         if len(rows) <= 6:
             cols = st.columns(len(rows))
             for col, r in zip(cols, rows):
-                col.metric(f"{md(r.group)}（n={count(r.n)}）", pct(r.pct))
+                col.metric(f"{markdown_escape(r.group)}（n={count(r.n)}）", pct(r.pct))
                 col.caption(ci_text(r.ci_low, r.ci_high) if pd.notna(r.pct) else f"人数过少（<{cfg.min_cell}），不予显示")
         else:
             st.caption("分组较多，各组比例见下方“分组比较”。")
@@ -347,10 +335,10 @@ with tab_cross:
                 df_star = min(len(ct.expected.index), len(ct.expected.columns)) - 1
                 verdict = "两题的回答有关联（p < 0.05）" if ct.p_val < 0.05 else "没有证据表明两题的回答有关联（p ≥ 0.05）"
                 size = ss.effect_size_label(ct.cramer_v, df_star=max(1, df_star))
-                sentence = (f"χ² 独立性检验：χ²({ct.dof}) = {ct.chi2:.2f}，{p_text(ct.p_val)}，n={ct.n:,}；{verdict}；"
+                sentence = (f"χ² 独立性检验：χ²({ct.dof}) = {ct.chi2:.2f}，{p_value(ct.p_val, missing='p 无法计算')}，n={ct.n:,}；{verdict}；"
                             f"Cramér's V = {ct.cramer_v:.2f}，关联强度{size}。")
                 if not pd.isna(ct.p_fisher):
-                    sentence += f"2×2 表 Fisher 精确检验 {p_text(ct.p_fisher)}。"
+                    sentence += f"2×2 表 Fisher 精确检验 {p_value(ct.p_fisher, missing='p 无法计算')}。"
                 st.markdown(sentence)
                 if ct.expected_below_5_pct > 20:
                     st.warning(f"{ct.expected_below_5_pct:.0f}% 的格子期望频数小于 5（最小 {ct.min_expected:.1f}），"
@@ -392,7 +380,7 @@ with tab_likert:
                 weakest, scale=scale, scale_labels=scale_labels,
                 title=f"{texts[likert_no]}：各条目评分分布（按均值由低到高）<br>{survey['title']} · n={n_max:,} · 括号内为均值",
             ), key="survey_likert_chart")
-            low3 = "、".join(f"{md(r.item)}（{r.mean:.2f}）" for r in weakest.head(3).itertuples())
+            low3 = "、".join(f"{markdown_escape(r.item)}（{r.mean:.2f}）" for r in weakest.head(3).itertuples())
             st.markdown(f"均值最低的条目：{low3}。前两项比例 = 选择最高两个分值的人数占比。")
             if overall.attrs["suppressed"]:
                 st.caption(f"人数少于 {cfg.min_cell} 的分值比例（及为防止反推而一并隐藏的比例）不显示，图中相应色段留空，"
@@ -442,7 +430,7 @@ with tab_alpha:
             cols[3].metric("不完整（未计入）", f"{rel.n_incomplete:,}")
             label = ss.alpha_label(rel.alpha)
             raisers = rel.items[rel.items["alpha_if_deleted"] > rel.alpha]["item"].tolist()
-            note = (f"删除 {'、'.join(md(r) for r in raisers)} 后 α 会升高，可检查这些条目是否测量同一内容。" if raisers
+            note = (f"删除 {'、'.join(markdown_escape(r) for r in raisers)} 后 α 会升高，可检查这些条目是否测量同一内容。" if raisers
                     else "删除任何一个条目都不会使 α 升高。")
             st.markdown(f"内部一致性**{label}**（α ≥ 0.9 很好，≥ 0.8 良好，≥ 0.7 可接受）。{note}")
             st.plotly_chart(charts.item_total_bars(
@@ -473,7 +461,7 @@ with tab_text:
             keyword = typed or picked
             found = attempt(ss.answers_containing, survey_id=survey_id, question_no=text_no, keyword=keyword)
             if found is not None:
-                st.caption(f"含“{md(keyword)}”的回答 {len(found):,} 条（按文字排序，不显示答卷编号，不能与其他题目的回答对应）。")
+                st.caption(f"含“{markdown_escape(keyword)}”的回答 {len(found):,} 条（按文字排序，不显示答卷编号，不能与其他题目的回答对应）。")
                 table(shown(found), name=f"开放题_Q{text_no}_含关键词的回答", key="survey_answers_table")
             with st.expander("关键词频数表"):
                 table(shown(words), name=f"关键词_Q{text_no}", key="survey_keywords_table")

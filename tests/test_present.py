@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.report import build as report
+from analysis.formatting import markdown_escape
 from tests.apptest import release, signed_in_app
 
 
@@ -105,7 +105,7 @@ def test_sections_parameter_limits_the_screens(app):
     ("86.9（n=640）", r"86\.9（n\=640）"),
 ])
 def test_text_reaches_markdown_escaped(text, expected):
-    assert report.markdown_escape(text) == expected
+    assert markdown_escape(text) == expected
 
 
 def test_auto_advance_control_follows_the_url_and_changes_it(app):

@@ -30,6 +30,7 @@ from analysis.report import build as report
 from analysis.cli import report as report_cli
 from analysis.report.render import html as report_html, pptx as report_pptx, xlsx as report_xlsx
 from analysis.exports import neutralise
+from analysis.formatting import html_escape
 from analysis.scope import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -464,7 +465,7 @@ def test_html_prints_with_sensible_page_breaks(built, html_text):
     assert "@media print" in html_text and "@page { size: A4 landscape" in html_text
     assert "page-break-inside: avoid" in html_text and "break-inside: avoid" in html_text
     for finding in built.findings:
-        assert f'<h3>{report_html._e(finding.title)}</h3>' in html_text
+        assert f'<h3>{html_escape(finding.title)}</h3>' in html_text
     assert html_text.count('class="keep"') == len(built.sections)
 
 

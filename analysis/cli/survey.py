@@ -47,6 +47,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import db
+from analysis.formatting import p_value
 from analysis.survey import stats as ss
 from analysis.scope import Scope
 
@@ -311,10 +312,6 @@ def _ci(low: Any, high: Any) -> str:
     return "-" if pd.isna(low) or pd.isna(high) else f"{low:.1f}-{high:.1f}%"
 
 
-def _p(p: float) -> str:
-    return "-" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
 def _grid(frame: pd.DataFrame) -> str:
     with pd.option_context("display.unicode.east_asian_width", True, "display.width", 200,
                            "display.max_columns", 50, "display.max_colwidth", 40):
@@ -444,7 +441,7 @@ def _compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[
                 else f"chi-square test (no continuity correction): chi2({cmp.dof}) = {cmp.chi2:.3f}")
         result = (f"{cmp.group1} vs {cmp.group2}: difference {cmp.diff:+.1f} percentage points "
                   f"(95% CI {cmp.ci_low:+.1f} to {cmp.ci_high:+.1f}, Newcombe)\n"
-                  f"{test}, p {_p(cmp.p_val)}; Cramer's V = {cmp.cramer_v:.3f}; odds ratio {cmp.odds_ratio:.2f}; "
+                  f"{test}, p {p_value(cmp.p_val, prefix=False)}; Cramer's V = {cmp.cramer_v:.3f}; odds ratio {cmp.odds_ratio:.2f}; "
                   f"smallest expected count {cmp.min_expected:.1f}")
     return payload, head + result
 
@@ -483,12 +480,12 @@ def _crosstab(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple
     if pd.isna(ct.chi2):
         lines.append("chi-square test not possible: fewer than two non-empty rows or columns")
     else:
-        lines.append(f"chi-square test of independence: chi2({ct.dof}) = {ct.chi2:.3f}, p {_p(ct.p_val)}, "
+        lines.append(f"chi-square test of independence: chi2({ct.dof}) = {ct.chi2:.3f}, p {p_value(ct.p_val, prefix=False)}, "
                      f"n = {ct.n:,}; Cramer's V = {ct.cramer_v:.3f}")
         lines.append(f"expected counts below 5: {ct.expected_below_5_pct:.0f}% of cells (smallest {ct.min_expected:.1f})"
                      + ("; the chi-square approximation is unreliable" if ct.expected_below_5_pct > 20 else ""))
         if not pd.isna(ct.p_fisher):
-            lines.append(f"Fisher's exact test (2x2): p {_p(ct.p_fisher)}")
+            lines.append(f"Fisher's exact test (2x2): p {p_value(ct.p_fisher, prefix=False)}")
     return payload, "\n".join(lines)
 
 

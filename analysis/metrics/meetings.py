@@ -50,6 +50,7 @@ from analysis import config as config_mod
 from analysis import periods
 from analysis.metrics.org import unit_filter
 from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail
+from analysis.stats import wilson_interval
 
 STATUSES = ("达标", "缺漏", "进行中", "无数据", "未成立")
 """Status of a branch's period, in display order.
@@ -60,7 +61,6 @@ last, or a period in which the hospital recorded nothing). 未成立: before the
 """
 
 ATTENDANCE_STATUSES = ("出席", "请假", "缺席")
-Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -148,21 +148,9 @@ def _visible(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
 
 
 def _wilson(count: pd.Series, n: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """95% Wilson score interval for count/n, in percent; NaN where n is 0 or missing.
-
-    Notes: centre = (p + z²/2n) / (1 + z²/n), half = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n).
-    """
-    c = pd.to_numeric(count, errors="coerce").to_numpy(dtype=float)
-    n = pd.to_numeric(n, errors="coerce").to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = c / n
-        denom = 1 + Z95**2 / n
-        centre = (p + Z95**2 / (2 * n)) / denom
-        half = Z95 * np.sqrt(p * (1 - p) / n + Z95**2 / (4 * n**2)) / denom
-        ok = n > 0
-    low = np.where(ok, 100 * (centre - half), np.nan)
-    high = np.where(ok, 100 * (centre + half), np.nan)
-    return np.clip(low, 0, 100), np.clip(high, 0, 100)
+    """95% Wilson score interval for count/n, in percent; NaN where n is 0 or missing."""
+    low, high = wilson_interval(pd.to_numeric(count, errors="coerce"), pd.to_numeric(n, errors="coerce"))
+    return 100 * low, 100 * high
 
 
 # --------------------------------------------------------------------------- SQL

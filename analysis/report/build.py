@@ -38,6 +38,7 @@ import pandas as pd
 
 from analysis.metrics import activities, assessment, four_have, meetings, org, overview, tasks, vanguard
 from analysis import periods
+from analysis.formatting import p_value
 from analysis.survey import stats as survey_stats
 from analysis import config as config_mod
 from analysis.scope import ROLES, Scope
@@ -360,12 +361,6 @@ def _short(quarter: str) -> str:
     return quarter
 
 
-def _p_text(p: float | None) -> str:
-    if p is None:
-        return ""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-
-
 def _date_label(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -409,15 +404,6 @@ def format_value(value: Any, kind: str) -> str:
     if kind == "share":
         return f"{100 * v:.2f}%"
     return str(value)
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=&^])")
-
-
-def markdown_escape(text: object) -> str:
-    """``text`` with every Markdown (and Streamlit directive: $math$, :red[...]) character
-    backslash-escaped, so a page shows it exactly as typed (presentation mode)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def text_width(text: object) -> int:
@@ -1235,7 +1221,7 @@ def _survey(ctx: _Context) -> Built:
         compared = cmp.note
     else:
         test = "χ² 检验" if cmp.test == "chi2" else "Fisher 精确检验"
-        compared = f"相差 {_fmt(cmp.diff)} 个百分点（95% CI {_fmt(cmp.ci_low)}–{_fmt(cmp.ci_high)}，{test} {_p_text(number(cmp.p_val))}，" \
+        compared = f"相差 {_fmt(cmp.diff)} 个百分点（95% CI {_fmt(cmp.ci_low)}–{_fmt(cmp.ci_high)}，{test} {p_value(number(cmp.p_val))}，" \
                    f"Cramér's V = {_fmt(cmp.cramer_v, 2)}）"
     total = headline.shares[headline.shares["group"] == survey_stats.TOTAL_LABEL]
     findings.append(Finding(
@@ -1341,5 +1327,5 @@ def outline_text(report: Report) -> str:
 __all__ = [
     "SECTIONS", "FORMATS", "Period", "Series", "Chart", "Figure", "Table", "Finding", "Call", "Report",
     "parse_period", "parse_sections", "build_report", "render", "unit_label", "latest_quarter", "period_choices",
-    "outline_text", "number", "table", "format_value", "text_width", "markdown_escape",
+    "outline_text", "number", "table", "format_value", "text_width",
 ]

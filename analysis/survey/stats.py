@@ -37,10 +37,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from analysis import config as config_mod
 from analysis.scope import Scope
+from analysis.stats import wilson_interval
 
 __all__ = [
     "COMPLEMENT",
@@ -240,15 +241,8 @@ def _option_nos(q: _Question, texts: Iterable[str], what: str) -> list[int]:
 
 def _wilson(count: ArrayLike, nobs: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Wilson 95 % interval in percent; NaN where the base is 0."""
-    count = np.asarray(count, dtype=float)
-    nobs = np.asarray(nobs, dtype=float)
-    low = np.full(count.shape, np.nan)
-    high = np.full(count.shape, np.nan)
-    ok = nobs > 0
-    if ok.any():
-        lo, hi = proportion_confint(count[ok], nobs[ok], alpha=0.05, method="wilson")
-        low[ok], high[ok] = np.asarray(lo) * 100, np.asarray(hi) * 100
-    return low, high
+    low, high = wilson_interval(count, nobs)
+    return low * 100, high * 100
 
 
 def _pct(count: ArrayLike, base: ArrayLike) -> np.ndarray:

@@ -21,7 +21,6 @@ for pasting into a Word report.
 
 from __future__ import annotations
 
-import html
 import io
 import re
 import tempfile
@@ -32,6 +31,7 @@ from pathlib import Path
 import plotly.io as pio
 
 from analysis import charts
+from analysis.formatting import html_escape
 from analysis.report.build import SECTIONS, Finding, Report, Table, format_value
 
 PNG_WIDTH, PNG_HEIGHT = 1600, 900
@@ -102,18 +102,12 @@ def plotly_js() -> str:
     return js
 
 
-def _e(text: object) -> str:
-    """HTML-escaped text; a URL typed into the data (a task title, say) shows as typed but is
-    not a literal URL in the file (``:`` as ``&#58;``), so the file never holds one."""
-    return html.escape(str(text), quote=True).replace("://", "&#58;//")
-
-
 def _figures(finding: Finding) -> str:
     if not finding.figures:
         return ""
     cards = "".join(
-        f'<div class="figure"><div class="value">{_e(f.value)}</div><div class="label">{_e(f.label)}</div>'
-        + (f'<div class="detail">{_e(f.detail)}</div>' if f.detail else "") + "</div>"
+        f'<div class="figure"><div class="value">{html_escape(f.value)}</div><div class="label">{html_escape(f.label)}</div>'
+        + (f'<div class="detail">{html_escape(f.detail)}</div>' if f.detail else "") + "</div>"
         for f in finding.figures)
     return f'<div class="figures">{cards}</div>'
 
@@ -126,14 +120,14 @@ def _chart(finding: Finding, index: int) -> str:
 
 def html_table(tbl: Table, rows=None) -> str:
     frame = tbl.frame if rows is None else rows
-    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
+    head = "".join(f"<th>{html_escape(c)}</th>" for c in frame.columns)
     body = []
     for row in frame.itertuples(index=False):
         cells = []
         for column, value in zip(frame.columns, row):
             kind = tbl.formats[column]
             css = ' class="num"' if kind not in ("text", "date", "bool") else ""
-            cells.append(f"<td{css}>{_e(format_value(value, kind))}</td>")
+            cells.append(f"<td{css}>{html_escape(format_value(value, kind))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -147,8 +141,8 @@ def to_html(report: Report) -> str:
         found = report.section_findings(section)
         if not found:
             continue
-        toc.append(f'<li><a href="#{section}">{_e(SECTIONS[section])}</a>（{len(found)} 项）</li>')
-        heading = f'<h2 class="section" id="{section}">{_e(SECTIONS[section])}</h2>'
+        toc.append(f'<li><a href="#{section}">{html_escape(SECTIONS[section])}</a>（{len(found)} 项）</li>')
+        heading = f'<h2 class="section" id="{section}">{html_escape(SECTIONS[section])}</h2>'
         for number, finding in enumerate(found):
             main, aside = "", _figures(finding)
             if finding.chart is not None:
@@ -156,43 +150,43 @@ def to_html(report: Report) -> str:
                 main = _chart(finding, chart_index)
             elif finding.table is not None:
                 main = html_table(finding.table)
-            points = ('<ul class="points">' + "".join(f"<li>{_e(p)}</li>" for p in finding.points) + "</ul>"
+            points = ('<ul class="points">' + "".join(f"<li>{html_escape(p)}</li>" for p in finding.points) + "</ul>"
                       if finding.points else "")
             if main:
                 body = f'<div class="body"><div class="main">{main}</div><aside>{aside}{points}</aside></div>'
             else:
                 body = f'<div class="plain">{aside}{points}</div>'
             notes = [n for n in report.speaker_notes(finding).split("\n") if not n.startswith(("结论：", "要点："))]
-            html_finding = (f'<section class="finding" id="{_e(finding.key)}"><h3>{_e(finding.title)}</h3>{body}'
-                            f'<p class="notes">{_e(chr(10).join(notes))}</p></section>')
+            html_finding = (f'<section class="finding" id="{html_escape(finding.key)}"><h3>{html_escape(finding.title)}</h3>{body}'
+                            f'<p class="notes">{html_escape(chr(10).join(notes))}</p></section>')
             # A section's heading travels with its first finding (printing never strands it).
             parts.append(f'<div class="keep">{heading}{html_finding}</div>' if number == 0 else html_finding)
     if report.tables:
         toc.append('<li><a href="#appendix">附表</a>（{} 张）</li>'.format(len(report.tables)))
         parts.append('<h2 class="section" id="appendix">附表</h2>')
         for index, tbl in enumerate(report.tables, start=1):
-            note = f'<p class="notes">数据来源：{_e(tbl.source)}{("；" + _e(tbl.note)) if tbl.note else ""}</p>'
-            parts.append(f'<section class="table" id="table-{_e(tbl.key)}"><h3>附表{index}　{_e(tbl.title)}</h3>'
+            note = f'<p class="notes">数据来源：{html_escape(tbl.source)}{("；" + html_escape(tbl.note)) if tbl.note else ""}</p>'
+            parts.append(f'<section class="table" id="table-{html_escape(tbl.key)}"><h3>附表{index}　{html_escape(tbl.title)}</h3>'
                          f"{html_table(tbl)}{note}</section>")
     demo = ('<p><span class="demo">演示数据：全部人员与数据均为程序合成，不涉及任何真实人员</span></p>'
             if report.is_demo else "")
-    notes = "".join(f"<li>{_e(n)}</li>" for n in report.notes)
+    notes = "".join(f"<li>{html_escape(n)}</li>" for n in report.notes)
     document = f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="党建数据看板">
-<title>{_e(report.title)} · {_e(report.unit_label)}</title>
+<title>{html_escape(report.title)} · {html_escape(report.unit_label)}</title>
 <style>{CSS}</style>
 <script>{plotly_js()}</script>
 </head>
 <body>
 <main>
 <header class="cover">
-<h1>{_e(report.title)}</h1>
-<p>{_e(report.subtitle)}</p>
-<p>统计期：{_e(report.period.label)} · 生成于 {_e(report.generated_label)} · 生成者权限：{_e(report.scope_label)}</p>
+<h1>{html_escape(report.title)}</h1>
+<p>{html_escape(report.subtitle)}</p>
+<p>统计期：{html_escape(report.period.label)} · 生成于 {html_escape(report.generated_label)} · 生成者权限：{html_escape(report.scope_label)}</p>
 {demo}
 </header>
 <nav class="toc"><strong>目录</strong><ol>{"".join(toc)}</ol>
@@ -200,7 +194,7 @@ def to_html(report: Report) -> str:
 {f'<ul class="hint">{notes}</ul>' if notes else ""}
 </nav>
 {"".join(parts)}
-<footer>{_e(report.hospital)} · 党建数据看板 · {_e(report.generated_label)}</footer>
+<footer>{html_escape(report.hospital)} · 党建数据看板 · {html_escape(report.generated_label)}</footer>
 </main>
 </body>
 </html>
