@@ -27,7 +27,8 @@ run: $(VENV)/.installed $(DB)
 	PARTY_DASHBOARD_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -n 2 --dist loadfile -q
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.installed
 	$(PY) -m bench

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import config as config_mod
-from analysis.access import auth
 from analysis import db, periods
+from analysis.access import auth
 from analysis.scope import Scope
 
 SEED = 20251125
@@ -268,7 +268,7 @@ def _vanguard_scores(rng, members, branch_traits, quarters, cfg) -> pd.DataFrame
     ability = rng.normal(0, 2.5, len(members))
     for q_index, quarter in enumerate(quarters):
         quarter_start = periods.bounds(quarter)[0]
-        present = members["joined_on"].map(lambda d: d <= quarter_start).to_numpy()
+        present = members["joined_on"].map(lambda d, start=quarter_start: d <= start).to_numpy()
         branch_q = traits.loc[members["branch_id"], "quality"].to_numpy()
         branch_t = traits.loc[members["branch_id"], "trend"].to_numpy()
         level = 84.0 + 1.8 * branch_q + branch_t * 2.0 * q_index + ability + _season(quarter) + 0.15 * q_index
@@ -361,7 +361,7 @@ def _activities(rng, units, members, branch_traits) -> tuple[pd.DataFrame, pd.Da
         miss = float(np.clip(0.04 - 0.03 * quality[branch_id], 0.0, 0.16))
         for month in months:
             first = month.start_time.date()
-            day = lambda lo, hi: first + dt.timedelta(days=int(rng.integers(lo, hi)))  # noqa: E731
+            day = lambda lo, hi, first=first: first + dt.timedelta(days=int(rng.integers(lo, hi)))  # noqa: E731
             label = f"{month.year}年{month.month}月"
             if rng.random() > miss:
                 add(branch_id, "支委会", f"{label}支委会", day(2, 12), attendees=committee)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 

@@ -27,7 +27,7 @@ class Scope:
             raise ValueError("a secretary's scope needs their unit; other roles have none")
 
     @classmethod
-    def committee(cls, username: str = "system") -> "Scope":
+    def committee(cls, username: str = "system") -> Scope:
         return cls(username, "committee")
 
     @property

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+
 def wilson_interval(count: Any, n: Any, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of the proportion ``count / n``, element-wise.
 

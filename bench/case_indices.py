@@ -7,11 +7,10 @@ by value before timing, so a fast but wrong function cannot pass.
 
 from __future__ import annotations
 
-
 import duckdb
 
-from analysis.metrics import assessment, vanguard
 from analysis import config
+from analysis.metrics import assessment, vanguard
 from analysis.scope import Scope
 from bench import best_of, rows_case, same_rows
 

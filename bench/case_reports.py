@@ -72,7 +72,7 @@ def _measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     rows.append({"case": "report.model", "ours_s": model_s, "baseline_s": baseline, "ratio": model_s / baseline,
                  "size": len(model.findings)})
     for fmt in FORMATS:
-        ours, data = best_of(lambda: report.render(build(), fmt), REPEATS)
+        ours, data = best_of(lambda fmt=fmt: report.render(build(), fmt), REPEATS)
         rows.append({"case": f"report.{fmt}", "ours_s": ours, "baseline_s": baseline, "ratio": ours / baseline,
                      "size": len(data)})
     return rows

@@ -1,7 +1,7 @@
 import streamlit as st
 
-from analysis.access import auth
 from analysis import config
+from analysis.access import auth
 from ui.login import TOKEN, viewer
 from ui.session import cursor
 

@@ -1,7 +1,7 @@
 import streamlit as st
 
-from analysis.access import audit, auth
 from analysis import config
+from analysis.access import audit, auth
 from analysis.metrics import org
 from analysis.scope import ROLES
 from ui.cache import cached

@@ -1,7 +1,7 @@
 import streamlit as st
 
-from analysis.metrics import assessment
 from analysis import charts, config, periods
+from analysis.metrics import assessment
 from ui.cache import cached
 from ui.filters import sidebar_filters
 from ui.tables import table

@@ -9,8 +9,8 @@ import hashlib
 import streamlit as st
 
 from analysis.ingest import importer
-from analysis.metrics import org
 from analysis.ingest import templates as tpl
+from analysis.metrics import org
 from ui.cache import cached
 from ui.login import viewer
 from ui.session import cursor

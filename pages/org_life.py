@@ -4,8 +4,8 @@ import datetime as dt
 
 import streamlit as st
 
-from analysis.metrics import activities, meetings, org
 from analysis import charts
+from analysis.metrics import activities, meetings, org
 from ui.cache import cached
 from ui.filters import sidebar_filters
 from ui.tables import table

@@ -28,10 +28,10 @@ import time
 import streamlit as st
 
 from analysis import charts, periods
-from analysis.metrics import org
-from analysis.formatting import markdown_escape
-from analysis.report import build as report
 from analysis import config as config_mod
+from analysis.formatting import markdown_escape
+from analysis.metrics import org
+from analysis.report import build as report
 from ui.cache import cached
 from ui.filters import sidebar_filters
 from ui.login import viewer

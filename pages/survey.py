@@ -9,7 +9,6 @@ and free-text answers are listed as bare texts sorted by text.
 
 from __future__ import annotations
 
-
 import pandas as pd
 import streamlit as st
 

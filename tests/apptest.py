@@ -8,8 +8,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analysis.access import auth
 from analysis import db
+from analysis.access import auth
 
 ROOT = Path(__file__).resolve().parent.parent
 

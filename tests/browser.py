@@ -9,14 +9,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from analysis.access import auth
 from analysis import db
+from analysis.access import auth
 from analysis.scope import Scope
 
 ROOT = Path(__file__).resolve().parent.parent

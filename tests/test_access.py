@@ -125,8 +125,8 @@ def test_shared_cache_never_serves_a_wider_scope(demo_path, tmp_path, monkeypatc
     from streamlit.testing.v1 import AppTest
 
     from analysis.access import auth
-    from ui import session as _shared
     from tests.apptest import ROOT
+    from ui import session as _shared
 
     members, _ = names
     committee = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")

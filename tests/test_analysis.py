@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analysis.metrics import assessment, org, tasks, vanguard
 from analysis import periods
+from analysis.metrics import assessment, org, tasks, vanguard
 from analysis.scope import Scope
 from tests.builders import add_branch_total, add_member, add_org, add_sheet
 

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from analysis.access import auth
 from analysis import config, db
+from analysis.access import auth
 from analysis.access.audit import ACTIONS, audit_entries, record
 from analysis.scope import Scope
 
@@ -104,7 +104,7 @@ def test_lockout_after_five_failures(con, user):
 
 
 def test_locked_account_refuses_right_password_until_interval_passes(con, user):
-    for i in range(5):
+    for _ in range(5):
         login(con, user, "Wrong#2024x", T0)
     during = login(con, user, GOOD, T0 + timedelta(minutes=14, seconds=59))
     assert not during.ok and "锁定" in during.message_zh and "09:15" in during.message_zh
@@ -497,7 +497,8 @@ def test_record_refuses_unknown_action(con):
 
 
 def test_audit_module_offers_no_update_or_delete():
-    from analysis.access import audit as audit_mod
     import inspect
+
+    from analysis.access import audit as audit_mod
     source = inspect.getsource(audit_mod).upper()
     assert "UPDATE AUDIT_LOG" not in source and "DELETE FROM AUDIT_LOG" not in source

@@ -15,8 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analysis.cli import main as cli
 from analysis import db
+from analysis.cli import main as cli
 from analysis.ingest import inbox
 from tests import builders
 from tests.test_import import branch_rows, write_csv

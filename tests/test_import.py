@@ -15,10 +15,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis.access import audit
-from analysis import db, periods
-from analysis.ingest import importer, templates
 from analysis import config as config_mod
+from analysis import db, periods
+from analysis.access import audit
+from analysis.ingest import importer, templates
 from analysis.ingest.importer import ImportRejected, RollbackRefused
 from analysis.scope import Scope
 from tests import builders

@@ -7,8 +7,8 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis.access import auth
 from analysis import db
+from analysis.access import auth
 from analysis.scope import Scope
 from tests.apptest import ROOT, release, signed_in_app
 
@@ -75,7 +75,7 @@ def test_navigation_by_role(demo_path, tmp_path, monkeypatch, username, visible,
         # The navigation is not exposed as an element; switching to a hidden page must fail.
         for title, page in (("数据导入", "pages/data_import.py"), ("先锋指数", "pages/vanguard.py")):
             if title in hidden:
-                with pytest.raises(Exception):
+                with pytest.raises(Exception):  # noqa: B017 (AppTest wraps the page's refusal)
                     app.switch_page(page).run()
     finally:
         release()

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis.metrics import assessment, meetings
 from analysis import config
 from analysis.config import MeetingRule
+from analysis.metrics import assessment, meetings
 from analysis.scope import Scope
 from tests.apptest import release, signed_in_app
 from tests.builders import add_member, add_org

@@ -24,13 +24,15 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from analysis.metrics import assessment, four_have, meetings, overview, tasks, vanguard
 from analysis import db, periods
-from analysis.report import build as report
 from analysis.cli import report as report_cli
-from analysis.report.render import html as report_html, pptx as report_pptx, xlsx as report_xlsx
 from analysis.exports import neutralise
 from analysis.formatting import html_escape
+from analysis.metrics import assessment, four_have, meetings, overview, tasks, vanguard
+from analysis.report import build as report
+from analysis.report.render import html as report_html
+from analysis.report.render import pptx as report_pptx
+from analysis.report.render import xlsx as report_xlsx
 from analysis.scope import Scope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -360,7 +362,7 @@ def test_workbook_has_a_cover_and_one_sheet_per_table(built, book):
     for expected in (built.title, "统计期", "2025年第4季度", "范围", "全院", "数据来源", "生成时间",
                      "2026-01-15 09:30:00", "生成者权限", "演示数据"):
         assert expected in text
-    for tbl, name in zip(built.tables, book.sheetnames[1:]):
+    for _tbl, name in zip(built.tables, book.sheetnames[1:]):
         assert [r[0] for r in cover if r and r[0] == name], f"{name} is listed on the cover"
 
 

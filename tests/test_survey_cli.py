@@ -28,7 +28,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from analysis.cli import main as cli, survey as survey_cli
+from analysis.cli import main as cli
+from analysis.cli import survey as survey_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

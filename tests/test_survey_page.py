@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from analysis import db
-from analysis.survey import stats as ss
 from analysis.scope import Scope
+from analysis.survey import stats as ss
 from tests.apptest import release, signed_in_app
 
 PAGE = "pages/survey.py"

@@ -21,8 +21,8 @@ from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from analysis import db
-from analysis.survey import stats as ss
 from analysis.scope import Scope
+from analysis.survey import stats as ss
 
 SCOPE = Scope("researcher1", "researcher")
 

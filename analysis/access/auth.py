@@ -30,9 +30,10 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Mapping, TypeVar
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -40,8 +41,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from analysis import db
-from analysis.config import LoginPolicy, PasswordPolicy
 from analysis.access.audit import local_now, record
+from analysis.config import LoginPolicy, PasswordPolicy
 from analysis.scope import ROLES, Scope
 
 ADMIN_USERNAME = "admin"

@@ -20,8 +20,9 @@ import duckdb
 
 from analysis import config as config_mod
 from analysis import db, demo
+from analysis.cli import report as report_cli
+from analysis.cli import survey as survey_cli
 from analysis.ingest import inbox
-from analysis.cli import report as report_cli, survey as survey_cli
 from analysis.ingest import templates as tpl
 
 DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))

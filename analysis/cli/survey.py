@@ -48,8 +48,8 @@ import pandas as pd
 from analysis import config as config_mod
 from analysis import db
 from analysis.formatting import p_value
-from analysis.survey import stats as ss
 from analysis.scope import Scope
+from analysis.survey import stats as ss
 
 SCOPE = Scope("cli", "researcher")
 DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))

@@ -38,17 +38,18 @@ import tempfile
 import time
 import uuid
 import zipfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import duckdb
 import pandas as pd
 
-from analysis.access import audit
 from analysis import config as config_mod
 from analysis import db, periods
+from analysis.access import audit
 from analysis.ingest import templates as tpl
 from analysis.scope import Scope
 
@@ -629,7 +630,7 @@ def _decodes(path: Path, encoding: str) -> bool:
 
 
 def _sniff_delimiter(sample: str) -> str:
-    line = next((l for l in sample.splitlines() if l.strip()), "")
+    line = next((text for text in sample.splitlines() if text.strip()), "")
     counts = {d: line.count(d) for d in (",", "\t", ";", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] else ","
@@ -1352,8 +1353,7 @@ class _Job:
             "v_level = 'committee' AND (SELECT count(*) FROM org_unit WHERE level = 'committee') > 0", level,
             "系统中已有医院党委，不能再导入党委", "the database already has the committee")
         self._check(
-            "v_level = 'committee' AND _row > (SELECT min(_row) FROM {typed} WHERE v_level = 'committee')".format(
-                typed=self.typed),
+            f"v_level = 'committee' AND _row > (SELECT min(_row) FROM {self.typed} WHERE v_level = 'committee')",
             level, "文件中只能有一个党委", "only one committee is allowed")
         self._db_duplicates("org_unit", [("unit_id", "unit_id")], "unit_id", "单位编号", "unit id")
         self._db_duplicates("org_unit", [("name", "name")], "name", "单位名称", "unit name")

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analysis.metrics import assessment, org, tasks, vanguard
-from analysis import periods
-from analysis.survey import stats as survey_stats
 from analysis import config as config_mod
+from analysis import periods
+from analysis.metrics import assessment, org, tasks, vanguard
 from analysis.scope import Scope
+from analysis.survey import stats as survey_stats
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class SurveyHeadline:
     title: str
     question: str
     shares: pd.DataFrame  # effective_share: group, n, effective, pct, ci_low, ci_high (+ 合计)
-    comparison: "survey_stats.GroupComparison"
+    comparison: survey_stats.GroupComparison
 
 
 def survey_headline(

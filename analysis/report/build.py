@@ -30,18 +30,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import duckdb
 import pandas as pd
 
-from analysis.metrics import activities, assessment, four_have, meetings, org, overview, tasks, vanguard
+from analysis import config as config_mod
 from analysis import periods
 from analysis.formatting import p_value
-from analysis.survey import stats as survey_stats
-from analysis import config as config_mod
+from analysis.metrics import activities, assessment, four_have, meetings, org, overview, tasks, vanguard
 from analysis.scope import ROLES, Scope
+from analysis.survey import stats as survey_stats
 
 SECTIONS: dict[str, str] = {
     "overview": "总览",
@@ -1226,7 +1227,7 @@ def _survey(ctx: _Context) -> Built:
     total = headline.shares[headline.shares["group"] == survey_stats.TOTAL_LABEL]
     findings.append(Finding(
         key="survey.effective", section="survey",
-        title="、".join(parts) + f"认为党建引领作用明显" + ("" if cmp.suppressed else f"，相差 {_fmt(cmp.diff)} 个百分点"),
+        title="、".join(parts) + "认为党建引领作用明显" + ("" if cmp.suppressed else f"，相差 {_fmt(cmp.diff)} 个百分点"),
         source=_source(overview.survey_headline, survey_stats.effective_share, survey_stats.compare_groups), method=method,
         n=f"{headline.title}：" + "，".join(f"{r.group} n={_fmt(r.n, 0)}" for r in shares.itertuples()),
         figures=tuple(Figure(f"{_fmt(r.pct, 0)}%", f"{r.group}认为作用明显", f"n={_fmt(r.n, 0)}") for r in shares.itertuples()),

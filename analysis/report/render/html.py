@@ -162,7 +162,7 @@ def to_html(report: Report) -> str:
             # A section's heading travels with its first finding (printing never strands it).
             parts.append(f'<div class="keep">{heading}{html_finding}</div>' if number == 0 else html_finding)
     if report.tables:
-        toc.append('<li><a href="#appendix">附表</a>（{} 张）</li>'.format(len(report.tables)))
+        toc.append(f'<li><a href="#appendix">附表</a>（{len(report.tables)} 张）</li>')
         parts.append('<h2 class="section" id="appendix">附表</h2>')
         for index, tbl in enumerate(report.tables, start=1):
             note = f'<p class="notes">数据来源：{html_escape(tbl.source)}{("；" + html_escape(tbl.note)) if tbl.note else ""}</p>'
