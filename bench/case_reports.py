@@ -20,8 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis import demo
-from analysis.report import build as report
+from analysis import demo, report
 from analysis.scope import Scope
 from bench import Measurement, best_of, case
 

@@ -27,11 +27,10 @@ import time
 
 import streamlit as st
 
-from analysis import charts, periods
+from analysis import charts, periods, report
 from analysis import config as config_mod
 from analysis.formatting import markdown_escape
 from analysis.metrics import org
-from analysis.report import build as report
 from ui.cache import cached
 from ui.filters import sidebar_filters
 from ui.login import viewer

@@ -10,8 +10,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analysis import report
 from analysis.metrics import org
-from analysis.report import build as report
 from analysis.report.render.pptx import slide_count
 from ui.cache import cached
 from ui.filters import ALL, sidebar_filters

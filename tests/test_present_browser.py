@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import db
-from analysis.report import build as report
+from analysis import db, report
 from analysis.scope import Scope
 from tests.browser import SHOTS, app_server, chromium, demo_copy_with_user, requires_chromium, sign_in
 

@@ -24,12 +24,12 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
-from analysis import db, periods
+from analysis import db, periods, report
 from analysis.cli import report as report_cli
 from analysis.exports import neutralise
 from analysis.formatting import html_escape
 from analysis.metrics import assessment, four_have, meetings, overview, tasks, vanguard
-from analysis.report import build as report
+from analysis.report.model import TREND_QUARTERS
 from analysis.report.render import html as report_html
 from analysis.report.render import pptx as report_pptx
 from analysis.report.render import xlsx as report_xlsx
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
 SCOPE = Scope.committee("test")
 PERIOD = "2025Q4"
-FIRST = periods.shift(PERIOD, -(report.TREND_QUARTERS - 1))
+FIRST = periods.shift(PERIOD, -(TREND_QUARTERS - 1))
 # After the period: 组织生活 is judged as of the period's end (2025-12-31), so results are fixed.
 NOW = dt.datetime(2026, 1, 15, 9, 30)
 END = dt.date(2025, 12, 31)

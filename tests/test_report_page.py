@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from pptx import Presentation
 
+from analysis import report
 from analysis.cli import report as report_cli
-from analysis.report import build as report
 from analysis.report.render import pptx as report_pptx
 from tests.apptest import release, signed_in_app
 

@@ -26,8 +26,7 @@ from pathlib import Path
 import duckdb
 
 from analysis import config as config_mod
-from analysis import db
-from analysis.report import build as report
+from analysis import db, report
 from analysis.scope import Scope
 
 CLI_SCOPE = Scope.committee("cli")

@@ -32,7 +32,7 @@ import plotly.io as pio
 
 from analysis import charts
 from analysis.formatting import html_escape
-from analysis.report.build import SECTIONS, Finding, Report, Table, format_value
+from analysis.report.model import SECTIONS, TEXT_KINDS, Finding, Report, Table, format_value
 
 PNG_WIDTH, PNG_HEIGHT = 1600, 900
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
@@ -126,7 +126,7 @@ def html_table(tbl: Table, rows=None) -> str:
         cells = []
         for column, value in zip(frame.columns, row):
             kind = tbl.formats[column]
-            css = ' class="num"' if kind not in ("text", "date", "bool") else ""
+            css = ' class="num"' if kind not in TEXT_KINDS else ""
             cells.append(f"<td{css}>{html_escape(format_value(value, kind))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'

@@ -42,7 +42,7 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
-from analysis.report.build import Chart, Figure, Finding, Report, Table, format_value, text_width
+from analysis.report.model import TEXT_KINDS, Chart, Figure, Finding, Report, Table, format_value, text_width
 
 FONT = "Microsoft YaHei"
 SLIDE_WIDTH = Inches(13.333)
@@ -365,7 +365,7 @@ def _table(slide, tbl: Table, rows, x, y, cx) -> None:
             cell.margin_left = cell.margin_right = Inches(0.06)
             cell.margin_top = cell.margin_bottom = Inches(0.03)
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
-            numeric = tbl.formats[column] not in ("text", "date", "bool")
+            numeric = tbl.formats[column] not in TEXT_KINDS
             text = column if r == 0 else cells[r - 1][c]
             _write(cell.text_frame, text, size=size, bold=r == 0, color=WHITE if r == 0 else DARK,
                    align=PP_ALIGN.RIGHT if numeric and r else PP_ALIGN.LEFT)

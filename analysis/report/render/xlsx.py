@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from analysis.exports import neutralise
-from analysis.report.build import Report, Table, format_value, number, text_width
+from analysis.report.model import Report, Table, format_value, is_missing, number, text_width
 
 NUMBER_FORMATS = {
     "int": "#,##0",
@@ -77,7 +77,7 @@ def cell_value(value: object, kind: str) -> object:
     """What a workbook cell holds for a table value of ``kind`` (see the module notes)."""
     if isinstance(value, str):
         return neutralise(value)
-    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+    if is_missing(value):
         return None
     if kind == "bool":
         return "是" if bool(value) else "否"
@@ -123,10 +123,7 @@ def write_table(sheet, tbl: Table) -> None:
 
 
 def _cover(sheet, report: Report, names: dict[str, str]) -> None:
-    def text(value: str) -> str:
-        return neutralise(value)
-
-    sheet.append([text(report.title)])
+    sheet.append([neutralise(report.title)])
     sheet["A1"].font = TITLE_FONT
     sheet.append([])
     rows = [
@@ -144,14 +141,14 @@ def _cover(sheet, report: Report, names: dict[str, str]) -> None:
     for note in report.notes:
         rows.append(("说明", note))
     for label, value in rows:
-        sheet.append([label, text(value)])
+        sheet.append([label, neutralise(value)])
         sheet.cell(sheet.max_row, 1).font = LABEL_FONT
     sheet.append([])
     sheet.append(["工作表", "内容", "数据来源"])
     for cell in sheet[sheet.max_row]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     for tbl in report.tables:
-        sheet.append([names[tbl.key], text(tbl.title), text(tbl.source)])
+        sheet.append([names[tbl.key], neutralise(tbl.title), neutralise(tbl.source)])
     for row in sheet.iter_rows():
         for cell in row:
             if isinstance(cell.value, str):

@@ -1,0 +1,165 @@
+"""组织生活: 三会一课 compliance and attendance, the branches with gaps, and the activities.
+
+Findings: org_life.compliance (when some period has ended with records); org_life.attendance;
+org_life.gaps (not for one branch); org_life.activities. Tables: org_life_by_kind,
+org_life_missing, org_life_activities. Everything is judged as of ``Context.as_of``.
+"""
+
+from __future__ import annotations
+
+from analysis import config as config_mod
+from analysis.metrics import activities, meetings
+from analysis.report.model import Chart, Figure, Finding, Series, Table, table
+from analysis.report.sections.common import (
+    GOLD,
+    GREEN,
+    RED,
+    Built,
+    Context,
+    Part,
+    axis_min,
+    column_values,
+    date_text,
+    gather,
+    number_text,
+    source_of,
+)
+
+GAPS_CHART_ROWS = 10  # branches with gaps shown in the chart
+
+
+def build(ctx: Context) -> Built:
+    """The 组织生活 findings, tables and notes (see the module notes)."""
+    p = ctx.period
+    summary = ctx.call(meetings.hospital_summary, first=p.first, last=p.last, unit=ctx.unit, as_of=ctx.as_of,
+                       cfg=ctx.cfg)
+    until = f"数据截至{date_text(summary.window.last_day)}" if summary.window.last_day else "暂无活动记录"
+    method = _method(ctx.cfg)
+    findings: list[Finding] = []
+    notes: list[str] = []
+    if summary.rate is None:
+        notes.append(f"{p.label}尚无已结束且有记录的统计期（{until}），三会一课达标率不予计算。")
+    else:
+        findings.append(_compliance(ctx, summary, method, until))
+    if summary.attendance_rate is not None:
+        findings.append(_attendance(ctx, summary, method))
+    elif summary.attendance_n:
+        notes.append("出勤人数不足，出勤比例不予报告。")
+    later_findings, later_tables = gather((_gaps(ctx, summary, method), _activities(ctx, until)))
+    return findings + later_findings, [_by_kind_table(ctx, summary), *later_tables], notes
+
+
+def _method(cfg: config_mod.Config) -> str:
+    rules = "；".join(f"{r.kind}每{'月' if r.per == 'month' else '季度'}至少{r.times}次" for r in cfg.meeting_rules)
+    return (f"{rules}。只统计已结束、且全院有活动记录的月份或季度；达标率 = Σ按期达标次数 ÷ Σ应开次数；"
+            f"出席率 = 出席 ÷（出席 + 请假 + 缺席）；党员少于{cfg.survey.min_cell}人的支部不报告出勤比例。")
+
+
+def _compliance(ctx: Context, summary: meetings.MeetingSummary, method: str, until: str) -> Finding:
+    """三会一课 held as required, by meeting kind."""
+    by_kind = summary.by_kind
+    return Finding(
+        key="org_life.compliance", section="org_life",
+        title=f"{ctx.period.label}{ctx.prefix}三会一课达标率 {summary.rate:.1f}%（{summary.counted:,}/{summary.required:,}），"
+              f"缺漏 {summary.missing} 期次，涉及 {summary.branches_with_gaps} 个支部",
+        source=source_of(meetings.hospital_summary), method=method,
+        n=f"应开 {summary.required:,} 次，{summary.branches} 个支部；{until}",
+        figures=(Figure(f"{summary.rate:.1f}%", "三会一课达标率", f"缺漏 {summary.missing} 期次"),),
+        chart=Chart("column", tuple(by_kind["kind"]), (Series("达标率", column_values(by_kind, "rate"), GREEN),),
+                    "达标率（%）", suffix="%", value_min=axis_min([column_values(by_kind, "rate")], pad=5, step=10),
+                    value_max=100),
+        points=tuple(f"{r.kind}：{number_text(r.rate)}%（{int(r.counted):,}/{int(r.required):,}），缺漏 {int(r.missing)} 期次"
+                     for r in by_kind.itertuples()),
+    )
+
+
+def _attendance(ctx: Context, summary: meetings.MeetingSummary, method: str) -> Finding:
+    """Members present, on leave and absent, by meeting kind."""
+    by_kind = summary.by_kind
+    series = (Series("出席", column_values(by_kind, "attendance_rate"), GREEN),
+              Series("请假", column_values(by_kind, "leave_rate"), GOLD),
+              Series("缺席", column_values(by_kind, "absence_rate"), RED))
+    return Finding(
+        key="org_life.attendance", section="org_life",
+        title=f"{ctx.period.label}{ctx.prefix}党员出席率 {summary.attendance_rate:.1f}%，请假率 {summary.leave_rate:.1f}%"
+              f"（n={summary.attendance_n:,}条出勤记录）",
+        source=source_of(meetings.hospital_summary), method=method,
+        n=f"{summary.attendance_n:,}条出勤记录，{summary.members:,}名党员",
+        figures=(Figure(f"{summary.attendance_rate:.1f}%", "党员出席率", f"请假率 {summary.leave_rate:.1f}%"),),
+        chart=Chart("stacked_bar", tuple(by_kind["kind"]), series, "占出勤记录的比例（%）", suffix="%",
+                    value_min=0, value_max=100),
+        points=tuple(f"{r.kind}：出席 {number_text(r.attendance_rate)}%，请假 {number_text(r.leave_rate)}%，"
+                     f"缺席 {number_text(r.absence_rate)}%" for r in by_kind.itertuples()),
+    )
+
+
+def _by_kind_table(ctx: Context, summary: meetings.MeetingSummary) -> Table:
+    by_kind = summary.by_kind
+    return table("org_life_by_kind", f"三会一课汇总（{ctx.period.code}）", by_kind.assign(
+        grain=by_kind["grain"].map({"month": "月", "quarter": "季度"})), {
+        "kind": ("会议类型", "text"), "grain": ("频次单位", "text"), "times": ("每期应开", "int"),
+        "branches": ("支部数", "int"), "required": ("应开次数", "int"), "counted": ("达标次数", "int"),
+        "rate": ("达标率", "pct"), "ci_low": ("95%CI下限", "pct"), "ci_high": ("95%CI上限", "pct"),
+        "missing": ("缺漏期数", "int"), "branches_with_gaps": ("有缺漏支部数", "int"),
+        "attendance_n": ("出勤记录数", "int"), "attendance_rate": ("出席率", "pct"), "leave_rate": ("请假率", "pct"),
+        "absence_rate": ("缺席率", "pct")}, source=source_of(meetings.hospital_summary))
+
+
+def _gaps(ctx: Context, summary: meetings.MeetingSummary, method: str) -> Part:
+    """The branches with missing meetings, most periods first (not for one branch)."""
+    if not summary.missing or ctx.level == "branch":
+        return None
+    p = ctx.period
+    missing = ctx.call(meetings.missing_meetings, first=p.first, last=p.last, unit=ctx.unit, as_of=ctx.as_of,
+                       cfg=ctx.cfg)
+    per_branch = (missing.groupby(["branch_id", "branch_name"], as_index=False)
+                  .agg(periods=("period", "count"), shortfall=("shortfall", "sum"))
+                  .sort_values(["periods", "branch_id"], ascending=[False, True]).reset_index(drop=True))
+    shown = per_branch.head(GAPS_CHART_ROWS)
+    total_periods = int(per_branch["periods"].sum())
+    finding = Finding(
+        key="org_life.gaps", section="org_life",
+        title=f"{p.label}{ctx.prefix}三会一课缺漏涉及 {len(per_branch)} 个支部：" + "、".join(
+            f"{r.branch_name}（{int(r.periods)}期次）" for r in per_branch.head(3).itertuples())
+        + ("等" if len(per_branch) > 3 else ""),
+        source=source_of(meetings.missing_meetings), method=method,
+        n=f"{len(per_branch)}个支部有缺漏，共 {total_periods} 期次",
+        figures=(Figure(f"{len(per_branch)}", "有缺漏的支部", f"共 {total_periods} 期次"),),
+        chart=Chart("bar", tuple(shown["branch_name"]), (Series("缺漏期次", column_values(shown, "periods"), RED),),
+                    "缺漏期次", decimals=0, value_min=0),
+        points=tuple(f"{r.branch_name}：缺漏 {int(r.periods)} 期次，少开 {int(r.shortfall)} 次"
+                     for r in shown.head(5).itertuples()),
+    )
+    return finding, table("org_life_missing", f"三会一课缺漏清单（{p.code}）", missing, {
+        "branch_name": ("党支部", "text"), "general_branch_name": ("党总支", "text"), "kind": ("会议类型", "text"),
+        "period_label": ("期间", "text"), "required": ("应开", "int"), "held": ("召开", "int"),
+        "shortfall": ("缺少", "int")}, source=source_of(meetings.missing_meetings), in_deck=False)
+
+
+def _activities(ctx: Context, until: str) -> Part:
+    """Activities other than 三会一课 by type; the title counts 义诊 and 志愿服务."""
+    p = ctx.period
+    totals = ctx.call(activities.activity_totals, first=p.first, last=p.last, unit=ctx.unit,
+                      types=activities.EVENT_TYPES, as_of=ctx.as_of)
+    if totals.empty:
+        return None
+    service = ctx.call(activities.service_totals, first=p.first, last=p.last, unit=ctx.unit, as_of=ctx.as_of)
+    clinic, volunteer = service.free_clinic, service.volunteering
+    finding = Finding(
+        key="org_life.activities", section="org_life",
+        title=f"{p.label}{ctx.prefix}开展义诊 {clinic.activities:,} 场、服务 {clinic.people_served:,} 人次，"
+              f"志愿服务 {volunteer.activities:,} 场、{volunteer.people_served:,} 人次",
+        source=source_of(activities.activity_totals, activities.service_totals),
+        method="按活动记录统计：场次、服务人次、时长；不含三会一课；日期晚于统计日的活动不计。",
+        n=f"活动 {int(totals['activities'].sum()):,} 场，{until}",
+        figures=(Figure(f"{clinic.people_served + volunteer.people_served:,}", "义诊与志愿服务人次",
+                        f"{clinic.activities + volunteer.activities:,} 场"),),
+        chart=Chart("column", tuple(totals["activity_type"]), (Series("场次", column_values(totals, "activities"), RED),),
+                    "场次", decimals=0, value_min=0),
+        points=tuple(f"{r.activity_type}：{int(r.activities):,} 场，服务 {int(r.people_served):,} 人次，"
+                     f"{number_text(r.hours, 0)} 小时，{int(r.branches)} 个支部" for r in totals.itertuples()),
+    )
+    return finding, table("org_life_activities", f"活动统计（{p.code}）", totals, {
+        "activity_type": ("活动类型", "text"), "activities": ("场次", "int"), "people_served": ("服务人次", "int"),
+        "hours": ("时长（小时）", "score"), "branches": ("支部数", "int"), "months": ("活跃月数", "int")},
+        source=source_of(activities.activity_totals))
