@@ -882,15 +882,15 @@ def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) 
     return fig
 
 
-# --- 汇报材料 and 大屏展示 (analysis/report.py): one figure from a report ``Chart`` ------------
+# --- 汇报材料 and 大屏展示 (analysis/report): one figure from a report ``Chart`` --------------
 # The report model holds chart data independent of the output (a native PowerPoint chart is
-# drawn from the same data by analysis/report_pptx.py). "light" is for the HTML report and the
-# PNGs; "present" is the high-contrast dark theme of presentation mode, with large type.
+# drawn from the same data by analysis/report/render/pptx.py). "light" is for the HTML report and
+# the PNGs; "present" is the high-contrast dark theme of presentation mode, with large type.
 REPORT_THEMES = {
     "light": {"paper": "#FFFFFF", "plot": "#FFFFFF", "text": "#222222", "muted": "#666666", "grid": "#E6E6E6",
-              "size": 14, "label_size": 13, "colours": {}},
+              "size": 14, "label_size": 13, "line_width": 2.5, "marker_size": 7, "colours": {}},
     "present": {"paper": "#000000", "plot": "#000000", "text": "#FFFFFF", "muted": "#D0D0D0", "grid": "#3A3A3A",
-                "size": 24, "label_size": 24,
+                "size": 24, "label_size": 24, "line_width": 4, "marker_size": 12,
                 # brighter versions of the palette, readable on black from the back of the room
                 "colours": {PARTY_RED: "#FF4D5E", "#1F5FA8": "#5AA9FF", GOLD: "#FFC940", "#2E8B57": "#4CD38A",
                             GREY: "#BDBDBD", "#6F8FB8": "#9CC1F0", "#7B4FA0": "#C89BFF"}},
@@ -905,61 +905,10 @@ def report_figure(chart, *, title: str | None = None, theme: str = "light", heig
     gap. ``bar`` and ``stacked_bar`` are horizontal with the first category on top.
     """
     style = REPORT_THEMES[theme]
-    colours = style["colours"]
-
-    def colour(value: str | None) -> str | None:
-        return colours.get(value, value) if value else None
-
-    fmt, suffix = chart.d3_format, chart.suffix
-    categories = list(chart.categories)
     fig = go.Figure()
-    horizontal = chart.kind in ("bar", "stacked_bar")
-    for index, s in enumerate(chart.series):
-        values = [None if v is None else v for v in s.values]
-        labels = ["" if v is None else f"{v:,.{chart.decimals}f}{suffix}" for v in values]
-        if chart.kind == "line":
-            fig.add_trace(go.Scatter(
-                x=categories, y=values, name=s.name, mode="lines+markers+text" if index == 0 else "lines+markers",
-                text=labels if index == 0 else None, textposition="top center",
-                textfont={"size": style["label_size"], "color": style["text"]},
-                line={"color": colour(s.color), "width": 4 if theme == "present" else 2.5},
-                marker={"size": 12 if theme == "present" else 7}, connectgaps=False,
-                hovertemplate=f"%{{x}}<br>{s.name} %{{y:{fmt}}}{suffix}<extra></extra>",
-            ))
-        elif chart.kind == "radar":
-            fig.add_trace(go.Scatterpolar(
-                r=values + values[:1], theta=categories + categories[:1], name=s.name, mode="lines+markers",
-                fill="toself" if index == 0 else None, opacity=1,
-                fillcolor="rgba(200,16,46,0.15)" if index == 0 else None,
-                line={"color": colour(s.color), "width": 4 if theme == "present" else 2.5,
-                      "dash": "solid" if index == 0 else "dash"},
-                hovertemplate=f"%{{theta}}<br>{s.name} %{{r:{fmt}}}{suffix}<extra></extra>",
-            ))
-        else:
-            marker_colour = [colour(c) or colour(s.color) for c in s.point_colors] if s.point_colors else colour(s.color)
-            bar = go.Bar(
-                name=s.name, marker_color=marker_colour, text=labels,
-                textposition="inside" if chart.kind == "stacked_bar" else "outside", cliponaxis=False,
-                textfont={"size": style["label_size"],
-                          "color": "#FFFFFF" if chart.kind == "stacked_bar" else style["text"]},
-                insidetextanchor="middle" if chart.kind == "stacked_bar" else None, textangle=0,
-            )
-            if horizontal:
-                bar.update(y=categories, x=values, orientation="h",
-                           hovertemplate=f"%{{y}}<br>{s.name} %{{x:{fmt}}}{suffix}<extra></extra>")
-            else:
-                bar.update(x=categories, y=values,
-                           hovertemplate=f"%{{x}}<br>{s.name} %{{y:{fmt}}}{suffix}<extra></extra>")
-            fig.add_trace(bar)
-
-    numbers = [v for s in chart.series for v in s.values if v is not None]
-    low = chart.value_min if chart.value_min is not None else min(0.0, min(numbers, default=0.0))
-    high = chart.value_max
-    if numbers and chart.kind in ("column", "bar", "line"):
-        top = max(numbers)
-        span = (top - low) or 1.0
-        if high is None or top > high - span * 0.08:
-            high = top + span * (0.18 if chart.kind == "bar" else 0.12)  # room for the value labels
+    for index, series in enumerate(chart.series):
+        fig.add_trace(_report_trace(chart, series, index, style))
+    low, high = _report_value_range(chart)
     value_range = None if high is None else [low, high]
     fig.update_layout(
         title=None if title is None else {"text": title, "x": 0.0, "xanchor": "left",
@@ -975,24 +924,94 @@ def report_figure(chart, *, title: str | None = None, theme: str = "light", heig
         hoverlabel={"font_family": FONT_FAMILY},
     )
     if chart.kind == "radar":
-        fig.update_layout(polar={
-            "bgcolor": style["plot"],
-            "radialaxis": {"range": value_range or [low, max(numbers, default=1)], "gridcolor": style["grid"],
-                           "tickfont": {"size": style["size"] - 2, "color": style["muted"]}, "angle": 45},
-            "angularaxis": {"direction": "clockwise", "gridcolor": style["grid"],
-                            "tickfont": {"size": style["size"] + 2, "color": style["text"]}}})
-        return fig
+        radial_range = value_range or [low, max(_report_numbers(chart), default=1)]
+        fig.update_layout(polar=_report_polar(style, radial_range))
+    else:
+        _report_axes(fig, chart, style, value_range)
+    return fig
+
+
+def _report_colour(style: dict, colour: str | None) -> str | None:
+    """A series colour in the theme (brighter on the dark theme)."""
+    return style["colours"].get(colour, colour) if colour else None
+
+
+def _report_numbers(chart) -> list[float]:
+    return [v for s in chart.series for v in s.values if v is not None]
+
+
+def _report_trace(chart, s, index: int, style: dict) -> go.Scatter | go.Scatterpolar | go.Bar:
+    """One series as a line (the first one labelled), a radar outline (the first one filled) or bars."""
+    fmt, suffix, values = chart.d3_format, chart.suffix, list(s.values)
+    labels = ["" if v is None else f"{v:,.{chart.decimals}f}{suffix}" for v in values]
+    colour = _report_colour(style, s.color)
+    if chart.kind == "line":
+        return go.Scatter(
+            x=list(chart.categories), y=values, name=s.name, mode="lines+markers+text" if index == 0 else "lines+markers",
+            text=labels if index == 0 else None, textposition="top center",
+            textfont={"size": style["label_size"], "color": style["text"]},
+            line={"color": colour, "width": style["line_width"]}, marker={"size": style["marker_size"]},
+            connectgaps=False, hovertemplate=f"%{{x}}<br>{s.name} %{{y:{fmt}}}{suffix}<extra></extra>",
+        )
+    if chart.kind == "radar":
+        categories = list(chart.categories)
+        return go.Scatterpolar(
+            r=values + values[:1], theta=categories + categories[:1], name=s.name, mode="lines+markers",
+            fill="toself" if index == 0 else None, opacity=1,
+            fillcolor="rgba(200,16,46,0.15)" if index == 0 else None,
+            line={"color": colour, "width": style["line_width"], "dash": "solid" if index == 0 else "dash"},
+            hovertemplate=f"%{{theta}}<br>{s.name} %{{r:{fmt}}}{suffix}<extra></extra>",
+        )
+    stacked = chart.kind == "stacked_bar"
+    bar = go.Bar(
+        name=s.name, text=labels, textposition="inside" if stacked else "outside", cliponaxis=False,
+        marker_color=[_report_colour(style, c) or colour for c in s.point_colors] if s.point_colors else colour,
+        textfont={"size": style["label_size"], "color": "#FFFFFF" if stacked else style["text"]},
+        insidetextanchor="middle" if stacked else None, textangle=0,
+    )
+    if chart.kind in ("bar", "stacked_bar"):
+        return bar.update(y=list(chart.categories), x=values, orientation="h",
+                          hovertemplate=f"%{{y}}<br>{s.name} %{{x:{fmt}}}{suffix}<extra></extra>")
+    return bar.update(x=list(chart.categories), y=values,
+                      hovertemplate=f"%{{x}}<br>{s.name} %{{y:{fmt}}}{suffix}<extra></extra>")
+
+
+def _report_value_range(chart) -> tuple[float, float | None]:
+    """(low, high) of the value axis; high None: automatic. Bars and lines get room above the
+    highest value for its label."""
+    numbers = _report_numbers(chart)
+    low = chart.value_min if chart.value_min is not None else min(0.0, min(numbers, default=0.0))
+    high = chart.value_max
+    if numbers and chart.kind in ("column", "bar", "line"):
+        top = max(numbers)
+        span = (top - low) or 1.0
+        if high is None or top > high - span * 0.08:
+            high = top + span * (0.18 if chart.kind == "bar" else 0.12)  # room for the value labels
+    return low, high
+
+
+def _report_polar(style: dict, radial_range: list[float]) -> dict:
+    return {
+        "bgcolor": style["plot"],
+        "radialaxis": {"range": radial_range, "gridcolor": style["grid"],
+                       "tickfont": {"size": style["size"] - 2, "color": style["muted"]}, "angle": 45},
+        "angularaxis": {"direction": "clockwise", "gridcolor": style["grid"],
+                        "tickfont": {"size": style["size"] + 2, "color": style["text"]}}}
+
+
+def _report_axes(fig: go.Figure, chart, style: dict, value_range: list[float] | None) -> None:
+    """The value axis (shares of a stacked bar: 0-100, unlabelled) and the category axis,
+    swapped for horizontal bars, whose first category goes on top."""
     value_axis = {"range": [0, 100] if chart.kind == "stacked_bar" else value_range, "gridcolor": style["grid"],
                   "zeroline": False, "title": {"text": chart.value_title, "standoff": 12,
                                                "font": {"color": style["muted"], "size": style["size"] - 2}},
-                  "tickfont": {"color": style["muted"], "size": style["size"] - 2}, "ticksuffix": suffix,
+                  "tickfont": {"color": style["muted"], "size": style["size"] - 2}, "ticksuffix": chart.suffix,
                   "showticklabels": chart.kind != "stacked_bar", "automargin": True}
     category_axis = {"showgrid": False, "linecolor": style["grid"], "tickfont": {"color": style["text"], "size": style["size"]},
                      "type": "category", "automargin": True}
-    if horizontal:
+    if chart.kind in ("bar", "stacked_bar"):
         fig.update_xaxes(**value_axis)
         fig.update_yaxes(**category_axis, autorange="reversed")
     else:
         fig.update_yaxes(**value_axis)
         fig.update_xaxes(**category_axis)
-    return fig

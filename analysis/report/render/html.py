@@ -132,6 +132,25 @@ def html_table(tbl: Table, rows=None) -> str:
     return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
+def _finding(report: Report, finding: Finding, chart_index: int) -> str:
+    """One finding: title, chart (numbered ``chart_index``) or table beside its figures and
+    points, then the speaker notes' source, period, n and method."""
+    main, aside = "", _figures(finding)
+    if finding.chart is not None:
+        main = _chart(finding, chart_index)
+    elif finding.table is not None:
+        main = html_table(finding.table)
+    points = ('<ul class="points">' + "".join(f"<li>{html_escape(p)}</li>" for p in finding.points) + "</ul>"
+              if finding.points else "")
+    if main:
+        body = f'<div class="body"><div class="main">{main}</div><aside>{aside}{points}</aside></div>'
+    else:
+        body = f'<div class="plain">{aside}{points}</div>'
+    notes = [n for n in report.speaker_notes(finding).split("\n") if not n.startswith(("结论：", "要点："))]
+    return (f'<section class="finding" id="{html_escape(finding.key)}"><h3>{html_escape(finding.title)}</h3>{body}'
+            f'<p class="notes">{html_escape(chr(10).join(notes))}</p></section>')
+
+
 def to_html(report: Report) -> str:
     """The report as one HTML document (UTF-8 text)."""
     parts: list[str] = []
@@ -144,21 +163,9 @@ def to_html(report: Report) -> str:
         toc.append(f'<li><a href="#{section}">{html_escape(SECTIONS[section])}</a>（{len(found)} 项）</li>')
         heading = f'<h2 class="section" id="{section}">{html_escape(SECTIONS[section])}</h2>'
         for number, finding in enumerate(found):
-            main, aside = "", _figures(finding)
             if finding.chart is not None:
                 chart_index += 1
-                main = _chart(finding, chart_index)
-            elif finding.table is not None:
-                main = html_table(finding.table)
-            points = ('<ul class="points">' + "".join(f"<li>{html_escape(p)}</li>" for p in finding.points) + "</ul>"
-                      if finding.points else "")
-            if main:
-                body = f'<div class="body"><div class="main">{main}</div><aside>{aside}{points}</aside></div>'
-            else:
-                body = f'<div class="plain">{aside}{points}</div>'
-            notes = [n for n in report.speaker_notes(finding).split("\n") if not n.startswith(("结论：", "要点："))]
-            html_finding = (f'<section class="finding" id="{html_escape(finding.key)}"><h3>{html_escape(finding.title)}</h3>{body}'
-                            f'<p class="notes">{html_escape(chr(10).join(notes))}</p></section>')
+            html_finding = _finding(report, finding, chart_index)
             # A section's heading travels with its first finding (printing never strands it).
             parts.append(f'<div class="keep">{heading}{html_finding}</div>' if number == 0 else html_finding)
     if report.tables:

@@ -42,7 +42,7 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
-from analysis.report.model import TEXT_KINDS, Chart, Figure, Finding, Report, Table, format_value, text_width
+from analysis.report.model import TEXT_KINDS, Chart, Figure, Finding, Report, Series, Table, format_value, text_width
 
 FONT = "Microsoft YaHei"
 SLIDE_WIDTH = Inches(13.333)
@@ -381,6 +381,7 @@ def _rgb(hex_colour: str) -> RGBColor:
 
 
 def _chart(slide, spec: Chart, x, y, cx, cy):
+    """A native chart of ``spec`` with its data embedded (editable in PowerPoint and WPS)."""
     data = CategoryChartData(number_format=spec.excel_format)
     data.categories = list(spec.categories)
     for s in spec.series:
@@ -403,73 +404,92 @@ def _chart(slide, spec: Chart, x, y, cx, cy):
     if spec.kind == "stacked_bar":
         plot.gap_width = 50
     plot.vary_by_categories = False
-
     for series, s in zip(plot.series, spec.series):
-        colour = _rgb(s.color) if s.color else None
         if spec.kind in ("line", "radar"):
-            if colour is not None:
-                series.format.line.color.rgb = colour
-            series.format.line.width = Pt(2.75)
-            series.smooth = False
-            series.marker.style = XL_MARKER_STYLE.CIRCLE
-            series.marker.size = 7
-            if colour is not None:
-                series.marker.format.fill.solid()
-                series.marker.format.fill.fore_color.rgb = colour
-                series.marker.format.line.color.rgb = colour
+            _colour_line(series, s)
         else:
-            if colour is not None:
-                series.format.fill.solid()
-                series.format.fill.fore_color.rgb = colour
-            if s.point_colors:
-                for index, point_colour in enumerate(s.point_colors):
-                    if point_colour:
-                        point = series.points[index]
-                        point.format.fill.solid()
-                        point.format.fill.fore_color.rgb = _rgb(point_colour)
-
-    # Data labels: every series of side-by-side bars; only the first series of a line chart or of
-    # stacked shares (more would collide; the side panel lists them all).
-    labelled = list(plot.series) if spec.kind in ("column", "bar") else list(plot.series)[:1]
+            _colour_bars(series, s)
     if spec.kind != "radar":
-        for series in labelled:
-            labels = series.data_labels
-            labels.show_value = True
-            labels.number_format = spec.excel_format
-            labels.number_format_is_linked = False
-            _style_font(labels.font, size=11 if len(spec.categories) <= 12 else 9,
-                        color=WHITE if spec.kind == "stacked_bar" else DARK)
-            labels.position = {"line": XL_LABEL_POSITION.ABOVE, "stacked_bar": XL_LABEL_POSITION.CENTER}.get(
-                spec.kind, XL_LABEL_POSITION.OUTSIDE_END)
+        _label_values(plot, spec)
+    _value_axis(chart.value_axis, spec)
+    _category_axis(chart.category_axis, spec)
+    return frame
 
-    value_axis = chart.value_axis
+
+def _colour_line(series, spec: Series) -> None:
+    colour = _rgb(spec.color) if spec.color else None
+    if colour is not None:
+        series.format.line.color.rgb = colour
+    series.format.line.width = Pt(2.75)
+    series.smooth = False
+    series.marker.style = XL_MARKER_STYLE.CIRCLE
+    series.marker.size = 7
+    if colour is not None:
+        series.marker.format.fill.solid()
+        series.marker.format.fill.fore_color.rgb = colour
+        series.marker.format.line.color.rgb = colour
+
+
+def _colour_bars(series, spec: Series) -> None:
+    if spec.color:
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = _rgb(spec.color)
+    for index, point_colour in enumerate(spec.point_colors or ()):
+        if point_colour:
+            point = series.points[index]
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = _rgb(point_colour)
+
+
+def _label_values(plot, spec: Chart) -> None:
+    """Data labels: every series of side-by-side bars; only the first series of a line chart or of
+    stacked shares (more would collide; the side panel lists them all)."""
+    labelled = list(plot.series) if spec.kind in ("column", "bar") else list(plot.series)[:1]
+    for series in labelled:
+        labels = series.data_labels
+        labels.show_value = True
+        labels.number_format = spec.excel_format
+        labels.number_format_is_linked = False
+        _style_font(labels.font, size=11 if len(spec.categories) <= 12 else 9,
+                    color=WHITE if spec.kind == "stacked_bar" else DARK)
+        labels.position = {"line": XL_LABEL_POSITION.ABOVE, "stacked_bar": XL_LABEL_POSITION.CENTER}.get(
+            spec.kind, XL_LABEL_POSITION.OUTSIDE_END)
+
+
+def _value_axis(value_axis, spec: Chart) -> None:
     value_axis.has_major_gridlines = spec.kind != "stacked_bar"
     value_axis.major_gridlines.format.line.color.rgb = GRID
     value_axis.format.line.fill.background()
     value_axis.tick_labels.number_format = spec.excel_format if spec.kind != "stacked_bar" else '0"%"'
     value_axis.tick_labels.number_format_is_linked = False
     _style_font(value_axis.tick_labels.font, size=11, color=GREY)
-    if spec.kind != "stacked_bar":
-        if spec.value_min is not None:
-            value_axis.minimum_scale = spec.value_min
-        if spec.value_max is not None:
-            top = spec.value_max
-            # Leave room for the outside labels of the longest bar.
-            if spec.kind in ("column", "bar"):
-                values = [v for s in spec.series for v in s.values if v is not None]
-                if values and max(values) > top - (top - (spec.value_min or 0)) * 0.08:
-                    top = None
-            if top is not None:
-                value_axis.maximum_scale = top
     if spec.kind == "stacked_bar":
         value_axis.tick_label_position = XL_TICK_LABEL_POSITION.NONE  # shares: the labels carry them
+    else:
+        if spec.value_min is not None:
+            value_axis.minimum_scale = spec.value_min
+        top = _value_max(spec)
+        if top is not None:
+            value_axis.maximum_scale = top
     if spec.kind == "radar":
         value_axis.major_unit = 5 if (spec.value_max or 0) <= 30 else None
         value_axis.tick_labels.number_format = "0"
     if spec.value_title and spec.kind not in ("radar", "stacked_bar"):
         value_axis.has_title = True
         _write(value_axis.axis_title.text_frame, spec.value_title, size=11, color=GREY)
-    category_axis = chart.category_axis
+
+
+def _value_max(spec: Chart) -> float | None:
+    """The value axis's maximum, None (automatic) when the longest bar's outside label would not fit."""
+    top = spec.value_max
+    if top is not None and spec.kind in ("column", "bar"):
+        values = [v for s in spec.series for v in s.values if v is not None]
+        if values and max(values) > top - (top - (spec.value_min or 0)) * 0.08:
+            return None
+    return top
+
+
+def _category_axis(category_axis, spec: Chart) -> None:
     _style_font(category_axis.tick_labels.font, size=12 if len(spec.categories) <= 10 else 10, color=DARK)
     category_axis.format.line.color.rgb = GRID
     category_axis.has_major_gridlines = False
@@ -478,4 +498,3 @@ def _chart(slide, spec: Chart, x, y, cx, cy):
         # (PowerPoint and WPS then draw the value axis at the bottom; LibreOffice keeps it on top.)
         category_axis.reverse_order = True
         category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM
-    return frame
