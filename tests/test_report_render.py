@@ -1,4 +1,4 @@
-"""汇报材料: the report model, the deck, the workbook, the HTML report, the PNG zip and the CLI.
+"""汇报材料, the files (analysis/report/render/): the deck, the workbook, the HTML report and the PNG zip.
 
 Every chart's numbers are checked against the analysis function that the finding names, called
 here independently with the same period and scope; the deck is opened with python-pptx and,
@@ -8,7 +8,6 @@ when LibreOffice is installed, converted to PDF and a page rendered to PNG
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import math
 import re
@@ -25,36 +24,39 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.oxml.ns import qn
 
 from analysis import db, periods, report
-from analysis.cli import report as report_cli
 from analysis.exports import neutralise
 from analysis.formatting import html_escape
 from analysis.metrics import assessment, four_have, meetings, overview, tasks, vanguard
-from analysis.report.model import TREND_QUARTERS
 from analysis.report.render import html as report_html
 from analysis.report.render import pptx as report_pptx
 from analysis.report.render import xlsx as report_xlsx
-from analysis.scope import Scope
+from tests.report_helpers import (
+    END,
+    FIRST,
+    NOW,
+    PERIOD,
+    SCOPE,
+    chart_of,
+    close,
+    hospital_report,
+    read_only,
+    series_values,
+    slides_by_name,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
-SCOPE = Scope.committee("test")
-PERIOD = "2025Q4"
-FIRST = periods.shift(PERIOD, -(TREND_QUARTERS - 1))
-# After the period: 组织生活 is judged as of the period's end (2025-12-31), so results are fixed.
-NOW = dt.datetime(2026, 1, 15, 9, 30)
-END = dt.date(2025, 12, 31)
 
 
 @pytest.fixture(scope="module")
 def con(demo_path):
-    con = db.open_database(demo_path, read_only=True)
-    yield con
-    con.close()
+    with read_only(demo_path) as con:
+        yield con
 
 
 @pytest.fixture(scope="module")
 def built(con):
-    return report.build_report(con, scope=SCOPE, period=PERIOD, now=NOW)
+    return hospital_report(con)
 
 
 @pytest.fixture(scope="module")
@@ -70,137 +72,6 @@ def book(built):
 @pytest.fixture(scope="module")
 def html_text(built):
     return report.render(built, "html").decode("utf-8")
-
-
-def slides_by_name(prs) -> dict:
-    return {slide._element.cSld.get("name"): slide for slide in prs.slides}
-
-
-def chart_of(slide):
-    charts = [shape.chart for shape in slide.shapes if shape.has_chart]
-    assert len(charts) == 1, "one native chart per finding slide"
-    return charts[0]
-
-
-def series_values(chart) -> list[list[float | None]]:
-    return [list(s.values) for s in chart.plots[0].series]
-
-
-def close(actual, expected) -> bool:
-    """Equal as numbers, None matching NaN/None (a suppressed or missing value)."""
-    if len(actual) != len(expected):
-        return False
-    for a, e in zip(actual, expected):
-        e = None if e is None or (isinstance(e, float) and math.isnan(e)) else float(e)
-        if (a is None) != (e is None) or (a is not None and not math.isclose(a, e, rel_tol=1e-9, abs_tol=1e-9)):
-            return False
-    return True
-
-
-# --------------------------------------------------------------------------- the model
-
-
-@pytest.mark.parametrize("text, kind, first, last, label", [
-    ("2025Q4", "quarter", "2025Q4", "2025Q4", "2025年第4季度"),
-    ("2025年第4季度", "quarter", "2025Q4", "2025Q4", "2025年第4季度"),
-    ("2024q1", "quarter", "2024Q1", "2024Q1", "2024年第1季度"),
-    ("2025", "year", "2025Q1", "2025Q4", "2025年度"),
-    ("2025年度", "year", "2025Q1", "2025Q4", "2025年度"),
-])
-def test_parse_period(text, kind, first, last, label):
-    period = report.parse_period(text)
-    assert (period.kind, period.first, period.last, period.label) == (kind, first, last, label)
-
-
-@pytest.mark.parametrize("text", ["2025Q5", "25Q1", "第四季度", ""])
-def test_parse_period_refuses_garbage(text):
-    with pytest.raises(ValueError, match="不是季度或年度"):
-        report.parse_period(text)
-
-
-def test_parse_sections_takes_keys_and_chinese_names_in_report_order():
-    assert report.parse_sections("办实事,vanguard") == ("vanguard", "tasks")
-    assert report.parse_sections(["问卷分析", "总览"]) == ("overview", "survey")
-    assert report.parse_sections(None) == tuple(report.SECTIONS)
-    with pytest.raises(ValueError, match="未知的汇报部分"):
-        report.parse_sections(["党费"])
-
-
-def test_every_section_is_built_with_its_findings(built):
-    assert built.sections == tuple(report.SECTIONS)
-    assert {f.section for f in built.findings} == set(report.SECTIONS)
-    keys = [f.key for f in built.findings]
-    assert len(keys) == len(set(keys))
-    assert keys[:3] == ["overview.headcount", "overview.summary", "vanguard.trend"]
-    assert built.notes == ()
-    assert built.is_demo
-    # Every call recorded ran with the report's scope (replayed by the bench).
-    assert {c.name for c in built.calls} >= {"analysis.metrics.vanguard.hospital_trend", "analysis.metrics.tasks.task_report",
-                                             "analysis.metrics.meetings.hospital_summary"}
-
-
-def test_titles_state_the_findings_with_their_numbers(con, built):
-    trend = vanguard.hospital_trend(con, scope=SCOPE, first=FIRST, last=PERIOD)
-    last = trend.iloc[-1]
-    # e.g. "2025年第4季度先锋指数均值 86.9，环比上升 1.0"
-    verb = "上升" if round(last["qoq"], 1) > 0 else "下降"
-    expected = f"2025年第4季度先锋指数均值 {last['mean']:.1f}，环比{verb} {abs(last['qoq']):.1f}"
-    titles = {f.key: f.title for f in built.findings}
-    assert titles["vanguard.trend"] == expected
-    done = tasks.completion(con, scope=SCOPE, as_of=END)
-    assert f"办实事完成率 {done.rate:.2f}%（{done.done}/{done.total}）" in titles["tasks.completion"]
-    assert titles["tasks.completion"].startswith("截至2025年12月31日")
-    assert all(re.search(r"\d", title) for title in titles.values()), "every title carries a number"
-
-
-def test_unit_report_compares_the_unit_with_the_hospital(con):
-    built = report.build_report(con, scope=SCOPE, period="2025", unit="G01", sections=["vanguard"], now=NOW)
-    assert built.unit_label == "内科党总支" and built.period.kind == "year"
-    trend = next(f for f in built.findings if f.key == "vanguard.trend")
-    mine = vanguard.hospital_trend(con, scope=SCOPE, first=periods.shift("2025Q4", -7), last="2025Q4", unit="G01")
-    hospital = vanguard.hospital_trend(con, scope=SCOPE, first=periods.shift("2025Q4", -7), last="2025Q4")
-    assert [s.name for s in trend.chart.series] == ["内科党总支", "全院均值"]
-    assert close(trend.chart.series[0].values, mine["mean"]) and close(trend.chart.series[1].values, hospital["mean"])
-    assert trend.title.startswith("2025年第4季度内科党总支先锋指数均值") and "同比" in trend.title
-
-
-def test_branch_report_and_unknown_unit(con):
-    built = report.build_report(con, scope=SCOPE, period=PERIOD, unit="B01", sections=["assessment"], now=NOW)
-    ranking = assessment.branch_ranking(con, scope=SCOPE, first=PERIOD, last=PERIOD, unit="B01").iloc[0]
-    first = built.findings[0]
-    assert first.key == "assessment.trend"
-    assert f"考核总分 {ranking['total']:.1f}，全院第{int(ranking['rank'])}名" in first.title
-    with pytest.raises(ValueError, match="未知的单位编号"):
-        report.build_report(con, scope=SCOPE, period=PERIOD, unit="B99")
-
-
-def test_researcher_gets_the_hospital_overview_and_the_survey_only(con):
-    researcher = Scope("yanjiu", "researcher")
-    built = report.build_report(con, scope=researcher, period=PERIOD, now=NOW)
-    assert set(built.sections) == {"overview", "survey"}
-    omitted = [n for n in built.notes if "研究人员" in n]
-    assert len(omitted) == 5  # 先锋指数, 支部考核, 四有工程, 组织生活, 办实事
-    assert all(c.fn is not vanguard.trend for c in built.calls)
-
-
-def test_survey_is_left_out_of_a_period_before_it_was_fielded(con):
-    built = report.build_report(con, scope=SCOPE, period="2024", sections=["survey"], now=NOW)
-    assert built.findings == ()
-    assert any("之后开展" in n for n in built.notes)
-
-
-def test_suppressed_survey_groups_reach_the_chart_as_gaps(con, tmp_path, monkeypatch):
-    # A threshold above the members' n (1,107) hides the 党员 group (and, by complement, the other).
-    (tmp_path / "hospital.toml").write_text("[survey]\nmin_cell = 1200\n", encoding="utf-8")
-    monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(tmp_path / "hospital.toml"))
-    built = report.build_report(con, scope=SCOPE, period=PERIOD, sections=["survey"], now=NOW)
-    finding = next(f for f in built.findings if f.key == "survey.effective")
-    assert finding.chart.series[0].values[0] is None
-    assert "党员 不予报告" in finding.title
-    assert "人数或格子数小于 1200" in " ".join(finding.points)
-    prs = Presentation(io.BytesIO(report.render(built, "pptx")))
-    values = series_values(chart_of(slides_by_name(prs)["survey.effective"]))[0]
-    assert values[0] is None
 
 
 # --------------------------------------------------------------------------- the deck
@@ -490,53 +361,3 @@ def test_png_zip_has_one_image_per_chart_and_an_index(con):
         assert archive.read(name)[:8] == b"\x89PNG\r\n\x1a\n"
     index = archive.read("说明.txt").decode("utf-8-sig")
     assert all(f.title in index for f in charted)
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-@pytest.fixture()
-def cli_db(demo_path, tmp_path):
-    copy = tmp_path / "cli.duckdb"
-    shutil.copy(demo_path, copy)
-    return copy
-
-
-@pytest.mark.parametrize("fmt", ["pptx", "xlsx", "html"])
-def test_cli_writes_each_format(cli_db, tmp_path, capsys, fmt):
-    output = tmp_path / f"out.{fmt}"
-    code = report_cli.main(["--period", "2025Q4", "--scope", "G01", "--format", fmt, "-o", str(output),
-                            "--db", str(cli_db)])
-    assert code == 0
-    err = capsys.readouterr().err
-    assert "committee scope (cli)" in err and "内科党总支" in err
-    data = output.read_bytes()
-    assert data[:2] == b"PK" if fmt != "html" else data.startswith(b"<!DOCTYPE html>")
-
-
-def test_cli_infers_the_format_and_prints_an_outline(cli_db, tmp_path, capsys):
-    assert report_cli.main(["--period", "2025", "--sections", "tasks,先锋指数", "--outline", "--db", str(cli_db)]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("2025年度党建工作数据汇报") and "办实事" in out and "支部考核" not in out
-    output = tmp_path / "a.xlsx"
-    assert report_cli.main(["--period", "2025Q4", "-o", str(output), "--db", str(cli_db)]) == 0
-    assert openpyxl.load_workbook(output).sheetnames[0] == report_xlsx.COVER
-
-
-@pytest.mark.parametrize("argv, message", [
-    (["--period", "2025Q9"], "not a quarter or a year"),
-    (["--scope", "X99"], "unknown scope"),
-    (["--sections", "党费"], "unknown section"),
-])
-def test_cli_refuses_bad_arguments(cli_db, capsys, argv, message):
-    assert report_cli.main([*argv, "--db", str(cli_db)]) == 2
-    assert message in capsys.readouterr().err
-
-
-def test_add_report_command_registers_the_subcommand():
-    import argparse
-
-    parser = argparse.ArgumentParser()
-    report_cli.add_report_command(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["report", "--period", "2025Q4", "--scope", "B01", "--format", "html", "-o", "x.html"])
-    assert (args.period, args.scope, args.format, args.handler) == ("2025Q4", "B01", "html", report_cli.run_report)
