@@ -33,7 +33,7 @@ CLI_SCOPE = Scope.committee("cli")
 
 
 def _default_db() -> Path:
-    # The same default as analysis/cli.py (not imported from there: cli imports this module).
+    # The same default as analysis/cli/main.py (not imported from there: main imports this module).
     return Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
 
 

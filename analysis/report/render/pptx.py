@@ -82,7 +82,7 @@ def to_pptx(report: Report) -> bytes:
     prs = _presentation()
     _title_slide(prs, report)
     _agenda_slide(prs, report)
-    total = 2 + len(report.findings) + sum(appendix_pages(t) for t in deck_tables(report))
+    total = slide_count(report)
     number = 2
     for finding in report.findings:
         number += 1
