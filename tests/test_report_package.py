@@ -115,3 +115,11 @@ def test_renderers_read_the_model_only():
 
 def test_every_section_has_a_builder_in_report_order():
     assert list(BUILDERS) == list(SECTIONS)
+
+
+def test_report_package_never_imports_the_ui():
+    for module, path in module_names(ROOT, PACKAGE).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            assert not [n for n in names if n.split(".")[0] in ("streamlit", "ui", "pages")], module

@@ -3,6 +3,17 @@
 ``build_report`` is the one entry point (the 汇报材料 page, 大屏展示 and ``python -m analysis
 report`` all call it); ``parse_period``, ``parse_sections``, ``unit_label``, ``latest_quarter`` and
 ``period_choices`` serve the page's selectors and the CLI's argument checks.
+
+Nothing here computes a statistic: every number comes from an analysis function called with
+the viewer's ``scope`` (recorded in ``Report.calls``), and the chart series hold that
+function's values unrounded (display formats do the rounding). Small-cell suppression stays
+the analysis functions' business; a suppressed value reaches a chart as an empty point and a
+title as "不予报告". Reports are aggregates over branches by design: no member's name appears in
+any format, since meeting material travels further than the dashboard; member-level lists stay
+on the pages, where the viewer's member scope applies.
+
+A section the viewer may not see (researchers: everything but the hospital-level survey) or
+without data in the period is left out with a line in ``Report.notes``.
 """
 
 from __future__ import annotations
