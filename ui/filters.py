@@ -18,10 +18,13 @@ ALL = ""
 
 @dataclass(frozen=True)
 class Filters:
+    """The quarter range and the unit chosen in the sidebar (``unit`` None: the whole hospital)."""
+
     first: str
     last: str
     unit: str | None
     unit_label: str
+    is_branch: bool = False  # ``unit`` is one 党支部 (not a 党总支)
 
     @property
     def period_label(self) -> str:
@@ -58,4 +61,4 @@ def sidebar_filters() -> Filters:
         branch = st.selectbox("党支部", options=list(branch_names), format_func=branch_names.get, key="branch")
     unit = branch if branch != ALL else general if general != ALL else None
     label = branch_names[branch] if branch != ALL else general_names[general]
-    return Filters(first=first, last=last, unit=unit, unit_label=label)
+    return Filters(first=first, last=last, unit=unit, unit_label=label, is_branch=branch != ALL)
