@@ -30,7 +30,8 @@ HEADERS: dict[str, str] = {
     "annual_index": "年度指数", "grade": "等级", "stars": "星级", "excellent_pct": "优秀比例（%）",
     "start_index": "起始指数", "last_index": "最新指数", "total_drop": "累计下降", "indices": "各季度指数",
     # 支部考核
-    "indicator": "指标", "indicators": "指标数",
+    "indicator_id": "指标编号", "indicator": "指标", "indicators": "指标数", "position": "排列顺序",
+    "hospital_pct": "全院得分率（%）", "commended": "表扬", "flagged": "需关注",
     # 四有工程
     "dimension_id": "维度编号", "dimension_name": "维度", "dimension_rank": "维度名次",
     "dimensions_scored": "已评维度数", "complete": "评分完整", "unit_mean": "得分", "unit_self_mean": "自评分",
