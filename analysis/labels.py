@@ -1,4 +1,4 @@
-"""The Chinese glossary: one header for every column the analysis functions return.
+"""The Chinese glossary: one header per column name of the analysis results.
 
 Pages, downloads and reports show the same column under the same name (a ``branch_name`` is
 党支部 everywhere). Where one column name means something else in one table (the branch that

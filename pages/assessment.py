@@ -65,8 +65,7 @@ table(headers(indicators[["indicator", "max_points", "score", "pct", "hospital_m
       name=f"{names[branch]}{filters.last}指标得分", key="indicators")
 
 st.subheader("年度累计（年度评优依据）")
-years = sorted({periods.split(q)[0] for q in periods.quarter_range(filters.first, filters.last)}, reverse=True)
-year = st.selectbox("年度", years, format_func=lambda y: f"{y}年", key="assessment_year")
+year = st.selectbox("年度", filters.years, format_func=lambda y: f"{y}年", key="assessment_year")
 annual = cached(assessment.annual_totals, year=year, unit=filters.unit)
 # A year's columns sum or average its quarters, which the headers say.
 table(headers(annual, quarters="考核季度数", total="累计总分", mean="季度平均", rank="年度名次"),

@@ -58,8 +58,7 @@ with right:
                   "您可查看的范围）"), key="distribution")
 
 st.subheader("年度评定与星级")
-years = sorted({periods.split(q)[0] for q in periods.quarter_range(filters.first, filters.last)}, reverse=True)
-year = st.selectbox("年度", years, format_func=lambda y: f"{y}年", key="appraisal_year")
+year = st.selectbox("年度", filters.years, format_func=lambda y: f"{y}年", key="appraisal_year")
 counts = cached(vanguard.appraisal_counts, year=year, unit=filters.unit)
 grades = [t.label for t in cfg.vanguard.grades]
 if counts.empty:

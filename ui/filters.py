@@ -36,6 +36,11 @@ class Filters:
     def period_end(self) -> dt.date:
         return periods.bounds(self.last)[1]
 
+    @property
+    def years(self) -> list[int]:
+        """The years the quarter range touches, newest first (for a page's 年度 choice)."""
+        return sorted({periods.split(q)[0] for q in periods.quarter_range(self.first, self.last)}, reverse=True)
+
 
 def sidebar_filters() -> Filters:
     """The global filters (quarter range, 总支, 支部), kept in session state across pages."""
