@@ -10,13 +10,52 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.formatting import plotly_text
+from analysis.palette import (
+    ABOVE,
+    ATTENTION,
+    AXIS_LINE,
+    BLUE,
+    BROWN,
+    CADET_BLUE,
+    CHOSEN,
+    COMMENDED,
+    DARK_RED,
+    DIVERGING_SCALE,
+    GOLD,
+    GOOD,
+    GREEN,
+    GREY,
+    GRID,
+    GRID_LIGHT,
+    IN_PROGRESS,
+    LABEL_INK,
+    LIKERT_HIGH,
+    LIKERT_LOW,
+    LIKERT_MID,
+    MUTED,
+    NEUTRAL,
+    NO_DATA,
+    NOT_FOUNDED,
+    OLIVE,
+    ORANGE,
+    OUTLINE_INK,
+    PALETTE,
+    PARTY_RED,
+    POLAR_GRID,
+    PURPLE,
+    REFERENCE_INK,
+    SUBTITLE_INK,
+    SWATCH_EDGE,
+    TEAL,
+    WHISKER,
+    WHISKER_DARK,
+    WHITE,
+    ZERO_LINE,
+    translucent,
+)
 from analysis.periods import label as quarter_label
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
-PARTY_RED = "#C8102E"
-GOLD = "#D4A017"
-GREY = "#8C8C8C"
-PALETTE = [PARTY_RED, "#1F5FA8", GOLD, "#2E8B57", "#7B4FA0", "#E07B39", "#3A9BB8", GREY]
 
 
 def _style(fig: go.Figure, *, title: str, height: int, y_title: str | None = None, x_title: str | None = None) -> go.Figure:
@@ -28,12 +67,12 @@ def _style(fig: go.Figure, *, title: str, height: int, y_title: str | None = Non
         height=height,
         margin={"l": 48, "r": 16, "t": 48, "b": 40},
         colorway=PALETTE,
-        plot_bgcolor="white",
+        plot_bgcolor=WHITE,
         legend={"orientation": "h", "y": -0.2},
         hoverlabel={"font_family": FONT_FAMILY},
     )
-    fig.update_xaxes(title_text=x_title, showgrid=False, linecolor="#ccc")
-    fig.update_yaxes(title_text=y_title, gridcolor="#eee", zeroline=False)
+    fig.update_xaxes(title_text=x_title, showgrid=False, linecolor=AXIS_LINE)
+    fig.update_yaxes(title_text=y_title, gridcolor=GRID, zeroline=False)
     return fig
 
 
@@ -44,7 +83,7 @@ def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.
     fig.add_trace(go.Scatter(
         x=x + x[::-1],
         y=list(trend["mean"] + trend["sd"]) + list((trend["mean"] - trend["sd"])[::-1]),
-        mode="lines", fill="toself", fillcolor="rgba(200,16,46,0.10)", line={"width": 0}, hoverinfo="skip", name="±1 标准差",
+        mode="lines", fill="toself", fillcolor=translucent(PARTY_RED, 0.10), line={"width": 0}, hoverinfo="skip", name="±1 标准差",
     ))
     fig.add_trace(go.Scatter(
         x=x, y=trend["mean"], mode="lines+markers", name="均值", line={"color": PARTY_RED, "width": 2.5},
@@ -59,10 +98,10 @@ def total_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Fig
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=x + x[::-1], y=list(trend["max"]) + list(trend["min"][::-1]), mode="lines", fill="toself",
-        fillcolor="rgba(31,95,168,0.10)", line={"width": 0}, hoverinfo="skip", name="最低—最高",
+        fillcolor=translucent(BLUE, 0.10), line={"width": 0}, hoverinfo="skip", name="最低—最高",
     ))
     fig.add_trace(go.Scatter(
-        x=x, y=trend["mean"], mode="lines+markers", name="支部均分", line={"color": "#1F5FA8", "width": 2.5},
+        x=x, y=trend["mean"], mode="lines+markers", name="支部均分", line={"color": BLUE, "width": 2.5},
         customdata=trend[["n"]], hovertemplate="%{x}<br>均分 %{y:.1f}<br>支部数 %{customdata[0]}<extra></extra>",
     ))
     return _style(fig, title=title, height=height, y_title="考核总分（百分制）")
@@ -85,10 +124,10 @@ def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go
     fig = go.Figure(go.Bar(
         x=[f"{plotly_text(g)}（n={n:,}）" for g, n in zip(shares["group"], shares["n"])],
         y=shares["pct"],
-        marker_color=[PARTY_RED, "#1F5FA8", GOLD, GREY][: len(shares)],
+        marker_color=[PARTY_RED, BLUE, GOLD, GREY][: len(shares)],
         error_y={"type": "data", "symmetric": False, "array": shares["ci_high"] - shares["pct"],
-                 "arrayminus": shares["pct"] - shares["ci_low"], "color": "#444"},
-        text=[f"{p:.0f}%" for p in shares["pct"]], textposition="inside", insidetextfont={"color": "white", "size": 16},
+                 "arrayminus": shares["pct"] - shares["ci_low"], "color": REFERENCE_INK},
+        text=[f"{p:.0f}%" for p in shares["pct"]], textposition="inside", insidetextfont={"color": WHITE, "size": 16},
         hovertemplate="%{x}<br>%{y:.1f}%<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height, y_title="比例（%）")
@@ -97,11 +136,6 @@ def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go
 
 
 # --- 四有工程 and 办实事 (analysis/four_have.py, analysis/tasks.py) -----------------------------
-# Gaps to the hospital mean read as in ``gap_bars``: blue above, red below (a warning); white
-# is the mean itself.
-ABOVE_BELOW_SCALE = [[0.0, PARTY_RED], [0.5, "#FFFFFF"], [1.0, "#1F5FA8"]]
-
-
 def four_have_radar(profile: pd.DataFrame, *, title: str, unit_label: str | None, height: int = 420) -> go.Figure:
     """四有 profile on the radar: the chosen unit (filled red) against the hospital mean (grey dashed).
 
@@ -119,21 +153,21 @@ def four_have_radar(profile: pd.DataFrame, *, title: str, unit_label: str | None
         traces = (("全院自评均值", "unit_self_mean", "hospital_n", GOLD, "dash", False),
                   ("全院评定均值", "hospital_mean", "hospital_n", PARTY_RED, "solid", True))
     else:
-        traces = (("全院均值", "hospital_mean", "hospital_n", GREY, "dash", False),
+        traces = (("全院均值", "hospital_mean", "hospital_n", NEUTRAL, "dash", False),
                   (unit_label, "unit_mean", "unit_n", PARTY_RED, "solid", True))
     fig = go.Figure()
     for name, column, n, colour, dash, filled in traces:
         fig.add_trace(go.Scatterpolar(
             r=closed(column), theta=theta, name=name, mode="lines+markers", fill="toself" if filled else None,
-            fillcolor="rgba(200,16,46,0.15)" if filled else None, line={"color": colour, "dash": dash, "width": 2.5},
+            fillcolor=translucent(PARTY_RED, 0.15) if filled else None, line={"color": colour, "dash": dash, "width": 2.5},
             customdata=list(zip(closed("max_points"), closed(n))), hovertemplate=hover,
         ))
     top = float(profile["max_points"].max()) if len(profile) else 1.0
     fig = _style(fig, title=title, height=height)
     fig.update_layout(
-        polar={"radialaxis": {"range": [0, top], "gridcolor": "#ddd", "angle": 45, "tickfont": {"size": 10},
+        polar={"radialaxis": {"range": [0, top], "gridcolor": POLAR_GRID, "angle": 45, "tickfont": {"size": 10},
                               "ticksuffix": "分"},
-               "angularaxis": {"direction": "clockwise", "gridcolor": "#ddd", "tickfont": {"size": 13}}},
+               "angularaxis": {"direction": "clockwise", "gridcolor": POLAR_GRID, "tickfont": {"size": 13}}},
         legend={"orientation": "h", "y": -0.08, "x": 0.5, "xanchor": "center"},
         margin={"l": 60, "r": 60, "t": 64, "b": 40},
     )
@@ -161,7 +195,7 @@ def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[st
     limit = max([abs(v) for line in z for v in line if v is not None and pd.notna(v)] or [1.0])
     fig = go.Figure(go.Heatmap(
         z=z, x=dims, y=rows, text=text, texttemplate="%{text}", customdata=custom,
-        colorscale=ABOVE_BELOW_SCALE, zmid=0, zmin=-limit, zmax=limit, xgap=2, ygap=2,
+        colorscale=DIVERGING_SCALE, zmid=0, zmin=-limit, zmax=limit, xgap=2, ygap=2,
         colorbar={"title": {"text": "与全院<br>均值差"}, "thickness": 12},
         hovertemplate="%{y} · %{x}<br>得分 %{text}（自评 %{customdata[2]}）<br>全院均值 %{customdata[0]:.2f}"
                       "<br>与均值差 %{z:+.2f}<br>该维度第 %{customdata[1]} 名<extra></extra>",
@@ -187,16 +221,16 @@ def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[s
     labels = [f"{'▶ ' if b == highlight else ''}{r}. {name}"
               for b, r, name in zip(ranked["branch_id"], ranked["rank"], ranked["branch_name"])]
     groups = (
-        ("已命名示范点", GOLD, ranked["is_site"].to_numpy()),
+        ("已命名示范点", COMMENDED, ranked["is_site"].to_numpy()),
         ("候选（尚未命名）", PARTY_RED, (~ranked["is_site"] & ranked["branch_id"].isin(candidates)).to_numpy()),
-        ("其他支部", "#BFBFBF", (~ranked["is_site"] & ~ranked["branch_id"].isin(candidates)).to_numpy()),
+        ("其他支部", MUTED, (~ranked["is_site"] & ~ranked["branch_id"].isin(candidates)).to_numpy()),
     )
     fig = go.Figure()
     for name, colour, mask in groups:
         part = ranked[mask]
         fig.add_trace(go.Bar(
             y=[lab for lab, m in zip(labels, mask) if m], x=part["total"], orientation="h", name=name,
-            marker={"color": colour, "line": {"color": "#222",
+            marker={"color": colour, "line": {"color": OUTLINE_INK,
                                               "width": [2.5 if b == highlight else 0 for b in part["branch_id"]]}},
             text=[f"{'★ ' if b in candidates else ''}{t:.1f}" for b, t in zip(part["branch_id"], part["total"])],
             textposition="outside", cliponaxis=False,
@@ -206,15 +240,15 @@ def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[s
         ))
     if len(ranked):
         mean = float(ranked["hospital_mean"].iloc[0])
-        fig.add_vline(x=mean, layer="below", line={"color": "#444", "dash": "dash", "width": 1})
+        fig.add_vline(x=mean, layer="below", line={"color": REFERENCE_INK, "dash": "dash", "width": 1})
         fig.add_annotation(x=mean, y=1.0, yref="paper", yanchor="bottom", text=f"全院均值 {mean:.1f}",
-                           showarrow=False, font={"size": 11, "color": "#444"})
+                           showarrow=False, font={"size": 11, "color": REFERENCE_INK})
     top = float(ranked["max_total"].max()) if len(ranked) else 100.0
     height = max(320, 22 * len(ranked) + 170)
     fig = _style(fig, title=title, height=height, x_title=f"四有总分（满分{top:g}；★ 符合示范点候选条件）",
                  y_title="党支部（按总分排名）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
-    fig.update_xaxes(range=[0, top * 1.08], showgrid=True, gridcolor="#eee")
+    fig.update_xaxes(range=[0, top * 1.08], showgrid=True, gridcolor=GRID)
     fig.update_layout(barmode="overlay", margin={"l": 190, "t": 72, "b": 96},
                       legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom",
                               "x": 0.5, "xanchor": "center"})
@@ -249,7 +283,7 @@ def task_completion_bars(frame: pd.DataFrame, *, label: str, title: str, y_title
                            showarrow=False, font={"size": 11, "color": PARTY_RED})
     fig = _style(fig, title=title, height=max(260, 28 * len(frame) + 120), x_title="完成率（%）", y_title=y_title)
     fig.update_yaxes(categoryorder="array", categoryarray=list(frame[label]), autorange="reversed", showgrid=False)
-    fig.update_xaxes(range=[0, 135], showgrid=True, gridcolor="#eee", tickvals=[0, 20, 40, 60, 80, 100])
+    fig.update_xaxes(range=[0, 135], showgrid=True, gridcolor=GRID, tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_layout(margin={"l": 150, "t": 64})
     return fig
 
@@ -264,13 +298,13 @@ def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str,
     fig = vanguard_trend(hospital, title=title, height=height) if len(hospital) else go.Figure()
     for trace in fig.data:
         if trace.name == "均值":
-            trace.update(name="全院均值", line={"color": "#444", "width": 2, "dash": "dash"})
+            trace.update(name="全院均值", line={"color": REFERENCE_INK, "width": 2, "dash": "dash"})
     for name, series in trend.groupby("unit_name", sort=False):
         chosen = name == highlight
         name = plotly_text(name)
         fig.add_trace(go.Scatter(
             x=[quarter_label(q) for q in series["quarter"]], y=series["mean"], mode="lines+markers" if chosen else "lines",
-            name=name, line={"color": PARTY_RED if chosen else "rgba(31,95,168,0.35)", "width": 3 if chosen else 1.2},
+            name=name, line={"color": PARTY_RED if chosen else translucent(BLUE, 0.35), "width": 3 if chosen else 1.2},
             customdata=series[["n"]], hovertemplate=f"{name}<br>%{{x}}<br>均值 %{{y:.1f}}<br>n=%{{customdata[0]}}<extra></extra>",
             showlegend=chosen,
         ))
@@ -280,7 +314,7 @@ def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str,
 def dimension_bars(breakdown: pd.DataFrame, *, title: str, height: int = 340) -> go.Figure:
     """Self / peer / organisation mean per dimension: the gap between self and organisation shows."""
     fig = go.Figure()
-    for rater, label, colour in (("self", "个人自评", GOLD), ("peer", "党员互评", "#1F5FA8"), ("org", "组织评定", PARTY_RED)):
+    for rater, label, colour in (("self", "个人自评", GOLD), ("peer", "党员互评", BLUE), ("org", "组织评定", PARTY_RED)):
         fig.add_trace(go.Bar(x=breakdown["dimension"], y=breakdown[rater], name=label, marker_color=colour,
                              hovertemplate=f"%{{x}}<br>{label} %{{y:.1f}}<extra></extra>"))
     fig = _style(fig, title=title, height=height, y_title="平均分")
@@ -303,7 +337,7 @@ def distribution_box(values: pd.DataFrame, *, value: str, group: str, title: str
 
 def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height: int | None = None) -> go.Figure:
     """Members per grade, stacked per branch (horizontal), best grade first."""
-    colours = [PARTY_RED, "#1F5FA8", GOLD, GREY]
+    colours = [PARTY_RED, BLUE, GOLD, GREY]
     fig = go.Figure()
     for grade, colour in zip(grades, colours):
         fig.add_trace(go.Bar(y=counts["branch_name"].map(plotly_text), x=counts[grade], name=grade, orientation="h", marker_color=colour,
@@ -319,8 +353,8 @@ def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: set[str] = frozen
     """Branch totals, best first: commended in gold, flagged in red, the rest blue; rank in the label."""
     def colour(branch_id: str) -> str:
         if branch_id == highlight:
-            return "#7B4FA0"
-        return GOLD if branch_id in commended else PARTY_RED if branch_id in flagged else "rgba(31,95,168,0.7)"
+            return CHOSEN
+        return COMMENDED if branch_id in commended else ATTENTION if branch_id in flagged else translucent(BLUE, 0.7)
 
     fig = go.Figure(go.Bar(
         y=ranking["branch_name"].map(plotly_text), x=ranking["total"], orientation="h",
@@ -362,7 +396,7 @@ def rank_bump(ranking: pd.DataFrame, *, title: str, highlight: set[str] = frozen
         name = plotly_text(name)
         fig.add_trace(go.Scatter(
             x=[quarter_label(q) for q in rows["quarter"]], y=rows["rank"], mode="lines+markers", name=name,
-            line={"width": 3 if chosen else 1, "color": None if chosen else "rgba(140,140,140,0.35)"},
+            line={"width": 3 if chosen else 1, "color": None if chosen else translucent(GREY, 0.35)},
             marker={"size": 7 if chosen else 4}, showlegend=chosen,
             hovertemplate=f"{name}<br>%{{x}}<br>第 %{{y}} 名<extra></extra>",
         ))
@@ -381,13 +415,13 @@ def radar(categories: list[str], series: dict[str, list[float]], *, title: str, 
         name = plotly_text(name)
         fig.add_trace(go.Scatterpolar(
             r=list(values) + list(values[:1]), theta=closed, name=name, mode="lines+markers",
-            fill=None if reference else "toself", fillcolor=None if reference else "rgba(200,16,46,0.12)",
-            line={"color": GREY if reference else PARTY_RED, "dash": "dash" if reference else "solid", "width": 2},
+            fill=None if reference else "toself", fillcolor=None if reference else translucent(PARTY_RED, 0.12),
+            line={"color": NEUTRAL if reference else PARTY_RED, "dash": "dash" if reference else "solid", "width": 2},
             hovertemplate="%{theta}<br>%{r:.1f}<extra>%{fullData.name}</extra>",
         ))
     fig = _style(fig, title=title, height=height)
-    fig.update_layout(polar={"radialaxis": {"range": [0, r_max], "title": {"text": axis_title}, "gridcolor": "#ddd"},
-                             "angularaxis": {"direction": "clockwise", "gridcolor": "#ddd"}},
+    fig.update_layout(polar={"radialaxis": {"range": [0, r_max], "title": {"text": axis_title}, "gridcolor": POLAR_GRID},
+                             "angularaxis": {"direction": "clockwise", "gridcolor": POLAR_GRID}},
                       legend={"orientation": "h", "y": -0.1})
     return fig
 
@@ -396,7 +430,7 @@ def gap_bars(scores: pd.DataFrame, *, label: str, gap: str, title: str, x_title:
     """Signed gaps against a reference (e.g. hospital mean): above in blue, below in red."""
     fig = go.Figure(go.Bar(
         y=scores[label].map(plotly_text), x=scores[gap], orientation="h",
-        marker_color=[PARTY_RED if v < 0 else "#1F5FA8" for v in scores[gap]],
+        marker_color=[ATTENTION if v < 0 else ABOVE for v in scores[gap]],
         text=[f"{v:+.2f}" for v in scores[gap]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>%{x:+.2f}<extra></extra>",
     ))
@@ -410,17 +444,17 @@ def gap_bars(scores: pd.DataFrame, *, label: str, gap: str, title: str, x_title:
 # Status colours: green held, red missing; the three "not counted" states in greys/blue so
 # that only red draws the eye.
 MEETING_STATUS_COLOURS = {
-    "达标": "#2E8B57",
-    "缺漏": PARTY_RED,
-    "进行中": "#9DB9D9",
-    "无数据": "#E3E3E3",
-    "未成立": "#F4F4F4",
+    "达标": GOOD,
+    "缺漏": ATTENTION,
+    "进行中": IN_PROGRESS,
+    "无数据": NO_DATA,
+    "未成立": NOT_FOUNDED,
 }
-ATTENDANCE_COLOURS = {"出席": "#2E8B57", "请假": GOLD, "缺席": PARTY_RED}
+ATTENDANCE_COLOURS = {"出席": GOOD, "请假": GOLD, "缺席": ATTENTION}
 ACTIVITY_COLOURS = {
-    "主题党日": PARTY_RED, "义诊": "#1F5FA8", "志愿服务": "#2E8B57", "健康扶贫": GOLD, "培训": "#7B4FA0",
-    "讲党课比赛": "#E07B39", "援派": "#3A9BB8", "其他": GREY,
-    "支部党员大会": "#8B1A1A", "支委会": "#B5651D", "党小组会": "#5F9EA0", "党课": "#556B2F",
+    "主题党日": PARTY_RED, "义诊": BLUE, "志愿服务": GREEN, "健康扶贫": GOLD, "培训": PURPLE,
+    "讲党课比赛": ORANGE, "援派": TEAL, "其他": NEUTRAL,
+    "支部党员大会": DARK_RED, "支委会": BROWN, "党小组会": CADET_BLUE, "党课": OLIVE,
 }
 
 
@@ -442,7 +476,7 @@ def _status_heatmap(z_status: list[list[str | None]], *, x: list[str], y: list[s
     legend = [
         go.Scatter(x=[None], y=[None], mode="markers", name=name, showlegend=True, hoverinfo="skip",
                    marker={"symbol": "square", "size": 12, "color": MEETING_STATUS_COLOURS[name],
-                           "line": {"color": "#bbb", "width": 1}})
+                           "line": {"color": SWATCH_EDGE, "width": 1}})
         for name in names if name in present
     ]
     return [heatmap, *legend]
@@ -457,7 +491,7 @@ def _subtitle(title: str) -> str:
     Everything else in ``title`` is text (it may hold a unit's name), so it is escaped.
     """
     head, *rest = [plotly_text(line) for line in title.split("<br>")]
-    return head + "".join(f"<br><span style='font-size:12px;color:#666'>{line}</span>" for line in rest)
+    return head + "".join(f"<br><span style='font-size:12px;color:{SUBTITLE_INK}'>{line}</span>" for line in rest)
 
 
 def compliance_heatmap(grid: pd.DataFrame, *, title: str) -> go.Figure:
@@ -497,11 +531,11 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
     labels = [plotly_text(b) for b in shown["branch_name"]]
     fig = go.Figure(go.Bar(
         y=labels, x=shown["rate"], orientation="h",
-        marker_color=[PARTY_RED if m > 0 else "#2E8B57" for m in shown["missing"]],
+        marker_color=[ATTENTION if m > 0 else GOOD for m in shown["missing"]],
         error_x={"type": "data", "symmetric": False, "array": shown["ci_high"] - shown["rate"],
-                 "arrayminus": shown["rate"] - shown["ci_low"], "color": "#777", "thickness": 1},
+                 "arrayminus": shown["rate"] - shown["ci_low"], "color": WHISKER, "thickness": 1},
         text=[f"{r:.0f}%（{c}/{n}）" for r, c, n in zip(shown["rate"], shown["counted"], shown["required"])],
-        textposition="inside", insidetextanchor="start", textfont={"color": "white", "size": 10},
+        textposition="inside", insidetextanchor="start", textfont={"color": WHITE, "size": 10},
         customdata=shown[["counted", "required", "missing", "ci_low", "ci_high"]],
         hovertemplate="%{y}<br>达标率 %{x:.1f}%（95% CI %{customdata[3]:.0f}–%{customdata[4]:.0f}%）"
                       "<br>已开 %{customdata[0]} / 应开 %{customdata[1]} 次<br>缺漏 %{customdata[2]} 期<extra></extra>",
@@ -509,7 +543,7 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
     fig = _style(fig, title=title, height=max(260, 20 * len(labels) + 160), x_title="达标率（%）",
                  y_title="党支部（由低到高）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
-    fig.update_xaxes(range=[0, 105], showgrid=True, gridcolor="#eee")
+    fig.update_xaxes(range=[0, 105], showgrid=True, gridcolor=GRID)
     fig.update_layout(margin={"l": 160, "r": 16, "t": 80, "b": 48}, showlegend=False)
     return fig
 
@@ -551,7 +585,7 @@ def attendance_bars(rates: pd.DataFrame, *, title: str) -> go.Figure:
         fig.add_trace(go.Bar(
             y=labels, x=rates[column], orientation="h", name=status, marker_color=ATTENDANCE_COLOURS[status],
             text=[f"{v:.0f}%" if pd.notna(v) and (status == "出席" or v >= 8) else "" for v in rates[column]],
-            textposition="inside", textfont={"color": "white", "size": 10},
+            textposition="inside", textfont={"color": WHITE, "size": 10},
             customdata=rates[["members", "meetings"]],
             hovertemplate=f"%{{y}}<br>{status} %{{x:.1f}}%<br>党员 %{{customdata[0]}} 人 · 会议 %{{customdata[1]}} 次"
                           "<extra></extra>",
@@ -559,11 +593,11 @@ def attendance_bars(rates: pd.DataFrame, *, title: str) -> go.Figure:
     hidden = [lab for lab, s in zip(labels, rates["suppressed"]) if s]
     for lab in hidden:
         fig.add_annotation(x=2, y=lab, text="人数不足，不予显示", showarrow=False, xanchor="left",
-                           font={"size": 10, "color": GREY})
+                           font={"size": 10, "color": NEUTRAL})
     fig = _style(fig, title=title, height=max(220, 20 * len(labels) + 170), x_title="占出勤记录的比例（%）",
                  y_title="党支部（出席率由低到高）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
-    fig.update_xaxes(range=[0, 100], showgrid=True, gridcolor="#eee")
+    fig.update_xaxes(range=[0, 100], showgrid=True, gridcolor=GRID)
     fig.update_layout(barmode="stack", margin={"l": 200, "r": 16, "t": 96, "b": 48},
                       legend={**STATUS_LEGEND, "traceorder": "normal"})
     return fig
@@ -583,7 +617,7 @@ def activity_stacked(monthly: pd.DataFrame, *, value: str, title: str, y_title: 
         if value == "people_served" and not part[value].any():
             continue
         fig.add_trace(go.Bar(
-            x=part["month"], y=part[value], name=kind, marker_color=ACTIVITY_COLOURS.get(kind, GREY),
+            x=part["month"], y=part[value], name=kind, marker_color=ACTIVITY_COLOURS.get(kind, NEUTRAL),
             xperiod="M1", xperiodalignment="middle",
             customdata=part[["month_label", "activities", "people_served", "hours", "branches"]],
             hovertemplate=f"%{{customdata[0]}} · {kind}<br>%{{customdata[1]}} 场 · 服务 %{{customdata[2]:,}} 人次"
@@ -603,11 +637,6 @@ def activity_stacked(monthly: pd.DataFrame, *, value: str, title: str, y_title: 
 # Counts hidden by small-cell suppression arrive as text ("<5", "*") with their percentages NaN:
 # such bars are not drawn but labelled, so the reader sees that something was withheld.
 SURVEY_HIDDEN_NOTE = "人数过少，不予显示"
-# Diverging colours for 1-5 style scales (low red, middle grey, high blue), and for residuals.
-LIKERT_LOW = ["#B2182B", "#EF8A62", "#FDDBC7"]
-LIKERT_MID = "#D9D9D9"
-LIKERT_HIGH = ["#D1E5F0", "#67A9CF", "#2166AC"]
-RESIDUAL_SCALE = [[0.0, PARTY_RED], [0.5, "#FFFFFF"], [1.0, "#1F5FA8"]]
 
 
 def _survey_hidden(value: object) -> bool:
@@ -636,9 +665,9 @@ def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct"
     values = rows[pct].astype(float)
     low, high = rows["ci_low"].astype(float), rows["ci_high"].astype(float)
     fig = go.Figure(go.Bar(
-        y=labels, x=values, orientation="h", marker_color="#1F5FA8",
+        y=labels, x=values, orientation="h", marker_color=BLUE,
         error_x={"type": "data", "symmetric": False, "array": high - values, "arrayminus": values - low,
-                 "color": "#555", "thickness": 1.2},
+                 "color": WHISKER_DARK, "thickness": 1.2},
         customdata=list(zip([_survey_n(n) for n in rows["n"]], low, high)),
         hovertemplate="%{y}<br>%{x:.1f}%（95% CI %{customdata[1]:.1f}–%{customdata[2]:.1f}%）"
                       "<br>n=%{customdata[0]}<extra></extra>",
@@ -648,13 +677,13 @@ def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct"
         fig.add_annotation(
             x=0 if hidden else (hi if pd.notna(hi) else v), y=label, xanchor="left", xshift=6, showarrow=False,
             text=SURVEY_HIDDEN_NOTE if hidden else f"{v:.1f}%（n={_survey_n(n)}）",
-            font={"size": 11, "color": GREY if hidden else "#333"},
+            font={"size": 11, "color": NEUTRAL if hidden else LABEL_INK},
         )
     fig = _style(fig, title=title, height=height or max(240, 34 * len(labels) + 130), x_title=x_title,
                  y_title="选项")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     top = float(high.max()) if high.notna().any() else 100.0
-    fig.update_xaxes(range=[0, min(135.0, max(20.0, top * 1.3))], showgrid=True, gridcolor="#eee")
+    fig.update_xaxes(range=[0, min(135.0, max(20.0, top * 1.3))], showgrid=True, gridcolor=GRID)
     fig.update_layout(margin={"l": 160, "r": 24, "t": 80, "b": 48}, showlegend=False)
     return fig
 
@@ -667,20 +696,20 @@ def survey_group_shares(shares: pd.DataFrame, *, title: str, y_title: str, heigh
     groups = [str(g) for g in shares["group"]]
     labels = [f"{plotly_text(g)}<br>n={_survey_n(n)}" for g, n in zip(groups, shares["n"])]
     values = shares["pct"].astype(float)
-    colours = [GREY if g == "合计" else PALETTE[i % (len(PALETTE) - 1)] for i, g in enumerate(groups)]
+    colours = [NEUTRAL if g == "合计" else PALETTE[i % (len(PALETTE) - 1)] for i, g in enumerate(groups)]
     fig = go.Figure(go.Bar(
         x=labels, y=values, marker_color=colours,
         error_y={"type": "data", "symmetric": False, "array": shares["ci_high"].astype(float) - values,
-                 "arrayminus": values - shares["ci_low"].astype(float), "color": "#444", "thickness": 1.2},
+                 "arrayminus": values - shares["ci_low"].astype(float), "color": REFERENCE_INK, "thickness": 1.2},
         text=[f"{v:.1f}%" if pd.notna(v) else "" for v in values], textposition="inside",
-        insidetextanchor="middle", insidetextfont={"color": "white", "size": 15},
+        insidetextanchor="middle", insidetextfont={"color": WHITE, "size": 15},
         customdata=list(zip(shares["ci_low"], shares["ci_high"])),
         hovertemplate="%{x}<br>%{y:.1f}%（95% CI %{customdata[0]:.1f}–%{customdata[1]:.1f}%）<extra></extra>",
     ))
     for label, v in zip(labels, values):
         if pd.isna(v):
             fig.add_annotation(x=label, y=4, text=SURVEY_HIDDEN_NOTE, showarrow=False, yanchor="bottom",
-                               font={"size": 11, "color": GREY})
+                               font={"size": 11, "color": NEUTRAL})
     fig = _style(fig, title=title, height=height, y_title=y_title, x_title="分组")
     fig.update_yaxes(range=[0, 105])
     fig.update_layout(margin={"t": 80, "b": 64}, showlegend=False)
@@ -710,7 +739,7 @@ def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.D
     custom = [[[plotly_text(_survey_n(counts.at[r, c])), res.at[r, c]] for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=[plotly_text(c) for c in cols], y=[plotly_text(r) for r in rows], text=text, texttemplate="%{text}",
-        textfont={"size": 12}, customdata=custom, colorscale=RESIDUAL_SCALE, zmin=-4, zmax=4, zmid=0, xgap=2, ygap=2,
+        textfont={"size": 12}, customdata=custom, colorscale=DIVERGING_SCALE, zmin=-4, zmax=4, zmid=0, xgap=2, ygap=2,
         colorbar={"title": {"text": "调整残差"}, "tickvals": [-4, -1.96, 0, 1.96, 4],
                   "ticktext": ["≤-4 少于期望", "-1.96", "0", "1.96", "≥4 多于期望"], "len": 0.8},
         hovertemplate="%{y} × %{x}<br>人数 %{customdata[0]}<br>调整残差 %{customdata[1]:.2f}<extra></extra>",
@@ -719,7 +748,7 @@ def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.D
                  x_title=plotly_text(counts.columns.name or ""), y_title=plotly_text(counts.index.name or ""))
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_xaxes(side="bottom")
-    fig.update_layout(margin={"l": 120, "r": 16, "t": 80, "b": 64}, plot_bgcolor="white")
+    fig.update_layout(margin={"l": 120, "r": 16, "t": 80, "b": 64}, plot_bgcolor=WHITE)
     return fig
 
 
@@ -778,7 +807,7 @@ def likert_diverging(items: pd.DataFrame, *, scale: list[float], scale_labels: d
     hi = 25 * math.ceil(max(5.0, float(pd.Series(right).max(skipna=True) if len(items) else 0) + 2) / 25)
     ticks = list(range(lo, hi + 1, 25))
     fig.update_xaxes(range=[lo, hi], tickvals=ticks, ticktext=[f"{abs(t)}" for t in ticks], showgrid=True,
-                     gridcolor="#eee", zeroline=True, zerolinecolor="#888")
+                     gridcolor=GRID, zeroline=True, zerolinecolor=ZERO_LINE)
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     # Legend in scale order (1分 ... 5分) whatever the drawing order.
     order = {str(v): i for i, v in enumerate(values)}
@@ -802,7 +831,7 @@ def likert_group_means(items: pd.DataFrame, *, order: list[str], title: str, hei
         part = part.set_index("item").reindex(order)
         fig.add_trace(go.Scatter(
             x=part["mean"].astype(float), y=[labels[i] for i in order], mode="markers", name=plotly_text(group),
-            marker={"size": 11, "color": PALETTE[index % len(PALETTE)], "line": {"color": "white", "width": 1}},
+            marker={"size": 11, "color": PALETTE[index % len(PALETTE)], "line": {"color": WHITE, "width": 1}},
             customdata=list(zip([_survey_n(n) for n in part["n"]], part["top2_pct"])),
             hovertemplate="%{y}<br>" + plotly_text(group) + "：均值 %{x:.2f}<br>前两项 %{customdata[1]:.1f}%"
                           "<br>n=%{customdata[0]}<extra></extra>",
@@ -810,8 +839,8 @@ def likert_group_means(items: pd.DataFrame, *, order: list[str], title: str, hei
     fig = _style(fig, title=title, height=height or max(300, 28 * len(order) + 190), x_title="均值（分）",
                  y_title="条目")
     fig.update_yaxes(categoryorder="array", categoryarray=[labels[i] for i in order], autorange="reversed",
-                     showgrid=True, gridcolor="#f2f2f2")
-    fig.update_xaxes(showgrid=True, gridcolor="#eee")
+                     showgrid=True, gridcolor=GRID_LIGHT)
+    fig.update_xaxes(showgrid=True, gridcolor=GRID)
     fig.update_layout(margin={"l": 140, "r": 16, "t": 96, "b": 56},
                       legend={"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom"})
     return fig
@@ -834,7 +863,7 @@ def ranking_score_bars(scores: pd.DataFrame, *, title: str, height: int | None =
                  x_title="综合得分（越高越靠前）", y_title="选项")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     top = float(scores["score"].max()) if len(scores) else 1.0
-    fig.update_xaxes(range=[0, top * 1.55 if top > 0 else 1], showgrid=True, gridcolor="#eee")
+    fig.update_xaxes(range=[0, top * 1.55 if top > 0 else 1], showgrid=True, gridcolor=GRID)
     fig.update_layout(margin={"l": 140, "r": 24, "t": 80, "b": 48}, showlegend=False)
     return fig
 
@@ -849,18 +878,18 @@ def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: in
     raises = [pd.notna(a) and a > alpha for a in items["alpha_if_deleted"]]
     fig = go.Figure(go.Bar(
         y=labels, x=items["item_total_r"], orientation="h",
-        marker_color=[PARTY_RED if r else "#1F5FA8" for r in raises],
+        marker_color=[ATTENTION if r else BLUE for r in raises],
         text=[f"{r:.2f}" if pd.notna(r) else "" for r in items["item_total_r"]], textposition="outside",
         cliponaxis=False, customdata=list(zip(items["alpha_if_deleted"], items["mean"])),
         hovertemplate="%{y}<br>校正条目-总分相关 r=%{x:.3f}<br>删除该条目后 α=%{customdata[0]:.3f}"
                       "<br>均值 %{customdata[1]:.2f}<extra></extra>",
     ))
-    fig.add_vline(x=0.3, line_dash="dash", line_color=GREY, annotation_text="0.3", annotation_position="top")
+    fig.add_vline(x=0.3, line_dash="dash", line_color=NEUTRAL, annotation_text="0.3", annotation_position="top")
     fig = _style(fig, title=title, height=height or max(260, 26 * len(labels) + 150),
                  x_title="校正条目-总分相关系数 r（红色：删除后 α 升高）", y_title="条目")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig.update_xaxes(range=[min(0.0, float(items["item_total_r"].min()) - 0.05) if items["item_total_r"].notna().any()
-                            else 0.0, 1.0], showgrid=True, gridcolor="#eee")
+                            else 0.0, 1.0], showgrid=True, gridcolor=GRID)
     fig.update_layout(margin={"l": 140, "r": 24, "t": 80, "b": 48}, showlegend=False)
     return fig
 
@@ -877,7 +906,7 @@ def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) 
                  x_title="提到该词的回答数（占有效回答的比例）", y_title="关键词")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     top = int(words["n"].max()) if len(words) else 1
-    fig.update_xaxes(range=[0, top * 1.3], showgrid=True, gridcolor="#eee")
+    fig.update_xaxes(range=[0, top * 1.3], showgrid=True, gridcolor=GRID)
     fig.update_layout(margin={"l": 110, "r": 24, "t": 80, "b": 48}, showlegend=False)
     return fig
 

@@ -20,6 +20,7 @@ Only the keys present in the file change; everything else keeps its default. Exa
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import tomllib
@@ -313,17 +314,32 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
 
 
 def load(path: str | os.PathLike | None = None) -> Config:
-    """Load the hospital's configuration: defaults plus the override file, if there is one."""
-    candidate = Path(path or os.environ.get(CONFIG_ENV) or DATA_DIR / "hospital.toml")
-    if not candidate.exists():
-        if path or os.environ.get(CONFIG_ENV):
-            raise ConfigError(f"configuration file not found: {candidate}")
+    """Load the hospital's configuration: defaults plus the override file, if there is one.
+
+    About thirty analysis functions call this on every call when no ``cfg`` is passed, so the
+    parsed result is kept per (path asked for, resolved path, file modification time and size,
+    ``PARTY_DASHBOARD_CONFIG``): an edited file is read again at the next call, an unchanged
+    one is parsed once. Sharing one result is safe because a ``Config`` is frozen.
+    """
+    env = os.environ.get(CONFIG_ENV)
+    requested = Path(path or env or DATA_DIR / "hospital.toml")
+    try:
+        stat = requested.stat()
+    except FileNotFoundError:
+        if path or env:
+            raise ConfigError(f"configuration file not found: {requested}") from None
         return validate(DEFAULT)
+    return _parsed(requested, requested.resolve(), stat.st_mtime_ns, stat.st_size, env)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(requested: Path, resolved: Path, modified_ns: int, size: int, env: str | None) -> Config:
+    """The override file applied to the defaults; the arguments after ``requested`` are the cache key."""
     try:
-        overrides = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        overrides = tomllib.loads(resolved.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{candidate}: {exc}") from exc
+        raise ConfigError(f"{requested}: {exc}") from exc
     try:
-        return from_mapping(overrides, source=str(candidate))
+        return from_mapping(overrides, source=str(requested))
     except TypeError as exc:
-        raise ConfigError(f"{candidate}: {exc}") from exc
+        raise ConfigError(f"{requested}: {exc}") from exc

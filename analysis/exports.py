@@ -24,7 +24,12 @@ def neutralise(value: object) -> object:
 
 
 def sanitise(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with every text cell and column name neutralised."""
+    """A copy of ``frame`` with every text cell and column name neutralised.
+
+    Returns
+    -------
+    The columns of ``frame``, their names and text cells passed through :func:`neutralise`.
+    """
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):

@@ -1,17 +1,61 @@
 """How numbers and data-derived text are written, for pages, reports and the CLI alike.
 
-One place for: scores, percentages, counts, p-values and intervals as text ("—" when
-missing), and the escaping that makes a unit's name or a task title show exactly as typed in
-Markdown (Streamlit), HTML (the offline report) and plotly labels. Imports nothing of ours.
+One place for: scores, percentages, counts, signed changes, dates, p-values and intervals
+as text ("—" when missing), and the escaping that makes a unit's name or a task title show
+exactly as typed in Markdown (Streamlit), HTML (the offline report) and plotly labels.
+Imports nothing of ours.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import re
 
+import pandas as pd
+
 MISSING = "—"
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def score(value: float | None, decimals: int = 1) -> str:
+    """A score or index as shown: "85.3" (``decimals`` places), "—" when missing."""
+    return MISSING if _missing(value) else f"{value:.{decimals}f}"
+
+
+def percent(value: float | None, decimals: int = 1) -> str:
+    """A value already in percent: "73.08%" with ``decimals=2``, "—" when missing."""
+    return MISSING if _missing(value) else f"{value:.{decimals}f}%"
+
+
+def count(value: object) -> str:
+    """A count with thousands separators, "1,107"; a suppressed count ("<5", "*") as it is;
+    "—" when missing."""
+    if isinstance(value, str):
+        return value
+    return MISSING if _missing(value) else f"{int(value):,}"
+
+
+def signed(value: float | None, decimals: int = 1, *, suffix: str = "", missing: str | None = MISSING) -> str | None:
+    """A change with its sign and an optional note: "+1.2（环比）"; ``missing`` when there is
+    none (pass None where "no change to show" must stay empty, as in a metric's delta)."""
+    return missing if _missing(value) else f"{value:+.{decimals}f}{suffix}"
+
+
+def ci(low: float | None, high: float | None, *, unit: str = "%", decimals: int = 1) -> str:
+    """A 95% confidence interval: "95% CI 62.1%–80.4%" ("95% CI —" when either end is missing)."""
+    if _missing(low) or _missing(high):
+        return f"95% CI {MISSING}"
+    return f"95% CI {low:.{decimals}f}{unit}–{high:.{decimals}f}{unit}"
+
+
+def date(day: dt.date) -> str:
+    """A day as Chinese text without leading zeros: "2025年6月30日"."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def p_value(p: float | None, *, prefix: bool = True, missing: str | None = None) -> str:

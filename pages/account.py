@@ -2,6 +2,7 @@ import streamlit as st
 
 from analysis import config
 from analysis.access import auth
+from ui.accounts import refusal_shown
 from ui.login import TOKEN, viewer
 from ui.session import cursor
 
@@ -21,15 +22,10 @@ if submitted:
     if new != again:
         st.error("两次输入的新密码不一致。")
     else:
-        try:
+        with refusal_shown("新密码不符合要求："):
             cfg = config.load()
             ended = auth.change_password(cursor(), scope.username, old, new, current_session_id=st.session_state[TOKEN],
                                          password_policy=cfg.password, login_policy=cfg.login)
-        except auth.PasswordRuleError as exc:
-            st.error("新密码不符合要求：" + "；".join(exc.problems))
-        except (auth.AuthError, ValueError) as exc:
-            st.error(str(exc))
-        else:
             st.session_state["must_change_password"] = False
             st.success(f"密码已修改。您在其他设备上的 {ended} 个会话已退出。")
             if st.button("进入系统"):

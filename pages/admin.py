@@ -2,8 +2,10 @@ import streamlit as st
 
 from analysis import config
 from analysis.access import audit, auth
+from analysis.labels import headers
 from analysis.metrics import org
 from analysis.scope import ROLES
+from ui.accounts import refusal_shown
 from ui.cache import cached
 from ui.login import viewer
 from ui.session import cursor
@@ -16,16 +18,9 @@ users_tab, audit_tab = st.tabs(["账户管理", "审计日志"])
 
 with users_tab:
     users = auth.list_users(cursor(), scope=scope)
-    table(users.rename(columns={
-        "username": "用户名", "display_name": "姓名", "role_zh": "角色", "unit_name": "所在单位", "active": "启用",
-        "must_change_password": "须改密码", "failed_logins": "连续失败", "locked_until": "锁定至",
-        "password_changed_at": "密码修改时间", "created_at": "创建时间", "last_seen": "最近访问", "open_sessions": "在线会话",
-    }).drop(columns=["role", "unit_id"]), name="账户列表", key="users")
+    table(headers(users.drop(columns=["role", "unit_id"]), unit_name="所在单位"), name="账户列表", key="users")
 
-    units = cached(org.units)
-    unit_names = {**dict(zip(units["general_branch_id"], units["general_branch_name"])),
-                  **dict(zip(units["branch_id"], units["branch_name"]))}
-    unit_names.pop(None, None)
+    unit_names = cached(org.unit_names)
     with st.form("create_user", clear_on_submit=True):
         st.subheader("新建账户")
         c1, c2 = st.columns(2)
@@ -36,15 +31,10 @@ with users_tab:
                             format_func=lambda u: "（无）" if u is None else unit_names[u])
         password = st.text_input("初始密码", type="password", help="用户首次登录后须修改。")
         if st.form_submit_button("创建", type="primary"):
-            try:
+            with refusal_shown():
                 auth.create_user(cursor(), username=username, display_name=display_name, role=role,
                                  unit_id=unit if role == "secretary" else None, password=password, actor=scope,
                                  policy=policy)
-            except auth.PasswordRuleError as exc:
-                st.error("密码不符合要求：" + "；".join(exc.problems))
-            except (ValueError, PermissionError) as exc:
-                st.error(str(exc))
-            else:
                 st.success(f"已创建账户 {username}。")
 
     st.subheader("重置密码 / 停用与启用")
@@ -53,21 +43,13 @@ with users_tab:
     with c1.form("reset_password", clear_on_submit=True):
         new_password = st.text_input("新密码", type="password")
         if st.form_submit_button("重置密码"):
-            try:
+            with refusal_shown():
                 ended = auth.reset_password(cursor(), target, new_password, scope, policy=policy)
-            except auth.PasswordRuleError as exc:
-                st.error("密码不符合要求：" + "；".join(exc.problems))
-            except (ValueError, PermissionError) as exc:
-                st.error(str(exc))
-            else:
                 st.success(f"已重置 {target} 的密码，结束其 {ended} 个会话；该用户下次登录须修改密码。")
     active = bool(users.set_index("username").loc[target, "active"]) if target else False
     if c2.button("停用该账户" if active else "启用该账户", disabled=not target):
-        try:
+        with refusal_shown():
             auth.set_active(cursor(), target, not active, scope)
-        except (ValueError, PermissionError) as exc:
-            st.error(str(exc))
-        else:
             st.rerun()
 
 with audit_tab:
@@ -76,5 +58,4 @@ with audit_tab:
     who = c2.text_input("用户名（可留空）") or None
     entries = audit.audit_entries(cursor(), scope=scope, action=action, username=who, limit=1000)
     st.caption(f"最近 {len(entries)} 条（最多 1,000 条）。审计日志只增不改。")
-    table(entries.rename(columns={"audit_id": "序号", "logged_at": "时间", "username": "用户", "action": "操作代码",
-                                  "action_zh": "操作", "detail": "详情"}), name="审计日志", key="audit")
+    table(headers(entries), name="审计日志", key="audit")

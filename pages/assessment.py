@@ -1,6 +1,8 @@
 import streamlit as st
 
 from analysis import charts, config, periods
+from analysis.formatting import score
+from analysis.labels import headers
 from analysis.metrics import assessment
 from ui.cache import cached
 from ui.filters import sidebar_filters
@@ -21,7 +23,7 @@ chosen = filters.unit if filters.unit in set(ranking["branch_id"]) else None
 
 cols = st.columns(4)
 cols[0].metric("参评支部", len(latest))
-cols[1].metric("平均分", f"{latest['total'].mean():.1f}" if len(latest) else "—")
+cols[1].metric("平均分", score(latest["total"].mean()))
 cols[2].metric("表扬", int(review["commended"].sum()))
 cols[3].metric("需关注", int(review["flagged"].sum()))
 
@@ -30,9 +32,8 @@ st.plotly_chart(charts.ranked_bars(
     highlight=chosen, title=f"{periods.label(filters.last)}各支部考核总分排名（金色：表扬；红色：需关注）"), key="ranked")
 st.markdown(f"**表扬与需关注**（规则：前 {cfg.commend_top_n} 名表扬；低于 {cfg.flag_below:g} 分、后 {cfg.flag_bottom_n} 名或连续 "
             f"{cfg.flag_falling_quarters} 个季度下降需关注）")
-table(review[["rank", "branch_name", "general_branch_name", "total", "rank_change", "reason"]].rename(columns={
-    "rank": "名次", "branch_name": "支部", "general_branch_name": "党总支", "total": "总分", "rank_change": "名次变化",
-    "reason": "说明"}), name=f"{filters.last}表扬与需关注", key="review")
+table(headers(review[["rank", "branch_name", "general_branch_name", "total", "rank_change", "reason"]]),
+      name=f"{filters.last}表扬与需关注", key="review")
 
 tab_heat, tab_bump = st.tabs(["季度总分热力图", "名次变化"])
 with tab_heat:
@@ -43,9 +44,7 @@ with tab_bump:
     st.plotly_chart(charts.rank_bump(ranking, highlight=top, title=f"支部名次变化（{filters.period_label}，彩色为最新前三名及所选支部）"),
                     key="bump")
 with st.expander("表格：各季度总分与名次"):
-    table(ranking.rename(columns={"quarter": "季度", "branch_id": "支部编号", "branch_name": "支部", "general_branch_name": "党总支",
-                                  "total": "总分", "indicators": "指标数", "rank": "名次", "rank_change": "名次变化",
-                                  "falling_streak": "连续下降季度"}), name="考核总分与名次", key="ranking_table")
+    table(headers(ranking), name="考核总分与名次", key="ranking_table")
 
 st.subheader("支部指标分析")
 options = list(latest.sort_values("rank")["branch_id"])
@@ -62,14 +61,12 @@ with left:
 with right:
     st.plotly_chart(charts.gap_bars(indicators, label="indicator", gap="gap", x_title="与全院均值之差（分）",
                                     title=f"{names[branch]}各指标与全院均值的差距（{periods.label(filters.last)}）"), key="gaps")
-table(indicators[["indicator", "max_points", "score", "pct", "hospital_mean", "gap"]].rename(columns={
-    "indicator": "指标", "max_points": "满分", "score": "得分", "pct": "得分率（%）", "hospital_mean": "全院均分", "gap": "差距"}),
-    name=f"{names[branch]}{filters.last}指标得分", key="indicators")
+table(headers(indicators[["indicator", "max_points", "score", "pct", "hospital_mean", "gap"]], pct="得分率（%）"),
+      name=f"{names[branch]}{filters.last}指标得分", key="indicators")
 
 st.subheader("年度累计（年度评优依据）")
-years = sorted({periods.split(q)[0] for q in periods.quarter_range(filters.first, filters.last)}, reverse=True)
-year = st.selectbox("年度", years, format_func=lambda y: f"{y}年", key="assessment_year")
+year = st.selectbox("年度", filters.years, format_func=lambda y: f"{y}年", key="assessment_year")
 annual = cached(assessment.annual_totals, year=year, unit=filters.unit)
-table(annual.rename(columns={"branch_id": "支部编号", "branch_name": "支部", "general_branch_name": "党总支", "quarters": "考核季度数",
-                             "total": "累计总分", "mean": "季度平均", "top3": "进入前三次数", "rank": "年度名次"}),
+# A year's columns sum or average its quarters, which the headers say.
+table(headers(annual, quarters="考核季度数", total="累计总分", mean="季度平均", rank="年度名次"),
       name=f"{year}年考核累计", key="annual")

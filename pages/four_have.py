@@ -1,6 +1,8 @@
 import streamlit as st
 
 from analysis import charts
+from analysis.formatting import score, signed
+from analysis.labels import HEADERS, headers
 from analysis.metrics import four_have
 from ui.cache import cached
 from ui.filters import sidebar_filters
@@ -25,17 +27,17 @@ one_branch = filters.unit is not None and len(totals) == 1
 
 cols = st.columns(4)
 cols[0].metric("参评支部", f"{len(scored)}", help=f"四个维度均有评分的支部（全院 {ev.hospital_n} 个）；评分不完整的支部不参与排名")
-versus = None if ev.unit_mean is None or ev.hospital_mean is None else f"{ev.unit_mean - ev.hospital_mean:+.1f}（与全院均值比）"
+versus = signed(ev.gap_to_hospital, suffix="（与全院均值比）", missing=None)
 if one_branch and len(scored) == 1:
     row = scored.iloc[0]
-    cols[1].metric("本支部总分", f"{row['total']:.1f}", delta=versus)
+    cols[1].metric("本支部总分", score(row["total"]), delta=versus)
     change = None if row.isna()["rank_change"] else int(row["rank_change"])
     delta = None if change is None else "与上年持平" if change == 0 else f"{change:+d} 名（较上年）"
     cols[2].metric("全院排名", f"第{int(row['rank'])}名 / {ev.hospital_n}", delta=delta,
                    delta_color="off" if change == 0 else "normal", delta_arrow="off" if change == 0 else "auto")
 else:
     label = "全院平均总分" if filters.unit is None else "平均总分"
-    cols[1].metric(label, "—" if ev.unit_mean is None else f"{ev.unit_mean:.1f}",
+    cols[1].metric(label, score(ev.unit_mean),
                    delta=None if filters.unit is None else versus, help="参评支部总分的均值（满分100）")
     cols[2].metric("已命名示范点", int(totals["is_site"].sum()), help=f"{ev.year}年及以前命名")
 cols[3].metric("示范点候选", f"{len(ev.candidate_ids)}", help=rule)
@@ -60,11 +62,8 @@ with right, st.container(border=True):
     st.subheader("各维度与全院均值")
     st.caption(f"{filters.unit_label} · {year} · 自评差 = 自评分 − 评定分（正数表示自评偏高）")
     profile = ev.profile[["dimension_name", "max_points", "unit_mean", "hospital_mean", "gap", "unit_self_mean",
-                          "self_gap", "unit_n"]].rename(columns={
-        "dimension_name": "维度", "max_points": "满分", "unit_mean": "得分", "hospital_mean": "全院均值",
-        "gap": "与全院差", "unit_self_mean": "自评分", "self_gap": "自评差", "unit_n": "支部数",
-    })
-    table(profile.round(2), name=f"四有维度对比_{ev.year}", key="profile")
+                          "self_gap", "unit_n"]]
+    table(headers(profile.round(2)), name=f"四有维度对比_{ev.year}", key="profile")
 
 with st.container(border=True):
     order = list(totals.sort_values(["rank", "branch_id"], na_position="last")["branch_name"])
@@ -73,13 +72,8 @@ with st.container(border=True):
         title=f"各支部四有得分与全院均值之差（{filters.unit_label}，{year}，n={len(scored)}个支部）",
     ), key="heatmap")
     with st.expander("数据表：各支部各维度得分"):
-        scores = ev.scores.rename(columns={
-            "year": "年度", "branch_id": "支部编号", "branch_name": "党支部", "general_branch_name": "党总支",
-            "dimension_id": "维度编号", "dimension_name": "维度", "max_points": "满分", "score": "评定分",
-            "self_score": "自评分", "self_gap": "自评差", "share": "得分率", "hospital_mean": "全院均值",
-            "hospital_n": "全院支部数", "gap": "与全院差", "dimension_rank": "维度名次",
-        })
-        table(scores.round(3), name=f"四有维度得分_{ev.year}", key="scores")
+        # The score the branch was given, beside the one it gave itself.
+        table(headers(ev.scores.round(3), score="评定分"), name=f"四有维度得分_{ev.year}", key="scores")
 
 with st.container(border=True):
     # One branch is ranked among the whole hospital (rankings are public inside the hospital).
@@ -91,15 +85,8 @@ with st.container(border=True):
         title=f"四有总分排名与示范点（{scope_label}，{year}，n={len(among.ranked)}个支部{marked}）",
     ), key="ranking")
     with st.expander("数据表：总分与排名"):
-        ranking = among.totals.drop(columns=["year", "hospital_n"]).rename(columns={
-            "branch_id": "支部编号", "branch_name": "党支部", "general_branch_name": "党总支",
-            "dimensions_scored": "已评维度数", "complete": "评分完整", "total": "总分", "max_total": "满分",
-            "share": "得分率", "self_total": "自评总分", "self_gap": "自评差", "hospital_mean": "全院均值",
-            "gap": "与全院差", "rank": "名次", "previous_rank": "上年名次", "rank_change": "名次变化",
-            "min_share": "最低维度得分率", "weakest_dimension": "最弱维度", "is_site": "已命名示范点",
-            "site_title": "示范点称号", "site_year": "命名年度",
-        })
-        table(ranking.round(3), name=f"四有总分排名_{ev.year}", key="totals")
+        ranking = among.totals.drop(columns=["year", "hospital_n"])
+        table(headers(ranking.round(3)), name=f"四有总分排名_{ev.year}", key="totals")
 
 with st.container(border=True):
     st.subheader("示范点候选")
@@ -109,11 +96,5 @@ with st.container(border=True):
     else:
         shown = ev.candidates[["rank", "branch_name", "general_branch_name", "note", "total", "min_share",
                                "weakest_dimension", "candidate", "is_site", "site_title", "site_year"]]
-        shown = shown.fillna({"site_title": ""}).rename(columns={
-            "rank": "名次", "branch_name": "党支部", "general_branch_name": "党总支", "note": "说明", "total": "总分",
-            "min_share": "最低维度得分率", "weakest_dimension": "最弱维度", "candidate": "符合候选条件",
-            "is_site": "已命名示范点", "site_title": "示范点称号", "site_year": "命名年度",
-        })
-        table(shown, name=f"四有示范点候选_{ev.year}", key="candidates", column_config={
-            "最低维度得分率": st.column_config.NumberColumn(format="percent"),
-        })
+        table(headers(shown.fillna({"site_title": ""})), name=f"四有示范点候选_{ev.year}", key="candidates",
+              column_config={HEADERS["min_share"]: st.column_config.NumberColumn(format="percent")})

@@ -5,41 +5,12 @@ import datetime as dt
 import streamlit as st
 
 from analysis import charts
-from analysis.metrics import activities, meetings, org
+from analysis.formatting import count, percent
+from analysis.labels import GRAINS, readable
+from analysis.metrics import activities, meetings
 from ui.cache import cached
 from ui.filters import sidebar_filters
 from ui.tables import table
-
-# Chinese headers for the tables (the downloads carry them too).
-COLUMNS = {
-    "branch_id": "支部编号", "branch_name": "党支部", "general_branch_name": "党总支", "kind": "会议类型",
-    "grain": "频次单位", "times": "每期应开", "periods": "统计期数", "required": "应开次数", "held": "召开次数",
-    "counted": "达标次数", "missing": "缺漏期数", "shortfall": "缺漏次数", "rate": "达标率(%)",
-    "ci_low": "95%CI下限(%)", "ci_high": "95%CI上限(%)", "period": "期间", "period_label": "期间名称",
-    "period_start": "期间开始", "period_end": "期间结束", "dates": "召开日期", "observed": "计入统计",
-    "status": "状态", "meetings": "会议次数", "members": "党员人数", "n": "出勤记录数", "suppressed": "人数不足不予显示",
-    "present": "出席", "leave": "请假", "absent": "缺席", "attendance_rate": "出席率(%)", "leave_rate": "请假率(%)",
-    "absence_rate": "缺席率(%)", "member_id": "党员编号", "name": "姓名", "party_role": "党内职务",
-    "held_on": "日期", "title": "名称", "activity_id": "活动编号", "month": "月份", "month_label": "月份名称",
-    "activity_type": "活动类型", "activities": "场次", "people_served": "服务人次", "hours": "时长(小时)",
-    "branches": "支部数", "months": "活跃月数", "first_held": "首次", "last_held": "最近一次",
-    "held_in_month": "当月召开", "days": "召开日", "attendance_n": "出勤记录数", "branches_with_gaps": "有缺漏支部数",
-}
-GRAIN = {"month": "月", "quarter": "季度"}
-
-
-def shown(frame, drop=()):
-    """The frame with Chinese headers, readable frequency units and rounded percentages."""
-    out = frame.drop(columns=[c for c in drop if c in frame.columns])
-    if "grain" in out.columns:
-        out = out.assign(grain=out["grain"].map(GRAIN))
-    floats = out.select_dtypes("float").columns
-    return out.assign(**{c: out[c].round(2) for c in floats}).rename(columns=COLUMNS)
-
-
-def pct(value) -> str:
-    return "—" if value is None else f"{value:.1f}%"
-
 
 filters = sidebar_filters()
 today = dt.date.today()
@@ -56,25 +27,24 @@ st.caption(
 )
 
 cols = st.columns(5)
-cols[0].metric("三会一课达标率", pct(summary.rate), help=f"按规定应开 {summary.required:,} 次，按期达标 {summary.counted:,} 次")
-cols[1].metric("缺漏", f"{summary.missing:,} 期次", help="已结束的统计期内未按规定召开的会议期次")
+cols[0].metric("三会一课达标率", percent(summary.rate), help=f"按规定应开 {count(summary.required)} 次，按期达标 {count(summary.counted)} 次")
+cols[1].metric("缺漏", f"{count(summary.missing)} 期次", help="已结束的统计期内未按规定召开的会议期次")
 cols[2].metric("有缺漏的支部", f"{summary.branches_with_gaps} / {summary.branches}")
-cols[3].metric("党员出席率", pct(summary.attendance_rate),
-               help="出席 ÷（出席 + 请假 + 缺席）" + (f"，n={summary.attendance_n:,} 条出勤记录" if summary.attendance_n else ""))
-cols[4].metric("请假率", pct(summary.leave_rate), help="请假 ÷ 全部出勤记录；请假不计为出席")
+cols[3].metric("党员出席率", percent(summary.attendance_rate),
+               help="出席 ÷（出席 + 请假 + 缺席）" + (f"，n={count(summary.attendance_n)} 条出勤记录" if summary.attendance_n else ""))
+cols[4].metric("请假率", percent(summary.leave_rate), help="请假 ÷ 全部出勤记录；请假不计为出席")
 
 with st.expander("各类会议汇总（数据表）"):
-    table(shown(summary.by_kind), name=f"三会一课汇总_{filters.first}_{filters.last}", key="by_kind")
+    table(readable(summary.by_kind), name=f"三会一课汇总_{filters.first}_{filters.last}", key="by_kind")
 
 # ------------------------------------------------------------------ 三会一课 compliance
 st.header("三会一课完成情况")
 kinds = list(summary.by_kind["kind"])
 kind = st.radio("会议类型", options=kinds, horizontal=True, key="org_life_kind")
 rule = summary.by_kind.set_index("kind").loc[kind]
-st.caption(f"规定：{kind}每{GRAIN[rule['grain']]}至少召开 {int(rule['times'])} 次。")
+st.caption(f"规定：{kind}每{GRAINS[rule['grain']]}至少召开 {int(rule['times'])} 次。")
 
-units = cached(org.units)
-if filters.unit is not None and filters.unit in set(units["branch_id"]):
+if filters.is_branch:
     # Drill-down: one branch's meetings month by month, every kind at once.
     with st.container(border=True):
         st.subheader(f"{filters.unit_label}会议日历")
@@ -87,10 +57,10 @@ if filters.unit is not None and filters.unit in set(units["branch_id"]):
                                as_of=today)
         st.caption(f"共召开三会一课 {len(meetings_held)} 次。")
         with st.expander("数据表：会议清单与出勤"):
-            table(shown(meetings_held), name=f"会议清单_{filters.unit}_{filters.first}_{filters.last}", key="branch_meetings")
+            table(readable(meetings_held, n="出勤记录数"), name=f"会议清单_{filters.unit}_{filters.first}_{filters.last}", key="branch_meetings")
         with st.expander("数据表：各类会议达标率"):
             rates = cached(meetings.compliance_rates, **common)
-            table(shown(rates), name=f"达标率_{filters.unit}_{filters.first}_{filters.last}", key="rates")
+            table(readable(rates), name=f"达标率_{filters.unit}_{filters.first}_{filters.last}", key="rates")
 else:
     grid = cached(meetings.meeting_compliance, kind=kind, **common)
     rates = cached(meetings.compliance_rates, kind=kind, **common)
@@ -98,10 +68,10 @@ else:
     left, right = st.columns([3, 2])
     with left, st.container(border=True):
         st.plotly_chart(charts.compliance_heatmap(
-            grid, title=f"{kind}召开情况：支部 × {GRAIN[rule['grain']]}<br>{filters.unit_label} · {period} · 格内数字为召开次数",
+            grid, title=f"{kind}召开情况：支部 × {GRAINS[rule['grain']]}<br>{filters.unit_label} · {period} · 格内数字为召开次数",
         ), key="compliance_heatmap")
         with st.expander("数据表：各支部各期召开情况"):
-            table(shown(grid, drop=("general_branch_id",)), name=f"{kind}召开情况_{filters.first}_{filters.last}",
+            table(readable(grid, drop=("general_branch_id",)), name=f"{kind}召开情况_{filters.first}_{filters.last}",
                   key="grid")
     with right, st.container(border=True):
         st.plotly_chart(charts.compliance_ranking(
@@ -109,7 +79,7 @@ else:
         ), key="compliance_ranking")
         st.caption("红色：有缺漏；括号内为按期达标次数 / 应开次数；误差线为95%置信区间（Wilson）。")
         with st.expander("数据表：达标率"):
-            table(shown(rates), name=f"{kind}达标率_{filters.first}_{filters.last}", key="rates")
+            table(readable(rates), name=f"{kind}达标率_{filters.first}_{filters.last}", key="rates")
     st.caption("在侧栏选择一个党支部，可查看该支部的逐月会议日历。")
 
 with st.container(border=True):
@@ -121,7 +91,7 @@ with st.container(border=True):
     elif missing.empty:
         st.success("所选范围内没有缺漏：各支部均按规定召开了三会一课。")
     else:
-        table(shown(missing, drop=("period", "period_start", "period_end")),
+        table(readable(missing, drop=("period", "period_start", "period_end")),
               name=f"三会一课缺漏清单_{filters.first}_{filters.last}", key="missing")
 
 # ------------------------------------------------------------------ attendance
@@ -134,12 +104,12 @@ with st.container(border=True):
         n_records = int(attendance["n"].sum())
         st.plotly_chart(charts.attendance_bars(
             attendance,
-            title=f"{kind}出勤构成：出席 / 请假 / 缺席<br>{filters.unit_label} · {period} · n={n_records:,}条出勤记录",
+            title=f"{kind}出勤构成：出席 / 请假 / 缺席<br>{filters.unit_label} · {period} · n={count(n_records)}条出勤记录",
         ), key="attendance")
         if attendance["suppressed"].any():
             st.caption("党员人数不足的支部不显示出勤比例，以免推知个人情况。")
         with st.expander("数据表：各支部出勤率"):
-            table(shown(attendance), name=f"{kind}出勤率_{filters.first}_{filters.last}", key="attendance_table")
+            table(readable(attendance, n="出勤记录数"), name=f"{kind}出勤率_{filters.first}_{filters.last}", key="attendance_table")
 
 with st.container(border=True):
     st.subheader("党员个人出勤")
@@ -148,16 +118,16 @@ with st.container(border=True):
         st.info("您的权限范围内没有所选单位的党员个人出勤明细（仅党委及本支部、本总支书记可查看）。")
     else:
         st.caption(f"{kind} · {period} · {members['member_id'].nunique()} 名党员，按出席率由低到高")
-        table(shown(members), name=f"{kind}党员出勤_{filters.first}_{filters.last}", key="member_attendance")
+        table(readable(members, n="出勤记录数"), name=f"{kind}党员出勤_{filters.first}_{filters.last}", key="member_attendance")
 
 # ------------------------------------------------------------------ activities
 st.header("活动统计")
 service = cached(activities.service_totals, **common)
 cols = st.columns(4)
 for col, total in ((cols[0], service.free_clinic), (cols[2], service.volunteering)):
-    col.metric(f"{total.activity_type}（场）", f"{total.activities:,}", help=f"{total.branches} 个支部开展")
-cols[1].metric("义诊服务人次", f"{service.free_clinic.people_served:,}", help=f"累计 {service.free_clinic.hours:,.0f} 小时")
-cols[3].metric("志愿服务人次", f"{service.volunteering.people_served:,}", help=f"累计 {service.volunteering.hours:,.0f} 小时")
+    col.metric(f"{total.activity_type}（场）", count(total.activities), help=f"{total.branches} 个支部开展")
+cols[1].metric("义诊服务人次", count(service.free_clinic.people_served), help=f"累计 {service.free_clinic.hours:,.0f} 小时")
+cols[3].metric("志愿服务人次", count(service.volunteering.people_served), help=f"累计 {service.volunteering.hours:,.0f} 小时")
 st.caption(f"{filters.unit_label} · {period}：{service.free_clinic.headline}；{service.volunteering.headline}。")
 
 monthly = cached(activities.activity_monthly, types=activities.EVENT_TYPES, **common)
@@ -170,18 +140,18 @@ else:
     with left, st.container(border=True):
         st.plotly_chart(charts.activity_stacked(
             monthly, value="activities", y_title="场次",
-            title=f"各月活动场次（按类型）<br>{filters.unit_label} · {period} · 共{total_n:,}场",
+            title=f"各月活动场次（按类型）<br>{filters.unit_label} · {period} · 共{count(total_n)}场",
         ), key="activity_counts")
     with right, st.container(border=True):
         st.plotly_chart(charts.activity_stacked(
             monthly, value="people_served", y_title="服务人次",
-            title=f"各月服务人次（按类型）<br>{filters.unit_label} · {period} · 共{total_people:,}人次",
+            title=f"各月服务人次（按类型）<br>{filters.unit_label} · {period} · 共{count(total_people)}人次",
         ), key="activity_people")
     with st.expander("数据表：各月各类活动"):
-        table(shown(monthly, drop=("month",)), name=f"活动月度统计_{filters.first}_{filters.last}", key="monthly")
+        table(readable(monthly, drop=("month",)), name=f"活动月度统计_{filters.first}_{filters.last}", key="monthly")
     totals = cached(activities.activity_totals, **common)
     with st.expander("数据表：各类活动合计（含三会一课）"):
-        table(shown(totals), name=f"活动合计_{filters.first}_{filters.last}", key="activity_totals")
+        table(readable(totals), name=f"活动合计_{filters.first}_{filters.last}", key="activity_totals")
     by_branch = cached(activities.activity_by_branch, types=activities.EVENT_TYPES, **common)
     with st.expander("数据表：各支部活动"):
-        table(shown(by_branch), name=f"支部活动统计_{filters.first}_{filters.last}", key="activity_branches")
+        table(readable(by_branch), name=f"支部活动统计_{filters.first}_{filters.last}", key="activity_branches")

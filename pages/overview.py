@@ -1,6 +1,7 @@
 import streamlit as st
 
 from analysis import charts, periods
+from analysis.formatting import ci, count, p_value, percent, score, signed
 from analysis.metrics import overview
 from ui.cache import cached
 from ui.filters import sidebar_filters
@@ -15,7 +16,7 @@ hc = data.headcount
 cols = st.columns(4)
 cols[0].metric("党总支", hc.general_branches)
 cols[1].metric("党支部", hc.branches)
-cols[2].metric("党员", f"{hc.members:,}", help=f"截至{hc.as_of:%Y年%m月%d日}，含预备党员 {hc.probationary} 名")
+cols[2].metric("党员", count(hc.members), help=f"截至{hc.as_of:%Y年%m月%d日}，含预备党员 {hc.probationary} 名")
 cols[3].metric("党员示范岗", hc.honour_posts)
 
 left, right = st.columns(2)
@@ -25,10 +26,10 @@ with left, st.container(border=True):
     if latest is None:
         st.info("所选范围内没有先锋指数评分。")
     else:
-        qoq = None if latest.isna()["qoq"] else f"{latest['qoq']:+.1f}（环比）"
-        st.metric(f"{periods.label(latest['quarter'])}均值", f"{latest['mean']:.1f}", delta=qoq)
-        yoy = "无上年同期数据" if latest.isna()["yoy"] else f"同比 {latest['yoy']:+.1f}"
-        st.caption(f"{yoy} · 参评党员 n={int(latest['n']):,}")
+        st.metric(f"{periods.label(latest['quarter'])}均值", score(latest["mean"]),
+                  delta=signed(latest["qoq"], suffix="（环比）", missing=None))
+        yoy = "无上年同期数据" if latest.isna()["yoy"] else f"同比 {signed(latest['yoy'])}"
+        st.caption(f"{yoy} · 参评党员 n={count(latest['n'])}")
         st.plotly_chart(
             charts.vanguard_trend(data.vanguard_trend, title=f"先锋指数季度均值（{filters.period_label}）"),
             key="vanguard_trend",
@@ -44,10 +45,10 @@ with right, st.container(border=True):
         c1, c2 = st.columns(2)
         c1.markdown("**表扬**")
         for row in commended.itertuples():
-            c1.text(f"第{row.rank}名  {row.branch_name}  {row.total:.1f}分")
+            c1.text(f"第{row.rank}名  {row.branch_name}  {score(row.total)}分")
         c2.markdown("**需关注**")
         for row in flagged.itertuples():
-            c2.text(f"{row.branch_name}  {row.total:.1f}分：{row.reason}")
+            c2.text(f"{row.branch_name}  {score(row.total)}分：{row.reason}")
         if flagged.empty:
             c2.text("无")
     st.plotly_chart(
@@ -62,7 +63,7 @@ with left, st.container(border=True):
     if c.rate is None:
         st.info("所选范围内没有办实事项目。")
     else:
-        st.metric("完成率", f"{c.rate:.2f}%", help="已完成项目数 ÷ 已启动项目数")
+        st.metric("完成率", percent(c.rate, 2), help="已完成项目数 ÷ 已启动项目数")
         st.caption(f"已完成 {c.done} / {c.total} 项 · 逾期未完成 {c.overdue} 项")
     st.plotly_chart(
         charts.completion_trend(data.completion_trend, title=f"办实事完成率（各季度末，{filters.period_label}）"),
@@ -79,14 +80,13 @@ with right, st.container(border=True):
         st.caption(f"{headline.title} · {headline.question}（选择“作用明显”的比例，95% 置信区间）")
         cols = st.columns(len(shares))
         for col, row in zip(cols, shares.itertuples()):
-            col.metric(f"{row.group}（n={row.n:,}）", f"{row.pct:.0f}%",
-                       help=f"{row.pct:.2f}%，95% CI {row.ci_low:.1f}%–{row.ci_high:.1f}%")
+            col.metric(f"{row.group}（n={count(row.n)}）", percent(row.pct, 0),
+                       help=f"{percent(row.pct, 2)}，{ci(row.ci_low, row.ci_high)}")
         cmp = headline.comparison
         if not cmp.suppressed:
             test = "χ² 检验" if cmp.test == "chi2" else "Fisher 精确检验"
-            p_text = "p < 0.001" if cmp.p_val < 0.001 else f"p = {cmp.p_val:.3f}"
-            st.caption(f"差值 {cmp.diff:.1f} 个百分点（95% CI {cmp.ci_low:.1f}–{cmp.ci_high:.1f}），"
-                       f"{test} {p_text}，Cramér's V = {cmp.cramer_v:.2f}")
+            st.caption(f"差值 {cmp.diff:.1f} 个百分点（{ci(cmp.ci_low, cmp.ci_high, unit='')}），"
+                       f"{test} {p_value(cmp.p_val)}，Cramér's V = {cmp.cramer_v:.2f}")
         else:
             st.caption(cmp.note)
         st.plotly_chart(charts.share_by_group(shares, title=f"认为“作用明显”的比例（{headline.title}）"),

@@ -1,6 +1,8 @@
 import streamlit as st
 
 from analysis import charts
+from analysis.formatting import date, percent
+from analysis.labels import HEADERS, headers
 from analysis.metrics import tasks
 from ui.cache import cached
 from ui.filters import sidebar_filters
@@ -8,19 +10,16 @@ from ui.tables import table
 
 filters = sidebar_filters()
 report = cached(tasks.task_report, first=filters.first, last=filters.last, unit=filters.unit)
-as_of = f"截至{report.as_of.year}年{report.as_of.month}月{report.as_of.day}日"
+as_of = f"截至{date(report.as_of)}"
 
 st.title("办实事")
 st.caption(f"{filters.unit_label} · {as_of}（{filters.period_label}末）· 我为群众办实事项目的完成情况")
 
-TASK_COLUMNS = {
-    "task_id": "编号", "title": "项目", "category": "类别", "branch_id": "支部编号", "branch_name": "责任支部",
-    "general_branch_name": "党总支", "status": "当前状态", "status_as_of": "期末状态", "started_on": "开始日期",
-    "due_on": "计划完成", "completed_on": "实际完成", "counted": "计入完成率", "overdue": "逾期",
-    "days_overdue": "逾期天数",
-}
-DATES = {c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in ("开始日期", "计划完成", "实际完成")}
-COUNTS = {"done": "已完成", "total": "项目数", "open": "未完成", "overdue": "逾期未完成", "rate": "完成率（%）"}
+# Here a branch owns a task, "total" counts tasks and "rate" is their completion; a task's
+# "status" is today's, beside the status at the period's end.
+TASK_HEADERS = {"branch_name": "责任支部", "title": "项目", "status": "当前状态", "counted": "计入完成率",
+                "total": "项目数", "rate": "完成率（%）"}
+DATES = {HEADERS[c]: st.column_config.DateColumn(format="YYYY-MM-DD") for c in ("started_on", "due_on", "completed_on")}
 
 c = report.completion
 if c.rate is None:
@@ -28,7 +27,7 @@ if c.rate is None:
     st.stop()
 
 cols = st.columns(4)
-cols[0].metric("完成率", f"{c.rate:.2f}%", help="已完成项目数 ÷ 已启动项目数（两位小数）")
+cols[0].metric("完成率", percent(c.rate, 2), help="已完成项目数 ÷ 已启动项目数（两位小数）")
 cols[1].metric("已完成 / 项目数", f"{c.done} / {c.total}")
 cols[2].metric("逾期未完成", c.overdue, help="到期日已过、期末仍未完成的项目（到期当天不算逾期）")
 cols[3].metric("未完成", c.total - c.done)
@@ -41,24 +40,20 @@ with left:
             title=f"各类别完成率（{filters.unit_label}，{as_of}，n={c.total}项）",
         ), key="by_category")
         with st.expander("数据表：按类别"):
-            table(report.by_category.rename(columns={"category": "类别", **COUNTS}), name="办实事_按类别",
-                  key="category")
+            table(headers(report.by_category, **TASK_HEADERS), name="办实事_按类别", key="category")
     with st.container(border=True):
         st.plotly_chart(charts.completion_trend(
             report.trend, title=f"各季度末完成率（{filters.unit_label}，{filters.period_label}）",
         ), key="trend")
         with st.expander("数据表：各季度末完成率"):
-            table(report.trend.rename(columns={"quarter": "季度", **COUNTS}), name="办实事_季度完成率",
-                  key="trend_table")
+            table(headers(report.trend, **TASK_HEADERS), name="办实事_季度完成率", key="trend_table")
 with right, st.container(border=True):
     st.plotly_chart(charts.task_completion_bars(
         report.by_branch, label="branch_name", y_title="责任支部", overall=c.rate,
         title=f"各支部完成率（{filters.unit_label}，{as_of}，{len(report.by_branch)}个支部共{c.total}项）",
     ), key="by_branch")
     with st.expander("数据表：按支部"):
-        table(report.by_branch.rename(columns={"branch_id": "支部编号", "branch_name": "责任支部",
-                                               "general_branch_name": "党总支", **COUNTS}),
-              name="办实事_按支部", key="branch")
+        table(headers(report.by_branch, **TASK_HEADERS), name="办实事_按支部", key="branch")
 
 with st.container(border=True):
     st.subheader(f"逾期未完成项目（{len(report.overdue)}项）")
@@ -67,9 +62,9 @@ with st.container(border=True):
         st.success("没有逾期未完成的项目。")
     else:
         overdue = report.overdue.drop(columns=["branch_id", "counted", "overdue", "completed_on"])
-        table(overdue.rename(columns=TASK_COLUMNS), name="办实事_逾期项目", key="overdue", column_config=DATES)
+        table(headers(overdue, **TASK_HEADERS), name="办实事_逾期项目", key="overdue", column_config=DATES)
 
 with st.container(border=True):
     st.subheader(f"全部项目（{len(report.tasks)}项）")
     st.caption(f"{filters.unit_label} · 期末状态按{as_of}计；开始日期晚于期末的项目不计入完成率")
-    table(report.tasks.rename(columns=TASK_COLUMNS), name="办实事_项目清单", key="tasks", column_config=DATES)
+    table(headers(report.tasks, **TASK_HEADERS), name="办实事_项目清单", key="tasks", column_config=DATES)

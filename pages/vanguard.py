@@ -1,6 +1,8 @@
 import streamlit as st
 
 from analysis import charts, config, periods
+from analysis.formatting import count, score, signed
+from analysis.labels import headers
 from analysis.metrics import vanguard
 from ui.cache import cached
 from ui.filters import sidebar_filters
@@ -18,11 +20,11 @@ if overall.empty:
     st.stop()
 latest = overall.iloc[-1]
 cols = st.columns(4)
-cols[0].metric(f"{periods.label(latest['quarter'])}均值", f"{latest['mean']:.1f}",
-               delta=None if latest.isna()["qoq"] else f"{latest['qoq']:+.1f}（环比）")
-cols[1].metric("同比", "—" if latest.isna()["yoy"] else f"{latest['yoy']:+.1f}")
-cols[2].metric("中位数", f"{latest['median']:.1f}")
-cols[3].metric("参评党员", f"{int(latest['n']):,}")
+cols[0].metric(f"{periods.label(latest['quarter'])}均值", score(latest["mean"]),
+               delta=signed(latest["qoq"], suffix="（环比）", missing=None))
+cols[1].metric("同比", signed(latest["yoy"]))
+cols[2].metric("中位数", score(latest["median"]))
+cols[3].metric("参评党员", count(latest["n"]))
 
 level = st.radio("比较层级", ["branch", "general_branch"], horizontal=True,
                  format_func={"branch": "按党支部", "general_branch": "按党总支"}.get, key="vanguard_level")
@@ -33,8 +35,7 @@ st.plotly_chart(charts.unit_trend_lines(
     title=f"各{'支部' if level == 'branch' else '总支'}先锋指数季度均值与全院均值±1标准差（{filters.period_label}）"),
     key="unit_trend")
 with st.expander("表格：各单位季度均值"):
-    table(units.rename(columns={"quarter": "季度", "unit_id": "单位编号", "unit_name": "单位", "mean": "均值", "median": "中位数",
-                                "sd": "标准差", "n": "人数", "qoq": "环比", "yoy": "同比"}), name="先锋指数趋势", key="trend_table")
+    table(headers(units), name="先锋指数趋势", key="trend_table")
 
 left, right = st.columns(2)
 with left:
@@ -43,7 +44,7 @@ with left:
                     key="dimensions")
     gap = breakdown.loc[breakdown["self_gap"].idxmax()] if len(breakdown) else None
     if gap is not None:
-        st.caption(f"自评与组织评定差距最大的维度：{gap['dimension']}（高 {gap['self_gap']:.1f} 分）")
+        st.caption(f"自评与组织评定差距最大的维度：{gap['dimension']}（高 {score(gap['self_gap'])} 分）")
 with right:
     members = cached(vanguard.member_index, first=filters.last, last=filters.last, unit=filters.unit)
     if members.empty:
@@ -57,8 +58,7 @@ with right:
                   "您可查看的范围）"), key="distribution")
 
 st.subheader("年度评定与星级")
-years = sorted({periods.split(q)[0] for q in periods.quarter_range(filters.first, filters.last)}, reverse=True)
-year = st.selectbox("年度", years, format_func=lambda y: f"{y}年", key="appraisal_year")
+year = st.selectbox("年度", filters.years, format_func=lambda y: f"{y}年", key="appraisal_year")
 counts = cached(vanguard.appraisal_counts, year=year, unit=filters.unit)
 grades = [t.label for t in cfg.vanguard.grades]
 if counts.empty:
@@ -66,19 +66,15 @@ if counts.empty:
 else:
     st.plotly_chart(charts.grade_stacked(counts, grades=grades, title=f"{year}年各支部党员评定等级（按年度平均指数）"),
                     key="grades")
-    table(counts.rename(columns={"branch_id": "支部编号", "branch_name": "支部", "n": "人数", "excellent_pct": "优秀比例（%）"}),
-          name=f"{year}年评定等级统计", key="grade_counts")
+    table(headers(counts), name=f"{year}年评定等级统计", key="grade_counts")
     appraisal = cached(vanguard.appraisal, year=year, unit=filters.unit)
     with st.expander(f"党员个人年度评定（{len(appraisal)} 人，仅限您的权限范围）"):
-        table(appraisal.rename(columns={"member_id": "编号", "name": "姓名", "branch_id": "支部编号", "branch_name": "支部",
-                                        "quarters": "评分季度数", "annual_index": "年度指数", "grade": "等级", "stars": "星级"}),
-              name=f"{year}年党员评定", key="appraisal")
+        table(headers(appraisal), name=f"{year}年党员评定", key="appraisal")
 
 st.subheader("连续两个季度下降的党员")
 falling = cached(vanguard.falling_members, last=filters.last, unit=filters.unit)
 if falling.empty:
     st.success(f"截至{periods.label(filters.last)}，您的权限范围内没有连续两个季度下降的党员。")
 else:
-    table(falling.assign(indices=falling["indices"].map(lambda v: " → ".join(f"{x:.1f}" for x in v))).rename(columns={
-        "member_id": "编号", "name": "姓名", "branch_id": "支部编号", "branch_name": "支部", "start_index": "起始指数",
-        "last_index": "最新指数", "total_drop": "累计下降", "indices": "各季度指数"}), name="连续下降党员", key="falling")
+    steps = falling["indices"].map(lambda indices: " → ".join(score(x) for x in indices))
+    table(headers(falling.assign(indices=steps)), name="连续下降党员", key="falling")

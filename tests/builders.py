@@ -44,3 +44,11 @@ def add_branch_total(con, branch_id: str, quarter: str, total: float, cfg: confi
             "INSERT INTO branch_score (branch_id, quarter, indicator_id, max_points, score) VALUES (?, ?, ?, ?, ?)",
             [branch_id, quarter, ind.id, ind.max_points, ind.max_points * total / 100],
         )
+
+
+def small_hospital(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """General branches G1 (branches B1, B2) and G2 (B3); members M1, M2 in B1, M3 in B2, M4 in B3."""
+    add_org(con, {"G1": ["B1", "B2"], "G2": ["B3"]})
+    for member_id, branch in (("M1", "B1"), ("M2", "B1"), ("M3", "B2"), ("M4", "B3")):
+        add_member(con, member_id, branch)
+    return con

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from analysis import db, demo
+from tests.builders import small_hospital
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +31,9 @@ def empty_con(tmp_path: Path):
     con = db.open_database(tmp_path / "empty.duckdb")
     yield con
     con.close()
+
+
+@pytest.fixture()
+def small(empty_con):
+    """The three-branch, four-member hospital of ``builders.small_hospital``."""
+    return small_hospital(empty_con)

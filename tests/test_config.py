@@ -1,3 +1,4 @@
+import os
 from dataclasses import replace
 
 import pytest
@@ -62,3 +63,19 @@ def test_security_policies_come_from_the_config():
     assert cfg.login.idle_minutes == 20 and cfg.login.max_failures == 5
     with pytest.raises(ValueError, match="min_classes"):
         config.from_mapping({"security": {"password": {"min_classes": 5}}})
+
+
+def test_unchanged_file_is_parsed_once_and_a_changed_one_again(tmp_path, monkeypatch):
+    path = tmp_path / "hospital.toml"
+    path.write_text('hospital_name = "甲医院"\n', encoding="utf-8")
+    monkeypatch.setenv(config.CONFIG_ENV, str(path))
+    parses = []
+    real_loads = config.tomllib.loads
+    monkeypatch.setattr(config.tomllib, "loads", lambda text: parses.append(text) or real_loads(text))
+    first = config.load()
+    assert config.load() is first and len(parses) == 1
+    path.write_text('hospital_name = "乙医院"\n', encoding="utf-8")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a later mtime, whatever the clock
+    assert config.load().hospital_name == "乙医院" and len(parses) == 2
+    assert config.load().hospital_name == "乙医院" and len(parses) == 2

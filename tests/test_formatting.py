@@ -1,8 +1,21 @@
 """Number and text formatting shared by pages, reports and the CLI (analysis/formatting.py)."""
 
+import datetime as dt
+
 import pytest
 
-from analysis.formatting import html_escape, markdown_escape, p_value, plotly_text
+from analysis.formatting import (
+    ci,
+    count,
+    date,
+    html_escape,
+    markdown_escape,
+    p_value,
+    percent,
+    plotly_text,
+    score,
+    signed,
+)
 
 
 @pytest.mark.parametrize(("p", "kwargs", "expected"), [
@@ -22,3 +35,25 @@ def test_escaping_keeps_data_text_inert():
     assert markdown_escape("[点此](http://x)") == r"\[点此\]\(http\://x\)"
     assert html_escape('<a href="http://x">') == "&lt;a href=&quot;http&#58;//x&quot;&gt;"
     assert plotly_text("<b>内科</b> & 外科") == "&lt;b&gt;内科&lt;/b&gt; &amp; 外科"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (score(85.26), "85.3"),
+    (score(float("nan")), "—"),
+    (percent(73.0769, 2), "73.08%"),
+    (percent(None), "—"),
+    (percent(41.6, 0), "42%"),
+    (count(1107), "1,107"),
+    (count("<5"), "<5"),
+    (count(None), "—"),
+    (signed(1.23, suffix="（环比）"), "+1.2（环比）"),
+    (signed(-2.0), "-2.0"),
+    (signed(float("nan")), "—"),
+    (signed(None, missing=None), None),
+    (ci(62.14, 80.44), "95% CI 62.1%–80.4%"),
+    (ci(1.25, 3.5, unit=""), "95% CI 1.2–3.5"),
+    (ci(None, 3.5), "95% CI —"),
+    (date(dt.date(2025, 6, 30)), "2025年6月30日"),
+])
+def test_number_text(text, expected):
+    assert text == expected

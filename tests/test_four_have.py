@@ -1,4 +1,5 @@
-"""四有工程: hand-worked fixtures (arithmetic in the comments), the demo, and the page."""
+"""四有工程 (analysis/metrics/four_have.py): hand-worked fixtures (arithmetic in the comments) and the
+demo; the page is in test_pages.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 
 from analysis.metrics import four_have
 from analysis.scope import Scope
-from tests.apptest import release, signed_in_app
 from tests.builders import add_org
 
 ALL = Scope.committee()
@@ -190,6 +190,12 @@ def test_evaluation_bundle(hospital):
     assert four_have.evaluation(hospital, scope=ALL, last="2025Q1", year=2023).year == 2023
 
 
+def test_evaluation_gap_to_hospital(hospital):
+    # G1: mean 82 against the hospital's 244 / 3 = 81.33: +0.67. No complete sheet under B5: None.
+    assert four_have.evaluation(hospital, scope=ALL, last="2024Q3", unit="G1").gap_to_hospital == pytest.approx(82 - 244 / 3)
+    assert four_have.evaluation(hospital, scope=ALL, last="2024Q3", unit="B5").gap_to_hospital is None
+
+
 def test_researchers_get_the_hospital_profile_only(hospital):
     assert len(four_have.profile(hospital, scope=RESEARCHER, year=2024)) == 4
     for call in (lambda: four_have.branch_totals(hospital, scope=RESEARCHER, year=2024),
@@ -213,40 +219,3 @@ def test_demo_evaluation(demo_con):
     assert set(ev.candidates["branch_id"]) == set(chosen["branch_id"]) | set(t.loc[t["is_site"], "branch_id"])
     assert len(ev.scores) == 34 * 4 and math.isclose(ev.scores["gap"].groupby(ev.scores["dimension_id"]).sum().abs().max(), 0, abs_tol=1e-9)
     assert four_have.branch_totals(demo_con, scope=ALL, year=2023)["is_site"].sum() == 0
-
-
-# --- the page -----------------------------------------------------------------------------------
-
-@pytest.fixture()
-def app(demo_path, tmp_path, monkeypatch):
-    app = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
-    yield app
-    release(app)
-
-
-def metrics(app) -> dict[str, str]:
-    return {m.label: m.value for m in app.metric}
-
-
-def test_page_follows_filters(app):
-    app.run()
-    app.switch_page("pages/four_have.py")
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert app.title[0].value == "四有工程"
-    m = metrics(app)
-    assert m["参评支部"] == "34" and m["已命名示范点"] == "12" and int(m["示范点候选"]) > 0
-    assert "2025年度" in app.caption[0].value
-    # Drill down to one branch: its total and hospital rank replace the hospital figures.
-    app.sidebar.selectbox(key="general_branch").set_value("G01").run()
-    assert metrics(app)["参评支部"] == "6"
-    app.sidebar.selectbox(key="branch").set_value("B01").run()
-    assert not app.exception, [e.value for e in app.exception]
-    m = metrics(app)
-    assert m["参评支部"] == "1" and m["全院排名"].startswith("第") and m["全院排名"].endswith("/ 34")
-    # Back to the whole hospital, for a period ending in 2023: the 2024 sites are not named yet.
-    app.sidebar.selectbox(key="general_branch").set_value("").run()
-    app.sidebar.selectbox(key="branch").set_value("").run()
-    app.sidebar.select_slider(key="quarter_range").set_value(("2023Q1", "2023Q4")).run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert "2023年度" in app.caption[0].value and metrics(app)["已命名示范点"] == "0"

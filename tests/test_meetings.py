@@ -1,4 +1,4 @@
-"""三会一课 compliance and attendance (analysis/meetings.py) and the 组织生活 page.
+"""三会一课 compliance and attendance (analysis/metrics/meetings.py); the 组织生活 page is in test_pages.py.
 
 The hand-made hospital below has three branches; every expected number is worked out in a
 comment from the rows in ``MEETINGS`` and ``ATTENDANCE``.
@@ -17,7 +17,6 @@ from analysis import config
 from analysis.config import MeetingRule
 from analysis.metrics import assessment, meetings
 from analysis.scope import Scope
-from tests.apptest import release, signed_in_app
 from tests.builders import add_member, add_org
 
 ALL = Scope.committee()
@@ -400,60 +399,3 @@ def test_demo_secretary_sees_own_members_only(demo_con):
     members = meetings.member_attendance(demo_con, scope=Scope("zhibu", "secretary", "B01"), **DEMO)
     assert set(members["branch_id"]) == {"B01"} and len(members) > 0
     assert meetings.member_attendance(demo_con, scope=RESEARCHER, **DEMO).empty
-
-
-# --------------------------------------------------------------------------- the page
-
-
-@pytest.fixture()
-def page(demo_path, tmp_path, monkeypatch):
-    apps = []
-
-    def open_as(username: str = "dangban"):
-        app = signed_in_app(demo_path, tmp_path, monkeypatch, username)
-        apps.append(app)
-        app.run()
-        app.switch_page("pages/org_life.py")
-        app.run()
-        assert not app.exception, [e.value for e in app.exception]
-        return app
-
-    yield open_as
-    release()
-
-
-def chart_titles(app) -> list[str]:
-    import json
-
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in app.get("plotly_chart")]
-
-
-def test_page_shows_compliance_and_follows_filters(page):
-    app = page()
-    assert app.title[0].value == "组织生活"
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["三会一课达标率"].endswith("%") and metrics["义诊（场）"] != "0"
-    titles = chart_titles(app)
-    # The first configured kind is shown first.
-    assert any(t.startswith("支部党员大会召开情况") for t in titles)
-    assert any("达标率排名" in t and "n=34个支部" in t for t in titles)
-    assert not any("会议日历" in h.value for h in app.subheader)
-    # Another meeting kind, then a branch: the calendar drill-down appears.
-    app.radio(key="org_life_kind").set_value("支委会").run()
-    assert any(t.startswith("支委会召开情况：支部 × 月") for t in chart_titles(app))
-    app.sidebar.selectbox(key="branch").set_value("B01").run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert any("会议日历" in h.value for h in app.subheader)
-    assert any("逐月记录" in t for t in chart_titles(app))
-    members = [d.value for d in app.dataframe if "姓名" in d.value.columns]
-    assert members and set(members[0]["支部编号"]) == {"B01"}
-
-
-def test_page_member_table_follows_scope(page):
-    app = page("zhibu")  # secretary of B01
-    members = [d.value for d in app.dataframe if "姓名" in d.value.columns]
-    assert members and set(members[0]["支部编号"]) == {"B01"}
-    app.sidebar.selectbox(key="general_branch").set_value("G02").run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert not [d for d in app.dataframe if "姓名" in d.value.columns]
-    assert any("权限范围内没有" in i.value for i in app.info)

@@ -1,9 +1,15 @@
-"""Every page runs through Streamlit's AppTest without an exception, for every role."""
+"""The pages under Streamlit's AppTest: every page runs for the committee, and each ordinary page
+shows its figures and follows the sidebar filters and the viewer's scope."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import pytest
 
+from analysis.metrics import tasks
+from analysis.scope import Scope
 from tests.apptest import release, signed_in_app
 
 COMMITTEE_PAGES = ["pages/overview.py", "pages/vanguard.py", "pages/assessment.py", "pages/four_have.py",
@@ -16,6 +22,32 @@ def app(demo_path, tmp_path, monkeypatch):
     app = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
     yield app
     release(app)
+
+
+@pytest.fixture()
+def org_life_page(demo_path, tmp_path, monkeypatch):
+    def open_as(username: str = "dangban"):
+        return opened(signed_in_app(demo_path, tmp_path, monkeypatch, username), "pages/org_life.py")
+
+    yield open_as
+    release()
+
+
+def opened(app, page: str):
+    """``app`` after its first run (which lands on the default page), switched to ``page``."""
+    app.run()
+    app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def metrics(app) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def chart_titles(app) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in app.get("plotly_chart")]
 
 
 @pytest.mark.parametrize("page", COMMITTEE_PAGES)
@@ -46,3 +78,89 @@ def test_overview_follows_unit_filter(app):
     app.sidebar.selectbox(key="branch").set_value("B01").run()
     assert {m.label: m.value for m in app.metric}["党支部"] == "1"
     assert not app.exception
+
+
+def test_four_have_page_follows_filters(app):
+    opened(app, "pages/four_have.py")
+    assert app.title[0].value == "四有工程"
+    m = metrics(app)
+    assert m["参评支部"] == "34" and m["已命名示范点"] == "12" and int(m["示范点候选"]) > 0
+    assert "2025年度" in app.caption[0].value
+    # Drill down to one branch: its total and hospital rank replace the hospital figures.
+    app.sidebar.selectbox(key="general_branch").set_value("G01").run()
+    assert metrics(app)["参评支部"] == "6"
+    app.sidebar.selectbox(key="branch").set_value("B01").run()
+    assert not app.exception, [e.value for e in app.exception]
+    m = metrics(app)
+    assert m["参评支部"] == "1" and m["全院排名"].startswith("第") and m["全院排名"].endswith("/ 34")
+    # Back to the whole hospital, for a period ending in 2023: the 2024 sites are not named yet.
+    app.sidebar.selectbox(key="general_branch").set_value("").run()
+    app.sidebar.selectbox(key="branch").set_value("").run()
+    app.sidebar.select_slider(key="quarter_range").set_value(("2023Q1", "2023Q4")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "2023年度" in app.caption[0].value and metrics(app)["已命名示范点"] == "0"
+
+
+def test_tasks_page_follows_filters(app, demo_con):
+    opened(app, "pages/tasks.py")
+    assert app.title[0].value == "办实事"
+    m = metrics(app)
+    assert m["完成率"] == "73.08%" and m["已完成 / 项目数"] == "19 / 26"
+    # Period ending 2025Q2: the rate as of 2025-06-30, which the demo puts well below the year's.
+    app.sidebar.select_slider(key="quarter_range").set_value(("2025Q1", "2025Q2")).run()
+    assert not app.exception, [e.value for e in app.exception]
+    expected = tasks.completion(demo_con, scope=Scope.committee(), as_of=dt.date(2025, 6, 30))
+    assert 0 < expected.done < 19
+    assert metrics(app)["完成率"] == f"{expected.rate:.2f}%" and "2025年6月30日" in app.caption[0].value
+    # Narrowing to a general branch gives fewer tasks.
+    app.sidebar.select_slider(key="quarter_range").set_value(("2025Q1", "2025Q4")).run()
+    app.sidebar.selectbox(key="general_branch").set_value("G04").run()
+    assert not app.exception, [e.value for e in app.exception]
+    done, total = (int(x) for x in metrics(app)["已完成 / 项目数"].split(" / "))
+    assert 0 < total < 26 and done <= total
+
+
+def test_org_life_page_shows_compliance_and_follows_filters(org_life_page):
+    app = org_life_page()
+    assert app.title[0].value == "组织生活"
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["三会一课达标率"].endswith("%") and metrics["义诊（场）"] != "0"
+    titles = chart_titles(app)
+    # The first configured kind is shown first.
+    assert any(t.startswith("支部党员大会召开情况") for t in titles)
+    assert any("达标率排名" in t and "n=34个支部" in t for t in titles)
+    assert not any("会议日历" in h.value for h in app.subheader)
+    # Another meeting kind, then a branch: the calendar drill-down appears.
+    app.radio(key="org_life_kind").set_value("支委会").run()
+    assert any(t.startswith("支委会召开情况：支部 × 月") for t in chart_titles(app))
+    app.sidebar.selectbox(key="branch").set_value("B01").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("会议日历" in h.value for h in app.subheader)
+    assert any("逐月记录" in t for t in chart_titles(app))
+    members = [d.value for d in app.dataframe if "姓名" in d.value.columns]
+    assert members and set(members[0]["支部编号"]) == {"B01"}
+
+
+def test_org_life_member_table_follows_scope(org_life_page):
+    app = org_life_page("zhibu")  # secretary of B01
+    members = [d.value for d in app.dataframe if "姓名" in d.value.columns]
+    assert members and set(members[0]["支部编号"]) == {"B01"}
+    app.sidebar.selectbox(key="general_branch").set_value("G02").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not [d for d in app.dataframe if "姓名" in d.value.columns]
+    assert any("权限范围内没有" in i.value for i in app.info)
+
+
+def test_admin_shows_a_refused_account_change_and_then_the_success(app):
+    opened(app, "pages/admin.py")
+
+    def create(password: str) -> None:
+        for label, value in (("用户名（字母、数字、._-）", "xinzhanghu"), ("姓名", "新账户"), ("初始密码", password)):
+            next(t for t in app.text_input if t.label == label).input(value)
+        next(b for b in app.button if b.label == "创建").click().run()
+        assert not app.exception, [e.value for e in app.exception]
+
+    create("weak")
+    assert any(e.value.startswith("密码不符合要求：") for e in app.error) and not app.success
+    create("Xin-Zhanghu-2025")
+    assert [s.value for s in app.success] == ["已创建账户 xinzhanghu。"]

@@ -1,5 +1,5 @@
-"""办实事: breakdowns and lists on a hand-made hospital (arithmetic in the comments), the demo's
-calibrated 73.08 %, and the page."""
+"""办实事 (analysis/metrics/tasks.py): breakdowns and lists on a hand-made hospital (arithmetic in
+the comments) and the demo's calibrated 73.08 %; the page is in test_pages.py."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 
 from analysis.metrics import tasks
 from analysis.scope import Scope
-from tests.apptest import release, signed_in_app
-from tests.builders import add_org
+from tests.builders import add_org, small_hospital
 
 ALL = Scope.committee()
 RESEARCHER = Scope("r", "researcher")
@@ -144,36 +143,20 @@ def test_demo_73_08_through_the_breakdowns(demo_con):
     assert len(tasks.task_list(demo_con, scope=ALL, as_of=YEAR_END)) == 26
 
 
-# --- the page -----------------------------------------------------------------------------------
-
-@pytest.fixture()
-def app(demo_path, tmp_path, monkeypatch):
-    app = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
-    yield app
-    release(app)
-
-
-def metrics(app) -> dict[str, str]:
-    return {m.label: m.value for m in app.metric}
-
-
-def test_page_follows_filters(app, demo_con):
-    app.run()
-    app.switch_page("pages/tasks.py")
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert app.title[0].value == "办实事"
-    m = metrics(app)
-    assert m["完成率"] == "73.08%" and m["已完成 / 项目数"] == "19 / 26"
-    # Period ending 2025Q2: the rate as of 2025-06-30, which the demo puts well below the year's.
-    app.sidebar.select_slider(key="quarter_range").set_value(("2025Q1", "2025Q2")).run()
-    assert not app.exception, [e.value for e in app.exception]
-    expected = tasks.completion(demo_con, scope=Scope.committee(), as_of=dt.date(2025, 6, 30))
-    assert 0 < expected.done < 19
-    assert metrics(app)["完成率"] == f"{expected.rate:.2f}%" and "2025年6月30日" in app.caption[0].value
-    # Narrowing to a general branch gives fewer tasks.
-    app.sidebar.select_slider(key="quarter_range").set_value(("2025Q1", "2025Q4")).run()
-    app.sidebar.selectbox(key="general_branch").set_value("G04").run()
-    assert not app.exception, [e.value for e in app.exception]
-    done, total = (int(x) for x in metrics(app)["已完成 / 项目数"].split(" / "))
-    assert 0 < total < 26 and done <= total
+def test_task_completion_two_decimals(empty_con):
+    con = small_hospital(empty_con)
+    # 3 tasks started, 2 done by 2025-06-30 -> 66.67 %; the third is overdue (due 2025-05-01).
+    rows = [("T1", "甲", "B1", "已完成", "2025-01-01", "2025-03-01", "2025-02-01"),
+            ("T2", "乙", "B2", "已完成", "2025-01-01", "2025-06-01", "2025-05-20"),
+            ("T3", "丙", "B3", "进行中", "2025-02-01", "2025-05-01", None),
+            ("T4", "丁", "B3", "未开始", "2025-09-01", "2025-12-01", None)]
+    for r in rows:
+        con.execute("INSERT INTO service_task (task_id, title, branch_id, category, status, started_on, due_on, completed_on) "
+                    "VALUES (?, ?, ?, '便民', ?, ?, ?, ?)", list(r))
+    c = tasks.completion(con, scope=ALL, as_of=dt.date(2025, 6, 30))
+    assert (c.done, c.total, c.overdue, c.rate) == (2, 3, 1, 66.67)
+    assert tasks.completion(con, scope=ALL, as_of=dt.date(2025, 6, 30), unit="B3").rate == 0.0
+    assert tasks.completion(con, scope=ALL, as_of=dt.date(2024, 1, 1)).rate is None
+    trend = tasks.completion_trend(con, scope=ALL, quarters=["2025Q1", "2025Q2", "2025Q4"])
+    # End of Q1: T1 done of T1..T3 -> 33.33; Q2: 66.67; Q4: 2 of 4 -> 50.00.
+    assert trend["rate"].tolist() == [33.33, 66.67, 50.0]

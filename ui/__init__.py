@@ -3,6 +3,8 @@
 ``session`` holds the database handle and a cursor per run; ``login`` signs viewers in and out
 and knows who is looking (``viewer``); ``cache`` shares analysis results between sessions keyed
 by data version and scope; ``filters`` are the sidebar filters every page reads; ``tables``
-draws a table with its formula-safe, audited downloads. It may import ``analysis`` (never the
-other way round) and never imports ``pages``.
+draws a table with its formula-safe, audited downloads; ``accounts`` holds the widgets of the
+account pages. Numbers as text and the Chinese column headers are not here but in
+``analysis.formatting`` and ``analysis.labels``, because the reports need them too. It may
+import ``analysis`` (never the other way round) and never imports ``pages``.
 """

@@ -18,10 +18,13 @@ ALL = ""
 
 @dataclass(frozen=True)
 class Filters:
+    """The quarter range and the unit chosen in the sidebar (``unit`` None: the whole hospital)."""
+
     first: str
     last: str
     unit: str | None
     unit_label: str
+    is_branch: bool = False  # ``unit`` is one 党支部 (not a 党总支)
 
     @property
     def period_label(self) -> str:
@@ -32,6 +35,11 @@ class Filters:
     @property
     def period_end(self) -> dt.date:
         return periods.bounds(self.last)[1]
+
+    @property
+    def years(self) -> list[int]:
+        """The years the quarter range touches, newest first (for a page's 年度 choice)."""
+        return sorted({periods.split(q)[0] for q in periods.quarter_range(self.first, self.last)}, reverse=True)
 
 
 def sidebar_filters() -> Filters:
@@ -58,4 +66,4 @@ def sidebar_filters() -> Filters:
         branch = st.selectbox("党支部", options=list(branch_names), format_func=branch_names.get, key="branch")
     unit = branch if branch != ALL else general if general != ALL else None
     label = branch_names[branch] if branch != ALL else general_names[general]
-    return Filters(first=first, last=last, unit=unit, unit_label=label)
+    return Filters(first=first, last=last, unit=unit, unit_label=label, is_branch=branch != ALL)

@@ -15,6 +15,9 @@ from analysis.metrics import org
 from analysis.scope import ROLES, Scope
 from ui.session import cursor
 
+# Key of the opaque server-session token in Streamlit's session state.
+TOKEN = "session_token"
+
 
 def viewer() -> Scope:
     """The signed-in viewer's scope, set on every run by ``signed_in_viewer`` in dashboard.py.
@@ -35,9 +38,6 @@ def record_audit(action: str, detail: dict | None = None) -> None:
     con = cursor()
     with db.transaction(con):
         audit.record(con, viewer().username, action, detail)
-
-
-TOKEN = "session_token"
 
 
 def _sign_out_locally(notice: str | None = None) -> None:

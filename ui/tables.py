@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analysis import exports
 from ui.login import record_audit
 
 
 def table(frame, *, name: str, column_config: dict | None = None, key: str | None = None) -> None:
     """A table with our own CSV/Excel downloads (formula-safe, audited; built-in export off)."""
-    from analysis import exports
-
     st.dataframe(frame, hide_index=True, column_config=column_config, key=key)
     buttons = st.container(horizontal=True)
     detail = {"table": name, "rows": len(frame)}

@@ -1,0 +1,7 @@
+"""Who may use the dashboard: local accounts, passwords, sign-in with lockout, server-side
+sessions (``auth``) and the append-only audit log (``audit``).
+
+No Streamlit: the UI keeps only an opaque session token and calls these functions. May
+import the basics of ``analysis`` (config, db, scope); never ``metrics``, ``report``, ``cli``
+or anything outside ``analysis``.
+"""

@@ -438,11 +438,7 @@ def authenticate(
         return LoginResult(False, MSG_BAD_CREDENTIALS)
 
     user = _load_user(con, name)
-    if user is not None:
-        locked_until = user.locked_until
-    else:
-        row = con.execute("SELECT locked_until FROM login_throttle WHERE username = ?", [name]).fetchone()
-        locked_until = row[0] if row else None
+    locked_until = _locked_until(con, name, user)
     if locked_until is not None and locked_until > now:
         _write(con, lambda: record(con, name, "login_failed", {"reason": "locked"}, now=now))
         return LoginResult(False, _locked_message(locked_until), locked_until=locked_until)
@@ -462,8 +458,25 @@ def authenticate(
             return LoginResult(False, _locked_message(new_lock), locked_until=new_lock)
         return LoginResult(False, MSG_BAD_CREDENTIALS)
 
+    return _sign_in(con, user, password, now=now, hasher=hasher, create_session=create_session)
+
+
+def _locked_until(con: duckdb.DuckDBPyConnection, name: str, user: _User | None) -> datetime | None:
+    """When the lock on ``name`` ends (None: never locked); unknown names lock in ``login_throttle``."""
+    if user is not None:
+        return user.locked_until
+    row = con.execute("SELECT locked_until FROM login_throttle WHERE username = ?", [name]).fetchone()
+    return row[0] if row else None
+
+
+def _sign_in(
+    con: duckdb.DuckDBPyConnection, user: _User, password: str, *, now: datetime, hasher: PasswordHasher,
+    create_session: bool,
+) -> LoginResult:
+    """Finish a sign-in whose password matched: in one transaction reset the failure count,
+    upgrade an outdated hash, open a session if asked, and audit 'login'."""
     try:
-        new_hash = hasher.hash(password) if hasher.check_needs_rehash(stored) else None
+        new_hash = hasher.hash(password) if hasher.check_needs_rehash(user.password_hash) else None
     except InvalidHashError:
         new_hash = None
 
@@ -474,17 +487,17 @@ def authenticate(
             "password_hash = coalesce(?, password_hash) "
             "WHERE username = ? AND password_hash = ? AND active "
             "AND (locked_until IS NULL OR locked_until <= ?) RETURNING username",
-            [new_hash, name, stored, now],
+            [new_hash, user.username, user.password_hash, now],
         ).fetchall()
         if not still:
             raise _Abort(LoginResult(False, MSG_BAD_CREDENTIALS))
         token = key = None
         if create_session:
-            token, key = _insert_session(con, name, now)
+            token, key = _insert_session(con, user.username, now)
         detail = {"session": key[:12]} if key else None
         if new_hash:
             detail = {**(detail or {}), "rehashed": True}
-        record(con, name, "login", detail, now=now)
+        record(con, user.username, "login", detail, now=now)
         return token
 
     try:

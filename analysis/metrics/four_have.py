@@ -25,10 +25,6 @@ from analysis.metrics.org import unit_filter
 from analysis.periods import split
 from analysis.scope import Scope, check_unit, require_branch_detail
 
-# Default rule for 示范点 candidates. They belong in analysis/config.py (e.g. a
-# ``[four_have_sites]`` table with ``top_n`` and ``min_share``); until then they are the
-# documented defaults of the function parameters below.
-
 # Shares are compared with a small tolerance so that 20.0 / 25 counts as "at least 0.8" even
 # when the division is not exact in binary floating point.
 _EPS = 1e-9
@@ -50,18 +46,50 @@ _SCORES = f"""
 """
 
 
-def _dim_params(cfg: config_mod.Config) -> dict:
+# One row per branch and year (``year`` and the year before, for the rank change): the
+# sheet's total and how complete it is. Only complete sheets are ranked: a branch missing a
+# dimension would otherwise rank low for a gap in the records rather than in its work.
+_SHEETS = f"""
+    SELECT year, branch_id,
+           count(*) AS dimensions_scored,
+           count(*) = len($dim_ids) AS complete,
+           sum(score) AS total,
+           sum(max_points) AS max_total,
+           CASE WHEN count(self_score) = count(*) THEN sum(self_score) END AS self_total,
+           min(score / max_points)::DOUBLE AS min_share,
+           list(dimension_name ORDER BY score / max_points, position)[1] AS weakest_dimension,
+           CASE WHEN complete THEN rank() OVER (PARTITION BY year, complete ORDER BY total DESC) END AS rank
+    FROM ({_SCORES} AND f.year IN ($year, $year - 1))
+    GROUP BY year, branch_id
+"""
+
+# The latest 示范点 title of every branch named in $year or earlier.
+_SITES = """
+    SELECT branch_id, list(title ORDER BY year DESC, title)[1] AS site_title, max(year) AS site_year
+    FROM demonstration_site WHERE year <= $year GROUP BY branch_id
+"""
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, cfg: config_mod.Config, year: int, unit: str | None) -> pd.DataFrame:
+    """Run ``sql`` with the configured dimensions, ``$year`` and ``$unit`` bound."""
     dims = cfg.four_have
-    return {
+    return con.execute(sql, {
         "dim_ids": [d.id for d in dims],
         "dim_names": [d.name for d in dims],
         "dim_max": [float(d.max_points) for d in dims],
         "dim_positions": list(range(1, len(dims) + 1)),
-    }
+        "year": year,
+        "unit": unit,
+    }).df()
 
 
 def years(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> list[int]:
-    """Every year that has 四有 scores, ascending."""
+    """Every year that has 四有 scores.
+
+    Returns
+    -------
+    The years, ascending.
+    """
     return [r[0] for r in con.execute("SELECT DISTINCT year FROM four_have_score ORDER BY year").fetchall()]
 
 
@@ -97,8 +125,8 @@ def branch_scores(
     for every branch, scored or not).
     """
     require_branch_detail(scope)
-    cfg = cfg or config_mod.load()
-    return con.execute(
+    return _query(
+        con,
         f"""
         WITH s AS ({_SCORES} AND f.year = $year),
         r AS (
@@ -120,8 +148,8 @@ def branch_scores(
         WHERE {unit_filter('r.branch_id')}
         ORDER BY l.general_branch_id NULLS LAST, r.branch_id, r.position
         """,
-        {**_dim_params(cfg), "year": year, "unit": unit},
-    ).df()
+        cfg or config_mod.load(), year, unit,
+    )
 
 
 def branch_totals(
@@ -162,38 +190,19 @@ def branch_totals(
 
     Notes
     -----
-    Only complete sheets are ranked: a branch missing a dimension would otherwise rank low
-    for a gap in the records rather than in its work. Ties are broken by nothing: equal totals
-    share a rank (computed on the exact decimal sums).
+    Only complete sheets are ranked (see ``_SHEETS``). Ties are broken by nothing: equal
+    totals share a rank (computed on the exact decimal sums).
     """
     require_branch_detail(scope)
-    cfg = cfg or config_mod.load()
-    return con.execute(
+    return _query(
+        con,
         f"""
-        WITH s AS ({_SCORES} AND f.year IN ($year, $year - 1)),
-        t AS (
-            SELECT year, branch_id,
-                   count(*) AS dimensions_scored,
-                   count(*) = len($dim_ids) AS complete,
-                   sum(score) AS total,
-                   sum(max_points) AS max_total,
-                   CASE WHEN count(self_score) = count(*) THEN sum(self_score) END AS self_total,
-                   min(score / max_points)::DOUBLE AS min_share,
-                   list(dimension_name ORDER BY score / max_points, position)[1] AS weakest_dimension
-            FROM s GROUP BY year, branch_id
-        ),
-        r AS (
-            SELECT *, CASE WHEN complete THEN rank() OVER (PARTITION BY year, complete ORDER BY total DESC) END AS rank
-            FROM t
-        ),
+        WITH sheets AS ({_SHEETS}),
         mean AS (
             SELECT avg(total)::DOUBLE AS hospital_mean, count(*) AS hospital_n
-            FROM t WHERE year = $year AND complete
+            FROM sheets WHERE year = $year AND complete
         ),
-        site AS (
-            SELECT branch_id, list(title ORDER BY year DESC, title)[1] AS site_title, max(year) AS site_year
-            FROM demonstration_site WHERE year <= $year GROUP BY branch_id
-        )
+        site AS ({_SITES})
         SELECT $year::INTEGER AS year, l.branch_id, l.branch_name, l.general_branch_name,
                coalesce(c.dimensions_scored, 0) AS dimensions_scored,
                coalesce(c.complete, false) AS complete,
@@ -207,14 +216,14 @@ def branch_totals(
                site.branch_id IS NOT NULL AS is_site, site.site_title, site.site_year
         FROM branch_lineage l
         CROSS JOIN mean
-        LEFT JOIN (SELECT * FROM r WHERE year = $year) c USING (branch_id)
-        LEFT JOIN (SELECT * FROM r WHERE year = $year - 1) p USING (branch_id)
+        LEFT JOIN (SELECT * FROM sheets WHERE year = $year) c USING (branch_id)
+        LEFT JOIN (SELECT * FROM sheets WHERE year = $year - 1) p USING (branch_id)
         LEFT JOIN site USING (branch_id)
         WHERE {unit_filter('l.branch_id')}
         ORDER BY c.rank NULLS LAST, l.branch_id
         """,
-        {**_dim_params(cfg), "year": year, "unit": unit},
-    ).df()
+        cfg or config_mod.load(), year, unit,
+    )
 
 
 def profile(
@@ -244,8 +253,8 @@ def profile(
     Means are NULL and counts 0 when no branch is scored.
     """
     check_unit(scope, unit)
-    cfg = cfg or config_mod.load()
-    return con.execute(
+    return _query(
+        con,
         f"""
         WITH s AS ({_SCORES} AND f.year = $year),
         h AS (SELECT dimension_id, avg(score)::DOUBLE AS hospital_mean, count(*) AS hospital_n FROM s GROUP BY ALL),
@@ -263,8 +272,8 @@ def profile(
         LEFT JOIN u USING (dimension_id)
         ORDER BY d.position
         """,
-        {**_dim_params(cfg), "year": year, "unit": unit},
-    ).df()
+        cfg or config_mod.load(), year, unit,
+    )
 
 
 def site_candidates(
@@ -382,6 +391,13 @@ class Evaluation:
         return float(self.ranked["total"].mean()) if len(self.ranked) else None
 
     @property
+    def gap_to_hospital(self) -> float | None:
+        """``unit_mean`` - ``hospital_mean``; None when either is missing."""
+        if self.unit_mean is None or self.hospital_mean is None:
+            return None
+        return self.unit_mean - self.hospital_mean
+
+    @property
     def candidate_ids(self) -> list[str]:
         """Branch ids meeting the 示范点 rule."""
         return list(self.candidates.loc[self.candidates["candidate"], "branch_id"])
@@ -411,9 +427,15 @@ def evaluation(
 ) -> Evaluation:
     """The 四有 evaluation of the year of quarter ``last`` (or of ``year``) under ``unit``.
 
-    Bundles :func:`branch_scores`, :func:`branch_totals`, :func:`profile` and
-    :func:`site_candidates` (same parameters) with the years that have data. Branch-level,
-    so not for researchers.
+    Branch-level, so not for researchers.
+
+    Returns
+    -------
+    An ``Evaluation``: year, years (every year with scores), top_n and min_share (the 示范点
+    rule applied), scores (:func:`branch_scores`), totals (:func:`branch_totals`), profile
+    (:func:`profile`) and candidates (:func:`site_candidates`), each with those functions'
+    columns; its properties summarise them (has_data, ranked, unit_mean, hospital_mean,
+    hospital_n, gap_to_hospital, candidate_ids).
     """
     require_branch_detail(scope)
     cfg = cfg or config_mod.load()

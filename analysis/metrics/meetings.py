@@ -143,10 +143,6 @@ def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckD
     return con.execute(sql, {k: v for k, v in params.items() if k in used})
 
 
-def _visible(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
-    return member_branch_ids(con, scope)
-
-
 def _wilson(count: pd.Series, n: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """95% Wilson score interval for count/n, in percent; NaN where n is 0 or missing."""
     low, high = wilson_interval(pd.to_numeric(count, errors="coerce"), pd.to_numeric(n, errors="coerce"))
@@ -163,12 +159,17 @@ FROM activity
 WHERE held_on <= $as_of::DATE
 """
 
+# The configured rules asked for ($kinds): how many meetings per month or quarter, and the
+# kind's place in the configuration (the display order).
+RULES_SQL = """
+SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($times::INTEGER[]) AS times,
+       unnest($grains::VARCHAR[]) AS grain, unnest($kind_orders::INTEGER[]) AS kind_order
+"""
+
 # One row per branch under $unit, configured kind and period of the kind's grain in
 # [$start, $end]. Every identifier is fixed; every value a bound parameter.
 GRID_SQL = f"""
-WITH rules AS (
-    SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($times::INTEGER[]) AS times,
-           unnest($grains::VARCHAR[]) AS grain, unnest($kind_orders::INTEGER[]) AS kind_order
+WITH rules AS ({RULES_SQL}
 ), branches AS (
     SELECT l.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, u.founded_on
     FROM branch_lineage l JOIN org_unit u ON u.unit_id = l.branch_id
@@ -253,6 +254,14 @@ LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.bran
 WHERE list_contains($kinds::VARCHAR[], a.activity_type)
   AND a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
   AND {unit_filter('a.branch_id')}
+"""
+
+# Attendance records of one group by status; n counts all three.
+ATTENDANCE_COUNTS = """
+count(*) AS n,
+count(*) FILTER (WHERE status = '出席') AS present,
+count(*) FILTER (WHERE status = '请假') AS leave,
+count(*) FILTER (WHERE status = '缺席') AS absent
 """
 
 # Counts and rates of one group of attendance records; suppressed when the group covers fewer
@@ -444,14 +453,12 @@ def attendance_rates(
     require_branch_detail(scope)
     cfg = cfg or config_mod.load()
     params = _params(cfg, kind, first, last, unit, as_of) | {
-        "visible": _visible(con, scope), "min_cell": cfg.survey.min_cell,
+        "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
     }
     frame = _run(
         con,
         f"""
-        WITH records AS ({ATTENDANCE_SQL}), kinds AS (
-            SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($kind_orders::INTEGER[]) AS kind_order
-        ), grouped AS (
+        WITH records AS ({ATTENDANCE_SQL}), kinds AS ({RULES_SQL}), grouped AS (
             SELECT branch_id, kind, {ATTENDANCE_AGGREGATES}
             FROM records GROUP BY branch_id, kind
         )
@@ -490,18 +497,13 @@ def member_attendance(
     is the meeting's branch, so a member who moved appears under each branch they attended.
     """
     cfg = cfg or config_mod.load()
-    params = _params(cfg, kind, first, last, unit, as_of) | {"visible": _visible(con, scope)}
+    params = _params(cfg, kind, first, last, unit, as_of) | {"visible": member_branch_ids(con, scope)}
     return _run(
         con,
         f"""
-        WITH records AS ({ATTENDANCE_SQL}), kinds AS (
-            SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($kind_orders::INTEGER[]) AS kind_order
-        )
+        WITH records AS ({ATTENDANCE_SQL}), kinds AS ({RULES_SQL})
         SELECT r.branch_id, l.branch_name, r.member_id, m.name, m.party_role, r.kind,
-               count(*) AS n,
-               count(*) FILTER (WHERE r.status = '出席') AS present,
-               count(*) FILTER (WHERE r.status = '请假') AS leave,
-               count(*) FILTER (WHERE r.status = '缺席') AS absent,
+               {ATTENDANCE_COUNTS},
                100.0 * present / n AS attendance_rate,
                100.0 * leave / n AS leave_rate
         FROM records r
@@ -600,11 +602,11 @@ def branch_meetings(
     cfg = cfg or config_mod.load()
     _require_branch(con, branch)
     params = _params(cfg, None, first, last, branch, as_of) | {
-        "visible": _visible(con, scope), "min_cell": cfg.survey.min_cell,
+        "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
     }
     return _run(
         con,
-        """
+        f"""
         WITH meetings AS (
             SELECT activity_id, held_on, activity_type AS kind, title, branch_id FROM activity
             WHERE branch_id = $unit AND list_contains($kinds::VARCHAR[], activity_type)
@@ -613,10 +615,7 @@ def branch_meetings(
             SELECT count(DISTINCT t.member_id) AS members
             FROM meetings JOIN attendance t USING (activity_id)
         ), counts AS (
-            SELECT activity_id, count(*) AS n,
-                   count(*) FILTER (WHERE status = '出席') AS present,
-                   count(*) FILTER (WHERE status = '请假') AS leave,
-                   count(*) FILTER (WHERE status = '缺席') AS absent
+            SELECT activity_id, {ATTENDANCE_COUNTS}
             FROM meetings JOIN attendance USING (activity_id) GROUP BY activity_id
         ), flags AS (
             SELECT members < $min_cell AND NOT list_contains($visible::VARCHAR[], $unit) AS suppressed FROM members
@@ -631,6 +630,46 @@ def branch_meetings(
         """,
         params,
     ).df()
+
+
+# 三会一课 under $unit per configured kind and (kind NULL) for all kinds together: compliance
+# from the grid, attendance from the records (suppressed as ATTENDANCE_AGGREGATES says), and
+# the observation window on every row.
+SUMMARY_SQL = f"""
+WITH cells AS ({GRID_SQL}), kinds AS ({RULES_SQL}), compliance AS (
+    SELECT kind,
+           count(DISTINCT branch_id) FILTER (WHERE observed) AS branches,
+           sum(CASE WHEN observed THEN required ELSE 0 END)::BIGINT AS required,
+           sum(counted)::BIGINT AS counted,
+           count(*) FILTER (WHERE shortfall > 0) AS missing,
+           sum(shortfall)::BIGINT AS shortfall,
+           count(DISTINCT branch_id) FILTER (WHERE shortfall > 0) AS branches_with_gaps
+    FROM cells GROUP BY GROUPING SETS ((kind), ())
+), records AS ({ATTENDANCE_SQL}), attendance AS (
+    SELECT kind, {ATTENDANCE_AGGREGATES}
+    FROM records GROUP BY GROUPING SETS ((kind), ())
+), rows AS (
+    SELECT kind, grain, times, kind_order FROM kinds UNION ALL SELECT NULL, NULL, NULL, NULL
+), data_window AS ({WINDOW_SQL})
+SELECT k.kind, k.grain, k.times, w.first_day AS window_first, w.last_day AS window_last,
+       coalesce(c.branches, 0) AS branches, coalesce(c.required, 0) AS required,
+       coalesce(c.counted, 0) AS counted,
+       100.0 * c.counted / nullif(c.required, 0) AS rate,
+       coalesce(c.missing, 0) AS missing, coalesce(c.shortfall, 0) AS shortfall,
+       coalesce(c.branches_with_gaps, 0) AS branches_with_gaps,
+       coalesce(a.n, 0) AS attendance_n, coalesce(a.members, 0) AS members,
+       coalesce(a.suppressed, FALSE) AS suppressed,
+       a.present, a.leave, a.absent, a.attendance_rate, a.leave_rate, a.absence_rate
+FROM rows k
+CROSS JOIN data_window w
+LEFT JOIN compliance c ON c.kind IS NOT DISTINCT FROM k.kind
+LEFT JOIN attendance a ON a.kind IS NOT DISTINCT FROM k.kind
+ORDER BY k.kind_order NULLS LAST
+"""
+
+BY_KIND_COLUMNS = ["kind", "grain", "times", "branches", "required", "counted", "rate", "ci_low", "ci_high",
+                   "missing", "shortfall", "branches_with_gaps", "attendance_n", "members", "suppressed",
+                   "present", "leave", "absent", "attendance_rate", "leave_rate", "absence_rate"]
 
 
 def hospital_summary(
@@ -665,52 +704,17 @@ def hospital_summary(
     """
     check_unit(scope, unit)
     cfg = cfg or config_mod.load()
-    params = _params(cfg, None, first, last, unit, as_of)
-    visible = {"visible": _visible(con, scope), "min_cell": cfg.survey.min_cell}
-    frame = _run(
-        con,
-        f"""
-        WITH cells AS ({GRID_SQL}), kinds AS (
-            SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($grains::VARCHAR[]) AS grain,
-                   unnest($times::INTEGER[]) AS times, unnest($kind_orders::INTEGER[]) AS kind_order
-        ), compliance AS (   -- per kind, and (kind NULL) for all kinds together
-            SELECT kind,
-                   count(DISTINCT branch_id) FILTER (WHERE observed) AS branches,
-                   sum(CASE WHEN observed THEN required ELSE 0 END)::BIGINT AS required,
-                   sum(counted)::BIGINT AS counted,
-                   count(*) FILTER (WHERE shortfall > 0) AS missing,
-                   sum(shortfall)::BIGINT AS shortfall,
-                   count(DISTINCT branch_id) FILTER (WHERE shortfall > 0) AS branches_with_gaps
-            FROM cells GROUP BY GROUPING SETS ((kind), ())
-        ), records AS ({ATTENDANCE_SQL}), attendance AS (
-            SELECT kind, {ATTENDANCE_AGGREGATES}
-            FROM records GROUP BY GROUPING SETS ((kind), ())
-        ), rows AS (
-            SELECT kind, grain, times, kind_order FROM kinds UNION ALL SELECT NULL, NULL, NULL, NULL
-        ), data_window AS ({WINDOW_SQL})
-        SELECT k.kind, k.grain, k.times, w.first_day AS window_first, w.last_day AS window_last,
-               coalesce(c.branches, 0) AS branches, coalesce(c.required, 0) AS required,
-               coalesce(c.counted, 0) AS counted,
-               100.0 * c.counted / nullif(c.required, 0) AS rate,
-               coalesce(c.missing, 0) AS missing, coalesce(c.shortfall, 0) AS shortfall,
-               coalesce(c.branches_with_gaps, 0) AS branches_with_gaps,
-               coalesce(a.n, 0) AS attendance_n, coalesce(a.members, 0) AS members,
-               coalesce(a.suppressed, FALSE) AS suppressed,
-               a.present, a.leave, a.absent, a.attendance_rate, a.leave_rate, a.absence_rate
-        FROM rows k
-        CROSS JOIN data_window w
-        LEFT JOIN compliance c ON c.kind IS NOT DISTINCT FROM k.kind
-        LEFT JOIN attendance a ON a.kind IS NOT DISTINCT FROM k.kind
-        ORDER BY k.kind_order NULLS LAST
-        """,
-        params | visible,
-    ).df()
+    params = _params(cfg, None, first, last, unit, as_of) | {
+        "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
+    }
+    frame = _run(con, SUMMARY_SQL, params).df()
     frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
-    by_kind = frame[frame["kind"].notna()].reset_index(drop=True)[
-        ["kind", "grain", "times", "branches", "required", "counted", "rate", "ci_low", "ci_high",
-         "missing", "shortfall", "branches_with_gaps", "attendance_n", "members", "suppressed",
-         "present", "leave", "absent", "attendance_rate", "leave_rate", "absence_rate"]]
-    total = frame[frame["kind"].isna()].iloc[0]
+    by_kind = frame[frame["kind"].notna()].reset_index(drop=True)[BY_KIND_COLUMNS]
+    return _summary(by_kind, frame[frame["kind"].isna()].iloc[0], params["as_of"])
+
+
+def _summary(by_kind: pd.DataFrame, total: pd.Series, as_of: dt.date) -> MeetingSummary:
+    """A ``MeetingSummary`` from the rows of ``SUMMARY_SQL``: the kinds, and the all-kinds row."""
 
     def count(column: str) -> int | None:
         return None if pd.isna(total[column]) else int(total[column])
@@ -719,7 +723,7 @@ def hospital_summary(
         by_kind=by_kind,
         window=Window(*(None if pd.isna(total[c]) else pd.Timestamp(total[c]).date()
                         for c in ("window_first", "window_last"))),
-        as_of=params["as_of"],
+        as_of=as_of,
         branches=count("branches"),
         required=count("required"),
         counted=count("counted"),

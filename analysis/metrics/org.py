@@ -1,4 +1,4 @@
-"""Organisation: units for the filters, headcounts."""
+"""Organisation: the units for the filters and labels, the one unit filter of every query, headcounts."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def unit_filter(column: str = "branch_id") -> str:
 
     The unit (a branch, a general branch, or NULL for the whole hospital) is always the bound
     parameter ``$unit``; ``column`` is a fixed identifier chosen by our code, never user input.
+
+    Returns
+    -------
+    The condition, to put in a WHERE clause of a query that binds ``$unit``.
     """
     return (
         f"{column} IN (SELECT branch_id FROM branch_lineage "
@@ -24,7 +28,12 @@ def unit_filter(column: str = "branch_id") -> str:
 
 
 def branches_under(con: duckdb.DuckDBPyConnection, unit: str | None) -> list[str]:
-    """Ids of the branches under ``unit`` (a branch, a general branch, or None for all)."""
+    """The branches under ``unit`` (a branch, a general branch, or None for all).
+
+    Returns
+    -------
+    Their branch ids, in database order.
+    """
     return [r[0] for r in con.execute(f"SELECT branch_id FROM branch_lineage WHERE {unit_filter()}", {"unit": unit}).fetchall()]
 
 
@@ -37,6 +46,20 @@ def units(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
     return con.execute(
         "SELECT * FROM branch_lineage ORDER BY general_branch_id NULLS LAST, branch_id"
     ).df()
+
+
+def unit_names(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> dict[str, str]:
+    """The name of every 党总支 and 党支部 by unit id (public to every role, like :func:`units`).
+
+    Returns
+    -------
+    unit_id -> name: the general branches first, then the branches, each in :func:`units` order.
+    """
+    frame = units(con, scope=scope)
+    names = {**dict(zip(frame["general_branch_id"], frame["general_branch_name"])),
+             **dict(zip(frame["branch_id"], frame["branch_name"]))}
+    names.pop(None, None)  # a branch directly under the committee has no general branch
+    return names
 
 
 @dataclass(frozen=True)
@@ -53,6 +76,11 @@ def headcount(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None 
     """Units and members under ``unit`` on ``as_of`` (members who had joined by then).
 
     Counts are aggregates, visible to every role (researchers: hospital level only).
+
+    Returns
+    -------
+    A ``Headcount``: general_branches, branches, members (active, joined by ``as_of``),
+    probationary (of them 预备党员), honour_posts (of them holding a 党员示范岗), as_of.
     """
     check_unit(scope, unit)
     row = con.execute(
@@ -73,7 +101,12 @@ def headcount(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None 
 
 
 def quarters_with_data(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> list[str]:
-    """Every quarter that has vanguard or branch-assessment scores, ascending."""
+    """The quarters that have vanguard or branch-assessment scores.
+
+    Returns
+    -------
+    Quarters 'YYYYQn', ascending.
+    """
     rows = con.execute(
         "SELECT DISTINCT quarter FROM vanguard_score UNION SELECT DISTINCT quarter FROM branch_score ORDER BY 1"
     ).fetchall()
@@ -81,5 +114,10 @@ def quarters_with_data(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> list[
 
 
 def is_demo(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> bool:
-    """True when the database holds the synthetic demo hospital (the UI must say so)."""
+    """Whether the database holds the synthetic demo hospital (the UI must say so).
+
+    Returns
+    -------
+    True when a demo import batch is recorded.
+    """
     return con.execute("SELECT count(*) > 0 FROM import_batch WHERE kind = 'demo'").fetchone()[0]

@@ -39,7 +39,16 @@ def overview(
     unit: str | None = None,
     cfg: config_mod.Config | None = None,
 ) -> Overview:
-    """Everything the 总览 page shows for quarters ``first``..``last`` under ``unit``."""
+    """Everything the 总览 page shows for quarters ``first``..``last`` under ``unit``.
+
+    Returns
+    -------
+    An ``Overview``: period_end (``last``), headcount (:func:`org.headcount` at the end of
+    ``last``), vanguard_trend (:func:`vanguard.hospital_trend`), assessment_trend
+    (:func:`assessment.total_trend`), review (:func:`assessment.quarter_review` of ``last``;
+    None for researchers), completion and completion_trend (:func:`tasks.completion` and
+    :func:`tasks.completion_trend`), each with those functions' columns.
+    """
     cfg = cfg or config_mod.load()
     end = periods.bounds(last)[1]
     quarters = periods.quarter_range(first, last)
@@ -60,7 +69,7 @@ class SurveyHeadline:
     survey_id: int
     title: str
     question: str
-    shares: pd.DataFrame  # effective_share: group, n, effective, pct, ci_low, ci_high (+ 合计)
+    shares: pd.DataFrame  # columns of effective_share: group, n, effective, pct, ci_low, ci_high (+ 合计)
     comparison: survey_stats.GroupComparison
 
 
@@ -71,7 +80,13 @@ def survey_headline(
 
     The outcome is the first single-choice question offering one of the configured effective
     options; groups come from the question marked as the 政治面貌 attribute, members being
-    the configured member options. None when no survey has both.
+    the configured member options.
+
+    Returns
+    -------
+    A ``SurveyHeadline`` (survey_id, title, question, shares: the columns of
+    ``effective_share``, comparison: ``compare_groups`` of 党员 and 非党员), or None when no
+    survey has both questions.
     """
     cfg = cfg or config_mod.load()
     found = con.execute(

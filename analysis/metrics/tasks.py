@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from analysis.metrics.org import unit_filter
+from analysis.periods import bounds, quarter_range
 from analysis.scope import Scope, check_unit, require_branch_detail
 
 
@@ -27,7 +28,13 @@ class Completion:
 def completion(
     con: duckdb.DuckDBPyConnection, *, scope: Scope, as_of: dt.date, unit: str | None = None
 ) -> Completion:
-    """Tasks under ``unit`` done by ``as_of``, all tasks started by then, and open overdue ones."""
+    """Tasks under ``unit`` done by ``as_of``, all tasks started by then, and open overdue ones.
+
+    Returns
+    -------
+    A ``Completion``: done, total (started by ``as_of``), overdue (open on ``as_of`` after
+    the due date); its ``rate`` is done / total in percent, two decimals.
+    """
     check_unit(scope, unit)
     row = con.execute(
         f"""
@@ -49,8 +56,6 @@ def completion_trend(
 
     Returns: quarter, done, total, rate (percent, two decimals; NULL with no tasks yet).
     """
-    from analysis.periods import bounds
-
     rows = []
     for quarter in quarters:
         c = completion(con, scope=scope, as_of=bounds(quarter)[1], unit=unit)
@@ -214,10 +219,13 @@ def task_report(
     (:func:`completion`, :func:`by_category`, :func:`by_branch`, :func:`overdue_tasks`,
     :func:`task_list`) and the completion at the end of each quarter (:func:`completion_trend`).
     Branch-level, so not for researchers.
+
+    Returns
+    -------
+    A ``TaskReport``: as_of (the last day of ``last``), completion, trend, by_category,
+    by_branch, overdue and tasks, each with the columns of the function named above.
     """
     require_branch_detail(scope)
-    from analysis.periods import bounds, quarter_range
-
     as_of = bounds(last)[1]
     common = {"scope": scope, "as_of": as_of, "unit": unit}
     return TaskReport(

@@ -113,7 +113,10 @@ def hospital_trend(
     unit: str | None = None,
     cfg: config_mod.Config | None = None,
 ) -> pd.DataFrame:
-    """``trend`` over everyone under ``unit`` as one series: quarter, mean, median, sd, n, qoq, yoy."""
+    """:func:`trend` over everyone under ``unit`` as one series.
+
+    Returns: quarter, mean, median, sd, n, qoq, yoy (as :func:`trend`).
+    """
     rows = trend(con, scope=scope, first=first, last=last, unit=unit, level="hospital", cfg=cfg)
     return rows.drop(columns=["unit_id", "unit_name"])
 

@@ -1,0 +1,91 @@
+"""The Chinese glossary: one header per column name of the analysis results.
+
+Pages, downloads and reports show the same column under the same name (a ``branch_name`` is
+党支部 everywhere). Where one column name means something else in one table (the branch that
+owns a task is its 责任支部), the caller says so with an override; the glossary itself has one
+entry per column. Imports nothing of ours, so the report package can use it as well as the UI.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+HEADERS: dict[str, str] = {
+    # organisation and people
+    "branch_id": "支部编号", "branch_name": "党支部", "general_branch_id": "总支编号",
+    "general_branch_name": "党总支", "unit_id": "单位编号", "unit_name": "单位", "member_id": "党员编号",
+    "name": "姓名", "party_role": "党内职务", "branches": "支部数", "members": "党员人数", "n": "人数",
+    # periods
+    "year": "年度", "quarter": "季度", "quarters": "评分季度数", "month": "月份", "month_label": "月份名称",
+    "period": "期间", "period_label": "期间名称", "period_start": "期间开始", "period_end": "期间结束",
+    "months": "活跃月数",
+    # scores, ranks and comparisons
+    "mean": "均值", "median": "中位数", "sd": "标准差", "qoq": "环比", "yoy": "同比", "total": "总分",
+    "rank": "名次", "previous_rank": "上年名次", "rank_change": "名次变化", "falling_streak": "连续下降季度",
+    "reason": "说明", "note": "说明", "max_points": "满分", "max_total": "满分", "score": "得分",
+    "self_score": "自评分", "self_total": "自评总分", "self_gap": "自评差", "share": "得分率", "pct": "比例（%）",
+    "hospital_mean": "全院均值", "hospital_n": "全院支部数", "gap": "与全院差", "top3": "进入前三次数",
+    "ci_low": "95%CI下限（%）", "ci_high": "95%CI上限（%）",
+    # 党员先锋指数
+    "annual_index": "年度指数", "grade": "等级", "stars": "星级", "excellent_pct": "优秀比例（%）",
+    "start_index": "起始指数", "last_index": "最新指数", "total_drop": "累计下降", "indices": "各季度指数",
+    # 支部考核
+    "indicator_id": "指标编号", "indicator": "指标", "indicators": "指标数", "position": "排列顺序",
+    "hospital_pct": "全院得分率（%）", "commended": "表扬", "flagged": "需关注",
+    # 四有工程
+    "dimension_id": "维度编号", "dimension_name": "维度", "dimension_rank": "维度名次",
+    "dimensions_scored": "已评维度数", "complete": "评分完整", "unit_mean": "得分", "unit_self_mean": "自评分",
+    "unit_n": "支部数", "min_share": "最低维度得分率", "weakest_dimension": "最弱维度", "candidate": "符合候选条件",
+    "is_site": "已命名示范点", "site_title": "示范点称号", "site_year": "命名年度",
+    # 三会一课 and attendance
+    "kind": "会议类型", "grain": "频次单位", "times": "每期应开", "periods": "统计期数", "required": "应开次数",
+    "held": "召开次数", "counted": "达标次数", "missing": "缺漏期数", "shortfall": "缺漏次数", "rate": "达标率（%）",
+    "dates": "召开日期", "observed": "计入统计", "status": "状态", "meetings": "会议次数", "suppressed": "人数不足不予显示",
+    "present": "出席", "leave": "请假", "absent": "缺席", "attendance_rate": "出席率（%）", "leave_rate": "请假率（%）",
+    "absence_rate": "缺席率（%）", "attendance_n": "出勤记录数", "branches_with_gaps": "有缺漏支部数",
+    "held_on": "日期", "title": "名称", "held_in_month": "当月召开", "days": "召开日",
+    # activities
+    "activity_id": "活动编号", "activity_type": "活动类型", "activities": "场次", "people_served": "服务人次",
+    "hours": "时长（小时）", "first_held": "首次", "last_held": "最近一次",
+    # 办实事
+    "task_id": "编号", "category": "类别", "status_as_of": "期末状态", "started_on": "开始日期", "due_on": "计划完成",
+    "completed_on": "实际完成", "done": "已完成", "open": "未完成", "overdue": "逾期未完成", "days_overdue": "逾期天数",
+    # accounts and audit
+    "username": "用户名", "display_name": "姓名", "role_zh": "角色", "active": "启用",
+    "must_change_password": "须改密码", "failed_logins": "连续失败", "locked_until": "锁定至",
+    "password_changed_at": "密码修改时间", "created_at": "创建时间", "last_seen": "最近访问", "open_sessions": "在线会话",
+    "audit_id": "序号", "logged_at": "时间", "action": "操作代码", "action_zh": "操作", "detail": "详情",
+}
+"""Column name -> Chinese header."""
+
+GRAINS: dict[str, str] = {"month": "月", "quarter": "季度"}
+"""The period a meeting rule counts in (``grain`` values) -> Chinese."""
+
+
+def headers(frame: pd.DataFrame, **overrides: str) -> pd.DataFrame:
+    """``frame`` with Chinese column headers from :data:`HEADERS`.
+
+    ``overrides`` (column -> header) replace the glossary for this table only, where a column
+    means something narrower here. Columns in neither keep their name (a grade label such as
+    优秀 already is one).
+
+    Returns
+    -------
+    The same rows and columns, renamed.
+    """
+    return frame.rename(columns={c: overrides.get(c, HEADERS.get(c, c)) for c in frame.columns})
+
+
+def readable(frame: pd.DataFrame, *, drop: tuple[str, ...] = (), decimals: int = 2, **overrides: str) -> pd.DataFrame:
+    """``frame`` as a table shows it: ``drop`` left out, ``grain`` in Chinese, floats rounded
+    to ``decimals``, and Chinese headers (see :func:`headers`).
+
+    Returns
+    -------
+    The columns of ``frame`` not dropped, under their Chinese headers.
+    """
+    out = frame.drop(columns=[c for c in drop if c in frame.columns])
+    if "grain" in out.columns:
+        out = out.assign(grain=out["grain"].map(GRAINS))
+    floats = out.select_dtypes("float").columns
+    return headers(out.assign(**{c: out[c].round(decimals) for c in floats}), **overrides)

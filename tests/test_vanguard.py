@@ -1,0 +1,59 @@
+"""党员先锋指数 on a hand-made hospital (analysis/metrics/vanguard.py); expected numbers worked out in the comments."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.metrics import vanguard
+from analysis.scope import Scope
+from tests.builders import add_sheet
+
+ALL = Scope.committee()
+
+
+def test_vanguard_index_weights_raters(small):
+    # One dimension sheet with self 90, peer 80, org 70 on every dimension:
+    # index = 0.2*90 + 0.3*80 + 0.5*70 = 18 + 24 + 35 = 77 (dimension weights sum to 1).
+    con = small
+    for score, rater in ((90, "self"), (80, "peer"), (70, "org")):
+        add_sheet(con, "M1", "2024Q1", score, raters=(rater,))
+    trend = vanguard.hospital_trend(con, scope=ALL, first="2024Q1", last="2024Q1")
+    assert trend["mean"].iloc[0] == pytest.approx(77.0)
+    assert trend["n"].iloc[0] == 1
+
+
+def test_vanguard_trend_qoq_yoy_and_gaps(small):
+    con = small
+    # 2023Q1: M1 80, M2 90 -> mean 85. 2023Q2: no data. 2023Q3: M1 82 -> mean 82.
+    # 2024Q1: M1 84, M3 88, M4 92 -> mean 88; yoy vs 2023Q1 = +3; qoq vs 2023Q4 (absent) = NULL.
+    # 2024Q2: M1 86 -> 86; qoq = 86 - 88 = -2; yoy vs 2023Q2 (absent) = NULL.
+    for member_id, quarter, score in (("M1", "2023Q1", 80), ("M2", "2023Q1", 90), ("M1", "2023Q3", 82),
+                                      ("M1", "2024Q1", 84), ("M3", "2024Q1", 88), ("M4", "2024Q1", 92),
+                                      ("M1", "2024Q2", 86)):
+        add_sheet(con, member_id, quarter, score)
+    trend = vanguard.hospital_trend(con, scope=ALL, first="2024Q1", last="2024Q2").set_index("quarter")
+    assert list(trend.index) == ["2024Q1", "2024Q2"]
+    assert trend.loc["2024Q1", "mean"] == pytest.approx(88)
+    assert trend.loc["2024Q1", "yoy"] == pytest.approx(3)
+    assert pd.isna(trend.loc["2024Q1", "qoq"])
+    assert trend.loc["2024Q2", "qoq"] == pytest.approx(-2)
+    assert pd.isna(trend.loc["2024Q2", "yoy"])
+    assert trend.loc["2024Q1", "sd"] == pytest.approx(4.0)  # sd of 84, 88, 92
+    # Narrowed to general branch G1: M1 84 and M3 88 -> 86.
+    g1 = vanguard.hospital_trend(con, scope=ALL, first="2024Q1", last="2024Q1", unit="G1")
+    assert g1["mean"].iloc[0] == pytest.approx(86)
+    # A single member's branch: n = 1, sd undefined.
+    b3 = vanguard.hospital_trend(con, scope=ALL, first="2024Q1", last="2024Q1", unit="B3")
+    assert b3["n"].iloc[0] == 1 and pd.isna(b3["sd"].iloc[0])
+
+
+def test_incomplete_sheet_is_left_out(small):
+    add_sheet(small, "M1", "2024Q1", 80)
+    add_sheet(small, "M2", "2024Q1", 95, raters=("self", "peer"))  # no organisation score
+    trend = vanguard.hospital_trend(small, scope=ALL, first="2024Q1", last="2024Q1")
+    assert trend["n"].iloc[0] == 1 and trend["mean"].iloc[0] == pytest.approx(80)
+
+
+def test_quarter_without_data_gives_empty_trend(small):
+    assert vanguard.hospital_trend(small, scope=ALL, first="2030Q1", last="2030Q2").empty
