@@ -9,9 +9,9 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
+from analysis import survey as survey_stats
 from analysis.metrics import assessment, org, tasks, vanguard
 from analysis.scope import Scope
-from analysis.survey import stats as survey_stats
 
 
 @dataclass(frozen=True)

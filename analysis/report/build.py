@@ -39,10 +39,10 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
+from analysis import survey as survey_stats
 from analysis.formatting import p_value
 from analysis.metrics import activities, assessment, four_have, meetings, org, overview, tasks, vanguard
 from analysis.scope import ROLES, Scope
-from analysis.survey import stats as survey_stats
 
 SECTIONS: dict[str, str] = {
     "overview": "总览",
