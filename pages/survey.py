@@ -19,7 +19,7 @@ from analysis.survey import reading
 from analysis.survey.catalog import CHOICE_TYPES
 from analysis.survey.reading import NO_GROUP, ci_text, count_text, pct_text, result_table, two_way_table
 from ui.cache import cached
-from ui.survey import Grouping, attempt, pick_grouping
+from ui.survey import GroupChoice, attempt, pick_grouping
 from ui.tables import table
 
 # ------------------------------------------------------------------------------ survey and question
@@ -73,7 +73,7 @@ subject = texts[question_no] + (f" · {item_text}" if item_text else "")
 # ------------------------------------------------------------------------------ outcome and grouping
 
 effective: list[str] = []
-choice = Grouping()
+choice = GroupChoice()
 if qtype in ("single", "matrix"):
     default_effective = list(cached(survey.default_effective, survey_id=survey_id, question_no=question_no))
     row = st.columns([3, 2, 1.2])

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from analysis import survey
 from analysis.formatting import markdown_escape
@@ -26,7 +27,7 @@ def attempt(fn: Callable, **kwargs: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Grouping:
+class GroupChoice:
     """What the reader chose to compare: the grouping question, merged groups, the pair."""
 
     group_no: int = NO_GROUP
@@ -34,7 +35,7 @@ class Grouping:
     pair: tuple[str, str] | None = None  # None: nothing (yet) to compare
 
 
-def pick_grouping(column, *, survey_id: int, group_no: int, group_label: Callable[[int], str]) -> Grouping:
+def pick_grouping(column: DeltaGenerator, *, survey_id: int, group_no: int, group_label: Callable[[int], str]) -> GroupChoice:
     """Below the 分组依据 picker: merge the options into two named groups (the default for a
     政治面貌 question: 党员 vs 非党员) or pick two options to compare. ``column`` holds the toggle.
     """
@@ -49,12 +50,12 @@ def pick_grouping(column, *, survey_id: int, group_no: int, group_label: Callabl
         g1 = a.selectbox("比较：第一组", group_texts, index=0, key=f"survey_pair1_{survey_id}_{group_no}")
         rest = [t for t in group_texts if t != g1]
         g2 = b.selectbox("比较：第二组", rest, index=0, key=f"survey_pair2_{survey_id}_{group_no}")
-        return Grouping(group_no, None, (g1, g2))
-    return Grouping(group_no)
+        return GroupChoice(group_no, None, (g1, g2))
+    return GroupChoice(group_no)
 
 
 def _merged_groups(survey_id: int, group_no: int, group_texts: list[str],
-                   split: dict[str, tuple[str, ...]] | None, group_label: Callable[[int], str]) -> Grouping:
+                   split: dict[str, tuple[str, ...]] | None, group_label: Callable[[int], str]) -> GroupChoice:
     """Two named groups of options, from an expander; a warning (and no pair) until they are valid."""
     first_name, second_name = (list(split) if split else ["第一组", "第二组"])
     first_default = list(split[first_name]) if split else group_texts[:1]
@@ -73,5 +74,5 @@ def _merged_groups(survey_id: int, group_no: int, group_texts: list[str],
     elif not set1 or not set2:
         st.warning("两组都至少要包含一个选项。")
     else:
-        return Grouping(group_no, {name1: tuple(set1), name2: tuple(set2)}, (name1, name2))
-    return Grouping(group_no)
+        return GroupChoice(group_no, {name1: tuple(set1), name2: tuple(set2)}, (name1, name2))
+    return GroupChoice(group_no)
