@@ -633,7 +633,7 @@ def activity_stacked(monthly: pd.DataFrame, *, value: str, title: str, y_title: 
     return fig
 
 
-# --- 问卷分析 (analysis/survey_stats.py) ------------------------------------------------------
+# --- 问卷分析 (analysis/survey) ------------------------------------------------------
 # Counts hidden by small-cell suppression arrive as text ("<5", "*") with their percentages NaN:
 # such bars are not drawn but labelled, so the reader sees that something was withheld.
 SURVEY_HIDDEN_NOTE = "人数过少，不予显示"
@@ -656,7 +656,7 @@ def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct"
                        height: int | None = None) -> go.Figure:
     """Options of one question as horizontal bars with Wilson 95% CI whiskers; share and n as labels.
 
-    ``freq`` is ``survey_stats.frequencies`` (its 未作答 row is left out); ``pct`` is ``valid_pct``
+    ``freq`` is ``survey.frequencies`` (its 未作答 row is left out); ``pct`` is ``valid_pct``
     for single choice and matrix rows, ``case_pct`` for multiple choice. Labels sit just beyond
     each whisker so that they never cover it.
     """
@@ -691,7 +691,7 @@ def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct"
 def survey_group_shares(shares: pd.DataFrame, *, title: str, y_title: str, height: int = 340) -> go.Figure:
     """Share per group with its Wilson 95% CI as whiskers and n under the name; 合计 in grey.
 
-    ``shares`` is ``survey_stats.effective_share``; suppressed groups are labelled, not drawn.
+    ``shares`` is ``survey.effective_share``; suppressed groups are labelled, not drawn.
     """
     groups = [str(g) for g in shares["group"]]
     labels = [f"{plotly_text(g)}<br>n={_survey_n(n)}" for g, n in zip(groups, shares["n"])]
@@ -721,7 +721,7 @@ def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.D
     """Cross table as a grid: text = count and share, colour = adjusted residual where |r| > 1.96.
 
     ``counts``, ``shares`` (row or column percentages) and ``residuals`` come from
-    ``survey_stats.crosstab``; the 合计 row and column are left out. Blue: more respondents than
+    ``survey.crosstab``; the 合计 row and column are left out. Blue: more respondents than
     independence predicts, red: fewer, white: no significant departure or hidden.
     """
     rows = [r for r in counts.index if r != "合计"]
@@ -764,7 +764,7 @@ def likert_diverging(items: pd.DataFrame, *, scale: list[float], scale_labels: d
                      height: int | None = None) -> go.Figure:
     """Diverging stacked bars per item: low scores left of 0, high right, the middle split across 0.
 
-    ``items`` is ungrouped ``survey_stats.likert_items`` (columns ``pct_<value>``); items are drawn
+    ``items`` is ungrouped ``survey.likert_items`` (columns ``pct_<value>``); items are drawn
     in the given row order from the top (pass them weakest first). The mean and n are in each
     row's label.
     """
@@ -820,7 +820,7 @@ def likert_diverging(items: pd.DataFrame, *, scale: list[float], scale_labels: d
 
 
 def likert_group_means(items: pd.DataFrame, *, order: list[str], title: str, height: int | None = None) -> go.Figure:
-    """Item means per group as dots on one line per item (grouped ``survey_stats.likert_items``).
+    """Item means per group as dots on one line per item (grouped ``survey.likert_items``).
 
     ``order`` gives the items from the top (e.g. weakest overall first); hidden groups (too few
     respondents) have no dot.
@@ -849,7 +849,7 @@ def likert_group_means(items: pd.DataFrame, *, order: list[str], title: str, hei
 def ranking_score_bars(scores: pd.DataFrame, *, title: str, height: int | None = None) -> go.Figure:
     """问卷星 综合得分 per option, highest on top, with mean rank and n in the label.
 
-    ``scores`` is ``survey_stats.ranking_scores`` (already sorted by score).
+    ``scores`` is ``survey.ranking_scores`` (already sorted by score).
     """
     labels = [plotly_text(o) for o in scores["option"]]
     fig = go.Figure(go.Bar(
@@ -871,7 +871,7 @@ def ranking_score_bars(scores: pd.DataFrame, *, title: str, height: int | None =
 def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: int | None = None) -> go.Figure:
     """Corrected item-total correlation per item; red where deleting the item would raise alpha.
 
-    ``items`` is ``survey_stats.Reliability.items``. The dashed line at 0.3 is the usual floor
+    ``items`` is ``survey.Reliability.items``. The dashed line at 0.3 is the usual floor
     for an item that belongs to the scale.
     """
     labels = [plotly_text(i) for i in items["item"]]
@@ -895,7 +895,7 @@ def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: in
 
 
 def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) -> go.Figure:
-    """Most frequent words of free-text answers (``survey_stats.keywords``), most frequent on top."""
+    """Most frequent words of free-text answers (``survey.keywords``), most frequent on top."""
     labels = [plotly_text(w) for w in words["word"]]
     fig = go.Figure(go.Bar(
         y=labels, x=words["n"], orientation="h", marker_color=GOLD,

@@ -1,6 +1,6 @@
 """问卷分析 page under AppTest on a copy of the demo: headline, widgets, suppression, anonymity.
 
-Expected numbers come from analysis.survey_stats called directly on the same file (the page must
+Expected numbers come from analysis.survey called directly on the same file (the page must
 show what the library computes) and from the demo's calibration: 1,030 of 1,107 members (93.0 %)
 and 1,327 of 1,543 non-members (86.0 %) chose 作用明显.
 """
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from analysis import db
+from analysis import survey as ss
 from analysis.scope import Scope
-from analysis.survey import stats as ss
 from tests.apptest import release, signed_in_app
 
 PAGE = "pages/survey.py"

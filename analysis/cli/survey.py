@@ -13,7 +13,7 @@ Subcommands (each takes ``--db PATH`` and ``--json``):
 * ``likert --survey ID --question Q [--group-question G] [--group ...]``: matrix scale items
 * ``ranking --survey ID --question Q``: mean rank and 问卷星 综合得分 per option
 
-The numbers are those of the 问卷分析 page (same functions in :mod:`analysis.survey_stats`, same
+The numbers are those of the 问卷分析 page (same functions in :mod:`analysis.survey`, same
 defaults: the configured effective options, 党员 vs 非党员 for a 政治面貌 question). The CLI acts
 as a researcher (``Scope("cli", "researcher")``) and applies the configured small-cell
 suppression, so it never shows more than a researcher sees in the app. It opens the database
@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 
 from analysis import config as config_mod
-from analysis import db
+from analysis import db, survey
 from analysis.formatting import p_value
 from analysis.scope import Scope
-from analysis.survey import stats as ss
+from analysis.survey import reading
 
 SCOPE = Scope("cli", "researcher")
 DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
@@ -74,11 +74,11 @@ def add_survey_command(subparsers: argparse._SubParsersAction) -> None:
     ``handler(args) -> int`` prints the result (JSON with ``--json``, else a table) and returns
     the exit code.
     """
-    survey = subparsers.add_parser(
+    survey_parser = subparsers.add_parser(
         "survey", help="survey statistics (read-only, as a researcher)",
         description="Survey statistics as on the 问卷分析 page: read-only, researcher scope, small cells suppressed.",
     )
-    commands = survey.add_subparsers(dest="survey_command", required=True, metavar="SUBCOMMAND")
+    commands = survey_parser.add_subparsers(dest="survey_command", required=True, metavar="SUBCOMMAND")
 
     def command(name: str, help_text: str, action: Callable) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text, description=help_text)
@@ -155,7 +155,7 @@ def _handler(args: argparse.Namespace) -> int:
     except RequestError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # survey_stats refused the request (its message is Chinese)
+    except ValueError as exc:  # analysis.survey refused the request (its message is Chinese)
         print(f"error: the request was refused: {exc}", file=sys.stderr)
         return 1
     finally:
@@ -220,7 +220,7 @@ def _nested(frame: pd.DataFrame) -> dict:
 
 
 def _survey(con: duckdb.DuckDBPyConnection, survey_id: int) -> pd.Series:
-    found = ss.surveys(con, scope=SCOPE)
+    found = survey.surveys(con, scope=SCOPE)
     if survey_id not in set(found["survey_id"]):
         known = ", ".join(f"{i} ({t})" for i, t in zip(found["survey_id"], found["title"])) or "none"
         raise RequestError(f"survey {survey_id} does not exist; surveys in the database: {known}")
@@ -229,7 +229,7 @@ def _survey(con: duckdb.DuckDBPyConnection, survey_id: int) -> pd.Series:
 
 def _question(con: duckdb.DuckDBPyConnection, survey_id: int, question_no: int, allowed: Sequence[str],
               purpose: str) -> pd.Series:
-    questions = ss.questions(con, scope=SCOPE, survey_id=survey_id)
+    questions = survey.questions(con, scope=SCOPE, survey_id=survey_id)
     if question_no not in set(questions["question_no"]):
         numbers = ", ".join(str(n) for n in questions["question_no"])
         raise RequestError(f"survey {survey_id} has no question {question_no}; its questions are {numbers} "
@@ -246,7 +246,7 @@ def _question(con: duckdb.DuckDBPyConnection, survey_id: int, question_no: int, 
 def _item(con: duckdb.DuckDBPyConnection, survey_id: int, question_no: int, qtype: str, item_no: int,
           flag: str = "--item") -> None:
     if qtype == "matrix":
-        items = ss.question_options(con, scope=SCOPE, survey_id=survey_id, question_no=question_no).attrs["items"]
+        items = survey.question_options(con, scope=SCOPE, survey_id=survey_id, question_no=question_no).attrs["items"]
         numbers = [i for i, _ in items]
         if item_no not in numbers:
             raise RequestError(f"question {question_no} is a matrix question: pass {flag} with one of its rows "
@@ -256,7 +256,7 @@ def _item(con: duckdb.DuckDBPyConnection, survey_id: int, question_no: int, qtyp
 
 
 def _options(con: duckdb.DuckDBPyConnection, survey_id: int, question_no: int) -> list[str]:
-    return list(ss.question_options(con, scope=SCOPE, survey_id=survey_id, question_no=question_no)["option"])
+    return list(survey.question_options(con, scope=SCOPE, survey_id=survey_id, question_no=question_no)["option"])
 
 
 def _check_options(texts: Sequence[str], known: Sequence[str], question_no: int, what: str) -> None:
@@ -272,7 +272,7 @@ def _groups(con: duckdb.DuckDBPyConnection, survey_id: int, group_no: int,
     """--group NAME=OPT,OPT ... as a mapping; the 政治面貌 default (党员/非党员); or None (one group per option)."""
     known = _options(con, survey_id, group_no)
     if not specs:
-        return ss.member_groups(con, scope=SCOPE, survey_id=survey_id, question_no=group_no)
+        return survey.member_groups(con, scope=SCOPE, survey_id=survey_id, question_no=group_no)
     groups: dict[str, tuple[str, ...]] = {}
     for spec in specs:
         name, sep, texts = spec.partition("=")
@@ -290,8 +290,8 @@ def _groups(con: duckdb.DuckDBPyConnection, survey_id: int, group_no: int,
             if option in seen:
                 raise RequestError(f"--group: option {option!r} is in both {seen[option]!r} and {name!r}")
             seen[option] = name
-    if ss.TOTAL_LABEL in groups:
-        raise RequestError(f"--group: {ss.TOTAL_LABEL!r} is reserved for the total row")
+    if survey.TOTAL_LABEL in groups:
+        raise RequestError(f"--group: {survey.TOTAL_LABEL!r} is reserved for the total row")
     return groups
 
 
@@ -299,13 +299,15 @@ def _groups(con: duckdb.DuckDBPyConnection, survey_id: int, group_no: int,
 
 
 def _pct(value: Any) -> str:
-    return "-" if value is None or isinstance(value, str) or pd.isna(value) else f"{value:.1f}%"
+    return reading.pct_text(value, missing="-")
 
 
 def _n(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return "-" if value is None or pd.isna(value) else f"{int(value):,}"
+    return reading.count_text(value, missing="-")
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    return "-" if pd.isna(value) else f"{value:.{digits}f}"
 
 
 def _ci(low: Any, high: Any) -> str:
@@ -318,6 +320,15 @@ def _grid(frame: pd.DataFrame) -> str:
         return frame.to_string(index=False)
 
 
+def _about(args: argparse.Namespace, s: pd.Series, q: pd.Series) -> dict:
+    """The keys a one-question payload starts with."""
+    return {"survey_id": args.survey, "survey": s["title"], "question_no": args.question, "question": q["text"]}
+
+
+def _heading(args: argparse.Namespace, s: pd.Series, q: pd.Series) -> str:
+    return f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
+
+
 def _suppression_note(min_cell: int) -> str:
     return f"counts below {min_cell} show as <{min_cell}; * marks a count hidden so that a small one cannot be recovered"
 
@@ -326,20 +337,20 @@ def _suppression_note(min_cell: int) -> str:
 
 
 def _list(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
-    found = ss.surveys(con, scope=SCOPE)
+    found = survey.surveys(con, scope=SCOPE)
     if args.survey is not None:
         _survey(con, args.survey)
         found = found[found["survey_id"] == args.survey]
     payload: dict = {"surveys": []}
     lines: list[str] = []
     for s in found.itertuples(index=False):
-        questions = ss.questions(con, scope=SCOPE, survey_id=int(s.survey_id))
+        questions = survey.questions(con, scope=SCOPE, survey_id=int(s.survey_id))
         entry = _plain({"survey_id": s.survey_id, "title": s.title, "source": s.source, "fielded_from": s.fielded_from,
                         "fielded_to": s.fielded_to, "respondents": s.respondents, "questions": []})
         fielded = f", fielded {_plain(s.fielded_from)} to {_plain(s.fielded_to)}" if pd.notna(s.fielded_from) else ""
         lines.append(f"survey {s.survey_id}: {s.title} ({s.respondents:,} responses{fielded})")
         for q in questions.itertuples(index=False):
-            options = ss.question_options(con, scope=SCOPE, survey_id=int(s.survey_id), question_no=int(q.question_no))
+            options = survey.question_options(con, scope=SCOPE, survey_id=int(s.survey_id), question_no=int(q.question_no))
             entry["questions"].append(_plain({
                 "question_no": q.question_no, "text": q.text, "qtype": q.qtype, "attribute": q.attribute,
                 "answered": q.answered,
@@ -360,7 +371,7 @@ def _freq(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dic
     s = _survey(con, args.survey)
     q = _question(con, args.survey, args.question, ("single", "multiple", "matrix"), "a frequency table")
     _item(con, args.survey, args.question, q["qtype"], args.item)
-    freq = ss.frequencies(con, survey_id=args.survey, question_no=args.question, item_no=args.item, scope=SCOPE)
+    freq = survey.frequencies(con, survey_id=args.survey, question_no=args.question, item_no=args.item, scope=SCOPE)
     min_cell = config_mod.load().survey.min_cell
     payload = {
         "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "item_no": args.item,
@@ -389,15 +400,36 @@ def _compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[
     g = _question(con, args.survey, args.group_question, ("single",), "grouping")
     if args.group_question == args.question:
         raise RequestError("the group question must differ from the outcome question")
-    effective = tuple(args.effective) if args.effective else ss.default_effective(
+    effective = tuple(args.effective) if args.effective else survey.default_effective(
         con, scope=SCOPE, survey_id=args.survey, question_no=args.question)
     _check_options(effective, _options(con, args.survey, args.question), args.question, "--effective:")
     groups = _groups(con, args.survey, args.group_question, args.group)
     common = dict(survey_id=args.survey, question_no=args.question, item_no=args.item,
                   group_question_no=args.group_question, groups=groups, effective_options=effective, scope=SCOPE)
-    shares = ss.effective_share(con, **common)
-    labels = [str(x) for x in shares["group"] if x != ss.TOTAL_LABEL]
-    pair = tuple(args.compare) if args.compare else None
+    shares = survey.effective_share(con, **common)
+    pair = _pair([str(x) for x in shares["group"] if x != survey.TOTAL_LABEL], args.compare)
+    cmp = survey.compare_groups(con, compare=pair, **common)
+    min_cell = config_mod.load().survey.min_cell
+    payload = {
+        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "item_no": args.item,
+        "question": q["text"], "group_question_no": args.group_question, "group_question": g["text"],
+        "effective_options": list(effective), "groups": groups, "min_cell": min_cell, "ci": "wilson 95%",
+        "shares": _records(shares), "comparison": _comparison_json(cmp),
+    }
+    table = pd.DataFrame({
+        "group": shares["group"], "n": [_n(v) for v in shares["n"]], "positive": [_n(v) for v in shares["effective"]],
+        "%": [_pct(v) for v in shares["pct"]],
+        "95% CI": [_ci(lo, hi) for lo, hi in zip(shares["ci_low"], shares["ci_high"])],
+    })
+    head = _heading(args, s, q) + (
+        f"positive answers: {', '.join(effective)}; groups from question {args.group_question} ({g['text']}); "
+        f"{_suppression_note(min_cell)}\n\n{_grid(table)}\n\n")
+    return payload, head + _comparison_text(cmp, min_cell)
+
+
+def _pair(labels: list[str], requested: Sequence[str] | None) -> tuple[str, str]:
+    """The two groups of --compare, checked; or the only two groups there are."""
+    pair = tuple(requested) if requested else None
     if pair is None:
         if len(labels) != 2:
             raise RequestError(f"the grouping gives {len(labels)} groups ({', '.join(labels)}); choose two with "
@@ -408,42 +440,31 @@ def _compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[
             raise RequestError(f"--compare: no group {label!r}; the groups are {', '.join(labels)}")
     if pair[0] == pair[1]:
         raise RequestError("--compare needs two different groups")
-    cmp = ss.compare_groups(con, compare=pair, **common)
-    min_cell = config_mod.load().survey.min_cell
-    comparison = {
+    return pair
+
+
+def _comparison_json(cmp: survey.GroupComparison) -> dict:
+    return {
         "group1": cmp.group1, "group2": cmp.group2, "n1": cmp.n1, "n2": cmp.n2, "effective1": cmp.effective1,
         "effective2": cmp.effective2, "pct1": cmp.pct1, "pct2": cmp.pct2, "diff": cmp.diff, "ci_low": cmp.ci_low,
         "ci_high": cmp.ci_high, "ci": "newcombe hybrid score 95%", "test": cmp.test or None,
         "statistic": cmp.chi2, "chi2": cmp.chi2, "df": cmp.dof, "p": cmp.p_val, "p_chi2": cmp.p_chi2,
         "p_fisher": cmp.p_fisher, "odds_ratio": cmp.odds_ratio, "cramer_v": cmp.cramer_v,
-        "effect_size": ss.effect_size_label(cmp.cramer_v), "min_expected": cmp.min_expected,
+        "effect_size": survey.effect_size_label(cmp.cramer_v), "min_expected": cmp.min_expected,
         "suppressed": cmp.suppressed, "note": cmp.note or None,
     }
-    payload = {
-        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "item_no": args.item,
-        "question": q["text"], "group_question_no": args.group_question, "group_question": g["text"],
-        "effective_options": list(effective), "groups": groups, "min_cell": min_cell, "ci": "wilson 95%",
-        "shares": _records(shares), "comparison": comparison,
-    }
-    table = pd.DataFrame({
-        "group": shares["group"], "n": [_n(v) for v in shares["n"]], "positive": [_n(v) for v in shares["effective"]],
-        "%": [_pct(v) for v in shares["pct"]],
-        "95% CI": [_ci(lo, hi) for lo, hi in zip(shares["ci_low"], shares["ci_high"])],
-    })
-    head = (f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
-            f"positive answers: {', '.join(effective)}; groups from question {args.group_question} ({g['text']}); "
-            f"{_suppression_note(min_cell)}\n\n{_grid(table)}\n\n")
+
+
+def _comparison_text(cmp: survey.GroupComparison, min_cell: int) -> str:
     if cmp.suppressed:
-        result = (f"{cmp.group1} vs {cmp.group2}: not reported, a group has fewer than {min_cell} respondents in a "
-                  "cell (its numbers could be recovered)")
-    else:
-        test = ("Fisher's exact test (an expected count is below 5)" if cmp.test == "fisher"
-                else f"chi-square test (no continuity correction): chi2({cmp.dof}) = {cmp.chi2:.3f}")
-        result = (f"{cmp.group1} vs {cmp.group2}: difference {cmp.diff:+.1f} percentage points "
-                  f"(95% CI {cmp.ci_low:+.1f} to {cmp.ci_high:+.1f}, Newcombe)\n"
-                  f"{test}, p {p_value(cmp.p_val, prefix=False)}; Cramer's V = {cmp.cramer_v:.3f}; odds ratio {cmp.odds_ratio:.2f}; "
-                  f"smallest expected count {cmp.min_expected:.1f}")
-    return payload, head + result
+        return (f"{cmp.group1} vs {cmp.group2}: not reported, a group has fewer than {min_cell} respondents in a "
+                "cell (its numbers could be recovered)")
+    test = ("Fisher's exact test (an expected count is below 5)" if cmp.test == "fisher"
+            else f"chi-square test (no continuity correction): chi2({cmp.dof}) = {cmp.chi2:.3f}")
+    return (f"{cmp.group1} vs {cmp.group2}: difference {cmp.diff:+.1f} percentage points "
+            f"(95% CI {cmp.ci_low:+.1f} to {cmp.ci_high:+.1f}, Newcombe)\n"
+            f"{test}, p {p_value(cmp.p_val, prefix=False)}; Cramer's V = {cmp.cramer_v:.3f}; odds ratio {cmp.odds_ratio:.2f}; "
+            f"smallest expected count {cmp.min_expected:.1f}")
 
 
 def _crosstab(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
@@ -454,21 +475,20 @@ def _crosstab(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple
     _item(con, args.survey, args.cols, cq["qtype"], args.col_item, "--col-item")
     if (args.rows, args.row_item) == (args.cols, args.col_item):
         raise RequestError("rows and columns must be different questions")
-    ct = ss.crosstab(con, survey_id=args.survey, row_question_no=args.rows, col_question_no=args.cols,
-                     row_item_no=args.row_item, col_item_no=args.col_item, scope=SCOPE)
+    ct = survey.crosstab(con, survey_id=args.survey, row_question_no=args.rows, col_question_no=args.cols,
+                         row_item_no=args.row_item, col_item_no=args.col_item, scope=SCOPE)
     min_cell = config_mod.load().survey.min_cell
-    df_star = min(len(ct.expected.index), len(ct.expected.columns)) - 1
     payload = {
         "survey_id": args.survey, "survey": s["title"],
         "rows": {"question_no": args.rows, "item_no": args.row_item, "question": rq["text"],
                  "labels": [str(x) for x in ct.expected.index]},
         "cols": {"question_no": args.cols, "item_no": args.col_item, "question": cq["text"],
                  "labels": [str(x) for x in ct.expected.columns]},
-        "total_label": ss.TOTAL_LABEL, "min_cell": min_cell,
+        "total_label": survey.TOTAL_LABEL, "min_cell": min_cell,
         "counts": _nested(ct.counts), "row_pct": _nested(ct.row_pct), "col_pct": _nested(ct.col_pct),
         "expected": _nested(ct.expected), "residuals": _nested(ct.residuals),
         "n": ct.n, "statistic": ct.chi2, "chi2": ct.chi2, "df": ct.dof, "p": ct.p_val, "cramer_v": ct.cramer_v,
-        "effect_size": ss.effect_size_label(ct.cramer_v, df_star=max(1, df_star)),
+        "effect_size": reading.crosstab_effect_size(ct),
         "min_expected": ct.min_expected, "expected_below_5_pct": ct.expected_below_5_pct, "p_fisher": ct.p_fisher,
         "suppressed": [list(x) for x in ct.suppressed],
     }
@@ -476,37 +496,42 @@ def _crosstab(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple
     residuals = ct.residuals.map(lambda v: "-" if pd.isna(v) else f"{v:+.2f}").rename_axis(None)
     residuals = residuals.reset_index(names="adjusted residual")
     lines = [f"survey {args.survey} {s['title']}", f"rows: Q{args.rows} {rq['text']}", f"cols: Q{args.cols} {cq['text']}",
-             _suppression_note(min_cell), "", _grid(counts), "", _grid(residuals), ""]
-    if pd.isna(ct.chi2):
-        lines.append("chi-square test not possible: fewer than two non-empty rows or columns")
-    else:
-        lines.append(f"chi-square test of independence: chi2({ct.dof}) = {ct.chi2:.3f}, p {p_value(ct.p_val, prefix=False)}, "
-                     f"n = {ct.n:,}; Cramer's V = {ct.cramer_v:.3f}")
-        lines.append(f"expected counts below 5: {ct.expected_below_5_pct:.0f}% of cells (smallest {ct.min_expected:.1f})"
-                     + ("; the chi-square approximation is unreliable" if ct.expected_below_5_pct > 20 else ""))
-        if not pd.isna(ct.p_fisher):
-            lines.append(f"Fisher's exact test (2x2): p {p_value(ct.p_fisher, prefix=False)}")
+             _suppression_note(min_cell), "", _grid(counts), "", _grid(residuals), "", *_independence_lines(ct)]
     return payload, "\n".join(lines)
+
+
+def _independence_lines(ct: survey.Crosstab) -> list[str]:
+    if pd.isna(ct.chi2):
+        return ["chi-square test not possible: fewer than two non-empty rows or columns"]
+    lines = [
+        f"chi-square test of independence: chi2({ct.dof}) = {ct.chi2:.3f}, p {p_value(ct.p_val, prefix=False)}, "
+        f"n = {ct.n:,}; Cramer's V = {ct.cramer_v:.3f}",
+        f"expected counts below 5: {ct.expected_below_5_pct:.0f}% of cells (smallest {ct.min_expected:.1f})"
+        + ("; the chi-square approximation is unreliable" if ct.expected_below_5_pct > 20 else ""),
+    ]
+    if not pd.isna(ct.p_fisher):
+        lines.append(f"Fisher's exact test (2x2): p {p_value(ct.p_fisher, prefix=False)}")
+    return lines
 
 
 def _alpha(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
     s = _survey(con, args.survey)
     q = _question(con, args.survey, args.question, ("matrix",), "Cronbach's alpha")
-    rel = ss.cronbach_alpha(con, survey_id=args.survey, question_no=args.question, scope=SCOPE)
+    rel = survey.cronbach_alpha(con, survey_id=args.survey, question_no=args.question, scope=SCOPE)
     payload = {
-        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "question": q["text"],
+        **_about(args, s, q),
         "alpha": rel.alpha, "ci_low": rel.ci_low, "ci_high": rel.ci_high, "ci": "feldt 95%", "n": rel.n, "k": rel.k,
-        "n_incomplete": rel.n_incomplete, "label": ss.alpha_label(rel.alpha), "items": _records(rel.items),
+        "n_incomplete": rel.n_incomplete, "label": survey.alpha_label(rel.alpha), "items": _records(rel.items),
     }
     items = pd.DataFrame({
-        "item": rel.items["item"], "mean": rel.items["mean"].map("{:.2f}".format), "sd": rel.items["sd"].map("{:.2f}".format),
-        "item-total r": rel.items["item_total_r"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}"),
-        "alpha if deleted": rel.items["alpha_if_deleted"].map(lambda v: "-" if pd.isna(v) else f"{v:.3f}"),
+        "item": rel.items["item"], "mean": rel.items["mean"].map(_num), "sd": rel.items["sd"].map(_num),
+        "item-total r": rel.items["item_total_r"].map(lambda v: _num(v, 3)),
+        "alpha if deleted": rel.items["alpha_if_deleted"].map(lambda v: _num(v, 3)),
     })
-    text = (f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
-            f"Cronbach's alpha = {rel.alpha:.3f} (95% CI {rel.ci_low:.3f}-{rel.ci_high:.3f}, Feldt); "
-            f"k = {rel.k} items, n = {rel.n:,} complete responses, {rel.n_incomplete:,} incomplete left out\n\n"
-            f"{_grid(items)}")
+    text = _heading(args, s, q) + (
+        f"Cronbach's alpha = {rel.alpha:.3f} (95% CI {rel.ci_low:.3f}-{rel.ci_high:.3f}, Feldt); "
+        f"k = {rel.k} items, n = {rel.n:,} complete responses, {rel.n_incomplete:,} incomplete left out\n\n"
+        f"{_grid(items)}")
     return payload, text
 
 
@@ -519,12 +544,13 @@ def _likert(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[d
         groups = _groups(con, args.survey, args.group_question, args.group)
     elif args.group:
         raise RequestError("--group needs --group-question")
-    items = ss.likert_published(con, survey_id=args.survey, question_no=args.question, scope=SCOPE,
-                            group_question_no=args.group_question, groups=groups)
+    items = survey.likert_published(con, survey_id=args.survey, question_no=args.question, scope=SCOPE,
+                                    group_question_no=args.group_question, groups=groups)
+    min_cell = config_mod.load().survey.min_cell
     payload = {
-        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "question": q["text"],
+        **_about(args, s, q),
         "scale": items.attrs["scale"], "group_question_no": args.group_question, "groups": groups,
-        "min_cell": config_mod.load().survey.min_cell, "items": _records(items),
+        "min_cell": min_cell, "items": _records(items),
         "suppressed": [list(x) for x in items.attrs["suppressed"]],
     }
     table = items.copy()
@@ -532,32 +558,28 @@ def _likert(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[d
         if col == "n":
             table[col] = table[col].map(_n)
         elif col in ("mean", "sd"):
-            table[col] = table[col].map(lambda v: "-" if pd.isna(v) else f"{v:.2f}")
+            table[col] = table[col].map(_num)
         elif col.endswith("pct") or col.startswith("pct_"):
             table[col] = table[col].map(_pct)
-    text = (f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
-            f"rank 1 = lowest mean (weakest); top2_pct = share choosing one of the two highest values; "
-            f"'-' = hidden (fewer than {config_mod.load().survey.min_cell} answers, or hidden to protect one)\n\n"
-            f"{_grid(table.drop(columns='item_no'))}")
+    text = _heading(args, s, q) + (
+        f"rank 1 = lowest mean (weakest); top2_pct = share choosing one of the two highest values; "
+        f"'-' = hidden (fewer than {min_cell} answers, or hidden to protect one)\n\n"
+        f"{_grid(table.drop(columns='item_no'))}")
     return payload, text
 
 
 def _ranking(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
     s = _survey(con, args.survey)
     q = _question(con, args.survey, args.question, ("ranking",), "ranking scores")
-    scores = ss.ranking_scores(con, survey_id=args.survey, question_no=args.question, scope=SCOPE)
-    payload = {
-        "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "question": q["text"],
-        "answered": scores.attrs["answered"], "options": _records(scores),
-    }
+    scores = survey.ranking_scores(con, survey_id=args.survey, question_no=args.question, scope=SCOPE)
+    payload = {**_about(args, s, q), "answered": scores.attrs["answered"], "options": _records(scores)}
     table = pd.DataFrame({
         "order": scores["order"], "option": scores["option"], "n": scores["n"].map(_n),
-        "mean rank": scores["mean_rank"].map(lambda v: "-" if pd.isna(v) else f"{v:.2f}"),
-        "score": scores["score"].map(lambda v: "-" if pd.isna(v) else f"{v:.2f}"),
+        "mean rank": scores["mean_rank"].map(_num), "score": scores["score"].map(_num),
     })
-    text = (f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
-            f"answered {scores.attrs['answered']:,}; score = sum over positions of count x (k - position + 1) / answered "
-            f"(问卷星 综合得分)\n\n{_grid(table)}")
+    text = _heading(args, s, q) + (
+        f"answered {scores.attrs['answered']:,}; score = sum over positions of count x (k - position + 1) / answered "
+        f"(问卷星 综合得分)\n\n{_grid(table)}")
     return payload, text
 
 

@@ -8,10 +8,9 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
-from analysis import periods
+from analysis import periods, survey
 from analysis.metrics import assessment, org, tasks, vanguard
 from analysis.scope import Scope
-from analysis.survey import stats as survey_stats
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class SurveyHeadline:
     title: str
     question: str
     shares: pd.DataFrame  # columns of effective_share: group, n, effective, pct, ci_low, ci_high (+ 合计)
-    comparison: survey_stats.GroupComparison
+    comparison: survey.GroupComparison
 
 
 def survey_headline(
@@ -105,7 +104,7 @@ def survey_headline(
     if found is None:
         return None
     survey_id, title, question_no, question, group_no = found
-    groups = survey_stats.member_groups(con, scope=scope, survey_id=survey_id, question_no=group_no, cfg=cfg)
+    groups = survey.member_groups(con, scope=scope, survey_id=survey_id, question_no=group_no, cfg=cfg)
     if groups is None:
         return None
     common = dict(survey_id=survey_id, question_no=question_no, group_question_no=group_no, groups=groups, scope=scope)
@@ -113,6 +112,6 @@ def survey_headline(
         survey_id=survey_id,
         title=title,
         question=question,
-        shares=survey_stats.effective_share(con, **common),
-        comparison=survey_stats.compare_groups(con, compare=("党员", "非党员"), **common),
+        shares=survey.effective_share(con, **common),
+        comparison=survey.compare_groups(con, compare=("党员", "非党员"), **common),
     )

@@ -1,0 +1,81 @@
+"""Survey analyses of imported 问卷星 / 腾讯问卷 surveys, one statistic per function, each returning
+a tidy table (pingouin style): ``catalog`` (surveys, questions, options, the pickers' defaults),
+``shares`` (frequencies, effective share by group, two-group comparison), ``crosstabs``,
+``scales`` (Likert items, Cronbach's alpha), ``ranking``, ``free_text`` (keywords, jieba loaded on
+first use), ``suppression`` (small cells) and ``reading`` (Chinese words, sentences and tables for
+the page and the CLI); ``_common``, ``_question`` and ``_groups`` are private helpers. Counting
+happens in DuckDB with every value bound; respondent ids never leave the package (results are
+aggregates; free text comes without ids, sorted by text). It may import ``analysis.config``,
+``analysis.scope``, ``analysis.stats`` and ``analysis.formatting``; never ``analysis.metrics``,
+``analysis.report``, streamlit, ``ui`` or ``pages``. Consumers write ``from analysis import
+survey`` and call ``survey.crosstab(...)``.
+
+Conventions shared by every function
+------------------------------------
+* Percentages (``pct``, ``valid_pct``, ``ci_low``, ``ci_high``, ``diff`` ...) are in percent
+  (0-100; ``diff`` and its interval in percentage points), unrounded: rounding is the UI's job.
+* Confidence intervals are 95 % two-sided: Wilson score intervals for one proportion, the
+  Newcombe hybrid score interval for a difference of two proportions.
+* ``scope`` is taken for uniformity with the other analysis modules. Survey results carry no
+  names, so every role may call these functions; what protects respondents is that outputs are
+  aggregates and that small cells are suppressed.
+* ``min_cell``: ``None`` takes ``survey.min_cell`` from the hospital configuration (5 by
+  default), ``0`` turns suppression off (tests, or a researcher's own unpublished work), any other
+  value is the threshold. See :func:`suppress` for the rules.
+* Bad input (unknown survey/question, a question of the wrong type, an unknown option text)
+  raises ``ValueError`` with a Chinese message that the UI can show as is.
+"""
+
+from analysis.survey._common import ALL_LABEL, MISSING_LABEL, QTYPE_LABELS, TOTAL_LABEL
+from analysis.survey.catalog import (
+    attribute_question,
+    default_crosstab,
+    default_effective,
+    default_outcome,
+    grouping_questions,
+    member_groups,
+    question_options,
+    questions,
+    surveys,
+)
+from analysis.survey.crosstabs import Crosstab, crosstab
+from analysis.survey.free_text import answers_containing, keywords
+from analysis.survey.ranking import ranking_scores
+from analysis.survey.reading import alpha_label, effect_size_label
+from analysis.survey.scales import Reliability, cronbach_alpha, likert_items, likert_published
+from analysis.survey.shares import GroupComparison, compare_groups, effective_share, frequencies
+from analysis.survey.suppression import COMPLEMENT, suppress, suppression_mask
+
+__all__ = [
+    "COMPLEMENT",
+    "MISSING_LABEL",
+    "TOTAL_LABEL",
+    "ALL_LABEL",
+    "QTYPE_LABELS",
+    "Crosstab",
+    "GroupComparison",
+    "Reliability",
+    "alpha_label",
+    "answers_containing",
+    "attribute_question",
+    "compare_groups",
+    "cronbach_alpha",
+    "crosstab",
+    "default_crosstab",
+    "default_effective",
+    "default_outcome",
+    "effect_size_label",
+    "effective_share",
+    "frequencies",
+    "grouping_questions",
+    "keywords",
+    "likert_items",
+    "likert_published",
+    "member_groups",
+    "question_options",
+    "questions",
+    "ranking_scores",
+    "suppress",
+    "suppression_mask",
+    "surveys",
+]

@@ -1,0 +1,88 @@
+"""Respondents split into groups by a single-choice question (政治面貌, 科室类别 ...), for the
+effective share by group and the Likert items by group.
+
+Private to :mod:`analysis.survey`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+from analysis.survey._common import ALL_LABEL, TOTAL_LABEL, unique_labels
+from analysis.survey._question import load_question, option_nos
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Which option of the grouping question falls in which group."""
+
+    question_no: int
+    option_nos: list[int]
+    labels: list[str]  # the group of each option in option_nos
+    order: list[str]  # the groups, in the order results list them
+
+
+def grouping(
+    con: duckdb.DuckDBPyConnection,
+    survey_id: int,
+    group_question_no: int | None,
+    groups: Mapping[str, Sequence[str] | str] | None,
+) -> Grouping | None:
+    """The grouping asked for, or None when results are not grouped (``group_question_no`` None).
+
+    ``groups`` maps a label to option texts; ``None`` makes one group per option.
+    """
+    if group_question_no is None:
+        if groups is not None:
+            raise ValueError("指定了 groups 却没有指定分组题 group_question_no")
+        return None
+    gq = load_question(con, survey_id, group_question_no, allowed=("single",), purpose="分组")
+    if groups is None:
+        labels = unique_labels(gq.options["option"], gq.options["option_no"])
+        nos = [int(x) for x in gq.options["option_no"]]
+        order = labels
+    else:
+        if not groups:
+            raise ValueError("groups 不能为空")
+        nos, labels, seen = [], [], {}
+        for label, texts in groups.items():
+            texts = [texts] if isinstance(texts, str) else list(texts)
+            if not texts:
+                raise ValueError(f"分组“{label}”没有任何选项")
+            for no, text in zip(option_nos(gq, texts, "分组选项"), texts):
+                if no in seen:
+                    raise ValueError(f"选项“{text}”同时出现在分组“{seen[no]}”和“{label}”中")
+                seen[no] = label
+                nos.append(no)
+                labels.append(str(label))
+        order = [str(g) for g in groups]
+    if TOTAL_LABEL in order:
+        raise ValueError(f"分组名不能是“{TOTAL_LABEL}”（合计行专用）")
+    return Grouping(group_question_no, nos, labels, order)
+
+
+def group_order(grouping: Grouping | None) -> list[str]:
+    """The groups results list: the grouping's, or the one group 全部."""
+    return [ALL_LABEL] if grouping is None else grouping.order
+
+
+# Respondents with their group: either everyone in one group, or via the grouping question.
+_MEMBERSHIP_ALL = "SELECT response_id, $all_label AS grp FROM survey_response WHERE survey_id = $s"
+_MEMBERSHIP_GROUPED = """
+    SELECT a.response_id, m.grp
+    FROM survey_answer a
+    JOIN (SELECT unnest($g_options) AS option_no, unnest($g_labels) AS grp) m USING (option_no)
+    WHERE a.survey_id = $s AND a.question_no = $gq AND a.item_no = 0
+"""
+
+
+def membership(grouping: Grouping | None) -> tuple[str, dict]:
+    """SQL selecting ``response_id, grp`` for every grouped respondent, with its parameters
+    (besides ``$s``, the survey)."""
+    if grouping is None:
+        return _MEMBERSHIP_ALL, {"all_label": ALL_LABEL}
+    params = {"g_options": grouping.option_nos, "g_labels": grouping.labels, "gq": grouping.question_no}
+    return _MEMBERSHIP_GROUPED, params

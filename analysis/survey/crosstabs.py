@@ -1,0 +1,262 @@
+"""Cross tables of two single-choice questions (or matrix rows) with the χ² test of
+independence, adjusted residuals and Cramér's V; small cells suppressed.
+
+Imports the package's private helpers and :mod:`analysis.survey.suppression`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.scope import Scope
+from analysis.survey._common import TOTAL_LABEL, check_scope, resolve_min_cell, unique_labels
+from analysis.survey._question import Question, check_item, load_question
+from analysis.survey.suppression import COMPLEMENT, suppression_mask
+
+__all__ = ["Crosstab", "crosstab"]
+
+
+@dataclass(frozen=True)
+class Crosstab:
+    """A two-way table of two single-choice questions (or matrix rows) with its χ² test.
+
+    Attributes
+    ----------
+    counts : DataFrame
+        Respondents by row option (index) × column option (columns), every option included,
+        with a 合计 row and column. Hidden cells hold ``"<{min_cell}"`` or ``"*"``.
+    row_pct : DataFrame
+        Each row as percent of its row total (合计 column = 100); NaN where hidden.
+    col_pct : DataFrame
+        Each column as percent of its column total (合计 row = 100); NaN where hidden.
+    expected : DataFrame
+        Expected counts under independence (no margins).
+    residuals : DataFrame
+        Adjusted standardized residuals (no margins); |r| > 1.96 marks a cell that departs
+        from independence at the 5 % level. NaN for empty rows/columns and hidden cells.
+    n : int
+        Respondents who answered both questions.
+    chi2, dof, p_val : float, int, float
+        Pearson χ² test of independence (no continuity correction) over the non-empty rows
+        and columns.
+    cramer_v : float
+        sqrt(χ² / (n × (min(r, c) - 1))).
+    min_expected : float
+        Smallest expected count.
+    expected_below_5_pct : float
+        Percent of cells with an expected count below 5 (above 20 % the χ² test is unreliable).
+    p_fisher : float
+        Fisher's exact two-sided p for 2×2 tables; NaN otherwise.
+    suppressed : list
+        ``(row, column, kind)`` of every hidden count.
+    """
+
+    counts: pd.DataFrame
+    row_pct: pd.DataFrame
+    col_pct: pd.DataFrame
+    expected: pd.DataFrame
+    residuals: pd.DataFrame
+    n: int
+    chi2: float
+    dof: int
+    p_val: float
+    cramer_v: float
+    min_expected: float
+    expected_below_5_pct: float
+    p_fisher: float
+    suppressed: list = field(default_factory=list)
+
+    def test_table(self) -> pd.DataFrame:
+        """One-row DataFrame: n, chi2, dof, p_val, cramer_v, min_expected,
+        expected_below_5_pct, p_fisher."""
+        keys = ["n", "chi2", "dof", "p_val", "cramer_v", "min_expected", "expected_below_5_pct", "p_fisher"]
+        return pd.DataFrame([{k: getattr(self, k) for k in keys}])
+
+
+def _adjusted_residuals(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """(O - E) / sqrt(E (1 - row/N) (1 - col/N)) (Agresti 2013, section 2.4.5)."""
+    n = observed.sum()
+    row = observed.sum(axis=1, keepdims=True) / n
+    col = observed.sum(axis=0, keepdims=True) / n
+    return (observed - expected) / np.sqrt(expected * (1 - row) * (1 - col))
+
+
+def crosstab(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    survey_id: int,
+    row_question_no: int,
+    col_question_no: int,
+    row_item_no: int = 0,
+    col_item_no: int = 0,
+    scope: Scope,
+    min_cell: int | None = None,
+) -> Crosstab:
+    """Cross-tabulate two questions and test their independence.
+
+    Parameters
+    ----------
+    con : DuckDB connection
+    survey_id : int
+    row_question_no, col_question_no : int
+        Single-choice questions, or matrix questions with ``row_item_no`` / ``col_item_no``.
+        Multiple choice is refused: a respondent would count in several cells and the χ² test
+        would be invalid.
+    row_item_no, col_item_no : int
+        Matrix rows; 0 for single-choice questions.
+    scope : Scope
+    min_cell : int, optional
+        Small-cell threshold; ``None`` = configuration, ``0`` = off.
+
+    Returns
+    -------
+    Crosstab
+        counts, row_pct, col_pct, expected, residuals, n, chi2, dof, p_val, cramer_v,
+        min_expected, expected_below_5_pct, p_fisher, suppressed (see :class:`Crosstab`).
+
+    Notes
+    -----
+    χ² = Σ (O - E)² / E with E = row total × column total / n, dof = (r - 1)(c - 1), over
+    rows and columns with at least one respondent (an empty option has no expected count).
+    Adjusted residual = (O - E) / sqrt(E (1 - r_i / n)(1 - c_j / n)), approximately N(0, 1)
+    under independence.
+
+    Suppression hides small counts and their complements in ``counts`` (rows and columns with
+    their 合计), the percentages and residuals of hidden cells, and the row (column)
+    percentages and residuals of a whole row (column) whose total is hidden. The test
+    statistics are kept: they summarise the whole table.
+
+    References
+    ----------
+    Agresti A (2013). Categorical Data Analysis, 3rd ed. Wiley.
+    """
+    check_scope(scope)
+    min_cell = resolve_min_cell(min_cell)
+    allowed = ("single", "matrix")
+    rq = load_question(con, survey_id, row_question_no, allowed=allowed, purpose="交叉分析")
+    cq = load_question(con, survey_id, col_question_no, allowed=allowed, purpose="交叉分析")
+    check_item(rq, row_item_no)
+    check_item(cq, col_item_no)
+    if (row_question_no, row_item_no) == (col_question_no, col_item_no):
+        raise ValueError("交叉分析的行、列不能是同一道题")
+    observed = _observed(con, rq, cq, row_item_no, col_item_no)
+    row_labels = unique_labels(rq.options["option"], [int(x) for x in rq.options["option_no"]])
+    col_labels = unique_labels(cq.options["option"], [int(x) for x in cq.options["option_no"]])
+    if TOTAL_LABEL in row_labels or TOTAL_LABEL in col_labels:
+        raise ValueError(f"选项名“{TOTAL_LABEL}”与合计行/列重名")
+    test = _independence_test(observed)
+    counts = pd.DataFrame(observed, index=row_labels, columns=col_labels)
+    counts[TOTAL_LABEL] = counts.sum(axis=1)
+    counts.loc[TOTAL_LABEL] = counts.sum(axis=0)
+    expected = pd.DataFrame(test.pop("expected"), index=row_labels, columns=col_labels)
+    residuals = pd.DataFrame(test.pop("residuals"), index=row_labels, columns=col_labels)
+    for frame in (counts, expected, residuals):
+        frame.index.name, frame.columns.name = rq.text, cq.text
+    row_pct, col_pct = _shares_of_margins(counts)
+    table = Crosstab(counts=counts, row_pct=row_pct, col_pct=col_pct, expected=expected, residuals=residuals,
+                     n=int(observed.sum()), **test)
+    return _suppressed(table, min_cell) if min_cell > 1 else table
+
+
+def _observed(
+    con: duckdb.DuckDBPyConnection, rq: Question, cq: Question, row_item_no: int, col_item_no: int
+) -> np.ndarray:
+    """Respondents by row option × column option (every option, in option order)."""
+    long = con.execute(
+        """
+        SELECT r.option_no AS row_option, c.option_no AS col_option, count(*) AS n
+        FROM survey_answer r
+        JOIN survey_answer c
+          ON c.survey_id = r.survey_id AND c.response_id = r.response_id
+        WHERE r.survey_id = $s
+          AND r.question_no = $rq AND r.item_no = $ri AND r.option_no IS NOT NULL
+          AND c.question_no = $cq AND c.item_no = $ci AND c.option_no IS NOT NULL
+        GROUP BY ALL
+        """,
+        {"s": rq.survey_id, "rq": rq.question_no, "ri": row_item_no, "cq": cq.question_no, "ci": col_item_no},
+    ).df()
+    r_at = {int(no): i for i, no in enumerate(rq.options["option_no"])}
+    c_at = {int(no): j for j, no in enumerate(cq.options["option_no"])}
+    observed = np.zeros((len(r_at), len(c_at)), dtype=np.int64)
+    for r, c, n in long.itertuples(index=False):
+        observed[r_at[int(r)], c_at[int(c)]] = int(n)
+    return observed
+
+
+def _independence_test(observed: np.ndarray) -> dict:
+    """The χ² test over the non-empty rows and columns (an empty option has no expected count).
+
+    Returns the test fields of :class:`Crosstab` plus ``expected`` and ``residuals`` arrays
+    shaped like ``observed``, NaN in empty rows and columns (everywhere when there is no test).
+    """
+    keep_r = observed.sum(axis=1) > 0
+    keep_c = observed.sum(axis=0) > 0
+    sub = observed[np.ix_(keep_r, keep_c)]
+    out = {
+        "expected": np.full(observed.shape, np.nan), "residuals": np.full(observed.shape, np.nan),
+        "chi2": math.nan, "dof": 0, "p_val": math.nan, "cramer_v": math.nan, "min_expected": math.nan,
+        "expected_below_5_pct": math.nan, "p_fisher": math.nan,
+    }
+    if sub.shape[0] < 2 or sub.shape[1] < 2:
+        return out
+    res = stats.chi2_contingency(sub, correction=False)
+    chi2 = float(res.statistic)
+    out["chi2"], out["p_val"], out["dof"] = chi2, float(res.pvalue), int(res.dof)
+    out["cramer_v"] = math.sqrt(chi2 / (int(observed.sum()) * (min(sub.shape) - 1)))
+    out["expected"][np.ix_(keep_r, keep_c)] = res.expected_freq
+    out["residuals"][np.ix_(keep_r, keep_c)] = _adjusted_residuals(sub, res.expected_freq)
+    out["min_expected"] = float(res.expected_freq.min())
+    out["expected_below_5_pct"] = float((res.expected_freq < 5).mean() * 100)
+    if sub.shape == (2, 2):
+        out["p_fisher"] = float(stats.fisher_exact(sub).pvalue)
+    return out
+
+
+def _adjusted_residuals(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """(O - E) / sqrt(E (1 - row/N) (1 - col/N)) (Agresti 2013, section 2.4.5)."""
+    n = observed.sum()
+    row = observed.sum(axis=1, keepdims=True) / n
+    col = observed.sum(axis=0, keepdims=True) / n
+    return (observed - expected) / np.sqrt(expected * (1 - row) * (1 - col))
+
+
+
+def _shares_of_margins(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Row and column percentages of a table whose last row and column are the totals."""
+    values = counts.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row_pct = pd.DataFrame(values / values[:, -1:] * 100, index=counts.index, columns=counts.columns)
+        col_pct = pd.DataFrame(values / values[-1:, :] * 100, index=counts.index, columns=counts.columns)
+    return row_pct, col_pct
+
+
+def _suppressed(table: Crosstab, min_cell: int) -> Crosstab:
+    """``table`` with small counts and their complements hidden, and what would reveal them."""
+    row_labels, col_labels = list(table.expected.index), list(table.expected.columns)
+    counts = table.counts
+    mask = suppression_mask(
+        counts, min_cell=min_cell, count_cols=col_labels, total_col=TOTAL_LABEL, total_row=TOTAL_LABEL
+    )
+    hidden = mask != ""
+    shown = counts.astype(object)
+    shown[mask == "primary"] = f"<{min_cell}"
+    shown[mask == "secondary"] = COMPLEMENT
+    by_row = hidden[TOTAL_LABEL].to_numpy()[:, None]  # a hidden row total hides its row's shares
+    by_col = hidden.loc[TOTAL_LABEL].to_numpy()[None, :]
+    margins = by_row[:-1, :] | by_col[:, :-1]  # without the 合计 row and column
+    return dataclasses.replace(
+        table,
+        counts=shown,
+        row_pct=table.row_pct.mask(hidden.to_numpy() | by_row),
+        col_pct=table.col_pct.mask(hidden.to_numpy() | by_col),
+        expected=table.expected.mask(margins),
+        residuals=table.residuals.mask(hidden.loc[row_labels, col_labels].to_numpy() | margins),
+        suppressed=[(r, c, mask.at[r, c]) for r in mask.index for c in mask.columns if mask.at[r, c]],
+    )

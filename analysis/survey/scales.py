@@ -1,0 +1,386 @@
+"""Matrix scale questions (e.g. 1-5 分 per row): item means, distributions and top-2 box,
+optionally by group, as computed and as published; and their reliability (Cronbach's alpha).
+
+Imports the package's private helpers and :mod:`analysis.survey.suppression`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.scope import Scope
+from analysis.survey._common import ALL_LABEL, check_scope, pct, resolve_min_cell
+from analysis.survey._groups import Grouping, group_order, grouping, membership
+from analysis.survey._question import Question, load_question
+from analysis.survey.suppression import suppress, suppression_mask
+
+__all__ = ["Reliability", "cronbach_alpha", "likert_items", "likert_published"]
+
+
+def _scale_values(q: Question) -> list[float]:
+    """The values the options carry, ascending; options without one (不了解) are not scored."""
+    values = sorted({float(v) for v in q.options["value"] if pd.notna(v)})
+    if not values:
+        raise ValueError(f"{q.label}的选项没有分值（如“5分”→5），不能当量表计算")
+    return values
+
+
+# --------------------------------------------------------------------------------------------
+# Likert items
+# --------------------------------------------------------------------------------------------
+
+
+def likert_items(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    survey_id: int,
+    question_no: int,
+    scope: Scope,
+    group_question_no: int | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    min_cell: int | None = None,
+) -> pd.DataFrame:
+    """Describe each row of a matrix scale question (e.g. 1-5 分), optionally by group.
+
+    Parameters
+    ----------
+    con : DuckDB connection
+    survey_id, question_no : int
+        A matrix question whose options carry numeric values.
+    scope : Scope
+    group_question_no : int, optional
+        Single-choice question forming groups; ``groups`` maps labels to its option texts as in
+        :func:`effective_share`.
+    min_cell : int, optional
+        Groups with fewer respondents than this are hidden (only when grouped); ``None`` =
+        configuration, ``0`` = off.
+
+    Returns
+    -------
+    DataFrame
+        One row per item (× group when grouped), items in item order:
+
+        * ``item_no``, ``item``, (``group`` when grouped)
+        * ``n``: respondents who gave the item a scored answer
+        * ``mean``, ``sd`` (sample standard deviation, ddof = 1)
+        * ``pct_<value>`` for every scale value (e.g. ``pct_1`` ... ``pct_5``): percent of n
+        * ``top2_pct``: percent choosing one of the two highest scale values
+        * ``rank``: items ranked by mean ascending within the group, 1 = weakest (ties share
+          the lower rank)
+
+        ``attrs``: ``question``, ``scale`` (the scale values, ascending).
+
+    Notes
+    -----
+    Options without a value (e.g. 不了解) are not scored: such answers count neither in n nor in
+    the distribution. When grouped, a group with ``n < min_cell`` on an item is hidden (``n``
+    becomes ``"<5"``, statistics NaN), and if it is the only one hidden for that item the next
+    smallest group is hidden too, because the ungrouped results are public. Distribution cells
+    inside a shown group are not suppressed individually.
+    """
+    check_scope(scope)
+    min_cell = resolve_min_cell(min_cell)
+    q = load_question(con, survey_id, question_no, allowed=("matrix",), purpose="量表分析")
+    scale = _scale_values(q)
+    split = grouping(con, survey_id, group_question_no, groups)
+    summary, dist = _scored_answers(con, q, split)
+    out = _describe_items(summary, dist, q.items[q.items["item_no"] > 0], group_order(split), scale)
+    stat_cols = ["mean", "sd", *[f"pct_{v:g}" for v in scale], "top2_pct"]
+    if split is not None and min_cell > 1:
+        out = _hide_small_groups(out, min_cell, stat_cols)
+    out["rank"] = out.groupby("group", sort=False)["mean"].rank(method="min").astype("Int64")
+    columns = ["item_no", "item", "group", "n", *stat_cols, "rank"]
+    if split is None:
+        columns.remove("group")
+    out = out[columns]
+    out.attrs = {"question": q.text, "scale": scale}
+    return out
+
+
+def _scored_answers(
+    con: duckdb.DuckDBPyConnection, q: Question, split: Grouping | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per item and group: (item_no, group, n, mean, sd) and the distribution (item_no, group, value, k)."""
+    members, m_params = membership(split)
+    params = {"s": q.survey_id, "q": q.question_no, **m_params}
+    scored = f"""
+        WITH membership AS ({members}),
+        scored AS (
+            SELECT a.item_no, m.grp, o.value
+            FROM survey_answer a
+            JOIN survey_option o
+              ON o.survey_id = a.survey_id AND o.question_no = a.question_no AND o.option_no = a.option_no
+            JOIN membership m USING (response_id)
+            WHERE a.survey_id = $s AND a.question_no = $q AND o.value IS NOT NULL
+        )
+    """
+    summary = con.execute(
+        scored
+        + """
+        SELECT item_no, grp AS "group", count(*) AS n, avg(value) AS mean, stddev_samp(value) AS sd
+        FROM scored GROUP BY ALL
+        """,
+        params,
+    ).df()
+    dist = con.execute(
+        scored + 'SELECT item_no, grp AS "group", value, count(*) AS k FROM scored GROUP BY ALL',
+        params,
+    ).df()
+    return summary, dist
+
+
+def _describe_items(
+    summary: pd.DataFrame, dist: pd.DataFrame, items: pd.DataFrame, order: list[str], scale: list[float]
+) -> pd.DataFrame:
+    """One row per item × group (every one, unanswered included): n, mean, sd, pct_<value>, top2_pct."""
+    grid = pd.MultiIndex.from_product([items["item_no"].tolist(), order], names=["item_no", "group"])
+    out = summary.set_index(["item_no", "group"]).reindex(grid)
+    out["n"] = out["n"].fillna(0).astype("int64")
+    wide = dist.pivot_table(index=["item_no", "group"], columns="value", values="k", aggfunc="sum")
+    wide = wide.reindex(index=grid, columns=scale).fillna(0)
+    for v in scale:
+        out[f"pct_{v:g}"] = pct(wide[v], out["n"])
+    top = wide[scale[-2:]].sum(axis=1)
+    out["top2_pct"] = pct(top, out["n"])
+    out = out.reset_index()
+    out.insert(1, "item", out["item_no"].map(dict(zip(items["item_no"], items["item"]))))
+    return out
+
+
+def _hide_small_groups(out: pd.DataFrame, min_cell: int, stat_cols: list[str]) -> pd.DataFrame:
+    """Per item, groups with n < min_cell (and a complement) hidden: the ungrouped results are public."""
+    parts = []
+    for _, part in out.groupby("item_no", sort=False):
+        part = suppress(
+            part.set_index("group"),
+            min_cell=min_cell,
+            count_cols=["n"],
+            totals_known=True,
+            hide={"n": stat_cols},
+        ).reset_index()
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def likert_published(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    survey_id: int,
+    question_no: int,
+    scope: Scope,
+    group_question_no: int | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    min_cell: int | None = None,
+) -> pd.DataFrame:
+    """:func:`likert_items` as it may be shown or exported: small distribution cells hidden too.
+
+    Parameters
+    ----------
+    con, survey_id, question_no, scope, group_question_no, groups, min_cell
+        As in :func:`likert_items`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`likert_items` (item_no, item, [group], n, mean, sd, pct_<value> ...,
+        top2_pct, rank), with ``pct_<value>`` set to NaN where the count behind it is small
+        (1 to min_cell - 1) or hidden to protect a small one, and ``top2_pct`` NaN when one of
+        its two cells is hidden or its own count is small. ``attrs``: those of
+        :func:`likert_items` plus ``suppressed``, a list of ``(item_no, group, column)``
+        (``group`` is ``"全部"`` when ungrouped).
+
+    Notes
+    -----
+    :func:`likert_items` hides whole groups that are too small but not single cells of the
+    distribution, so "0.1 % chose 1分" would show a count of 3 that :func:`frequencies` of the
+    same matrix row hides as "<5". Here each row's counts (pct × n / 100) go through
+    :func:`suppression_mask` as one column whose total n is shown, the same rule as
+    :func:`frequencies`. Means and standard deviations are kept (they summarise at least
+    ``min_cell`` answers); together with the shown cells they narrow the hidden ones down but
+    do not single out one respondent's answer.
+    """
+    check_scope(scope)
+    min_cell = resolve_min_cell(min_cell)
+    out = likert_items(con, survey_id=survey_id, question_no=question_no, scope=scope,
+                       group_question_no=group_question_no, groups=groups, min_cell=min_cell)
+    value_cols = [f"pct_{v:g}" for v in out.attrs["scale"]]
+    suppressed: list[tuple[int, str, str]] = []
+    if min_cell > 1:
+        for idx in out.index:
+            n = out.at[idx, "n"]
+            if isinstance(n, str) or n == 0:
+                continue  # a hidden group (its statistics are NaN already) or an unanswered item
+            group = out.at[idx, "group"] if "group" in out.columns else ALL_LABEL
+            for col in _hidden_distribution(out.loc[idx], value_cols, int(n), min_cell):
+                out.at[idx, col] = np.nan
+                suppressed.append((int(out.at[idx, "item_no"]), str(group), col))
+    out.attrs = {**out.attrs, "suppressed": suppressed}
+    return out
+
+
+def _hidden_distribution(row: pd.Series, value_cols: list[str], n: int, min_cell: int) -> list[str]:
+    """The pct_<value> columns (and top2_pct) of one item row whose counts must not be shown."""
+    top_cols = value_cols[-2:]
+    counts = pd.DataFrame({"k": [round(float(row[c]) * n / 100) for c in value_cols]}, index=value_cols)
+    mask = suppression_mask(counts, min_cell=min_cell, count_cols=["k"], totals_known=True)["k"]
+    hidden = [c for c in value_cols if mask[c]]
+    top = int(counts.loc[top_cols, "k"].sum())
+    if set(hidden) & set(top_cols) or 1 <= top < min_cell:
+        hidden.append("top2_pct")
+    return hidden
+
+
+# --------------------------------------------------------------------------------------------
+# Reliability
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Cronbach's alpha of a matrix scale question.
+
+    Attributes
+    ----------
+    alpha : float
+    ci_low, ci_high : float
+        95 % confidence interval (Feldt 1965, as pingouin).
+    n : int
+        Complete cases used (respondents who scored every item: listwise deletion).
+    k : int
+        Number of items.
+    n_incomplete : int
+        Respondents who answered some items but not all, left out.
+    items : DataFrame
+        item_no, item, mean, sd, item_total_r (corrected item-total correlation: Pearson r of the
+        item with the sum of the other items), alpha_if_deleted (NaN when k = 2).
+    """
+
+    alpha: float
+    ci_low: float
+    ci_high: float
+    n: int
+    k: int
+    n_incomplete: int
+    items: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row DataFrame: alpha, ci_low, ci_high, n, k, n_incomplete."""
+        keys = ["alpha", "ci_low", "ci_high", "n", "k", "n_incomplete"]
+        return pd.DataFrame([{key: getattr(self, key) for key in keys}])
+
+
+def _alpha(x: np.ndarray) -> float:
+    k = x.shape[1]
+    total_var = x.sum(axis=1).var(ddof=1)
+    if k < 2 or total_var == 0:
+        return math.nan
+    return k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var)
+
+
+def cronbach_alpha(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    survey_id: int,
+    question_no: int,
+    scope: Scope,
+) -> Reliability:
+    """Cronbach's alpha, item-total correlations and alpha-if-deleted of a matrix scale.
+
+    Parameters
+    ----------
+    con : DuckDB connection
+    survey_id, question_no : int
+        A matrix question with at least two items and numeric option values.
+    scope : Scope
+
+    Returns
+    -------
+    Reliability
+        alpha, ci_low, ci_high, n, k, n_incomplete, items (item_no, item, mean, sd,
+        item_total_r, alpha_if_deleted).
+
+    Notes
+    -----
+    ``alpha = k / (k - 1) × (1 - Σ var(item_i) / var(Σ items))`` with sample variances
+    (ddof = 1) over complete cases. The interval follows Feldt: with df1 = n - 1 and
+    df2 = (n - 1)(k - 1), ``[1 - (1 - alpha) F(0.975; df1, df2), 1 - (1 - alpha) F(0.025; df1, df2)]``.
+    alpha is NaN when the total score does not vary.
+
+    References
+    ----------
+    Cronbach LJ (1951). Coefficient alpha and the internal structure of tests. Psychometrika 16.
+    Feldt LS (1965). The approximate sampling distribution of Kuder-Richardson reliability
+    coefficient twenty. Psychometrika 30.
+    """
+    check_scope(scope)
+    q = load_question(con, survey_id, question_no, allowed=("matrix",), purpose="信度分析（Cronbach α）")
+    _scale_values(q)
+    items = q.items[q.items["item_no"] > 0].reset_index(drop=True)
+    k = len(items)
+    if k < 2:
+        raise ValueError(f"{q.label}只有 {k} 行，信度分析至少需要 2 个条目")
+    scores = _scores_by_respondent(con, q, items["item_no"])
+    complete = scores.dropna()
+    n = len(complete)
+    if n < 2:
+        raise ValueError(f"{q.label}只有 {n} 份完整作答，信度分析至少需要 2 份")
+    x = complete.to_numpy(dtype=float)
+    alpha = _alpha(x)
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    ci_low = 1 - (1 - alpha) * stats.f.isf(0.025, df1, df2)
+    ci_high = 1 - (1 - alpha) * stats.f.isf(0.975, df1, df2)
+    return Reliability(
+        alpha=float(alpha),
+        ci_low=float(ci_low),
+        ci_high=float(ci_high),
+        n=n,
+        k=k,
+        n_incomplete=int(len(scores) - n),
+        items=_item_statistics(x, items),
+    )
+
+
+def _scores_by_respondent(con: duckdb.DuckDBPyConnection, q: Question, item_nos: pd.Series) -> pd.DataFrame:
+    """Scored answers, one row per respondent with any, one column per item (NaN: not scored)."""
+    long = con.execute(
+        """
+        SELECT a.response_id, a.item_no, o.value
+        FROM survey_answer a
+        JOIN survey_option o
+          ON o.survey_id = a.survey_id AND o.question_no = a.question_no AND o.option_no = a.option_no
+        WHERE a.survey_id = $s AND a.question_no = $q AND a.item_no > 0 AND o.value IS NOT NULL
+        """,
+        {"s": q.survey_id, "q": q.question_no},
+    ).df()
+    return long.pivot(index="response_id", columns="item_no", values="value").reindex(columns=item_nos)
+
+
+def _item_statistics(x: np.ndarray, items: pd.DataFrame) -> pd.DataFrame:
+    """item_no, item, mean, sd, item_total_r and alpha_if_deleted of complete cases ``x``."""
+    k = x.shape[1]
+    total = x.sum(axis=1)
+    item_total, if_deleted = [], []
+    for j in range(k):
+        rest = total - x[:, j]
+        if x[:, j].std() == 0 or rest.std() == 0:
+            item_total.append(math.nan)
+        else:
+            item_total.append(float(np.corrcoef(x[:, j], rest)[0, 1]))
+        if_deleted.append(_alpha(np.delete(x, j, axis=1)) if k > 2 else math.nan)
+    return pd.DataFrame(
+        {
+            "item_no": items["item_no"].astype("int64"),
+            "item": items["item"],
+            "mean": x.mean(axis=0),
+            "sd": x.std(axis=0, ddof=1),
+            "item_total_r": item_total,
+            "alpha_if_deleted": if_deleted,
+        }
+    )
