@@ -18,8 +18,9 @@ import pytest
 from analysis import config as config_mod
 from analysis import db, periods
 from analysis.access import audit
-from analysis.ingest import importer, templates
-from analysis.ingest.importer import ImportRejected, RollbackRefused
+from analysis.ingest import importer, read, rollback, templates
+from analysis.ingest.importer import ImportRejected
+from analysis.ingest.rollback import RollbackRefused
 from analysis.scope import Scope
 from tests import builders
 
@@ -159,7 +160,7 @@ def test_duplicate_file_refused(con, tmp_path):
     assert preview.duplicate_of == first.batch_id
     assert f"批次 #{first.batch_id}" in preview.problems[0].message_zh and "不能重复导入" in preview.problems[0].message_zh
     # After a rollback the same file may come in again.
-    importer.rollback_batch(con, first.batch_id, user="tester")
+    rollback.rollback_batch(con, first.batch_id, user="tester")
     assert importer.import_file(con, path, user="tester").rows == 48
 
 
@@ -219,7 +220,7 @@ def test_macro_workbooks_refused(con, tmp_path):
 
 
 def test_size_limit(con, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(read, "MAX_FILE_BYTES", 100)
     path = write_csv(tmp_path / "b.csv", branch_rows("2025Q1", ["B01"], 0.9))
     assert "文件过大" in rejected(con, path).problems[0].message_zh
 
@@ -236,12 +237,12 @@ def test_reimport_replaces_the_quarter_and_rollback_restores_it(con, tmp_path):
     # 16 indicators summing to 100 points, each at 80% (one decimal): 80 per branch.
     assert con.execute("SELECT sum(score) / 3, min(batch_id), count(*) FROM branch_score").fetchone() == (80, second.batch_id, 48)
     with pytest.raises(RollbackRefused, match="replaced by batch"):
-        importer.rollback_batch(con, first.batch_id, user="tester")
-    outcome = importer.rollback_batch(con, second.batch_id, user="tester")
+        rollback.rollback_batch(con, first.batch_id, user="tester")
+    outcome = rollback.rollback_batch(con, second.batch_id, user="tester")
     assert (outcome.deleted, outcome.restored) == (48, 48)
     assert snapshot(con)["branch_score"] == original
     assert con.execute("SELECT count(*) FROM replaced_branch_score").fetchone()[0] == 0
-    importer.rollback_batch(con, first.batch_id, user="tester")
+    rollback.rollback_batch(con, first.batch_id, user="tester")
     assert con.execute("SELECT count(*) FROM branch_score").fetchone()[0] == 0
     actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY audit_id").fetchall()]
     assert actions == ["import", "import", "rollback", "rollback"]
@@ -249,7 +250,7 @@ def test_reimport_replaces_the_quarter_and_rollback_restores_it(con, tmp_path):
     assert batches["status"].tolist() == ["已撤销", "已撤销"]
     assert batches.loc[batches["batch_id"] == second.batch_id, "replacements"].item() == "将替换 2025Q3 的 3 个支部 × 16 项 = 48 行"
     with pytest.raises(RollbackRefused, match="already rolled back"):
-        importer.rollback_batch(con, second.batch_id, user="tester")
+        rollback.rollback_batch(con, second.batch_id, user="tester")
 
 
 def test_vanguard_reimport_replaces_only_the_branches_in_the_file(con, tmp_path):
@@ -272,11 +273,11 @@ def test_rollback_refused_while_other_batches_use_the_rows(con, tmp_path):
     scores = importer.import_file(con, write_csv(tmp_path / "v.csv", vanguard_rows(["M0200"], ["2025Q3"])), user="t")
     before = snapshot(con)
     with pytest.raises(RollbackRefused) as info:
-        importer.rollback_batch(con, added.batch_id, user="t")
+        rollback.rollback_batch(con, added.batch_id, user="t")
     assert f"#{scores.batch_id}" in info.value.message_zh
     assert snapshot(con) == before
-    importer.rollback_batch(con, scores.batch_id, user="t")
-    importer.rollback_batch(con, added.batch_id, user="t")
+    rollback.rollback_batch(con, scores.batch_id, user="t")
+    rollback.rollback_batch(con, added.batch_id, user="t")
     assert con.execute("SELECT count(*) FROM member WHERE member_id = 'M0200'").fetchone()[0] == 0
 
 
@@ -297,7 +298,7 @@ def test_org_units_import_and_multi_level_rollback(tmp_path):
     assert [p.message_zh for p in again] == ["数据库中已有单位编号“C00”（批次 #1），不能重复导入",
                                              "数据库中已有单位名称“医院党委”（批次 #1），不能重复导入",
                                              "系统中已有医院党委，不能再导入党委"]
-    importer.rollback_batch(con, batch.batch_id, user="t")
+    rollback.rollback_batch(con, batch.batch_id, user="t")
     assert con.execute("SELECT count(*) FROM org_unit").fetchone()[0] == 0
     assert importer.list_batches(con)["status"].tolist() == ["已撤销"]
     con.close()
@@ -321,7 +322,7 @@ def test_tasks_update_by_id_and_rollback(con, tmp_path):
     second = importer.import_file(con, update, user="t")
     assert con.execute("SELECT status, completed_on FROM service_task WHERE task_id = 'T01'").fetchone() == (
         "已完成", dt.date(2025, 10, 15))
-    importer.rollback_batch(con, second.batch_id, user="t")
+    rollback.rollback_batch(con, second.batch_id, user="t")
     assert con.execute("SELECT status, completed_on, batch_id FROM service_task WHERE task_id = 'T01'").fetchone() == (
         "进行中", None, first.batch_id)
 
@@ -396,7 +397,7 @@ def test_only_the_committee_imports(con, tmp_path):
     with pytest.raises(PermissionError):
         importer.import_file(con, path, user=Scope("li", "researcher"))
     with pytest.raises(PermissionError):
-        importer.rollback_batch(con, 1, user=Scope("wang", "secretary", "B01"))
+        rollback.rollback_batch(con, 1, user=Scope("wang", "secretary", "B01"))
     assert importer.import_file(con, path, user=Scope.committee("dangban")).rows == 16
     assert con.execute("SELECT imported_by FROM import_batch").fetchone()[0] == "dangban"
 
@@ -429,7 +430,7 @@ def test_wjx_export_import_and_rollback(con, tmp_path, monkeypatch):
     assert con.execute("SELECT count(*) FROM survey_response r JOIN survey s USING (survey_id) WHERE s.batch_id = ?",
                        [result.batch_id]).fetchone()[0] == 120
     assert rejected(con, WJX_SAMPLE).duplicate_of == result.batch_id
-    importer.rollback_batch(con, result.batch_id, user="t")
+    rollback.rollback_batch(con, result.batch_id, user="t")
     for table in ("survey", "survey_question", "survey_item", "survey_option", "survey_response", "survey_answer"):
         assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
 
@@ -440,9 +441,9 @@ def test_unrecognised_headers(con, tmp_path):
 
 
 def test_upload_names_are_labels_only(tmp_path):
-    assert importer.safe_upload_name("../../etc/passwd") == "passwd"
-    assert importer.safe_upload_name("C:\\Users\\x\\得分.xlsx") == "得分.xlsx"
-    with importer.spooled_upload(b"a,b\n", "../../evil.csv") as path:
+    assert read.safe_upload_name("../../etc/passwd") == "passwd"
+    assert read.safe_upload_name("C:\\Users\\x\\得分.xlsx") == "得分.xlsx"
+    with read.spooled_upload(b"a,b\n", "../../evil.csv") as path:
         assert path.name == "upload.csv" and path.read_bytes() == b"a,b\n"
     assert not path.exists()
 
