@@ -30,7 +30,7 @@ from analysis.ingest.stage import Layout, Problem, Staged, TempTables
 
 EARLIEST_DATE = dt.date(1921, 7, 1)
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], None]  # (fraction done 0..1, Chinese stage text)
 
 
 @dataclass(frozen=True)

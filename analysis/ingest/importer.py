@@ -39,7 +39,7 @@ from analysis import config as config_mod
 from analysis import db
 from analysis.access import audit
 from analysis.ingest import read, surveys, wjx, write
-from analysis.ingest.checks import check_staged
+from analysis.ingest.checks import Progress, check_staged
 from analysis.ingest.specs import KIND_LABELS, KINDS, by_kind
 from analysis.ingest.stage import (
     SAMPLE_ROWS,
@@ -57,8 +57,6 @@ from analysis.scope import Scope
 
 MAX_PROBLEMS = 1000
 ATTEMPTS = 3  # a write-write conflict with another session is retried
-
-Progress = Callable[[float, str], None]
 
 
 # --- results ------------------------------------------------------------------------------
@@ -126,6 +124,8 @@ class Preview:
 
 @dataclass(frozen=True)
 class ImportResult:
+    """A written batch: its id and kind, rows inserted and replaced, the seconds it took, its preview."""
+
     batch_id: int
     kind: str
     file_name: str

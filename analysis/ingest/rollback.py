@@ -58,6 +58,8 @@ STEPS = {
 
 @dataclass(frozen=True)
 class RollbackResult:
+    """A rolled-back batch: rows deleted, and rows it had replaced put back."""
+
     batch_id: int
     deleted: int
     restored: int

@@ -191,18 +191,16 @@ def unknown_columns_warning(layout: Layout) -> list[str]:
 
 @dataclass(frozen=True)
 class Staged:
-    """A file's data rows in temporary tables, and what reading them found.
+    """A file's data rows in a temporary view, and what reading them found.
 
-    raw: a table of text cells c0..cN (mapped cells trimmed, empty as NULL); the Excel row of
-        a cell is ``row_expr`` over it. view: _row, then f_<field> for every column of the
-        spec (NULL for a column the file lacks). sample: the first SAMPLE_ROWS rows as read,
-        column 行 the Excel row. problems: rows with more fields than the header (CSV only).
+    view: _row (the Excel row), then f_<field> for every column of the spec: the cell's text
+        without surrounding blanks, NULL when empty or when the file lacks the column.
+    sample: the first SAMPLE_ROWS rows as read, column 行 the Excel row.
+    problems: rows with more fields than the header (CSV only).
     """
 
     source: read.Source
     layout: Layout
-    raw: str
-    row_expr: str
     view: str
     sample: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
@@ -210,7 +208,11 @@ class Staged:
 
 
 def stage(con: duckdb.DuckDBPyConnection, tables: TempTables, source: read.Source, layout: Layout) -> Staged:
-    """Load the data rows below the header into temporary tables (see ``Staged``)."""
+    """Load the data rows below the header into temporary tables (see ``Staged``).
+
+    The rows land in a table of text cells c0..cN (mapped cells trimmed, empty as NULL), whose
+    Excel row number is the column _row or, from DuckDB's CSV reader, follows from rowid.
+    """
     raw = tables.name("raw")
     width = len(layout.headers)
     row_expr = _load_with_duckdb(con, tables, source, layout, raw)
@@ -234,7 +236,7 @@ def stage(con: duckdb.DuckDBPyConnection, tables: TempTables, source: read.Sourc
         + f" FROM {raw}"
     )
     sample = _sample(con, raw, row_expr, layout.headers)
-    return Staged(source, layout, raw, row_expr, view, sample, problems, warnings)
+    return Staged(source, layout, view, sample, problems, warnings)
 
 
 def _load_with_duckdb(con, tables: TempTables, source: read.Source, layout: Layout, raw: str) -> str | None:

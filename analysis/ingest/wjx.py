@@ -65,7 +65,9 @@ IGNORED_METADATA = frozenset({
 })
 
 # Headers that mark a 问卷星 export (two of them are enough; see is_export_header).
-EXPORT_HEADERS = frozenset({"序号", "答卷序号", "提交答卷时间", "提交时间", "所用时间", "答题用时", "来源", "来源详情", "来自IP"})
+EXPORT_HEADERS = frozenset({
+    "序号", "答卷序号", "提交答卷时间", "提交时间", "所用时间", "答题用时", "来源", "来源详情", "来自IP",
+})
 
 # "N、题干": 问卷星 uses "、"; a "." is accepted when it is not a decimal point ("1.5倍").
 QUESTION_RE = re.compile(r"(\d+)\s*(?:、|．|\.(?!\d))\s*(.*)", re.S)
