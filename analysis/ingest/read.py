@@ -266,6 +266,13 @@ def _scan_text(path: Path) -> _TextScan:
     return _TextScan(digest.hexdigest(), first, utf8_ok, nul, blank)
 
 
+def text_encoding(path: Path) -> tuple[str, str]:
+    """(Python codec, encoding as shown) of a text file; FileProblem when it is not text or
+    its encoding cannot be told. GBK is read as GB18030, the superset Excel on Chinese Windows
+    may write."""
+    return _encoding(path, _scan_text(path))
+
+
 def _encoding(path: Path, scan: _TextScan) -> tuple[str, str]:
     """(Python codec, encoding as shown): UTF-16 by BOM, UTF-8, GBK, GB18030, else a guess."""
     if scan.first_bytes.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -21,7 +21,6 @@ is kept.
 
 from __future__ import annotations
 
-import codecs
 import heapq
 import io
 import math
@@ -31,9 +30,8 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from charset_normalizer import from_bytes
 
-from analysis.ingest.read import HEADER_SEARCH_ROWS, OLE2_MAGIC, ZIP_MAGIC
+from analysis.ingest import read
 
 Variant = Literal["text", "numbered"]
 Kind = Literal["cell", "matrix", "option_columns"]
@@ -197,29 +195,6 @@ def is_export_header(headers: tuple[str, ...] | list[str]) -> bool:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _decode_text(raw: bytes, label: str) -> str:
-    """Decode a CSV export: UTF-16 (by BOM), UTF-8 (with or without BOM), GB18030, else guess.
-
-    GB18030 is tried before guessing because it is a superset of the GBK that Excel on Chinese
-    Windows writes, and guessing short GBK files is unreliable.
-    """
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    best = from_bytes(raw).best()
-    if best is None:
-        raise SurveyFormatError(
-            label,
-            "无法识别文本编码（支持 UTF-8、GBK/GB18030）",
-            "cannot detect the text encoding (UTF-8 and GBK/GB18030 are supported)",
-        )
-    return str(best)
-
-
 def _read_grid(path: Path, label: str) -> pd.DataFrame:
     """The first sheet (or the CSV) as stripped strings, '' for empty cells, without a header.
 
@@ -227,18 +202,22 @@ def _read_grid(path: Path, label: str) -> pd.DataFrame:
     really CSV or xlsx files.
     """
     raw = path.read_bytes()
-    if raw.startswith((OLE2_MAGIC, ZIP_MAGIC)):
+    if raw.startswith((read.OLE2_MAGIC, read.ZIP_MAGIC)):
         source, options = io.BytesIO(raw), {"engine": "calamine"}
-        read = pd.read_excel
+        read_frame = pd.read_excel
     else:
-        text = _decode_text(raw, label)
+        try:
+            encoding, _ = read.text_encoding(path)
+        except read.FileProblem as exc:
+            raise SurveyFormatError(label, exc.message_zh, exc.message_en) from None
+        text = raw.decode(encoding)
         first_line = text.split("\n", 1)[0]
         separator = "\t" if first_line.count("\t") > first_line.count(",") else ","
         # Blank lines are kept so that row numbers in messages match what Excel shows.
         source, options = io.StringIO(text), {"sep": separator, "skip_blank_lines": False}
-        read = pd.read_csv
+        read_frame = pd.read_csv
     try:
-        grid = read(source, header=None, dtype=str, keep_default_na=False, **options)
+        grid = read_frame(source, header=None, dtype=str, keep_default_na=False, **options)
     except Exception as exc:  # the readers raise many unrelated types for a damaged file
         raise SurveyFormatError(label, f"无法读取文件（{exc}）", f"cannot read the file ({exc})") from exc
     return grid.fillna("").astype(str).apply(lambda column: column.str.strip())
@@ -478,7 +457,7 @@ class _LayoutReader:
 
 def _find_header_row(grid: pd.DataFrame, label: str) -> int:
     """The first row that looks like 问卷星 headers (a title line may sit above it)."""
-    for row in range(min(len(grid), HEADER_SEARCH_ROWS)):
+    for row in range(min(len(grid), read.HEADER_SEARCH_ROWS)):
         cells = grid.iloc[row]
         if any(
             _metadata_role(cell) or QUESTION_RE.fullmatch(cell) or OPTION_COLUMN_RE.fullmatch(cell)
