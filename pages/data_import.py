@@ -1,6 +1,6 @@
 """数据导入: template downloads, upload → check → preview → confirm, batch history with rollback.
 
-Committee accounts only. Every check and write happens in analysis/importer.py; this page only
+Committee accounts only. Every check and write happens in analysis/ingest/; this page only
 spools the upload to a private temporary file, shows the preview and asks for confirmation.
 """
 
@@ -8,8 +8,7 @@ import hashlib
 
 import streamlit as st
 
-from analysis.ingest import importer
-from analysis.ingest import templates as tpl
+from analysis.ingest import importer, read, rollback, specs, templates
 from analysis.metrics import org
 from ui.cache import cached
 from ui.login import viewer
@@ -26,12 +25,12 @@ st.caption("Excel（.xlsx）、CSV（UTF-8 或 GBK 编码均可）与问卷星�
 
 state = st.session_state
 state.setdefault("import_generation", 0)
-KIND_OPTIONS = [""] + list(tpl.KINDS)
+KIND_OPTIONS = [""] + list(specs.KINDS)
 
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
 def _template(kind: str, branches: tuple[str, ...]) -> bytes:
-    return tpl.template_bytes(kind, branches=list(branches))
+    return templates.template_bytes(kind, branches=list(branches))
 
 
 def _progress_bar(text: str):
@@ -65,7 +64,7 @@ def _show_preview(preview: importer.Preview) -> None:
 tab_import, tab_history, tab_templates = st.tabs(["导入数据", "导入记录与撤销", "模板下载"])
 
 with tab_import:
-    kind = st.selectbox("数据类型", KIND_OPTIONS, format_func=lambda k: tpl.KIND_LABELS.get(k, "自动识别（按表头）"),
+    kind = st.selectbox("数据类型", KIND_OPTIONS, format_func=lambda k: specs.KIND_LABELS.get(k, "自动识别（按表头）"),
                         key="import_kind")
     upload = st.file_uploader("选择文件", type=["xlsx", "xls", "csv", "txt"], key=f"import_file_{state.import_generation}",
                               help=f"网页上传单个文件不超过 {st.get_option('server.maxUploadSize')} MB；"
@@ -83,8 +82,8 @@ with tab_import:
         key = (hashlib.sha256(data).hexdigest(), hashlib.sha256(twin_data).hexdigest(), kind, upload.name)
         if state.get("import_preview_key") != key:
             bar, report = _progress_bar("正在检查文件")
-            with importer.spooled_upload(data, upload.name) as path, \
-                    importer.spooled_upload(twin_data, twin.name if twin else "twin.bin") as twin_path:
+            with read.spooled_upload(data, upload.name) as path, \
+                    read.spooled_upload(twin_data, twin.name if twin else "twin.bin") as twin_path:
                 preview = importer.validate_file(cursor(), path, kind=kind or None, file_name=upload.name,
                                                  twin=twin_path if twin is not None else None, progress=report)
             bar.empty()
@@ -95,8 +94,8 @@ with tab_import:
             if st.button(f"确认导入 {preview.rows:,} 行{preview.kind_label}数据", type="primary", key="import_confirm"):
                 bar, report = _progress_bar("正在导入")
                 try:
-                    with importer.spooled_upload(data, upload.name) as path, \
-                            importer.spooled_upload(twin_data, twin.name if twin else "twin.bin") as twin_path:
+                    with read.spooled_upload(data, upload.name) as path, \
+                            read.spooled_upload(twin_data, twin.name if twin else "twin.bin") as twin_path:
                         result = importer.import_file(cursor(), path, kind=preview.kind, file_name=upload.name,
                                                       twin=twin_path if twin is not None else None, user=scope,
                                                       progress=report)
@@ -140,8 +139,8 @@ with tab_history:
             sure = st.checkbox("我已确认要撤销这个批次", key="rollback_sure")
             if st.button("撤销该批次", disabled=not sure, key="rollback_go"):
                 try:
-                    outcome = importer.rollback_batch(cursor(), chosen, user=scope)
-                except importer.RollbackRefused as exc:
+                    outcome = rollback.rollback_batch(cursor(), chosen, user=scope)
+                except rollback.RollbackRefused as exc:
                     st.error(exc.message_zh)
                 else:
                     st.success(f"已撤销批次 #{outcome.batch_id}：删除 {outcome.deleted:,} 行"
@@ -151,14 +150,14 @@ with tab_templates:
     st.caption("每类数据一个模板：第 1 行为表头，带下拉选项与示例行，另有“填写说明”工作表。"
                "支部可以填编号或全称。也可以另存为 CSV 后导入。")
     branches = tuple(cached(org.units)["branch_name"].tolist())
-    specs = tpl.specs()
-    for kind_name in tpl.TABLE_KINDS:
-        spec = specs[kind_name]
+    kind_specs = specs.by_kind()
+    for kind_name in specs.TABLE_KINDS:
+        spec = kind_specs[kind_name]
         left, right = st.columns([3, 1])
         left.markdown(f"**{spec.label}** — {spec.description}")
         if spec.replaces:
             left.caption(spec.replaces + "。")
-        right.download_button("下载模板", _template(kind_name, branches), file_name=tpl.template_file_name(kind_name),
+        right.download_button("下载模板", _template(kind_name, branches), file_name=templates.template_file_name(kind_name),
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               key=f"template_{kind_name}", on_click="ignore")
     st.markdown("**问卷星问卷导出** — 在问卷星“分析&下载 → 查看下载答卷 → 下载答卷数据”中选择“按选项文本”"

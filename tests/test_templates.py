@@ -11,12 +11,12 @@ import openpyxl
 import pytest
 
 from analysis import config as config_mod
-from analysis.ingest import importer, templates
-from analysis.ingest.templates import Column
+from analysis.ingest import importer, specs, templates
+from analysis.ingest.specs import Column
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = (ROOT / "analysis" / "migrations" / "001_init.sql").read_text(encoding="utf-8")
-SPECS = templates.specs(config_mod.DEFAULT)
+SPECS = specs.by_kind(config_mod.DEFAULT)
 
 
 def load(kind: str, **kwargs) -> openpyxl.Workbook:
@@ -30,12 +30,12 @@ def schema_values(column: str) -> set[str]:
     return set(re.findall(r"'([^']*)'", match.group(1)))
 
 
-@pytest.mark.parametrize("kind", templates.TABLE_KINDS)
+@pytest.mark.parametrize("kind", specs.TABLE_KINDS)
 def test_template_layout(kind):
     spec = SPECS[kind]
     book = load(kind)
-    assert book.sheetnames == [templates.INSTRUCTIONS_SHEET, spec.sheet, templates.LISTS_SHEET]
-    assert book[templates.LISTS_SHEET].sheet_state == "hidden"
+    assert book.sheetnames == [specs.INSTRUCTIONS_SHEET, spec.sheet, specs.LISTS_SHEET]
+    assert book[specs.LISTS_SHEET].sheet_state == "hidden"
     assert book.active.title == spec.sheet
     data = book[spec.sheet]
     headers = [cell.value for cell in data[1]]
@@ -46,10 +46,10 @@ def test_template_layout(kind):
             assert value.date() == column.example
         else:
             assert value == column.example, column.header
-    guide = [row[0] for row in book[templates.INSTRUCTIONS_SHEET].iter_rows(values_only=True)]
+    guide = [row[0] for row in book[specs.INSTRUCTIONS_SHEET].iter_rows(values_only=True)]
     assert all(c.header in guide for c in spec.columns)
     # Every choice column has a drop-down list with exactly its labels.
-    lists = book[templates.LISTS_SHEET]
+    lists = book[specs.LISTS_SHEET]
     validations = {str(v.sqref).split(":")[0][:-1]: v for v in data.data_validations.dataValidation}
     for index, column in enumerate(spec.columns, start=1):
         letter = openpyxl.utils.get_column_letter(index)
@@ -64,7 +64,7 @@ def test_template_layout(kind):
 def test_headers_of_the_template_map_back_to_every_column():
     for kind, spec in SPECS.items():
         headers = [cell.value for cell in load(kind)[spec.sheet][1]]
-        mapping, unknown, duplicates = importer._match_headers(headers, spec)
+        mapping, unknown, duplicates = specs.match_headers(headers, spec)
         assert set(mapping) == {c.field for c in spec.columns} and not unknown and not duplicates, kind
 
 
@@ -91,7 +91,7 @@ def test_activity_types_and_task_statuses_are_the_schema_values():
 def test_catalogue_columns_follow_the_configuration():
     cfg = config_mod.DEFAULT
     book = load("branch_scores")
-    data, lists = book["支部考核得分"], book[templates.LISTS_SHEET]
+    data, lists = book["支部考核得分"], book[specs.LISTS_SHEET]
     column = next(c for c in range(1, lists.max_column + 1) if lists.cell(row=1, column=c).value == "考核指标")
     names = [lists.cell(row=r, column=column).value for r in range(2, 18)]
     points = [lists.cell(row=r, column=column + 1).value for r in range(2, 18)]
@@ -100,12 +100,12 @@ def test_catalogue_columns_follow_the_configuration():
     # The score is bounded by the chosen indicator's max points, looked up in the same row.
     score = next(v for v in data.data_validations.dataValidation if str(v.sqref).startswith("D2"))
     assert score.type == "custom" and "VLOOKUP(C2," in score.formula1
-    assert templates.catalogue_labels("vanguard_dimension", cfg) == tuple(d.name for d in cfg.vanguard.dimensions)
+    assert specs.catalogue_labels("vanguard_dimension", cfg) == tuple(d.name for d in cfg.vanguard.dimensions)
 
 
 def test_branch_names_become_a_drop_down():
     book = load("members", branches=["心血管内科党支部", "药学部党支部"])
-    lists = book[templates.LISTS_SHEET]
+    lists = book[specs.LISTS_SHEET]
     columns = {lists.cell(row=1, column=c).value: c for c in range(1, lists.max_column + 1)}
     branch = columns["所在支部"]
     assert [lists.cell(row=r, column=branch).value for r in (2, 3)] == ["心血管内科党支部", "药学部党支部"]
@@ -125,11 +125,11 @@ def test_spec_errors():
     with pytest.raises(ValueError, match="unknown column type"):
         Column("状态", "status", "colour")
     with pytest.raises(ValueError, match="not a template"):
-        templates.spec("wjx")
+        specs.spec("wjx")
     with pytest.raises(ValueError, match="unknown kind"):
-        templates.spec("payroll")
+        specs.spec("payroll")
 
 
 def test_file_names():
     assert templates.template_file_name("four_have") == "导入模板_四有评价得分.xlsx"
-    assert all(templates.template_file_name(k).endswith(".xlsx") for k in templates.TABLE_KINDS)
+    assert all(templates.template_file_name(k).endswith(".xlsx") for k in specs.TABLE_KINDS)

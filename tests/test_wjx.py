@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from analysis import db
-from analysis.ingest.wjx import ParsedSurvey, SurveyFormatError, guess_attributes, parse_wjx, store_survey
+from analysis.ingest.surveys import guess_attributes, store_survey
+from analysis.ingest.wjx import ParsedSurvey, SurveyFormatError, parse_wjx
 
 # A copy of the synthetic sample in the 问卷星 layout (shared/samples/wjx) ships with the repository.
 SAMPLES = Path(os.environ.get("WJX_SAMPLES", Path(__file__).resolve().parent.parent / "data" / "samples" / "wjx"))

@@ -1,7 +1,7 @@
 """Command line: ``python -m analysis COMMAND``. Messages in English; exit 0 on success.
 
 Commands: ``demo``; ``import FILE``, ``batches``, ``rollback BATCH`` (through the running app's
-import inbox when the app holds the database, see ``analysis.inbox``); ``template KIND``.
+import inbox when the app holds the database, see ``analysis.ingest.inbox``); ``template KIND``.
 Exit codes: 0 success, 1 the file has problems or the request was refused (nothing written),
 2 usage or other errors, 3 the app holding the database did not answer in time.
 """
@@ -22,8 +22,8 @@ from analysis import config as config_mod
 from analysis import db, demo
 from analysis.cli import report as report_cli
 from analysis.cli import survey as survey_cli
-from analysis.ingest import inbox
-from analysis.ingest import templates as tpl
+from analysis.ingest import inbox, templates
+from analysis.ingest.specs import KIND_LABELS, KINDS, TABLE_KINDS
 
 DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
 USER_ENV = "PARTY_DASHBOARD_USER"
@@ -140,13 +140,13 @@ def _rollback(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    data = tpl.template_bytes(args.kind)
+    data = templates.template_bytes(args.kind)
     if str(args.output) == "-":
         sys.stdout.buffer.write(data)
         return 0
     output = args.output or Path(f"{args.kind}_template.xlsx")
     output.write_bytes(data)
-    print(f"template for {args.kind} ({tpl.KIND_LABELS[args.kind]}) written to {output}")
+    print(f"template for {args.kind} ({KIND_LABELS[args.kind]}) written to {output}")
     return 0
 
 
@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     import_cmd = commands.add_parser("import", help="validate and import an Excel/CSV file or a 问卷星 export")
     import_cmd.add_argument("file", type=Path)
-    import_cmd.add_argument("--kind", choices=tpl.KINDS, help="kind of data (default: detected from the headers)")
+    import_cmd.add_argument("--kind", choices=KINDS, help="kind of data (default: detected from the headers)")
     import_cmd.add_argument("--user", default=_default_user(), help="recorded as the importing user")
     import_cmd.add_argument("--twin", type=Path, help="wjx only: the other download of the same survey")
     import_cmd.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     rollback_cmd.set_defaults(handler=_rollback)
 
     template_cmd = commands.add_parser("template", help="write the Excel template of a kind of data")
-    template_cmd.add_argument("kind", choices=tpl.TABLE_KINDS)
+    template_cmd.add_argument("kind", choices=TABLE_KINDS)
     template_cmd.add_argument("-o", "--output", type=Path, help="output file ('-' for stdout; default KIND_template.xlsx)")
     template_cmd.set_defaults(handler=_template)
 

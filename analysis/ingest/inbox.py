@@ -39,8 +39,8 @@ from typing import Any
 
 import duckdb
 
-from analysis.ingest import importer
-from analysis.ingest import templates as tpl
+from analysis.ingest import importer, read, rollback
+from analysis.ingest.specs import KINDS
 
 REQUEST, CLAIMED, RESULT, CANCELLED = "request.json", "claimed.json", "result.json", "cancelled.json"
 ACTIONS = ("import", "validate", "rollback", "batches")
@@ -92,7 +92,7 @@ def handle(
         if action in ("import", "validate"):
             return _import(con, request, directory, files)
         if action == "rollback":
-            outcome = importer.rollback_batch(con, int(request["batch_id"]), user=str(request["user"]))
+            outcome = rollback.rollback_batch(con, int(request["batch_id"]), user=str(request["user"]))
             return {
                 "ok": True, "action": action, "batch_id": outcome.batch_id, "deleted": outcome.deleted,
                 "restored": outcome.restored,
@@ -106,7 +106,7 @@ def handle(
             return {"ok": True, "action": action, "batches": rows, "message_en": f"{len(rows)} batches",
                     "message_zh": f"共 {len(rows)} 个批次"}
         raise ValueError(f"unknown action {action!r}")
-    except importer.RollbackRefused as exc:
+    except rollback.RollbackRefused as exc:
         return {"ok": False, "action": action, "message_en": exc.message_en, "message_zh": exc.message_zh}
     except (ValueError, KeyError, TypeError, PermissionError, OSError) as exc:
         return {"ok": False, "action": action, "message_en": f"{type(exc).__name__}: {exc}",
@@ -122,7 +122,7 @@ def _import(con, request: dict[str, Any], directory: Path | None, files: dict[st
         path = _upload_path(directory, request.get("upload"))
         twin = _upload_path(directory, request["twin"]) if request.get("twin") else None
     kind = request.get("kind") or None
-    label = importer.safe_upload_name(str(request.get("file_name") or path.name))
+    label = read.safe_upload_name(str(request.get("file_name") or path.name))
     action = request["action"]
     if action == "validate":
         preview = importer.validate_file(con, path, kind=kind, file_name=label, twin=twin)
@@ -238,7 +238,7 @@ def _check_request(request: object) -> None:
     if action in ("import", "rollback") and not (isinstance(request.get("user"), str)
                                                  and USER_NAME.fullmatch(request["user"])):
         raise ValueError("the request needs a user name (1-64 printable characters)")
-    if request.get("kind") not in (None, *tpl.KINDS):
+    if request.get("kind") not in (None, *KINDS):
         raise ValueError(f"unknown kind {request.get('kind')!r}")
     if action == "rollback" and not isinstance(request.get("batch_id"), int):
         raise ValueError("rollback needs an integer batch_id")

@@ -1,4 +1,4 @@
-"""Parsing 问卷星 (wjx.cn) survey exports, and storing a parsed survey.
+"""Parsing 问卷星 (wjx.cn) survey exports into the long form of the survey_* tables.
 
 问卷星 offers two downloads of the same answers:
 
@@ -21,26 +21,20 @@ is kept.
 
 from __future__ import annotations
 
-import codecs
 import heapq
 import io
 import math
 import re
-import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-import duckdb
 import pandas as pd
-from charset_normalizer import from_bytes
 
-from analysis import db
+from analysis.ingest import read
 
 Variant = Literal["text", "numbered"]
 Kind = Literal["cell", "matrix", "option_columns"]
-
-SOURCES = ("wjx", "tencent", "template", "demo")
 
 # Cells meaning "no answer" in either variant.
 MISSING_MARKERS = frozenset({"", "(跳过)", "（跳过）", "(空)", "（空）"})
@@ -66,6 +60,11 @@ IGNORED_METADATA = frozenset({
     "来源详情", "来自IP", "IP", "IP地址", "IP所在地", "IP属地", "地理位置", "总分", "得分", "考试成绩",
     "用户ID", "用户名", "第三方用户ID", "外部用户ID", "昵称", "微信昵称", "自定义字段",
     "开始答题时间", "开始时间", "结束时间", "答题时长", "填写设备", "设备", "浏览器", "操作系统",
+})
+
+# Headers that mark a 问卷星 export (two of them are enough; see is_export_header).
+EXPORT_HEADERS = frozenset({
+    "序号", "答卷序号", "提交答卷时间", "提交时间", "所用时间", "答题用时", "来源", "来源详情", "来自IP",
 })
 
 # "N、题干": 问卷星 uses "、"; a "." is accepted when it is not a decimal point ("1.5倍").
@@ -103,15 +102,12 @@ DOWNLOAD_COPY_RE = re.compile(r"\s*[(（]\d+[)）]$")  # "调查_0 (1).xls" from
 DURATION_PATTERN = r"^(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*分钟?)?\s*(?:(\d+)\s*秒?)?$"
 DATE_PATTERN = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
 
-HEADER_SEARCH_ROWS = 10
 # Untyped columns are read as a choice when their answers repeat a few values, else as text.
 MAX_INFERRED_OPTIONS = 20
 FREE_TEXT_WORDS = ("建议", "意见", "填写", "请写", "说明", "描述", "原因", "看法", "想法")
 PROMPT_ENDINGS = (":", "：", "?", "？")
 MATRIX_FIT = 0.8  # share of a column's answers that must look like its matrix's answers
 NUMBERED_FIT = 0.9  # share of coded cells that must be numbers for an unnamed file to be "numbered"
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 
 
 class SurveyFormatError(ValueError):
@@ -191,30 +187,12 @@ class _Sheet:
     questions: tuple[_Question, ...]
 
 
+def is_export_header(headers: tuple[str, ...] | list[str]) -> bool:
+    """Whether a header row is a 问卷星 export's (it has two of its metadata headers)."""
+    return sum(1 for h in headers if re.sub(r"\s+", "", str(h or "")) in EXPORT_HEADERS) >= 2
+
+
 # --- reading -----------------------------------------------------------------------------
-
-
-def _decode_text(raw: bytes, label: str) -> str:
-    """Decode a CSV export: UTF-16 (by BOM), UTF-8 (with or without BOM), GB18030, else guess.
-
-    GB18030 is tried before guessing because it is a superset of the GBK that Excel on Chinese
-    Windows writes, and guessing short GBK files is unreliable.
-    """
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    best = from_bytes(raw).best()
-    if best is None:
-        raise SurveyFormatError(
-            label,
-            "无法识别文本编码（支持 UTF-8、GBK/GB18030）",
-            "cannot detect the text encoding (UTF-8 and GBK/GB18030 are supported)",
-        )
-    return str(best)
 
 
 def _read_grid(path: Path, label: str) -> pd.DataFrame:
@@ -224,18 +202,22 @@ def _read_grid(path: Path, label: str) -> pd.DataFrame:
     really CSV or xlsx files.
     """
     raw = path.read_bytes()
-    if raw.startswith((OLE2_MAGIC, ZIP_MAGIC)):
+    if raw.startswith((read.OLE2_MAGIC, read.ZIP_MAGIC)):
         source, options = io.BytesIO(raw), {"engine": "calamine"}
-        read = pd.read_excel
+        read_frame = pd.read_excel
     else:
-        text = _decode_text(raw, label)
+        try:
+            encoding, _ = read.text_encoding(path)
+        except read.FileProblem as exc:
+            raise SurveyFormatError(label, exc.message_zh, exc.message_en) from None
+        text = raw.decode(encoding)
         first_line = text.split("\n", 1)[0]
         separator = "\t" if first_line.count("\t") > first_line.count(",") else ","
         # Blank lines are kept so that row numbers in messages match what Excel shows.
         source, options = io.StringIO(text), {"sep": separator, "skip_blank_lines": False}
-        read = pd.read_csv
+        read_frame = pd.read_csv
     try:
-        grid = read(source, header=None, dtype=str, keep_default_na=False, **options)
+        grid = read_frame(source, header=None, dtype=str, keep_default_na=False, **options)
     except Exception as exc:  # the readers raise many unrelated types for a damaged file
         raise SurveyFormatError(label, f"无法读取文件（{exc}）", f"cannot read the file ({exc})") from exc
     return grid.fillna("").astype(str).apply(lambda column: column.str.strip())
@@ -358,26 +340,113 @@ def _layout(headers: list[str], body: pd.DataFrame, label: str) -> tuple[dict[st
 
     Unrecognised columns are accepted only after the last question (问卷星 appends questions
     such as "请选择省份城市与地区:" unnumbered there); anywhere else the layout is not understood.
+    Returns (metadata role -> column position, the questions in column order).
     """
-    roles: dict[str, int] = {}
-    questions: list[_Question] = []
-    by_no: dict[int, int] = {}  # question number -> index in questions
-    trailing: list[int] = []
-    current: int | None = None  # index of the question the previous column belonged to
+    reader = _LayoutReader(body, label)
+    for pos, header in enumerate(headers):
+        reader.place(pos, header)
+    return reader.result()
 
-    def refuse_duplicate(no: int, header: str) -> None:
-        if no < 1:
-            raise SurveyFormatError(label, f"题号必须从 1 开始，实为 {no}", f"question numbers start at 1, got {no}", column=header)
-        if no in by_no:
+
+class _LayoutReader:
+    """The layout of a sheet as read so far, column by column from the left."""
+
+    def __init__(self, body: pd.DataFrame, label: str) -> None:
+        self.body = body
+        self.label = label
+        self.roles: dict[str, int] = {}
+        self.questions: list[_Question] = []
+        self.by_no: dict[int, int] = {}  # question number -> index in questions
+        self.trailing: list[tuple[int, str]] = []  # (position, header) of unrecognised columns
+        self.current: int | None = None  # index of the question the previous column belonged to
+
+    def place(self, pos: int, header: str) -> None:
+        """Place column ``pos``, or refuse the file (SurveyFormatError)."""
+        values = self.body[pos]
+        last = self.questions[self.current] if self.current is not None else None
+        if not header:
+            if (values != "").any():
+                raise SurveyFormatError(
+                    self.label, f"第 {_column_letter(pos)} 列没有标题，却有数据",
+                    f"column {_column_letter(pos)} has data but no header",
+                )
+        elif role := _metadata_role(header):
+            self.roles.setdefault(role, pos)
+            self.current = None
+        elif question_match := QUESTION_RE.fullmatch(header):
+            self._question(pos, header, question_match, last)
+        elif option_match := OPTION_COLUMN_RE.fullmatch(header):
+            self._option_column(pos, header, option_match, last)
+        elif _continues_matrix(last, header, values, self.body):
+            matrix = _as_matrix(last) if last.kind == "cell" else last
+            self._extend(matrix, pos, header, items=(header,))
+        else:
+            self.trailing.append((pos, header))
+            self.current = None
+
+    def result(self) -> tuple[dict[str, int], tuple[_Question, ...]]:
+        """The roles and questions; unrecognised trailing columns become text questions numbered on."""
+        if not self.questions:
             raise SurveyFormatError(
-                label, f"第 {no} 题出现了不止一次", f"question {no} appears more than once", column=header
+                self.label, "找不到题目列（应有“1、题目”这样的列名）",
+                "no question columns found (expected headers such as '1、题目')",
             )
+        next_no = max(self.by_no) + 1
+        trailing = [_Question(next_no + offset, header, "text", False, False, "cell", (pos,), (header,))
+                    for offset, (pos, header) in enumerate(self.trailing)]
+        return self.roles, tuple(self.questions + trailing)
 
-    def refuse_misplaced(header: str) -> None:
-        if trailing:
-            odd = headers[trailing[0]]
+    def _question(self, pos: int, header: str, match: re.Match, last: _Question | None) -> None:
+        """A "N、题干 (类型)" column: a new question, or the next row of the matrix before it."""
+        self._refuse_misplaced(header)
+        no = int(match.group(1))
+        text, qtype, required, row_text = _split_question_header(match.group(2))
+        if qtype == "matrix" and last is not None and last.kind == "matrix" and last.no == no:
+            # Some exports repeat "N、题干—行项" on every row of a matrix.
+            self._extend(last, pos, header, items=(row_text or f"第{len(last.items) + 1}行",))
+            return
+        kind: Kind = "matrix" if qtype == "matrix" else "cell"
+        items = (row_text or "第1行",) if kind == "matrix" else ()
+        self._add(_Question(no, text, qtype, qtype is not None, required, kind, (pos,), (header,), items))
+
+    def _option_column(self, pos: int, header: str, match: re.Match, last: _Question | None) -> None:
+        """A "第N题(选项)" column: a new question, or the next option of the question before it."""
+        self._refuse_misplaced(header)
+        no = int(match.group(1) or match.group(2))
+        option = match.group(3).strip()
+        if last is not None and last.kind == "option_columns" and last.no == no:
+            self._extend(last, pos, header, options=(option,))
+            return
+        self._add(_Question(no, f"第{no}题", None, False, False, "option_columns", (pos,), (header,),
+                            options=(option,)))
+
+    def _add(self, question: _Question) -> None:
+        no, header = question.no, question.headers[0]
+        if no < 1:
+            raise SurveyFormatError(self.label, f"题号必须从 1 开始，实为 {no}", f"question numbers start at 1, got {no}",
+                                    column=header)
+        if no in self.by_no:
             raise SurveyFormatError(
-                label,
+                self.label, f"第 {no} 题出现了不止一次", f"question {no} appears more than once", column=header
+            )
+        self.questions.append(question)
+        self.current = len(self.questions) - 1
+        self.by_no[no] = self.current
+
+    def _extend(self, question: _Question, pos: int, header: str, *, items: tuple[str, ...] = (),
+                options: tuple[str, ...] = ()) -> None:
+        """Column ``pos`` joins ``question`` (the current one, possibly just turned into a matrix)."""
+        self.questions[self.current] = replace(
+            question, columns=question.columns + (pos,), headers=question.headers + (header,),
+            items=question.items + items, options=question.options + options,
+        )
+
+    def _refuse_misplaced(self, header: str) -> None:
+        """Unrecognised columns may only follow the last question."""
+        if self.trailing:
+            odd = self.trailing[0][1]
+            raise SurveyFormatError(
+                self.label,
                 "无法识别的列：它不是问卷星的元数据列、题目列（“N、题目”）、矩阵的行或选项列"
                 f"（“第N题(选项)”），而且后面还有题目列（如“{header}”）",
                 "unrecognised column: not 问卷星 metadata, a question (\"N、…\"), a matrix row or an "
@@ -385,75 +454,10 @@ def _layout(headers: list[str], body: pd.DataFrame, label: str) -> tuple[dict[st
                 column=odd,
             )
 
-    for pos, header in enumerate(headers):
-        values = body[pos]
-        last = questions[current] if current is not None else None
-        if not header:
-            if (values != "").any():
-                raise SurveyFormatError(
-                    label, f"第 {_column_letter(pos)} 列没有标题，却有数据",
-                    f"column {_column_letter(pos)} has data but no header",
-                )
-            continue
-        if role := _metadata_role(header):
-            roles.setdefault(role, pos)
-            current = None
-            continue
-        if question_match := QUESTION_RE.fullmatch(header):
-            refuse_misplaced(header)
-            no = int(question_match.group(1))
-            text, qtype, required, row_text = _split_question_header(question_match.group(2))
-            if qtype == "matrix" and last is not None and last.kind == "matrix" and last.no == no:
-                # Some exports repeat "N、题干—行项" on every row of a matrix.
-                questions[current] = replace(
-                    last, columns=last.columns + (pos,), headers=last.headers + (header,),
-                    items=last.items + (row_text or f"第{len(last.items) + 1}行",),
-                )
-                continue
-            refuse_duplicate(no, header)
-            kind: Kind = "matrix" if qtype == "matrix" else "cell"
-            items = (row_text or "第1行",) if kind == "matrix" else ()
-            questions.append(_Question(no, text, qtype, qtype is not None, required, kind, (pos,), (header,), items))
-        elif option_match := OPTION_COLUMN_RE.fullmatch(header):
-            refuse_misplaced(header)
-            no = int(option_match.group(1) or option_match.group(2))
-            option = option_match.group(3).strip()
-            if last is not None and last.kind == "option_columns" and last.no == no:
-                questions[current] = replace(
-                    last, columns=last.columns + (pos,), headers=last.headers + (header,),
-                    options=last.options + (option,),
-                )
-                continue
-            refuse_duplicate(no, header)
-            questions.append(_Question(no, f"第{no}题", None, False, False, "option_columns", (pos,), (header,), options=(option,)))
-        elif _continues_matrix(last, header, values, body):
-            matrix = _as_matrix(last) if last.kind == "cell" else last
-            questions[current] = replace(
-                matrix, columns=matrix.columns + (pos,), headers=matrix.headers + (header,),
-                items=matrix.items + (header,),
-            )
-            continue
-        else:
-            trailing.append(pos)
-            current = None
-            continue
-        current = len(questions) - 1
-        by_no[questions[current].no] = current
-
-    if not questions:
-        raise SurveyFormatError(
-            label, "找不到题目列（应有“1、题目”这样的列名）",
-            "no question columns found (expected headers such as '1、题目')",
-        )
-    next_no = max(by_no) + 1
-    for offset, pos in enumerate(trailing):
-        questions.append(_Question(next_no + offset, headers[pos], "text", False, False, "cell", (pos,), (headers[pos],)))
-    return roles, tuple(questions)
-
 
 def _find_header_row(grid: pd.DataFrame, label: str) -> int:
     """The first row that looks like 问卷星 headers (a title line may sit above it)."""
-    for row in range(min(len(grid), HEADER_SEARCH_ROWS)):
+    for row in range(min(len(grid), read.HEADER_SEARCH_ROWS)):
         cells = grid.iloc[row]
         if any(
             _metadata_role(cell) or QUESTION_RE.fullmatch(cell) or OPTION_COLUMN_RE.fullmatch(cell)
@@ -924,6 +928,13 @@ def parse_wjx(
     a numbered one (and gives the question texts it lacks); a numbered export gives a readable
     one the questionnaire's option numbers. ``file_name`` is the name used for the title and
     in messages when ``path`` is a temporary file. Raises SurveyFormatError.
+
+    Returns
+    -------
+    ParsedSurvey: title, variant ('text' readable, 'numbered'), and the frames
+    questions (question_no, text, qtype, required), items (question_no, item_no, text),
+    options (question_no, option_no, text, value), responses (response_id, submitted_on,
+    duration_s, channel) and answers (response_id, question_no, item_no, option_no, rank, text).
     """
     path = Path(path)
     label = file_name or path.name
@@ -955,104 +966,3 @@ def parse_wjx(
         else:
             codes = _twin_codes(other, other_decoded, sheet, decoded, other.label, label)
     return _assemble(_title_and_hint(label)[0], sheet, decoded, _responses(sheet, ids), codes)
-
-
-# --- storing -----------------------------------------------------------------------------
-
-
-def store_survey(
-    con: duckdb.DuckDBPyConnection,
-    parsed: ParsedSurvey,
-    *,
-    source: str = "wjx",
-    batch_id: int | None = None,
-    attributes: dict[int, str] | None = None,
-) -> int:
-    """Insert a parsed survey in one transaction and return its new survey_id.
-
-    ``attributes`` maps question numbers to respondent attributes (e.g. {1: "政治面貌"}).
-    Rows go in by INSERT … SELECT from registered DataFrames: exports can be large.
-    """
-    if source not in SOURCES:
-        raise ValueError(f"unknown survey source {source!r}; expected one of {', '.join(SOURCES)}")
-    attributes = attributes or {}
-    unknown = sorted(set(attributes) - set(parsed.questions["question_no"]))
-    if unknown:
-        raise ValueError(f"attributes name questions the survey does not have: {unknown}")
-    questions = parsed.questions.assign(
-        attribute=pd.Series(parsed.questions["question_no"].map(attributes), dtype="str")
-    )
-    dates = parsed.responses["submitted_on"].dropna()
-    frames = {
-        "question": questions,
-        "item": parsed.items,
-        "option": parsed.options,
-        "response": parsed.responses,
-        "answer": parsed.answers,
-    }
-    # Unique view names: several sessions may share one connection's catalogue.
-    views = {table: f"wjx_{table}_{uuid.uuid4().hex}" for table in frames}
-    statements = {
-        "question": "INSERT INTO survey_question (survey_id, question_no, text, qtype, required, attribute) "
-        "SELECT $sid, question_no, text, qtype, required, attribute FROM {view}",
-        "item": "INSERT INTO survey_item (survey_id, question_no, item_no, text) "
-        "SELECT $sid, question_no, item_no, text FROM {view}",
-        "option": "INSERT INTO survey_option (survey_id, question_no, option_no, text, value) "
-        "SELECT $sid, question_no, option_no, text, value FROM {view}",
-        "response": "INSERT INTO survey_response (survey_id, response_id, submitted_on, duration_s, channel) "
-        "SELECT $sid, response_id, CAST(submitted_on AS DATE), duration_s, channel FROM {view}",
-        "answer": "INSERT INTO survey_answer (survey_id, response_id, question_no, item_no, option_no, rank, text) "
-        "SELECT $sid, response_id, question_no, item_no, option_no, rank, text FROM {view}",
-    }
-    with db.transaction(con):
-        survey_id = con.execute("SELECT nextval('survey_seq')").fetchone()[0]
-        con.execute(
-            "INSERT INTO survey (survey_id, title, source, fielded_from, fielded_to, batch_id) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [survey_id, parsed.title, source, dates.min() if len(dates) else None,
-             dates.max() if len(dates) else None, batch_id],
-        )
-        try:
-            for table, frame in frames.items():
-                con.register(views[table], frame)
-                con.execute(statements[table].format(view=views[table]), {"sid": survey_id})
-        finally:
-            for view in views.values():
-                con.unregister(view)
-        db.bump_data_version(con)
-    return int(survey_id)
-
-
-# Checked in order; the first keyword found in a question names its attribute.
-ATTRIBUTE_KEYWORDS = (
-    (r"政治面貌|是否.{0,4}党员", "政治面貌"),
-    (r"科室|部门|病区", "科室"),
-    (r"职称", "职称"),
-    (r"职务|职位", "职务"),
-    (r"岗位", "岗位"),
-    (r"性别", "性别"),
-    (r"年龄|出生", "年龄"),
-    (r"学历", "学历"),
-    (r"工龄|工作年限|从业年限", "工龄"),
-    (r"党龄", "党龄"),
-)
-# Words of opinion questions that mention an attribute without asking for it
-# ("您认为党建对科室发展的作用如何?").
-OPINION_WORDS = ("认为", "评价", "满意", "如何", "作用", "建议", "意见", "看法", "哪些")
-
-
-def guess_attributes(parsed: ParsedSurvey) -> dict[int, str]:
-    """Suggest which questions describe the respondent (question_no -> attribute name).
-
-    Only single-choice and text questions that name an attribute and ask no opinion are
-    suggested, each attribute once (the first such question); the user confirms the result.
-    """
-    guessed: dict[int, str] = {}
-    for row in parsed.questions.itertuples(index=False):
-        if row.qtype not in ("single", "text") or any(word in row.text for word in OPINION_WORDS):
-            continue
-        for pattern, attribute in ATTRIBUTE_KEYWORDS:
-            if re.search(pattern, row.text) and attribute not in guessed.values():
-                guessed[row.question_no] = attribute
-                break
-    return guessed

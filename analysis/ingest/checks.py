@@ -1,0 +1,423 @@
+"""The importer's checks: set-based SQL over the typed rows, one problem per row and column.
+
+A check is a ``Check``: which rows it flags (a condition over the typed table, or over a
+join of it with a table of the database or a summary of the file) and the ``Message`` they
+get. The functions below each return the checks of one rule family; ``check_staged`` types
+the staged rows (``convert``), runs every check into a temporary problems table and lists
+the first problems. Every problem names its row and column and says what is wrong in
+Chinese and English.
+
+Messages are filled in by SQL, row by row. Their text is bound as parameters; only the SQL
+expressions a message declares (in ``Message.sql``, all of our own code) are spliced into
+the statement, so text from a file or from the configuration (a dimension named
+"政治{version()}") always stays text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import duckdb
+
+from analysis import config as config_mod
+from analysis import periods
+from analysis.ingest import convert
+from analysis.ingest.specs import CATALOGUE_REFS, Column, Spec, catalogue_labels
+from analysis.ingest.stage import Layout, Problem, Staged, TempTables
+
+EARLIEST_DATE = dt.date(1921, 7, 1)
+
+Progress = Callable[[float, str], None]  # (fraction done 0..1, Chinese stage text)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A problem's Chinese and English text, filled in for each flagged row.
+
+    A ``{name}`` in ``zh`` or ``en`` is the checked column's cell as written when the name is
+    ``raw``, the value of the SQL expression ``sql[name]`` (over the flagged row), or the
+    fixed text ``text[name]``. Anything taken from a file or the configuration goes in
+    ``text``: it is bound as a parameter and never read for placeholders.
+    """
+
+    zh: str
+    en: str
+    text: Mapping[str, str] = field(default_factory=dict)
+    sql: Mapping[str, str] = field(default_factory=dict)
+
+    def as_sql(self, template: str, raw: str) -> tuple[str, list[str]]:
+        """``template`` (``zh`` or ``en``) as a SQL string expression and its bound parameters.
+
+        ``raw`` is the SQL of ``{raw}``. ValueError for a placeholder the message does not declare.
+        """
+        parts: list[str] = []
+        params: list[str] = []
+        pending = ""  # literal text (and text values) not yet bound
+        for literal, name, spec, conversion in string.Formatter().parse(template):
+            pending += literal
+            if name is None:
+                continue
+            if spec or conversion:
+                raise ValueError(f"message placeholders take no format: {template!r}")
+            if name in self.text:
+                pending += self.text[name]
+                continue
+            if name == "raw":
+                expr = raw
+            elif name in self.sql:
+                expr = self.sql[name]
+            else:
+                raise ValueError(f"undeclared placeholder {{{name}}} in message {template!r}")
+            if pending:
+                parts.append("?")
+                params.append(pending)
+                pending = ""
+            parts.append(f"coalesce(CAST({expr} AS VARCHAR), '')")
+        if pending or not parts:
+            parts.append("?")
+            params.append(pending)
+        return " || ".join(parts), params
+
+
+@dataclass(frozen=True)
+class Check:
+    """Flag every row of ``rows`` (default: the typed table) that satisfies ``where``.
+
+    ``where`` and ``rows`` are SQL of our own code; ``params`` are bound into ``where``.
+    The problem is reported in ``column`` (None: the row as a whole) under ``header``
+    (default: the column's header).
+    """
+
+    where: str
+    column: Column | None
+    message: Message
+    params: tuple[object, ...] = ()
+    rows: str | None = None
+    header: str | None = None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A staged file after the checks: its typed table, its first problems and their count."""
+
+    typed: str
+    rows: int  # data rows (the template's example row and empty rows not counted)
+    problems: list[Problem]
+    problem_count: int
+    warnings: list[str]
+
+
+def check_staged(con: duckdb.DuckDBPyConnection, tables: TempTables, staged: Staged, *, cfg: config_mod.Config,
+                 today: dt.date, limit: int, report: Progress) -> Checked:
+    """Type the staged rows and run every check on them; list at most ``limit`` problems.
+
+    The template's example row, left unchanged, is skipped with a warning.
+    """
+    layout = staged.layout
+    warnings: list[str] = []
+    problems = tables.name("problems")
+    con.execute(f"CREATE TEMP TABLE {problems} (row INTEGER, pos INTEGER, col VARCHAR, zh VARCHAR, en VARCHAR)")
+    skip = convert.example_row(con, staged)
+    if skip is not None:
+        warnings.append(f"第 {skip} 行与模板示例行相同，已忽略")
+    typed = convert.typed_table(con, tables, staged, skip_row=skip)
+    report(0.55, "正在校验")
+    for problem in staged.problems:
+        con.execute(f"INSERT INTO {problems} VALUES (?, -1, NULL, ?, ?)",
+                    [problem.row, problem.message_zh, problem.message_en])
+    _record(con, problems, typed, layout.spec, column_checks(layout, cfg, today))
+    report(0.7, "正在校验")
+    _record(con, problems, typed, layout.spec, KIND_CHECKS[layout.spec.kind](layout, typed))
+    if layout.spec.kind == "branch_scores":
+        warnings += incomplete_quarters(con, typed, cfg)
+    _record(con, problems, typed, layout.spec, repeated_rows(layout.spec, typed))
+    report(0.8, "正在校验")
+    count = con.execute(f"SELECT count(*) FROM {problems}").fetchall()[0][0]
+    listed = con.execute(
+        f"SELECT row, col, zh, en FROM {problems} ORDER BY row NULLS FIRST, pos LIMIT ?", [limit]
+    ).fetchall()
+    rows = con.execute(f"SELECT count(*) FROM {typed}").fetchall()[0][0]
+    found = [Problem(staged.source.label, layout.sheet, row, col, zh, en) for row, col, zh, en in listed]
+    return Checked(typed, rows, found, count, warnings)
+
+
+def _record(con, problems: str, typed: str, spec: Spec, checks: list[Check]) -> None:
+    """Insert a problem for every row each check flags."""
+    for check in checks:
+        raw = f"r_{check.column.field}" if check.column else "NULL"
+        zh, zh_params = check.message.as_sql(check.message.zh, raw)
+        en, en_params = check.message.as_sql(check.message.en, raw)
+        position = spec.position(check.column.field) if check.column else -1
+        header = check.header or (check.column.header if check.column else None)
+        con.execute(
+            f"INSERT INTO {problems} SELECT _row, ?, ?, {zh}, {en} FROM {check.rows or typed} WHERE {check.where}",
+            [position, header, *zh_params, *en_params, *check.params],
+        )
+
+
+# --- every column -------------------------------------------------------------------------
+
+# Messages of a cell that is not a value of its column's type (ref: of its reference).
+TYPE_MESSAGES = {
+    "int": Message("“{raw}”不是整数", "'{raw}' is not a whole number"),
+    "decimal": Message("“{raw}”不是数字", "'{raw}' is not a number"),
+    "date": Message("“{raw}”不是有效日期（应如 2025-03-31）", "'{raw}' is not a valid date (e.g. 2025-03-31)"),
+    "quarter": Message("“{raw}”不是有效季度（应如 2025Q3 或 2025年第3季度）", "'{raw}' is not a quarter (e.g. 2025Q3)"),
+    "year": Message("“{raw}”不是有效年份（应如 2025）", "'{raw}' is not a year (e.g. 2025)"),
+}
+REF_MESSAGES = {
+    "branch": Message("支部“{raw}”不存在（请填写已有支部的编号或全称，或先导入组织架构）",
+                      "unknown branch '{raw}' (use an existing branch id or name)"),
+    "unit": Message("上级单位“{raw}”不存在（应为系统中或本文件中已有单位的编号或名称）", "unknown parent unit '{raw}'"),
+    "member": Message("党员编号“{raw}”不存在（请先导入党员名单）", "unknown member id '{raw}'"),
+    "activity": Message("活动编号“{raw}”不存在（请先导入支部活动）", "unknown activity id '{raw}'"),
+}
+FIRST_ROW = {"first_row": "d.first_row"}  # the row a repeated row repeats (see _repeats)
+
+
+def column_checks(layout: Layout, cfg: config_mod.Config, today: dt.date) -> list[Check]:
+    """Required values, types, lengths, ranges and dates of every column the file has."""
+    checks: list[Check] = []
+    for column in layout.spec.columns:
+        if column.field not in layout.mapping:
+            continue
+        r, v = f"r_{column.field}", f"v_{column.field}"
+        if column.required:
+            checks.append(Check(f"{r} IS NULL", column, Message(
+                "“{header}”为必填项，不能为空", "required value '{header}' is empty", text={"header": column.header})))
+        message = _not_a_value(column, cfg)
+        if message is not None:
+            checks.append(Check(f"{r} IS NOT NULL AND {v} IS NULL", column, message))
+        if column.max_length and column.type == "text":
+            checks.append(Check(f"length({r}) > {int(column.max_length)}", column, Message(
+                "内容过长（最多 {n} 个字）", "too long (at most {n} characters)", text={"n": str(column.max_length)})))
+        if column.type in ("int", "decimal", "year"):
+            checks += _number_checks(column, layout.spec)
+        if column.type == "date":
+            checks.append(Check(f"{v} < ?", column, Message(
+                "日期“{raw}”早于 {earliest}", "date '{raw}' is before {earliest}",
+                text={"earliest": EARLIEST_DATE.isoformat()}), params=(EARLIEST_DATE,)))
+        if column.not_future:
+            checks += _future_checks(column, today)
+    return checks
+
+
+def _not_a_value(column: Column, cfg: config_mod.Config) -> Message | None:
+    """The message of a cell that is not a value of the column (None for text: any text is)."""
+    if column.type == "text":
+        return None
+    if column.type == "choice":
+        return Message("“{raw}”不是可选的值（可选：{allowed}）", "'{raw}' is not allowed (allowed: {allowed_en})",
+                       text={"allowed": "、".join(column.labels), "allowed_en": ", ".join(column.labels)})
+    if column.type == "ref" and column.ref in CATALOGUE_REFS:
+        return Message("“{raw}”不在配置的{header}中（可选：{names}）", "'{raw}' is not a configured {what}",
+                       text={"header": column.header, "names": "、".join(catalogue_labels(column.ref, cfg)),
+                             "what": column.ref.replace("_", " ")})
+    if column.type == "ref":
+        return REF_MESSAGES[column.ref]
+    return TYPE_MESSAGES[column.type]
+
+
+def _number_checks(column: Column, spec: Spec) -> list[Check]:
+    """Bounds, the max points of the referenced indicator or dimension, decimals."""
+    v = f"v_{column.field}"
+    checks = []
+    low, high = column.bounds
+    if low is not None and high is not None:
+        checks.append(Check(f"{v} < ? OR {v} > ?", column, Message(
+            "“{raw}”超出范围（{low} 至 {high}）", "'{raw}' out of range ({low} to {high})",
+            text={"low": f"{low:g}", "high": f"{high:g}"}), params=(low, high)))
+    elif low is not None:
+        checks.append(Check(f"{v} < ?", column, Message(
+            "“{raw}”不能小于 {low}", "'{raw}' must not be below {low}", text={"low": f"{low:g}"}), params=(low,)))
+    if column.max_ref:
+        maximum = f"x_{column.max_ref}_max"
+        checks.append(Check(f"{v} > {maximum}", column, Message(
+            "“{raw}”超过该{what}的满分 {max}", "'{raw}' exceeds the max points {max} of this {ref}",
+            text={"what": spec.column(column.max_ref).header, "ref": column.max_ref},
+            sql={"max": f"printf('%g', {maximum})"})))
+    if column.decimals is not None:
+        checks.append(Check(f"{v} <> round({v}, {int(column.decimals)})", column, Message(
+            "“{raw}”最多保留 {n} 位小数", "'{raw}' has more than {n} decimals", text={"n": str(column.decimals)})))
+    return checks
+
+
+def _future_checks(column: Column, today: dt.date) -> list[Check]:
+    """Quarters, dates and years later than today's."""
+    v = f"v_{column.field}"
+    if column.type == "quarter":
+        current = periods.quarter_of(today)
+        return [Check(f"{v} > ?", column, Message(
+            "季度 {quarter} 晚于当前季度 {current}", "quarter {quarter} is after the current quarter {current}",
+            text={"current": current}, sql={"quarter": v}), params=(current,))]
+    if column.type == "date":
+        return [Check(f"{v} > ?", column, Message("日期 {raw} 晚于今天", "date {raw} is in the future"),
+                      params=(today,))]
+    if column.type == "year":
+        return [Check(f"{v} > ?", column, Message("年度 {raw} 晚于今年", "year {raw} is in the future"),
+                      params=(today.year,))]
+    return []
+
+
+# --- repeated rows --------------------------------------------------------------------------
+
+
+def _repeats(typed: str, keys: list[str]) -> str:
+    """SQL of the key values that occur more than once in the file, with their first row."""
+    return (f"(SELECT {', '.join(keys)}, min(_row) AS first_row FROM {typed} "
+            f"WHERE {' AND '.join(k + ' IS NOT NULL' for k in keys)} GROUP BY ALL HAVING count(*) > 1)")
+
+
+def repeated_rows(spec: Spec, typed: str) -> list[Check]:
+    """Rows repeating the natural key of an earlier row of the file."""
+    keys = [f"v_{k}" for k in spec.key]
+    names = "、".join(spec.column(k).header for k in spec.key)
+    return [Check(
+        "t._row > d.first_row", None,
+        Message("与第 {first_row} 行重复（{names}相同）", "duplicates row {first_row} (same {keys})",
+                text={"names": names, "keys": ", ".join(spec.key)}, sql=FIRST_ROW),
+        rows=f"{typed} t JOIN {_repeats(typed, keys)} d USING ({', '.join(keys)})", header=names,
+    )]
+
+
+def _already_stored(spec: Spec, typed: str, table: str, field_name: str, what_zh: str, what_en: str) -> Check:
+    """Rows whose ``field_name`` is already the key of a row of ``table`` (kinds that never replace)."""
+    return Check(
+        "TRUE", spec.column(field_name),
+        Message("数据库中已有{what}“{raw}”（批次 #{batch}），不能重复导入",
+                "{what_en} '{raw}' already exists in the database (batch #{batch_en})",
+                text={"what": what_zh, "what_en": what_en},
+                sql={"batch": "coalesce(CAST(d.batch_id AS VARCHAR), '—')",
+                     "batch_en": "coalesce(CAST(d.batch_id AS VARCHAR), '-')"}),
+        rows=f"{typed} t JOIN {table} d ON d.{field_name} = t.v_{field_name}",
+    )
+
+
+# --- per kind -------------------------------------------------------------------------------
+
+
+def org_unit_checks(layout: Layout, typed: str) -> list[Check]:
+    """One committee, parents one level up (in the database or earlier in the file), unique ids and names."""
+    spec = layout.spec
+    level, parent = spec.column("level"), spec.column("parent_id")
+    return [
+        Check("v_level = 'committee' AND r_parent_id IS NOT NULL", parent,
+              Message("党委不应填写上级单位", "the committee has no parent unit")),
+        Check("v_level <> 'committee' AND r_parent_id IS NULL", parent,
+              Message("党总支、党支部必须填写上级单位", "general branches and branches need a parent unit")),
+        Check("v_level = 'general_branch' AND x_parent_id_level IS NOT NULL AND x_parent_id_level <> 'committee'",
+              parent, Message("党总支的上级单位必须是党委", "a general branch's parent must be the committee")),
+        Check("v_level = 'branch' AND x_parent_id_level = 'branch'", parent,
+              Message("党支部的上级单位必须是党总支或党委，不能是党支部",
+                      "a branch's parent must be a general branch or the committee")),
+        Check("v_parent_id = v_unit_id", parent, Message("上级单位不能是本单位", "a unit cannot be its own parent")),
+        Check("v_level = 'committee' AND (SELECT count(*) FROM org_unit WHERE level = 'committee') > 0", level,
+              Message("系统中已有医院党委，不能再导入党委", "the database already has the committee")),
+        Check(f"v_level = 'committee' AND _row > (SELECT min(_row) FROM {typed} WHERE v_level = 'committee')",
+              level, Message("文件中只能有一个党委", "only one committee is allowed")),
+        _already_stored(spec, typed, "org_unit", "unit_id", "单位编号", "unit id"),
+        _already_stored(spec, typed, "org_unit", "name", "单位名称", "unit name"),
+        Check("t._row > d.first_row", spec.column("name"),
+              Message("单位名称与第 {first_row} 行重复", "unit name duplicates row {first_row}", sql=FIRST_ROW),
+              rows=f"{typed} t JOIN {_repeats(typed, ['v_name'])} d USING (v_name)"),
+    ]
+
+
+def member_checks(layout: Layout, typed: str) -> list[Check]:
+    return [_already_stored(layout.spec, typed, "member", "member_id", "党员编号", "member id")]
+
+
+def member_name_checks(layout: Layout, typed: str) -> list[Check]:
+    """The optional 姓名 column agrees with the name stored for the member id."""
+    if "member_name" not in layout.mapping:
+        return []
+    return [Check(
+        "r_member_name IS NOT NULL AND v_member_id IS NOT NULL AND r_member_name <> x_member_id_name",
+        layout.spec.column("member_name"),
+        Message("姓名“{raw}”与党员编号 {member_id} 的姓名“{stored_name}”不一致",
+                "name '{raw}' differs from the name stored for member {member_id}",
+                sql={"member_id": "v_member_id", "stored_name": "x_member_id_name"}),
+    )]
+
+
+def activity_checks(layout: Layout, typed: str) -> list[Check]:
+    """New ids, and no activity twice (same branch, type, date and title) in the file or the database."""
+    keys = ["v_branch_id", "v_activity_type", "v_held_on", "v_title"]
+    title = layout.spec.column("title")
+    return [
+        _already_stored(layout.spec, typed, "activity", "activity_id", "活动编号", "activity id"),
+        Check("t._row > d.first_row", title,
+              Message("与第 {first_row} 行是同一活动（支部、类型、日期、主题均相同）",
+                      "same branch, type, date and title as row {first_row}", sql=FIRST_ROW),
+              rows=f"{typed} t JOIN {_repeats(typed, keys)} d USING ({', '.join(keys)})"),
+        Check("TRUE", title,
+              Message("数据库中已有同一支部、类型、日期、主题的活动（编号 {activity_id}）",
+                      "an activity with the same branch, type, date and title exists (id {activity_id})",
+                      sql={"activity_id": "d.activity_id"}),
+              rows=f"{typed} t JOIN activity d ON d.branch_id = t.v_branch_id AND d.activity_type = t.v_activity_type "
+                   "AND d.held_on = t.v_held_on AND d.title = t.v_title"),
+    ]
+
+
+def task_checks(layout: Layout, typed: str) -> list[Check]:
+    """Completion dates that fit the status and the start, and titles unique across tasks."""
+    spec = layout.spec
+    completed, due, title = spec.column("completed_on"), spec.column("due_on"), spec.column("title")
+    if "completed_on" in layout.mapping:
+        checks = [
+            Check("v_status = '已完成' AND r_completed_on IS NULL", completed,
+                  Message("状态为“已完成”时必须填写实际完成日期", "a completed task needs its completion date")),
+            Check("v_status <> '已完成' AND r_completed_on IS NOT NULL", completed,
+                  Message("状态不是“已完成”时不应填写实际完成日期", "only completed tasks have a completion date")),
+            Check("v_completed_on < v_started_on", completed,
+                  Message("实际完成日期早于开始日期", "completed before it started")),
+        ]
+    else:
+        checks = [Check("v_status = '已完成'", spec.column("status"),
+                        Message("状态为“已完成”时必须填写实际完成日期（缺少该列）",
+                                "a completed task needs its completion date (column missing)"))]
+    return checks + [
+        Check("v_due_on < v_started_on", due, Message("计划完成日期早于开始日期", "due before it started")),
+        Check("t._row > d.first_row", title,
+              Message("任务名称与第 {first_row} 行重复", "task title duplicates row {first_row}", sql=FIRST_ROW),
+              rows=f"{typed} t JOIN {_repeats(typed, ['v_title'])} d USING (v_title)"),
+        Check(f"d.task_id NOT IN (SELECT v_task_id FROM {typed} WHERE v_task_id IS NOT NULL)", title,
+              Message("任务名称已被任务 {task_id} 使用", "title already used by task {task_id}",
+                      sql={"task_id": "d.task_id"}),
+              rows=f"{typed} t JOIN service_task d ON d.title = t.v_title AND d.task_id <> t.v_task_id"),
+    ]
+
+
+def no_checks(layout: Layout, typed: str) -> list[Check]:
+    return []
+
+
+KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
+    "org_units": org_unit_checks,
+    "members": member_checks,
+    "vanguard_scores": member_name_checks,
+    "branch_scores": no_checks,  # incomplete quarters are a warning (incomplete_quarters)
+    "four_have": no_checks,
+    "activities": activity_checks,
+    "attendance": member_name_checks,
+    "tasks": task_checks,
+}
+
+
+def incomplete_quarters(con: duckdb.DuckDBPyConnection, typed: str, cfg: config_mod.Config) -> list[str]:
+    """Warnings for quarters in which some branch lacks some of the configured indicators."""
+    expected = len(cfg.assessment.indicators)
+    rows = con.execute(
+        f"""
+        SELECT v_quarter, count(*) AS branches, min(n) AS fewest
+        FROM (SELECT v_quarter, v_branch_id, count(DISTINCT v_indicator_id) AS n FROM {typed}
+              WHERE v_quarter IS NOT NULL AND v_branch_id IS NOT NULL GROUP BY ALL)
+        WHERE n < ? GROUP BY ALL ORDER BY 1
+        """,
+        [expected],
+    ).fetchall()
+    return [f"{quarter} 有 {branches} 个支部未填满 {expected} 项指标（最少的只有 {fewest} 项）"
+            for quarter, branches, fewest in rows]

@@ -1,0 +1,413 @@
+"""What each import looks like: one column spec per kind of data, and how a header row maps onto it.
+
+The spec is the single source for the template a hospital fills in (``templates``) and for
+the importer's checks (header matching, types, ranges, allowed values, references). A value
+may be written as the label shown in the template ("自评", "党支部") or as the stored code
+("self", "branch"), so a DataFrame built by a program imports as well as a file typed by hand.
+
+Kinds and their tables:
+
+=================  ===================  ================================================
+kind               table                a re-import of ... replaces the stored rows
+=================  ===================  ================================================
+org_units          org_unit             (never: existing units are reported as duplicates)
+members            member               (never: existing members are reported as duplicates)
+vanguard_scores    vanguard_score       the same quarter and branch (the member's branch)
+branch_scores      branch_score         the same quarter (every branch)
+four_have          four_have_score      the same year (every branch)
+activities         activity             (never)
+attendance         attendance           the same activity
+tasks              service_task         the same 任务编号 (a task's status update)
+wjx                survey, survey_*     (never: each export is a new survey)
+=================  ===================  ================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from analysis import config as config_mod
+from analysis import periods
+from analysis.metrics.activities import ACTIVITY_TYPES
+
+TYPES = ("text", "int", "decimal", "date", "quarter", "year", "choice", "ref")
+REFS = ("unit", "branch", "member", "vanguard_dimension", "indicator", "four_have_dimension", "activity")
+# References whose names come from the hospital's configuration (not from the database).
+CATALOGUE_REFS = ("vanguard_dimension", "indicator", "four_have_dimension")
+
+# Sheets of a template that hold no data (the importer skips them).
+INSTRUCTIONS_SHEET = "填写说明"
+LISTS_SHEET = "选项"
+
+KIND_LABELS: dict[str, str] = {
+    "org_units": "组织架构",
+    "members": "党员名单",
+    "vanguard_scores": "党员先锋指数评分",
+    "branch_scores": "支部季度考核得分",
+    "four_have": "“四有”评价得分",
+    "activities": "支部活动",
+    "attendance": "活动出勤",
+    "tasks": "我为群众办实事任务",
+    "wjx": "问卷星问卷导出",
+}
+KINDS = tuple(KIND_LABELS)
+TABLE_KINDS = tuple(k for k in KINDS if k != "wjx")
+
+RATERS = (("自评", "self"), ("互评", "peer"), ("组织评定", "org"))
+RATER_ALIASES = {"个人自评": "self", "党员互评": "peer", "组织评价": "org"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import file.
+
+    header: the Chinese header of the template; ``aliases`` are other headers accepted.
+    field: the database column (or, for ``ref`` columns, the column that stores the id).
+    type: one of TYPES. ``choice`` columns list (label, stored value) pairs; ``ref`` columns
+        name what they refer to (one of REFS), written as its id or its name.
+    minimum/maximum: inclusive bounds of numbers; ``max_ref`` bounds a score by the max
+        points of the indicator or dimension in the column whose field it names.
+    """
+
+    header: str
+    field: str
+    type: str
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = ()
+    ref: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_ref: str | None = None
+    decimals: int | None = None
+    max_length: int | None = 200
+    not_future: bool = False
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+    example: object = None
+    stored: bool = True  # False: checked against the database but not stored (e.g. 姓名 for checking)
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"{self.header}: unknown column type {self.type!r}")
+        if (self.type == "ref") != (self.ref is not None):
+            raise ValueError(f"{self.header}: ref columns, and only they, name a reference")
+        if self.ref is not None and self.ref not in REFS:
+            raise ValueError(f"{self.header}: unknown reference {self.ref!r}")
+        if (self.type == "choice") != bool(self.choices):
+            raise ValueError(f"{self.header}: choice columns, and only they, list choices")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(label for label, _ in self.choices)
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """(minimum, maximum) of a number; a year without bounds of its own lies in 2000..2100."""
+        if self.type == "year":
+            return (2000 if self.minimum is None else self.minimum, 2100 if self.maximum is None else self.maximum)
+        return self.minimum, self.maximum
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One importable dataset: its table, columns, natural key and re-import rule."""
+
+    kind: str
+    label: str
+    table: str
+    sheet: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    replaces: str  # how a re-import replaces stored rows, in Chinese ('' = never)
+    description: str
+
+    def column(self, field: str) -> Column:
+        for column in self.columns:
+            if column.field == field:
+                return column
+        raise KeyError(field)
+
+    def position(self, field: str) -> int:
+        """The column's index in ``columns`` (the order problems of one row are listed in)."""
+        return [c.field for c in self.columns].index(field)
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+
+def catalogue_labels(ref: str, cfg: config_mod.Config) -> tuple[str, ...]:
+    """Names of the configured vanguard dimensions, assessment indicators or 四有 dimensions."""
+    if ref == "vanguard_dimension":
+        return tuple(d.name for d in cfg.vanguard.dimensions)
+    if ref == "indicator":
+        return tuple(i.name for i in cfg.assessment.indicators)
+    if ref == "four_have_dimension":
+        return tuple(i.name for i in cfg.four_have)
+    raise KeyError(ref)
+
+
+def catalogue_max_points(ref: str, cfg: config_mod.Config) -> tuple[float, ...]:
+    """Max points of the configured assessment indicators or 四有 dimensions, in catalogue order."""
+    items = cfg.assessment.indicators if ref == "indicator" else cfg.four_have
+    return tuple(float(i.max_points) for i in items)
+
+
+def by_kind(cfg: config_mod.Config | None = None) -> dict[str, Spec]:
+    """Every table kind's spec, with catalogue names and examples from the configuration."""
+    cfg = cfg or config_mod.load()
+    shared = _SharedColumns(dt.date.today())
+    out = [
+        _org_units(),
+        _members(shared),
+        _vanguard_scores(shared, cfg),
+        _branch_scores(shared, cfg),
+        _four_have(shared, cfg),
+        _activities(shared),
+        _attendance(shared),
+        _tasks(shared),
+    ]
+    return {spec.kind: spec for spec in out}
+
+
+def spec(kind: str, cfg: config_mod.Config | None = None) -> Spec:
+    """The spec of one table kind; ValueError for 'wjx' (no template) or an unknown kind."""
+    all_specs = by_kind(cfg)
+    if kind not in all_specs:
+        if kind == "wjx":
+            raise ValueError("wjx imports are 问卷星 exports, not a template: download them from wjx.cn")
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(TABLE_KINDS)}")
+    return all_specs[kind]
+
+
+# --- header rows ----------------------------------------------------------------------------
+
+
+def normalise_header(text: object) -> str:
+    """A header as compared: full-width brackets and asterisks folded, blanks and '*' removed, lower case."""
+    out = str(text or "")
+    for a, b in (("（", "("), ("）", ")"), ("＊", "*")):
+        out = out.replace(a, b)
+    return re.sub(r"[\s*]", "", out).lower()
+
+
+def match_headers(headers: list[str], spec: Spec) -> tuple[dict[str, int], list[str], list[tuple[str, str]]]:
+    """Map spec fields to column positions by header, alias or field name.
+
+    Returns (field -> column position, headers matching no column, (header, column header)
+    pairs of a second column matching an already matched column).
+    """
+    names: dict[str, str] = {}
+    for column in spec.columns:
+        for name in (column.header, *column.aliases, column.field):
+            names.setdefault(normalise_header(name), column.field)
+    mapping: dict[str, int] = {}
+    unknown: list[str] = []
+    duplicates: list[tuple[str, str]] = []
+    for position, header in enumerate(headers):
+        key = normalise_header(header)
+        if not key:
+            continue
+        target = names.get(key)
+        if target is None:
+            unknown.append(str(header))
+        elif target in mapping:
+            duplicates.append((str(header), spec.column(target).header))
+        else:
+            mapping[target] = position
+    return mapping, unknown, duplicates
+
+
+# --- the specs ------------------------------------------------------------------------------
+
+
+def _choices(*values: str) -> tuple[tuple[str, str], ...]:
+    return tuple((v, v) for v in values)
+
+
+class _SharedColumns:
+    """Columns several kinds share, with examples dated relative to ``today``."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.example_quarter = periods.shift(periods.quarter_of(today), -1)
+        self.example_year = today.year - 1
+        self.branch = Column("所在支部", "branch_id", "ref", ref="branch", aliases=("支部", "党支部", "支部名称", "支部编号"),
+                             note="填写支部编号（如 B01）或系统中已有的支部全称", example="B01")
+        self.quarter = Column("季度", "quarter", "quarter", not_future=True, aliases=("考核季度", "评价季度"),
+                              note="如 2025Q3 或 2025年第3季度", example=self.example_quarter)
+        self.member = Column("党员编号", "member_id", "ref", ref="member", aliases=("编号", "人员编号"),
+                             note="系统中已有的党员编号", example="M0001")
+
+
+def _org_units() -> Spec:
+    return Spec(
+        "org_units", KIND_LABELS["org_units"], "org_unit", "组织架构",
+        (
+            Column("单位编号", "unit_id", "text", max_length=32, aliases=("编号",), note="唯一编号，如 C00、G01、B01",
+                   example="B99"),
+            Column("单位名称", "name", "text", aliases=("名称",), note="全院唯一，如 心血管内科党支部",
+                   example="示例科室党支部"),
+            Column("层级", "level", "choice",
+                   choices=(("党委", "committee"), ("党总支", "general_branch"), ("党支部", "branch")),
+                   note="医院党委只有一个，无上级单位", example="党支部"),
+            Column("上级单位", "parent_id", "ref", ref="unit", required=False, aliases=("上级单位编号",),
+                   note="上级单位的编号或名称；党委不填，党总支填党委，党支部填党总支或党委", example="G01"),
+            Column("所在科室", "department", "text", required=False, aliases=("科室",), example="示例科室"),
+            Column("成立日期", "founded_on", "date", required=False, not_future=True, example=dt.date(2020, 7, 1)),
+        ),
+        key=("unit_id",),
+        replaces="",
+        description="党委、党总支、党支部的层级关系。上级单位可以是本文件中较早层级的单位。",
+    )
+
+
+def _members(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "members", KIND_LABELS["members"], "member", "党员名单",
+        (
+            Column("党员编号", "member_id", "text", max_length=32, aliases=("编号", "人员编号"),
+                   note="全院唯一编号", example="M9999"),
+            Column("姓名", "name", "text", max_length=50, example="张示例"),
+            shared.branch,
+            Column("性别", "gender", "choice", required=False, choices=_choices("男", "女"), example="女"),
+            Column("出生年份", "birth_year", "int", required=False, minimum=1920, maximum=2015, example=1985),
+            Column("党内职务", "party_role", "choice", choices=_choices("书记", "副书记", "委员", "党员", "预备党员"),
+                   aliases=("职务",), example="党员"),
+            Column("职业类别", "profession", "choice", choices=_choices("医生", "护士", "医技", "药学", "行政后勤", "学生"),
+                   aliases=("岗位类别", "职业"), example="护士"),
+            Column("入党日期", "joined_on", "date", not_future=True, aliases=("入党时间",),
+                   note="预备党员填写接收为预备党员的日期；不早于 1921-07-01", example=dt.date(2012, 7, 1)),
+            Column("示范岗", "honour_post", "choice", required=False,
+                   choices=_choices("服务", "技能", "创新", "绩效", "管理", "领航"),
+                   aliases=("党员示范岗", "先锋岗"), note="党员示范岗/先锋岗类别；学生党员为“领航”，无则不填",
+                   example="服务"),
+            Column("责任区", "duty_zone", "text", required=False, aliases=("党员责任区",), example="示例科室党员责任区"),
+            Column("在册", "active", "choice", required=False, choices=(("是", "true"), ("否", "false")),
+                   note="不填视为“是”；转出、去世等填“否”", example="是"),
+        ),
+        key=("member_id",),
+        replaces="",
+        description="每行一名党员。已在系统中的党员编号会被报告为重复（名单不覆盖，变更请联系管理员）。",
+    )
+
+
+def _vanguard_scores(shared: _SharedColumns, cfg: config_mod.Config) -> Spec:
+    return Spec(
+        "vanguard_scores", KIND_LABELS["vanguard_scores"], "vanguard_score", "先锋指数评分",
+        (
+            shared.quarter,
+            shared.member,
+            Column("姓名", "member_name", "text", required=False, stored=False, max_length=50,
+                   note="选填，用于核对：与党员编号对应的姓名不一致时报错", example="张三"),
+            Column("评价维度", "dimension_id", "ref", ref="vanguard_dimension", aliases=("维度",),
+                   example=cfg.vanguard.dimensions[0].name),
+            Column("评价主体", "rater", "choice", choices=RATERS, aliases=("评价方式", "评分主体"),
+                   note="自评（个人自评）、互评（党员互评）或组织评定", example="自评"),
+            Column("得分", "score", "decimal", minimum=0, maximum=100, decimals=2, aliases=("分数",),
+                   note="百分制", example=92.5),
+        ),
+        key=("quarter", "member_id", "dimension_id", "rater"),
+        replaces="重新导入某季度某支部的评分，将整体替换该季度该支部（按党员当前所在支部）已有的评分",
+        description="每行是一名党员在一个季度、一个维度上、一种评价主体给出的得分。",
+    )
+
+
+def _branch_scores(shared: _SharedColumns, cfg: config_mod.Config) -> Spec:
+    first = cfg.assessment.indicators[0]
+    return Spec(
+        "branch_scores", KIND_LABELS["branch_scores"], "branch_score", "支部考核得分",
+        (
+            shared.quarter,
+            shared.branch,
+            Column("考核指标", "indicator_id", "ref", ref="indicator", aliases=("指标", "指标名称"), example=first.name),
+            Column("得分", "score", "decimal", minimum=0, max_ref="indicator_id", decimals=2, aliases=("分数",),
+                   note="0 至该指标满分", example=float(first.max_points) - 1),
+        ),
+        key=("quarter", "branch_id", "indicator_id"),
+        replaces="重新导入某季度的得分，将整体替换该季度全部支部已有的得分",
+        description=f"每行是一个支部在一个季度、一项指标上的得分；{len(cfg.assessment.indicators)} 项指标满分合计 100 分。",
+    )
+
+
+def _four_have(shared: _SharedColumns, cfg: config_mod.Config) -> Spec:
+    first = cfg.four_have[0]
+    return Spec(
+        "four_have", KIND_LABELS["four_have"], "four_have_score", "四有评价",
+        (
+            Column("年度", "year", "year", not_future=True, aliases=("年份", "评价年度"), example=shared.example_year),
+            shared.branch,
+            Column("评价维度", "dimension_id", "ref", ref="four_have_dimension", aliases=("维度",), example=first.name),
+            Column("自评得分", "self_score", "decimal", required=False, minimum=0, max_ref="dimension_id",
+                   decimals=2, example=float(first.max_points) - 2),
+            Column("评定得分", "score", "decimal", minimum=0, max_ref="dimension_id", decimals=2,
+                   aliases=("得分",), example=float(first.max_points) - 3),
+        ),
+        key=("year", "branch_id", "dimension_id"),
+        replaces="重新导入某年度的评价，将整体替换该年度全部支部已有的评价",
+        description="每行是一个支部在一个年度、一个“四有”维度上的自评与评定得分。",
+    )
+
+
+def _activities(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "activities", KIND_LABELS["activities"], "activity", "支部活动",
+        (
+            Column("活动编号", "activity_id", "text", max_length=40, aliases=("编号",),
+                   note="全院唯一编号，出勤记录按此编号对应", example="A2025-0001"),
+            shared.branch,
+            Column("活动类型", "activity_type", "choice", choices=_choices(*ACTIVITY_TYPES), aliases=("类型",),
+                   example="主题党日"),
+            Column("活动主题", "title", "text", aliases=("主题", "活动名称"), example="示例主题党日"),
+            Column("活动日期", "held_on", "date", not_future=True, aliases=("日期",),
+                   example=dt.date(shared.example_year, 7, 1)),
+            Column("服务人次", "people_served", "int", required=False, minimum=0, maximum=10_000_000,
+                   note="义诊、志愿服务等服务的群众人次，不填为 0", example=0),
+            Column("时长（小时）", "hours", "decimal", required=False, minimum=0, maximum=2000, decimals=1,
+                   aliases=("时长", "小时数"), note="不填为 0", example=2),
+        ),
+        key=("activity_id",),
+        replaces="",
+        description="每行一次活动。出勤情况另用“活动出勤”模板导入。",
+    )
+
+
+def _attendance(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "attendance", KIND_LABELS["attendance"], "attendance", "活动出勤",
+        (
+            Column("活动编号", "activity_id", "ref", ref="activity", note="已导入的活动编号", example="A2025-0001"),
+            shared.member,
+            Column("姓名", "member_name", "text", required=False, stored=False, max_length=50,
+                   note="选填，用于核对", example="张三"),
+            Column("出勤情况", "status", "choice", choices=_choices("出席", "请假", "缺席"), aliases=("出勤", "状态"),
+                   example="出席"),
+        ),
+        key=("activity_id", "member_id"),
+        replaces="重新导入某次活动的出勤，将整体替换该活动已有的出勤记录",
+        description="每行是一名党员在一次活动中的出勤情况。",
+    )
+
+
+def _tasks(shared: _SharedColumns) -> Spec:
+    year = shared.example_year
+    return Spec(
+        "tasks", KIND_LABELS["tasks"], "service_task", "办实事任务",
+        (
+            Column("任务编号", "task_id", "text", max_length=40, aliases=("编号",), example="T2025-01"),
+            Column("任务名称", "title", "text", aliases=("任务", "名称"), note="全院唯一", example="示例：优化门诊预约流程"),
+            Column("责任支部", "branch_id", "ref", ref="branch", aliases=shared.branch.aliases + ("所在支部",),
+                   note=shared.branch.note, example="B01"),
+            Column("类别", "category", "text", aliases=("任务类别",), example="便民服务"),
+            Column("状态", "status", "choice", choices=_choices("未开始", "进行中", "已完成"), aliases=("进展",),
+                   example="进行中"),
+            Column("开始日期", "started_on", "date", example=dt.date(year, 3, 1)),
+            Column("计划完成日期", "due_on", "date", aliases=("计划完成时间",), example=dt.date(year, 12, 31)),
+            Column("实际完成日期", "completed_on", "date", required=False, not_future=True, aliases=("完成日期",),
+                   note="状态为“已完成”时必填，否则不填", example=None),
+        ),
+        key=("task_id",),
+        replaces="任务编号已存在的任务将被本文件中的内容替换（用于更新进展）",
+        description="每行一项“我为群众办实事”任务。",
+    )
