@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.formatting import plotly_text
+from analysis.formatting import count, plotly_text
 from analysis.palette import (
     ABOVE,
     ATTENTION,
@@ -643,15 +643,6 @@ def _survey_hidden(value: object) -> bool:
     return isinstance(value, str)
 
 
-def _survey_n(value: object) -> str:
-    """A count as shown: 1,107 or the suppression mark ("<5", "*") as is."""
-    if _survey_hidden(value):
-        return str(value)
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{int(value):,}"
-
-
 def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct", x_title: str = "比例（%）",
                        height: int | None = None) -> go.Figure:
     """Options of one question as horizontal bars with Wilson 95% CI whiskers; share and n as labels.
@@ -668,7 +659,7 @@ def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct"
         y=labels, x=values, orientation="h", marker_color=BLUE,
         error_x={"type": "data", "symmetric": False, "array": high - values, "arrayminus": values - low,
                  "color": WHISKER_DARK, "thickness": 1.2},
-        customdata=list(zip([_survey_n(n) for n in rows["n"]], low, high)),
+        customdata=list(zip([count(n) for n in rows["n"]], low, high)),
         hovertemplate="%{y}<br>%{x:.1f}%（95% CI %{customdata[1]:.1f}–%{customdata[2]:.1f}%）"
                       "<br>n=%{customdata[0]}<extra></extra>",
     ))
@@ -676,7 +667,7 @@ def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct"
         hidden = _survey_hidden(n) or pd.isna(v)
         fig.add_annotation(
             x=0 if hidden else (hi if pd.notna(hi) else v), y=label, xanchor="left", xshift=6, showarrow=False,
-            text=SURVEY_HIDDEN_NOTE if hidden else f"{v:.1f}%（n={_survey_n(n)}）",
+            text=SURVEY_HIDDEN_NOTE if hidden else f"{v:.1f}%（n={count(n)}）",
             font={"size": 11, "color": NEUTRAL if hidden else LABEL_INK},
         )
     fig = _style(fig, title=title, height=height or max(240, 34 * len(labels) + 130), x_title=x_title,
@@ -694,7 +685,7 @@ def survey_group_shares(shares: pd.DataFrame, *, title: str, y_title: str, heigh
     ``shares`` is ``survey.effective_share``; suppressed groups are labelled, not drawn.
     """
     groups = [str(g) for g in shares["group"]]
-    labels = [f"{plotly_text(g)}<br>n={_survey_n(n)}" for g, n in zip(groups, shares["n"])]
+    labels = [f"{plotly_text(g)}<br>n={count(n)}" for g, n in zip(groups, shares["n"])]
     values = shares["pct"].astype(float)
     colours = [NEUTRAL if g == "合计" else PALETTE[i % (len(PALETTE) - 1)] for i, g in enumerate(groups)]
     fig = go.Figure(go.Bar(
@@ -734,9 +725,9 @@ def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.D
         for c in cols:
             n = counts.at[r, c]
             share = shares.at[r, c]
-            line.append(plotly_text(_survey_n(n)) + ("" if pd.isna(share) else f"<br>{share:.1f}%"))
+            line.append(plotly_text(count(n)) + ("" if pd.isna(share) else f"<br>{share:.1f}%"))
         text.append(line)
-    custom = [[[plotly_text(_survey_n(counts.at[r, c])), res.at[r, c]] for c in cols] for r in rows]
+    custom = [[[plotly_text(count(counts.at[r, c])), res.at[r, c]] for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=[plotly_text(c) for c in cols], y=[plotly_text(r) for r in rows], text=text, texttemplate="%{text}",
         textfont={"size": 12}, customdata=custom, colorscale=DIVERGING_SCALE, zmin=-4, zmax=4, zmid=0, xgap=2, ygap=2,
@@ -776,7 +767,7 @@ def likert_diverging(items: pd.DataFrame, *, scale: list[float], scale_labels: d
     mid = values[k // 2] if k % 2 else None
     lows = [v for v in values if (mid is None and v < values[k // 2]) or (mid is not None and v < mid)]
     highs = [v for v in values if v not in lows and v != mid]
-    n_text = [_survey_n(n) for n in items["n"]]
+    n_text = [count(n) for n in items["n"]]
 
     def bar(v: float, share: pd.Series, sign: int, colour: str, show: bool) -> None:
         fig.add_trace(go.Bar(
@@ -832,7 +823,7 @@ def likert_group_means(items: pd.DataFrame, *, order: list[str], title: str, hei
         fig.add_trace(go.Scatter(
             x=part["mean"].astype(float), y=[labels[i] for i in order], mode="markers", name=plotly_text(group),
             marker={"size": 11, "color": PALETTE[index % len(PALETTE)], "line": {"color": WHITE, "width": 1}},
-            customdata=list(zip([_survey_n(n) for n in part["n"]], part["top2_pct"])),
+            customdata=list(zip([count(n) for n in part["n"]], part["top2_pct"])),
             hovertemplate="%{y}<br>" + plotly_text(group) + "：均值 %{x:.2f}<br>前两项 %{customdata[1]:.1f}%"
                           "<br>n=%{customdata[0]}<extra></extra>",
         ))

@@ -9,6 +9,7 @@ is invisible to reads in flight until it commits.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,13 @@ from pathlib import Path
 import duckdb
 
 from analysis import config as config_mod
+
+DB_ENV = "PARTY_DASHBOARD_DB"
+
+
+def default_path() -> Path:
+    """The database the app and every CLI command use: $PARTY_DASHBOARD_DB, else data/demo.duckdb."""
+    return Path(os.environ.get(DB_ENV) or config_mod.DATA_DIR / "demo.duckdb")
 
 MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 

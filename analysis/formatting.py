@@ -27,17 +27,18 @@ def score(value: float | None, decimals: int = 1) -> str:
     return MISSING if _missing(value) else f"{value:.{decimals}f}"
 
 
-def percent(value: float | None, decimals: int = 1) -> str:
-    """A value already in percent: "73.08%" with ``decimals=2``, "—" when missing."""
-    return MISSING if _missing(value) else f"{value:.{decimals}f}%"
+def percent(value: float | str | None, decimals: int = 1, *, missing: str = MISSING) -> str:
+    """A value already in percent: "73.08%" with ``decimals=2``; ``missing`` when there is no
+    value or it is a suppression mark (a share of a hidden count cannot be shown)."""
+    return missing if _missing(value) or isinstance(value, str) else f"{value:.{decimals}f}%"
 
 
-def count(value: object) -> str:
+def count(value: object, *, missing: str = MISSING) -> str:
     """A count with thousands separators, "1,107"; a suppressed count ("<5", "*") as it is;
-    "—" when missing."""
+    ``missing`` when there is none."""
     if isinstance(value, str):
         return value
-    return MISSING if _missing(value) else f"{int(value):,}"
+    return missing if _missing(value) else f"{int(value):,}"
 
 
 def signed(value: float | None, decimals: int = 1, *, suffix: str = "", missing: str | None = MISSING) -> str | None:

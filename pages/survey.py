@@ -14,10 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis import charts, config, survey
-from analysis.formatting import markdown_escape
+from analysis.formatting import ci, count, markdown_escape, percent
 from analysis.survey import reading
 from analysis.survey.catalog import CHOICE_TYPES
-from analysis.survey.reading import NO_GROUP, ci_text, count_text, pct_text, result_table, two_way_table
+from analysis.survey.reading import NO_GROUP, result_table, two_way_table
 from ui.cache import cached
 from ui.survey import GroupChoice, attempt, pick_grouping
 from ui.tables import table
@@ -108,8 +108,8 @@ with st.container(border=True):
         cols = st.columns(4)
         cols[0].metric("作答人数", f"{answered:,}", help=f"全部答卷 {freq.attrs['respondents']:,} 份")
         for col, r in zip(cols[1:], chosen.itertuples()):
-            col.metric(f"{markdown_escape(r.option)}（n={count_text(r.n)}）", pct_text(r.case_pct))
-            col.caption(ci_text(r.ci_low, r.ci_high))
+            col.metric(f"{markdown_escape(r.option)}（n={count(r.n)}）", percent(r.case_pct))
+            col.caption(ci(r.ci_low, r.ci_high))
     elif not effective:
         st.info("请至少选择一个计为“肯定回答”的选项。")
     elif shares is not None:
@@ -118,8 +118,8 @@ with st.container(border=True):
         if len(rows) <= 6:
             cols = st.columns(len(rows))
             for col, r in zip(cols, rows):
-                col.metric(f"{markdown_escape(r.group)}（n={count_text(r.n)}）", pct_text(r.pct))
-                col.caption(ci_text(r.ci_low, r.ci_high) if pd.notna(r.pct) else f"人数过少（<{cfg.min_cell}），不予显示")
+                col.metric(f"{markdown_escape(r.group)}（n={count(r.n)}）", percent(r.pct))
+                col.caption(ci(r.ci_low, r.ci_high) if pd.notna(r.pct) else f"人数过少（<{cfg.min_cell}），不予显示")
         else:
             st.caption("分组较多，各组比例见下方“分组比较”。")
         if comparison is not None:

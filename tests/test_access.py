@@ -126,7 +126,7 @@ def test_shared_cache_never_serves_a_wider_scope(demo_path, tmp_path, monkeypatc
 
     from analysis.access import auth
     from tests.apptest import ROOT
-    from ui import session as _shared
+    from ui import session
 
     members, _ = names
     committee = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
@@ -135,7 +135,7 @@ def test_shared_cache_never_serves_a_wider_scope(demo_path, tmp_path, monkeypatc
         committee.switch_page("pages/vanguard.py").run()
         assert len(set(members["name"]) & rendered_text(committee)) > 100
         # Same process, same database, cache not cleared: the secretary must not get the committee's rows.
-        token = auth.start_session(_shared.cursor(), "zhibu")
+        token = auth.start_session(session.cursor(), "zhibu")
         secretary = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
         secretary.session_state["session_token"] = token
         secretary.run()
@@ -181,9 +181,9 @@ def test_export_click_is_audited(demo_path, tmp_path, monkeypatch):
         app.run()
         app.switch_page("pages/assessment.py").run()
         app.download_button(key="review_xlsx").click().run()
-        from ui import session as _shared
+        from ui import session
 
-        con = _shared.cursor()
+        con = session.cursor()
         rows = con.execute("SELECT username, detail FROM audit_log WHERE action = 'export'").fetchall()
     finally:
         release()

@@ -1,4 +1,4 @@
-"""Activities: counts, people served and hours per type, month and branch (analysis/activities.py).
+"""Activities: counts, people served and hours per type, month and branch (analysis/metrics/activities.py).
 
 Expected numbers are worked out in the comments from the rows in ``EVENTS``.
 """

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from analysis.formatting import (
@@ -57,3 +58,27 @@ def test_escaping_keeps_data_text_inert():
 ])
 def test_number_text(text, expected):
     assert text == expected
+
+
+
+
+@pytest.mark.parametrize("value, kwargs, text", [
+    (93.0434, {}, "93.0%"), (5, {"decimals": 2}, "5.00%"), (float("nan"), {}, "—"), (None, {}, "—"),
+    ("<5", {}, "—"), (float("nan"), {"missing": "-"}, "-"),
+])
+def test_percent_text(value, kwargs, text):
+    assert percent(value, **kwargs) == text
+
+
+@pytest.mark.parametrize("value, kwargs, text", [
+    (1107, {}, "1,107"), (np.int64(3), {}, "3"), ("<5", {}, "<5"), ("*", {"missing": "-"}, "*"),
+    (float("nan"), {}, "—"), (None, {"missing": "-"}, "-"),
+])
+def test_count_text_keeps_suppression_marks(value, kwargs, text):
+    assert count(value, **kwargs) == text
+
+
+def test_ci_text():
+    assert ci(91.43, 94.44) == "95% CI 91.4%–94.4%"
+    assert ci(4.7, 9.34, unit="") == "95% CI 4.7–9.3"
+    assert ci(float("nan"), 3.0) == "95% CI —"

@@ -5,7 +5,7 @@ confint_proportions_2indep), NumPy variance formulas on answers read straight fr
 the demo's calibrated figures (1,030 / 1,107 = 93.04 % of members, 1,327 / 1,543 = 86.00 % of
 non-members chose 作用明显).
 
-Until ``analysis/cli.py`` wires the command (``survey_cli.add_survey_command(commands)``) the
+Until ``analysis/cli/main.py`` wires the command (``survey_cli.add_survey_command(commands)``) the
 tests run ``python -m analysis.cli.survey``, the same parser on its own; afterwards they run
 ``python -m analysis``.
 """

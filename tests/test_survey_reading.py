@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -33,33 +32,6 @@ def test_effect_size_label(v, df_star, label):
                                           (-0.1, "不足"), (float("nan"), "")])
 def test_alpha_label(alpha, label):
     assert survey.alpha_label(alpha) == label
-
-
-# ---------------------------------------------------------------------------------------------
-# Numbers as text
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("value, kwargs, text", [
-    (93.0434, {}, "93.0%"), (5, {"digits": 2}, "5.00%"), (float("nan"), {}, "—"), (None, {}, "—"),
-    ("<5", {}, "—"), (float("nan"), {"missing": "-"}, "-"),
-])
-def test_pct_text(value, kwargs, text):
-    assert reading.pct_text(value, **kwargs) == text
-
-
-@pytest.mark.parametrize("value, kwargs, text", [
-    (1107, {}, "1,107"), (np.int64(3), {}, "3"), ("<5", {}, "<5"), ("*", {"missing": "-"}, "*"),
-    (float("nan"), {}, "—"), (None, {"missing": "-"}, "-"),
-])
-def test_count_text(value, kwargs, text):
-    assert reading.count_text(value, **kwargs) == text
-
-
-def test_ci_text():
-    assert reading.ci_text(91.43, 94.44) == "95% CI 91.4%–94.4%"
-    assert reading.ci_text(4.7, 9.34, unit="") == "95% CI 4.7–9.3"
-    assert reading.ci_text(float("nan"), 3.0) == "95% CI —"
 
 
 # ---------------------------------------------------------------------------------------------

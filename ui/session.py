@@ -6,7 +6,6 @@ from it, so concurrent sessions read consistent snapshots (see README: concurren
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -17,11 +16,9 @@ from analysis import db
 from analysis.access import auth
 from analysis.ingest import inbox
 
-DB_ENV = "PARTY_DASHBOARD_DB"
-
 
 def database_path() -> Path:
-    return Path(os.environ.get(DB_ENV) or config_mod.DATA_DIR / "demo.duckdb")
+    return db.default_path()
 
 
 @st.cache_resource(show_spinner=False)
@@ -29,7 +26,7 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     # One read-write handle per server process; sessions get cursors from it (see README).
     con = db.open_database(path)
     # CLI imports cannot open the file while this process holds it: they queue the file in
-    # the inbox beside the database and this thread imports it (see analysis/inbox.py).
+    # the inbox beside the database and this thread imports it (see analysis/ingest/inbox.py).
     inbox.start_worker(con, inbox.inbox_dir(path))
     password = auth.ensure_admin(con, policy=config_mod.load().password)
     if password:

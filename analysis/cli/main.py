@@ -25,7 +25,6 @@ from analysis.cli import survey as survey_cli
 from analysis.ingest import inbox, templates
 from analysis.ingest.specs import KIND_LABELS, KINDS, TABLE_KINDS
 
-DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
 USER_ENV = "PARTY_DASHBOARD_USER"
 
 
@@ -154,11 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description="Hospital Party-building analytics")
     commands = parser.add_subparsers(dest="command", required=True)
     demo_cmd = commands.add_parser("demo", help="build the synthetic demo database")
-    demo_cmd.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"output file (default {DEFAULT_DB})")
+    demo_cmd.add_argument("--db", type=Path, default=db.default_path(), help=f"output file (default {db.default_path()})")
     demo_cmd.set_defaults(handler=_demo)
 
     def database_options(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+        command.add_argument("--db", type=Path, default=db.default_path(), help=f"database file (default {db.default_path()})")
         command.add_argument("--timeout", type=float, default=inbox.DEFAULT_TIMEOUT,
                              help="seconds to wait for the app when it holds the database (default %(default)s)")
 

@@ -18,7 +18,6 @@ section; database missing or held by the app).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -30,11 +29,6 @@ from analysis import db, report
 from analysis.scope import Scope
 
 CLI_SCOPE = Scope.committee("cli")
-
-
-def _default_db() -> Path:
-    # The same default as analysis/cli/main.py (not imported from there: main imports this module).
-    return Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
 
 
 def add_report_command(subparsers: argparse._SubParsersAction) -> None:
@@ -53,7 +47,7 @@ def add_report_command(subparsers: argparse._SubParsersAction) -> None:
     command.add_argument("--sections", help="comma-separated sections (default all): " + ", ".join(
         f"{key} ({name})" for key, name in report.SECTIONS.items()))
     command.add_argument("--outline", action="store_true", help="print the outline only, write no file")
-    command.add_argument("--db", type=Path, default=_default_db(), help=f"database file (default {_default_db()})")
+    command.add_argument("--db", type=Path, default=db.default_path(), help=f"database file (default {db.default_path()})")
     command.set_defaults(handler=run_report)
 
 

@@ -35,7 +35,6 @@ import argparse
 import datetime as dt
 import json
 import math
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -47,12 +46,11 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import db, survey
-from analysis.formatting import p_value
+from analysis.formatting import count, p_value, percent
 from analysis.scope import Scope
 from analysis.survey import reading
 
 SCOPE = Scope("cli", "researcher")
-DEFAULT_DB = Path(os.environ.get("PARTY_DASHBOARD_DB", config_mod.DATA_DIR / "demo.duckdb"))
 QTYPES_EN = {"single": "single choice", "multiple": "multiple choice", "matrix": "matrix", "ranking": "ranking",
              "text": "free text"}
 
@@ -82,7 +80,7 @@ def add_survey_command(subparsers: argparse._SubParsersAction) -> None:
 
     def command(name: str, help_text: str, action: Callable) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text, description=help_text)
-        parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database file (default {DEFAULT_DB})")
+        parser.add_argument("--db", type=Path, default=db.default_path(), help=f"database file (default {db.default_path()})")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
         parser.set_defaults(handler=_handler, survey_action=action)
         return parser
@@ -299,11 +297,11 @@ def _groups(con: duckdb.DuckDBPyConnection, survey_id: int, group_no: int,
 
 
 def _pct(value: Any) -> str:
-    return reading.pct_text(value, missing="-")
+    return percent(value, missing="-")
 
 
 def _n(value: Any) -> str:
-    return reading.count_text(value, missing="-")
+    return count(value, missing="-")
 
 
 def _num(value: Any, digits: int = 2) -> str:

@@ -9,11 +9,10 @@ package; no Streamlit.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import pandas as pd
 
-from analysis.formatting import MISSING, markdown_escape, p_value
+from analysis.formatting import ci, count, markdown_escape, p_value, percent
 from analysis.survey.crosstabs import Crosstab
 from analysis.survey.scales import Reliability
 from analysis.survey.shares import GroupComparison
@@ -21,15 +20,12 @@ from analysis.survey.shares import GroupComparison
 __all__ = [
     "NO_GROUP",
     "alpha_label",
-    "ci_text",
     "comparison_sentence",
     "comparison_table",
-    "count_text",
     "crosstab_effect_size",
     "effect_size_label",
     "group_label",
     "independence_sentence",
-    "pct_text",
     "reliability_sentence",
     "result_table",
     "scale_labels",
@@ -148,68 +144,6 @@ def crosstab_effect_size(ct: Crosstab) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Numbers as text
-# --------------------------------------------------------------------------------------------
-
-
-def pct_text(value: Any, digits: int = 1, *, missing: str = MISSING) -> str:
-    """A percentage as text: ``"93.0%"``.
-
-    Parameters
-    ----------
-    value : float
-        Percent (0-100).
-    digits : int
-    missing : str
-        Shown for NaN, None or a suppressed value.
-
-    Returns
-    -------
-    str
-    """
-    if value is None or isinstance(value, str) or pd.isna(value):
-        return missing
-    return f"{value:.{digits}f}%"
-
-
-def count_text(value: Any, *, missing: str = MISSING) -> str:
-    """A count as text: ``"1,107"``; a suppressed count (``"<5"``, ``"*"``) as it is.
-
-    Parameters
-    ----------
-    value : int or str
-    missing : str
-        Shown for NaN or None.
-
-    Returns
-    -------
-    str
-    """
-    if isinstance(value, str):
-        return value
-    return missing if value is None or pd.isna(value) else f"{int(value):,}"
-
-
-def ci_text(low: Any, high: Any, unit: str = "%") -> str:
-    """A 95 % confidence interval as text: ``"95% CI 91.4%–94.4%"``.
-
-    Parameters
-    ----------
-    low, high : float
-    unit : str
-        Written after each limit (``""`` for percentage points).
-
-    Returns
-    -------
-    str
-        ``"95% CI —"`` when a limit is missing.
-    """
-    if pd.isna(low) or pd.isna(high):
-        return f"95% CI {MISSING}"
-    return f"95% CI {low:.1f}{unit}–{high:.1f}{unit}"
-
-
-# --------------------------------------------------------------------------------------------
 # Sentences of the survey page
 # --------------------------------------------------------------------------------------------
 
@@ -285,9 +219,9 @@ def comparison_sentence(cmp: GroupComparison, outcome: str) -> str:
         gap = "两组比例几乎相同"
     else:
         gap = f"{group1}比{group2}{'高' if cmp.diff > 0 else '低'} {abs(cmp.diff):.1f} 个百分点"
-    text = (f"**{group1}** 中 {pct_text(cmp.pct1)}（n={count_text(cmp.n1)}）选择“{markdown_escape(outcome)}”，"
-            f"**{group2}** 中 {pct_text(cmp.pct2)}（n={count_text(cmp.n2)}）；"
-            f"{gap}（差值 {ci_text(cmp.ci_low, cmp.ci_high, unit='')} 个百分点）。")
+    text = (f"**{group1}** 中 {percent(cmp.pct1)}（n={count(cmp.n1)}）选择“{markdown_escape(outcome)}”，"
+            f"**{group2}** 中 {percent(cmp.pct2)}（n={count(cmp.n2)}）；"
+            f"{gap}（差值 {ci(cmp.ci_low, cmp.ci_high, unit='')} 个百分点）。")
     if cmp.test == "fisher":
         test = f"Fisher 精确检验（有期望频数小于 5）{p_value(cmp.p_val, missing='p 无法计算')}"
     elif cmp.test == "chi2":

@@ -13,14 +13,13 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
+from analysis.formatting import signed
 from analysis.metrics import assessment
+from analysis.palette import BLUE, GOLD, GREY
+from analysis.palette import PARTY_RED as RED
 from analysis.report.model import Chart, Figure, Finding, Series, Table, number, table
 from analysis.report.sections.common import (
-    BLUE,
-    GOLD,
-    GREY,
     MUTED,
-    RED,
     Built,
     Context,
     Part,
@@ -29,7 +28,6 @@ from analysis.report.sections.common import (
     column_values,
     gather,
     number_text,
-    signed_text,
     source_of,
 )
 
@@ -102,7 +100,7 @@ def _overall_trend(ctx: Context, totals: pd.DataFrame) -> Finding:
         title=f"{label}{ctx.prefix}支部考核平均分 {number_text(row['mean'])}，环比{change_text(qoq) or '无上期数据'}；"
               f"最高 {number_text(row['max'])}、最低 {number_text(row['min'])}（{int(row['n'])}个支部）",
         source=source_of(assessment.total_trend), method=_method(ctx.cfg), n=f"{int(row['n'])}个支部",
-        figures=(Figure(number_text(row["mean"]), "支部考核平均分", f"环比 {signed_text(qoq)} · {int(row['n'])} 个支部"),),
+        figures=(Figure(number_text(row["mean"]), "支部考核平均分", f"环比 {signed(qoq)} · {int(row['n'])} 个支部"),),
         chart=Chart("line", tuple(totals["quarter"]), series, "考核总分（百分制）",
                     value_min=axis_min([s.values for s in series])),
         points=(f"中位数 {number_text(row['median'])}", f"最高 {number_text(row['max'])}，最低 {number_text(row['min'])}"),

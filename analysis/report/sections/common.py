@@ -1,5 +1,4 @@
-"""What every section builder shares: the build ``Context``, the ``Built`` result, the series
-colours, and the helpers that write numbers into titles and chart series."""
+"""What every section builder shares: the build ``Context``, the ``Built`` result, and the helpers that write numbers into titles and chart series."""
 
 from __future__ import annotations
 
@@ -21,8 +20,8 @@ Built = tuple[list[Finding], list[Table], list[str]]
 # One finding with its table, or None when the data has nothing to say.
 Part = tuple[Finding, Table] | None
 
-# Series colours (the dashboard's palette; kept here so that the model does not import plotly).
-RED, BLUE, GOLD, GREEN, GREY = "#C8102E", "#1F5FA8", "#D4A017", "#2E8B57", "#8C8C8C"
+# Series colours: the dashboard's palette (analysis.palette imports nothing, not even plotly).
+# The report's muted bars are a light blue where the dashboard's are grey.
 MUTED = "#6F8FB8"
 
 
@@ -78,17 +77,6 @@ def change_text(value: Any, decimals: int = 1, unit: str = "") -> str:
     if shown == 0:
         return "持平"
     return f"{'上升' if shown > 0 else '下降'} {abs(shown):.{decimals}f}{unit}"
-
-
-def signed_text(value: Any, decimals: int = 1) -> str:
-    """'+1.0' / '-0.3' ('—' without a value)."""
-    v = number(value)
-    return "—" if v is None else f"{v:+.{decimals}f}"
-
-
-def date_text(day: dt.date) -> str:
-    """'2025年12月31日'."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def column_values(frame: pd.DataFrame, column: str) -> tuple[float | None, ...]:

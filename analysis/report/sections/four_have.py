@@ -9,19 +9,10 @@ from __future__ import annotations
 
 from analysis import config as config_mod
 from analysis.metrics import four_have
+from analysis.palette import GOLD, GREY
+from analysis.palette import PARTY_RED as RED
 from analysis.report.model import Chart, Figure, Finding, Series, number, table
-from analysis.report.sections.common import (
-    GOLD,
-    GREY,
-    MUTED,
-    RED,
-    Built,
-    Context,
-    axis_min,
-    column_values,
-    number_text,
-    source_of,
-)
+from analysis.report.sections.common import MUTED, Built, Context, axis_min, column_values, number_text, source_of
 
 SITES_CHART_ROWS = 15  # the chart of totals shows the first this many branches
 

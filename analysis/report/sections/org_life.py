@@ -8,18 +8,17 @@ org_life_missing, org_life_activities. Everything is judged as of ``Context.as_o
 from __future__ import annotations
 
 from analysis import config as config_mod
+from analysis.formatting import date
 from analysis.metrics import activities, meetings
+from analysis.palette import GOLD, GREEN
+from analysis.palette import PARTY_RED as RED
 from analysis.report.model import Chart, Figure, Finding, Series, Table, table
 from analysis.report.sections.common import (
-    GOLD,
-    GREEN,
-    RED,
     Built,
     Context,
     Part,
     axis_min,
     column_values,
-    date_text,
     gather,
     number_text,
     source_of,
@@ -33,7 +32,7 @@ def build(ctx: Context) -> Built:
     p = ctx.period
     summary = ctx.call(meetings.hospital_summary, first=p.first, last=p.last, unit=ctx.unit, as_of=ctx.as_of,
                        cfg=ctx.cfg)
-    until = f"数据截至{date_text(summary.window.last_day)}" if summary.window.last_day else "暂无活动记录"
+    until = f"数据截至{date(summary.window.last_day)}" if summary.window.last_day else "暂无活动记录"
     method = _method(ctx.cfg)
     findings: list[Finding] = []
     notes: list[str] = []

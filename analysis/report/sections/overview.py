@@ -12,17 +12,10 @@ from typing import Any
 import pandas as pd
 
 from analysis import periods
+from analysis.formatting import date, signed
 from analysis.metrics import assessment, meetings, org, tasks, vanguard
 from analysis.report.model import Figure, Finding
-from analysis.report.sections.common import (
-    Built,
-    Context,
-    change_text,
-    date_text,
-    number_text,
-    signed_text,
-    source_of,
-)
+from analysis.report.sections.common import Built, Context, change_text, number_text, source_of
 
 
 def build(ctx: Context) -> Built:
@@ -43,7 +36,7 @@ def _headcount(ctx: Context) -> Finding:
     return Finding(
         key="overview.headcount", section="overview", title=title,
         source=source_of(org.headcount), method="在册党员：截至期末已入党且在册；党员示范岗为持有示范岗（先锋岗）的党员。",
-        n=f"截至{date_text(hc.as_of)}",
+        n=f"截至{date(hc.as_of)}",
         figures=(
             Figure(f"{hc.members:,}", "党员", f"含预备党员 {hc.probationary} 名"),
             Figure(f"{hc.branches}", "党支部", f"党总支 {hc.general_branches} 个"),
@@ -52,7 +45,7 @@ def _headcount(ctx: Context) -> Finding:
         points=(f"党总支 {hc.general_branches} 个，党支部 {hc.branches} 个",
                 f"党员 {hc.members:,} 名，其中预备党员 {hc.probationary} 名",
                 f"党员示范岗（先锋岗）{hc.honour_posts} 个"),
-        period_label=f"截至{date_text(hc.as_of)}",
+        period_label=f"截至{date(hc.as_of)}",
     )
 
 
@@ -93,7 +86,7 @@ def _vanguard_figure(ctx: Context) -> _KeyFigure | None:
     if row is None:
         return None
     return _KeyFigure(
-        Figure(number_text(row["mean"]), "先锋指数均值", f"环比 {signed_text(row['qoq'])}"),
+        Figure(number_text(row["mean"]), "先锋指数均值", f"环比 {signed(row['qoq'])}"),
         f"先锋指数 {number_text(row['mean'])}",
         f"{periods.label(p.last)}先锋指数均值 {number_text(row['mean'])}，环比{change_text(row['qoq']) or '无上期数据'}"
         f"（n={int(row['n']):,}）",
@@ -124,7 +117,7 @@ def _tasks_figure(ctx: Context) -> _KeyFigure | None:
     return _KeyFigure(
         Figure(f"{done.rate:.2f}%", "办实事完成率", f"{done.done}/{done.total} 项"),
         f"办实事完成率 {done.rate:.2f}%",
-        f"截至{date_text(end)}办实事完成 {done.done}/{done.total} 项（{done.rate:.2f}%），逾期未完成 {done.overdue} 项",
+        f"截至{date(end)}办实事完成 {done.done}/{done.total} 项（{done.rate:.2f}%），逾期未完成 {done.overdue} 项",
         tasks.completion,
     )
 

@@ -12,15 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from analysis import config as config_mod
-from analysis import survey
+from analysis import survey as survey_stats
 from analysis.formatting import p_value
 from analysis.metrics import overview
+from analysis.palette import BLUE, GOLD, GREY
+from analysis.palette import PARTY_RED as RED
 from analysis.report.model import Chart, Figure, Finding, Series, Table, number, table
 from analysis.report.sections.common import (
-    BLUE,
-    GOLD,
-    GREY,
-    RED,
     Built,
     Context,
     Part,
@@ -73,7 +71,7 @@ def build(ctx: Context) -> Built:
         return [], [], [f"最近一次问卷（{headline.title}）在{p.label}之后开展，未纳入。"]
     method = _method(ctx.cfg)
     effective = _effective(ctx, survey, method)
-    total = headline.shares[headline.shares["group"] == survey.TOTAL_LABEL]
+    total = headline.shares[headline.shares["group"] == survey_stats.TOTAL_LABEL]
     notes = ["部分人数较少的分组不予报告。"] if len(total) and number(total["pct"].iloc[0]) is None else []
     later_findings, later_tables = gather((_scale(ctx, survey, method), _ranking(ctx, survey)))
     return [effective, *later_findings], [_effective_table(headline), *later_tables], notes
@@ -84,7 +82,7 @@ def _method(cfg: config_mod.Config) -> str:
             f"（期望频数小于5时用 Fisher 精确检验），效应量 Cramér's V；人数少于{cfg.survey.min_cell}的格子不予报告。")
 
 
-def _comparison_text(cmp: survey.GroupComparison) -> str:
+def _comparison_text(cmp: survey_stats.GroupComparison) -> str:
     """The two groups compared: difference, CI, test, p and effect size (or why not reported)."""
     if cmp.suppressed:
         return cmp.note
@@ -96,14 +94,14 @@ def _comparison_text(cmp: survey.GroupComparison) -> str:
 def _effective(ctx: Context, survey: _Survey, method: str) -> Finding:
     """The share per group who find Party building effective, with the groups compared."""
     headline, cmp = survey.headline, survey.headline.comparison
-    shares = headline.shares[headline.shares["group"] != survey.TOTAL_LABEL].reset_index(drop=True)
+    shares = headline.shares[headline.shares["group"] != survey_stats.TOTAL_LABEL].reset_index(drop=True)
     parts = [f"{r.group} {number_text(r.pct)}%（n={number_text(r.n, 0)}）" if number(r.pct) is not None
              else f"{r.group} 不予报告" for r in shares.itertuples()]
     where = "全院问卷，不按支部区分" if ctx.unit is not None else "全院问卷"
     return Finding(
         key="survey.effective", section="survey",
         title="、".join(parts) + "认为党建引领作用明显" + ("" if cmp.suppressed else f"，相差 {number_text(cmp.diff)} 个百分点"),
-        source=source_of(overview.survey_headline, survey.effective_share, survey.compare_groups),
+        source=source_of(overview.survey_headline, survey_stats.effective_share, survey_stats.compare_groups),
         method=method,
         n=f"{headline.title}：" + "，".join(f"{r.group} n={number_text(r.n, 0)}" for r in shares.itertuples()),
         figures=tuple(Figure(f"{number_text(r.pct, 0)}%", f"{r.group}认为作用明显", f"n={number_text(r.n, 0)}")
@@ -121,7 +119,7 @@ def _effective(ctx: Context, survey: _Survey, method: str) -> Finding:
 def _effective_table(headline: overview.SurveyHeadline) -> Table:
     return table("survey_effective", "问卷：认为党建引领作用明显的比例", headline.shares, {
         "group": ("分组", "text"), "n": ("人数", "int"), "effective": ("作用明显", "int"), "pct": ("比例", "pct"),
-        "ci_low": ("95%CI下限", "pct"), "ci_high": ("95%CI上限", "pct")}, source=source_of(survey.effective_share))
+        "ci_low": ("95%CI下限", "pct"), "ci_high": ("95%CI上限", "pct")}, source=source_of(survey_stats.effective_share))
 
 
 def _scale(ctx: Context, survey: _Survey, method: str) -> Part:
@@ -129,7 +127,7 @@ def _scale(ctx: Context, survey: _Survey, method: str) -> Part:
     if survey.scale_question is None:
         return None
     headline = survey.headline
-    items = ctx.call(survey.likert_items, survey_id=headline.survey_id, question_no=int(survey.scale_question))
+    items = ctx.call(survey_stats.likert_items, survey_id=headline.survey_id, question_no=int(survey.scale_question))
     items = items.sort_values(["mean", "item_no"]).reset_index(drop=True)
     scale = items.attrs.get("scale") or []
     scored = items.dropna(subset=["mean"])
@@ -141,7 +139,7 @@ def _scale(ctx: Context, survey: _Survey, method: str) -> Part:
         key="survey.scale", section="survey",
         title=f"党建促进作用评分（{span}）：最高“{hi['item']}” {number_text(hi['mean'], 2)}，"
               f"最低“{lo['item']}” {number_text(lo['mean'], 2)}",
-        source=source_of(survey.likert_items),
+        source=source_of(survey_stats.likert_items),
         method=f"各方面评分的均值与标准差；高分比例 = 选择最高两档的比例。{method}",
         n=f"{headline.title}，每项 n={int(scored['n'].min()):,}–{int(scored['n'].max()):,}",
         figures=(Figure(number_text(lo["mean"], 2), f"最低：{lo['item']}", f"高分比例 {number_text(lo['top2_pct'])}%"),),
@@ -154,14 +152,14 @@ def _scale(ctx: Context, survey: _Survey, method: str) -> Part:
     )
     return finding, table("survey_scale", "问卷：党建对各方面的促进作用评分", items, {
         "item": ("方面", "text"), "n": ("人数", "int"), "mean": ("均值", "score2"), "sd": ("标准差", "score2"),
-        "top2_pct": ("高分比例", "pct"), "rank": ("由低到高", "int")}, source=source_of(survey.likert_items))
+        "top2_pct": ("高分比例", "pct"), "rank": ("由低到高", "int")}, source=source_of(survey_stats.likert_items))
 
 
 def _ranking(ctx: Context, survey: _Survey) -> Part:
     """The options of the survey's first ranking question by 问卷星 composite score."""
     if survey.ranking_question is None:
         return None
-    ranks = ctx.call(survey.ranking_scores, survey_id=survey.headline.survey_id,
+    ranks = ctx.call(survey_stats.ranking_scores, survey_id=survey.headline.survey_id,
                      question_no=int(survey.ranking_question))
     if ranks.empty or not ranks.attrs.get("answered"):
         return None
@@ -170,7 +168,7 @@ def _ranking(ctx: Context, survey: _Survey) -> Part:
         key="survey.ranking", section="survey",
         title=f"最受重视的党建工作：“{top['option']}”（综合得分 {number_text(top['score'], 2)}，"
               f"平均排第 {number_text(top['mean_rank'], 1)} 位）",
-        source=source_of(survey.ranking_scores),
+        source=source_of(survey_stats.ranking_scores),
         method="综合得分 = Σ 排在第 p 位的人数 ×（选项数 − p + 1）÷ 作答人数（问卷星口径）。",
         n=f"作答 n={int(ranks.attrs['answered']):,}",
         figures=(Figure(number_text(top["score"], 2), f"“{top['option']}”综合得分", ""),),
@@ -182,4 +180,4 @@ def _ranking(ctx: Context, survey: _Survey) -> Part:
     return finding, table("survey_ranking", "问卷：党建工作重要性排序", ranks, {
         "order": ("位次", "int"), "option": ("工作", "text"), "n": ("排序人数", "int"),
         "mean_rank": ("平均位次", "score2"), "score": ("综合得分", "score2")},
-        source=source_of(survey.ranking_scores))
+        source=source_of(survey_stats.ranking_scores))

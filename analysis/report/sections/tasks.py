@@ -6,9 +6,11 @@ tasks_trend, tasks_categories, tasks_overdue (when any), tasks_list.
 
 from __future__ import annotations
 
+from analysis.formatting import date
 from analysis.metrics import tasks
+from analysis.palette import GOLD
 from analysis.report.model import Chart, Figure, Finding, Series, Table, table
-from analysis.report.sections.common import GOLD, Built, Context, Part, column_values, date_text, source_of
+from analysis.report.sections.common import Built, Context, Part, column_values, source_of
 
 METHOD = "完成率 = 截至期末已完成项目数 ÷ 已启动项目数（两位小数）；逾期 = 计划完成日已过而期末仍未完成（到期当天不算）。"
 
@@ -41,7 +43,7 @@ def build(ctx: Context) -> Built:
 
 def _completion(ctx: Context, rep: tasks.TaskReport) -> Finding:
     """The completion rate as of the period's end, with the rate at each quarter's end."""
-    c, trend, as_of = rep.completion, rep.trend, date_text(rep.as_of)
+    c, trend, as_of = rep.completion, rep.trend, date(rep.as_of)
     return Finding(
         key="tasks.completion", section="tasks",
         title=f"截至{as_of}{ctx.prefix}办实事完成率 {c.rate:.2f}%（{c.done}/{c.total}），逾期未完成 {c.overdue} 项",
@@ -56,7 +58,7 @@ def _completion(ctx: Context, rep: tasks.TaskReport) -> Finding:
 
 def _categories(ctx: Context, rep: tasks.TaskReport) -> Part:
     """Completion by category, titled with the lowest (only with two categories or more)."""
-    cats, as_of = rep.by_category, date_text(rep.as_of)
+    cats, as_of = rep.by_category, date(rep.as_of)
     if len(cats) < 2:
         return None
     low = cats.sort_values(["rate", "category"]).iloc[0]
@@ -79,7 +81,7 @@ def _categories(ctx: Context, rep: tasks.TaskReport) -> Part:
 
 def _overdue(ctx: Context, rep: tasks.TaskReport) -> tuple[Finding, Table]:
     """The overdue projects, longest overdue first; their table is on the slide only when there are any."""
-    overdue, total, as_of = rep.overdue, rep.completion.total, date_text(rep.as_of)
+    overdue, total, as_of = rep.overdue, rep.completion.total, date(rep.as_of)
     overdue_table = table("tasks_overdue", f"逾期未完成项目（截至{rep.as_of:%Y-%m-%d}）", overdue, {
         "task_id": ("编号", "text"), "title": ("项目", "text"), "category": ("类别", "text"),
         "branch_name": ("责任支部", "text"), "due_on": ("计划完成", "date"), "days_overdue": ("逾期天数", "int")},

@@ -11,13 +11,12 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
+from analysis.formatting import signed
 from analysis.metrics import vanguard
+from analysis.palette import BLUE, GOLD, GREY
+from analysis.palette import PARTY_RED as RED
 from analysis.report.model import Chart, Figure, Finding, Series, Table, table
 from analysis.report.sections.common import (
-    BLUE,
-    GOLD,
-    GREY,
-    RED,
     Built,
     Context,
     Part,
@@ -26,7 +25,6 @@ from analysis.report.sections.common import (
     column_values,
     gather,
     number_text,
-    signed_text,
     source_of,
 )
 
@@ -68,7 +66,7 @@ def _trend(ctx: Context, trend: pd.DataFrame) -> tuple[Finding, Table]:
         key="vanguard.trend", section="vanguard", title=title, source=source_of(vanguard.hospital_trend),
         method=_method(cfg), n=f"{periods.label(p.last)}参评党员 n={int(row['n']):,}",
         figures=(Figure(number_text(row["mean"]), "先锋指数均值",
-                        f"环比 {signed_text(row['qoq'])} · 同比 {signed_text(row['yoy'])} · n={int(row['n']):,}"),),
+                        f"环比 {signed(row['qoq'])} · 同比 {signed(row['yoy'])} · n={int(row['n']):,}"),),
         chart=Chart("line", tuple(trend["quarter"]), tuple(series), "先锋指数",
                     value_min=axis_min([s.values for s in series])),
         points=(f"中位数 {number_text(row['median'])}，标准差 {number_text(row['sd'], 2)}",
@@ -103,7 +101,7 @@ def _units(ctx: Context) -> Part:
         figures=(Figure(number_text(top["mean"] - low["mean"]), "最高与最低之差", f"{len(units)} 个{what}"),),
         chart=Chart("bar", tuple(units["unit_name"]), (Series("均值", column_values(units, "mean"), RED),), "先锋指数",
                     value_min=axis_min([column_values(units, "mean")])),
-        points=tuple(f"{r.unit_name} {number_text(r.mean)}（环比 {signed_text(r.qoq)}，n={int(r.n)}）"
+        points=tuple(f"{r.unit_name} {number_text(r.mean)}（环比 {signed(r.qoq)}，n={int(r.n)}）"
                      for r in units.head(3).itertuples()),
         period_label=periods.label(p.last),
     )
