@@ -276,7 +276,7 @@ def test_imported_text_is_shown_as_text_not_markdown(demo_path, tmp_path, monkey
         app.switch_page(PAGE).run()
         app.selectbox(key=f"survey_group_1_{demo['effect']}").set_value(demo["department"]).run()
         assert not app.exception, [e.value for e in app.exception]
-        escaped = r"\*\*临床\*\*\[科室\]\(http\:\/\/x\.invalid\) \:red\[红\]".replace(r"\/", "/")
+        escaped = "\\*\\*临床\\*\\*\\[科室\\]\\(http\u2060\\://x\\.invalid\\) \\:red\\[红\\]"
         labels = [m.label for m in app.metric]
         assert any(label.startswith(escaped + "（n=") for label in labels), labels
         pair1 = app.selectbox(key=f"survey_pair1_1_{demo['department']}")

@@ -8,11 +8,15 @@ Security properties (what 等保2.0 assessors check, and how it is met):
   made with older parameters is replaced at the next successful sign-in.
 - There is no default password: ``ensure_admin`` creates the first account with a password
   from ``PARTY_DASHBOARD_ADMIN_PASSWORD`` or a random one that it returns once.
-- Password rules (``PasswordPolicy``): length, character classes, not containing the name.
+- Password rules (``PasswordPolicy``): length, character classes, not containing the name,
+  not in the common-password list (data/common-passwords.txt.gz).
 - Sign-in (``authenticate``) gives one message for an unknown name and a wrong password,
   spends the same hashing time on both, and locks a name after ``max_failures`` consecutive
   failures for ``lockout_minutes``: existing and unknown names alike (table
-  ``login_throttle``), so the lockout does not reveal which names exist either.
+  ``login_throttle``), so the lockout does not reveal which names exist either. Attempts are
+  counted before their password is checked, so parallel attempts cannot outrun the lock; the
+  number of passwords verified at once is bounded; a client that keeps failing is made to
+  wait (``analysis.access.throttle``), so nobody can keep every name locked.
 - Sessions live in ``app_session`` and are checked on every request (``touch_session``):
   idle and absolute timeouts, logout, and ending on password change/reset or deactivation.
   The database stores only the SHA-256 of the token given to the browser session.
@@ -256,6 +260,17 @@ def _write(con: duckdb.DuckDBPyConnection, work: Callable[[], T], attempts: int 
                 raise
             time.sleep(secrets.randbelow(20 * (attempt + 1)) / 1000)
     raise AssertionError("unreachable")
+
+
+# The short transactions on a name's failure count (reserve, settle, sign in) take turns within the
+# process: fifty attempts on one name at once would otherwise mostly end in DuckDB write conflicts
+# and retries. The password checks between them run in parallel.
+_LOGIN_STATE = threading.Lock()
+
+
+def _login_write(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    with _LOGIN_STATE:
+        return _write(con, work)
 
 
 def _token_key(token: str) -> str:
@@ -547,7 +562,7 @@ def _check(
         _write(con, lambda: record(con, _audit_name(name), "login_failed",
                                    {"reason": "invalid_name"}, now=now))
         return LoginResult(False, MSG_BAD_CREDENTIALS)
-    ticket = _write(con, lambda: _reserve(con, name, now=now, policy=policy))
+    ticket = _login_write(con, lambda: _reserve(con, name, now=now, policy=policy))
     if ticket.refused_until is not None:
         return LoginResult(False, _locked_message(ticket.refused_until), locked_until=ticket.refused_until)
     user = ticket.user
@@ -556,7 +571,7 @@ def _check(
     if matched and user.active:
         return _sign_in(con, user, password, ticket, now=now, hasher=hasher, create_session=create_session)
     outcome = "inactive" if matched else "bad_password" if user is not None else "unknown_user"
-    return _write(con, lambda: _settle(con, name, ticket, outcome=outcome, now=now))
+    return _login_write(con, lambda: _settle(con, name, ticket, outcome=outcome, now=now))
 
 
 def _sign_in(
@@ -598,7 +613,7 @@ def _sign_in(
             must_change_password=bool(user.must_change_password), session_id=token,
         )
 
-    return _write(con, succeed)
+    return _login_write(con, succeed)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -765,11 +780,11 @@ def change_password(
     user = _load_user(con, username)
     if session is None or user is None or session[0] != username or not user.active:
         raise AuthError(MSG_NO_SESSION)
-    ticket = _write(con, lambda: _reserve(con, username, now=now, policy=login_policy))
+    ticket = _login_write(con, lambda: _reserve(con, username, now=now, policy=login_policy))
     if ticket.refused_until is not None:
         raise AuthError(_locked_message(ticket.refused_until))
     if not _verify(hasher, user.password_hash, old):
-        answer = _write(con, lambda: _settle(con, username, ticket, outcome="password_change", now=now))
+        answer = _login_write(con, lambda: _settle(con, username, ticket, outcome="password_change", now=now))
         raise AuthError("原密码不正确。" + (_locked_message(answer.locked_until) if answer.locked_until else ""))
     new_hash = hasher.hash(new)
 
