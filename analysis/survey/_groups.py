@@ -90,6 +90,14 @@ def membership(grouping: Grouping | None) -> tuple[str, dict]:
     return _MEMBERSHIP_GROUPED, params
 
 
+# Respondents who answered question $q (row $i): the base over which an attribute's options form
+# groups, for a share of that question's answers or a cross table with it.
+ANSWERED_SQL = """
+    SELECT DISTINCT response_id FROM survey_answer
+    WHERE survey_id = $s AND question_no = $q AND item_no = $i AND option_no IS NOT NULL
+"""
+
+
 def attribute_blocks(
     con: duckdb.DuckDBPyConnection, q: Question, item_no: int, base: str, params: dict, *, min_group: int
 ) -> ReportingBlocks:

@@ -18,7 +18,7 @@ from scipy import stats
 
 from analysis.scope import Scope
 from analysis.survey._common import TOTAL_LABEL, check_scope, resolve_min_cell, unique_labels
-from analysis.survey._groups import attribute_blocks
+from analysis.survey._groups import ANSWERED_SQL, attribute_blocks
 from analysis.survey._question import Question, check_item, load_question
 from analysis.survey.privacy import ReportingBlocks
 
@@ -172,14 +172,6 @@ def crosstab(
     blocks = attribute_blocks(con, rq, row_item_no, ANSWERED_SQL, {"q": cq.question_no, "i": col_item_no},
                               min_group=min_cell)
     return _hidden(table, _refused(rq, row_labels, blocks))
-
-
-# Respondents who answered question $q (row $i): the base over which the row question's options
-# form groups.
-ANSWERED_SQL = """
-    SELECT DISTINCT response_id FROM survey_answer
-    WHERE survey_id = $s AND question_no = $q AND item_no = $i AND option_no IS NOT NULL
-"""
 
 
 def _observed(

@@ -22,7 +22,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from analysis import config as config_mod
 from analysis.scope import Scope
 from analysis.survey._common import MISSING_LABEL, TOTAL_LABEL, check_scope, pct, resolve_min_cell, wilson_pct
-from analysis.survey._groups import Grouping, attribute_blocks, group_order, grouping, membership
+from analysis.survey._groups import ANSWERED_SQL, Grouping, attribute_blocks, group_order, grouping, membership
 from analysis.survey._question import Question, check_item, load_question, option_nos, respondent_count
 from analysis.survey.privacy import ReportingBlocks
 
@@ -207,13 +207,6 @@ def _effective_counts(
     attribute = load_question(con, survey_id, split.question_no, allowed=("single",), purpose="分组")
     blocks = attribute_blocks(con, attribute, 0, ANSWERED_SQL, params, min_group=min_group)
     return counts, split, _refused_groups(split, blocks)
-
-
-# Respondents who answered question $q (row $i): the base of a share and of its groups.
-ANSWERED_SQL = """
-    SELECT DISTINCT response_id FROM survey_answer
-    WHERE survey_id = $s AND question_no = $q AND item_no = $i AND option_no IS NOT NULL
-"""
 
 
 def _refused_groups(split: Grouping, blocks: ReportingBlocks) -> dict[str, tuple[str, str]]:
