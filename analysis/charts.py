@@ -965,35 +965,36 @@ def _report_trace(chart, s, index: int, style: dict) -> go.Scatter | go.Scatterp
     fmt, suffix, values = chart.d3_format, chart.suffix, list(s.values)
     labels = ["" if v is None else f"{v:,.{chart.decimals}f}{suffix}" for v in values]
     colour = _report_colour(style, s.color)
+    # Category and series names come from the data (a branch named "<a href=...>"): text, not markup.
+    categories, name = [plotly_text(c) for c in chart.categories], plotly_text(s.name)
     if chart.kind == "line":
         return go.Scatter(
-            x=list(chart.categories), y=values, name=s.name, mode="lines+markers+text" if index == 0 else "lines+markers",
+            x=categories, y=values, name=name, mode="lines+markers+text" if index == 0 else "lines+markers",
             text=labels if index == 0 else None, textposition="top center",
             textfont={"size": style["label_size"], "color": style["text"]},
             line={"color": colour, "width": style["line_width"]}, marker={"size": style["marker_size"]},
-            connectgaps=False, hovertemplate=f"%{{x}}<br>{s.name} %{{y:{fmt}}}{suffix}<extra></extra>",
+            connectgaps=False, hovertemplate=f"%{{x}}<br>{name} %{{y:{fmt}}}{suffix}<extra></extra>",
         )
     if chart.kind == "radar":
-        categories = list(chart.categories)
         return go.Scatterpolar(
-            r=values + values[:1], theta=categories + categories[:1], name=s.name, mode="lines+markers",
+            r=values + values[:1], theta=categories + categories[:1], name=name, mode="lines+markers",
             fill="toself" if index == 0 else None, opacity=1,
             fillcolor="rgba(200,16,46,0.15)" if index == 0 else None,
             line={"color": colour, "width": style["line_width"], "dash": "solid" if index == 0 else "dash"},
-            hovertemplate=f"%{{theta}}<br>{s.name} %{{r:{fmt}}}{suffix}<extra></extra>",
+            hovertemplate=f"%{{theta}}<br>{name} %{{r:{fmt}}}{suffix}<extra></extra>",
         )
     stacked = chart.kind == "stacked_bar"
     bar = go.Bar(
-        name=s.name, text=labels, textposition="inside" if stacked else "outside", cliponaxis=False,
+        name=name, text=labels, textposition="inside" if stacked else "outside", cliponaxis=False,
         marker_color=[_report_colour(style, c) or colour for c in s.point_colors] if s.point_colors else colour,
         textfont={"size": style["label_size"], "color": "#FFFFFF" if stacked else style["text"]},
         insidetextanchor="middle" if stacked else None, textangle=0,
     )
     if chart.kind in ("bar", "stacked_bar"):
-        return bar.update(y=list(chart.categories), x=values, orientation="h",
-                          hovertemplate=f"%{{y}}<br>{s.name} %{{x:{fmt}}}{suffix}<extra></extra>")
-    return bar.update(x=list(chart.categories), y=values,
-                      hovertemplate=f"%{{x}}<br>{s.name} %{{y:{fmt}}}{suffix}<extra></extra>")
+        return bar.update(y=categories, x=values, orientation="h",
+                          hovertemplate=f"%{{y}}<br>{name} %{{x:{fmt}}}{suffix}<extra></extra>")
+    return bar.update(x=categories, y=values,
+                      hovertemplate=f"%{{x}}<br>{name} %{{y:{fmt}}}{suffix}<extra></extra>")
 
 
 def _report_value_range(chart) -> tuple[float, float | None]:

@@ -92,6 +92,8 @@ class MeetingRule:
 @dataclass(frozen=True)
 class SurveyConfig:
     effective_options: tuple[str, ...]
+    # The minimum reporting group: a breakdown by a respondent attribute shows a group only when
+    # it has at least this many respondents (analysis/survey/privacy.py).
     min_cell: int
     # Answers to the 政治面貌 question that count as Party members in member/non-member splits.
     member_options: tuple[str, ...] = ("中共党员", "中共预备党员")
@@ -99,11 +101,13 @@ class SurveyConfig:
 
 @dataclass(frozen=True)
 class PasswordPolicy:
-    """Password rules. Classes: lower-case, upper-case, digit, other (symbol)."""
+    """Password rules. Classes: lower-case, upper-case, digit, other (symbol). ``refuse_common``:
+    refuse the passwords of the common-password list (data/common-passwords.txt.gz)."""
 
     min_length: int = 8
     min_classes: int = 3
     max_length: int = 128
+    refuse_common: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_classes <= 4:
@@ -114,18 +118,38 @@ class PasswordPolicy:
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """Lockout and session limits."""
+    """Lockout, client throttling and session limits.
+
+    ``max_failures`` failed sign-ins lock a name for ``lockout_minutes``. One client (remote
+    address, else browser session) has ``client_free_attempts`` failures free; after that it
+    waits ``client_backoff_seconds``, doubling with every further failure up to
+    ``client_backoff_max_minutes``, before its next attempt is even checked. At most
+    ``concurrent_checks`` password hashes are verified at once; an attempt that finds no free
+    slot within ``check_wait_seconds`` is answered "稍后再试". ``trusted_proxy_header``: the
+    header holding the client address set by the reverse proxy in front of the app (read only
+    when the connection comes from the loopback address, i.e. from that proxy).
+    """
 
     max_failures: int = 5
     lockout_minutes: float = 15
     idle_minutes: float = 30
     absolute_hours: float = 12
+    client_free_attempts: int = 5
+    client_backoff_seconds: float = 1
+    client_backoff_max_minutes: float = 15
+    concurrent_checks: int = 4
+    check_wait_seconds: float = 3
+    trusted_proxy_header: str = "X-Real-IP"
 
     def __post_init__(self) -> None:
         if self.max_failures < 1:
             raise ValueError("max_failures must be at least 1")
         if min(self.lockout_minutes, self.idle_minutes, self.absolute_hours) <= 0:
             raise ValueError("lockout, idle and absolute limits must be positive")
+        if self.client_free_attempts < 1 or self.concurrent_checks < 1:
+            raise ValueError("client_free_attempts and concurrent_checks must be at least 1")
+        if min(self.client_backoff_seconds, self.client_backoff_max_minutes, self.check_wait_seconds) <= 0:
+            raise ValueError("client back-off and check wait must be positive")
 
     @property
     def lockout(self) -> timedelta:
@@ -138,6 +162,10 @@ class LoginPolicy:
     @property
     def absolute(self) -> timedelta:
         return timedelta(hours=self.absolute_hours)
+
+    @property
+    def client_backoff_max(self) -> timedelta:
+        return timedelta(minutes=self.client_backoff_max_minutes)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ is invisible to reads in flight until it commits.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -173,3 +175,39 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("UPDATE data_state SET version = version + 1 WHERE id = 1")
+
+
+class Periodic(threading.Thread):
+    """A daemon thread running ``job(cursor)`` every ``interval`` seconds on a cursor of its own.
+
+    The server's background work on its one database handle (the import inbox, the sweep of
+    abandoned sessions). A run that fails is logged and the next one runs; the thread stops on
+    ``stop()``, or by itself once the connection has been closed.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str, job: Callable[[duckdb.DuckDBPyConnection], object],
+                 interval: float) -> None:
+        super().__init__(name=name, daemon=True)
+        self.con = con
+        self.job = job
+        self.interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            cursor = self.con.cursor()
+        except duckdb.Error:
+            return
+        while not self._stop_event.is_set():
+            try:
+                self.job(cursor)
+            except duckdb.ConnectionException:
+                return  # the database was closed: this thread's process or cache entry is gone
+            except Exception:  # noqa: BLE001 - keep serving; the failure is logged
+                logging.getLogger(__name__).exception("%s: run failed", self.name)
+            self._stop_event.wait(self.interval)
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        self._stop_event.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)

@@ -75,10 +75,19 @@ def p_value(p: float | None, *, prefix: bool = True, missing: str | None = None)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=&^])")
 
 
+# GitHub-flavoured Markdown (as Streamlit renders it) turns a bare "http://", "www." or e-mail
+# address into a link even when its punctuation is backslash-escaped or written as a character
+# reference; an invisible WORD JOINER (U+2060) before the ":", "." or "@" breaks the link and
+# leaves the text as it reads.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=\\://)|(?<=www)(?=\\\.)|(?=@)")
+WORD_JOINER = "\u2060"
+
+
 def markdown_escape(text: object) -> str:
     """``text`` with every Markdown (and Streamlit directive: $math$, :red[...]) character
-    backslash-escaped, so a page shows it exactly as typed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    backslash-escaped and bare web and e-mail addresses kept from becoming links, so a page
+    shows it exactly as typed and nothing in it is clickable."""
+    return _AUTOLINK.sub(WORD_JOINER, _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)))
 
 
 def html_escape(text: object) -> str:

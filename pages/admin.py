@@ -1,3 +1,4 @@
+import pandas as pd
 import streamlit as st
 
 from analysis import config
@@ -46,11 +47,19 @@ with users_tab:
             with refusal_shown():
                 ended = auth.reset_password(cursor(), target, new_password, scope, policy=policy)
                 st.success(f"已重置 {target} 的密码，结束其 {ended} 个会话；该用户下次登录须修改密码。")
-    active = bool(users.set_index("username").loc[target, "active"]) if target else False
+    chosen = users.set_index("username").loc[target] if target else None
+    active = bool(chosen["active"]) if chosen is not None else False
     if c2.button("停用该账户" if active else "启用该账户", disabled=not target):
         with refusal_shown():
             auth.set_active(cursor(), target, not active, scope)
             st.rerun()
+    if chosen is not None and (chosen["failed_logins"] or pd.notna(chosen["locked_until"])):
+        c2.caption(f"连续登录失败 {int(chosen['failed_logins'])} 次"
+                   + (f"，锁定至 {chosen['locked_until']:%Y-%m-%d %H:%M}" if pd.notna(chosen["locked_until"]) else ""))
+        if c2.button("解除锁定", key="unlock_user", help="清除失败次数并解除锁定；记入审计日志。"):
+            with refusal_shown():
+                auth.unlock(cursor(), target, scope)
+                st.rerun()
 
 with audit_tab:
     c1, c2 = st.columns(2)

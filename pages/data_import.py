@@ -87,6 +87,8 @@ with tab_import:
                 preview = importer.validate_file(cursor(), path, kind=kind or None, file_name=upload.name,
                                                  twin=twin_path if twin is not None else None, progress=report)
             bar.empty()
+            if not preview.ok:
+                importer.record_rejection(cursor(), preview, user=scope.username)
             state["import_preview"], state["import_preview_key"] = preview, key
         preview = state["import_preview"]
         _show_preview(preview)
@@ -102,6 +104,7 @@ with tab_import:
                 except importer.ImportRejected as exc:
                     # The database changed since the check (e.g. another import): show the new problems.
                     bar.empty()
+                    importer.record_rejection(cursor(), exc.preview, user=scope.username)
                     state["import_preview"] = exc.preview
                     st.rerun()
                 else:

@@ -3,7 +3,7 @@
 Opened from the navigation (the sidebar's period and unit) or directly by URL, e.g.
 ``/present?period=2025Q4&scope=G01&slide=3&auto=20``:
 
-* ``period``: a quarter (2025Q4) or a year (2025); default the sidebar's last quarter.
+* ``period``: a quarter (2025Q4) or a year (2025) with data; default the sidebar's last quarter.
 * ``scope``: hospital, a general branch id (G01) or a branch id (B01); default the sidebar's unit.
 * ``sections``: comma-separated section keys (vanguard,assessment...); default all.
 * ``slide``: the screen to show, 1 = the title screen; kept up to date in the URL.
@@ -12,8 +12,10 @@ Opened from the navigation (the sidebar's period and unit) or directly by URL, e
 
 Keys: → next, ← previous (Streamlit button shortcuts); the buttons at the bottom do the same.
 The page hides the sidebar and Streamlit's chrome with a constant style sheet; nothing from
-the data goes through HTML: titles and points are Markdown with every special character
-escaped, figures are ``st.metric``, charts plotly.
+the data goes through HTML: titles, points and metric labels are Markdown with every special
+character escaped (``markdown_escape``), figures are ``st.metric``, charts plotly with data text
+escaped. URL parameters are checked against the known periods, units and sections, and a
+rejected one is never repeated on the page (a link could carry Markdown for a phishing link).
 
 Idle timeout: a button press is a full rerun, which renews the session like any other click.
 Auto-advance runs only the fragment that draws the screen (``st.fragment(run_every=...)``),
@@ -98,10 +100,15 @@ st.html(PRESENT_CSS)
 # ------------------------------------------------------------------ what to show (URL first)
 params = st.query_params.to_dict()
 problems: list[str] = []
+choices = cached(report.period_choices)
+known_periods = {*choices["quarter"], *choices["year"]}
 try:
     period = report.parse_period(params.get("period") or filters.last).code
 except ValueError:
-    problems.append(f"网址中的期间“{params.get('period')}”无效，已改用{periods.label(filters.last)}。")
+    period = None
+if period not in known_periods:
+    if "period" in params:
+        problems.append(f"网址中的期间无效或没有数据，已改用{periods.label(filters.last)}。")
     period = filters.last
 units = cached(org.units)
 known_units = set(units["branch_id"]) | set(units["general_branch_id"].dropna())
@@ -109,7 +116,7 @@ unit = params.get("scope", filters.unit or "hospital")
 if unit in ("", "hospital", "全院"):
     unit = None
 elif unit not in known_units:
-    problems.append(f"网址中的范围“{unit}”不存在，已改为全院。")
+    problems.append("网址中的范围不存在，已改为全院。")
     unit = None
 try:
     sections = report.parse_sections(params.get("sections") or None)
@@ -172,7 +179,7 @@ def finding_screen(finding: report.Finding, index: int) -> None:
     if figures:
         with st.container(key=f"present_figures_{len(figures)}"):
             for column, figure in zip(st.columns(len(figures)), figures):
-                column.metric(figure.label, figure.value)
+                column.metric(plain(figure.label), figure.value)
                 if figure.detail:
                     column.caption(plain(figure.detail))
     if finding.points:

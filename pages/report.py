@@ -4,7 +4,6 @@ The file is made by ``report.build_report`` and ``report.render``, the same func
 ``python -m analysis report``; the viewer's scope applies to every analysis call.
 """
 
-import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -74,7 +73,7 @@ wanted_file = {**chosen, "format": fmt}
 clicked = st.button(f"生成{report.FORMATS[fmt][2].split('（')[0]}", type="primary", key="report_generate")
 if clicked:
     with st.spinner("正在生成文件……" + ("（PNG 图表需启动浏览器渲染，约需十几秒）" if fmt == "png" else "")):
-        fresh = dataclasses.replace(built, generated_at=dt.datetime.now().replace(microsecond=0))
+        fresh = built.issued_to(scope, dt.datetime.now().replace(microsecond=0))  # the cached report names its maker
         st.session_state["report_file"] = {"request": wanted_file, "data": report.render(fresh, fmt),
                                            "name": fresh.file_name(fmt), "mime": report.FORMATS[fmt][1]}
 made = st.session_state.get("report_file")

@@ -1,8 +1,8 @@
 """问卷分析: shares with confidence intervals, group comparisons, cross tables, scales, rankings,
 reliability and free text of one survey.
 
-Every number comes from ``analysis.survey`` as an aggregate with small cells already suppressed
-("<5", "*"), and every sentence and Chinese-headed table from ``analysis.survey.reading``; this
+Every number comes from ``analysis.survey`` as an aggregate, with groups under the minimum reporting
+group already hidden ("<5", "*", and the reason), and every sentence and Chinese-headed table from ``analysis.survey.reading``; this
 page only gathers the choices (widgets of ``ui.survey``), calls the analyses through ``cached``
 and draws. Respondents are never identified: no response ids, submission times or IP addresses
 are shown, and free-text answers are listed as bare texts sorted by text.
@@ -119,9 +119,11 @@ with st.container(border=True):
             cols = st.columns(len(rows))
             for col, r in zip(cols, rows):
                 col.metric(f"{markdown_escape(r.group)}（n={count(r.n)}）", percent(r.pct))
-                col.caption(ci(r.ci_low, r.ci_high) if pd.notna(r.pct) else f"人数过少（<{cfg.min_cell}），不予显示")
+                col.caption(ci(r.ci_low, r.ci_high) if pd.notna(r.pct) else "不予显示（见下方说明）")
         else:
             st.caption("分组较多，各组比例见下方“分组比较”。")
+        for reason in shares.attrs["hidden"].values():
+            st.caption(markdown_escape(reason))
         if comparison is not None:
             st.markdown(reading.comparison_sentence(comparison, outcome_label))
         elif group_no != NO_GROUP and pair is None:
@@ -191,8 +193,8 @@ with tab_cross:
                 st.markdown(reading.independence_sentence(ct))
                 if warning := reading.sparse_table_warning(ct):
                     st.warning(warning)
-            if ct.suppressed:
-                st.caption(f"有 {len(ct.suppressed)} 个格子因人数过少或为防止反推而隐藏，其百分比和残差也不显示；检验统计量基于完整表格。")
+            for reason in ct.hidden_rows.values():
+                st.caption(markdown_escape(reason) + "（该行的人数、百分比和残差都不显示；检验统计量基于完整表格。）")
             t_counts, t_row, t_col, t_res = st.tabs(["人数", "行百分比", "列百分比", "调整残差"])
             name = f"交叉表_Q{rows_no}xQ{cols_no}"
             with t_counts:
@@ -218,7 +220,7 @@ with tab_likert:
         likert_group = int(b.selectbox("分组（可选）", likert_groups, format_func=group_label,
                                        key=f"survey_likert_group_{survey_id}"))
         scale_options = cached(survey.question_options, survey_id=survey_id, question_no=likert_no)
-        overall = attempt(survey.likert_published, survey_id=survey_id, question_no=likert_no)
+        overall = attempt(survey.likert_items, survey_id=survey_id, question_no=likert_no)
         if overall is not None:
             weakest = overall.sort_values(["rank", "item_no"])
             n_max = int(pd.to_numeric(overall["n"], errors="coerce").max())
@@ -228,14 +230,11 @@ with tab_likert:
                 title=f"{texts[likert_no]}：各条目评分分布（按均值由低到高）<br>{title} · n={n_max:,} · 括号内为均值",
             ), key="survey_likert_chart")
             st.markdown(reading.weakest_items_sentence(weakest))
-            if overall.attrs["suppressed"]:
-                st.caption(f"人数少于 {cfg.min_cell} 的分值比例（及为防止反推而一并隐藏的比例）不显示，图中相应色段留空，"
-                           "与“频数分布”中该条目的隐藏一致。")
             table(result_table(weakest[["rank", "item", "n", "mean", "sd", *[f"pct_{v:g}" for v in scale], "top2_pct"]]),
                   name=f"量表_Q{likert_no}", key="survey_likert_table")
             if likert_group != NO_GROUP:
                 split = cached(survey.member_groups, survey_id=survey_id, question_no=likert_group)
-                grouped = attempt(survey.likert_published, survey_id=survey_id, question_no=likert_no,
+                grouped = attempt(survey.likert_items, survey_id=survey_id, question_no=likert_no,
                                   group_question_no=likert_group, groups=split)
                 if grouped is not None:
                     st.plotly_chart(charts.likert_group_means(
@@ -244,6 +243,8 @@ with tab_likert:
                               f"<br>{title} · 条目按全体均值由低到高 · 人数过少的组不显示",
                     ), key="survey_likert_groups")
                     table(result_table(grouped, drop=("item_no",)), name=f"量表_Q{likert_no}_按Q{likert_group}分组", key="survey_likert_group_table")
+                    for reason in dict.fromkeys(grouped.attrs["hidden"].values()):
+                        st.caption(markdown_escape(reason))
 
 with tab_rank:
     rank_nos = [int(n) for n in qs.loc[qs["qtype"] == "ranking", "question_no"]]

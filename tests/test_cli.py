@@ -23,13 +23,16 @@ from tests.test_import import branch_rows, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Holds the database open read-write (as the app does); with "serve" it also processes the
-# import inbox in a loop, like the worker thread the app starts. Stops when stdin closes.
+# Holds the database open read-write (as the app does); "serve" also makes the import inbox and
+# processes it in a loop, like the worker thread the app starts; "stuck" makes the inbox but never
+# serves it; "hold" only holds the file. Stops when stdin closes.
 HOLDER = """
 import sys, threading, time
 from analysis import db
 from analysis.ingest import inbox
 con = db.open_database(sys.argv[1])
+if sys.argv[2] in ("serve", "stuck"):
+    inbox.prepare(inbox.inbox_dir(sys.argv[1]))
 stop = threading.Event()
 threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
 print("ready", flush=True)
@@ -43,7 +46,7 @@ con.close()
 
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """``python -m analysis ARGS`` in a new process."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PARTY_DASHBOARD_USER": "cli-tester"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "analysis", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -66,11 +69,11 @@ def hospital(tmp_path) -> Path:
 
 
 class Holder:
-    """A process holding the database open (and serving its inbox with ``serve=True``)."""
+    """A process holding the database open; ``mode`` as in HOLDER: "serve", "stuck" or "hold"."""
 
-    def __init__(self, path: Path, serve: bool) -> None:
+    def __init__(self, path: Path, mode: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", HOLDER, str(path), "serve" if serve else "hold"], cwd=ROOT,
+            [sys.executable, "-c", HOLDER, str(path), mode], cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout.readline().strip() == "ready"
 
@@ -94,10 +97,11 @@ def test_import_batches_rollback(hospital, tmp_path, capsys):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("imported 48 rows of branch_scores from q1.csv as batch #1")
     listed = run_here(capsys, "batches", "--db", str(hospital))
-    assert listed.returncode == 0 and "branch_scores" in listed.stdout and "cli-tester" in listed.stdout
+    # The importing user is the OS user running the command.
+    assert listed.returncode == 0 and "branch_scores" in listed.stdout and inbox.os_user(os.geteuid()) in listed.stdout
     again = run_here(capsys, "import", str(good), "--db", str(hospital))
     assert again.returncode == 1 and "already imported" in again.stderr
-    undone = run_here(capsys, "rollback", "1", "--db", str(hospital), "--user", "wang")
+    undone = run_here(capsys, "rollback", "1", "--db", str(hospital))
     assert undone.returncode == 0 and "batch #1 rolled back: 48 rows deleted" in undone.stdout
     assert run_here(capsys, "rollback", "1", "--db", str(hospital)).returncode == 1
     assert counts(hospital)[:2] == (0, 1)
@@ -119,7 +123,7 @@ def test_problems_go_to_stderr_and_nothing_is_written(hospital, tmp_path, capsys
 
 
 def test_import_while_the_app_holds_the_database(hospital, tmp_path, capsys):
-    app = Holder(hospital, serve=True)
+    app = Holder(hospital, "serve")
     try:
         good = write_csv(tmp_path / "q2.csv", branch_rows("2025Q2", ["B01", "B02"], 0.8))
         done = run("import", str(good), "--db", str(hospital), "--timeout", "60")
@@ -138,8 +142,21 @@ def test_import_while_the_app_holds_the_database(hospital, tmp_path, capsys):
     assert (rows, batches) == (32, 1) and version >= 1  # the data version bump tells the app's caches
 
 
+def test_refused_when_the_holder_has_no_inbox(hospital, tmp_path):
+    holder = Holder(hospital, "hold")
+    try:
+        result = run("import", str(write_csv(tmp_path / "q3.csv", branch_rows("2025Q3", ["B01"], 0.8))),
+                     "--db", str(hospital), "--timeout", "1")
+        assert result.returncode == 2
+        assert "not the app (or not serving imports); nothing was imported" in result.stderr
+        assert not inbox.inbox_dir(hospital).exists()  # the CLI does not make an inbox for someone else
+    finally:
+        holder.stop()
+    assert counts(hospital) == (0, 0, 0)
+
+
 def test_timeout_when_the_holder_serves_no_inbox(hospital, tmp_path):
-    holder = Holder(hospital, serve=False)
+    holder = Holder(hospital, "stuck")
     try:
         started = time.monotonic()
         result = run("import", str(write_csv(tmp_path / "q3.csv", branch_rows("2025Q3", ["B01"], 0.8))),
@@ -166,8 +183,10 @@ def test_template_command(tmp_path, capsys):
 def test_parser_keeps_the_demo_command():
     args = cli.build_parser().parse_args(["demo", "--db", "x.duckdb"])
     assert args.handler is cli._demo and args.db == Path("x.duckdb")
-    args = cli.build_parser().parse_args(["import", "f.csv", "--kind", "tasks", "--user", "wang"])
-    assert (args.kind, args.user, args.dry_run) == ("tasks", "wang", False)
+    args = cli.build_parser().parse_args(["import", "f.csv", "--kind", "tasks"])
+    assert (args.kind, args.dry_run) == ("tasks", False)
+    with pytest.raises(SystemExit):  # the importing user is the OS user: no option names another
+        cli.build_parser().parse_args(["import", "f.csv", "--user", "dangban"])
 
 
 def test_missing_database_for_batches(tmp_path, capsys):

@@ -87,7 +87,7 @@ def test_cli_import_while_the_app_holds_the_database(server, page, tmp_path):
     csv = tmp_path / "新增办实事.csv"
     csv.write_text("任务编号,任务名称,责任支部,类别,状态,开始日期,计划完成日期,实际完成日期\n"
                    "T90,端到端测试新增事项,B01,便民服务,已完成,2025-03-01,2025-06-30,2025-05-20\n", encoding="utf-8-sig")
-    done = subprocess.run([sys.executable, "-m", "analysis", "import", str(csv), "--db", str(database), "--user", "e2e",
+    done = subprocess.run([sys.executable, "-m", "analysis", "import", str(csv), "--db", str(database),
                            "--timeout", "60"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     # The app shows the new data without a restart: 20 of 27 tasks done.

@@ -33,7 +33,9 @@ def test_p_value_text(p, kwargs, expected):
 
 
 def test_escaping_keeps_data_text_inert():
-    assert markdown_escape("[点此](http://x)") == r"\[点此\]\(http\://x\)"
+    # Bare addresses, which GitHub-flavoured Markdown links even when escaped, get a word joiner.
+    assert markdown_escape("[点此](http://x)") == "\\[点此\\]\\(http\u2060\\://x\\)"
+    assert markdown_escape("www.x.cn a@b.cn") == "www\u2060\\.x\\.cn a\u2060@b\\.cn"
     assert html_escape('<a href="http://x">') == "&lt;a href=&quot;http&#58;//x&quot;&gt;"
     assert plotly_text("<b>内科</b> & 外科") == "&lt;b&gt;内科&lt;/b&gt; &amp; 外科"
 

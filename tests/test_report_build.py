@@ -130,14 +130,14 @@ def test_survey_is_left_out_of_a_period_before_it_was_fielded(con):
 
 
 def test_suppressed_survey_groups_reach_the_chart_as_gaps(con, tmp_path, monkeypatch):
-    # A threshold above the members' n (1,107) hides the 党员 group (and, by complement, the other).
+    # A minimum above the members' n (1,107) hides the 党员 group (and the other, which would give it back).
     (tmp_path / "hospital.toml").write_text("[survey]\nmin_cell = 1200\n", encoding="utf-8")
     monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(tmp_path / "hospital.toml"))
     built = report.build_report(con, scope=SCOPE, period=PERIOD, sections=["survey"], now=NOW)
     finding = next(f for f in built.findings if f.key == "survey.effective")
     assert finding.chart.series[0].values[0] is None
     assert "党员 不予报告" in finding.title
-    assert "人数或格子数小于 1200" in " ".join(finding.points)
+    assert "“党员”不足 1200 人" in " ".join(finding.points)
     prs = Presentation(io.BytesIO(report.render(built, "pptx")))
     values = series_values(chart_of(slides_by_name(prs)["survey.effective"]))[0]
     assert values[0] is None

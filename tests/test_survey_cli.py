@@ -153,9 +153,9 @@ def _observed(out: dict) -> np.ndarray:
 
 
 def test_crosstab_agrees_with_scipy(copy):
-    # 政治面貌 × 科室类别: every cell has at least 17 respondents, so nothing is hidden.
+    # 政治面貌 × 科室类别: every 政治面貌 group has at least 122 respondents, so nothing is hidden.
     out = run_json("crosstab", "--survey", "1", "--rows", "1", "--cols", "2", "--db", str(copy))
-    assert out["suppressed"] == []
+    assert out["hidden_rows"] == {}
     observed = _observed(out)
     ref = stats.chi2_contingency(observed, correction=False)
     assert out["n"] == observed.sum() == 2650
@@ -175,11 +175,16 @@ def test_crosstab_agrees_with_scipy(copy):
     assert out["counts"]["合计"]["合计"] == 2650
 
 
-def test_crosstab_hides_small_cells_but_tests_the_whole_table(copy):
+def test_crosstab_hides_small_groups_but_tests_the_whole_table(copy, tmp_path, monkeypatch):
+    # A minimum of 300: 行政后勤 (268) is under it, and 医技科室 (409, the smallest larger row)
+    # goes with it, else the 合计 would give 行政后勤 back.
+    toml = tmp_path / "hospital.toml"
+    toml.write_text("[survey]\nmin_cell = 300\n", encoding="utf-8")
+    monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
     out = run_json("crosstab", "--survey", "1", "--rows", "2", "--cols", "4", "--db", str(copy))
-    shown = [v for row in out["counts"].values() for v in row.values()]
-    assert "<5" in shown and "*" in shown
-    assert all(isinstance(v, int) or v in ("<5", "*") for v in shown)
+    assert set(out["counts"]["行政后勤"].values()) == {"<300"} and set(out["counts"]["医技科室"].values()) == {"*"}
+    assert all(isinstance(v, int) for v in out["counts"]["临床科室"].values())
+    assert set(out["hidden_rows"]) == {"行政后勤", "医技科室"}
     full = np.zeros((4, 4))
     for r, c, n in read(copy, """
             SELECT a.option_no, b.option_no, count(*) FROM survey_answer a JOIN survey_answer b
@@ -188,9 +193,9 @@ def test_crosstab_hides_small_cells_but_tests_the_whole_table(copy):
         full[r - 1, c - 1] = n
     ref = stats.chi2_contingency(full, correction=False)
     assert out["chi2"] == pytest.approx(ref.statistic) and out["p"] == pytest.approx(ref.pvalue)
-    for r, c, _ in out["suppressed"]:
-        if r != "合计" and c != "合计":
-            assert out["residuals"][r][c] is None and out["row_pct"][r][c] is None
+    for r in out["hidden_rows"]:
+        assert all(v is None for v in out["residuals"][r].values())
+        assert all(v is None for v in out["row_pct"][r].values())
 
 
 def test_freq_agrees_with_wilson(copy):
@@ -206,18 +211,14 @@ def test_freq_agrees_with_wilson(copy):
         assert r["valid_pct"] == pytest.approx(100 * r["n"] / 2650)
 
 
-def test_freq_of_a_matrix_row_hides_small_counts(copy):
+def test_freq_of_a_matrix_row_shows_every_count(copy):
+    # Whole-sample frequencies are never hidden, small counts included.
     out = run_json("freq", "--survey", "1", "--question", "6", "--item", "1", "--db", str(copy))
     counts = dict(read(copy, "SELECT option_no, count(*) FROM survey_answer WHERE survey_id = 1 AND question_no = 6 "
                              "AND item_no = 1 GROUP BY 1"))
-    for row in out["rows"]:
-        if row["option_no"] is None:
-            continue
-        true = counts.get(row["option_no"], 0)
-        if 1 <= true < 5:
-            assert row["n"] == "<5" and row["valid_pct"] is None
-        elif isinstance(row["n"], int):
-            assert row["n"] == true
+    shown = {row["option_no"]: row["n"] for row in out["rows"] if row["option_no"] is not None}
+    assert shown == {no: counts.get(no, 0) for no in shown}
+    assert any(1 <= n < 5 for n in shown.values())  # 1分 for 医疗质量与安全: a small count, shown
 
 
 def test_alpha_agrees_with_numpy(copy):
@@ -252,8 +253,8 @@ def test_likert_and_ranking(copy):
     likert = run_json("likert", "--survey", "1", "--question", "6", "--db", str(copy))
     items = {row["item"]: row for row in likert["items"]}
     assert items["DRG与CMI考核"]["rank"] == 1  # the weakest area of the demo
-    # Small distribution cells are hidden as in freq: 1分 for 医疗质量与安全 is given by 1-4 people.
-    assert items["医疗质量与安全"]["pct_1"] is None and [1, "全部", "pct_1"] in likert["suppressed"]
+    # Whole-sample distributions are shown as in freq: 1分 for 医疗质量与安全, given by 1-4 people, too.
+    assert 0 < items["医疗质量与安全"]["pct_1"] < 5 * 100 / items["医疗质量与安全"]["n"] and likert["hidden"] == []
     ranking = run_json("ranking", "--survey", "1", "--question", "7", "--db", str(copy))
     k, answered = 4, ranking["answered"]
     weighted = dict(read(copy, "SELECT option_no, sum(5 - rank) FROM survey_answer WHERE survey_id = 1 "

@@ -88,28 +88,32 @@ def test_crosstab_suppression_leaves_no_single_hidden_cell(con, row_question_no)
     _check_no_single_hidden_cell(res.counts)
 
 
-def test_crosstab_suppression_never_uses_an_empty_row_as_complement(con):
-    # 后勤 has no respondents: its 0s are known from its 0 total and protect nothing, so the
-    # small 医技/作用明显 (3) must be covered by a non-zero cell of its column (行政, 10).
+def test_crosstab_hides_a_small_row_and_the_row_that_would_give_it_back(con):
+    # Rows are groups over the 48 who answered Q2: 临床 32, 医技 4, 行政 12, 后勤 0. 医技 is under
+    # 5, and the 合计 minus the other rows would give it back, so the smallest larger row, 行政,
+    # is hidden with it. 临床 shows every count, its 4 无明显作用 included; 后勤's zeros say nothing.
     res = survey.crosstab(con, survey_id=1, row_question_no=3, col_question_no=2, scope=SCOPE, min_cell=5)
-    assert res.counts.loc["后勤", ["作用明显", "合计"]].tolist() == [0, 0]
-    assert res.counts.loc["行政", "作用明显"] == "*"
+    assert res.counts.loc["临床"].tolist() == [18, 10, 4, 32]
+    assert res.counts.loc["医技"].tolist() == ["<5"] * 4
+    assert res.counts.loc["行政"].tolist() == ["*"] * 4
+    assert res.counts.loc["后勤"].tolist() == [0, 0, 0, 0]
+    assert res.counts.loc["合计"].tolist() == [31, 13, 4, 48]
+    assert set(res.hidden_rows) == {"医技", "行政"} and "须与“医技”合并" in res.hidden_rows["行政"]
 
 
-def test_crosstab_suppression(con):
+def test_crosstab_rows_under_the_minimum(con):
     res = survey.crosstab(con, survey_id=1, row_question_no=1, col_question_no=2, scope=SCOPE, min_cell=5)
     counts = res.counts
-    raw = pd.DataFrame(OBSERVED_PARTY_EFFECT, index=PARTY, columns=EFFECT)
-    small = (raw >= 1) & (raw < 5)
-    assert (counts.loc[PARTY, EFFECT][small] == "<5").sum().sum() == small.sum().sum()
-    # 预备党员 (4) and 其他党派 (1) are small groups: their whole rows are hidden, zeros too.
+    # 预备党员 (4) and 其他党派 (1) are small groups: their whole rows are hidden, zeros too; together
+    # they make 5, so no other row has to go. 中共党员 (23) shows all its counts, its 0 included.
     assert counts.loc["预备党员"].tolist() == ["<5"] * 4
     assert counts.loc["其他党派"].tolist() == ["<5"] * 4
+    assert counts.loc["中共党员"].tolist() == [18, 5, 0, 23]
     _check_no_single_hidden_cell(counts)
-    is_hidden = counts.loc[PARTY, EFFECT].map(lambda v: isinstance(v, str))
-    assert res.residuals[is_hidden].isna().all().all()
-    assert res.row_pct.loc["预备党员"].isna().all()
-    assert res.chi2 > 0 and res.suppressed
+    assert res.residuals.loc[["预备党员", "其他党派"]].isna().all().all()
+    assert res.row_pct.loc["预备党员"].isna().all() and res.col_pct.loc["其他党派"].isna().all()
+    assert res.residuals.loc["中共党员"].notna().all()
+    assert res.chi2 > 0 and set(res.hidden_rows) == {"预备党员", "其他党派"}
 
 
 @pytest.mark.parametrize(

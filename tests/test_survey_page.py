@@ -185,7 +185,7 @@ def test_other_question_types_run(app, demo):
     assert any("多选题" in i.value for i in app.info)
 
 
-def test_crosstab_shows_small_cells_as_suppressed(app, demo, demo_path):
+def test_crosstab_shows_every_count_of_groups_of_five_or_more(app, demo, demo_path):
     app.selectbox(key="survey_ct_rows_1").set_value(demo["department"]).run()
     app.selectbox(key="survey_ct_cols_1").set_value(demo["effect"]).run()
     assert not app.exception, [e.value for e in app.exception]
@@ -197,10 +197,28 @@ def test_crosstab_shows_small_cells_as_suppressed(app, demo, demo_path):
         con.close()
     assert f"χ²({ref.dof}) = {ref.chi2:.2f}" in texts(app)
     counts = next(f.value for f in app.dataframe if "合计" in f.value.columns and "作用明显" in f.value.columns)
-    cells = {str(v) for v in counts.drop(columns=counts.columns[0]).to_numpy().ravel()}
-    assert "<5" in cells  # 医技科室 × 作用不明显 has fewer than 5 respondents
+    # 医技科室 (409 respondents) × 作用不明显: 4, shown, as every count of a group of 5 or more.
+    assert counts.set_index(counts.columns[0]).loc["医技科室", "作用不明显"] == ref.counts.loc["医技科室", "作用不明显"] == 4
     app.radio(key="survey_ct_show").set_value("列百分比").run()
     assert not app.exception, [e.value for e in app.exception]
+
+
+def test_crosstab_hides_a_small_group_with_the_reason(demo, demo_path, tmp_path, monkeypatch):
+    toml = tmp_path / "hospital.toml"
+    toml.write_text("[survey]\nmin_cell = 300\n", encoding="utf-8")
+    monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
+    app = open_page(demo_path, tmp_path, monkeypatch)
+    try:
+        app.selectbox(key="survey_ct_rows_1").set_value(demo["department"]).run()
+        app.selectbox(key="survey_ct_cols_1").set_value(demo["effect"]).run()
+        assert not app.exception, [e.value for e in app.exception]
+        counts = next(f.value for f in app.dataframe if "合计" in f.value.columns and "作用明显" in f.value.columns)
+        rows = counts.set_index(counts.columns[0])
+        assert set(rows.loc["行政后勤"]) == {"<300"} and set(rows.loc["医技科室"]) == {"*"}
+        assert rows.loc["临床科室", "合计"] == "1,318"  # the column holds text once a mark is in it
+        assert "“行政后勤”不足 300 人，不予显示。" in texts(app)
+    finally:
+        release(app)
 
 
 def test_scale_ranking_reliability_and_text_tabs(app, demo):
@@ -258,7 +276,7 @@ def test_imported_text_is_shown_as_text_not_markdown(demo_path, tmp_path, monkey
         app.switch_page(PAGE).run()
         app.selectbox(key=f"survey_group_1_{demo['effect']}").set_value(demo["department"]).run()
         assert not app.exception, [e.value for e in app.exception]
-        escaped = r"\*\*临床\*\*\[科室\]\(http\:\/\/x\.invalid\) \:red\[红\]".replace(r"\/", "/")
+        escaped = "\\*\\*临床\\*\\*\\[科室\\]\\(http\u2060\\://x\\.invalid\\) \\:red\\[红\\]"
         labels = [m.label for m in app.metric]
         assert any(label.startswith(escaped + "（n=") for label in labels), labels
         pair1 = app.selectbox(key=f"survey_pair1_1_{demo['department']}")

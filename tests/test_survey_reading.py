@@ -107,7 +107,8 @@ def test_survey_caption():
                      "respondents": 2650})
     assert reading.survey_caption(row, questions=30, min_cell=5) == (
         "调查时间 2024年03月01日—2024年03月15日 · 答卷 2,650 份 · 30 道题 · 比例均附 95% 置信区间。"
-        "人数小于 5 的格子显示为“<5”，为防止反推而一并隐藏的格子显示为“*”；本页不显示任何可识别受访者的信息。")
+        "按受访者特征分组时，不足 5 人的组显示为“<5”，与其他结果相减会推出这样一组的组显示为“*”；全体结果不隐藏。"
+        "本页不显示任何可识别受访者的信息。")
     undated = row.copy()
     undated["fielded_to"] = pd.NaT
     assert reading.survey_caption(undated, questions=30, min_cell=5).startswith("答卷 2,650 份")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
@@ -53,20 +52,28 @@ def test_likert_items_grouped_and_suppressed(con):
     assert hidden[["mean", "sd", "top2_pct"]].isna().all().all()
 
 
-def test_likert_published_hides_what_frequencies_hides(con):
-    # Item 1 scores 5, 4, 3, 2, 5, 5: counts 1分 0, 2分 1, 3分 1, 4分 1, 5分 3 (n = 6).
-    out = survey.likert_published(con, survey_id=2, question_no=1, scope=SCOPE, min_cell=2).set_index("item_no")
-    first = out.loc[1]
-    assert first["pct_1"] == 0 and first["pct_5"] == pytest.approx(50.0)
-    assert first[["pct_2", "pct_3", "pct_4", "top2_pct"]].isna().all()  # counts of 1, and 4分 inside top-2
-    assert first["mean"] == pytest.approx(24 / 6) and first["n"] == 6
-    freq = survey.frequencies(con, survey_id=2, question_no=1, item_no=1, scope=SCOPE, min_cell=2)
-    hidden_freq = {f"pct_{int(v):g}" for v, n in zip([1, 2, 3, 4, 5], freq["n"].iloc[:5]) if isinstance(n, str)}
-    hidden_here = {col for item, _, col in out.attrs["suppressed"] if item == 1 and col != "top2_pct"}
-    assert hidden_here == hidden_freq == {"pct_2", "pct_3", "pct_4"}
-    # min_cell 0 leaves likert_items as it is.
-    plain = survey.likert_items(con, survey_id=2, question_no=1, scope=SCOPE)
-    pd.testing.assert_frame_equal(survey.likert_published(con, survey_id=2, question_no=1, scope=SCOPE, min_cell=0), plain)
+def test_likert_items_grouped_hides_small_groups_with_their_reason(con):
+    # Item 1 was scored by 党员 3 and 群众 3 respondents: both groups are under 5, on every item.
+    hidden = survey.likert_items(con, survey_id=2, question_no=1, group_question_no=2, scope=SCOPE, min_cell=5)
+    assert hidden.attrs["hidden"][(1, "党员")] == "“党员”不足 5 人，不予显示。"
+    assert len(hidden.attrs["hidden"]) == 6
+    # A minimum of 3: items 1 and 3 (3 + 3 scored) show both groups with their whole
+    # distributions; on item 2 群众 scored only 2 (one answered 不了解), and 党员 would give them
+    # back from the whole-sample item, so both go.
+    shown = survey.likert_items(con, survey_id=2, question_no=1, group_question_no=2, scope=SCOPE, min_cell=3)
+    assert set(shown.attrs["hidden"]) == {(2, "党员"), (2, "群众")}
+    assert shown.loc[shown["item_no"] == 2, "n"].tolist() == ["*", "<3"]
+    assert shown.loc[shown["item_no"] != 2, "mean"].notna().all()
+
+
+def test_likert_items_whole_sample_shows_every_share(con):
+    # Item 1 scores 5, 4, 3, 2, 5, 5: counts 1分 0, 2分 1, 3分 1, 4分 1, 5分 3 (n = 6). Whole-sample
+    # results break no group down: the shares of single answers are shown, as in frequencies.
+    first = survey.likert_items(con, survey_id=2, question_no=1, scope=SCOPE).set_index("item_no").loc[1]
+    assert first[["pct_1", "pct_2", "pct_3", "pct_4", "pct_5"]].tolist() == pytest.approx([0, 100 / 6, 100 / 6, 100 / 6, 50])
+    assert first["top2_pct"] == pytest.approx(4 / 6 * 100) and first["n"] == 6
+    freq = survey.frequencies(con, survey_id=2, question_no=1, item_no=1, scope=SCOPE)
+    assert freq["n"].iloc[:5].tolist() == [0, 1, 1, 1, 3]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ default_config = survey_fixtures.default_config
 
 
 def test_frequencies_single_choice(con):
-    out = survey.frequencies(con, survey_id=1, question_no=2, scope=SCOPE, min_cell=0)
+    out = survey.frequencies(con, survey_id=1, question_no=2, scope=SCOPE)
     assert out["option"].tolist() == [*EFFECT, "未作答"]
     assert out["n"].tolist() == [31, 13, 4, 5]
     assert out.attrs["respondents"] == 53 and out.attrs["answered"] == 48
@@ -47,7 +47,7 @@ def test_frequencies_single_choice(con):
 
 def test_frequencies_multiple_choice(con):
     # 3 of 4 respondents answered; selections: 主题党日 2, 义诊 3, 志愿服务 1 (6 in all).
-    out = survey.frequencies(con, survey_id=5, question_no=1, scope=SCOPE, min_cell=0)
+    out = survey.frequencies(con, survey_id=5, question_no=1, scope=SCOPE)
     assert list(out.columns) == ["option_no", "option", "n", "response_pct", "case_pct", "ci_low", "ci_high"]
     assert out["n"].tolist() == [2, 3, 1, 1]
     np.testing.assert_allclose(out["response_pct"].iloc[:3], [2 / 6 * 100, 3 / 6 * 100, 1 / 6 * 100])
@@ -56,29 +56,15 @@ def test_frequencies_multiple_choice(con):
     np.testing.assert_allclose(out["ci_low"].iloc[:3], low)
 
 
-def test_frequencies_suppresses_group_of_four_and_its_complement(con):
-    # 科室: 临床 32, 医技 4, 行政 15, 后勤 0, 未作答 2. 医技 (4) is a small cell; the number who
-    # answered (51) is public, so 医技 = 51 - 32 - 15 unless another cell is hidden too: the
-    # smallest other non-zero count, 行政, is hidden as well. 后勤's 0 and 未作答 stay shown.
-    out = survey.frequencies(con, survey_id=1, question_no=3, scope=SCOPE, min_cell=5)
-    assert out["n"].tolist() == [32, "<5", "*", 0, 2]
-    assert out.loc[1, ["pct", "valid_pct", "ci_low", "ci_high"]].isna().all()
-    assert out.loc[2, ["pct", "valid_pct", "ci_low", "ci_high"]].isna().all()
-    assert out.loc[0, "valid_pct"] == pytest.approx(32 / 51 * 100)
-    assert [(r, kind) for r, _, kind in out.attrs["suppressed"]] == [(1, "primary"), (2, "secondary")]
-
-
-def test_frequencies_threshold_string_follows_min_cell(con):
-    out = survey.frequencies(con, survey_id=1, question_no=3, scope=SCOPE, min_cell=16)
-    assert out["n"].tolist() == [32, "<16", "<16", 0, 2]
-
-
-def test_frequencies_default_min_cell_comes_from_config(con, tmp_path, monkeypatch):
-    toml = tmp_path / "hospital.toml"
-    toml.write_text("[survey]\nmin_cell = 16\n", encoding="utf-8")
-    monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
+def test_whole_sample_frequencies_are_never_hidden(con):
+    # 科室: 临床 32, 医技 4, 行政 15, 后勤 0, 未作答 2. Counting the whole sample breaks no group
+    # down, so 医技's 4 is shown, and so is 行政 (the old cell rule hid it as a complement).
     out = survey.frequencies(con, survey_id=1, question_no=3, scope=SCOPE)
-    assert out["n"].tolist() == [32, "<16", "<16", 0, 2]
+    assert out["n"].tolist() == [32, 4, 15, 0, 2]
+    assert out.loc[1, "valid_pct"] == pytest.approx(4 / 51 * 100)
+    # Multiple choice: 志愿服务 chosen once, the others still all shown.
+    multiple = survey.frequencies(con, survey_id=5, question_no=1, scope=SCOPE)
+    assert multiple["n"].tolist() == [2, 3, 1, 1] and multiple["case_pct"].iloc[:3].notna().all()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,7 +86,7 @@ def test_effective_share_by_mapped_groups(con):
     # 党员 = 中共党员 23 (18 effective) + 预备党员 4 (3) = 27 (21);
     # 非党员 = 群众 20 answered (10) + 其他党派 1 (0) = 21 (10); the 5 who skipped Q2 are out.
     out = survey.effective_share(
-        con, survey_id=1, question_no=2, group_question_no=1, groups=PARTY_GROUPS, scope=SCOPE, min_cell=5
+        con, survey_id=1, question_no=2, group_question_no=1, groups=PARTY_GROUPS, scope=SCOPE, min_cell=0
     )
     assert out[["group", "n", "effective", "not_effective"]].values.tolist() == [
         ["党员", 27, 21, 6],
@@ -108,15 +94,34 @@ def test_effective_share_by_mapped_groups(con):
         ["合计", 48, 31, 17],
     ]
     assert out["pct"].tolist() == pytest.approx([21 / 27 * 100, 10 / 21 * 100, 31 / 48 * 100])
-    assert out.attrs["suppressed"] == []
+    assert out.attrs["hidden"] == {}
 
 
-def test_effective_share_group_of_four_is_suppressed_with_complements(con):
-    # 中共党员 23 (18 / 5) vs 预备党员 4 (3 / 1), total 27 (21 / 6). 预备党员's n and both
-    # cells are small. Secondary: the n column (23, <5, total 27) would give 4 = 27 - 23, so 23
-    # is hidden too; the effective column (18, <5, total 21) likewise hides 18; then
-    # 中共党员's not_effective 5 = 23 - 18 is the only shown cell left in its row → hidden,
-    # and so on until no single subtraction recovers a small cell. Only the totals remain.
+def test_mapped_groups_that_split_the_small_options_are_hidden(con):
+    # Among the 48 who answered Q2: 中共党员 23, 预备党员 4, 群众 20, 其他党派 1. The small options
+    # 预备党员 and 其他党派 (5 together) must be reported together: 党员 (27) minus 中共党员 (23,
+    # shown on its own by the one-group-per-option breakdown) would give 预备党员's 4 back.
+    out = survey.effective_share(
+        con, survey_id=1, question_no=2, group_question_no=1, groups=PARTY_GROUPS, scope=SCOPE, min_cell=5
+    )
+    rows = out.set_index("group")
+    assert rows.loc["党员", ["n", "effective", "not_effective"]].tolist() == ["*", "*", "*"]
+    assert rows.loc["非党员", ["n", "effective", "not_effective"]].tolist() == ["*", "*", "*"]
+    assert rows.loc[["党员", "非党员"], ["pct", "ci_low", "ci_high"]].isna().all().all()
+    assert rows.loc["合计", ["n", "effective", "not_effective"]].tolist() == [48, 31, 17]
+    assert "“预备党员”、“其他党派”不足 5 人" in out.attrs["hidden"]["党员"]
+    # Grouped as the rule asks, both groups are shown.
+    together = survey.effective_share(
+        con, survey_id=1, question_no=2, group_question_no=1, scope=SCOPE, min_cell=5,
+        groups={"中共党员": ["中共党员"], "其他": ["预备党员", "群众", "其他党派"]},
+    )
+    assert together[["group", "n", "effective"]].values.tolist() == [["中共党员", 23, 18], ["其他", 25, 13], ["合计", 48, 31]]
+
+
+def test_effective_share_group_of_four_and_the_total_that_gives_it_back(con):
+    # 中共党员 23 (18 / 5) vs 预备党员 4 (3 / 1). 中共党员 is a group of 23: all its counts are
+    # shown, its 5 not-effective answers included. 预备党员 (4) is under the minimum, and the
+    # 合计 (27) minus 中共党员 would give it back, so the 合计 is hidden too.
     out = survey.effective_share(
         con,
         survey_id=1,
@@ -128,10 +133,21 @@ def test_effective_share_group_of_four_is_suppressed_with_complements(con):
     )
     rows = out.set_index("group")
     assert rows.loc["预备党员", ["n", "effective", "not_effective"]].tolist() == ["<5", "<5", "<5"]
-    assert rows.loc["中共党员", ["n", "effective", "not_effective"]].tolist() == ["*", "*", "*"]
-    assert rows.loc["合计", ["n", "effective", "not_effective"]].tolist() == [27, 21, 6]
-    assert rows.loc[["中共党员", "预备党员"], ["pct", "ci_low", "ci_high"]].isna().all().all()
-    assert rows.loc["合计", "pct"] == pytest.approx(21 / 27 * 100)
+    assert rows.loc["中共党员", ["n", "effective", "not_effective"]].tolist() == [23, 18, 5]
+    assert rows.loc["合计", ["n", "effective", "not_effective"]].tolist() == ["*", "*", "*"]
+    assert rows.loc[["预备党员", "合计"], ["pct", "ci_low", "ci_high"]].isna().all().all()
+    assert rows.loc["中共党员", "pct"] == pytest.approx(18 / 23 * 100)
+    assert set(out.attrs["hidden"]) == {"预备党员", "合计"}
+
+
+def test_effective_share_mark_and_minimum_follow_min_cell(con, tmp_path, monkeypatch):
+    # Minimum 16: the small options 预备党员 (4) and 其他党派 (1) make 5, under 16, so the
+    # smallest larger option, 群众 (20), joins their block and is hidden with them ("*").
+    toml = tmp_path / "hospital.toml"
+    toml.write_text("[survey]\nmin_cell = 16\n", encoding="utf-8")
+    monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
+    out = survey.effective_share(con, survey_id=1, question_no=2, group_question_no=1, scope=SCOPE)
+    assert out["n"].tolist() == [23, "<16", "*", "<16", 48]
 
 
 def test_effective_share_hides_zero_in_a_tiny_group(con):
@@ -145,7 +161,7 @@ def test_effective_share_hides_zero_in_a_tiny_group(con):
 def test_compare_groups_chi2(con):
     # 2×2 table [[21, 6], [10, 11]]; every expected count ≥ 5 (smallest 21 × 17 / 48 = 7.44).
     res = survey.compare_groups(
-        con, survey_id=1, question_no=2, group_question_no=1, groups=PARTY_GROUPS, scope=SCOPE, min_cell=5
+        con, survey_id=1, question_no=2, group_question_no=1, groups=PARTY_GROUPS, scope=SCOPE, min_cell=0
     )
     table = np.array([[21, 6], [10, 11]])
     ref = stats.chi2_contingency(table, correction=False)
@@ -185,9 +201,9 @@ def test_compare_groups_uses_fisher_when_expected_below_5(con):
     ref = stats.fisher_exact(np.array([[18, 5], [3, 1]]))
     assert res.test == "fisher"
     assert res.p_val == pytest.approx(ref.pvalue) and res.odds_ratio == pytest.approx(ref.statistic)
-    # With suppression on, the group of 4 makes the whole comparison unreportable.
+    # With the minimum reporting group on, the group of 4 makes the whole comparison unreportable.
     hidden = survey.compare_groups(con, **kwargs, min_cell=5)
-    assert hidden.suppressed and "小于 5" in hidden.note
+    assert hidden.suppressed and "“预备党员”不足 5 人" in hidden.note
     assert math.isnan(hidden.pct2) and math.isnan(hidden.diff) and math.isnan(hidden.p_val)
 
 

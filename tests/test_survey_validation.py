@@ -33,7 +33,7 @@ def test_wrong_question_type(con, func, survey_id, question_no, message):
 def test_matrix_needs_an_item(con):
     with pytest.raises(ValueError, match="item_no"):
         survey.frequencies(con, survey_id=2, question_no=1, scope=SCOPE)
-    out = survey.frequencies(con, survey_id=2, question_no=1, item_no=2, scope=SCOPE, min_cell=0)
+    out = survey.frequencies(con, survey_id=2, question_no=1, item_no=2, scope=SCOPE)
     assert out.set_index("option").loc["不了解", "n"] == 1
 
 
@@ -53,4 +53,4 @@ def test_bad_single_choice_data_is_refused(tmp_path):
 
 def test_min_cell_must_be_a_non_negative_integer(con):
     with pytest.raises(ValueError, match="min_cell"):
-        survey.frequencies(con, survey_id=1, question_no=2, scope=SCOPE, min_cell=-1)
+        survey.effective_share(con, survey_id=1, question_no=2, group_question_no=1, scope=SCOPE, min_cell=-1)

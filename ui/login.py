@@ -6,11 +6,14 @@ Streamlit's session state. ``viewer()`` is the one way a page learns who is look
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 
 from analysis import config as config_mod
 from analysis import db
 from analysis.access import audit, auth
+from analysis.config import LoginPolicy
 from analysis.metrics import org
 from analysis.scope import ROLES, Scope
 from ui.session import cursor
@@ -89,7 +92,9 @@ def _login_form(con) -> None:
             password = st.text_input("密码", type="password", autocomplete="current-password")
             submitted = st.form_submit_button("登录", type="primary", width="stretch")
         if submitted:
-            result = auth.authenticate(con, username, password, create_session=True, policy=config_mod.load().login)
+            policy = config_mod.load().login
+            result = auth.authenticate(con, username, password, create_session=True, policy=policy,
+                                       client=client_key(policy))
             if result.ok:
                 st.session_state[TOKEN] = result.session_id
                 st.rerun()
@@ -98,6 +103,19 @@ def _login_form(con) -> None:
             st.button("使用单点登录（SSO）", on_click=st.login, width="stretch")
         if org.is_demo(con, scope=Scope.committee()):
             st.caption("当前为演示库：全部人员与数据均为程序合成。演示账号见 `python -m analysis demo` 的输出。")
+
+
+def client_key(policy: LoginPolicy) -> str:
+    """Who is signing in, for the per-client throttle: the remote address; for a connection from
+    the loopback address (the reverse proxy, see README) the address the proxy forwards in
+    ``policy.trusted_proxy_header``; without either (local use) this browser session."""
+    address = st.context.ip_address
+    if address:
+        return address
+    forwarded = (st.context.headers.get(policy.trusted_proxy_header) or "").strip()
+    if forwarded:
+        return forwarded[:64]
+    return "session:" + st.session_state.setdefault("client_id", secrets.token_hex(8))
 
 
 def _sso_configured() -> bool:

@@ -16,6 +16,8 @@ from analysis import db
 from analysis.access import auth
 from analysis.ingest import inbox
 
+SWEEP_SECONDS = 60
+
 
 def database_path() -> Path:
     return db.default_path()
@@ -27,7 +29,11 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     con = db.open_database(path)
     # CLI imports cannot open the file while this process holds it: they queue the file in
     # the inbox beside the database and this thread imports it (see analysis/ingest/inbox.py).
+    # An inbox of another user or open to others' writes stops the app here (UnsafeInbox).
     inbox.start_worker(con, inbox.inbox_dir(path))
+    # Sessions of closed tabs send no request that would end them: sweep them every minute.
+    db.Periodic(con, "session-sweep", lambda c: auth.end_idle_sessions(c, policy=config_mod.load().login),
+                interval=SWEEP_SECONDS).start()
     password = auth.ensure_admin(con, policy=config_mod.load().password)
     if password:
         # Shown once, on the server console only; the administrator must change it at first login.

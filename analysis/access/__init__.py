@@ -1,5 +1,6 @@
 """Who may use the dashboard: local accounts, passwords, sign-in with lockout, server-side
-sessions (``auth``) and the append-only audit log (``audit``).
+sessions (``auth``), the per-client back-off of sign-in attempts (``throttle``) and the
+append-only audit log (``audit``).
 
 No Streamlit: the UI keeps only an opaque session token and calls these functions. May
 import the basics of ``analysis`` (config, db, scope); never ``metrics``, ``report``, ``cli``

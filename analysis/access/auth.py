@@ -8,11 +8,15 @@ Security properties (what 等保2.0 assessors check, and how it is met):
   made with older parameters is replaced at the next successful sign-in.
 - There is no default password: ``ensure_admin`` creates the first account with a password
   from ``PARTY_DASHBOARD_ADMIN_PASSWORD`` or a random one that it returns once.
-- Password rules (``PasswordPolicy``): length, character classes, not containing the name.
+- Password rules (``PasswordPolicy``): length, character classes, not containing the name,
+  not in the common-password list (data/common-passwords.txt.gz).
 - Sign-in (``authenticate``) gives one message for an unknown name and a wrong password,
   spends the same hashing time on both, and locks a name after ``max_failures`` consecutive
   failures for ``lockout_minutes``: existing and unknown names alike (table
-  ``login_throttle``), so the lockout does not reveal which names exist either.
+  ``login_throttle``), so the lockout does not reveal which names exist either. Attempts are
+  counted before their password is checked, so parallel attempts cannot outrun the lock; the
+  number of passwords verified at once is bounded; a client that keeps failing is made to
+  wait (``analysis.access.throttle``), so nobody can keep every name locked.
 - Sessions live in ``app_session`` and are checked on every request (``touch_session``):
   idle and absolute timeouts, logout, and ending on password change/reset or deactivation.
   The database stores only the SHA-256 of the token given to the browser session.
@@ -25,10 +29,14 @@ time, like the ``current_timestamp`` defaults of the schema.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
+import math
 import os
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,7 +50,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from analysis import db
 from analysis.access.audit import local_now, record
-from analysis.config import LoginPolicy, PasswordPolicy
+from analysis.access.throttle import CLIENTS, ClientThrottle
+from analysis.config import DATA_DIR, LoginPolicy, PasswordPolicy
 from analysis.scope import ROLES, Scope
 
 ADMIN_USERNAME = "admin"
@@ -70,6 +79,7 @@ MSG_BAD_CREDENTIALS = "用户名或密码错误。"
 MSG_INACTIVE = "账号已停用，请联系党委办公室。"
 MSG_LOGIN_OK = "登录成功。"
 MSG_NO_SESSION = "未登录或会话无效，请重新登录。"
+MSG_BUSY = "登录请求较多，请稍后再试。"
 
 # Used for generated passwords: no look-alikes (0/O, 1/l/I), symbols easy to type.
 _GEN_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789" + "!@#%+=-_?"
@@ -102,6 +112,7 @@ class LoginResult:
     must_change_password: bool = False
     locked_until: datetime | None = None
     session_id: str | None = None
+    retry_after: timedelta | None = None  # the client is throttled for this long
 
 
 @dataclass(frozen=True)
@@ -162,7 +173,19 @@ def password_problems(
         problems.append("密码不能包含控制字符。")
     if username and username.strip().lower() in password.lower():
         problems.append("密码不能与用户名相同，也不能包含用户名。")
+    if policy.refuse_common and password.lower() in common_passwords():
+        problems.append("该密码是常见密码（在公开的常用密码表中），很容易被猜中，请换一个。")
     return problems
+
+
+COMMON_PASSWORDS_FILE = DATA_DIR / "common-passwords.txt.gz"
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The common-password list (lower case): Django's 20,000, see data/common-passwords.NOTICE."""
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
 
 
 def check_password(
@@ -239,11 +262,15 @@ def _write(con: duckdb.DuckDBPyConnection, work: Callable[[], T], attempts: int 
     raise AssertionError("unreachable")
 
 
-class _Abort(Exception):
-    """Raised inside a transaction to roll it back and return ``result``."""
+# The short transactions on a name's failure count (reserve, settle, sign in) take turns within the
+# process: fifty attempts on one name at once would otherwise mostly end in DuckDB write conflicts
+# and retries. The password checks between them run in parallel.
+_LOGIN_STATE = threading.Lock()
 
-    def __init__(self, result: object) -> None:
-        self.result = result
+
+def _login_write(con: duckdb.DuckDBPyConnection, work: Callable[[], T]) -> T:
+    with _LOGIN_STATE:
+        return _write(con, work)
 
 
 def _token_key(token: str) -> str:
@@ -256,6 +283,10 @@ def _locked_message(locked_until: datetime) -> str:
     if shown < locked_until:
         shown += timedelta(minutes=1)
     return f"连续登录失败次数过多，账号已锁定，请于{shown:%Y-%m-%d %H:%M}后再试。"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(sep=" ", timespec="seconds")
 
 
 def _audit_name(typed: str) -> str:
@@ -302,46 +333,93 @@ def _require_admin(actor: Scope) -> None:
         raise PermissionError("仅党委/党办账号可以管理用户。")
 
 
-def _record_failure(
-    con: duckdb.DuckDBPyConnection, username: str, *, known: bool, reason: str,
-    now: datetime, policy: LoginPolicy,
-) -> datetime | None:
-    """Count one failed password check (caller's transaction); return the lock end if locked."""
-    table = "app_user" if known else "login_throttle"
-    row = con.execute(
-        f"SELECT failed_logins, locked_until FROM {table} WHERE username = ?", [username]
-    ).fetchone()
+@dataclass(frozen=True)
+class _Ticket:
+    """A sign-in attempt reserved before its password is checked (see ``_reserve``)."""
+
+    user: _User | None
+    number: int = 0  # its place in the name's current series of failures
+    lock: datetime | None = None  # it reached max_failures and locked the name until then
+    refused_until: datetime | None = None  # refused unchecked: the name was locked until then
+
+
+def _throttle_table(known: bool) -> str:
+    # Unknown names count in login_throttle exactly as accounts do in app_user (see 002_sessions.sql).
+    return "app_user" if known else "login_throttle"
+
+
+def _reserve(con: duckdb.DuckDBPyConnection, name: str, *, now: datetime, policy: LoginPolicy) -> _Ticket:
+    """Count an attempt on ``name`` as a failure before its password is checked (caller's
+    transaction), or refuse it unchecked while the name is locked.
+
+    Counting first is what bounds guesses: attempts that arrive together each take the next
+    number, and the one reaching ``max_failures`` locks the name at once, so however many
+    arrive, at most ``max_failures`` passwords are checked per lockout. A success clears the
+    count (``_sign_in``); a failure only needs auditing (``_settle``).
+    """
+    user = _load_user(con, name)
+    table = _throttle_table(user is not None)
+    row = con.execute(f"SELECT failed_logins, locked_until FROM {table} WHERE username = ?", [name]).fetchone()
     failures, locked_until = row if row else (0, None)
     if locked_until is not None and locked_until > now:
-        # Locked meanwhile by a concurrent attempt.
-        record(con, username, "login_failed", {"reason": "locked"}, now=now)
-        return locked_until
+        record(con, name, "login_failed", {"reason": "locked"}, now=now)
+        return _Ticket(user, refused_until=locked_until)
     if locked_until is not None:
         failures = 0  # the lockout has passed: a new series of attempts starts
     failures += 1
     new_lock = now + policy.lockout if failures >= policy.max_failures else None
-    if known:
-        con.execute(
-            "UPDATE app_user SET failed_logins = ?, locked_until = ? WHERE username = ?",
-            [failures, new_lock, username],
-        )
+    if user is not None:
+        con.execute("UPDATE app_user SET failed_logins = ?, locked_until = ? WHERE username = ?",
+                    [failures, new_lock, name])
     else:
         con.execute(
             "INSERT INTO login_throttle (username, failed_logins, locked_until, last_failed_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET "
             "failed_logins = excluded.failed_logins, locked_until = excluded.locked_until, "
             "last_failed_at = excluded.last_failed_at",
-            [username, failures, new_lock, now],
+            [name, failures, new_lock, now],
         )
-    record(con, username, "login_failed", {"reason": reason, "failures": failures}, now=now)
-    if new_lock is not None:
-        record(
-            con, username, "lockout",
-            {"failures": failures, "locked_until": new_lock.isoformat(sep=" ", timespec="seconds"),
-             "known_user": known},
-            now=now,
-        )
-    return new_lock
+    return _Ticket(user, failures, new_lock)
+
+
+def _lock_of_another(con: duckdb.DuckDBPyConnection, name: str, ticket: _Ticket, now: datetime) -> datetime | None:
+    """When the lock set by another attempt since ``ticket`` was reserved ends (None: no such lock)."""
+    if ticket.lock is not None:
+        return None
+    table = _throttle_table(ticket.user is not None)
+    row = con.execute(f"SELECT locked_until FROM {table} WHERE username = ?", [name]).fetchone()
+    locked_until = row[0] if row else None
+    return locked_until if locked_until is not None and locked_until > now else None
+
+
+def _settle(
+    con: duckdb.DuckDBPyConnection, name: str, ticket: _Ticket, *, outcome: str, now: datetime
+) -> LoginResult:
+    """Audit a checked attempt that does not sign in and give its answer (caller's transaction).
+
+    ``outcome``: 'bad_password', 'unknown_user', 'password_change' (a wrong old password),
+    'inactive' or 'right_password' (right, but the name was locked meanwhile). While another
+    attempt's lock holds, the answer is that lock's whatever the password was, so that the
+    answers during a lock tell nothing; a right password refused so is audited as
+    'login_refused_locked' (the committee learns that the password is known).
+    """
+    other_lock = _lock_of_another(con, name, ticket, now)
+    if other_lock is not None:
+        if outcome in ("right_password", "inactive"):
+            record(con, name, "login_refused_locked", {"locked_until": _iso(other_lock)}, now=now)
+        else:
+            record(con, name, "login_failed", {"reason": "locked", "failures": ticket.number}, now=now)
+        return LoginResult(False, _locked_message(other_lock), locked_until=other_lock)
+    if outcome == "inactive":
+        record(con, name, "login_failed", {"reason": "inactive"}, now=now)
+        return LoginResult(False, MSG_INACTIVE)
+    record(con, name, "login_failed", {"reason": outcome, "failures": ticket.number}, now=now)
+    if ticket.lock is None:
+        return LoginResult(False, MSG_BAD_CREDENTIALS)
+    record(con, name, "lockout",
+           {"failures": ticket.number, "locked_until": _iso(ticket.lock), "known_user": ticket.user is not None},
+           now=now)
+    return LoginResult(False, _locked_message(ticket.lock), locked_until=ticket.lock)
 
 
 def _insert_session(con: duckdb.DuckDBPyConnection, username: str, now: datetime) -> tuple[str, str]:
@@ -416,81 +494,113 @@ def authenticate(
     policy: LoginPolicy = LoginPolicy(),
     hasher: PasswordHasher | None = None,
     create_session: bool = False,
+    client: str | None = None,
+    throttle: ClientThrottle = CLIENTS,
 ) -> LoginResult:
-    """Check a name and password, with lockout; optionally start a session in the same step.
+    """Check a name and password, with lockout and client throttling; optionally start a session.
 
     Unknown name and wrong password give the same message and cost one hash verification each.
-    After ``policy.max_failures`` consecutive failures the name is locked for
-    ``policy.lockout_minutes``: every attempt then fails, the right password included, with a
-    message saying when it unlocks. Success resets the counter, upgrades an outdated hash and
-    (``create_session=True``) returns a session token in ``session_id``. An inactive account
-    is told so only when the password is right. Audit: 'login', 'login_failed', 'lockout'.
+    Every attempt is counted before its password is checked (``_reserve``): after
+    ``policy.max_failures`` consecutive failures the name is locked for
+    ``policy.lockout_minutes``, and every attempt until then is refused unchecked with a message
+    saying when it unlocks, the right password included (the same message whether it is right
+    or not). ``client`` (the remote address or browser session; None: not throttled, for the
+    command line and tests) counts every attempt in ``throttle``, which refuses a client's
+    attempts for a while once it has failed too often (``analysis.access.throttle``). At most
+    ``policy.concurrent_checks`` passwords are verified at once in this process; an attempt
+    that finds no free slot in ``policy.check_wait_seconds`` is answered "稍后再试" unchecked
+    and uncounted. Success resets the counters, upgrades an outdated hash and
+    (``create_session=True``) returns a session token in ``session_id``. An inactive account is
+    told so only when the password is right. Audit: 'login', 'login_failed', 'lockout',
+    'login_refused_locked'.
     """
     now = local_now(now)
     hasher = hasher or DEFAULT_HASHER
     name = username.strip() if isinstance(username, str) else ""
+    if client is not None:
+        refusal = throttle.reserve(client, now=now, policy=policy)
+        if refusal is not None:
+            if refusal.first:
+                _write(con, lambda: record(con, _audit_name(name), "login_failed",
+                                           {"reason": "client_throttled", "client": client[:64],
+                                            "wait_seconds": math.ceil(refusal.wait.total_seconds())}, now=now))
+            return LoginResult(False, _throttled_message(refusal.wait), retry_after=refusal.wait)
+    slots = _verification_slots(policy.concurrent_checks)
+    if not slots.acquire(timeout=policy.check_wait_seconds):
+        if client is not None:
+            throttle.cancel(client)
+        return LoginResult(False, MSG_BUSY)
+    try:
+        result = _check(con, name, password, now=now, policy=policy, hasher=hasher, create_session=create_session)
+    finally:
+        slots.release()
+    if result.ok and client is not None:
+        throttle.succeeded(client)
+    return result
 
+
+@functools.cache
+def _verification_slots(size: int) -> threading.BoundedSemaphore:
+    """The process's slots for password verification (argon2id takes 64 MiB and tens of ms each)."""
+    return threading.BoundedSemaphore(size)
+
+
+def _throttled_message(wait: timedelta) -> str:
+    seconds = math.ceil(wait.total_seconds())
+    shown = f"{seconds} 秒" if seconds < 120 else f"{math.ceil(seconds / 60)} 分钟"
+    return f"登录尝试过于频繁，请 {shown}后再试。"
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection, name: str, password: str, *, now: datetime, policy: LoginPolicy,
+    hasher: PasswordHasher, create_session: bool,
+) -> LoginResult:
+    """``authenticate`` inside its verification slot: reserve, verify, settle."""
     if not USERNAME_RE.fullmatch(name):
         # Cannot be an account name: no counter (nothing to protect), same cost and message.
         _verify(hasher, _dummy_hash(hasher), password)
         _write(con, lambda: record(con, _audit_name(name), "login_failed",
                                    {"reason": "invalid_name"}, now=now))
         return LoginResult(False, MSG_BAD_CREDENTIALS)
-
-    user = _load_user(con, name)
-    locked_until = _locked_until(con, name, user)
-    if locked_until is not None and locked_until > now:
-        _write(con, lambda: record(con, name, "login_failed", {"reason": "locked"}, now=now))
-        return LoginResult(False, _locked_message(locked_until), locked_until=locked_until)
-
+    ticket = _login_write(con, lambda: _reserve(con, name, now=now, policy=policy))
+    if ticket.refused_until is not None:
+        return LoginResult(False, _locked_message(ticket.refused_until), locked_until=ticket.refused_until)
+    user = ticket.user
     stored = user.password_hash if user is not None else _dummy_hash(hasher)
     matched = _verify(hasher, stored, password) and user is not None
-
-    if matched and not user.active:
-        _write(con, lambda: record(con, name, "login_failed", {"reason": "inactive"}, now=now))
-        return LoginResult(False, MSG_INACTIVE)
-
-    if not matched:
-        reason = "bad_password" if user is not None else "unknown_user"
-        new_lock = _write(con, lambda: _record_failure(
-            con, name, known=user is not None, reason=reason, now=now, policy=policy))
-        if new_lock is not None:
-            return LoginResult(False, _locked_message(new_lock), locked_until=new_lock)
-        return LoginResult(False, MSG_BAD_CREDENTIALS)
-
-    return _sign_in(con, user, password, now=now, hasher=hasher, create_session=create_session)
-
-
-def _locked_until(con: duckdb.DuckDBPyConnection, name: str, user: _User | None) -> datetime | None:
-    """When the lock on ``name`` ends (None: never locked); unknown names lock in ``login_throttle``."""
-    if user is not None:
-        return user.locked_until
-    row = con.execute("SELECT locked_until FROM login_throttle WHERE username = ?", [name]).fetchone()
-    return row[0] if row else None
+    if matched and user.active:
+        return _sign_in(con, user, password, ticket, now=now, hasher=hasher, create_session=create_session)
+    outcome = "inactive" if matched else "bad_password" if user is not None else "unknown_user"
+    return _login_write(con, lambda: _settle(con, name, ticket, outcome=outcome, now=now))
 
 
 def _sign_in(
-    con: duckdb.DuckDBPyConnection, user: _User, password: str, *, now: datetime, hasher: PasswordHasher,
-    create_session: bool,
+    con: duckdb.DuckDBPyConnection, user: _User, password: str, ticket: _Ticket, *, now: datetime,
+    hasher: PasswordHasher, create_session: bool,
 ) -> LoginResult:
     """Finish a sign-in whose password matched: in one transaction reset the failure count,
-    upgrade an outdated hash, open a session if asked, and audit 'login'."""
+    upgrade an outdated hash, open a session if asked, and audit 'login'; unless another
+    attempt has locked the name since this one was reserved (then ``_settle`` answers)."""
     try:
         new_hash = hasher.hash(password) if hasher.check_needs_rehash(user.password_hash) else None
     except InvalidHashError:
         new_hash = None
 
-    def succeed() -> str | None:
+    def succeed() -> LoginResult:
         # Re-check inside the transaction: password, activity and lock may have changed since.
-        still = con.execute(
+        unchanged = con.execute(
+            "SELECT count(*) FROM app_user WHERE username = ? AND password_hash = ? AND active",
+            [user.username, user.password_hash],
+        ).fetchone()[0]
+        if not unchanged:
+            return LoginResult(False, MSG_BAD_CREDENTIALS)
+        if _lock_of_another(con, user.username, ticket, now) is not None:
+            return _settle(con, user.username, ticket, outcome="right_password", now=now)
+        con.execute(
             "UPDATE app_user SET failed_logins = 0, locked_until = NULL, "
-            "password_hash = coalesce(?, password_hash) "
-            "WHERE username = ? AND password_hash = ? AND active "
-            "AND (locked_until IS NULL OR locked_until <= ?) RETURNING username",
-            [new_hash, user.username, user.password_hash, now],
-        ).fetchall()
-        if not still:
-            raise _Abort(LoginResult(False, MSG_BAD_CREDENTIALS))
+            "password_hash = coalesce(?, password_hash) WHERE username = ?",
+            [new_hash, user.username],
+        )
         token = key = None
         if create_session:
             token, key = _insert_session(con, user.username, now)
@@ -498,16 +608,12 @@ def _sign_in(
         if new_hash:
             detail = {**(detail or {}), "rehashed": True}
         record(con, user.username, "login", detail, now=now)
-        return token
+        return LoginResult(
+            True, MSG_LOGIN_OK, scope=user.scope, display_name=user.display_name,
+            must_change_password=bool(user.must_change_password), session_id=token,
+        )
 
-    try:
-        token = _write(con, succeed)
-    except _Abort as abort:
-        return abort.result  # type: ignore[return-value]
-    return LoginResult(
-        True, MSG_LOGIN_OK, scope=user.scope, display_name=user.display_name,
-        must_change_password=bool(user.must_change_password), session_id=token,
-    )
+    return _login_write(con, succeed)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -606,6 +712,38 @@ def end_session(
     return _write(con, work)
 
 
+def end_idle_sessions(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    now: datetime | None = None,
+    policy: LoginPolicy = LoginPolicy(),
+) -> int:
+    """End every open session past its idle or absolute timeout; return how many.
+
+    ``touch_session`` ends an expired session at its next request, but a tab that was closed
+    sends none, so its session would stay open (and count in 账户与审计) for ever. The app runs
+    this every minute (``ui.session``). Audit: 'logout' per session, with the reason.
+    """
+    now = local_now(now)
+
+    def work() -> int:
+        ended = con.execute(
+            """
+            UPDATE app_session
+            SET ended_at = $now,
+                end_reason = CASE WHEN created_at < $absolute THEN 'absolute_timeout' ELSE 'idle_timeout' END
+            WHERE ended_at IS NULL AND (created_at < $absolute OR last_seen < $idle)
+            RETURNING session_id, username, end_reason
+            """,
+            {"now": now, "absolute": now - policy.absolute, "idle": now - policy.idle},
+        ).fetchall()
+        for key, username, reason in ended:
+            record(con, username, "logout", {"reason": reason, "session": key[:12], "swept": True}, now=now)
+        return len(ended)
+
+    return _write(con, work)
+
+
 # --------------------------------------------------------------------------- own password
 
 
@@ -642,12 +780,12 @@ def change_password(
     user = _load_user(con, username)
     if session is None or user is None or session[0] != username or not user.active:
         raise AuthError(MSG_NO_SESSION)
-    if user.locked_until is not None and user.locked_until > now:
-        raise AuthError(_locked_message(user.locked_until))
+    ticket = _login_write(con, lambda: _reserve(con, username, now=now, policy=login_policy))
+    if ticket.refused_until is not None:
+        raise AuthError(_locked_message(ticket.refused_until))
     if not _verify(hasher, user.password_hash, old):
-        new_lock = _write(con, lambda: _record_failure(
-            con, username, known=True, reason="password_change", now=now, policy=login_policy))
-        raise AuthError("原密码不正确。" + (_locked_message(new_lock) if new_lock else ""))
+        answer = _login_write(con, lambda: _settle(con, username, ticket, outcome="password_change", now=now))
+        raise AuthError("原密码不正确。" + (_locked_message(answer.locked_until) if answer.locked_until else ""))
     new_hash = hasher.hash(new)
 
     def work() -> int:
@@ -858,6 +996,37 @@ def set_active(
             {"username": username, "active": active, "ended_sessions": ended},
             now=now,
         )
+
+    _write(con, work)
+
+
+def unlock(
+    con: duckdb.DuckDBPyConnection,
+    username: str,
+    actor: Scope,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Lift a lockout early and clear the failure count (committee actors only).
+
+    For an account, or for a name without one that collected failures (``login_throttle``).
+    Raises ValueError when the name is neither. Audit: 'unlock' with the lock it lifted.
+    """
+    _require_admin(actor)
+    now = local_now(now)
+
+    def work() -> None:
+        before = [row for table in ("app_user", "login_throttle")
+                  for row in con.execute(f"SELECT failed_logins, locked_until FROM {table} WHERE username = ?",
+                                         [username]).fetchall()]
+        if not before:
+            raise ValueError(f"用户 {username} 不存在，也没有登录失败记录。")
+        for table in ("app_user", "login_throttle"):
+            con.execute(f"UPDATE {table} SET failed_logins = 0, locked_until = NULL WHERE username = ?", [username])
+        failures, locked_until = before[0]
+        record(con, actor.username, "unlock",
+               {"username": username, "failures": failures, "locked_until": _iso(locked_until) if locked_until else None},
+               now=now)
 
     _write(con, work)
 

@@ -4,12 +4,15 @@ Commands: ``demo``; ``import FILE``, ``batches``, ``rollback BATCH`` (through th
 import inbox when the app holds the database, see ``analysis.ingest.inbox``); ``template KIND``.
 Exit codes: 0 success, 1 the file has problems or the request was refused (nothing written),
 2 usage or other errors, 3 the app holding the database did not answer in time.
+
+The user recorded for an import or a rollback is the operating-system user running the command
+(``os:<name>``; through the inbox, the owner of the request's files): there is no option to
+name another.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 import time
@@ -24,8 +27,6 @@ from analysis.cli import report as report_cli
 from analysis.cli import survey as survey_cli
 from analysis.ingest import inbox, templates
 from analysis.ingest.specs import KIND_LABELS, KINDS, TABLE_KINDS
-
-USER_ENV = "PARTY_DASHBOARD_USER"
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -43,15 +44,6 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_user() -> str:
-    if os.environ.get(USER_ENV):
-        return os.environ[USER_ENV]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"
-
-
 def _submit(args: argparse.Namespace, request: dict[str, Any], files: dict[str, Path] | None = None,
             *, create: bool = False) -> dict[str, Any]:
     """Run a request on the database, directly or, when the app holds the file, through its inbox."""
@@ -65,10 +57,11 @@ def _submit(args: argparse.Namespace, request: dict[str, Any], files: dict[str, 
         spool = inbox.inbox_dir(args.db)
         print(f"{args.db} is held by another process (the app); handing the request to it via {spool} ...",
               file=sys.stderr, flush=True)
-        directory = inbox.submit(spool, request, upload=(files or {}).get("upload"), twin=(files or {}).get("twin"))
+        directory = inbox.submit(spool, request, owner=args.db.stat().st_uid, upload=(files or {}).get("upload"),
+                                 twin=(files or {}).get("twin"))
         return inbox.wait(directory, timeout=args.timeout)
     try:
-        return inbox.handle(con, request, files=files)
+        return inbox.handle(con, request, files=files, user=inbox.os_user(os.geteuid()))
     finally:
         con.close()
 
@@ -102,8 +95,7 @@ def _import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"error: no such file: {args.file}", file=sys.stderr)
         return 2
-    request = {"action": "validate" if args.dry_run else "import", "kind": args.kind, "user": args.user,
-               "file_name": args.file.name}
+    request = {"action": "validate" if args.dry_run else "import", "kind": args.kind, "file_name": args.file.name}
     files = {"upload": args.file}
     if args.twin is not None:
         files["twin"] = args.twin
@@ -130,7 +122,7 @@ def _batches(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    result = _submit(args, {"action": "rollback", "batch_id": args.batch, "user": args.user})
+    result = _submit(args, {"action": "rollback", "batch_id": args.batch})
     if not result.get("ok"):
         print(f"error: {result.get('message_en')}", file=sys.stderr)
         return 1
@@ -164,7 +156,6 @@ def build_parser() -> argparse.ArgumentParser:
     import_cmd = commands.add_parser("import", help="validate and import an Excel/CSV file or a 问卷星 export")
     import_cmd.add_argument("file", type=Path)
     import_cmd.add_argument("--kind", choices=KINDS, help="kind of data (default: detected from the headers)")
-    import_cmd.add_argument("--user", default=_default_user(), help="recorded as the importing user")
     import_cmd.add_argument("--twin", type=Path, help="wjx only: the other download of the same survey")
     import_cmd.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
     database_options(import_cmd)
@@ -177,7 +168,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     rollback_cmd = commands.add_parser("rollback", help="undo an import batch (restores rows it replaced)")
     rollback_cmd.add_argument("batch", type=int)
-    rollback_cmd.add_argument("--user", default=_default_user(), help="recorded as the user who rolled back")
     database_options(rollback_cmd)
     rollback_cmd.set_defaults(handler=_rollback)
 

@@ -15,12 +15,13 @@ Subcommands (each takes ``--db PATH`` and ``--json``):
 
 The numbers are those of the 问卷分析 page (same functions in :mod:`analysis.survey`, same
 defaults: the configured effective options, 党员 vs 非党员 for a 政治面貌 question). The CLI acts
-as a researcher (``Scope("cli", "researcher")``) and applies the configured small-cell
-suppression, so it never shows more than a researcher sees in the app. It opens the database
-read-only and never writes.
+as a researcher (``Scope("cli", "researcher")``) and applies the configured minimum reporting
+group (``analysis.survey.privacy``), so it never shows more than a researcher sees in the app. It
+opens the database read-only and never writes.
 
-JSON: percentages in percent (0-100) unrounded, NaN as ``null``; a suppressed count is the
-string ``"<5"`` (small) or ``"*"`` (hidden so that a small one cannot be recovered).
+JSON: percentages in percent (0-100) unrounded, NaN as ``null``; the counts of a hidden group are
+the string ``"<5"`` (fewer respondents) or ``"*"`` (it would give such a group back by
+subtraction), and ``hidden`` gives the reason of each, in Chinese.
 
 Exit codes: 0 success; 1 bad request (unknown survey, question, item, option or group, a question
 of the wrong type); 2 the database cannot be used (missing, locked by the running app, schema).
@@ -327,8 +328,9 @@ def _heading(args: argparse.Namespace, s: pd.Series, q: pd.Series) -> str:
     return f"survey {args.survey} {s['title']}, question {args.question}: {q['text']}\n"
 
 
-def _suppression_note(min_cell: int) -> str:
-    return f"counts below {min_cell} show as <{min_cell}; * marks a count hidden so that a small one cannot be recovered"
+def _group_rule_note(min_cell: int) -> str:
+    return (f"a group of fewer than {min_cell} respondents shows <{min_cell}; * marks a group hidden because "
+            "subtracting it from another figure would give such a group back")
 
 
 # ------------------------------------------------------------------------------ subcommands
@@ -370,11 +372,10 @@ def _freq(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dic
     q = _question(con, args.survey, args.question, ("single", "multiple", "matrix"), "a frequency table")
     _item(con, args.survey, args.question, q["qtype"], args.item)
     freq = survey.frequencies(con, survey_id=args.survey, question_no=args.question, item_no=args.item, scope=SCOPE)
-    min_cell = config_mod.load().survey.min_cell
     payload = {
         "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "item_no": args.item,
         "question": q["text"], "qtype": q["qtype"], "respondents": freq.attrs["respondents"],
-        "answered": freq.attrs["answered"], "min_cell": min_cell, "ci": "wilson 95%", "rows": _records(freq),
+        "answered": freq.attrs["answered"], "ci": "wilson 95%", "rows": _records(freq),
     }
     multiple = q["qtype"] == "multiple"
     table = pd.DataFrame({
@@ -387,7 +388,7 @@ def _freq(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dic
     item = f", row {args.item}" if args.item else ""
     text = (f"survey {args.survey} {s['title']}, question {args.question}{item} ({q['qtype']}): {q['text']}\n"
             f"respondents {freq.attrs['respondents']:,}, answered {freq.attrs['answered']:,}; Wilson 95% intervals; "
-            f"{_suppression_note(min_cell)}\n\n{_grid(table)}")
+            f"whole-sample counts, nothing hidden\n\n{_grid(table)}")
     return payload, text
 
 
@@ -412,7 +413,7 @@ def _compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[
         "survey_id": args.survey, "survey": s["title"], "question_no": args.question, "item_no": args.item,
         "question": q["text"], "group_question_no": args.group_question, "group_question": g["text"],
         "effective_options": list(effective), "groups": groups, "min_cell": min_cell, "ci": "wilson 95%",
-        "shares": _records(shares), "comparison": _comparison_json(cmp),
+        "shares": _records(shares), "hidden": shares.attrs["hidden"], "comparison": _comparison_json(cmp),
     }
     table = pd.DataFrame({
         "group": shares["group"], "n": [_n(v) for v in shares["n"]], "positive": [_n(v) for v in shares["effective"]],
@@ -421,7 +422,7 @@ def _compare(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[
     })
     head = _heading(args, s, q) + (
         f"positive answers: {', '.join(effective)}; groups from question {args.group_question} ({g['text']}); "
-        f"{_suppression_note(min_cell)}\n\n{_grid(table)}\n\n")
+        f"{_group_rule_note(min_cell)}\n\n{_grid(table)}\n\n")
     return payload, head + _comparison_text(cmp, min_cell)
 
 
@@ -455,8 +456,8 @@ def _comparison_json(cmp: survey.GroupComparison) -> dict:
 
 def _comparison_text(cmp: survey.GroupComparison, min_cell: int) -> str:
     if cmp.suppressed:
-        return (f"{cmp.group1} vs {cmp.group2}: not reported, a group has fewer than {min_cell} respondents in a "
-                "cell (its numbers could be recovered)")
+        return (f"{cmp.group1} vs {cmp.group2}: not reported, a group is hidden (fewer than {min_cell} respondents, "
+                "or it would give such a group back by subtraction)")
     test = ("Fisher's exact test (an expected count is below 5)" if cmp.test == "fisher"
             else f"chi-square test (no continuity correction): chi2({cmp.dof}) = {cmp.chi2:.3f}")
     return (f"{cmp.group1} vs {cmp.group2}: difference {cmp.diff:+.1f} percentage points "
@@ -488,13 +489,13 @@ def _crosstab(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple
         "n": ct.n, "statistic": ct.chi2, "chi2": ct.chi2, "df": ct.dof, "p": ct.p_val, "cramer_v": ct.cramer_v,
         "effect_size": reading.crosstab_effect_size(ct),
         "min_expected": ct.min_expected, "expected_below_5_pct": ct.expected_below_5_pct, "p_fisher": ct.p_fisher,
-        "suppressed": [list(x) for x in ct.suppressed],
+        "hidden_rows": ct.hidden_rows,
     }
     counts = ct.counts.map(_n).rename_axis(None).reset_index(names=f"Q{args.rows} \\ Q{args.cols}")
     residuals = ct.residuals.map(lambda v: "-" if pd.isna(v) else f"{v:+.2f}").rename_axis(None)
     residuals = residuals.reset_index(names="adjusted residual")
     lines = [f"survey {args.survey} {s['title']}", f"rows: Q{args.rows} {rq['text']}", f"cols: Q{args.cols} {cq['text']}",
-             _suppression_note(min_cell), "", _grid(counts), "", _grid(residuals), "", *_independence_lines(ct)]
+             _group_rule_note(min_cell), "", _grid(counts), "", _grid(residuals), "", *_independence_lines(ct)]
     return payload, "\n".join(lines)
 
 
@@ -542,14 +543,14 @@ def _likert(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[d
         groups = _groups(con, args.survey, args.group_question, args.group)
     elif args.group:
         raise RequestError("--group needs --group-question")
-    items = survey.likert_published(con, survey_id=args.survey, question_no=args.question, scope=SCOPE,
-                                    group_question_no=args.group_question, groups=groups)
+    items = survey.likert_items(con, survey_id=args.survey, question_no=args.question, scope=SCOPE,
+                                group_question_no=args.group_question, groups=groups)
     min_cell = config_mod.load().survey.min_cell
     payload = {
         **_about(args, s, q),
         "scale": items.attrs["scale"], "group_question_no": args.group_question, "groups": groups,
         "min_cell": min_cell, "items": _records(items),
-        "suppressed": [list(x) for x in items.attrs["suppressed"]],
+        "hidden": [[item_no, group, reason] for (item_no, group), reason in items.attrs["hidden"].items()],
     }
     table = items.copy()
     for col in table.columns:
@@ -561,7 +562,7 @@ def _likert(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[d
             table[col] = table[col].map(_pct)
     text = _heading(args, s, q) + (
         f"rank 1 = lowest mean (weakest); top2_pct = share choosing one of the two highest values; "
-        f"'-' = hidden (fewer than {min_cell} answers, or hidden to protect one)\n\n"
+        f"'-' = a hidden group: {_group_rule_note(min_cell)}\n\n"
         f"{_grid(table.drop(columns='item_no'))}")
     return payload, text
 

@@ -176,15 +176,21 @@ REF_MESSAGES = {
     "activity": Message("活动编号“{raw}”不存在（请先导入支部活动）", "unknown activity id '{raw}'"),
 }
 FIRST_ROW = {"first_row": "d.first_row"}  # the row a repeated row repeats (see _repeats)
+# U+FFFD (what a decoder writes for bytes it could not read) and the C1 controls U+0080-U+009F
+# (GBK or UTF-8 bytes read as Latin-1) are mojibake: text from a file read in the wrong encoding.
+MOJIBAKE = r"[\x{80}-\x{9F}\x{FFFD}]"
+MOJIBAKE_MESSAGE = Message("含有乱码字符（U+FFFD 或 C1 控制字符），文件的编码可能不对，请另存为 UTF-8 后重新导入",
+                           "contains mojibake (U+FFFD or a C1 control character): the file's encoding is probably wrong")
 
 
 def column_checks(layout: Layout, cfg: config_mod.Config, today: dt.date) -> list[Check]:
-    """Required values, types, lengths, ranges and dates of every column the file has."""
+    """Mojibake, required values, types, lengths, ranges and dates of every column the file has."""
     checks: list[Check] = []
     for column in layout.spec.columns:
         if column.field not in layout.mapping:
             continue
         r, v = f"r_{column.field}", f"v_{column.field}"
+        checks.append(Check(f"regexp_matches({r}, ?)", column, MOJIBAKE_MESSAGE, params=(MOJIBAKE,)))
         if column.required:
             checks.append(Check(f"{r} IS NULL", column, Message(
                 "“{header}”为必填项，不能为空", "required value '{header}' is empty", text={"header": column.header})))

@@ -148,6 +148,22 @@ class ImportRejected(ValueError):
         return self.preview.problems
 
 
+AUDITED_PROBLEMS = 5  # problems named in an 'import_rejected' audit row
+
+
+def record_rejection(con: duckdb.DuckDBPyConnection, preview: Preview, *, user: str) -> None:
+    """Audit an import refused for its problems ('import_rejected', the first problems as the
+    reason), in its own transaction: nothing else was written."""
+    detail = {
+        "file_name": preview.file_name, "kind": preview.kind, "sha256": preview.sha256,
+        "problem_count": preview.problem_count,
+        "problems": [{"sheet": p.sheet, "row": p.row, "column": p.column, "message": p.message_zh}
+                     for p in preview.problems[:AUDITED_PROBLEMS]],
+    }
+    with db.transaction(con):
+        audit.record(con, user, "import_rejected", detail)
+
+
 # --- public API ---------------------------------------------------------------------------
 
 

@@ -18,8 +18,14 @@ database itself; when the file is locked it hands the request to the server inst
 Every write bumps the data version, so the app's caches miss and the next page view shows the
 new data. Nothing in a request is used as a path: the server only opens the fixed file names in
 directories whose names are ids, refuses symbolic links, and takes the user's file name as a
-label. Whoever can write the inbox can also write the database file, so the user name in a
-request is trusted exactly as far as the file system trusts that person.
+label.
+
+Who may ask: the inbox is a directory of mode 0700 owned by the user the app runs as
+(``prepare``); the server refuses to start on one with another owner or writable by group or
+others, and the CLI refuses to hand a file to an inbox not owned by the database file's owner
+(the same user). So only that user and root can put a request in. The user recorded for an
+import or a rollback (batch, audit log) is the operating-system user who owns the request's
+files, ``os:<name>``: never a name written in the request.
 """
 
 from __future__ import annotations
@@ -28,10 +34,10 @@ import datetime as dt
 import json
 import logging
 import os
+import pwd
 import re
 import shutil
 import stat
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -39,6 +45,7 @@ from typing import Any
 
 import duckdb
 
+from analysis import db
 from analysis.ingest import importer, read, rollback
 from analysis.ingest.specs import KINDS
 
@@ -46,7 +53,6 @@ REQUEST, CLAIMED, RESULT, CANCELLED = "request.json", "claimed.json", "result.js
 ACTIONS = ("import", "validate", "rollback", "batches")
 REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 UPLOAD_NAME = re.compile(r"(upload|twin)(\.(csv|txt|xlsx|xls|bin))")
-USER_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,64}")
 MAX_REQUEST_BYTES = 64 * 1024
 STALE_SECONDS = 3600
 POLL_SECONDS = 0.2
@@ -65,6 +71,52 @@ def is_locked(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
+class UnsafeInbox(PermissionError):
+    """The inbox is not a private directory of the app's user: requests in it cannot be trusted."""
+
+
+def os_user(uid: int) -> str:
+    """How an operating-system user is recorded as the importing user: ``os:<login name>``."""
+    try:
+        return f"os:{pwd.getpwuid(uid).pw_name}"
+    except KeyError:
+        return f"os:uid{uid}"
+
+
+def check_inbox(inbox: str | Path, owner: int) -> None:
+    """Refuse (``UnsafeInbox``) an inbox that is not a real directory owned by ``owner`` and
+    closed to group and others' writes; a missing one raises FileNotFoundError."""
+    info = os.lstat(inbox)
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeInbox(f"{inbox} is not a directory (a symbolic link or a file): refusing to use it as the inbox")
+    if info.st_uid != owner:
+        raise UnsafeInbox(f"{inbox} belongs to {os_user(info.st_uid)}, not to {os_user(owner)}; "
+                          "someone else may have created it to pose as this app's inbox. Remove it and restart the app.")
+    if info.st_mode & 0o022:
+        raise UnsafeInbox(f"{inbox} is writable by group or others (mode {stat.S_IMODE(info.st_mode):o}); "
+                          "anyone could queue imports there. Run chmod 700 on it, or remove it and restart the app.")
+
+
+def prepare(inbox: str | Path) -> Path:
+    """The server's inbox, created private (0700) for this process's user, or refused as unsafe."""
+    inbox = Path(inbox)
+    try:
+        inbox.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    check_inbox(inbox, os.geteuid())
+    return inbox
+
+
+def _requester(directory: Path) -> str:
+    """The OS user who made a request: the owner of its claimed request file, which must also own
+    its directory (a request assembled by two users is refused)."""
+    owners = {os.lstat(directory).st_uid, os.lstat(directory / CLAIMED).st_uid}
+    if len(owners) != 1:
+        raise ValueError("the request's directory and request file belong to different users")
+    return os_user(owners.pop())
+
+
 # --- running a request (the server, and the CLI when it can open the file itself) --------
 
 
@@ -73,15 +125,18 @@ def handle(
     request: dict[str, Any],
     directory: Path | None = None,
     *,
+    user: str,
     files: dict[str, Path] | None = None,
 ) -> dict[str, Any]:
-    """Run one request and return its result (a JSON-ready dict).
+    """Run one request for ``user`` (``os_user`` of whoever made it) and return its result (a
+    JSON-ready dict).
 
     Request keys: action ('import' | 'validate' | 'rollback' | 'batches'); for import and
     validate: upload (file name inside ``directory``), file_name (label), kind (or None),
-    twin (optional second file); for import and rollback: user; for rollback: batch_id; for
-    batches: limit. ``files`` (the CLI working on the database itself) gives the paths of
-    'upload' and 'twin' directly instead.
+    twin (optional second file); for rollback: batch_id; for batches: limit. A 'user' key is
+    ignored. ``files`` (the CLI working on the database itself) gives the paths of 'upload'
+    and 'twin' directly instead. An import refused for its problems is audited
+    ('import_rejected').
 
     Result keys: ok, action, message_en, message_zh and, by action: batch_id, kind, rows,
     replaced, encoding, replacements_en, replacements_zh, warnings_zh, problems (list of
@@ -90,9 +145,9 @@ def handle(
     action = request.get("action")
     try:
         if action in ("import", "validate"):
-            return _import(con, request, directory, files)
+            return _import(con, request, directory, files, user)
         if action == "rollback":
-            outcome = rollback.rollback_batch(con, int(request["batch_id"]), user=str(request["user"]))
+            outcome = rollback.rollback_batch(con, int(request["batch_id"]), user=user)
             return {
                 "ok": True, "action": action, "batch_id": outcome.batch_id, "deleted": outcome.deleted,
                 "restored": outcome.restored,
@@ -113,7 +168,8 @@ def handle(
                 "message_zh": f"请求无法执行：{exc}"}
 
 
-def _import(con, request: dict[str, Any], directory: Path | None, files: dict[str, Path] | None) -> dict[str, Any]:
+def _import(con, request: dict[str, Any], directory: Path | None, files: dict[str, Path] | None,
+            user: str) -> dict[str, Any]:
     if files is not None:
         path, twin = files["upload"], files.get("twin")
     elif directory is None:
@@ -129,9 +185,10 @@ def _import(con, request: dict[str, Any], directory: Path | None, files: dict[st
         batch_id = None
     else:
         try:
-            result = importer.import_file(con, path, kind=kind, file_name=label, twin=twin, user=str(request["user"]))
+            result = importer.import_file(con, path, kind=kind, file_name=label, twin=twin, user=user)
         except importer.ImportRejected as exc:
             preview, batch_id = exc.preview, None
+            importer.record_rejection(con, preview, user=user)
         else:
             preview, batch_id = result.preview, result.batch_id
     out = {
@@ -180,11 +237,13 @@ def process_pending(con: duckdb.DuckDBPyConnection, inbox: str | Path) -> list[d
 
     Call it from one background thread of the process that holds the database (see
     ``start_worker``), with a cursor made in that thread. Also removes abandoned requests
-    older than an hour.
+    older than an hour. Raises ``UnsafeInbox`` (and processes nothing) once the inbox is no
+    longer private to this process's user.
     """
     inbox = Path(inbox)
     if not inbox.is_dir():
         return []
+    check_inbox(inbox, os.geteuid())
     results = []
     entries = []
     for entry in os.scandir(inbox):
@@ -219,10 +278,11 @@ def _process(con, directory: Path) -> dict[str, Any]:
             raise ValueError("request.json is too large or not a regular file")
         request = json.loads(claimed.read_text(encoding="utf-8"))
         _check_request(request)
+        user = _requester(directory)
     except (OSError, ValueError) as exc:
         return {"ok": False, "action": None, "message_en": f"invalid request: {exc}", "message_zh": f"请求无效：{exc}"}
     try:
-        return handle(con, request, directory)
+        return handle(con, request, directory, user=user)
     except Exception as exc:  # noqa: BLE001 - the CLI must get an answer whatever happened
         log.exception("inbox request failed")
         return {"ok": False, "action": request.get("action"), "message_en": f"the app failed: {type(exc).__name__}: {exc}",
@@ -235,9 +295,6 @@ def _check_request(request: object) -> None:
     action = request.get("action")
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    if action in ("import", "rollback") and not (isinstance(request.get("user"), str)
-                                                 and USER_NAME.fullmatch(request["user"])):
-        raise ValueError("the request needs a user name (1-64 printable characters)")
     if request.get("kind") not in (None, *KINDS):
         raise ValueError(f"unknown kind {request.get('kind')!r}")
     if action == "rollback" and not isinstance(request.get("batch_id"), int):
@@ -256,44 +313,14 @@ def _remove_if_stale(entry: os.DirEntry) -> None:
         pass
 
 
-class InboxWorker(threading.Thread):
-    """Daemon thread calling ``process_pending`` every ``interval`` seconds with its own cursor.
+def start_worker(con: duckdb.DuckDBPyConnection, inbox: str | Path, *, interval: float = 1.0) -> db.Periodic:
+    """Create (or check) the private inbox directory and start a thread serving it; return it.
 
-    Stops on ``stop()``, or by itself once its connection has been closed.
+    Raises ``UnsafeInbox`` for an inbox of another user or writable by others: the app must not
+    start on it (see the module notes).
     """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, inbox: str | Path, interval: float = 1.0) -> None:
-        super().__init__(name=f"import-inbox:{inbox}", daemon=True)
-        self.con = con
-        self.inbox = Path(inbox)
-        self.interval = interval
-        self._stop_event = threading.Event()
-        self.processed = 0
-
-    def run(self) -> None:
-        try:
-            cursor = self.con.cursor()
-        except duckdb.Error:
-            return
-        while not self._stop_event.is_set():
-            try:
-                self.processed += len(process_pending(cursor, self.inbox))
-            except duckdb.ConnectionException:
-                return  # the database was closed: this worker's process or cache entry is gone
-            except Exception:  # noqa: BLE001 - keep serving; the failure is logged
-                log.exception("import inbox: processing failed")
-            self._stop_event.wait(self.interval)
-
-    def stop(self, timeout: float | None = 5.0) -> None:
-        self._stop_event.set()
-        if self.is_alive() and threading.current_thread() is not self:
-            self.join(timeout)
-
-
-def start_worker(con: duckdb.DuckDBPyConnection, inbox: str | Path, *, interval: float = 1.0) -> InboxWorker:
-    """Create the inbox directory and start a worker thread serving it; return the thread."""
-    Path(inbox).mkdir(parents=True, exist_ok=True)
-    worker = InboxWorker(con, inbox, interval)
+    inbox = prepare(inbox)
+    worker = db.Periodic(con, f"import-inbox:{inbox}", lambda cursor: process_pending(cursor, inbox), interval)
     worker.start()
     return worker
 
@@ -301,10 +328,22 @@ def start_worker(con: duckdb.DuckDBPyConnection, inbox: str | Path, *, interval:
 # --- the client side (CLI) ----------------------------------------------------------------
 
 
-def submit(inbox: str | Path, request: dict[str, Any], *, upload: Path | None = None, twin: Path | None = None) -> Path:
-    """Spool a request (and copies of its files) into ``inbox``; return its directory."""
+def submit(inbox: str | Path, request: dict[str, Any], *, owner: int, upload: Path | None = None,
+           twin: Path | None = None) -> Path:
+    """Spool a request (and copies of its files) into ``inbox``; return its directory.
+
+    ``owner``: the user the app runs as (the database file's owner). The inbox must exist and
+    be that user's private directory (``check_inbox``): a file is never handed to a directory
+    someone else could read or pose as the app in. FileNotFoundError when there is none (the
+    process holding the database serves no inbox).
+    """
     inbox = Path(inbox)
-    inbox.mkdir(parents=True, exist_ok=True)
+    try:
+        check_inbox(inbox, owner)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{inbox} does not exist: the process holding the database is not the app (or not serving imports); "
+            "nothing was imported") from None
     request_id = uuid.uuid4().hex
     staging = inbox / f".tmp-{request_id}"
     staging.mkdir()

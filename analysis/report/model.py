@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -228,6 +228,17 @@ class Report:
     @property
     def generated_label(self) -> str:
         return f"{self.generated_at:%Y年%m月%d日 %H:%M}"
+
+    def issued_to(self, viewer: Scope, at: dt.datetime) -> Report:
+        """This report as the file ``viewer`` generates at ``at``, naming them on the cover.
+
+        A built report is shared by every viewer with the same scope (the app caches it by role
+        and unit, not by name), so the name and time are set when a file is made. ValueError for
+        a viewer whose scope differs: the numbers were computed for someone else's view.
+        """
+        if viewer.cache_key != self.scope.cache_key:
+            raise ValueError("该汇报材料按其他权限范围生成，不能以当前账号导出。")
+        return replace(self, scope=viewer, generated_at=at)
 
     def section_findings(self, section: str) -> list[Finding]:
         return [f for f in self.findings if f.section == section]

@@ -2,8 +2,8 @@
 a tidy table (pingouin style): ``catalog`` (surveys, questions, options, the pickers' defaults),
 ``shares`` (frequencies, effective share by group, two-group comparison), ``crosstabs``,
 ``scales`` (Likert items, Cronbach's alpha), ``ranking``, ``free_text`` (keywords, jieba loaded on
-first use), ``suppression`` (small cells) and ``reading`` (Chinese words, sentences and tables for
-the page and the CLI); ``_common``, ``_question`` and ``_groups`` are private helpers. Counting
+first use), ``privacy`` (the minimum reporting group) and ``reading`` (Chinese words, sentences and
+tables for the page and the CLI); ``_common``, ``_question`` and ``_groups`` are private helpers. Counting
 happens in DuckDB with every value bound; respondent ids never leave the package (results are
 aggregates; free text comes without ids, sorted by text). It may import ``analysis.config``,
 ``analysis.scope``, ``analysis.stats`` and ``analysis.formatting``; never ``analysis.metrics``,
@@ -18,10 +18,12 @@ Conventions shared by every function
   Newcombe hybrid score interval for a difference of two proportions.
 * ``scope`` is taken for uniformity with the other analysis modules. Survey results carry no
   names, so every role may call these functions; what protects respondents is that outputs are
-  aggregates and that small cells are suppressed.
-* ``min_cell``: ``None`` takes ``survey.min_cell`` from the hospital configuration (5 by
-  default), ``0`` turns suppression off (tests, or a researcher's own unpublished work), any other
-  value is the threshold. See :func:`suppress` for the rules.
+  aggregates and that no breakdown shows, or lets anyone subtract out, a group smaller than the
+  minimum reporting group. Whole-sample results are never hidden.
+* ``min_cell`` (of the functions that break results down by group): the minimum reporting
+  group. ``None`` takes ``survey.min_cell`` from the hospital configuration (5 by default), ``0``
+  turns the rule off (tests, or a researcher's own unpublished work), any other value is the
+  minimum. See :mod:`analysis.survey.privacy` for the rule.
 * Bad input (unknown survey/question, a question of the wrong type, an unknown option text)
   raises ``ValueError`` with a Chinese message that the UI can show as is.
 """
@@ -40,11 +42,11 @@ from analysis.survey.catalog import (
 )
 from analysis.survey.crosstabs import Crosstab, crosstab
 from analysis.survey.free_text import answers_containing, keywords
+from analysis.survey.privacy import COMPLEMENT, reporting_blocks
 from analysis.survey.ranking import ranking_scores
 from analysis.survey.reading import alpha_label, effect_size_label
-from analysis.survey.scales import Reliability, cronbach_alpha, likert_items, likert_published
+from analysis.survey.scales import Reliability, cronbach_alpha, likert_items
 from analysis.survey.shares import GroupComparison, compare_groups, effective_share, frequencies
-from analysis.survey.suppression import COMPLEMENT, suppress, suppression_mask
 
 __all__ = [
     "COMPLEMENT",
@@ -70,12 +72,10 @@ __all__ = [
     "grouping_questions",
     "keywords",
     "likert_items",
-    "likert_published",
     "member_groups",
     "question_options",
     "questions",
     "ranking_scores",
-    "suppress",
-    "suppression_mask",
+    "reporting_blocks",
     "surveys",
 ]

@@ -1,4 +1,4 @@
-"""Small things every survey module shares: labels, the scope check, the small-cell threshold,
+"""Small things every survey module shares: labels, the scope check, the minimum reporting group,
 percentages with their Wilson interval, and unique option labels.
 
 Private to :mod:`analysis.survey`. Imports only ``analysis.config``, ``analysis.scope`` and
@@ -38,11 +38,11 @@ def check_scope(scope: Scope) -> None:
 
 
 def resolve_min_cell(min_cell: int | None) -> int:
-    """The small-cell threshold: ``None`` takes the configuration's, ``0`` turns suppression off."""
+    """The minimum reporting group: ``None`` takes the configuration's, ``0`` turns the rule off."""
     if min_cell is None:
         return config_mod.load().survey.min_cell
     if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)) or min_cell < 0:
-        raise ValueError(f"min_cell 必须是非负整数（0 表示不做小格抑制），收到 {min_cell!r}")
+        raise ValueError(f"min_cell 必须是非负整数（0 表示不限制最小报告组），收到 {min_cell!r}")
     return int(min_cell)
 
 

@@ -1,5 +1,6 @@
 """Respondents split into groups by a single-choice question (政治面貌, 科室类别 ...), for the
-effective share by group and the Likert items by group.
+effective share by group and the Likert items by group; and the reporting blocks of such a
+question (:mod:`analysis.survey.privacy`), counted in DuckDB.
 
 Private to :mod:`analysis.survey`.
 """
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 import duckdb
 
 from analysis.survey._common import ALL_LABEL, TOTAL_LABEL, unique_labels
-from analysis.survey._question import load_question, option_nos
+from analysis.survey._question import Question, load_question, option_nos
+from analysis.survey.privacy import ReportingBlocks, reporting_blocks
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,36 @@ def membership(grouping: Grouping | None) -> tuple[str, dict]:
         return _MEMBERSHIP_ALL, {"all_label": ALL_LABEL}
     params = {"g_options": grouping.option_nos, "g_labels": grouping.labels, "gq": grouping.question_no}
     return _MEMBERSHIP_GROUPED, params
+
+
+# Respondents who answered question $q (row $i): the base over which an attribute's options form
+# groups, for a share of that question's answers or a cross table with it.
+ANSWERED_SQL = """
+    SELECT DISTINCT response_id FROM survey_answer
+    WHERE survey_id = $s AND question_no = $q AND item_no = $i AND option_no IS NOT NULL
+"""
+
+
+def attribute_blocks(
+    con: duckdb.DuckDBPyConnection, q: Question, item_no: int, base: str, params: dict, *, min_group: int
+) -> ReportingBlocks:
+    """The reporting blocks of question ``q`` (row ``item_no``) over the respondents ``base``
+    selects (SQL returning ``response_id``; ``params`` bound, ``$s`` the survey)."""
+    rows = con.execute(
+        f"""
+        WITH base AS ({base}),
+        chosen AS (
+            SELECT response_id, option_no FROM survey_answer
+            WHERE survey_id = $s AND question_no = $attribute_q AND item_no = $attribute_i AND option_no IS NOT NULL
+        )
+        SELECT c.option_no, count(DISTINCT b.response_id) AS n
+        FROM base b LEFT JOIN chosen c USING (response_id)
+        GROUP BY ALL
+        """,
+        {**params, "s": q.survey_id, "attribute_q": q.question_no, "attribute_i": item_no},
+    ).fetchall()
+    counted = {option: n for option, n in rows}
+    options = [int(no) for no in q.options["option_no"]]
+    labels = dict(zip(options, unique_labels(q.options["option"], options)))
+    return reporting_blocks({no: int(counted.get(no, 0)) for no in options}, unanswered=int(counted.get(None, 0)),
+                            min_group=min_group, labels=labels)

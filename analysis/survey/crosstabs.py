@@ -1,7 +1,8 @@
 """Cross tables of two single-choice questions (or matrix rows) with the χ² test of
-independence, adjusted residuals and Cramér's V; small cells suppressed.
+independence, adjusted residuals and Cramér's V; rows (the groups) that the minimum reporting
+group does not allow hidden.
 
-Imports the package's private helpers and :mod:`analysis.survey.suppression`.
+Imports the package's private helpers and :mod:`analysis.survey.privacy`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from scipy import stats
 
 from analysis.scope import Scope
 from analysis.survey._common import TOTAL_LABEL, check_scope, resolve_min_cell, unique_labels
+from analysis.survey._groups import ANSWERED_SQL, attribute_blocks
 from analysis.survey._question import Question, check_item, load_question
-from analysis.survey.suppression import COMPLEMENT, suppression_mask
+from analysis.survey.privacy import ReportingBlocks
 
 __all__ = ["Crosstab", "crosstab"]
 
@@ -31,7 +33,8 @@ class Crosstab:
     ----------
     counts : DataFrame
         Respondents by row option (index) × column option (columns), every option included,
-        with a 合计 row and column. Hidden cells hold ``"<{min_cell}"`` or ``"*"``.
+        with a 合计 row and column. The cells of a hidden row hold ``"<{min_cell}"`` (the group
+        has fewer respondents) or ``"*"`` (it would give such a group back by subtraction).
     row_pct : DataFrame
         Each row as percent of its row total (合计 column = 100); NaN where hidden.
     col_pct : DataFrame
@@ -54,8 +57,8 @@ class Crosstab:
         Percent of cells with an expected count below 5 (above 20 % the χ² test is unreliable).
     p_fisher : float
         Fisher's exact two-sided p for 2×2 tables; NaN otherwise.
-    suppressed : list
-        ``(row, column, kind)`` of every hidden count.
+    hidden_rows : dict
+        Each hidden row label (合计 included) mapped to the reason, in Chinese.
     """
 
     counts: pd.DataFrame
@@ -71,7 +74,7 @@ class Crosstab:
     min_expected: float
     expected_below_5_pct: float
     p_fisher: float
-    suppressed: list = field(default_factory=list)
+    hidden_rows: dict = field(default_factory=dict)
 
     def test_table(self) -> pd.DataFrame:
         """One-row DataFrame: n, chi2, dof, p_val, cramer_v, min_expected,
@@ -113,13 +116,13 @@ def crosstab(
         Matrix rows; 0 for single-choice questions.
     scope : Scope
     min_cell : int, optional
-        Small-cell threshold; ``None`` = configuration, ``0`` = off.
+        The minimum reporting group; ``None`` = configuration, ``0`` = off.
 
     Returns
     -------
     Crosstab
         counts, row_pct, col_pct, expected, residuals, n, chi2, dof, p_val, cramer_v,
-        min_expected, expected_below_5_pct, p_fisher, suppressed (see :class:`Crosstab`).
+        min_expected, expected_below_5_pct, p_fisher, hidden_rows (see :class:`Crosstab`).
 
     Notes
     -----
@@ -128,10 +131,12 @@ def crosstab(
     Adjusted residual = (O - E) / sqrt(E (1 - r_i / n)(1 - c_j / n)), approximately N(0, 1)
     under independence.
 
-    Suppression hides small counts and their complements in ``counts`` (rows and columns with
-    their 合计), the percentages and residuals of hidden cells, and the row (column)
-    percentages and residuals of a whole row (column) whose total is hidden. The test
-    statistics are kept: they summarise the whole table.
+    The rows are the breakdown: each row option is a group of :mod:`analysis.survey.privacy`
+    over the respondents who answered the column question, as in :func:`effective_share` with
+    the row question as the grouping. A row that may not be shown (too small, or giving a small
+    one back by subtraction; the 合计 row too) is hidden whole: counts, percentages, expected
+    counts and residuals. Every count of a shown row is shown. To protect the other question's
+    groups, make it the rows. The test statistics are kept: they summarise the whole table.
 
     References
     ----------
@@ -162,7 +167,11 @@ def crosstab(
     row_pct, col_pct = _shares_of_margins(counts)
     table = Crosstab(counts=counts, row_pct=row_pct, col_pct=col_pct, expected=expected, residuals=residuals,
                      n=int(observed.sum()), **test)
-    return _suppressed(table, min_cell) if min_cell > 1 else table
+    if min_cell <= 1:
+        return table
+    blocks = attribute_blocks(con, rq, row_item_no, ANSWERED_SQL, {"q": cq.question_no, "i": col_item_no},
+                              min_group=min_cell)
+    return _hidden(table, _refused(rq, row_labels, blocks))
 
 
 def _observed(
@@ -237,26 +246,30 @@ def _shares_of_margins(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     return row_pct, col_pct
 
 
-def _suppressed(table: Crosstab, min_cell: int) -> Crosstab:
-    """``table`` with small counts and their complements hidden, and what would reveal them."""
-    row_labels, col_labels = list(table.expected.index), list(table.expected.columns)
+def _refused(q: Question, labels: list[str], blocks: ReportingBlocks) -> dict[str, tuple[str, str]]:
+    """The options of ``q`` (by label) and its 合计 that may not be shown: label -> (reason, mark)."""
+    options = dict(zip(labels, (int(no) for no in q.options["option_no"])))
+    refused = {}
+    for label, members in [*((label, [no]) for label, no in options.items()), (TOTAL_LABEL, list(options.values()))]:
+        reason = blocks.refusal(label, members)
+        if reason is not None:
+            refused[label] = (reason, blocks.mark(members))
+    return refused
+
+
+def _hidden(table: Crosstab, rows: dict[str, tuple[str, str]]) -> Crosstab:
+    """``table`` with the refused rows hidden whole (their mark in the counts, NaN elsewhere)."""
     counts = table.counts
-    mask = suppression_mask(
-        counts, min_cell=min_cell, count_cols=col_labels, total_col=TOTAL_LABEL, total_row=TOTAL_LABEL
-    )
-    hidden = mask != ""
-    shown = counts.astype(object)
-    shown[mask == "primary"] = f"<{min_cell}"
-    shown[mask == "secondary"] = COMPLEMENT
-    by_row = hidden[TOTAL_LABEL].to_numpy()[:, None]  # a hidden row total hides its row's shares
-    by_col = hidden.loc[TOTAL_LABEL].to_numpy()[None, :]
-    margins = by_row[:-1, :] | by_col[:, :-1]  # without the 合计 row and column
+    hidden = np.repeat(counts.index.isin(list(rows))[:, None], counts.shape[1], axis=1)
+    marks = pd.DataFrame({c: [rows.get(r, ("", ""))[1] for r in counts.index] for c in counts.columns},
+                         index=counts.index)
+    inner = hidden[:-1, :-1]  # without the 合计 row and column
     return dataclasses.replace(
         table,
-        counts=shown,
-        row_pct=table.row_pct.mask(hidden.to_numpy() | by_row),
-        col_pct=table.col_pct.mask(hidden.to_numpy() | by_col),
-        expected=table.expected.mask(margins),
-        residuals=table.residuals.mask(hidden.loc[row_labels, col_labels].to_numpy() | margins),
-        suppressed=[(r, c, mask.at[r, c]) for r in mask.index for c in mask.columns if mask.at[r, c]],
+        counts=counts.astype(object).mask(hidden, marks),
+        row_pct=table.row_pct.mask(hidden),
+        col_pct=table.col_pct.mask(hidden),
+        expected=table.expected.mask(inner),
+        residuals=table.residuals.mask(inner),
+        hidden_rows={label: reason for label, (reason, _) in rows.items()},
     )

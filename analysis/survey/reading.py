@@ -149,7 +149,7 @@ def crosstab_effect_size(ct: Crosstab) -> str:
 
 
 def survey_caption(survey: pd.Series, *, questions: int, min_cell: int) -> str:
-    """The line under the survey picker: fieldwork, size, and how small cells are shown.
+    """The line under the survey picker: fieldwork, size, and how hidden groups are shown.
 
     Parameters
     ----------
@@ -159,7 +159,7 @@ def survey_caption(survey: pd.Series, *, questions: int, min_cell: int) -> str:
     questions : int
         Number of questions.
     min_cell : int
-        The small-cell threshold.
+        The minimum reporting group.
 
     Returns
     -------
@@ -169,8 +169,8 @@ def survey_caption(survey: pd.Series, *, questions: int, min_cell: int) -> str:
     if pd.notna(survey["fielded_from"]) and pd.notna(survey["fielded_to"]):
         fielded = f"调查时间 {survey['fielded_from']:%Y年%m月%d日}—{survey['fielded_to']:%Y年%m月%d日} · "
     return (f"{fielded}答卷 {int(survey['respondents']):,} 份 · {questions} 道题 · 比例均附 95% 置信区间。"
-            f"人数小于 {min_cell} 的格子显示为“<{min_cell}”，为防止反推而一并隐藏的格子显示为“*”；"
-            "本页不显示任何可识别受访者的信息。")
+            f"按受访者特征分组时，不足 {min_cell} 人的组显示为“<{min_cell}”，与其他结果相减会推出这样一组的组显示为“*”；"
+            "全体结果不隐藏。本页不显示任何可识别受访者的信息。")
 
 
 def group_label(qs: pd.DataFrame, question_no: int) -> str:
@@ -331,7 +331,15 @@ def scale_labels(options: pd.DataFrame) -> dict[float, str]:
 
 def _rounded(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
     floats = frame.select_dtypes("float").columns
-    return frame.assign(**{c: frame[c].round(digits) for c in floats})
+    return _marks_as_text(frame.assign(**{c: frame[c].round(digits) for c in floats}))
+
+
+def _marks_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Count columns holding a hidden group's mark ("<5", "*") as text throughout: a column of
+    numbers and strings cannot be sent to the browser as one Arrow column."""
+    mixed = [c for c in frame.columns if frame[c].dtype == object
+             and frame[c].map(lambda v: isinstance(v, str)).any() and not frame[c].map(lambda v: isinstance(v, str)).all()]
+    return frame.assign(**{c: frame[c].map(count) for c in mixed})
 
 
 def result_table(frame: pd.DataFrame, drop: tuple[str, ...] = (), rename: dict | None = None) -> pd.DataFrame:
@@ -350,7 +358,8 @@ def result_table(frame: pd.DataFrame, drop: tuple[str, ...] = (), rename: dict |
     -------
     DataFrame
         The same rows; every column renamed by ``rename``, then :data:`COLUMNS`, ``pct_<value>``
-        as ``"<value>分比例(%)"``, others kept.
+        as ``"<value>分比例(%)"``, others kept. A count column with a hidden group's mark holds
+        text throughout (counts as "1,107").
     """
     out = _rounded(frame.drop(columns=[c for c in drop if c in frame.columns]), 2)
     renames = {c: (rename or {}).get(c, COLUMNS.get(c, c)) for c in out.columns}
@@ -372,13 +381,12 @@ def two_way_table(frame: pd.DataFrame, digits: int | None = None) -> pd.DataFram
     -------
     DataFrame
         A first column named after the row question (``"行"`` when unnamed), then one column per
-        column option, headers as text.
+        column option, headers as text. A column with a hidden group's mark ("<5", "*") holds
+        text throughout (counts as "1,107").
     """
-    out = frame.copy()
-    if digits is not None:
-        out = out.astype(float).round(digits)
+    out = frame.copy() if digits is None else frame.astype(float).round(digits)
     out.columns = [str(c) for c in out.columns]
-    return out.rename_axis(frame.index.name or "行").reset_index()
+    return _marks_as_text(out.rename_axis(frame.index.name or "行").reset_index())
 
 
 def comparison_table(cmp: GroupComparison) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Matrix scale questions (e.g. 1-5 分 per row): item means, distributions and top-2 box,
-optionally by group, as computed and as published; and their reliability (Cronbach's alpha).
+optionally by group (groups under the minimum reporting group hidden); and their reliability
+(Cronbach's alpha).
 
-Imports the package's private helpers and :mod:`analysis.survey.suppression`.
+Imports the package's private helpers and :mod:`analysis.survey.privacy`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ import pandas as pd
 from scipy import stats
 
 from analysis.scope import Scope
-from analysis.survey._common import ALL_LABEL, check_scope, pct, resolve_min_cell
-from analysis.survey._groups import Grouping, group_order, grouping, membership
+from analysis.survey._common import check_scope, pct, resolve_min_cell
+from analysis.survey._groups import Grouping, attribute_blocks, group_order, grouping, membership
 from analysis.survey._question import Question, load_question
-from analysis.survey.suppression import suppress, suppression_mask
 
-__all__ = ["Reliability", "cronbach_alpha", "likert_items", "likert_published"]
+__all__ = ["Reliability", "cronbach_alpha", "likert_items"]
 
 
 def _scale_values(q: Question) -> list[float]:
@@ -59,8 +59,7 @@ def likert_items(
         Single-choice question forming groups; ``groups`` maps labels to its option texts as in
         :func:`effective_share`.
     min_cell : int, optional
-        Groups with fewer respondents than this are hidden (only when grouped); ``None`` =
-        configuration, ``0`` = off.
+        The minimum reporting group (only when grouped); ``None`` = configuration, ``0`` = off.
 
     Returns
     -------
@@ -75,15 +74,16 @@ def likert_items(
         * ``rank``: items ranked by mean ascending within the group, 1 = weakest (ties share
           the lower rank)
 
-        ``attrs``: ``question``, ``scale`` (the scale values, ascending).
+        ``attrs``: ``question``, ``scale`` (the scale values, ascending), ``hidden`` (when
+        grouped: ``(item_no, group)`` -> the reason it is hidden, in Chinese).
 
     Notes
     -----
     Options without a value (e.g. 不了解) are not scored: such answers count neither in n nor in
-    the distribution. When grouped, a group with ``n < min_cell`` on an item is hidden (``n``
-    becomes ``"<5"``, statistics NaN), and if it is the only one hidden for that item the next
-    smallest group is hidden too, because the ungrouped results are public. Distribution cells
-    inside a shown group are not suppressed individually.
+    the distribution. When grouped, each item's groups follow :mod:`analysis.survey.privacy`
+    over the respondents who scored that item: a group that may not be shown has ``n`` = ``"<5"``
+    or ``"*"`` and NaN statistics; a shown group shows its whole distribution. Ungrouped results
+    are never hidden.
     """
     check_scope(scope)
     min_cell = resolve_min_cell(min_cell)
@@ -93,14 +93,15 @@ def likert_items(
     summary, dist = _scored_answers(con, q, split)
     out = _describe_items(summary, dist, q.items[q.items["item_no"] > 0], group_order(split), scale)
     stat_cols = ["mean", "sd", *[f"pct_{v:g}" for v in scale], "top2_pct"]
+    hidden = {}
     if split is not None and min_cell > 1:
-        out = _hide_small_groups(out, min_cell, stat_cols)
+        out, hidden = _hide_groups(con, q, split, out, min_cell, stat_cols)
     out["rank"] = out.groupby("group", sort=False)["mean"].rank(method="min").astype("Int64")
     columns = ["item_no", "item", "group", "n", *stat_cols, "rank"]
     if split is None:
         columns.remove("group")
     out = out[columns]
-    out.attrs = {"question": q.text, "scale": scale}
+    out.attrs = {"question": q.text, "scale": scale, "hidden": hidden}
     return out
 
 
@@ -154,87 +155,36 @@ def _describe_items(
     return out
 
 
-def _hide_small_groups(out: pd.DataFrame, min_cell: int, stat_cols: list[str]) -> pd.DataFrame:
-    """Per item, groups with n < min_cell (and a complement) hidden: the ungrouped results are public."""
-    parts = []
-    for _, part in out.groupby("item_no", sort=False):
-        part = suppress(
-            part.set_index("group"),
-            min_cell=min_cell,
-            count_cols=["n"],
-            totals_known=True,
-            hide={"n": stat_cols},
-        ).reset_index()
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+# Respondents who scored row $i of question $q: the base of an item's groups.
+SCORED_SQL = """
+    SELECT DISTINCT a.response_id FROM survey_answer a
+    JOIN survey_option o ON o.survey_id = a.survey_id AND o.question_no = a.question_no AND o.option_no = a.option_no
+    WHERE a.survey_id = $s AND a.question_no = $q AND a.item_no = $i AND o.value IS NOT NULL
+"""
 
 
-def likert_published(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    survey_id: int,
-    question_no: int,
-    scope: Scope,
-    group_question_no: int | None = None,
-    groups: Mapping[str, Sequence[str]] | None = None,
-    min_cell: int | None = None,
-) -> pd.DataFrame:
-    """:func:`likert_items` as it may be shown or exported: small distribution cells hidden too.
-
-    Parameters
-    ----------
-    con, survey_id, question_no, scope, group_question_no, groups, min_cell
-        As in :func:`likert_items`.
-
-    Returns
-    -------
-    DataFrame
-        The columns of :func:`likert_items` (item_no, item, [group], n, mean, sd, pct_<value> ...,
-        top2_pct, rank), with ``pct_<value>`` set to NaN where the count behind it is small
-        (1 to min_cell - 1) or hidden to protect a small one, and ``top2_pct`` NaN when one of
-        its two cells is hidden or its own count is small. ``attrs``: those of
-        :func:`likert_items` plus ``suppressed``, a list of ``(item_no, group, column)``
-        (``group`` is ``"全部"`` when ungrouped).
-
-    Notes
-    -----
-    :func:`likert_items` hides whole groups that are too small but not single cells of the
-    distribution, so "0.1 % chose 1分" would show a count of 3 that :func:`frequencies` of the
-    same matrix row hides as "<5". Here each row's counts (pct × n / 100) go through
-    :func:`suppression_mask` as one column whose total n is shown, the same rule as
-    :func:`frequencies`. Means and standard deviations are kept (they summarise at least
-    ``min_cell`` answers); together with the shown cells they narrow the hidden ones down but
-    do not single out one respondent's answer.
-    """
-    check_scope(scope)
-    min_cell = resolve_min_cell(min_cell)
-    out = likert_items(con, survey_id=survey_id, question_no=question_no, scope=scope,
-                       group_question_no=group_question_no, groups=groups, min_cell=min_cell)
-    value_cols = [f"pct_{v:g}" for v in out.attrs["scale"]]
-    suppressed: list[tuple[int, str, str]] = []
-    if min_cell > 1:
-        for idx in out.index:
-            n = out.at[idx, "n"]
-            if isinstance(n, str) or n == 0:
-                continue  # a hidden group (its statistics are NaN already) or an unanswered item
-            group = out.at[idx, "group"] if "group" in out.columns else ALL_LABEL
-            for col in _hidden_distribution(out.loc[idx], value_cols, int(n), min_cell):
-                out.at[idx, col] = np.nan
-                suppressed.append((int(out.at[idx, "item_no"]), str(group), col))
-    out.attrs = {**out.attrs, "suppressed": suppressed}
-    return out
-
-
-def _hidden_distribution(row: pd.Series, value_cols: list[str], n: int, min_cell: int) -> list[str]:
-    """The pct_<value> columns (and top2_pct) of one item row whose counts must not be shown."""
-    top_cols = value_cols[-2:]
-    counts = pd.DataFrame({"k": [round(float(row[c]) * n / 100) for c in value_cols]}, index=value_cols)
-    mask = suppression_mask(counts, min_cell=min_cell, count_cols=["k"], totals_known=True)["k"]
-    hidden = [c for c in value_cols if mask[c]]
-    top = int(counts.loc[top_cols, "k"].sum())
-    if set(hidden) & set(top_cols) or 1 <= top < min_cell:
-        hidden.append("top2_pct")
-    return hidden
+def _hide_groups(
+    con: duckdb.DuckDBPyConnection, q: Question, split: Grouping, out: pd.DataFrame, min_group: int,
+    stat_cols: list[str],
+) -> tuple[pd.DataFrame, dict[tuple[int, str], str]]:
+    """Per item, the groups that may not be shown hidden (mark in n, NaN statistics), and why."""
+    attribute = load_question(con, q.survey_id, split.question_no, allowed=("single",), purpose="分组")
+    members = {group: [no for no, label in zip(split.option_nos, split.labels) if label == group]
+               for group in split.order}
+    out = out.astype({"n": object})
+    hidden = {}
+    for item_no in out["item_no"].unique():
+        blocks = attribute_blocks(con, attribute, 0, SCORED_SQL, {"q": q.question_no, "i": int(item_no)},
+                                  min_group=min_group)
+        for group, options in members.items():
+            reason = blocks.refusal(group, options)
+            if reason is None:
+                continue
+            row = (out["item_no"] == item_no) & (out["group"] == group)
+            out.loc[row, "n"] = blocks.mark(options)
+            out.loc[row, stat_cols] = np.nan
+            hidden[(int(item_no), group)] = reason
+    return out, hidden
 
 
 # --------------------------------------------------------------------------------------------

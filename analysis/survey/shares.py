@@ -2,8 +2,9 @@
 "effective" answers (e.g. 作用明显) by group, and the comparison of two groups' shares.
 
 Counting happens in DuckDB with every value a bound parameter; intervals and tests come from
-:mod:`analysis.stats` (Wilson), statsmodels (Newcombe) and SciPy (χ², Fisher). Imports the
-package's private helpers and :mod:`analysis.survey.suppression`.
+:mod:`analysis.stats` (Wilson), statsmodels (Newcombe) and SciPy (χ², Fisher). Groups follow the
+minimum reporting group of :mod:`analysis.survey.privacy`; whole-sample frequencies are never
+hidden. Imports the package's private helpers and :mod:`analysis.survey.privacy`.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from analysis import config as config_mod
 from analysis.scope import Scope
 from analysis.survey._common import MISSING_LABEL, TOTAL_LABEL, check_scope, pct, resolve_min_cell, wilson_pct
-from analysis.survey._groups import group_order, grouping, membership
+from analysis.survey._groups import ANSWERED_SQL, Grouping, attribute_blocks, group_order, grouping, membership
 from analysis.survey._question import Question, check_item, load_question, option_nos, respondent_count
-from analysis.survey.suppression import suppress
+from analysis.survey.privacy import ReportingBlocks
 
 __all__ = ["GroupComparison", "compare_groups", "effective_share", "frequencies"]
 
@@ -40,7 +41,6 @@ def frequencies(
     question_no: int,
     item_no: int = 0,
     scope: Scope,
-    min_cell: int | None = None,
 ) -> pd.DataFrame:
     """Frequency table of one single-choice, multiple-choice or matrix-row question.
 
@@ -51,8 +51,6 @@ def frequencies(
     item_no : int
         Matrix row (1, 2, ...); 0 for every other question type.
     scope : Scope
-    min_cell : int, optional
-        Small-cell threshold; ``None`` = configuration, ``0`` = off.
 
     Returns
     -------
@@ -74,14 +72,12 @@ def frequencies(
         * ``case_pct``: n / respondents who answered × 100 (sums to more than 100)
         * ``ci_low``, ``ci_high``: Wilson 95 % interval of ``case_pct``
 
-        ``attrs``: ``respondents`` (all respondents), ``answered``, ``question``, ``qtype``,
-        ``suppressed`` (as in :func:`suppress`).
+        ``attrs``: ``respondents`` (all respondents), ``answered``, ``question``, ``qtype``.
 
     Notes
     -----
-    Suppression treats the option counts as one column whose total (the number who answered,
-    or of selections) is public. The 未作答 row is never suppressed: non-response says nothing
-    about a respondent's views, and it is the base every percentage depends on.
+    Nothing is hidden: these are whole-sample counts, which break no group of respondents down
+    (see :mod:`analysis.survey.privacy`).
 
     Examples
     --------
@@ -90,20 +86,11 @@ def frequencies(
     check_scope(scope)
     q = load_question(con, survey_id, question_no, allowed=("single", "multiple", "matrix"), purpose="频数分析")
     check_item(q, item_no)
-    min_cell = resolve_min_cell(min_cell)
     counts, answered = _option_counts(con, q, item_no)
     respondents = respondent_count(con, survey_id)
     pct_cols = _add_percentages(counts, q.qtype, answered=answered, respondents=respondents)
-    if min_cell > 1:
-        counts = suppress(counts, min_cell=min_cell, count_cols=["n"], totals_known=True, hide={"n": pct_cols})
     out = _with_missing_row(counts, q.qtype, pct_cols, missing=respondents - answered, respondents=respondents)
-    out.attrs = {
-        "respondents": int(respondents),
-        "answered": int(answered),
-        "question": q.text,
-        "qtype": q.qtype,
-        "suppressed": counts.attrs.get("suppressed", []),
-    }
+    out.attrs = {"respondents": int(respondents), "answered": int(answered), "question": q.text, "qtype": q.qtype}
     return out
 
 
@@ -157,7 +144,7 @@ def _add_percentages(counts: pd.DataFrame, qtype: str, *, answered: int, respond
 def _with_missing_row(
     counts: pd.DataFrame, qtype: str, pct_cols: list[str], *, missing: int, respondents: int
 ) -> pd.DataFrame:
-    """``counts`` with the 未作答 row appended (never suppressed: it is every percentage's base)."""
+    """``counts`` with the 未作答 row appended."""
     missing_row = {"option_no": pd.NA, "option": MISSING_LABEL, "n": missing}
     missing_row |= {c: np.nan for c in pct_cols}
     if qtype != "multiple":
@@ -181,14 +168,16 @@ def _effective_counts(
     group_question_no: int | None,
     groups: Mapping[str, Sequence[str] | str] | None,
     effective_options: Sequence[str] | None,
-) -> tuple[pd.DataFrame, bool]:
-    """Raw counts per group: group, n, effective, not_effective (group order kept); and
-    whether the counts are grouped."""
+    min_group: int,
+) -> tuple[pd.DataFrame, Grouping | None, dict[str, tuple[str, str]]]:
+    """Raw counts per group: group, n, effective, not_effective (group order kept); the
+    grouping; and the groups (and 合计) that may not be shown, each with its reason and mark."""
     q = load_question(con, survey_id, question_no, allowed=("single", "matrix"), purpose="有效比例分析")
     check_item(q, item_no)
     effective_nos = _effective_option_nos(q, effective_options)
     split = grouping(con, survey_id, group_question_no, groups)
     members, m_params = membership(split)
+    params = {"s": survey_id, "q": question_no, "i": item_no}
     counts = con.execute(
         f"""
         WITH membership AS ({members}),
@@ -203,7 +192,7 @@ def _effective_counts(
         JOIN membership m USING (response_id)
         GROUP BY m.grp
         """,
-        {"s": survey_id, "q": question_no, "i": item_no, "effective": effective_nos, **m_params},
+        {**params, "effective": effective_nos, **m_params},
     ).df()
     counts = (
         counts.set_index("group")
@@ -213,7 +202,24 @@ def _effective_counts(
         .astype({"n": "int64", "effective": "int64"})
     )
     counts["not_effective"] = counts["n"] - counts["effective"]
-    return counts, split is not None
+    if split is None or min_group <= 1:
+        return counts, split, {}
+    attribute = load_question(con, survey_id, split.question_no, allowed=("single",), purpose="分组")
+    blocks = attribute_blocks(con, attribute, 0, ANSWERED_SQL, params, min_group=min_group)
+    return counts, split, _refused_groups(split, blocks)
+
+
+def _refused_groups(split: Grouping, blocks: ReportingBlocks) -> dict[str, tuple[str, str]]:
+    """The groups of ``split`` (and its 合计) that may not be shown: group -> (reason, mark)."""
+    members = {group: [no for no, label in zip(split.option_nos, split.labels) if label == group]
+               for group in split.order}
+    members[TOTAL_LABEL] = list(split.option_nos)
+    refused = {}
+    for group, options in members.items():
+        reason = blocks.refusal(group, options)
+        if reason is not None:
+            refused[group] = (reason, blocks.mark(options))
+    return refused
 
 
 def _effective_option_nos(q: Question, effective_options: Sequence[str] | str | None) -> list[int]:
@@ -237,20 +243,17 @@ def _share_table(counts: pd.DataFrame, with_total: bool) -> pd.DataFrame:
     return table
 
 
-def _suppress_share(table: pd.DataFrame, min_cell: int, with_total: bool) -> pd.DataFrame:
-    derived = ["pct", "ci_low", "ci_high"]
-    indexed = table.set_index("group")
-    out = suppress(
-        indexed,
-        min_cell=min_cell,
-        count_cols=["effective", "not_effective"],
-        total_col="n",
-        total_row=TOTAL_LABEL if with_total else None,
-        hide={"n": derived, "effective": derived, "not_effective": derived},
-    )
-    suppressed = out.attrs.get("suppressed", [])
-    out = out.reset_index()
-    out.attrs = {"suppressed": suppressed}
+def _hide_groups(table: pd.DataFrame, refused: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """``table`` with the counts of each refused group replaced by its mark and its shares
+    blanked; ``attrs["hidden"]`` maps each hidden group to the reason (Chinese)."""
+    out = table.copy()
+    hit = out["group"].isin(list(refused))
+    if hit.any():
+        for col in ("n", "effective", "not_effective"):
+            out[col] = out[col].astype(object)
+            out.loc[hit, col] = out.loc[hit, "group"].map(lambda g: refused[g][1])
+        out.loc[hit, ["pct", "ci_low", "ci_high"]] = np.nan
+    out.attrs = {"hidden": {group: reason for group, (reason, _) in refused.items() if group in set(out["group"])}}
     return out
 
 
@@ -286,7 +289,7 @@ def effective_share(
         ``survey.effective_options`` from the configuration (default ``["作用明显"]``).
     scope : Scope
     min_cell : int, optional
-        Small-cell threshold; ``None`` = configuration, ``0`` = off.
+        The minimum reporting group; ``None`` = configuration, ``0`` = off.
 
     Returns
     -------
@@ -300,14 +303,18 @@ def effective_share(
         * ``pct``: effective / n × 100
         * ``ci_low``, ``ci_high``: Wilson 95 % interval of ``pct``
 
-        ``attrs["suppressed"]``: hidden cells as ``(group, column, kind)``.
+        A group that may not be shown has ``"<5"`` (under the minimum) or ``"*"`` (would give a
+        small one back by subtraction) in n, effective and not_effective and NaN shares;
+        ``attrs["hidden"]`` maps each such group to the reason, in Chinese.
 
     Notes
     -----
-    Respondents who skipped the outcome question or the grouping question are left out.
-    Suppression works on the table group × (effective, not_effective) with ``n`` as row totals
-    and the 合计 row as column totals: a small count on either side of a group hides the
-    group's percentage, because ``pct`` and ``n`` together give both counts back.
+    Respondents who skipped the outcome question or the grouping question are left out. Which
+    groups are shown follows :mod:`analysis.survey.privacy` over the respondents who answered
+    the outcome question: a group must have at least ``min_cell`` of them and be a union of
+    whole reporting blocks of the grouping question, so that neither it nor its difference
+    from another grouping or from the whole sample isolates a smaller group. Ungrouped, the
+    one row 全部 is never hidden.
 
     Examples
     --------
@@ -316,8 +323,7 @@ def effective_share(
     ...                 scope=Scope.committee())  # doctest: +SKIP
     """
     check_scope(scope)
-    min_cell = resolve_min_cell(min_cell)
-    counts, grouped = _effective_counts(
+    counts, split, refused = _effective_counts(
         con,
         survey_id=survey_id,
         question_no=question_no,
@@ -325,13 +331,9 @@ def effective_share(
         group_question_no=group_question_no,
         groups=groups,
         effective_options=effective_options,
+        min_group=resolve_min_cell(min_cell),
     )
-    table = _share_table(counts, with_total=grouped)
-    if min_cell > 1:
-        table = _suppress_share(table, min_cell, with_total=grouped)
-    else:
-        table.attrs = {"suppressed": []}
-    return table
+    return _hide_groups(_share_table(counts, with_total=split is not None), refused)
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,8 +366,8 @@ class GroupComparison:
     cramer_v : float
         Cramér's V (for 2×2 tables = |φ|).
     suppressed : bool
-        True when a cell of either group is hidden in :func:`effective_share`; every number
-        above except the group names is then NaN (it would give the hidden counts back).
+        True when either group is hidden in :func:`effective_share`; every number above except
+        the group names is then NaN (it would give the hidden counts back).
     note : str
         Why numbers are missing, in Chinese; empty when everything is shown.
     """
@@ -474,8 +476,7 @@ def compare_groups(
     proportions: comparison of eleven methods. Statistics in Medicine 17:873-890.
     """
     check_scope(scope)
-    min_cell = resolve_min_cell(min_cell)
-    counts, _ = _effective_counts(
+    counts, _, refused = _effective_counts(
         con,
         survey_id=survey_id,
         question_no=question_no,
@@ -483,14 +484,16 @@ def compare_groups(
         group_question_no=group_question_no,
         groups=groups,
         effective_options=effective_options,
+        min_group=resolve_min_cell(min_cell),
     )
     compare = _pair(list(counts["group"]), compare)
     rows = counts.set_index("group").loc[list(compare)]
     (n1, e1), (n2, e2) = rows[["n", "effective"]].to_numpy().tolist()
     result = _two_by_two(int(e1), int(n1), int(e2), int(n2))
     values = {"n1": n1, "n2": n2, "effective1": e1, "effective2": e2, **result}
-    if min_cell > 1 and _hides_a_group(counts, min_cell, compare):
-        return _unreported(compare, values, min_cell)
+    reasons = [refused[group][0] for group in compare if group in refused]
+    if reasons:
+        return _unreported(compare, values, reasons)
     return GroupComparison(compare[0], compare[1], **values)
 
 
@@ -508,18 +511,11 @@ def _pair(labels: list[str], compare: tuple[str, str] | None) -> tuple[str, str]
     return compare
 
 
-def _hides_a_group(counts: pd.DataFrame, min_cell: int, compare: tuple[str, str]) -> bool:
-    """Whether :func:`effective_share` hides a cell of either compared group."""
-    shown = _suppress_share(_share_table(counts, with_total=True), min_cell, with_total=True)
-    hidden_groups = {row for row, _, _ in shown.attrs["suppressed"]}
-    return bool(set(compare) & hidden_groups)
-
-
-def _unreported(compare: tuple[str, str], values: dict, min_cell: int) -> GroupComparison:
-    """The comparison with every number blanked: they would give a hidden count back."""
+def _unreported(compare: tuple[str, str], values: dict, reasons: list[str]) -> GroupComparison:
+    """The comparison with every number blanked: they would give a hidden group's counts back."""
     for key in values:
         if key not in ("dof", "note", "test"):
             values[key] = math.nan
     values["test"] = ""
-    values["note"] = f"有分组的人数或格子数小于 {min_cell}，为保护受访者不报告比较结果"
+    values["note"] = "不报告比较结果：" + "".join(reasons)
     return GroupComparison(compare[0], compare[1], suppressed=True, **values)

@@ -42,6 +42,7 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
+from analysis.exports import neutralise
 from analysis.report.model import TEXT_KINDS, Chart, Figure, Finding, Report, Series, Table, format_value, text_width
 
 FONT = "Microsoft YaHei"
@@ -382,10 +383,13 @@ def _rgb(hex_colour: str) -> RGBColor:
 
 def _chart(slide, spec: Chart, x, y, cx, cy):
     """A native chart of ``spec`` with its data embedded (editable in PowerPoint and WPS)."""
+    # python-pptx writes the embedded workbook with xlsxwriter, which stores text starting with
+    # "=" as a formula: category and series names come from the data, so they are neutralised
+    # as in every export (a task category "=HYPERLINK(...)" would be live on "Edit Data").
     data = CategoryChartData(number_format=spec.excel_format)
-    data.categories = list(spec.categories)
+    data.categories = [neutralise(c) for c in spec.categories]
     for s in spec.series:
-        data.add_series(s.name, list(s.values))
+        data.add_series(neutralise(s.name), list(s.values))
     frame = slide.shapes.add_chart(CHART_TYPES[spec.kind], x, y, cx, cy, data)
     chart = frame.chart
     _style_font(chart.font, size=12, color=DARK)

@@ -71,15 +71,15 @@ def build(ctx: Context) -> Built:
         return [], [], [f"最近一次问卷（{headline.title}）在{p.label}之后开展，未纳入。"]
     method = _method(ctx.cfg)
     effective = _effective(ctx, survey, method)
-    total = headline.shares[headline.shares["group"] == survey_stats.TOTAL_LABEL]
-    notes = ["部分人数较少的分组不予报告。"] if len(total) and number(total["pct"].iloc[0]) is None else []
+    notes = list(headline.shares.attrs.get("hidden", {}).values())
     later_findings, later_tables = gather((_scale(ctx, survey, method), _ranking(ctx, survey)))
     return [effective, *later_findings], [_effective_table(headline), *later_tables], notes
 
 
 def _method(cfg: config_mod.Config) -> str:
     return (f"选择“{'、'.join(cfg.survey.effective_options)}”的比例及 Wilson 95% 置信区间；两组比较用 χ² 检验"
-            f"（期望频数小于5时用 Fisher 精确检验），效应量 Cramér's V；人数少于{cfg.survey.min_cell}的格子不予报告。")
+            f"（期望频数小于5时用 Fisher 精确检验），效应量 Cramér's V；人数少于{cfg.survey.min_cell}的分组"
+            "（及相减可推出这样一组的分组）不予报告。")
 
 
 def _comparison_text(cmp: survey_stats.GroupComparison) -> str:
