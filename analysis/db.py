@@ -182,14 +182,18 @@ def _memory_limit() -> str:
 
 
 def rebuild_derived(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config,
-                    progress: derived.Progress | None = None) -> int:
+                    progress: derived.Progress | None = None, *, force: bool = False) -> int:
     """Rebuild the derived tables that are stale for ``cfg`` (a changed weight or threshold, or
-    rows written other than by the importer), one transaction per step.
+    rows inserted or deleted other than by the importer), one transaction per step; with
+    ``force``, all of them (after rows were changed in place behind the importer's back, which
+    row counts cannot reveal).
 
     Returns
     -------
     The number of steps run (0 when everything was current).
     """
+    if force:
+        con.execute("DELETE FROM derived_state")
     steps = list(derived.rebuild_steps(con, cfg))
     for done, step in enumerate(steps):
         if progress is not None:

@@ -204,17 +204,40 @@ def month_activity_sql(where: str) -> str:
     Returns
     -------
     SQL whose rows are month (first day), branch_id, activity_type, held (activities), dates
-    (days held, '3月5日、3月19日'), days ('5日、19日'), last_held.
+    (days held, '3月5日、3月19日'), days ('5日、19日'), first_held, last_held, people_served
+    (Σ 人次), hours (Σ, exact decimal).
     """
     return f"""
         SELECT date_trunc('month', a.held_on)::DATE AS month, a.branch_id, a.activity_type, count(*) AS held,
                string_agg(strftime(a.held_on, '%-m月%-d日'), '、' ORDER BY a.held_on) AS dates,
                string_agg(day(a.held_on) || '日', '、' ORDER BY a.held_on) AS days,
-               max(a.held_on) AS last_held
+               min(a.held_on) AS first_held, max(a.held_on) AS last_held,
+               sum(a.people_served)::BIGINT AS people_served, sum(a.hours)::DECIMAL(18, 1) AS hours
         FROM activity a
         WHERE {where}
         GROUP BY ALL
     """
+
+
+def activity_months_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of :func:`month_activity_sql`'s rows for the activities held in [$start, $end] and by
+    $as_of (dates; $start the first day of a month), every branch and type.
+
+    Complete months come from branch_month_activity when the family is current; the month of
+    $as_of, if it is in the range and not yet over, is counted from the activities up to
+    $as_of; with a stale family everything is counted from the activities.
+
+    Returns
+    -------
+    The SQL (it binds $start, $end and $as_of).
+    """
+    if not is_current(con, "meetings"):
+        return month_activity_sql("a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)")
+    partial = month_activity_sql(
+        "a.held_on BETWEEN greatest($start::DATE, date_trunc('month', $as_of::DATE)) AND least($end::DATE, $as_of::DATE) "
+        "AND $as_of::DATE < last_day($as_of::DATE)")
+    return (f"SELECT * FROM branch_month_activity WHERE month BETWEEN $start::DATE AND $end::DATE "
+            f"AND last_day(month) <= $as_of::DATE UNION ALL BY NAME ({partial})")
 
 
 # --- freshness ----------------------------------------------------------------------------
@@ -285,7 +308,10 @@ def refresh_vanguard(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, pai
     if not pairs:
         return
     keys = {"key_quarters": [q for q, _ in pairs], "key_branches": [b for _, b in pairs]}
-    in_keys = f"EXISTS (SELECT 1 FROM {VANGUARD_KEYS} k WHERE k.quarter = s.quarter AND k.branch_id = m.branch_id)"
+    # The members of the branches first: their ids' range then lets DuckDB skip the row groups
+    # of other members (five times less work for a few hundred branches of a province).
+    in_keys = (f"s.member_id IN (SELECT member_id FROM member WHERE branch_id IN (SELECT branch_id FROM {VANGUARD_KEYS})) "
+               f"AND EXISTS (SELECT 1 FROM {VANGUARD_KEYS} k WHERE k.quarter = s.quarter AND k.branch_id = m.branch_id)")
     for table in ("member_quarter_index", "branch_quarter_dimension"):
         con.execute(f"DELETE FROM {table} t USING {VANGUARD_KEYS} k "
                     "WHERE t.quarter = k.quarter AND t.branch_id = k.branch_id", keys)

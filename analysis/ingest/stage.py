@@ -294,14 +294,13 @@ def _load_csv(con, source: read.Source, layout: Layout, raw: str) -> str:
 
 def _load_frame(con, tables: TempTables, frame: pd.DataFrame, layout: Layout, raw: str) -> str:
     """A DataFrame scanned by DuckDB, each column cast to text as read.cell_text would write it."""
-    positions = {f"c{i}": column for i, column in enumerate(frame.columns)}
-    view = tables.register(pd.DataFrame(
-        {"_row": pd.RangeIndex(2, len(frame) + 2), **{name: frame[column].to_numpy()
-                                                      for name, column in positions.items()}}))
+    # The columns as they are (no copy into Python objects: DuckDB scans Arrow-backed text).
+    columns = {f"c{i}": frame.iloc[:, i].reset_index(drop=True) for i in range(frame.shape[1])}
+    view = tables.register(pd.DataFrame({"_row": pd.RangeIndex(2, len(frame) + 2), **columns}))
     mapped = set(layout.mapping.values())
     select = []
-    for i, (name, column) in enumerate(positions.items()):
-        dtype = frame[column].dtype
+    for i, (name, column) in enumerate(columns.items()):
+        dtype = column.dtype
         if pd.api.types.is_bool_dtype(dtype):
             expr = f"CASE WHEN {name} THEN 'true' WHEN NOT {name} THEN 'false' END"
         elif pd.api.types.is_float_dtype(dtype):

@@ -97,7 +97,7 @@ CREATE TABLE branch_quarter_total (
 );
 
 -- Activities per branch, type and month: how many, on which days (the 三会一课 grid and
--- calendar read these), and how many have attendance records.
+-- calendar), people served and hours (the activity counts).
 CREATE TABLE branch_month_activity (
     month          DATE NOT NULL,
     branch_id      VARCHAR NOT NULL,
@@ -105,5 +105,8 @@ CREATE TABLE branch_month_activity (
     held           BIGINT NOT NULL,
     dates          VARCHAR NOT NULL,
     days           VARCHAR NOT NULL,
-    last_held      DATE NOT NULL
+    first_held     DATE NOT NULL,
+    last_held      DATE NOT NULL,
+    people_served  BIGINT NOT NULL,
+    hours          DECIMAL(18, 1) NOT NULL
 );
