@@ -11,6 +11,7 @@ Names are made up from a syllable list; no real person is meant.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,7 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
     con = db.open_database(path, cfg=cfg)
     con.execute("SET enable_progress_bar = false")
     counted = {"units": 0, "members": 0, "activities": 0}
+    spool = Path(tempfile.mkdtemp(prefix="party-demo-"))
     try:
         with db.transaction(con):
             # The marker the UI uses to say "synthetic data"; it also carries the 示范点 list,
@@ -115,7 +117,13 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
             name = "演示数据" if scale == 1 else f"演示数据_第{first + 1}-{first + len(campuses)}院区"
             for kind in CAMPUS_KINDS:
                 frame = pd.concat([c.frames[kind] for c in campuses], ignore_index=True)
-                importer.import_frame(con, frame, user=DEMO_USER, kind=kind, file_name=f"{name}_{kind}", cfg=cfg)
+                if kind not in HOSPITAL_WIDE_KINDS:
+                    importer.import_frame(con, frame, user=DEMO_USER, kind=kind, file_name=f"{name}_{kind}", cfg=cfg)
+                    continue
+                spooled = spool / f"演示数据_{kind}.csv"
+                frame.to_csv(spooled, mode="a", header=first == 0, index=False)
+                if first + CAMPUSES_PER_BATCH >= scale:
+                    importer.import_file(con, spooled, user=DEMO_USER, kind=kind, cfg=cfg)
             sites += [c.sites for c in campuses]
             counted["units"] += sum((c.frames["org_units"]["level"] == "branch").sum() for c in campuses)
             counted["members"] += sum(len(c.frames["members"]) for c in campuses)
@@ -137,6 +145,7 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
         con.execute("CHECKPOINT")
     finally:
         con.close()
+        shutil.rmtree(spool, ignore_errors=True)
     return DemoSummary(
         path=path,
         general_branches=len(GENERAL_BRANCHES) * scale,
@@ -156,6 +165,9 @@ score rows): the memory of a build is that of four campuses, whatever the scale.
 
 # The import kinds each campus has, in dependency order (tasks and the survey are hospital-wide).
 CAMPUS_KINDS = ("org_units", "members", "vanguard_scores", "branch_scores", "four_have", "activities", "attendance")
+# Kinds whose re-import replaces a whole quarter or year of every branch: all campuses must go in
+# one batch, so their rows are appended to a CSV file group by group and imported with the last.
+HOSPITAL_WIDE_KINDS = ("branch_scores", "four_have")
 
 
 class _Ids:

@@ -37,7 +37,7 @@ from analysis import config as config_mod
 Progress = Callable[[float, str], None]  # (fraction done 0..1, Chinese stage text)
 
 # Bumped whenever a formula below changes, so that stored rows are recomputed.
-FORMULA_VERSION = 1
+FORMULA_VERSION = 2
 
 # Family -> the raw tables its rows are computed from (their row counts are its fingerprint).
 SOURCES: dict[str, tuple[str, ...]] = {
@@ -72,7 +72,9 @@ def member_index_sql(where: str) -> str:
     -----
     index = Σ_d w_d Σ_r w_r · score(d, r). Only complete score sheets count (every dimension by
     every rater): a sheet without the organisation's score would be biased upwards by the
-    higher self-evaluation.
+    higher self-evaluation. Ranks and thresholds compare the index to 9 decimals: a float sum
+    of equal sheets may differ in its last bit (91.9475 and 91.94749999999999), which must
+    neither break a tie nor drop a 90.0 below the 优秀 threshold.
     """
     return f"""
         WITH weights AS (
@@ -81,7 +83,7 @@ def member_index_sql(where: str) -> str:
             SELECT unnest({list(RATERS)}) AS rater, unnest($rater_weights::DOUBLE[]) AS rater_weight
         )
         SELECT s.quarter, m.branch_id, s.member_id, sum(w.dim_weight * r.rater_weight * s.score) AS vindex,
-               rank() OVER (PARTITION BY s.quarter, m.branch_id ORDER BY vindex DESC) AS rank_in_branch
+               rank() OVER (PARTITION BY s.quarter, m.branch_id ORDER BY round(vindex, 9) DESC) AS rank_in_branch
         FROM vanguard_score s
         JOIN weights w USING (dimension_id)
         JOIN raters r USING (rater)
@@ -127,8 +129,8 @@ def appraisal_sql(index: str) -> str:
             FROM ({index}) GROUP BY ALL
         )
         SELECT a.*,
-               (SELECT arg_max(label, minimum) FROM grades WHERE a.annual_index >= minimum) AS grade,
-               (SELECT CAST(arg_max(label, minimum) AS INTEGER) FROM stars WHERE a.annual_index >= minimum) AS stars
+               (SELECT arg_max(label, minimum) FROM grades WHERE round(a.annual_index, 9) >= minimum) AS grade,
+               (SELECT CAST(arg_max(label, minimum) AS INTEGER) FROM stars WHERE round(a.annual_index, 9) >= minimum) AS stars
         FROM annual a
     """
 

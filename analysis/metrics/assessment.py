@@ -152,16 +152,22 @@ def annual_totals(
     sum; ``quarters`` shows it).
     """
     require_branch_detail(scope)
-    ranks = branch_ranking(con, scope=scope, first=f"{year}Q1", last=f"{year}Q4")
-    if ranks.empty:
-        return pd.DataFrame(columns=["branch_id", "branch_name", "general_branch_name", "quarters", "total", "mean",
-                                     "top3", "rank"])
-    out = (
-        ranks.assign(top3=ranks["rank"] <= 3)
-        .groupby(["branch_id", "branch_name", "general_branch_name"], as_index=False, dropna=False)
-        .agg(quarters=("quarter", "nunique"), total=("total", "sum"), mean=("total", "mean"), top3=("top3", "sum"))
-    )
-    out["rank"] = out["mean"].rank(method="min", ascending=False).astype(int)
-    if unit is not None:
-        out = out[out["branch_id"].isin(branches_under(con, unit))]
-    return out.sort_values(["rank", "branch_id"], ignore_index=True)
+    return con.execute(
+        f"""
+        WITH y AS (
+            SELECT t.branch_id, count(DISTINCT t.quarter) AS quarters, sum(t.total) AS total, avg(t.total) AS mean,
+                   count(*) FILTER (WHERE t.rank <= 3) AS top3
+            FROM ({_totals(con)}) t JOIN branch_lineage l USING (branch_id)
+            WHERE t.quarter BETWEEN $first AND $last
+            GROUP BY t.branch_id
+        ), ranked AS (
+            -- means to 9 decimals: two branches with equal totals must tie whatever the float sum
+            SELECT *, rank() OVER (ORDER BY round(mean, 9) DESC) AS rank FROM y
+        )
+        SELECT r.branch_id, l.branch_name, l.general_branch_name, r.quarters, r.total, r.mean, r.top3, r.rank
+        FROM ranked r JOIN branch_lineage l USING (branch_id)
+        WHERE {unit_filter('r.branch_id')}
+        ORDER BY r.rank, r.branch_id
+        """,
+        {"first": f"{year}Q1", "last": f"{year}Q4", "unit": unit},
+    ).df()
