@@ -8,7 +8,9 @@ import and rollback, inside its transaction, for the quarters, branches and mont
 * ``vanguard``: member_quarter_index (党员先锋指数 of every complete sheet, with the rank in the
   branch), member_year_index (the annual appraisal) and branch_quarter_dimension (score sums);
 * ``assessment``: branch_quarter_total (支部季度考核 totals, ranks, rank changes, falling runs);
-* ``meetings``: branch_month_activity (activities per branch, type and month, with their days).
+* ``meetings``: branch_month_activity (activities per branch, type and month, with their days);
+* ``surveys``: survey_answer_check (what every analysis checks a question's answers for before
+  trusting them: a scan of millions of answers, done once when the survey is imported).
 
 ``derived_state`` records, per family, the digest of the configuration and formulas the rows
 were computed with and the row counts of the source tables. :func:`is_current` compares both
@@ -44,12 +46,14 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "vanguard": ("vanguard_score",),
     "assessment": ("branch_score",),
     "meetings": ("activity",),
+    "surveys": ("survey_answer",),
 }
 # Import kind -> the families its rows feed.
 FAMILIES_OF_KIND: dict[str, tuple[str, ...]] = {
     "vanguard_scores": ("vanguard",),
     "branch_scores": ("assessment",),
     "activities": ("meetings",),
+    "wjx": ("surveys",),
 }
 RATERS = ("self", "peer", "org")
 
@@ -242,6 +246,33 @@ def activity_months_sql(con: duckdb.DuckDBPyConnection) -> str:
             f"AND last_day(month) <= $as_of::DATE UNION ALL BY NAME ({partial})")
 
 
+def answer_checks_sql(where: str) -> str:
+    """SQL of the facts about the answers ``a`` (survey_answer) selected by ``where`` that the
+    schema cannot refuse, per question (only answers naming an option count).
+
+    Returns
+    -------
+    SQL whose rows are survey_id, question_no, unknown_options (option numbers the question
+    does not have, ascending; NULL if none), extra_answers (answers beyond one per response
+    and matrix row: two options in one single choice), bad_ranks (answers without a rank or
+    ranked beyond the question's number of options; meaningful for ranking questions).
+    """
+    return f"""
+        WITH options AS (
+            SELECT survey_id, question_no, list(option_no) AS options, count(*) AS k
+            FROM survey_option GROUP BY ALL
+        )
+        SELECT a.survey_id, a.question_no,
+               list(DISTINCT a.option_no ORDER BY a.option_no)
+                   FILTER (WHERE NOT list_contains(coalesce(o.options, []), a.option_no)) AS unknown_options,
+               count(*) - count(DISTINCT (a.response_id, a.item_no)) AS extra_answers,
+               count(*) FILTER (WHERE a.rank IS NULL OR a.rank > coalesce(o.k, 0)) AS bad_ranks
+        FROM survey_answer a LEFT JOIN options o USING (survey_id, question_no)
+        WHERE a.option_no IS NOT NULL AND {where}
+        GROUP BY a.survey_id, a.question_no
+    """
+
+
 # --- freshness ----------------------------------------------------------------------------
 
 
@@ -337,6 +368,16 @@ def refresh_assessment(con: duckdb.DuckDBPyConnection, quarters: list[str]) -> N
                 since)
 
 
+def refresh_surveys(con: duckdb.DuckDBPyConnection, survey_ids: list[int]) -> None:
+    """Recompute survey_answer_check for ``survey_ids``."""
+    if not survey_ids:
+        return
+    keys = {"surveys": list(survey_ids)}
+    con.execute("DELETE FROM survey_answer_check WHERE list_contains($surveys, survey_id)", keys)
+    con.execute(f"INSERT INTO survey_answer_check BY NAME ({answer_checks_sql('list_contains($surveys, a.survey_id)')})",
+                keys)
+
+
 def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, str]]) -> None:
     """Recompute branch_month_activity for (month, branch_id) ``pairs``."""
     if not pairs:
@@ -362,6 +403,7 @@ TOUCHED_SQL = {
         SELECT DISTINCT quarter FROM branch_score WHERE batch_id = $b
         UNION SELECT DISTINCT quarter FROM replaced_branch_score WHERE replaced_by = $b""",
     "meetings": "SELECT DISTINCT date_trunc('month', held_on)::DATE, branch_id FROM activity WHERE batch_id = $b",
+    "surveys": "SELECT survey_id FROM survey WHERE batch_id = $b",
 }
 
 
@@ -415,6 +457,8 @@ def _refresh(con, family: str, cfg: config_mod.Config, keys: list) -> None:
         refresh_vanguard(con, cfg, keys)
     elif family == "assessment":
         refresh_assessment(con, keys)
+    elif family == "surveys":
+        refresh_surveys(con, keys)
     else:
         refresh_meetings(con, keys)
 
@@ -430,7 +474,7 @@ class Step:
     run: Callable[[duckdb.DuckDBPyConnection], None]
 
 
-FAMILY_LABELS = {"vanguard": "党员先锋指数", "assessment": "支部考核", "meetings": "支部活动"}
+FAMILY_LABELS = {"vanguard": "党员先锋指数", "assessment": "支部考核", "meetings": "支部活动", "surveys": "问卷答案检查"}
 
 
 def stale_families(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> list[str]:
@@ -473,6 +517,10 @@ def _family_steps(con: duckdb.DuckDBPyConnection, family: str, cfg: config_mod.C
         first = con.execute("SELECT min(quarter) FROM branch_score").fetchall()[0][0]
         if first is not None:
             yield Step(label, lambda c: refresh_assessment(c, [first]))
+    elif family == "surveys":
+        yield Step(label, lambda c: c.execute("DELETE FROM survey_answer_check"))
+        for (survey_id,) in con.execute("SELECT survey_id FROM survey ORDER BY 1").fetchall():
+            yield Step(f"{label}：问卷 {survey_id}", lambda c, s=survey_id: refresh_surveys(c, [s]))
     else:
         yield Step(label, lambda c: c.execute("DELETE FROM branch_month_activity"))
         branches = [r[0] for r in con.execute("SELECT unit_id FROM org_unit WHERE level = 'branch'").fetchall()]

@@ -17,11 +17,11 @@ from analysis import db, derived
 from analysis.ingest import importer, rollback
 from analysis.metrics import activities, assessment, meetings, vanguard
 from analysis.scope import Scope
-from tests.import_files import branch_rows, hospital, rejected, vanguard_rows, write_csv
+from tests.import_files import WJX_SAMPLE, branch_rows, hospital, rejected, vanguard_rows, write_csv
 
 ALL = Scope.committee()
 DERIVED_TABLES = ("member_quarter_index", "member_year_index", "branch_quarter_dimension", "branch_quarter_total",
-                  "branch_month_activity")
+                  "branch_month_activity", "survey_answer_check")
 # Another hospital's weights and thresholds: the organisation's score counts more, 优秀 from 88.
 OTHER = replace(config_mod.DEFAULT, vanguard=replace(
     config_mod.DEFAULT.vanguard, rater_weights={"self": 0.1, "peer": 0.3, "org": 0.6},
@@ -43,6 +43,7 @@ def recomputed(cfg: config_mod.Config) -> dict[str, tuple[str, dict]]:
         "branch_quarter_total": (f"SELECT quarter, branch_id, round(total, 9), indicators, rank, rank_change, "
                                  f"falling_streak FROM ({derived.BRANCH_TOTAL_SQL})", {}),
         "branch_month_activity": (derived.month_activity_sql("TRUE"), {}),
+        "survey_answer_check": (derived.answer_checks_sql("TRUE"), {}),
     }
 
 
@@ -111,6 +112,15 @@ def test_imports_reimports_and_rollbacks_keep_every_family_equal_to_its_recomput
     assert con.execute("SELECT DISTINCT vindex FROM member_quarter_index WHERE quarter = '2025Q1'").fetchall() == [(80.0,)]
     rollback.rollback_batch(con, scores.batch_id, user="t")
     assert con.execute("SELECT count(*) FROM member_quarter_index").fetchone()[0] == 0
+    assert_current_and_equal(con)
+
+
+def test_a_survey_import_checks_its_answers_once_and_its_rollback_forgets_them(con):
+    survey_batch = importer.import_file(con, WJX_SAMPLE, user="t")
+    assert con.execute("SELECT count(DISTINCT question_no) FROM survey_answer_check").fetchone()[0] > 0
+    assert_current_and_equal(con)
+    rollback.rollback_batch(con, survey_batch.batch_id, user="t")
+    assert con.execute("SELECT count(*) FROM survey_answer_check").fetchone()[0] == 0
     assert_current_and_equal(con)
 
 

@@ -464,7 +464,9 @@ def _import_survey(con, source: read.Source, request: _Request, known: _Known) -
         detail={"encoding": source.encoding_label, "rows": counts,
                 "attributes": {str(k): v for k, v in attributes.items()}},
     )
+    pending = derived.before_write(con, request.cfg, kind="wjx", batch_id=batch_id)
     surveys.insert_survey(con, parsed, source="wjx", batch_id=batch_id, attributes=attributes)
+    derived.after_write(con, pending)
     _finish(con, request.username, {"batch_id": batch_id, "kind": "wjx", "file_name": source.label,
                                     "rows": len(parsed.responses)})
     return preview, batch_id

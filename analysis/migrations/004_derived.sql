@@ -38,7 +38,7 @@ ALTER TABLE attendance_v4 RENAME TO attendance;
 --    branches and months it touched), so that a page reads thousands of rows, not millions.
 --    No keys, for the reason above; derived.py deletes and re-inserts whole groups.
 
--- One row per derived family ('vanguard', 'assessment', 'meetings'): the digest of the
+-- One row per derived family ('vanguard', 'assessment', 'meetings', 'surveys'): the digest of the
 -- configuration and formulas its rows were computed with, and the row counts of its source
 -- tables at that moment. A family whose digest or counts differ from the present ones is
 -- stale: the analyses then compute from the raw tables, and opening the database read-write
@@ -109,4 +109,15 @@ CREATE TABLE branch_month_activity (
     last_held      DATE NOT NULL,
     people_served  BIGINT NOT NULL,
     hours          DECIMAL(18, 1) NOT NULL
+);
+
+-- What the survey analyses check a question's answers for before trusting them (options the
+-- question lacks, two options in one single choice, missing or impossible ranks), per question:
+-- a scan of every answer, done once at import instead of at every cross table.
+CREATE TABLE survey_answer_check (
+    survey_id        INTEGER NOT NULL,
+    question_no      INTEGER NOT NULL,
+    unknown_options  INTEGER[],
+    extra_answers    BIGINT NOT NULL,
+    bad_ranks        BIGINT NOT NULL
 );

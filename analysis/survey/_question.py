@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from analysis import derived
 from analysis.survey._common import QTYPE_LABELS
 
 
@@ -75,66 +76,64 @@ def load_questions(
             raise ValueError(
                 f"第 {question_no} 题是{QTYPE_LABELS[qtype]}（{qtype}），{purpose}只适用于{wanted}"
             )
-    options = con.execute(
-        """
-        SELECT question_no, option_no, text AS option, value
-        FROM survey_option
-        WHERE survey_id = $s AND list_contains($qs, question_no)
-        ORDER BY question_no, option_no
-        """,
+    # Rows fetched as tuples and grouped here: a few dozen options, where a DataFrame per query
+    # and per filter would cost more than the queries.
+    options: dict[int, list[tuple]] = {no: [] for no in found}
+    for no, *row in con.execute(
+        "SELECT question_no, option_no, text, value FROM survey_option "
+        "WHERE survey_id = $s AND list_contains($qs, question_no) ORDER BY question_no, option_no",
         params,
-    ).df()
-    items = con.execute(
-        """
-        SELECT question_no, item_no, text AS item
-        FROM survey_item
-        WHERE survey_id = $s AND list_contains($qs, question_no)
-        ORDER BY question_no, item_no
-        """,
+    ).fetchall():
+        options[no].append(row)
+    items: dict[int, list[tuple]] = {no: [] for no in found}
+    for no, *row in con.execute(
+        "SELECT question_no, item_no, text FROM survey_item "
+        "WHERE survey_id = $s AND list_contains($qs, question_no) ORDER BY question_no, item_no",
         params,
-    ).df()
+    ).fetchall():
+        items[no].append(row)
     questions = {
-        no: Question(survey_id, no, text, qtype,
-                     options[options["question_no"] == no].drop(columns="question_no").reset_index(drop=True),
-                     items[items["question_no"] == no].drop(columns="question_no").reset_index(drop=True))
+        no: Question(survey_id, no, text, qtype, _frame(options[no], OPTION_COLUMNS), _frame(items[no], ITEM_COLUMNS))
         for no, (text, qtype) in found.items()
     }
     _check_answers(con, list(questions.values()))
     return [questions[no] for no in question_nos]
 
 
+# Dtypes resolved once: pandas looks a dtype named by a string up in its registry every time.
+_INT, _TEXT, _FLOAT = (pd.api.types.pandas_dtype(name) for name in ("int32", "str", "float64"))
+OPTION_COLUMNS = {"option_no": _INT, "option": _TEXT, "value": _FLOAT}
+ITEM_COLUMNS = {"item_no": _INT, "item": _TEXT}
+
+
+def _frame(rows: list[tuple], columns: dict) -> pd.DataFrame:
+    """Rows as a frame with the columns and dtypes DuckDB's ``.df()`` would give them."""
+    return pd.DataFrame({name: pd.Series([r[i] for r in rows], dtype=dtype)
+                         for i, (name, dtype) in enumerate(columns.items())})
+
+
 def _check_answers(con: duckdb.DuckDBPyConnection, questions: list[Question]) -> None:
     """Refuse data no statistic can be trusted on (the schema cannot express these rules):
     answers naming an option the question lacks, two options in one answer to a single-choice
-    question or matrix row, ranks missing or beyond the options of a ranking question."""
-    facts = con.execute(
-        """
-        WITH known AS (
-            SELECT unnest($qs::INTEGER[]) AS question_no, unnest($options::INTEGER[][]) AS options,
-                   unnest($single::BOOLEAN[]) AS single
-        )
-        SELECT a.question_no,
-               list(DISTINCT a.option_no ORDER BY a.option_no) FILTER (WHERE NOT list_contains(k.options, a.option_no)),
-               -- answers beyond one per response and row: a cheap sign of a doubled single choice
-               CASE WHEN any_value(k.single) THEN count(*) - count(DISTINCT (a.response_id, a.item_no)) ELSE 0 END,
-               count(*) FILTER (WHERE a.rank IS NULL OR a.rank > len(k.options))
-        FROM survey_answer a JOIN known k USING (question_no)
-        WHERE a.survey_id = $s AND a.option_no IS NOT NULL
-        GROUP BY a.question_no
-        """,
-        {"s": questions[0].survey_id, "qs": [q.question_no for q in questions],
-         "options": [[int(o) for o in q.options["option_no"]] for q in questions],
-         "single": [q.qtype in ("single", "matrix") for q in questions]},
-    ).fetchall()
-    by_no = {question_no: rest for question_no, *rest in facts}
+    question or matrix row, ranks missing or beyond the options of a ranking question.
+
+    The facts come from ``survey_answer_check`` when it is current (computed at import), else
+    from one scan of the answers (``derived.answer_checks_sql``).
+    """
+    params = {"s": questions[0].survey_id, "qs": [q.question_no for q in questions]}
+    if derived.is_current(con, "surveys"):
+        facts_sql = ("SELECT * FROM survey_answer_check WHERE survey_id = $s AND list_contains($qs, question_no)")
+    else:
+        facts_sql = derived.answer_checks_sql("a.survey_id = $s AND list_contains($qs, a.question_no)")
+    facts = {row[1]: row[2:] for row in con.execute(facts_sql, params).fetchall()}
     for q in questions:
-        unknown, extra, bad_rank = by_no.get(q.question_no, (None, 0, 0))
+        unknown, extra, bad_ranks = facts.get(q.question_no, (None, 0, 0))
         if unknown:
             raise ValueError(f"{q.label}的答案引用了不存在的选项编号：{unknown}")
-        if extra:
+        if extra and q.qtype in ("single", "matrix"):
             raise ValueError(f"{q.label}有 {_doubled(con, q)} 处一份答卷选了多个选项，单选数据有误，请检查导入")
-        if q.qtype == "ranking" and bad_rank:
-            raise ValueError(f"{q.label}有 {bad_rank} 个答案缺少名次或名次大于选项数 {len(q.options)}")
+        if q.qtype == "ranking" and bad_ranks:
+            raise ValueError(f"{q.label}有 {bad_ranks} 个答案缺少名次或名次大于选项数 {len(q.options)}")
 
 
 def _doubled(con: duckdb.DuckDBPyConnection, q: Question) -> int:
