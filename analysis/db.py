@@ -26,11 +26,13 @@ from analysis import derived
 
 DB_ENV = "PARTY_DASHBOARD_DB"
 MEMORY_LIMIT_ENV = "PARTY_DASHBOARD_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "256MB"
+DEFAULT_MEMORY_LIMIT = "512MB"
 """DuckDB's memory for this process, unless $PARTY_DASHBOARD_MEMORY_LIMIT says otherwise. Beyond
 it DuckDB spills to ``<database>.tmp``: a 512 MB import file then peaks under 1 GB of process
 memory instead of several, and a page reading the derived tables needs far less (DuckDB's own
-default is 80 % of the machine's memory)."""
+default is 80 % of the machine's memory). Not lower: the indexes of the rows one transaction
+adds must fit in memory when it commits (a 100,000-response survey failed at 256 MB, and
+DuckDB then closes the database until restart)."""
 
 
 def default_path() -> Path:
