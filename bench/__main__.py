@@ -1,15 +1,12 @@
-"""``python -m bench [CASE ...] [--quick] [--list]``: run benchmark cases, print and save results."""
+"""``python -m bench [CASE ...] [--quick] [--scale N] [--list]``: run benchmark cases, print and save results."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from bench import discover
-
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench import RESULTS, discover, settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,8 +14,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Speed measurements against baselines")
     parser.add_argument("cases", nargs="*", help=f"cases to run (default all): {', '.join(cases)}")
     parser.add_argument("--quick", action="store_true", help="small inputs (a smoke test, not a measurement)")
+    parser.add_argument("--scale", type=int, default=settings.scale,
+                        help="demo campuses the page-function cases read (default %(default)s; 300: a province)")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     args = parser.parse_args(argv)
+    settings.scale = args.scale
     if args.list:
         for case in cases.values():
             print(f"{case.name:<28} {case.description}")
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
               f"ratio {result.ratio:.1f}x", flush=True)
         for key, value in result.detail.items():
             print(f"    {key}: {value}")
-        (RESULTS / f"{name}.json").write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n",
+        (RESULTS / f"{name}.json").write_text(json.dumps({"scale": settings.scale, **result.as_dict()}, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
     return 0
 

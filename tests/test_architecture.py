@@ -42,7 +42,7 @@ def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-BASICS = ("config", "db", "scope", "periods", "stats", "formatting", "labels", "palette", "exports")
+BASICS = ("config", "db", "derived", "scope", "periods", "stats", "formatting", "labels", "palette", "exports", "calls")
 SUB_PACKAGES = ("analysis.metrics", "analysis.survey", "analysis.access", "analysis.ingest", "analysis.report",
                 "analysis.cli", "analysis.charts", "analysis.demo")
 
