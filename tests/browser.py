@@ -97,10 +97,23 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
+SCRIPT_STATE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
+
+
 def settle(page, quiet_ms: int = 1500, timeout_ms: int = 60_000) -> None:
-    """Wait until the script run is over: no status widget, and the page text unchanged for
-    ``quiet_ms`` (Streamlit streams elements in as the script runs)."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=timeout_ms)
+    """Wait until the script run is over and the page has stopped changing.
+
+    The app element's ``data-test-script-state`` says whether a run is going; a run that has
+    just been asked for may not have started yet, so a short wait for it to start comes first.
+    Then the page text must stay the same for ``quiet_ms`` (elements stream in as the script
+    runs, charts draw after it).
+    """
+    try:
+        page.wait_for_function(f"() => ({SCRIPT_STATE})() === 'running'", timeout=2_000)
+    except Exception:  # playwright's TimeoutError: the run was over (or never needed) already
+        pass
+    page.wait_for_function(f"() => ({SCRIPT_STATE})() === 'notRunning' && "
+                           "!document.querySelector('[data-testid=stStatusWidget]')", timeout=timeout_ms)
     waited, last = 0, None
     while waited < timeout_ms:
         text = page.locator('[data-testid="stMain"]').inner_text()

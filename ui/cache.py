@@ -85,9 +85,17 @@ def figure(draw: Callable, *args: Any, **kwargs: Any) -> Any:
     return _shared_figure(f"{draw.__module__}.{draw.__qualname__}", inputs, _draw=draw, _args=args, _kwargs=kwargs)
 
 
+_last_config: list = [None, ""]  # the Config last keyed and its key: load() returns the same object until the file changes
+
+
 def _config_key() -> str:
     # An edited hospital.toml (config.load() reads it again when its mtime changes) is a new key.
-    return hashlib.sha256(repr(config_mod.load()).encode()).hexdigest()
+    cfg = config_mod.load()
+    last, key = _last_config
+    if cfg is not last:
+        key = hashlib.sha256(repr(cfg).encode()).hexdigest()
+        _last_config[:] = [cfg, key]
+    return key
 
 
 # --- where a shared value came from -----------------------------------------------------------

@@ -66,6 +66,12 @@ def paged(frame: pd.DataFrame, *, key: str) -> pd.DataFrame:
     return page_of(frame, page, size)
 
 
+def find_unit(names: dict[str, str], *, key: str, noun: str = "支部", where=st) -> str | None:
+    """A search box over ``names`` (id -> name; type to filter): the id found, or None."""
+    return where.selectbox(f"查找{noun}", list(names), index=None, format_func=names.get, key=f"{key}_find",
+                           placeholder=f"输入名称查找{noun}（共 {count(len(names))} 个）")
+
+
 @dataclass(frozen=True)
 class Window:
     """The units a chart draws: ``rows`` in the order given, the ``highlight`` ids among them,
@@ -94,17 +100,16 @@ def unit_window(frame: pd.DataFrame, *, key: str, noun: str = "支部", order: s
     limits = config_mod.load().charts
     if len(frame) <= limits.max_units:
         return Window(frame, frozenset(keep), "")
-    names = dict(zip(frame[id_column], frame[name_column]))
-    mode_column, find_column, page_column = st.columns([2, 3, 2], vertical_alignment="bottom")
+    names = dict(zip(frame[id_column].tolist(), frame[name_column].tolist()))
+    mode_column, find_column = st.columns(2, vertical_alignment="bottom")
     mode = mode_column.segmented_control(
         "显示", [EXTREMES, PAGES], default=EXTREMES, key=f"{key}_mode", required=True,
         format_func={EXTREMES: f"前后各{limits.extreme_n}个", PAGES: "分页浏览"}.get)
-    found = find_column.selectbox(f"查找{noun}", list(names), index=None, format_func=names.get, key=f"{key}_find",
-                                  placeholder=f"输入名称查找{noun}（共 {count(len(frame))} 个）")
+    found = find_unit(names, key=key, noun=noun, where=find_column)
     highlight = frozenset(keep | ({found} if found else set()))
     if mode == PAGES:
         pages = page_count(len(frame), limits.page_rows)
-        page = _page_number(f"页码（共 {pages} 页）", key=f"{key}_page", pages=pages, where=page_column)
+        page = _page_number(f"页码（共 {pages} 页）", key=f"{key}_page", pages=pages, where=st.columns(3)[0])
         shown = page_of(frame, page, limits.page_rows)
         first = (page - 1) * limits.page_rows + 1
         note = f"按{order}第 {count(first)}–{count(first + len(shown) - 1)} 个，共 {count(len(frame))} 个{noun}"
@@ -113,5 +118,6 @@ def unit_window(frame: pd.DataFrame, *, key: str, noun: str = "支部", order: s
         note = f"按{order}前 {limits.extreme_n} 个与后 {limits.extreme_n} 个，共 {count(len(frame))} 个{noun}"
     rows = with_kept(frame, shown, id_column=id_column, keep=highlight)
     if len(rows) > len(shown):
-        note += "；另含" + "、".join(names[i] for i in rows[id_column] if i in highlight and i not in set(shown[id_column]))
+        outside = set(rows[id_column].tolist()) - set(shown[id_column].tolist())
+        note += "；另含" + "、".join(names[i] for i in rows[id_column].tolist() if i in outside)
     return Window(rows, highlight, note)

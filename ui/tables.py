@@ -30,11 +30,25 @@ FORMATS = {  # format -> (button label, MIME type)
 def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, key: str | None = None) -> None:
     """``frame`` one page at a time, with CSV and Excel downloads of all of it."""
     key = key or name
-    st.dataframe(paged(frame, key=f"{key}_page"), hide_index=True, column_config=column_config, key=key)
+    st.dataframe(_as_text_where_mixed(paged(frame, key=f"{key}_page")), hide_index=True, column_config=column_config,
+                 key=key)
     buttons = st.container(horizontal=True)
     for fmt, (label, mime) in FORMATS.items():
         buttons.download_button(label, data=export(frame, name=name, fmt=fmt), file_name=f"{name}.{fmt}", mime=mime,
                                 key=f"{key}_{fmt}", on_click="ignore")
+
+
+def _as_text_where_mixed(rows: pd.DataFrame) -> pd.DataFrame:
+    # A column mixing numbers and text (a suppressed count such as "<5") cannot go to the browser
+    # as one Arrow type: show it as text rather than let Streamlit guess and log a traceback.
+    mixed = [c for c in rows.columns if rows[c].dtype == object
+             and len({type(v) for v in rows[c].dropna().tolist()}) > 1]
+    if not mixed:
+        return rows
+    shown = rows.copy(deep=False)  # copy-on-write: the shared result keeps its columns
+    for column in mixed:
+        shown[column] = [None if pd.isna(v) else str(v) for v in rows[column].tolist()]
+    return shown
 
 
 def export(frame: pd.DataFrame, *, name: str, fmt: str) -> Callable[[], bytes]:
