@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -48,15 +49,25 @@ def _free_port() -> int:
 @contextmanager
 def app_server(database: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """``streamlit run dashboard.py`` on a free loopback port serving ``database``; yields its URL."""
+    with app_process(database, env) as (url, _):
+        yield url
+
+
+@contextmanager
+def app_process(database: Path, env: dict[str, str] | None = None,
+                timeout: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As :func:`app_server`, yielding the URL and the server process (whose memory a benchmark reads)."""
     port = _free_port()
+    # The server's console goes to a file: an unread pipe fills up and stalls a long-running server.
+    console = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env={**os.environ, "PARTY_DASHBOARD_DB": str(database), **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=console, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
@@ -66,12 +77,14 @@ def app_server(database: Path, env: dict[str, str] | None = None) -> Iterator[st
             time.sleep(0.3)
     else:
         proc.kill()
-        pytest.fail("streamlit did not start:\n" + proc.stdout.read())
+        console.seek(0)
+        pytest.fail("streamlit did not start:\n" + console.read())
     try:
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)
+        console.close()
 
 
 @contextmanager
