@@ -32,7 +32,7 @@ def visit(page, title: str, timeout_s: float = 600) -> dict:
     """Click ``title`` in the navigation; seconds to the first chart (None: the page has none) and
     to the last change."""
     started = time.perf_counter()
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click(timeout=timeout_s * 1000)
     first_chart = None
     last, changed, seen_running = None, started, False
     while time.perf_counter() - started < timeout_s:

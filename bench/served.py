@@ -9,7 +9,6 @@ never on the original.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,17 +66,7 @@ def scaled_database(scale: int, given: str | None = None) -> Path:
 @contextmanager
 def working_copy(source: Path) -> Iterator[Path]:
     """A private copy of ``source`` with the benchmark's committee account; removed afterwards."""
-    from analysis import db
-    from analysis.access import auth
-    from analysis.scope import Scope
+    from tests.browser import demo_copy_with_user
 
     with tempfile.TemporaryDirectory(prefix="party-bench-") as workdir:
-        copy = Path(workdir) / "bench.duckdb"
-        shutil.copy(source, copy)
-        con = db.open_database(copy)
-        try:
-            auth.create_user(con, username=USER, display_name="性能测试", role="committee", password=PASSWORD,
-                             actor=Scope.committee(), must_change_password=False)
-        finally:
-            con.close()
-        yield copy
+        yield demo_copy_with_user(source, Path(workdir), USER, PASSWORD)
