@@ -6,9 +6,13 @@ only choose marks, labels and colours. Titles name the subject and the period.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis import config as config_mod
 from analysis.formatting import count, plotly_text
 from analysis.palette import (
     ABOVE,
@@ -76,9 +80,13 @@ def _style(fig: go.Figure, *, title: str, height: int, y_title: str | None = Non
     return fig
 
 
-def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Figure:
-    """Hospital mean index per quarter with the interquartile-free ±1 sd band and n on hover."""
-    x = [quarter_label(q) for q in trend["quarter"]]
+def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260, x: list | None = None) -> go.Figure:
+    """Hospital mean index per quarter with the interquartile-free ±1 sd band and n on hover.
+
+    ``x``: the quarters' positions on the axis (default their labels, a category axis).
+    """
+    labels = [quarter_label(q) for q in trend["quarter"]]
+    x = labels if x is None else list(x)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=x + x[::-1],
@@ -87,7 +95,8 @@ def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.
     ))
     fig.add_trace(go.Scatter(
         x=x, y=trend["mean"], mode="lines+markers", name="均值", line={"color": PARTY_RED, "width": 2.5},
-        customdata=trend[["n", "median"]], hovertemplate="%{x}<br>均值 %{y:.1f}<br>中位数 %{customdata[1]:.1f}<br>n=%{customdata[0]}<extra></extra>",
+        customdata=list(zip(trend["n"].tolist(), trend["median"].tolist(), labels)),
+        hovertemplate="%{customdata[2]}<br>均值 %{y:.1f}<br>中位数 %{customdata[1]:.1f}<br>n=%{customdata[0]}<extra></extra>",
     ))
     return _style(fig, title=title, height=height, y_title="先锋指数")
 
@@ -194,7 +203,7 @@ def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[st
               for b in rows]
     limit = max([abs(v) for line in z for v in line if v is not None and pd.notna(v)] or [1.0])
     fig = go.Figure(go.Heatmap(
-        z=z, x=dims, y=rows, text=text, texttemplate="%{text}", customdata=custom,
+        z=z, x=dims, y=[plotly_text(b) for b in rows], text=text, texttemplate="%{text}", customdata=custom,
         colorscale=DIVERGING_SCALE, zmid=0, zmin=-limit, zmax=limit, xgap=2, ygap=2,
         colorbar={"title": {"text": "与全院<br>均值差"}, "thickness": 12},
         hovertemplate="%{y} · %{x}<br>得分 %{text}（自评 %{customdata[2]}）<br>全院均值 %{customdata[0]:.2f}"
@@ -207,18 +216,18 @@ def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[st
     return fig
 
 
-def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[str] | tuple[str, ...] = (),
-                      highlight: str | None = None) -> go.Figure:
+def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: Collection[str] = (),
+                      highlight: Collection[str] = ()) -> go.Figure:
     """Ranked 四有 totals (complete sheets only): named 示范点 in gold, other candidates in red,
     the rest grey; ★ marks every branch meeting the candidate rule; dashed line = hospital mean;
-    the ``highlight`` branch id is outlined and marked ▶.
+    the ``highlight`` branch ids are outlined and marked ▶.
 
     ``totals`` is ``four_have.branch_totals``; ``candidate_ids`` the branch ids of
     ``four_have.site_candidates`` with ``candidate`` true.
     """
     ranked = totals[totals["complete"]].sort_values(["rank", "branch_id"])
     candidates = set(candidate_ids)
-    labels = [f"{'▶ ' if b == highlight else ''}{r}. {name}"
+    labels = [f"{'▶ ' if b in highlight else ''}{r}. {plotly_text(name)}"
               for b, r, name in zip(ranked["branch_id"], ranked["rank"], ranked["branch_name"])]
     groups = (
         ("已命名示范点", COMMENDED, ranked["is_site"].to_numpy()),
@@ -231,7 +240,7 @@ def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[s
         fig.add_trace(go.Bar(
             y=[lab for lab, m in zip(labels, mask) if m], x=part["total"], orientation="h", name=name,
             marker={"color": colour, "line": {"color": OUTLINE_INK,
-                                              "width": [2.5 if b == highlight else 0 for b in part["branch_id"]]}},
+                                              "width": [2.5 if b in highlight else 0 for b in part["branch_id"]]}},
             text=[f"{'★ ' if b in candidates else ''}{t:.1f}" for b, t in zip(part["branch_id"], part["total"])],
             textposition="outside", cliponaxis=False,
             customdata=list(zip(part["gap"], [_rank_change_text(c) for c in part["rank_change"]])),
@@ -269,8 +278,9 @@ def task_completion_bars(frame: pd.DataFrame, *, label: str, title: str, y_title
     ``frame`` is ``tasks.by_category`` or ``tasks.by_branch``; ``label`` the column naming the
     group; ``overall`` (percent) draws the rate of all tasks as a dashed line.
     """
+    labels = [plotly_text(v) for v in frame[label].tolist()]
     fig = go.Figure(go.Bar(
-        y=frame[label], x=frame["rate"], orientation="h", marker_color=GOLD,
+        y=labels, x=frame["rate"], orientation="h", marker_color=GOLD,
         text=[f"{r:.2f}%（{d}/{t}）" for r, d, t in zip(frame["rate"], frame["done"], frame["total"])],
         textposition="outside", cliponaxis=False,
         customdata=frame[["done", "total", "overdue"]],
@@ -282,33 +292,111 @@ def task_completion_bars(frame: pd.DataFrame, *, label: str, title: str, y_title
         fig.add_annotation(x=overall, y=1.0, yref="paper", yanchor="bottom", text=f"总体 {overall:.2f}%",
                            showarrow=False, font={"size": 11, "color": PARTY_RED})
     fig = _style(fig, title=title, height=max(260, 28 * len(frame) + 120), x_title="完成率（%）", y_title=y_title)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(frame[label]), autorange="reversed", showgrid=False)
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig.update_xaxes(range=[0, 135], showgrid=True, gridcolor=GRID, tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_layout(margin={"l": 150, "t": 64})
     return fig
 
 
 def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str, y_title: str,
-                     highlight: str | None = None, height: int = 380) -> go.Figure:
-    """One line per unit (``trend``: quarter, unit_name, mean, n) over the hospital mean ± 1 sd band.
-
-    ``highlight`` (a unit name) is drawn in Party red, the others thin and grey-blue, so the
-    chosen unit reads against the field.
+                     chosen: str | None = None, extremes: int = 3, height: int = 420) -> go.Figure:
+    """Each unit's quarterly mean (``trend``: quarter, unit_id, unit_name, mean, n) over the
+    hospital mean ± 1 sd band: the ``chosen`` unit (an id) and, with more than ``4 * extremes``
+    units, the best and the worst ``extremes`` of the last quarter in colour with their names
+    at the line's end; every other unit in grey, all of them one trace.
     """
-    fig = vanguard_trend(hospital, title=title, height=height) if len(hospital) else go.Figure()
+    quarters = sorted(set(trend["quarter"]) | set(hospital["quarter"]))
+    position = {q: i for i, q in enumerate(quarters)}
+    fig = go.Figure()
+    if len(hospital):
+        fig = vanguard_trend(hospital, title=title, height=height, x=[position[q] for q in hospital["quarter"]])
     for trace in fig.data:
         if trace.name == "均值":
             trace.update(name="全院均值", line={"color": REFERENCE_INK, "width": 2, "dash": "dash"})
-    for name, series in trend.groupby("unit_name", sort=False):
-        chosen = name == highlight
-        name = plotly_text(name)
+    last = trend[trend["quarter"] == trend["quarter"].max()].sort_values(["mean", "unit_id"], ascending=[False, True])
+    marked: dict[str, tuple[str, str]] = {}  # unit id -> (colour, legend group)
+    if len(last) > 4 * extremes:
+        marked |= {u: (COMMENDED, f"最新季度前{extremes}名") for u in last["unit_id"].head(extremes).tolist()}
+        marked |= {u: (ATTENTION, f"最新季度后{extremes}名") for u in last["unit_id"].tail(extremes).tolist()}
+    if chosen is not None:
+        marked[chosen] = (CHOSEN, "所选单位")
+    rest = trend[~trend["unit_id"].isin(set(marked))]
+    # The field goes underneath the band and the marked units; faint enough that thousands of
+    # lines shade by density instead of filling the plot.
+    field = _gapped_lines(rest, x="quarter", y="mean", unit="unit_id", name="unit_name", position=position,
+                          legend_name="其他单位", colour=translucent(GREY, _field_alpha(rest["unit_id"].nunique())),
+                          hover="%{text}<br>均值 %{y:.1f}<extra></extra>")
+    fig.add_trace(field)
+    fig.data = (fig.data[-1], *fig.data[:-1])
+    _named_lines(fig, trend, marked, x="quarter", y="mean", unit="unit_id", name="unit_name", position=position,
+                 hover="均值 %{y:.1f}<br>n=%{customdata[1]}", extra="n", chosen=chosen)
+    fig = _style(fig, title=title, height=height, y_title=y_title)
+    _quarter_axis(fig, quarters)
+    # Room on the right for the names at the lines' ends.
+    fig.update_layout(margin={"r": 170 if marked else 16})
+    return fig
+
+
+def _field_alpha(lines: int) -> float:
+    """Opacity of each grey line of a field of ``lines`` lines: about ten overlapping make full grey."""
+    return max(0.03, min(0.5, 10 / max(lines, 1)))
+
+
+def _quarter_axis(fig: go.Figure, quarters: list[str]) -> None:
+    """An x axis of quarter positions 0, 1, ... labelled with the quarters' Chinese labels."""
+    fig.update_xaxes(tickvals=list(range(len(quarters))), ticktext=[quarter_label(q) for q in quarters],
+                     range=[-0.3, len(quarters) - 0.7], zeroline=False)
+
+
+def _named_lines(fig: go.Figure, frame: pd.DataFrame, marked: dict[str, tuple[str, str]], *, x: str, y: str,
+                 unit: str, name: str, position: dict[str, int], hover: str, extra: str | None = None,
+                 chosen: str | None = None) -> None:
+    """One line per ``marked`` unit (id -> (colour, legend group)), its name at its last point;
+    one legend entry per group. ``hover`` follows the unit's name and the quarter and may use
+    ``%{customdata[1]}``, the ``extra`` column."""
+    shown_groups: set[str] = set()
+    for unit_id, (colour, group) in marked.items():
+        series = frame[frame[unit] == unit_id].sort_values(x)
+        if series.empty:
+            continue
+        label = plotly_text(series[name].iloc[0])
+        quarters = series[x].tolist()
         fig.add_trace(go.Scatter(
-            x=[quarter_label(q) for q in series["quarter"]], y=series["mean"], mode="lines+markers" if chosen else "lines",
-            name=name, line={"color": PARTY_RED if chosen else translucent(BLUE, 0.35), "width": 3 if chosen else 1.2},
-            customdata=series[["n"]], hovertemplate=f"{name}<br>%{{x}}<br>均值 %{{y:.1f}}<br>n=%{{customdata[0]}}<extra></extra>",
-            showlegend=chosen,
+            x=[position[q] for q in quarters], y=series[y], mode="lines+markers+text", name=group, legendgroup=group,
+            showlegend=group not in shown_groups, line={"color": colour, "width": 3 if unit_id == chosen else 2},
+            text=[""] * (len(quarters) - 1) + [label], textposition="middle right",
+            textfont={"color": colour, "size": 11}, cliponaxis=False,
+            customdata=list(zip([quarter_label(q) for q in quarters], *([series[extra].tolist()] if extra else []))),
+            hovertemplate=f"{label}<br>%{{customdata[0]}}<br>{hover}<extra></extra>",
         ))
-    return _style(fig, title=title, height=height, y_title=y_title)
+        shown_groups.add(group)
+
+
+def _gapped_lines(frame: pd.DataFrame, *, x: str, y: str, unit: str, name: str, position: dict[str, int],
+                  legend_name: str, colour: str, hover: str, width: float = 1.2) -> go.Scatter | go.Scattergl:
+    """Many units' lines as one grey trace: each unit's points in ``x`` order and a gap after
+    each unit, so no line joins two of them. Above ``charts.webgl_points`` points the trace is
+    WebGL and names are left out of the hover (a search box finds a unit instead).
+
+    ``x`` holds quarter codes, placed at ``position[quarter]``; ``name`` is the hover text.
+    """
+    frame = frame.sort_values([unit, x])
+    n = len(frame)
+    # Point i of the frame goes to slot i + (units before it): one empty slot after each unit.
+    unit_ends = frame[unit].ne(frame[unit].shift(-1)).to_numpy()
+    slots = np.arange(n) + np.concatenate([[0], np.cumsum(unit_ends)[:-1]]).astype(int)
+    size = n + int(unit_ends.sum())
+    xs, ys = np.full(size, np.nan), np.full(size, np.nan)
+    xs[slots] = frame[x].map(position).to_numpy(dtype=float)
+    ys[slots] = frame[y].to_numpy(dtype=float)
+    many = n > config_mod.load().charts.webgl_points
+    trace = (go.Scattergl if many else go.Scatter)(
+        x=xs, y=ys, mode="lines", name=legend_name, connectgaps=False, line={"color": colour, "width": width})
+    if many:
+        return trace.update(hoverinfo="skip")
+    texts = np.full(size, "", dtype=object)
+    texts[slots] = [plotly_text(v) for v in frame[name].tolist()]
+    return trace.update(text=texts, hovertemplate=hover)
 
 
 def dimension_bars(breakdown: pd.DataFrame, *, title: str, height: int = 340) -> go.Figure:
@@ -324,15 +412,29 @@ def dimension_bars(breakdown: pd.DataFrame, *, title: str, height: int = 340) ->
     return fig
 
 
-def distribution_box(values: pd.DataFrame, *, value: str, group: str, title: str, y_title: str,
-                     height: int = 380) -> go.Figure:
-    """Box plot of ``value`` per ``group`` (all points shown when a group is small)."""
+def distribution_box(spread: pd.DataFrame, *, title: str, x_title: str, chosen: str | None = None,
+                     height: int | None = None) -> go.Figure:
+    """One horizontal box per group, in the given order from the top, from precomputed figures
+    (``metrics.spread.index_spread``): quartiles, Tukey whiskers and the mean (dashed); the
+    ``chosen`` group id in its own colour; n in the label.
+    """
+    labels = [f"{plotly_text(g)}（n={count(n)}）" for g, n in zip(spread["group_name"].tolist(), spread["n"].tolist())]
     fig = go.Figure()
-    for name, rows in values.groupby(group, sort=False):
-        fig.add_trace(go.Box(y=rows[value], name=f"{plotly_text(name)}（n={len(rows)}）", marker_color=PARTY_RED,
-                             boxpoints="all" if len(rows) < 40 else "outliers", jitter=0.3, pointpos=0,
-                             line={"width": 1.2}, showlegend=False))
-    return _style(fig, title=title, height=height, y_title=y_title)
+    for is_chosen, colour in ((False, PARTY_RED), (True, CHOSEN)):
+        part = (spread["group_id"] == chosen) if is_chosen else (spread["group_id"] != chosen)
+        if not part.any():
+            continue
+        rows = spread[part]
+        fig.add_trace(go.Box(
+            y=[lab for lab, p in zip(labels, part.tolist()) if p], q1=rows["q1"], median=rows["median"], q3=rows["q3"],
+            lowerfence=rows["lower_fence"], upperfence=rows["upper_fence"], mean=rows["mean"], boxmean=True,
+            orientation="h", marker_color=colour, line={"width": 1.2}, showlegend=False,
+            name="所选单位" if is_chosen else "",
+        ))
+    fig = _style(fig, title=title, height=height or max(300, 24 * len(labels) + 130), x_title=x_title)
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    fig.update_layout(margin={"l": 190})
+    return fig
 
 
 def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height: int | None = None) -> go.Figure:
@@ -348,11 +450,13 @@ def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height
     return fig
 
 
-def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: set[str] = frozenset(), commended: set[str] = frozenset(),
-                highlight: str | None = None, height: int | None = None) -> go.Figure:
-    """Branch totals, best first: commended in gold, flagged in red, the rest blue; rank in the label."""
+def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: Collection[str] = frozenset(),
+                commended: Collection[str] = frozenset(), highlight: Collection[str] = frozenset(),
+                height: int | None = None) -> go.Figure:
+    """Branch totals, best first: commended in gold, flagged in red, the ``highlight`` ids (the
+    chosen branch, one searched for) in their own colour, the rest blue; rank in the label."""
     def colour(branch_id: str) -> str:
-        if branch_id == highlight:
+        if branch_id in highlight:
             return CHOSEN
         return COMMENDED if branch_id in commended else ATTENTION if branch_id in flagged else translucent(BLUE, 0.7)
 
@@ -371,10 +475,13 @@ def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: set[str] = frozen
 
 
 def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: str, reverse: bool = False) -> go.Figure:
-    """Branch × quarter grid of ``value`` (e.g. total or rank) from ``branch_ranking`` rows."""
+    """Branch × quarter grid of ``value`` (e.g. total or rank) from ``branch_ranking`` rows,
+    branches by their rank in the latest quarter (branches without one last)."""
     grid = ranking.pivot(index="branch_name", columns="quarter", values=value)
-    order = ranking[ranking["quarter"] == ranking["quarter"].max()].sort_values("rank")["branch_name"]
-    grid = grid.reindex([b for b in order if b in grid.index] + [b for b in grid.index if b not in set(order)])
+    latest = ranking[ranking["quarter"] == ranking["quarter"].max()].sort_values(["rank", "branch_name"])
+    ranked = list(dict.fromkeys(latest["branch_name"]))
+    placed = set(ranked)
+    grid = grid.reindex(ranked + [b for b in grid.index if b not in placed])
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=[quarter_label(q) for q in grid.columns], y=[plotly_text(b) for b in grid.index],
         colorscale="RdYlGn_r" if reverse else "RdYlGn", xgap=1, ygap=1,
@@ -383,25 +490,33 @@ def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: 
         hovertemplate="%{y}<br>%{x}<br>%{z:.1f}<extra></extra>",
     ))
     fig = _style(fig, title=title, height=max(360, 22 * len(grid) + 120))
-    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_layout(margin={"l": 170})
     return fig
 
 
-def rank_bump(ranking: pd.DataFrame, *, title: str, highlight: set[str] = frozenset(), height: int = 460) -> go.Figure:
-    """Rank per quarter for each branch (1 at the top); highlighted branches in colour."""
-    fig = go.Figure()
-    for (branch_id, name), rows in ranking.groupby(["branch_id", "branch_name"], sort=False):
-        chosen = branch_id in highlight
-        name = plotly_text(name)
-        fig.add_trace(go.Scatter(
-            x=[quarter_label(q) for q in rows["quarter"]], y=rows["rank"], mode="lines+markers", name=name,
-            line={"width": 3 if chosen else 1, "color": None if chosen else translucent(GREY, 0.35)},
-            marker={"size": 7 if chosen else 4}, showlegend=chosen,
-            hovertemplate=f"{name}<br>%{{x}}<br>第 %{{y}} 名<extra></extra>",
-        ))
+def rank_bump(ranking: pd.DataFrame, *, title: str, commended: Collection[str] = frozenset(),
+              flagged: Collection[str] = frozenset(), chosen: Collection[str] = frozenset(),
+              height: int = 460) -> go.Figure:
+    """Rank per quarter for each branch (1 at the top): ``commended`` ids in gold, ``flagged``
+    in red and ``chosen`` in their own colour, each named at its line's end; every other
+    branch in grey, all of them one trace."""
+    marked = {b: (COMMENDED, "表扬") for b in commended} | {b: (ATTENTION, "需关注") for b in flagged}
+    marked |= {b: (CHOSEN, "所选支部") for b in chosen}
+    quarters = sorted(set(ranking["quarter"]))
+    position = {q: i for i, q in enumerate(quarters)}
+    rest = ranking[~ranking["branch_id"].isin(set(marked))]
+    fig = go.Figure(_gapped_lines(rest, x="quarter", y="rank", unit="branch_id", name="branch_name", position=position,
+                                  legend_name="其他支部", colour=translucent(GREY, _field_alpha(rest["branch_id"].nunique())),
+                                  width=1,
+                                  hover="%{text}<br>第 %{y} 名<extra></extra>"))
+    _named_lines(fig, ranking, marked, x="quarter", y="rank", unit="branch_id", name="branch_name", position=position,
+                 hover="第 %{y} 名")
     fig = _style(fig, title=title, height=height, y_title="名次")
-    fig.update_yaxes(autorange="reversed", dtick=5)
+    _quarter_axis(fig, quarters)
+    many = ranking["branch_id"].nunique() > config_mod.load().charts.max_units
+    fig.update_yaxes(autorange="reversed", dtick=None if many else 5)
+    fig.update_layout(margin={"r": 170})
     return fig
 
 
@@ -494,13 +609,14 @@ def _subtitle(title: str) -> str:
     return head + "".join(f"<br><span style='font-size:12px;color:{SUBTITLE_INK}'>{line}</span>" for line in rest)
 
 
-def compliance_heatmap(grid: pd.DataFrame, *, title: str) -> go.Figure:
+def compliance_heatmap(grid: pd.DataFrame, *, title: str, branch_order: list[str] | None = None) -> go.Figure:
     """Branch × period for one meeting kind: colour = status, text = meetings held.
 
-    ``grid`` is ``meetings.meeting_compliance`` for one kind (rows in branch order).
+    ``grid`` is ``meetings.meeting_compliance`` for one kind; rows in ``branch_order`` (branch
+    names, top first), by default in the grid's order.
     """
     x = list(dict.fromkeys(grid["period_label"]))
-    y = [plotly_text(b) for b in dict.fromkeys(grid["branch_name"])]
+    y = [plotly_text(b) for b in (branch_order if branch_order is not None else dict.fromkeys(grid["branch_name"]))]
     cells = {(plotly_text(r.branch_name), r.period_label): r for r in grid.itertuples()}
 
     def cell(b: str, p: str):

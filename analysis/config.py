@@ -12,6 +12,9 @@ Only the keys present in the file change; everything else keeps its default. Exa
     [security.login]            # 等保 settings: lockout and session limits
     idle_minutes = 20
 
+    [charts]                    # above 60 units a chart shows the best, the worst and yours
+    max_units = 60
+
     [[assessment.indicators]]   # replaces the whole catalogue; must still sum to 100
     id = "A01"
     name = "三会一课"
@@ -169,6 +172,23 @@ class LoginPolicy:
 
 
 @dataclass(frozen=True)
+class ChartLimits:
+    """How charts and tables stay readable (and light to send) when the hospital has many units.
+
+    A chart of more than ``max_units`` units shows a window instead of every unit: the
+    ``extreme_n`` best and worst, the viewer's unit and any unit searched for, or one page of
+    ``page_rows`` units. Tables send ``table_rows`` rows a page. A line or point chart with more
+    than ``webgl_points`` points is drawn with WebGL (plotly's Scattergl).
+    """
+
+    max_units: int = 60
+    extreme_n: int = 10
+    page_rows: int = 50
+    table_rows: int = 100
+    webgl_points: int = 5000
+
+
+@dataclass(frozen=True)
 class Config:
     hospital_name: str
     vanguard: VanguardConfig
@@ -179,6 +199,7 @@ class Config:
     site_rule: SiteRule = SiteRule()
     password: PasswordPolicy = PasswordPolicy()
     login: LoginPolicy = LoginPolicy()
+    charts: ChartLimits = ChartLimits()
     source: str = field(default="默认配置")
 
     def rater_weight(self, rater: str) -> float:
@@ -283,6 +304,9 @@ def validate(config: Config) -> Config:
             raise ConfigError(f"meeting_rules.{rule.kind}: per must be month|quarter, times >= 1")
     if config.site_rule.top_n < 1 or not 0 <= config.site_rule.min_share <= 1:
         raise ConfigError("site_rule: top_n >= 1 and 0 <= min_share <= 1")
+    if min(config.charts.max_units, config.charts.extreme_n, config.charts.page_rows, config.charts.table_rows,
+           config.charts.webgl_points) < 1:
+        raise ConfigError("charts: every limit must be at least 1")
     if config.survey.min_cell < 1:
         raise ConfigError("survey.min_cell must be at least 1")
     return config
@@ -336,6 +360,7 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         site_rule=replace(base.site_rule, **overrides.get("site_rule", {})),
         password=replace(base.password, **overrides.get("security", {}).get("password", {})),
         login=replace(base.login, **overrides.get("security", {}).get("login", {})),
+        charts=replace(base.charts, **overrides.get("charts", {})),
         source=source or base.source,
     )
     return validate(config)

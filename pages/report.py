@@ -14,7 +14,8 @@ from analysis.metrics import org
 from analysis.report.render.pptx import slide_count
 from ui.cache import cached
 from ui.filters import ALL, sidebar_filters
-from ui.login import record_audit, viewer
+from ui.login import viewer
+from ui.tables import audited
 
 filters = sidebar_filters()
 scope = viewer()
@@ -80,9 +81,11 @@ made = st.session_state.get("report_file")
 if made and made["request"] == wanted_file:
     detail = {"report": made["name"], "format": fmt, "period": period, "unit": unit or "hospital",
               "sections": list(sections)}
-    st.download_button(f"下载 {made['name']}（{len(made['data']) / 1024:,.0f} KB）", data=made["data"],
-                       file_name=made["name"], mime=made["mime"], key="report_download", on_click=record_audit,
-                       args=("export", detail))
+    # The file reaches Streamlit's media store (served to anyone with its URL) only on the
+    # audited click, not when the page is drawn.
+    st.download_button(f"下载 {made['name']}（{len(made['data']) / 1024:,.0f} KB）",
+                       data=audited(lambda: made["data"], detail=detail), file_name=made["name"], mime=made["mime"],
+                       key="report_download", on_click="ignore")
 
 st.divider()
 st.page_link("pages/present.py", label="在会议室投屏：打开大屏展示（同一期间与范围）", icon=":material/tv:",

@@ -49,7 +49,9 @@ SUB_PACKAGES = ("analysis.metrics", "analysis.survey", "analysis.access", "analy
 
 @pytest.mark.parametrize(("places", "forbidden"), [
     # Streamlit lives in ui/, pages/ and dashboard.py only; the library never reaches up.
-    (("analysis", "bench"), ("streamlit", "ui", "pages")),
+    (("analysis",), ("streamlit", "ui", "pages")),
+    # Benchmarks time the app from outside (AppTest, a server, a browser), never through its code.
+    (("bench",), ("ui", "pages")),
     (("ui",), ("pages",)),
     (("analysis", "ui", "pages", "dashboard.py"), ("bench", "tests")),
     # Inside the library: the basics stand alone, the measures and accounts below what uses them.
@@ -60,6 +62,12 @@ SUB_PACKAGES = ("analysis.metrics", "analysis.survey", "analysis.access", "analy
 ])
 def test_dependency_rule(places, forbidden):
     assert {relative(p): found for p in sources(*places) if (found := breaks(p, forbidden))} == {}
+
+
+def test_benchmarks_use_streamlit_only_through_its_test_harness():
+    found = {relative(p): sorted(m for m in imported_modules(p) if m.split(".")[0] == "streamlit"
+                                 and not m.startswith("streamlit.testing")) for p in sources("bench")}
+    assert {path: modules for path, modules in found.items() if modules} == {}
 
 
 def test_pages_never_import_each_other():
