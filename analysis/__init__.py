@@ -6,9 +6,11 @@ thresholds), ``db`` (the DuckDB file and its migrations), ``scope`` (who may see
 and escaping as text), ``labels`` (the Chinese glossary of column headers), ``palette``
 (colours and their meanings) and ``exports`` (formula-safe CSV/Excel). The sub-packages build
 on them: ``metrics`` (the indices, assessments and counts), ``survey`` (questionnaire
-statistics), ``access`` (accounts, sessions, the audit log) and ``ingest`` (templates and
-imports); ``charts`` draws their results, ``report`` assembles them into reports, ``cli`` and
-``demo`` drive the rest from the command line. Import rule: nothing in here imports streamlit,
-``ui``, ``pages``, ``bench`` or ``tests`` (tests/test_architecture.py checks it), so every
-analysis runs the same in the app, the reports, the CLI and the benchmarks.
+statistics), ``business`` (党建+业务: Party work beside department results), ``access``
+(accounts, sessions, the audit log) and ``ingest`` (templates and imports); ``charts`` draws
+their results, ``report`` assembles them into reports, ``cli`` and ``demo`` (with
+``demo_business``, its department panel) drive the rest from the command line. Import rule:
+nothing in here imports streamlit, ``ui``, ``pages``, ``bench`` or ``tests``
+(tests/test_architecture.py checks it), so every analysis runs the same in the app, the
+reports, the CLI and the benchmarks.
 """

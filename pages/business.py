@@ -117,6 +117,12 @@ for tab, (key, (title, frame, estimate, method)) in zip(st.tabs([v[0] for v in v
         table(headers(frame[columns].round(3), n="支部数", ci_low="95%CI下限", ci_high="95%CI上限"),
               name=f"党建业务_{title}_{filters.last}", key=f"business_{key}")
 
+with st.expander("数据覆盖：各指标有多少科室、支部和季度"):
+    coverage = cached(business.department_coverage, first=filters.first, last=filters.last)
+    st.caption("未对应支部的科室季度不进入分析（该季度科室尚未导入所属支部）。")
+    table(headers(coverage, departments="科室数", branches="支部数", quarters="季度数"),
+          name=f"党建业务数据覆盖_{filters.last}", key="business_coverage")
+
 if scope.role != "researcher":
     st.subheader("支部的位置与业绩走势")
     branches = dict(zip(quadrant["branch_id"], quadrant["branch_name"]))

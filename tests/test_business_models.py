@@ -114,7 +114,7 @@ def test_within_branch_equals_ols_with_branch_and_quarter_dummies(result, hospit
     data = values.merge(stored_totals(truth), on=["branch_id", "quarter"])
     data = data.assign(xs=(data["total"] - data["total"].mean()) / data["total"].std())
     fit = smf.ols("value ~ xs + C(branch_id) + C(quarter)", data=data).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["branch_id"])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["branch_id"])[0]}, use_t=True)
     row = rows(result.within).loc["within"]
     assert row["coef"] == pytest.approx(fit.params["xs"], rel=1e-9)
     # The same sandwich; CR1's (N−1)/(N−K) counts K = 1 + 7 quarter dummies after demeaning,
@@ -134,7 +134,7 @@ def test_lagged_equals_statsmodels_ols_of_the_change(result, hospital):
     steps = data.dropna(subset=["change"])
     steps = steps.assign(xs=(steps["total"] - steps["total"].mean()) / steps["total"].std())
     fit = smf.ols("change ~ xs + C(quarter)", data=steps).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(steps["branch_id"])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(steps["branch_id"])[0]}, use_t=True)
     row = rows(result.lagged).loc["lag"]
     assert (row["n_obs"], row["k"]) == (len(steps), len(QUARTERS) - 1)
     assert row["coef"] == pytest.approx(fit.params["xs"], rel=1e-9)
@@ -200,3 +200,19 @@ def test_fisher_interval_by_hand():
     low, high = models.fisher_interval(0.5, 28)
     assert (round(low, 4), round(high, 4)) == (0.1560, 0.7358)
     assert all(math.isnan(v) for v in models.fisher_interval(0.5, 3))
+
+
+def test_cluster_ols_equals_statsmodels_cluster_robust_with_t():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    groups = rng.integers(0, 15, 180)
+    exog = sm.add_constant(np.column_stack([rng.normal(size=180), rng.integers(0, 2, 180)]))
+    outcome = exog @ [1.0, 0.4, -0.2] + rng.normal(size=180) + rng.normal(size=15)[groups]
+    ours = models.cluster_ols(outcome, exog, groups)
+    fit = sm.OLS(outcome, exog).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    assert fit.df_resid_inference == 14  # t on G − 1
+    assert list(ours["coef"]) == pytest.approx(list(fit.params), rel=1e-9)
+    assert list(ours["se"]) == pytest.approx(list(fit.bse), rel=1e-9)
+    assert list(ours["p_val"]) == pytest.approx(list(fit.pvalues), rel=1e-7)
+    assert ours[["ci_low", "ci_high"]].to_numpy() == pytest.approx(fit.conf_int(), rel=1e-9)

@@ -28,7 +28,7 @@ from scipy import stats
 from analysis import config as config_mod
 from analysis import periods
 from analysis.business import reading
-from analysis.business.panel import PERFORMANCE_PREFIX, checked_panel, for_viewer, party_measure
+from analysis.business.panel import PERFORMANCE_PREFIX, checked_panel, for_viewer, party_measure, usual_types
 from analysis.business.quadrant import quadrant_table
 from analysis.scope import Scope
 
@@ -152,9 +152,9 @@ def within_fit(y: np.ndarray, x: np.ndarray, groups: np.ndarray, times: np.ndarr
     -----
     Frisch–Waugh–Lovell: y, x and the time dummies (first dropped) are demeaned within each
     group and regressed without a constant; the slope equals that of OLS with group and time
-    dummies, also for an unbalanced panel. Standard errors are statsmodels' cluster-robust
-    (CR1: G/(G−1)·(N−1)/(N−K), K counting the regressors left after demeaning, the group
-    effects being absorbed, as Stata's ``xtreg, fe vce(cluster)``), inference on t(G−1).
+    dummies, also for an unbalanced panel. Standard errors by :func:`cluster_ols` (CR1, K
+    counting the regressors left after demeaning, the group effects being absorbed, as Stata's
+    ``xtreg, fe vce(cluster)``), inference on t(G−1).
     """
     sizes = np.bincount(groups)
     keep = sizes[groups] >= 2
@@ -173,21 +173,36 @@ def within_fit(y: np.ndarray, x: np.ndarray, groups: np.ndarray, times: np.ndarr
     periods_seen = np.unique(times)
     dummies = [demeaned((times == t).astype(float)) for t in periods_seen[1:]]
     exog = np.column_stack([slope, *[d for d in dummies if np.abs(d).max() > 1e-12]])
-    fit = _cluster_ols(demeaned(y), exog, groups)
-    return {**_slope(fit, 0), "n_obs": int(y.size), "n_groups": int(sizes.size)}
+    fit = cluster_ols(demeaned(y), exog, groups).iloc[0]
+    return {**{k: float(v) for k, v in fit.items()}, "n_obs": int(y.size), "n_groups": int(sizes.size)}
 
 
-def _cluster_ols(outcome: np.ndarray, exog: np.ndarray, groups: np.ndarray):
-    """statsmodels OLS with standard errors clustered by ``groups``."""
-    import statsmodels.api as sm
+def cluster_ols(outcome: np.ndarray, exog: np.ndarray, groups: np.ndarray, *, alpha: float = 0.05) -> pd.DataFrame:
+    """OLS with standard errors clustered by ``groups`` (integer codes), one row per regressor.
 
-    return sm.OLS(outcome, exog).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    Returns
+    -------
+    DataFrame with coef, se, ci_low, ci_high, p_val, one row per column of ``exog``.
 
-
-def _slope(fit, column: int) -> dict:
-    low, high = fit.conf_int()[column]
-    return {"coef": float(fit.params[column]), "se": float(fit.bse[column]), "ci_low": float(low),
-            "ci_high": float(high), "p_val": float(fit.pvalues[column])}
+    Notes
+    -----
+    V = c·(X'X)⁻¹ (Σ_g X_g'u_g u_g'X_g) (X'X)⁻¹ with c = G/(G−1)·(N−1)/(N−K) (CR1); t tests and
+    intervals on G − 1 degrees of freedom: statsmodels ``OLS(...).fit(cov_type="cluster",
+    use_t=True)``, computed here with NumPy because the page runs it for every indicator.
+    """
+    n, k = exog.shape
+    bread = np.linalg.pinv(exog.T @ exog)
+    coef = bread @ (exog.T @ outcome)
+    scores = exog * (outcome - exog @ coef)[:, None]
+    sums = np.zeros((int(groups.max()) + 1, k))
+    np.add.at(sums, groups, scores)
+    clusters = int(np.unique(groups).size)
+    factor = clusters / (clusters - 1) * (n - 1) / (n - k)
+    se = np.sqrt(np.diag(factor * bread @ (sums.T @ sums) @ bread))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_val = 2 * stats.t.sf(np.abs(coef / se), clusters - 1)
+    half = stats.t.ppf(1 - alpha / 2, clusters - 1) * se
+    return pd.DataFrame({"coef": coef, "se": se, "ci_low": coef - half, "ci_high": coef + half, "p_val": p_val})
 
 
 def verdict(n: int, favourable: float, ci_width: float, p_holm: float, *, business: config_mod.BusinessConfig) -> str:
@@ -229,7 +244,7 @@ def _branch_means(frame: pd.DataFrame, party: str, cfg: config_mod.Config) -> di
     """``_Means`` per indicator id, summed per branch with ``np.bincount`` (one pass per indicator)."""
     codes, branches = pd.factorize(frame["branch_id"])
     quarter_codes = pd.factorize(frame["quarter"])[0]
-    usual = _usual_types(frame).reindex(branches)
+    usual = usual_types(frame).reindex(branches)
     types = np.array([None if pd.isna(t) else t for t in usual], dtype=object)
     xs = frame[party].to_numpy(dtype=float, na_value=np.nan)
     out = {}
@@ -243,17 +258,6 @@ def _branch_means(frame: pd.DataFrame, party: str, cfg: config_mod.Config) -> di
         out[item.id] = _Means(sums_x[has] / counts[has], sums_y[has] / counts[has], types[has],
                               len(np.unique(quarter_codes[both])))
     return out
-
-
-def _usual_types(frame: pd.DataFrame) -> pd.Series:
-    """Each branch's most frequent department type over its quarters (ties: catalogue order)."""
-    counts = frame.dropna(subset=["department_type"]).groupby(["branch_id", "department_type"]).size()
-    if counts.empty:
-        return pd.Series(dtype=object, name="department_type")
-    order = {t: i for i, t in enumerate(config_mod.DEPARTMENT_TYPES)}
-    ranked = counts.reset_index(name="n").assign(order=lambda f: f["department_type"].map(order))
-    ranked = ranked.sort_values(["branch_id", "n", "order"], ascending=[True, False, True])
-    return ranked.drop_duplicates("branch_id").set_index("branch_id")["department_type"]
 
 
 def _finish(rows: list[dict], estimate: str, business: config_mod.BusinessConfig, view: str,
@@ -363,7 +367,7 @@ def _lagged(frame: pd.DataFrame, party: str, cfg: config_mod.Config) -> pd.DataF
             # Δy on the Party score in SDs, with quarter effects (hospital-wide swings), clustered by branch.
             seen = np.unique(quarters)
             exog = np.column_stack([np.ones(x.size), x, *[(quarters == q).astype(float) for q in seen[1:]]])
-            fit = _slope(_cluster_ols(change[ok], exog, branches), 1)
+            fit = cluster_ols(change[ok], exog, branches).iloc[1]
             row.update(coef=fit["coef"], se=fit["se"], p_val=fit["p_val"],
                        **_beta(fit["coef"], fit["ci_low"], fit["ci_high"], sd_y))
         rows.append(row)
@@ -507,7 +511,7 @@ def lagged_association(
     -----
     OLS of Δy_{i,t→t+1} on the standardised Party score x_it with quarter dummies (a hospital-
     wide swing in one quarter is not credited to anyone), standard errors clustered by branch
-    (statsmodels ``cov_type="cluster"``). Only consecutive quarters make a step.
+    (:func:`cluster_ols`, t on branches − 1 degrees of freedom). Only consecutive quarters make a step.
     """
     return _one_view(_lagged, con, scope=scope, first=first, last=last, party=party, unit=unit, as_of=as_of, cfg=cfg)
 

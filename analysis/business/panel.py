@@ -345,3 +345,19 @@ def percentile_rank(values: pd.Series, groups: pd.Series | None = None) -> pd.Se
     ranks = values.groupby(groups).rank(method="average")
     sizes = values.groupby(groups).transform("count")
     return 100 * (ranks - 0.5) / sizes.astype(float).where(sizes > 0, np.nan)
+
+
+def usual_types(frame: pd.DataFrame) -> pd.Series:
+    """Each branch's most frequent department type over the quarters of a panel (ties: catalogue order).
+
+    Returns
+    -------
+    A Series of types indexed by branch_id (branches without a mapped department left out).
+    """
+    counts = frame.dropna(subset=["department_type"]).groupby(["branch_id", "department_type"]).size()
+    if counts.empty:
+        return pd.Series(dtype=object, name="department_type")
+    order = {t: i for i, t in enumerate(config_mod.DEPARTMENT_TYPES)}
+    ranked = counts.reset_index(name="n").assign(order=lambda f: f["department_type"].map(order))
+    ranked = ranked.sort_values(["branch_id", "n", "order"], ascending=[True, False, True])
+    return ranked.drop_duplicates("branch_id").set_index("branch_id")["department_type"]

@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 
 from analysis import config as config_mod
-from analysis.business.panel import PERFORMANCE_PREFIX, checked_panel, for_viewer, party_measure, percentile_rank
+from analysis.business.panel import (
+    PERFORMANCE_PREFIX,
+    checked_panel,
+    for_viewer,
+    party_measure,
+    percentile_rank,
+    usual_types,
+)
 from analysis.scope import Scope
 
 QUADRANTS: dict[str, tuple[str, str]] = {
@@ -38,9 +45,9 @@ def quadrant_table(frame: pd.DataFrame, *, party: str, indicator: str | None, cf
     chosen = [item for item in chosen if PERFORMANCE_PREFIX + item.id in frame]
     means = frame.groupby("branch_id").agg(
         branch_name=("branch_name", "first"), general_branch_name=("general_branch_name", "first"),
-        department_type=("department_type", lambda s: s.mode().iloc[0] if s.notna().any() else None),
         party=(party, "mean"), quarters=(party, "count"),
         **{item.id: (PERFORMANCE_PREFIX + item.id, "mean") for item in chosen})
+    means.insert(2, "department_type", usual_types(frame).reindex(means.index))
     # Each indicator as a percentile among the branches reporting it, 100 = best either way.
     places = pd.DataFrame({item.id: percentile_rank(means[item.id] * (1 if item.higher_is_better else -1))
                            for item in chosen})
