@@ -117,7 +117,9 @@ def test_branch_report_and_unknown_unit(con):
 def test_researcher_gets_the_hospital_overview_and_the_survey_only(con):
     researcher = Scope("yanjiu", "researcher")
     built = report.build_report(con, scope=researcher, period=PERIOD, now=NOW)
-    assert set(built.sections) == {"overview", "survey"}
+    # 党建+业务 is hospital-level too (its branch table is left out for researchers)
+    assert set(built.sections) == {"overview", "survey", "business"}
+    assert "business_quadrant" not in {t.key for t in built.tables}
     omitted = [n for n in built.notes if "研究人员" in n]
     assert len(omitted) == 5  # 先锋指数, 支部考核, 四有工程, 组织生活, 办实事
     assert all(c.fn is not vanguard.trend for c in built.calls)

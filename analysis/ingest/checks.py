@@ -202,6 +202,7 @@ REF_MESSAGES = {
     "unit": Message("上级单位“{raw}”不存在（应为系统中或本文件中已有单位的编号或名称）", "unknown parent unit '{raw}'"),
     "member": Message("党员编号“{raw}”不存在（请先导入党员名单）", "unknown member id '{raw}'"),
     "activity": Message("活动编号“{raw}”不存在（请先导入支部活动）", "unknown activity id '{raw}'"),
+    "department": Message("科室“{raw}”不存在（请先导入“科室与支部对应”）", "unknown department '{raw}'"),
 }
 FIRST_ROW = {"first_row": "d.first_row"}  # the row a repeated row repeats (see _repeats)
 # U+FFFD (what a decoder writes for bytes it could not read) and the C1 controls U+0080-U+009F
@@ -435,6 +436,22 @@ def task_checks(layout: Layout, typed: str) -> list[Check]:
     ]
 
 
+def performance_checks(layout: Layout, typed: str) -> list[Check]:
+    """A department's results count from the first quarter it is mapped to a branch.
+
+    (Rolling a mapping back later may leave results unmapped; the analysis then leaves them
+    out and says how many, rather than refusing the rollback.)
+    """
+    return [Check(
+        "t.v_quarter < d.first_quarter", layout.spec.column("quarter"),
+        Message("科室“{department}”自 {first_quarter} 起才对应党支部，{raw} 的数据无法归入支部",
+                "department {department} is mapped to a branch only from {first_quarter}",
+                sql={"department": "t.v_department_id", "first_quarter": "d.first_quarter"}),
+        rows=f"{typed} t JOIN (SELECT department_id, min(from_quarter) AS first_quarter FROM department_branch "
+             "GROUP BY ALL) d ON d.department_id = t.v_department_id",
+    )]
+
+
 def no_checks(layout: Layout, typed: str) -> list[Check]:
     return []
 
@@ -448,6 +465,8 @@ KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "activities": activity_checks,
     "attendance": member_name_checks,
     "tasks": task_checks,
+    "departments": no_checks,
+    "department_performance": performance_checks,
 }
 
 

@@ -39,6 +39,10 @@ REFERENCES: dict[str, tuple[str, list[str]]] = {
                             "SELECT name, dimension_id, 2, CAST(max_points AS DOUBLE) FROM four_have_dimension",
                             ["max"]),
     "activity": ("SELECT activity_id AS key, activity_id AS value, 1 AS pri FROM activity", []),
+    # A name resolves to the department that carries it in its latest mapping row.
+    "department": ("SELECT department_id AS key, department_id AS value, 1 AS pri FROM department_branch UNION ALL "
+                   "SELECT department_name, arg_max(department_id, from_quarter), 2 FROM department_branch "
+                   "GROUP BY department_name", []),
 }
 
 

@@ -29,9 +29,11 @@ DEPENDENTS = (
     ("member", "member_id", "vanguard_score", "member_id"),
     ("member", "member_id", "attendance", "member_id"),
     ("activity", "activity_id", "attendance", "activity_id"),
+    ("org_unit", "unit_id", "department_branch", "branch_id"),
 )
 # Tables whose rows a re-import replaces (kept in replaced_<table>; see write.replace_rows).
-SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "service_task")
+SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "service_task", "department_branch",
+            "department_performance")
 # Delete steps per kind; each inner tuple is one transaction (DuckDB cannot delete a parent
 # row in the transaction that deleted the rows referencing it).
 SURVEY_STEPS = (
@@ -53,6 +55,8 @@ STEPS = {
     "activities": (("DELETE FROM activity WHERE batch_id = $b",),),
     "attendance": (("DELETE FROM attendance WHERE batch_id = $b",),),
     "tasks": (("DELETE FROM service_task WHERE batch_id = $b",),),
+    "departments": (("DELETE FROM department_branch WHERE batch_id = $b",),),
+    "department_performance": (("DELETE FROM department_performance WHERE batch_id = $b",),),
     "wjx": SURVEY_STEPS,
 }
 

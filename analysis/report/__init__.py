@@ -6,7 +6,7 @@ of PNGs; the 汇报材料 page, 大屏展示 and ``python -m analysis report`` a
 Dependencies run one way: ``model`` (dataclasses and value helpers, importing nothing of this
 package) <- ``sections`` (one module per section) <- ``build``, and ``model`` <- ``render``; nothing
 in model, sections or build imports render. The package may import the analysis library
-(``analysis.metrics``, ``analysis.survey``, ``charts``, ``exports``, ``formatting``, ``periods``,
+(``analysis.metrics``, ``analysis.survey``, ``analysis.business``, ``charts``, ``exports``, ``formatting``, ``periods``,
 ``config``, ``scope``), never streamlit, ``ui`` or ``pages``.
 """
 

@@ -32,6 +32,7 @@ SECTIONS: dict[str, str] = {
     "org_life": "组织生活",
     "tasks": "办实事",
     "survey": "问卷分析",
+    "business": "党建+业务",
 }
 
 FORMATS: dict[str, tuple[str, str, str]] = {

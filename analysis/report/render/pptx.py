@@ -502,3 +502,6 @@ def _category_axis(category_axis, spec: Chart) -> None:
         # (PowerPoint and WPS then draw the value axis at the bottom; LibreOffice keeps it on top.)
         category_axis.reverse_order = True
         category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM
+    if any(v is not None and v < 0 for s in spec.series for v in s.values):
+        # Negative bars (a correlation) would run over labels drawn at zero: labels at the low end.
+        category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
