@@ -72,6 +72,9 @@ HEADERS: dict[str, str] = {
 GRAINS: dict[str, str] = {"month": "月", "quarter": "季度"}
 """The period a meeting rule counts in (``grain`` values) -> Chinese."""
 
+RATERS: dict[str, str] = {"self": "个人自评", "peer": "党员互评", "org": "组织评定"}
+"""The three raters of the vanguard index (``dimension_breakdown`` columns) -> Chinese, in order."""
+
 
 def headers(frame: pd.DataFrame, **overrides: str) -> pd.DataFrame:
     """``frame`` with Chinese column headers from :data:`HEADERS`.

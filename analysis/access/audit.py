@@ -34,6 +34,7 @@ ACTIONS: dict[str, str] = {
     "rollback": "撤销导入",
     "export": "导出数据",
     "config_change": "修改配置",
+    "template_change": "更换汇报模板",
 }
 
 MAX_LIMIT = 10_000

@@ -252,6 +252,57 @@ def appraisal_counts(
     return table.sort_values("branch_id", ignore_index=True)
 
 
+def grade_distribution(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    quarter: str,
+    unit: str | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Members of ``unit`` and of the whole hospital in each grade band of one quarter's index.
+
+    The bands are the appraisal's thresholds (优秀/合格/基本合格/不合格) applied to the quarter's
+    index: where a unit's members stand now, against everyone, before the year's 民主评议.
+    Aggregate counts, for the committee and secretaries (not researchers).
+
+    Returns: grade (the configured labels, best first; every band, also when empty), members
+    (the unit's members in the band), pct (percent of the unit's scored members; NaN when none
+    was scored), hospital_members, hospital_pct.
+
+    Notes: band = the highest grade whose minimum the quarter's index reaches; members without a
+    complete score sheet in the quarter are not counted (as in ``trend``).
+    """
+    require_branch_detail(scope)
+    check_unit(scope, unit)
+    cfg = cfg or config_mod.load()
+    index, params = _index(con, cfg, None, quarter, quarter)
+    params |= {"target": unit, "grade_labels": [t.label for t in cfg.vanguard.grades],
+               "grade_minima": [t.minimum for t in cfg.vanguard.grades]}
+    return con.execute(
+        f"""
+        WITH idx AS ({index}),
+        grades AS (SELECT unnest($grade_labels) AS label, unnest($grade_minima) AS minimum,
+                          generate_subscripts($grade_labels, 1) AS position),
+        banded AS (
+            SELECT i.member_id, (SELECT arg_max(label, minimum) FROM grades WHERE i.vindex >= minimum) AS grade,
+                   $target IS NULL OR l.branch_id = $target OR l.general_branch_id = $target AS in_unit
+            FROM idx i JOIN branch_lineage l USING (branch_id)
+        ),
+        counts AS (
+            SELECT g.label AS grade, g.position,
+                   count(b.member_id) FILTER (WHERE b.in_unit) AS members, count(b.member_id) AS hospital_members
+            FROM grades g LEFT JOIN banded b ON b.grade = g.label
+            GROUP BY ALL
+        )
+        SELECT grade, members, 100.0 * members / nullif(sum(members) OVER (), 0) AS pct,
+               hospital_members, 100.0 * hospital_members / nullif(sum(hospital_members) OVER (), 0) AS hospital_pct
+        FROM counts ORDER BY position
+        """,
+        params,
+    ).df()
+
+
 def falling_members(
     con: duckdb.DuckDBPyConnection,
     *,
