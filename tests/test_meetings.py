@@ -219,6 +219,9 @@ def test_hospital_summary(hospital):
     # All records: 26, 20 出席 -> 76.92 %, 4 请假 -> 15.38 %.
     assert (s.attendance_n, s.present, s.leave, s.absent) == (26, 20, 4, 2)
     assert s.attendance_rate == pytest.approx(2000 / 26) and s.leave_rate == pytest.approx(400 / 26)
+    # Members are counted once however many kinds they attend: 支委会 M1, M2, M4, M6 (4);
+    # 党员大会 M1-M6 (6); all kinds M1-M6 = 6, not 4 + 6.
+    assert k.loc[["支部党员大会", "支委会"], "members"].tolist() == [6, 4] and s.members == 6
     assert s.window.first_day == dt.date(2023, 12, 1) and s.as_of == AFTER
     # Narrowed to G2 (B3 alone): 支委会 1 of 4.
     g2 = meetings.hospital_summary(hospital, scope=ALL, unit="G2", **RANGE)

@@ -28,3 +28,16 @@ def test_wilson_matches_statsmodels_and_marks_empty_bases():
     np.testing.assert_allclose(high[:3], ref_high)
     assert math.isnan(low[3]) and math.isnan(high[4])
     assert low[0] == 0 and high[1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.1, 0.01])
+def test_wilson_matches_statsmodels_over_many_counts(alpha):
+    # Every count of every n up to 60 (both ends included), at three confidence levels: our
+    # closed form and statsmodels' agree to rounding; at 0 of n and n of n the bounds are exact.
+    n = np.concatenate([np.full(k + 1, k) for k in range(1, 61)]).astype(float)
+    count = np.concatenate([np.arange(k + 1) for k in range(1, 61)]).astype(float)
+    low, high = wilson_interval(count, n, alpha=alpha)
+    ref_low, ref_high = proportion_confint(count, n, alpha=alpha, method="wilson")
+    np.testing.assert_allclose(low, ref_low, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(high, ref_high, rtol=1e-12, atol=1e-15)
+    assert (low[count == 0] == 0).all() and (high[count == n] == 1).all()
