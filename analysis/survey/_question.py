@@ -22,8 +22,9 @@ class Question:
     question_no: int
     text: str
     qtype: str
-    options: pd.DataFrame  # option_no, option, value (ordered by option_no)
+    options: pd.DataFrame  # option_no, option, value (in display order: survey_option.position)
     items: pd.DataFrame  # item_no, item (ordered by item_no)
+    ordinal: bool = False  # options are ordered levels (trend tests apply)
 
     @property
     def label(self) -> str:
@@ -46,12 +47,12 @@ def load_question(
     """Load a question with its options and items; refuse a question type ``purpose`` cannot use."""
     require_survey(con, survey_id)
     row = con.execute(
-        "SELECT text, qtype FROM survey_question WHERE survey_id = $s AND question_no = $q",
+        "SELECT text, qtype, coalesce(ordinal, FALSE) FROM survey_question WHERE survey_id = $s AND question_no = $q",
         {"s": survey_id, "q": question_no},
     ).fetchone()
     if row is None:
         raise ValueError(f"问卷 {survey_id} 没有第 {question_no} 题")
-    text, qtype = row
+    text, qtype, ordinal = row
     if qtype not in allowed:
         wanted = "、".join(f"{QTYPE_LABELS[t]}（{t}）" for t in allowed)
         raise ValueError(
@@ -63,7 +64,7 @@ def load_question(
         SELECT option_no, text AS option, value
         FROM survey_option
         WHERE survey_id = $s AND question_no = $q
-        ORDER BY option_no
+        ORDER BY position, option_no
         """,
         params,
     ).df()
@@ -76,7 +77,7 @@ def load_question(
         """,
         params,
     ).df()
-    q = Question(survey_id, question_no, text, qtype, options, items)
+    q = Question(survey_id, question_no, text, qtype, options, items, bool(ordinal))
     _check_answers(con, q)
     return q
 

@@ -109,7 +109,7 @@ def _option_counts(con: duckdb.DuckDBPyConnection, q: Question, item_no: int) ->
         FROM survey_option o
         LEFT JOIN chosen c USING (option_no)
         WHERE o.survey_id = $s AND o.question_no = $q
-        ORDER BY o.option_no
+        ORDER BY o.position, o.option_no
         """,
         params,
     ).df()
