@@ -1,16 +1,16 @@
--- Version 4: survey analysis, round 2 (issue #16): option order, twin exports, waves.
+-- Version 7: survey analysis, round 2 (issue #16): option order, twin exports, waves.
 -- Written by analysis/ingest/surveys.py (imports, twins) and analysis/survey/edits.py (the
 -- researcher's option order and waves); read by analysis/survey.
 
 -- Which download a survey came from (问卷星 "按选项文本" = text, "按选项序号" = numbered), so that
 -- the other download of the same answers is recognised as its twin. NULL: not a 问卷星 import,
--- or imported before version 4. (DuckDB adds no column with a CHECK: the importer writes only
+-- or imported before version 7. (DuckDB adds no column with a CHECK: the importer writes only
 -- wjx.ParsedSurvey.variant, 'text' or 'numbered'.)
 ALTER TABLE survey ADD COLUMN variant VARCHAR;
 
 -- Ordinal questions (ordered options: 1部 < 2部, 一般 < 满意) are offered trend tests; order_rule
 -- says how the option order was found (analysis/ingest/option_order.py: codes, numeric, scale,
--- questionnaire, appearance, researcher). Surveys imported before version 4 keep the order
+-- questionnaire, appearance, researcher). Surveys imported before version 7 keep the order
 -- they were imported in ('import'); a question with scored options was treated as a scale.
 ALTER TABLE survey_question ADD COLUMN ordinal BOOLEAN DEFAULT FALSE;
 ALTER TABLE survey_question ADD COLUMN order_rule VARCHAR;
