@@ -22,6 +22,7 @@ PAGES = [
     ("指数与考核", "four_have", "四有工程", "workspace_premium", LEADERS),
     ("指数与考核", "org_life", "组织生活", "groups", LEADERS),
     ("指数与考核", "tasks", "办实事", "task_alt", LEADERS),
+    ("问卷与研究", "business", "党建+业务", "monitoring", EVERYONE),
     ("问卷与研究", "survey", "问卷分析", "query_stats", EVERYONE),
     ("会议与汇报", "report", "汇报材料", "slideshow", LEADERS),
     ("会议与汇报", "present", "大屏展示", "tv", LEADERS),
@@ -50,6 +51,7 @@ else:
             navigation.setdefault(group, []).append(
                 st.Page(f"pages/{name}.py", title=title, icon=f":material/{icon}:", default=name == "overview")
             )
-page = st.navigation(navigation)
+# Expanded: with more than twelve pages Streamlit would hide the last ones behind "View more".
+page = st.navigation(navigation, expanded=True)
 account_box(scope)
 page.run()

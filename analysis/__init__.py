@@ -2,13 +2,17 @@
 
 Basics, one concern a module, importing no sub-package: ``config`` (catalogues, weights,
 thresholds), ``db`` (the DuckDB file and its migrations), ``scope`` (who may see what),
-``periods`` (quarters), ``stats`` (the Wilson interval), ``formatting`` (numbers, p-values
+``periods`` (quarters), ``derived`` (the tables kept beside the raw rows so that pages read
+thousands of rows, not millions), ``stats`` (the Wilson interval), ``formatting`` (numbers, p-values
 and escaping as text), ``labels`` (the Chinese glossary of column headers), ``palette``
-(colours and their meanings) and ``exports`` (formula-safe CSV/Excel). The sub-packages build
+(colours and their meanings), ``exports`` (formula-safe CSV/Excel) and ``calls`` (an analysis
+call in canonical form, for cache keys). The sub-packages build
 on them: ``metrics`` (the indices, assessments and counts), ``survey`` (questionnaire
-statistics), ``access`` (accounts, sessions, the audit log) and ``ingest`` (templates and
-imports); ``charts`` draws their results, ``report`` assembles them into reports, ``cli`` and
-``demo`` drive the rest from the command line. Import rule: nothing in here imports streamlit,
-``ui``, ``pages``, ``bench`` or ``tests`` (tests/test_architecture.py checks it), so every
-analysis runs the same in the app, the reports, the CLI and the benchmarks.
+statistics), ``business`` (党建+业务: Party work beside department results), ``access``
+(accounts, sessions, the audit log) and ``ingest`` (templates and imports); ``charts`` draws
+their results, ``report`` assembles them into reports, ``cli`` and ``demo`` (with
+``demo_business``, its department panel) drive the rest from the command line. Import rule:
+nothing in here imports streamlit, ``ui``, ``pages``, ``bench`` or ``tests``
+(tests/test_architecture.py checks it), so every analysis runs the same in the app, the
+reports, the CLI and the benchmarks.
 """

@@ -6,25 +6,27 @@ only choose marks, labels and colours. Titles name the subject and the period.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Collection
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis import config as config_mod
 from analysis.formatting import count, plotly_text
+from analysis.labels import RATERS
 from analysis.palette import (
-    ABOVE,
+    ATTENDANCE,
     ATTENTION,
     AXIS_LINE,
-    BLUE,
     BROWN,
-    CADET_BLUE,
     CHOSEN,
-    COMMENDED,
-    DARK_RED,
     DIVERGING_SCALE,
-    GOLD,
     GOOD,
-    GREEN,
-    GREY,
+    GOOD_LIGHT,
+    GRADES,
     GRID,
     GRID_LIGHT,
     IN_PROGRESS,
@@ -32,18 +34,24 @@ from analysis.palette import (
     LIKERT_HIGH,
     LIKERT_LOW,
     LIKERT_MID,
+    MAGENTA,
+    MEASURE,
     MUTED,
     NEUTRAL,
     NO_DATA,
     NOT_FOUNDED,
     OLIVE,
-    ORANGE,
+    ON_DARK,
     OUTLINE_INK,
     PALETTE,
-    PARTY_RED,
+    PLUM,
     POLAR_GRID,
     PURPLE,
+    RATING_SCALE,
     REFERENCE_INK,
+    SAND,
+    SERIES,
+    SLATE,
     SUBTITLE_INK,
     SWATCH_EDGE,
     TEAL,
@@ -76,18 +84,23 @@ def _style(fig: go.Figure, *, title: str, height: int, y_title: str | None = Non
     return fig
 
 
-def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Figure:
-    """Hospital mean index per quarter with the interquartile-free ±1 sd band and n on hover."""
-    x = [quarter_label(q) for q in trend["quarter"]]
+def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260, x: list | None = None) -> go.Figure:
+    """Hospital mean index per quarter with the interquartile-free ±1 sd band and n on hover.
+
+    ``x``: the quarters' positions on the axis (default their labels, a category axis).
+    """
+    labels = [quarter_label(q) for q in trend["quarter"]]
+    x = labels if x is None else list(x)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=x + x[::-1],
         y=list(trend["mean"] + trend["sd"]) + list((trend["mean"] - trend["sd"])[::-1]),
-        mode="lines", fill="toself", fillcolor=translucent(PARTY_RED, 0.10), line={"width": 0}, hoverinfo="skip", name="±1 标准差",
+        mode="lines", fill="toself", fillcolor=translucent(MEASURE, 0.10), line={"width": 0}, hoverinfo="skip", name="±1 标准差",
     ))
     fig.add_trace(go.Scatter(
-        x=x, y=trend["mean"], mode="lines+markers", name="均值", line={"color": PARTY_RED, "width": 2.5},
-        customdata=trend[["n", "median"]], hovertemplate="%{x}<br>均值 %{y:.1f}<br>中位数 %{customdata[1]:.1f}<br>n=%{customdata[0]}<extra></extra>",
+        x=x, y=trend["mean"], mode="lines+markers", name="均值", line={"color": MEASURE, "width": 2.5},
+        customdata=list(zip(trend["n"].tolist(), trend["median"].tolist(), labels)),
+        hovertemplate="%{customdata[2]}<br>均值 %{y:.1f}<br>中位数 %{customdata[1]:.1f}<br>n=%{customdata[0]}<extra></extra>",
     ))
     return _style(fig, title=title, height=height, y_title="先锋指数")
 
@@ -98,10 +111,10 @@ def total_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Fig
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=x + x[::-1], y=list(trend["max"]) + list(trend["min"][::-1]), mode="lines", fill="toself",
-        fillcolor=translucent(BLUE, 0.10), line={"width": 0}, hoverinfo="skip", name="最低—最高",
+        fillcolor=translucent(MEASURE, 0.10), line={"width": 0}, hoverinfo="skip", name="最低—最高",
     ))
     fig.add_trace(go.Scatter(
-        x=x, y=trend["mean"], mode="lines+markers", name="支部均分", line={"color": BLUE, "width": 2.5},
+        x=x, y=trend["mean"], mode="lines+markers", name="支部均分", line={"color": MEASURE, "width": 2.5},
         customdata=trend[["n"]], hovertemplate="%{x}<br>均分 %{y:.1f}<br>支部数 %{customdata[0]}<extra></extra>",
     ))
     return _style(fig, title=title, height=height, y_title="考核总分（百分制）")
@@ -110,7 +123,7 @@ def total_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Fig
 def completion_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Figure:
     x = [quarter_label(q) for q in trend["quarter"]]
     fig = go.Figure(go.Bar(
-        x=x, y=trend["rate"], marker_color=GOLD, customdata=trend[["done", "total"]],
+        x=x, y=trend["rate"], marker_color=MEASURE, customdata=trend[["done", "total"]],
         text=[f"{r:.2f}%" if pd.notna(r) else "" for r in trend["rate"]], textposition="outside",
         hovertemplate="%{x}<br>完成率 %{y:.2f}%<br>%{customdata[0]}/%{customdata[1]} 项<extra></extra>",
     ))
@@ -124,7 +137,7 @@ def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go
     fig = go.Figure(go.Bar(
         x=[f"{plotly_text(g)}（n={n:,}）" for g, n in zip(shares["group"], shares["n"])],
         y=shares["pct"],
-        marker_color=[PARTY_RED, BLUE, GOLD, GREY][: len(shares)],
+        marker_color=SERIES[: len(shares)],
         error_y={"type": "data", "symmetric": False, "array": shares["ci_high"] - shares["pct"],
                  "arrayminus": shares["pct"] - shares["ci_low"], "color": REFERENCE_INK},
         text=[f"{p:.0f}%" for p in shares["pct"]], textposition="inside", insidetextfont={"color": WHITE, "size": 16},
@@ -137,11 +150,11 @@ def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go
 
 # --- 四有工程 and 办实事 (analysis/four_have.py, analysis/tasks.py) -----------------------------
 def four_have_radar(profile: pd.DataFrame, *, title: str, unit_label: str | None, height: int = 420) -> go.Figure:
-    """四有 profile on the radar: the chosen unit (filled red) against the hospital mean (grey dashed).
+    """四有 profile on the radar: the chosen unit (filled charcoal) against the hospital mean (grey dashed).
 
     ``profile`` is ``four_have.profile``. With ``unit_label`` None (``profile`` computed for the
     whole hospital) it shows the hospital's evaluated mean (filled) against its self-evaluation
-    mean (gold dashed) instead.
+    mean (grey dashed) instead.
     """
     theta = list(profile["dimension_name"]) + list(profile["dimension_name"][:1])
 
@@ -150,16 +163,16 @@ def four_have_radar(profile: pd.DataFrame, *, title: str, unit_label: str | None
 
     hover = "%{theta}<br>%{r:.2f} / %{customdata[0]:g} 分<br>n=%{customdata[1]} 个支部<extra>%{fullData.name}</extra>"
     if unit_label is None:
-        traces = (("全院自评均值", "unit_self_mean", "hospital_n", GOLD, "dash", False),
-                  ("全院评定均值", "hospital_mean", "hospital_n", PARTY_RED, "solid", True))
+        traces = (("全院自评均值", "unit_self_mean", "hospital_n", NEUTRAL, "dash", False),
+                  ("全院评定均值", "hospital_mean", "hospital_n", MEASURE, "solid", True))
     else:
         traces = (("全院均值", "hospital_mean", "hospital_n", NEUTRAL, "dash", False),
-                  (unit_label, "unit_mean", "unit_n", PARTY_RED, "solid", True))
+                  (unit_label, "unit_mean", "unit_n", MEASURE, "solid", True))
     fig = go.Figure()
     for name, column, n, colour, dash, filled in traces:
         fig.add_trace(go.Scatterpolar(
             r=closed(column), theta=theta, name=name, mode="lines+markers", fill="toself" if filled else None,
-            fillcolor=translucent(PARTY_RED, 0.15) if filled else None, line={"color": colour, "dash": dash, "width": 2.5},
+            fillcolor=translucent(MEASURE, 0.15) if filled else None, line={"color": colour, "dash": dash, "width": 2.5},
             customdata=list(zip(closed("max_points"), closed(n))), hovertemplate=hover,
         ))
     top = float(profile["max_points"].max()) if len(profile) else 1.0
@@ -194,7 +207,7 @@ def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[st
               for b in rows]
     limit = max([abs(v) for line in z for v in line if v is not None and pd.notna(v)] or [1.0])
     fig = go.Figure(go.Heatmap(
-        z=z, x=dims, y=rows, text=text, texttemplate="%{text}", customdata=custom,
+        z=z, x=dims, y=[plotly_text(b) for b in rows], text=text, texttemplate="%{text}", customdata=custom,
         colorscale=DIVERGING_SCALE, zmid=0, zmin=-limit, zmax=limit, xgap=2, ygap=2,
         colorbar={"title": {"text": "与全院<br>均值差"}, "thickness": 12},
         hovertemplate="%{y} · %{x}<br>得分 %{text}（自评 %{customdata[2]}）<br>全院均值 %{customdata[0]:.2f}"
@@ -207,22 +220,22 @@ def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[st
     return fig
 
 
-def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[str] | tuple[str, ...] = (),
-                      highlight: str | None = None) -> go.Figure:
-    """Ranked 四有 totals (complete sheets only): named 示范点 in gold, other candidates in red,
-    the rest grey; ★ marks every branch meeting the candidate rule; dashed line = hospital mean;
-    the ``highlight`` branch id is outlined and marked ▶.
+def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: Collection[str] = (),
+                      highlight: Collection[str] = ()) -> go.Figure:
+    """Ranked 四有 totals (complete sheets only): named 示范点 in GOOD, other candidates in
+    GOOD_LIGHT, the rest MUTED; ★ marks every branch meeting the candidate rule; dashed line = hospital mean;
+    the ``highlight`` branch ids are outlined and marked ▶.
 
     ``totals`` is ``four_have.branch_totals``; ``candidate_ids`` the branch ids of
     ``four_have.site_candidates`` with ``candidate`` true.
     """
     ranked = totals[totals["complete"]].sort_values(["rank", "branch_id"])
     candidates = set(candidate_ids)
-    labels = [f"{'▶ ' if b == highlight else ''}{r}. {name}"
+    labels = [f"{'▶ ' if b in highlight else ''}{r}. {plotly_text(name)}"
               for b, r, name in zip(ranked["branch_id"], ranked["rank"], ranked["branch_name"])]
     groups = (
-        ("已命名示范点", COMMENDED, ranked["is_site"].to_numpy()),
-        ("候选（尚未命名）", PARTY_RED, (~ranked["is_site"] & ranked["branch_id"].isin(candidates)).to_numpy()),
+        ("已命名示范点", GOOD, ranked["is_site"].to_numpy()),
+        ("候选（尚未命名）", GOOD_LIGHT, (~ranked["is_site"] & ranked["branch_id"].isin(candidates)).to_numpy()),
         ("其他支部", MUTED, (~ranked["is_site"] & ~ranked["branch_id"].isin(candidates)).to_numpy()),
     )
     fig = go.Figure()
@@ -231,7 +244,7 @@ def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: list[s
         fig.add_trace(go.Bar(
             y=[lab for lab, m in zip(labels, mask) if m], x=part["total"], orientation="h", name=name,
             marker={"color": colour, "line": {"color": OUTLINE_INK,
-                                              "width": [2.5 if b == highlight else 0 for b in part["branch_id"]]}},
+                                              "width": [2.5 if b in highlight else 0 for b in part["branch_id"]]}},
             text=[f"{'★ ' if b in candidates else ''}{t:.1f}" for b, t in zip(part["branch_id"], part["total"])],
             textposition="outside", cliponaxis=False,
             customdata=list(zip(part["gap"], [_rank_change_text(c) for c in part["rank_change"]])),
@@ -269,8 +282,9 @@ def task_completion_bars(frame: pd.DataFrame, *, label: str, title: str, y_title
     ``frame`` is ``tasks.by_category`` or ``tasks.by_branch``; ``label`` the column naming the
     group; ``overall`` (percent) draws the rate of all tasks as a dashed line.
     """
+    labels = [plotly_text(v) for v in frame[label].tolist()]
     fig = go.Figure(go.Bar(
-        y=frame[label], x=frame["rate"], orientation="h", marker_color=GOLD,
+        y=labels, x=frame["rate"], orientation="h", marker_color=MEASURE,
         text=[f"{r:.2f}%（{d}/{t}）" for r, d, t in zip(frame["rate"], frame["done"], frame["total"])],
         textposition="outside", cliponaxis=False,
         customdata=frame[["done", "total", "overdue"]],
@@ -278,43 +292,121 @@ def task_completion_bars(frame: pd.DataFrame, *, label: str, title: str, y_title
                       "<br>逾期未完成 %{customdata[2]} 项<extra></extra>",
     ))
     if overall is not None:
-        fig.add_vline(x=overall, line={"color": PARTY_RED, "dash": "dash", "width": 1})
+        fig.add_vline(x=overall, line={"color": REFERENCE_INK, "dash": "dash", "width": 1})
         fig.add_annotation(x=overall, y=1.0, yref="paper", yanchor="bottom", text=f"总体 {overall:.2f}%",
-                           showarrow=False, font={"size": 11, "color": PARTY_RED})
+                           showarrow=False, font={"size": 11, "color": REFERENCE_INK})
     fig = _style(fig, title=title, height=max(260, 28 * len(frame) + 120), x_title="完成率（%）", y_title=y_title)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(frame[label]), autorange="reversed", showgrid=False)
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
     fig.update_xaxes(range=[0, 135], showgrid=True, gridcolor=GRID, tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_layout(margin={"l": 150, "t": 64})
     return fig
 
 
 def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str, y_title: str,
-                     highlight: str | None = None, height: int = 380) -> go.Figure:
-    """One line per unit (``trend``: quarter, unit_name, mean, n) over the hospital mean ± 1 sd band.
-
-    ``highlight`` (a unit name) is drawn in Party red, the others thin and grey-blue, so the
-    chosen unit reads against the field.
+                     chosen: str | None = None, extremes: int = 3, height: int = 420) -> go.Figure:
+    """Each unit's quarterly mean (``trend``: quarter, unit_id, unit_name, mean, n) over the
+    hospital mean ± 1 sd band: the ``chosen`` unit (an id) and, with more than ``4 * extremes``
+    units, the best and the worst ``extremes`` of the last quarter in colour with their names
+    at the line's end; every other unit in grey, all of them one trace.
     """
-    fig = vanguard_trend(hospital, title=title, height=height) if len(hospital) else go.Figure()
+    quarters = sorted(set(trend["quarter"]) | set(hospital["quarter"]))
+    position = {q: i for i, q in enumerate(quarters)}
+    fig = go.Figure()
+    if len(hospital):
+        fig = vanguard_trend(hospital, title=title, height=height, x=[position[q] for q in hospital["quarter"]])
     for trace in fig.data:
         if trace.name == "均值":
             trace.update(name="全院均值", line={"color": REFERENCE_INK, "width": 2, "dash": "dash"})
-    for name, series in trend.groupby("unit_name", sort=False):
-        chosen = name == highlight
-        name = plotly_text(name)
+    last = trend[trend["quarter"] == trend["quarter"].max()].sort_values(["mean", "unit_id"], ascending=[False, True])
+    marked: dict[str, tuple[str, str]] = {}  # unit id -> (colour, legend group)
+    if len(last) > 4 * extremes:
+        marked |= {u: (GOOD, f"最新季度前{extremes}名") for u in last["unit_id"].head(extremes).tolist()}
+        marked |= {u: (ATTENTION, f"最新季度后{extremes}名") for u in last["unit_id"].tail(extremes).tolist()}
+    if chosen is not None:
+        marked[chosen] = (CHOSEN, "所选单位")
+    rest = trend[~trend["unit_id"].isin(set(marked))]
+    # The field goes underneath the band and the marked units; faint enough that thousands of
+    # lines shade by density instead of filling the plot.
+    field = _gapped_lines(rest, x="quarter", y="mean", unit="unit_id", name="unit_name", position=position,
+                          legend_name="其他单位", colour=translucent(NEUTRAL, _field_alpha(rest["unit_id"].nunique())),
+                          hover="%{text}<br>均值 %{y:.1f}<extra></extra>")
+    fig.add_trace(field)
+    fig.data = (fig.data[-1], *fig.data[:-1])
+    _named_lines(fig, trend, marked, x="quarter", y="mean", unit="unit_id", name="unit_name", position=position,
+                 hover="均值 %{y:.1f}<br>n=%{customdata[1]}", extra="n", chosen=chosen)
+    fig = _style(fig, title=title, height=height, y_title=y_title)
+    _quarter_axis(fig, quarters)
+    # Room on the right for the names at the lines' ends.
+    fig.update_layout(margin={"r": 170 if marked else 16})
+    return fig
+
+
+def _field_alpha(lines: int) -> float:
+    """Opacity of each grey line of a field of ``lines`` lines: about ten overlapping make full grey."""
+    return max(0.03, min(0.5, 10 / max(lines, 1)))
+
+
+def _quarter_axis(fig: go.Figure, quarters: list[str]) -> None:
+    """An x axis of quarter positions 0, 1, ... labelled with the quarters' Chinese labels."""
+    fig.update_xaxes(tickvals=list(range(len(quarters))), ticktext=[quarter_label(q) for q in quarters],
+                     range=[-0.3, len(quarters) - 0.7], zeroline=False)
+
+
+def _named_lines(fig: go.Figure, frame: pd.DataFrame, marked: dict[str, tuple[str, str]], *, x: str, y: str,
+                 unit: str, name: str, position: dict[str, int], hover: str, extra: str | None = None,
+                 chosen: str | None = None) -> None:
+    """One line per ``marked`` unit (id -> (colour, legend group)), its name at its last point;
+    one legend entry per group. ``hover`` follows the unit's name and the quarter and may use
+    ``%{customdata[1]}``, the ``extra`` column."""
+    shown_groups: set[str] = set()
+    for unit_id, (colour, group) in marked.items():
+        series = frame[frame[unit] == unit_id].sort_values(x)
+        if series.empty:
+            continue
+        label = plotly_text(series[name].iloc[0])
+        quarters = series[x].tolist()
         fig.add_trace(go.Scatter(
-            x=[quarter_label(q) for q in series["quarter"]], y=series["mean"], mode="lines+markers" if chosen else "lines",
-            name=name, line={"color": PARTY_RED if chosen else translucent(BLUE, 0.35), "width": 3 if chosen else 1.2},
-            customdata=series[["n"]], hovertemplate=f"{name}<br>%{{x}}<br>均值 %{{y:.1f}}<br>n=%{{customdata[0]}}<extra></extra>",
-            showlegend=chosen,
+            x=[position[q] for q in quarters], y=series[y], mode="lines+markers+text", name=group, legendgroup=group,
+            showlegend=group not in shown_groups, line={"color": colour, "width": 3 if unit_id == chosen else 2},
+            text=[""] * (len(quarters) - 1) + [label], textposition="middle right",
+            textfont={"color": colour, "size": 11}, cliponaxis=False,
+            customdata=list(zip([quarter_label(q) for q in quarters], *([series[extra].tolist()] if extra else []))),
+            hovertemplate=f"{label}<br>%{{customdata[0]}}<br>{hover}<extra></extra>",
         ))
-    return _style(fig, title=title, height=height, y_title=y_title)
+        shown_groups.add(group)
+
+
+def _gapped_lines(frame: pd.DataFrame, *, x: str, y: str, unit: str, name: str, position: dict[str, int],
+                  legend_name: str, colour: str, hover: str, width: float = 1.2) -> go.Scatter | go.Scattergl:
+    """Many units' lines as one grey trace: each unit's points in ``x`` order and a gap after
+    each unit, so no line joins two of them. Above ``charts.webgl_points`` points the trace is
+    WebGL and names are left out of the hover (a search box finds a unit instead).
+
+    ``x`` holds quarter codes, placed at ``position[quarter]``; ``name`` is the hover text.
+    """
+    frame = frame.sort_values([unit, x])
+    n = len(frame)
+    # Point i of the frame goes to slot i + (units before it): one empty slot after each unit.
+    unit_ends = frame[unit].ne(frame[unit].shift(-1)).to_numpy()
+    slots = np.arange(n) + np.concatenate([[0], np.cumsum(unit_ends)[:-1]]).astype(int)
+    size = n + int(unit_ends.sum())
+    xs, ys = np.full(size, np.nan), np.full(size, np.nan)
+    xs[slots] = frame[x].map(position).to_numpy(dtype=float)
+    ys[slots] = frame[y].to_numpy(dtype=float)
+    many = n > config_mod.load().charts.webgl_points
+    trace = (go.Scattergl if many else go.Scatter)(
+        x=xs, y=ys, mode="lines", name=legend_name, connectgaps=False, line={"color": colour, "width": width})
+    if many:
+        return trace.update(hoverinfo="skip")
+    texts = np.full(size, "", dtype=object)
+    texts[slots] = [plotly_text(v) for v in frame[name].tolist()]
+    return trace.update(text=texts, hovertemplate=hover)
 
 
 def dimension_bars(breakdown: pd.DataFrame, *, title: str, height: int = 340) -> go.Figure:
     """Self / peer / organisation mean per dimension: the gap between self and organisation shows."""
     fig = go.Figure()
-    for rater, label, colour in (("self", "个人自评", GOLD), ("peer", "党员互评", BLUE), ("org", "组织评定", PARTY_RED)):
+    for (rater, label), colour in zip(RATERS.items(), SERIES):
         fig.add_trace(go.Bar(x=breakdown["dimension"], y=breakdown[rater], name=label, marker_color=colour,
                              hovertemplate=f"%{{x}}<br>{label} %{{y:.1f}}<extra></extra>"))
     fig = _style(fig, title=title, height=height, y_title="平均分")
@@ -324,20 +416,34 @@ def dimension_bars(breakdown: pd.DataFrame, *, title: str, height: int = 340) ->
     return fig
 
 
-def distribution_box(values: pd.DataFrame, *, value: str, group: str, title: str, y_title: str,
-                     height: int = 380) -> go.Figure:
-    """Box plot of ``value`` per ``group`` (all points shown when a group is small)."""
+def distribution_box(spread: pd.DataFrame, *, title: str, x_title: str, chosen: str | None = None,
+                     height: int | None = None) -> go.Figure:
+    """One horizontal box per group, in the given order from the top, from precomputed figures
+    (``metrics.spread.index_spread``): quartiles, Tukey whiskers and the mean (dashed); the
+    ``chosen`` group id in its own colour; n in the label.
+    """
+    labels = [f"{plotly_text(g)}（n={count(n)}）" for g, n in zip(spread["group_name"].tolist(), spread["n"].tolist())]
     fig = go.Figure()
-    for name, rows in values.groupby(group, sort=False):
-        fig.add_trace(go.Box(y=rows[value], name=f"{plotly_text(name)}（n={len(rows)}）", marker_color=PARTY_RED,
-                             boxpoints="all" if len(rows) < 40 else "outliers", jitter=0.3, pointpos=0,
-                             line={"width": 1.2}, showlegend=False))
-    return _style(fig, title=title, height=height, y_title=y_title)
+    for is_chosen, colour in ((False, MEASURE), (True, CHOSEN)):
+        part = (spread["group_id"] == chosen) if is_chosen else (spread["group_id"] != chosen)
+        if not part.any():
+            continue
+        rows = spread[part]
+        fig.add_trace(go.Box(
+            y=[lab for lab, p in zip(labels, part.tolist()) if p], q1=rows["q1"], median=rows["median"], q3=rows["q3"],
+            lowerfence=rows["lower_fence"], upperfence=rows["upper_fence"], mean=rows["mean"], boxmean=True,
+            orientation="h", marker_color=colour, line={"width": 1.2}, showlegend=False,
+            name="所选单位" if is_chosen else "",
+        ))
+    fig = _style(fig, title=title, height=height or max(300, 24 * len(labels) + 130), x_title=x_title)
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
+    fig.update_layout(margin={"l": 190})
+    return fig
 
 
 def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height: int | None = None) -> go.Figure:
     """Members per grade, stacked per branch (horizontal), best grade first."""
-    colours = [PARTY_RED, BLUE, GOLD, GREY]
+    colours = GRADES
     fig = go.Figure()
     for grade, colour in zip(grades, colours):
         fig.add_trace(go.Bar(y=counts["branch_name"].map(plotly_text), x=counts[grade], name=grade, orientation="h", marker_color=colour,
@@ -348,13 +454,15 @@ def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height
     return fig
 
 
-def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: set[str] = frozenset(), commended: set[str] = frozenset(),
-                highlight: str | None = None, height: int | None = None) -> go.Figure:
-    """Branch totals, best first: commended in gold, flagged in red, the rest blue; rank in the label."""
+def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: Collection[str] = frozenset(),
+                commended: Collection[str] = frozenset(), highlight: Collection[str] = frozenset(),
+                height: int | None = None) -> go.Figure:
+    """Branch totals, best first: commended in GOOD, flagged in ATTENTION, the ``highlight``
+    ids (the chosen branch, one searched for) in CHOSEN, the rest MUTED; rank in the label."""
     def colour(branch_id: str) -> str:
-        if branch_id == highlight:
+        if branch_id in highlight:
             return CHOSEN
-        return COMMENDED if branch_id in commended else ATTENTION if branch_id in flagged else translucent(BLUE, 0.7)
+        return GOOD if branch_id in commended else ATTENTION if branch_id in flagged else MUTED
 
     fig = go.Figure(go.Bar(
         y=ranking["branch_name"].map(plotly_text), x=ranking["total"], orientation="h",
@@ -371,43 +479,54 @@ def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: set[str] = frozen
 
 
 def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: str, reverse: bool = False) -> go.Figure:
-    """Branch × quarter grid of ``value`` (e.g. total or rank) from ``branch_ranking`` rows."""
+    """Branch × quarter grid of ``value`` (e.g. total or rank) from ``branch_ranking`` rows,
+    branches by their rank in the latest quarter (branches without one last)."""
     grid = ranking.pivot(index="branch_name", columns="quarter", values=value)
-    order = ranking[ranking["quarter"] == ranking["quarter"].max()].sort_values("rank")["branch_name"]
-    grid = grid.reindex([b for b in order if b in grid.index] + [b for b in grid.index if b not in set(order)])
+    latest = ranking[ranking["quarter"] == ranking["quarter"].max()].sort_values(["rank", "branch_name"])
+    ranked = list(dict.fromkeys(latest["branch_name"]))
+    placed = set(ranked)
+    grid = grid.reindex(ranked + [b for b in grid.index if b not in placed])
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=[quarter_label(q) for q in grid.columns], y=[plotly_text(b) for b in grid.index],
-        colorscale="RdYlGn_r" if reverse else "RdYlGn", xgap=1, ygap=1,
+        colorscale=RATING_SCALE, reversescale=reverse, xgap=1, ygap=1,
         text=grid.to_numpy(), texttemplate="%{text:.0f}" if value == "rank" else "%{text:.1f}",
         colorbar={"title": {"text": colorbar}, "thickness": 12},
         hovertemplate="%{y}<br>%{x}<br>%{z:.1f}<extra></extra>",
     ))
     fig = _style(fig, title=title, height=max(360, 22 * len(grid) + 120))
-    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
     fig.update_layout(margin={"l": 170})
     return fig
 
 
-def rank_bump(ranking: pd.DataFrame, *, title: str, highlight: set[str] = frozenset(), height: int = 460) -> go.Figure:
-    """Rank per quarter for each branch (1 at the top); highlighted branches in colour."""
-    fig = go.Figure()
-    for (branch_id, name), rows in ranking.groupby(["branch_id", "branch_name"], sort=False):
-        chosen = branch_id in highlight
-        name = plotly_text(name)
-        fig.add_trace(go.Scatter(
-            x=[quarter_label(q) for q in rows["quarter"]], y=rows["rank"], mode="lines+markers", name=name,
-            line={"width": 3 if chosen else 1, "color": None if chosen else translucent(GREY, 0.35)},
-            marker={"size": 7 if chosen else 4}, showlegend=chosen,
-            hovertemplate=f"{name}<br>%{{x}}<br>第 %{{y}} 名<extra></extra>",
-        ))
+def rank_bump(ranking: pd.DataFrame, *, title: str, commended: Collection[str] = frozenset(),
+              flagged: Collection[str] = frozenset(), chosen: Collection[str] = frozenset(),
+              height: int = 460) -> go.Figure:
+    """Rank per quarter for each branch (1 at the top): ``commended`` ids in GOOD, ``flagged``
+    in ATTENTION and ``chosen`` in their own colour, each named at its line's end; every other
+    branch in grey, all of them one trace."""
+    marked = {b: (GOOD, "表扬") for b in commended} | {b: (ATTENTION, "需关注") for b in flagged}
+    marked |= {b: (CHOSEN, "所选支部") for b in chosen}
+    quarters = sorted(set(ranking["quarter"]))
+    position = {q: i for i, q in enumerate(quarters)}
+    rest = ranking[~ranking["branch_id"].isin(set(marked))]
+    fig = go.Figure(_gapped_lines(rest, x="quarter", y="rank", unit="branch_id", name="branch_name", position=position,
+                                  legend_name="其他支部", colour=translucent(NEUTRAL, _field_alpha(rest["branch_id"].nunique())),
+                                  width=1,
+                                  hover="%{text}<br>第 %{y} 名<extra></extra>"))
+    _named_lines(fig, ranking, marked, x="quarter", y="rank", unit="branch_id", name="branch_name", position=position,
+                 hover="第 %{y} 名")
     fig = _style(fig, title=title, height=height, y_title="名次")
-    fig.update_yaxes(autorange="reversed", dtick=5)
+    _quarter_axis(fig, quarters)
+    many = ranking["branch_id"].nunique() > config_mod.load().charts.max_units
+    fig.update_yaxes(autorange="reversed", dtick=None if many else 5)
+    fig.update_layout(margin={"r": 170})
     return fig
 
 
 def radar(categories: list[str], series: dict[str, list[float]], *, title: str, r_max: float, axis_title: str,
           height: int = 420) -> go.Figure:
-    """Profiles over the same categories; the first series is the reference (dashed grey)."""
+    """Profiles over the same categories; the first series is the reference (dashed grey), the rest charcoal."""
     fig = go.Figure()
     closed = [plotly_text(c) for c in categories + categories[:1]]
     for index, (name, values) in enumerate(series.items()):
@@ -415,8 +534,8 @@ def radar(categories: list[str], series: dict[str, list[float]], *, title: str, 
         name = plotly_text(name)
         fig.add_trace(go.Scatterpolar(
             r=list(values) + list(values[:1]), theta=closed, name=name, mode="lines+markers",
-            fill=None if reference else "toself", fillcolor=None if reference else translucent(PARTY_RED, 0.12),
-            line={"color": NEUTRAL if reference else PARTY_RED, "dash": "dash" if reference else "solid", "width": 2},
+            fill=None if reference else "toself", fillcolor=None if reference else translucent(MEASURE, 0.12),
+            line={"color": NEUTRAL if reference else MEASURE, "dash": "dash" if reference else "solid", "width": 2},
             hovertemplate="%{theta}<br>%{r:.1f}<extra>%{fullData.name}</extra>",
         ))
     fig = _style(fig, title=title, height=height)
@@ -427,10 +546,10 @@ def radar(categories: list[str], series: dict[str, list[float]], *, title: str, 
 
 
 def gap_bars(scores: pd.DataFrame, *, label: str, gap: str, title: str, x_title: str, height: int | None = None) -> go.Figure:
-    """Signed gaps against a reference (e.g. hospital mean): above in blue, below in red."""
+    """Signed gaps against a reference (e.g. hospital mean): above in GOOD, below in ATTENTION."""
     fig = go.Figure(go.Bar(
         y=scores[label].map(plotly_text), x=scores[gap], orientation="h",
-        marker_color=[ATTENTION if v < 0 else ABOVE for v in scores[gap]],
+        marker_color=[ATTENTION if v < 0 else GOOD for v in scores[gap]],
         text=[f"{v:+.2f}" for v in scores[gap]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>%{x:+.2f}<extra></extra>",
     ))
@@ -450,11 +569,11 @@ MEETING_STATUS_COLOURS = {
     "无数据": NO_DATA,
     "未成立": NOT_FOUNDED,
 }
-ATTENDANCE_COLOURS = {"出席": GOOD, "请假": GOLD, "缺席": ATTENTION}
+ATTENDANCE_COLOURS = ATTENDANCE
 ACTIVITY_COLOURS = {
-    "主题党日": PARTY_RED, "义诊": BLUE, "志愿服务": GREEN, "健康扶贫": GOLD, "培训": PURPLE,
-    "讲党课比赛": ORANGE, "援派": TEAL, "其他": NEUTRAL,
-    "支部党员大会": DARK_RED, "支委会": BROWN, "党小组会": CADET_BLUE, "党课": OLIVE,
+    "主题党日": MEASURE, "义诊": TEAL, "志愿服务": OLIVE, "健康扶贫": BROWN, "培训": PURPLE,
+    "讲党课比赛": MAGENTA, "援派": SLATE, "其他": NEUTRAL,
+    "支部党员大会": PLUM, "支委会": SAND, "党小组会": GOOD_LIGHT, "党课": CHOSEN,
 }
 
 
@@ -494,13 +613,14 @@ def _subtitle(title: str) -> str:
     return head + "".join(f"<br><span style='font-size:12px;color:{SUBTITLE_INK}'>{line}</span>" for line in rest)
 
 
-def compliance_heatmap(grid: pd.DataFrame, *, title: str) -> go.Figure:
+def compliance_heatmap(grid: pd.DataFrame, *, title: str, branch_order: list[str] | None = None) -> go.Figure:
     """Branch × period for one meeting kind: colour = status, text = meetings held.
 
-    ``grid`` is ``meetings.meeting_compliance`` for one kind (rows in branch order).
+    ``grid`` is ``meetings.meeting_compliance`` for one kind; rows in ``branch_order`` (branch
+    names, top first), by default in the grid's order.
     """
     x = list(dict.fromkeys(grid["period_label"]))
-    y = [plotly_text(b) for b in dict.fromkeys(grid["branch_name"])]
+    y = [plotly_text(b) for b in (branch_order if branch_order is not None else dict.fromkeys(grid["branch_name"]))]
     cells = {(plotly_text(r.branch_name), r.period_label): r for r in grid.itertuples()}
 
     def cell(b: str, p: str):
@@ -656,7 +776,7 @@ def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct"
     values = rows[pct].astype(float)
     low, high = rows["ci_low"].astype(float), rows["ci_high"].astype(float)
     fig = go.Figure(go.Bar(
-        y=labels, x=values, orientation="h", marker_color=BLUE,
+        y=labels, x=values, orientation="h", marker_color=MEASURE,
         error_x={"type": "data", "symmetric": False, "array": high - values, "arrayminus": values - low,
                  "color": WHISKER_DARK, "thickness": 1.2},
         customdata=list(zip([count(n) for n in rows["n"]], low, high)),
@@ -844,7 +964,7 @@ def ranking_score_bars(scores: pd.DataFrame, *, title: str, height: int | None =
     """
     labels = [plotly_text(o) for o in scores["option"]]
     fig = go.Figure(go.Bar(
-        y=labels, x=scores["score"], orientation="h", marker_color=PARTY_RED,
+        y=labels, x=scores["score"], orientation="h", marker_color=MEASURE,
         text=[f"{s:.2f}（平均名次 {m:.2f}，n={int(n):,}）" if pd.notna(m) else f"{s:.2f}（n=0）"
               for s, m, n in zip(scores["score"], scores["mean_rank"], scores["n"])],
         textposition="outside", cliponaxis=False,
@@ -869,7 +989,7 @@ def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: in
     raises = [pd.notna(a) and a > alpha for a in items["alpha_if_deleted"]]
     fig = go.Figure(go.Bar(
         y=labels, x=items["item_total_r"], orientation="h",
-        marker_color=[ATTENTION if r else BLUE for r in raises],
+        marker_color=[ATTENTION if r else MEASURE for r in raises],
         text=[f"{r:.2f}" if pd.notna(r) else "" for r in items["item_total_r"]], textposition="outside",
         cliponaxis=False, customdata=list(zip(items["alpha_if_deleted"], items["mean"])),
         hovertemplate="%{y}<br>校正条目-总分相关 r=%{x:.3f}<br>删除该条目后 α=%{customdata[0]:.3f}"
@@ -889,7 +1009,7 @@ def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) 
     """Most frequent words of free-text answers (``survey.keywords``), most frequent on top."""
     labels = [plotly_text(w) for w in words["word"]]
     fig = go.Figure(go.Bar(
-        y=labels, x=words["n"], orientation="h", marker_color=GOLD,
+        y=labels, x=words["n"], orientation="h", marker_color=MEASURE,
         text=[f"{n:,}（{p:.1f}%）" for n, p in zip(words["n"], words["pct"])], textposition="outside",
         cliponaxis=False, hovertemplate="%{y}<br>%{x} 条回答提到<extra></extra>",
     ))
@@ -902,57 +1022,166 @@ def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) 
     return fig
 
 
+# --- 党建+业务 (analysis/business) -------------------------------------------------------------
+# Strong on one side only is neither good nor a concern: two colours without a meaning.
+QUADRANT_COLOURS = {"both_strong": GOOD, "party_strong": SLATE, "business_strong": SAND, "both_weak": ATTENTION}
+VERDICT_COLOURS = {"favourable": GOOD, "unfavourable": ATTENTION, "none": NEUTRAL, "cannot_tell": MUTED}
+MANY_POINTS = 1000  # above this, scatter plots use WebGL (Scattergl)
+
+
+def business_quadrant(table: pd.DataFrame, *, names: dict[str, tuple[str, str]], title: str, x_title: str,
+                      y_title: str, highlight: str | None = None, height: int = 520) -> go.Figure:
+    """Branches by Party percentile (x) and business percentile (y), one colour per quadrant.
+
+    ``table`` has the columns of ``business.quadrant``; ``names`` maps quadrant keys to (name,
+    suggestion), drawn in the corners. ``highlight`` (a branch id) is ringed and labelled.
+    """
+    fig = go.Figure()
+    scatter = go.Scattergl if len(table) > MANY_POINTS else go.Scatter
+    for key, (name, _) in names.items():
+        rows = table[table["quadrant"] == key]
+        fig.add_trace(scatter(
+            x=rows["party_pct"], y=rows["business_pct"], mode="markers", name=f"{name}（{len(rows)}）",
+            marker={"color": QUADRANT_COLOURS[key], "size": 9 if len(table) <= MANY_POINTS else 5, "opacity": 0.85,
+                    "line": {"width": 0.5, "color": WHITE}},
+            customdata=list(zip(rows["branch_name"].map(plotly_text), rows["party"], rows["business"])),
+            hovertemplate="%{customdata[0]}<br>党建 %{customdata[1]:.1f}（第 %{x:.0f} 百分位）"
+                          "<br>业务 %{customdata[2]:.2f}（第 %{y:.0f} 百分位）<extra></extra>",
+        ))
+    chosen = table[table["branch_id"] == highlight] if highlight else table.iloc[0:0]
+    if len(chosen):
+        fig.add_trace(go.Scatter(
+            x=chosen["party_pct"], y=chosen["business_pct"], mode="markers+text", name="所选支部",
+            text=chosen["branch_name"].map(plotly_text), textposition="top center",
+            marker={"size": 18, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": CHOSEN}}, hoverinfo="skip",
+        ))
+    for value, axis in ((50, "x"), (50, "y")):
+        line = {"type": "line", "line": {"color": REFERENCE_INK, "width": 1, "dash": "dot"}}
+        fig.add_shape(**line, **({"x0": value, "x1": value, "y0": 0, "y1": 100} if axis == "x"
+                                 else {"x0": 0, "x1": 100, "y0": value, "y1": value}))
+    corners = {"both_strong": (99, 99, "right", "top"), "party_strong": (99, 1, "right", "bottom"),
+               "business_strong": (1, 99, "left", "top"), "both_weak": (1, 1, "left", "bottom")}
+    for key, (name, suggestion) in names.items():
+        x, y, xanchor, yanchor = corners[key]
+        fig.add_annotation(x=x, y=y, xanchor=xanchor, yanchor=yanchor, showarrow=False, align=xanchor,
+                           text=f"<b>{plotly_text(name)}</b><br>{plotly_text(suggestion)}",
+                           font={"color": QUADRANT_COLOURS[key], "size": 12})
+    fig = _style(fig, title=title, height=height, x_title=x_title, y_title=y_title)
+    fig.update_xaxes(range=[0, 100], showgrid=True, gridcolor=GRID_LIGHT, zeroline=False)
+    fig.update_yaxes(range=[0, 100])
+    return fig
+
+
+def association_forest(results: pd.DataFrame, *, labels: dict[str, str], title: str, x_title: str,
+                       height: int | None = None) -> go.Figure:
+    """Each indicator's estimate with its 95% interval, turned so that right = better results.
+
+    ``results`` has the columns of a ``business`` view (indicator, favourable, ci_low, ci_high,
+    higher_is_better, verdict, verdict_label, n); indicators without an estimate are listed at
+    the bottom without a mark. ``labels`` names the verdicts in the legend.
+    """
+    shown = results.assign(
+        low=results["ci_low"].where(results["higher_is_better"], -results["ci_high"]),
+        high=results["ci_high"].where(results["higher_is_better"], -results["ci_low"]),
+        label=[f"{plotly_text(i)}（n={n}）" for i, n in zip(results["indicator"], results["n"])])
+    fig = go.Figure()
+    for key, colour in VERDICT_COLOURS.items():
+        rows = shown[(shown["verdict"] == key) & shown["favourable"].notna()]
+        if rows.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=rows["favourable"], y=rows["label"], mode="markers", name=labels[key],
+            marker={"color": colour, "size": 10, "symbol": "diamond"},
+            error_x={"type": "data", "symmetric": False, "array": rows["high"] - rows["favourable"],
+                     "arrayminus": rows["favourable"] - rows["low"], "color": colour, "thickness": 1.5},
+            customdata=rows[["low", "high"]],
+            hovertemplate="%{y}<br>%{x:.2f}（95% CI %{customdata[0]:.2f} 至 %{customdata[1]:.2f}）<extra></extra>",
+        ))
+    fig = _style(fig, title=title, height=height or max(320, 26 * len(shown) + 140), x_title=x_title)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(shown["label"]), autorange="reversed", showgrid=False)
+    fig.add_vline(x=0, line={"color": ZERO_LINE, "width": 1})
+    fig.update_layout(margin={"l": 200})
+    return fig
+
+
+def business_branch_trend(trend: pd.DataFrame, *, branch_label: str, title: str, y_title: str,
+                          height: int = 320) -> go.Figure:
+    """One indicator of one branch per quarter over the branches' median and interquartile band.
+
+    ``trend`` has the columns of ``business.branch_trend`` for one indicator.
+    """
+    x = [quarter_label(q) for q in trend["quarter"]]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=x + x[::-1], y=list(trend["hospital_p75"]) + list(trend["hospital_p25"][::-1]), mode="lines", fill="toself",
+        fillcolor=translucent(NEUTRAL, 0.15), line={"width": 0}, hoverinfo="skip", name="全院支部中间 50%",
+    ))
+    fig.add_trace(go.Scatter(
+        x=x, y=trend["hospital_median"], mode="lines", name="全院支部中位数",
+        line={"color": REFERENCE_INK, "width": 2, "dash": "dash"}, hovertemplate="%{x}<br>中位数 %{y:.2f}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=x, y=trend["value"], mode="lines+markers", name=plotly_text(branch_label),
+        line={"color": CHOSEN, "width": 2.5}, customdata=trend[["percentile", "branches"]],
+        hovertemplate="%{x}<br>%{y:.2f}<br>第 %{customdata[0]:.0f} 百分位（共 %{customdata[1]} 个支部）<extra></extra>",
+    ))
+    return _style(fig, title=title, height=height, y_title=y_title)
+
+
 # --- 汇报材料 and 大屏展示 (analysis/report): one figure from a report ``Chart`` --------------
 # The report model holds chart data independent of the output (a native PowerPoint chart is
-# drawn from the same data by analysis/report/render/pptx.py). "light" is for the HTML report and
-# the PNGs; "present" is the high-contrast dark theme of presentation mode, with large type.
+# drawn from the same data by analysis/report/render/pptx.py). "light" is for the HTML report
+# and the PNGs; "document" for the Word report, whose charts are printed 15.5 cm wide from a
+# 1000 px figure (type of 20 px comes out at 9 pt); "present" is the high-contrast black theme of 大屏展示 and
+# "present_light" its red-and-white variant, both with type sized for a 1920×1080 stage (the
+# page scales the stage to the screen). Colours keep their meaning on every theme: on black
+# they are brightened (palette.ON_DARK), never swapped.
 REPORT_THEMES = {
     "light": {"paper": "#FFFFFF", "plot": "#FFFFFF", "text": "#222222", "muted": "#666666", "grid": "#E6E6E6",
-              "size": 14, "label_size": 13, "line_width": 2.5, "marker_size": 7, "colours": {}},
+              "size": 14, "label_size": 13, "line_width": 2.5, "marker_size": 7, "dot_size": 12, "colours": {}},
+    "document": {"paper": "#FFFFFF", "plot": "#FFFFFF", "text": "#222222", "muted": "#555555", "grid": "#E0E0E0",
+                 "size": 20, "label_size": 19, "line_width": 3, "marker_size": 9, "dot_size": 15, "colours": {}},
     "present": {"paper": "#000000", "plot": "#000000", "text": "#FFFFFF", "muted": "#D0D0D0", "grid": "#3A3A3A",
-                "size": 24, "label_size": 24, "line_width": 4, "marker_size": 12,
-                # brighter versions of the palette, readable on black from the back of the room
-                "colours": {PARTY_RED: "#FF4D5E", "#1F5FA8": "#5AA9FF", GOLD: "#FFC940", "#2E8B57": "#4CD38A",
-                            GREY: "#BDBDBD", "#6F8FB8": "#9CC1F0", "#7B4FA0": "#C89BFF"}},
+                "size": 26, "label_size": 26, "line_width": 5, "marker_size": 14, "dot_size": 24, "colours": ON_DARK},
+    "present_light": {"paper": "#FFFFFF", "plot": "#FFFFFF", "text": "#1A1A1A", "muted": "#555555", "grid": "#E0E0E0",
+                      "size": 26, "label_size": 26, "line_width": 5, "marker_size": 14, "dot_size": 24, "colours": {}},
 }
 
 
 def report_figure(chart, *, title: str | None = None, theme: str = "light", height: int = 440,
-                  width: int | None = None) -> go.Figure:
-    """A plotly figure of a ``report.Chart`` (kinds line, column, bar, stacked_bar, radar).
+                  width: int | None = None, type_scale: float = 1.0) -> go.Figure:
+    """A plotly figure of a ``report.Chart`` (kinds line, dot, column, bar, stacked_bar).
 
     Values are labelled with the chart's decimals and suffix; suppressed (None) values leave a
-    gap. ``bar`` and ``stacked_bar`` are horizontal with the first category on top.
+    gap. ``bar`` and ``stacked_bar`` are horizontal with the first category on top. Bars start at
+    0; categories are placed by position, so repeated labels (第1季度 of two years) stay apart,
+    and a line break in a label ("第1季度\\n2025年") is kept. ``type_scale`` shrinks the theme's
+    type and marks (a small tile of 大屏展示's dashboard).
     """
-    style = REPORT_THEMES[theme]
+    base = REPORT_THEMES[theme]
+    style = {**base, **{k: base[k] * type_scale for k in ("size", "label_size", "line_width", "marker_size", "dot_size")}}
     fig = go.Figure()
     for index, series in enumerate(chart.series):
         fig.add_trace(_report_trace(chart, series, index, style))
-    low, high = _report_value_range(chart)
-    value_range = None if high is None else [low, high]
     fig.update_layout(
-        title=None if title is None else {"text": title, "x": 0.0, "xanchor": "left",
+        title=None if title is None else {"text": plotly_text(title), "x": 0.0, "xanchor": "left",
                                           "font": {"size": style["size"] + 4, "color": style["text"]}},
         font={"family": FONT_FAMILY, "size": style["size"], "color": style["text"]},
         paper_bgcolor=style["paper"], plot_bgcolor=style["plot"], height=height, width=width,
-        margin={"l": 24, "r": 24, "t": 64 if title else 24, "b": 24},
-        showlegend=len(chart.series) > 1 or chart.kind == "radar",
+        margin={"l": 24, "r": 72 if chart.kind == "bar" else 24, "t": 64 if title else 24, "b": 24},
+        showlegend=len(chart.series) > 1,
         legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.12, "font": {"size": style["size"]},
                 "traceorder": "normal"},
         barmode="stack" if chart.kind == "stacked_bar" else "group", bargap=0.3,
         uniformtext={"minsize": 10, "mode": "hide"} if chart.kind == "stacked_bar" else None,
         hoverlabel={"font_family": FONT_FAMILY},
     )
-    if chart.kind == "radar":
-        radial_range = value_range or [low, max(_report_numbers(chart), default=1)]
-        fig.update_layout(polar=_report_polar(style, radial_range))
-    else:
-        _report_axes(fig, chart, style, value_range)
+    _report_axes(fig, chart, style)
     return fig
 
 
 def _report_colour(style: dict, colour: str | None) -> str | None:
-    """A series colour in the theme (brighter on the dark theme)."""
+    """A series colour in the theme (brighter on the dark theme, the same meaning)."""
     return style["colours"].get(colour, colour) if colour else None
 
 
@@ -960,79 +1189,100 @@ def _report_numbers(chart) -> list[float]:
     return [v for s in chart.series for v in s.values if v is not None]
 
 
-def _report_trace(chart, s, index: int, style: dict) -> go.Scatter | go.Scatterpolar | go.Bar:
-    """One series as a line (the first one labelled), a radar outline (the first one filled) or bars."""
+def _report_positions(chart) -> list[int]:
+    return list(range(len(chart.categories)))
+
+
+def _report_trace(chart, s, index: int, style: dict) -> go.Scatter | go.Bar:
+    """One series as a line (the first one labelled), dots, or bars."""
     fmt, suffix, values = chart.d3_format, chart.suffix, list(s.values)
     labels = ["" if v is None else f"{v:,.{chart.decimals}f}{suffix}" for v in values]
     colour = _report_colour(style, s.color)
-    # Category and series names come from the data (a branch named "<a href=...>"): text, not markup.
-    categories, name = [plotly_text(c) for c in chart.categories], plotly_text(s.name)
-    if chart.kind == "line":
+    name = plotly_text(s.name)
+    hover_category = [plotly_text(c).replace("\n", " ") for c in chart.categories]
+    if chart.kind in ("line", "dot"):
+        dots = chart.kind == "dot"
         return go.Scatter(
-            x=categories, y=values, name=name, mode="lines+markers+text" if index == 0 else "lines+markers",
-            text=labels if index == 0 else None, textposition="top center",
+            x=_report_positions(chart), y=values, name=name, customdata=hover_category,
+            mode="markers" if dots else "lines+markers+text" if index == 0 else "lines+markers",
+            text=labels if index == 0 and not dots else None, textposition="top center",
             textfont={"size": style["label_size"], "color": style["text"]},
-            line={"color": colour, "width": style["line_width"]}, marker={"size": style["marker_size"]},
-            connectgaps=False, hovertemplate=f"%{{x}}<br>{name} %{{y:{fmt}}}{suffix}<extra></extra>",
-        )
-    if chart.kind == "radar":
-        return go.Scatterpolar(
-            r=values + values[:1], theta=categories + categories[:1], name=name, mode="lines+markers",
-            fill="toself" if index == 0 else None, opacity=1,
-            fillcolor="rgba(200,16,46,0.15)" if index == 0 else None,
-            line={"color": colour, "width": style["line_width"], "dash": "solid" if index == 0 else "dash"},
-            hovertemplate=f"%{{theta}}<br>{name} %{{r:{fmt}}}{suffix}<extra></extra>",
+            line={"color": colour, "width": style["line_width"]},
+            marker={"size": style["dot_size"] if dots else style["marker_size"], "color": colour},
+            connectgaps=False, hovertemplate=f"%{{customdata}}<br>{name} %{{y:{fmt}}}{suffix}<extra></extra>",
         )
     stacked = chart.kind == "stacked_bar"
     bar = go.Bar(
         name=name, text=labels, textposition="inside" if stacked else "outside", cliponaxis=False,
         marker_color=[_report_colour(style, c) or colour for c in s.point_colors] if s.point_colors else colour,
         textfont={"size": style["label_size"], "color": "#FFFFFF" if stacked else style["text"]},
-        insidetextanchor="middle" if stacked else None, textangle=0,
+        insidetextanchor="middle" if stacked else None, textangle=0, customdata=hover_category,
     )
     if chart.kind in ("bar", "stacked_bar"):
-        return bar.update(y=categories, x=values, orientation="h",
-                          hovertemplate=f"%{{y}}<br>{name} %{{x:{fmt}}}{suffix}<extra></extra>")
-    return bar.update(x=categories, y=values,
-                      hovertemplate=f"%{{x}}<br>{name} %{{y:{fmt}}}{suffix}<extra></extra>")
+        return bar.update(y=_report_positions(chart), x=values, orientation="h",
+                          hovertemplate=f"%{{customdata}}<br>{name} %{{x:{fmt}}}{suffix}<extra></extra>")
+    return bar.update(x=_report_positions(chart), y=values,
+                      hovertemplate=f"%{{customdata}}<br>{name} %{{y:{fmt}}}{suffix}<extra></extra>")
 
 
-def _report_value_range(chart) -> tuple[float, float | None]:
-    """(low, high) of the value axis; high None: automatic. Bars and lines get room above the
-    highest value for its label."""
+def _report_value_range(chart) -> list[float] | None:
+    """[low, high] of the value axis, None: automatic. Bars start at 0 and end at ``value_max``
+    (a rate's 100%); lines and dots get room above the highest value for its label."""
     numbers = _report_numbers(chart)
-    low = chart.value_min if chart.value_min is not None else min(0.0, min(numbers, default=0.0))
+    if chart.kind == "stacked_bar":
+        return [0, 100]
+    low = chart.bar_base if chart.is_bars else chart.value_min if chart.value_min is not None else min(numbers, default=0.0)
     high = chart.value_max
-    if numbers and chart.kind in ("column", "bar", "line"):
+    if high is None or (numbers and not chart.is_bars and max(numbers) > high):
+        if not numbers:
+            return None
         top = max(numbers)
-        span = (top - low) or 1.0
-        if high is None or top > high - span * 0.08:
-            high = top + span * (0.18 if chart.kind == "bar" else 0.12)  # room for the value labels
-    return low, high
+        high = top + ((top - low) or 1.0) * (0.15 if chart.kind == "bar" else 0.12)
+    return [low, high]
 
 
-def _report_polar(style: dict, radial_range: list[float]) -> dict:
-    return {
-        "bgcolor": style["plot"],
-        "radialaxis": {"range": radial_range, "gridcolor": style["grid"],
-                       "tickfont": {"size": style["size"] - 2, "color": style["muted"]}, "angle": 45},
-        "angularaxis": {"direction": "clockwise", "gridcolor": style["grid"],
-                        "tickfont": {"size": style["size"] + 2, "color": style["text"]}}}
-
-
-def _report_axes(fig: go.Figure, chart, style: dict, value_range: list[float] | None) -> None:
-    """The value axis (shares of a stacked bar: 0-100, unlabelled) and the category axis,
-    swapped for horizontal bars, whose first category goes on top."""
-    value_axis = {"range": [0, 100] if chart.kind == "stacked_bar" else value_range, "gridcolor": style["grid"],
-                  "zeroline": False, "title": {"text": chart.value_title, "standoff": 12,
-                                               "font": {"color": style["muted"], "size": style["size"] - 2}},
+def _report_axes(fig: go.Figure, chart, style: dict) -> None:
+    """The value axis (shares of a stacked bar: 0-100, unlabelled; ticks in whole units unless the
+    axis spans fewer than five) and the category axis, swapped for horizontal bars, whose first
+    category goes on top."""
+    value_axis = {"range": _report_value_range(chart), "gridcolor": style["grid"], "zeroline": False,
+                  "title": {"text": chart.value_title, "standoff": 12,
+                            "font": {"color": style["muted"], "size": style["size"] - 2}},
                   "tickfont": {"color": style["muted"], "size": style["size"] - 2}, "ticksuffix": chart.suffix,
-                  "showticklabels": chart.kind != "stacked_bar", "automargin": True}
-    category_axis = {"showgrid": False, "linecolor": style["grid"], "tickfont": {"color": style["text"], "size": style["size"]},
-                     "type": "category", "automargin": True}
+                  "tickformat": f",.{chart.tick_decimals}f", "showticklabels": chart.kind != "stacked_bar",
+                  "automargin": True}
+    labels = [plotly_text(c).replace("\n", "<br>") for c in chart.categories]
+    category_axis = {"showgrid": False, "zeroline": False, "linecolor": style["grid"], "tickfont": {"color": style["text"], "size": style["size"]},
+                     "tickmode": "array", "tickvals": _report_positions(chart), "ticktext": labels,
+                     "range": [-0.5, len(labels) - 0.5], "automargin": True}
     if chart.kind in ("bar", "stacked_bar"):
         fig.update_xaxes(**value_axis)
-        fig.update_yaxes(**category_axis, autorange="reversed")
+        fig.update_yaxes(**category_axis)
+        fig.update_yaxes(range=[len(labels) - 0.5, -0.5])  # first category on top
     else:
         fig.update_yaxes(**value_axis)
         fig.update_xaxes(**category_axis)
+
+
+def report_images(figures: list[go.Figure], *, width: int, height: int, scale: float = 1) -> list[bytes]:
+    """PNG images of ``figures``, all in one kaleido (headless Chromium) session.
+
+    plotly.js comes from the plotly package, and MathJax is off, which kaleido would otherwise
+    load from a CDN (a wait on an offline intranet). ``scale`` multiplies the pixels (2 for print).
+
+    Returns
+    -------
+    list of bytes
+        One PNG per figure, in order.
+    """
+    import kaleido  # starts Chromium: imported only when images are wanted
+
+    if not figures:
+        return []
+    with tempfile.TemporaryDirectory() as workdir:
+        paths = [Path(workdir) / f"{index:03d}.png" for index in range(len(figures))]
+        specs = [{"fig": fig.to_dict(), "path": path,
+                  "opts": {"format": "png", "width": width, "height": height, "scale": scale}}
+                 for fig, path in zip(figures, paths)]
+        kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False})
+        return [path.read_bytes() for path in paths]

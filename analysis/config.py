@@ -12,10 +12,20 @@ Only the keys present in the file change; everything else keeps its default. Exa
     [security.login]            # 等保 settings: lockout and session limits
     idle_minutes = 20
 
+    [charts]                    # above 60 units a chart shows the best, the worst and yours
+    max_units = 60
+
     [[assessment.indicators]]   # replaces the whole catalogue; must still sum to 100
     id = "A01"
     name = "三会一课"
     max_points = 10
+
+    [[business.extra_indicators]]   # 党建+业务: a department indicator of the hospital's own
+    id = "day_surgery"
+    name = "日间手术占比"
+    unit = "%"
+    higher_is_better = true
+    source = "手术麻醉系统"
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -123,6 +134,69 @@ class SurveyConfig:
 
 
 @dataclass(frozen=True)
+class PerformanceIndicator:
+    """A department result the hospital reports (三级公立医院绩效考核 and its own).
+
+    ``per_staff``: a count (纠纷, 论文) that is summed over a branch's departments and shown per
+    100 staff; any other indicator is a rate or level, combined as the staff-weighted mean.
+    """
+
+    id: str
+    name: str
+    unit: str
+    higher_is_better: bool
+    source: str
+    per_staff: bool = False
+
+
+DEPARTMENT_TYPES = ("内科", "外科", "医技", "护理", "行政")
+"""The department types of the partial association (fixed: migration 005 checks them)."""
+
+
+@dataclass(frozen=True)
+class BusinessConfig:
+    """党建+业务: the department indicators and the guards on what the data may be said to show.
+
+    min_branches: no correlation is computed from fewer branches. clear_branches: below it,
+    or with a 95% interval of ρ wider than ``max_ci_width``, a result is read as "the data
+    cannot tell". min_type_branches: department types with fewer branches are left out of the
+    view that controls for department type. alpha: the Holm-corrected significance level.
+    """
+
+    indicators: tuple[PerformanceIndicator, ...]
+    min_branches: int = 8
+    clear_branches: int = 20
+    max_ci_width: float = 0.8
+    min_type_branches: int = 3
+    alpha: float = 0.05
+
+    def indicator(self, indicator_id: str) -> PerformanceIndicator:
+        for item in self.indicators:
+            if item.id == indicator_id:
+                return item
+        raise KeyError(indicator_id)
+
+
+DEFAULT_BUSINESS = BusinessConfig(indicators=(
+    # 三级公立医院绩效考核 indicators every tertiary public hospital already reports.
+    PerformanceIndicator("cmi", "CMI", "", True, "病案首页/DRG分组"),
+    PerformanceIndicator("drg_groups", "DRG组数", "组", True, "病案首页/DRG分组"),
+    PerformanceIndicator("level4_surgery", "四级手术占比", "%", True, "病案首页"),
+    PerformanceIndicator("minimally_invasive", "微创手术占比", "%", True, "病案首页"),
+    PerformanceIndicator("avg_los", "平均住院日", "天", False, "病案首页"),
+    PerformanceIndicator("cost_growth", "次均费用增幅", "%", False, "财务/HIS"),
+    PerformanceIndicator("drug_ratio", "药占比（药品收入占比）", "%", False, "财务/HIS"),
+    PerformanceIndicator("consumable_ratio", "耗占比（耗材收入占比）", "%", False, "财务/HIS"),
+    PerformanceIndicator("antibiotic_ddds", "抗菌药物使用强度（DDDs）", "DDDs/百人天", False, "药学部"),
+    PerformanceIndicator("outpatient_satisfaction", "门诊患者满意度", "分", True, "满意度调查"),
+    PerformanceIndicator("inpatient_satisfaction", "住院患者满意度", "分", True, "满意度调查"),
+    PerformanceIndicator("staff_satisfaction", "医务人员满意度", "分", True, "满意度调查"),
+    PerformanceIndicator("disputes", "医疗纠纷数", "件/百人", False, "医务部", per_staff=True),
+    PerformanceIndicator("research", "科研项目/论文数", "项/百人", True, "科研处", per_staff=True),
+))
+
+
+@dataclass(frozen=True)
 class PasswordPolicy:
     """Password rules. Classes: lower-case, upper-case, digit, other (symbol). ``refuse_common``:
     refuse the passwords of the common-password list (data/common-passwords.txt.gz)."""
@@ -192,6 +266,23 @@ class LoginPolicy:
 
 
 @dataclass(frozen=True)
+class ChartLimits:
+    """How charts and tables stay readable (and light to send) when the hospital has many units.
+
+    A chart of more than ``max_units`` units shows a window instead of every unit: the
+    ``extreme_n`` best and worst, the viewer's unit and any unit searched for, or one page of
+    ``page_rows`` units. Tables send ``table_rows`` rows a page. A line or point chart with more
+    than ``webgl_points`` points is drawn with WebGL (plotly's Scattergl).
+    """
+
+    max_units: int = 60
+    extreme_n: int = 10
+    page_rows: int = 50
+    table_rows: int = 100
+    webgl_points: int = 5000
+
+
+@dataclass(frozen=True)
 class Config:
     hospital_name: str
     vanguard: VanguardConfig
@@ -202,6 +293,8 @@ class Config:
     site_rule: SiteRule = SiteRule()
     password: PasswordPolicy = PasswordPolicy()
     login: LoginPolicy = LoginPolicy()
+    charts: ChartLimits = ChartLimits()
+    business: BusinessConfig = DEFAULT_BUSINESS
     source: str = field(default="默认配置")
 
     def rater_weight(self, rater: str) -> float:
@@ -306,6 +399,9 @@ def validate(config: Config) -> Config:
             raise ConfigError(f"meeting_rules.{rule.kind}: per must be month|quarter, times >= 1")
     if config.site_rule.top_n < 1 or not 0 <= config.site_rule.min_share <= 1:
         raise ConfigError("site_rule: top_n >= 1 and 0 <= min_share <= 1")
+    if min(config.charts.max_units, config.charts.extreme_n, config.charts.page_rows, config.charts.table_rows,
+           config.charts.webgl_points) < 1:
+        raise ConfigError("charts: every limit must be at least 1")
     if config.survey.min_cell < 1:
         raise ConfigError("survey.min_cell must be at least 1")
     for scale in config.survey.ordinal_scales:
@@ -313,7 +409,30 @@ def validate(config: Config) -> Config:
         if len(scale) < 2 or "" in words or len(set(words)) != len(words):
             raise ConfigError(f"survey.ordinal_scales: a scale needs at least two levels and distinct, non-empty words: "
                               f"{list(scale)}")
+    _validate_business(config.business)
     return config
+
+
+INDICATOR_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
+
+
+def _validate_business(business: BusinessConfig) -> None:
+    ids = [i.id for i in business.indicators]
+    if not ids:
+        raise ConfigError("business.indicators: at least one indicator is required")
+    _check_unique(ids, "business.indicators")
+    _check_unique([i.name for i in business.indicators], "business.indicators names")
+    for item in business.indicators:
+        # Ids become column names of the downloadable panel: plain ASCII names only.
+        if not INDICATOR_ID.fullmatch(item.id):
+            raise ConfigError(f"business.indicators: id {item.id!r} must be letters, digits and _ (a letter first)")
+        if not item.name.strip():
+            raise ConfigError(f"business.indicators {item.id}: name must not be empty")
+    # Spearman's interval (Fisher z) needs n > 3; the "clear" bar cannot sit below the floor.
+    if not 4 <= business.min_branches <= business.clear_branches:
+        raise ConfigError("business: need 4 <= min_branches <= clear_branches")
+    if not 0 < business.max_ci_width <= 2 or not 0 < business.alpha < 1 or business.min_type_branches < 2:
+        raise ConfigError("business: 0 < max_ci_width <= 2, 0 < alpha < 1 and min_type_branches >= 2")
 
 
 def _check_unique(ids: list[str], where: str) -> None:
@@ -356,6 +475,7 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
     )
     config = replace(
         base,
+        business=_business(overrides.get("business", {}), base.business),
         hospital_name=overrides.get("hospital_name", base.hospital_name),
         vanguard=vanguard,
         assessment=assessment,
@@ -367,9 +487,18 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         site_rule=replace(base.site_rule, **overrides.get("site_rule", {})),
         password=replace(base.password, **overrides.get("security", {}).get("password", {})),
         login=replace(base.login, **overrides.get("security", {}).get("login", {})),
+        charts=replace(base.charts, **overrides.get("charts", {})),
         source=source or base.source,
     )
     return validate(config)
+
+
+def _business(b: dict, base: BusinessConfig) -> BusinessConfig:
+    """[business]: ``indicators`` replaces the catalogue, ``extra_indicators`` adds to it."""
+    indicators = tuple(PerformanceIndicator(**i) for i in b["indicators"]) if "indicators" in b else base.indicators
+    indicators += tuple(PerformanceIndicator(**i) for i in b.get("extra_indicators", ()))
+    guards = ("min_branches", "clear_branches", "max_ci_width", "min_type_branches", "alpha")
+    return replace(base, indicators=indicators, **{k: b[k] for k in guards if k in b})
 
 
 def load(path: str | os.PathLike | None = None) -> Config:

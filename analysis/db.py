@@ -1,10 +1,13 @@
-"""Opening the database: migrations, catalogue sync, transactions.
+"""Opening the database: migrations, catalogue sync, derived tables, transactions.
 
 DuckDB lets one process open a file read-write; every other process is then locked out. The
 app therefore opens the file once per server process (``open_database``) and hands each
 Streamlit session/thread its own ``cursor()``: DuckDB's MVCC gives every cursor a consistent
 snapshot, so concurrent reads never block each other and an import running in one cursor
 is invisible to reads in flight until it commits.
+
+Opening read-write also rebuilds the derived tables (``analysis.derived``) that no longer match
+the raw rows or the configuration, one small transaction per step, reporting progress.
 """
 
 from __future__ import annotations
@@ -21,8 +24,17 @@ from pathlib import Path
 import duckdb
 
 from analysis import config as config_mod
+from analysis import derived
 
 DB_ENV = "PARTY_DASHBOARD_DB"
+MEMORY_LIMIT_ENV = "PARTY_DASHBOARD_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "512MB"
+"""DuckDB's memory for this process, unless $PARTY_DASHBOARD_MEMORY_LIMIT says otherwise. Beyond
+it DuckDB spills to ``<database>.tmp``: a 512 MB import file then peaks under 1 GB of process
+memory instead of several, and a page reading the derived tables needs far less (DuckDB's own
+default is 80 % of the machine's memory). Not lower: the indexes of the rows one transaction
+adds must fit in memory when it commits (a 100,000-response survey failed at 256 MB, and
+DuckDB then closes the database until restart)."""
 
 
 def default_path() -> Path:
@@ -124,15 +136,20 @@ def sync_catalogues(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config) -> N
 
 
 def open_database(
-    path: str | Path, *, read_only: bool = False, cfg: config_mod.Config | None = None
+    path: str | Path, *, read_only: bool = False, cfg: config_mod.Config | None = None,
+    progress: derived.Progress | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) and migrate a database file; sync catalogues from config.
+    """Open (creating if needed) and migrate a database file; sync catalogues from config and
+    rebuild stale derived tables (``progress`` is called with the fraction done and a Chinese
+    text while that runs; see :func:`rebuild_derived`).
 
-    A read-only open never writes: it only checks that the schema is current.
+    A read-only open never writes: it only checks that the schema is current (the analyses then
+    compute from the raw tables whatever the derived tables cannot answer).
     """
     path = Path(path)
     if read_only:
         con = duckdb.connect(str(path), read_only=True)
+        limit_memory(con)
         version = schema_version(con)
         if version != latest_version():
             con.close()
@@ -143,13 +160,53 @@ def open_database(
         return con
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
+    limit_memory(con)
     try:
         migrate(con)
-        sync_catalogues(con, cfg or config_mod.load())
+        cfg = cfg or config_mod.load()
+        sync_catalogues(con, cfg)
+        rebuild_derived(con, cfg, progress)
     except Exception:
         con.close()
         raise
     return con
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Cap the memory of ``con``'s DuckDB instance (see ``DEFAULT_MEMORY_LIMIT``)."""
+    con.execute(f"SET memory_limit = '{_memory_limit()}'")
+
+
+def _memory_limit() -> str:
+    """The configured limit, checked: digits and a unit (e.g. '256MB', '2GB')."""
+    limit = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, flags=re.IGNORECASE):
+        raise ValueError(f"{MEMORY_LIMIT_ENV}={limit!r}: expected an amount such as 256MB or 2GB")
+    return limit
+
+
+def rebuild_derived(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config,
+                    progress: derived.Progress | None = None, *, force: bool = False) -> int:
+    """Rebuild the derived tables that are stale for ``cfg`` (a changed weight or threshold, or
+    rows inserted or deleted other than by the importer), one transaction per step; with
+    ``force``, all of them (after rows were changed in place behind the importer's back, which
+    row counts cannot reveal).
+
+    Returns
+    -------
+    The number of steps run (0 when everything was current).
+    """
+    if force:
+        con.execute("DELETE FROM derived_state")
+    steps = list(derived.rebuild_steps(con, cfg))
+    for done, step in enumerate(steps):
+        if progress is not None:
+            progress(done / len(steps), step.text)
+        with transaction(con):
+            step.run(con)
+    if steps and progress is not None:
+        progress(1.0, "派生数据已更新")
+    return len(steps)
 
 
 @contextmanager

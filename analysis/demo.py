@@ -11,6 +11,7 @@ Names are made up from a syllable list; no real person is meant.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import config as config_mod
-from analysis import db, periods
+from analysis import db, demo_business, periods
 from analysis.access import auth
+from analysis.derived import Progress
 from analysis.scope import Scope
 
 SEED = 20251125
@@ -69,27 +71,151 @@ class DemoSummary:
     accounts: dict[str, tuple[str, str, str]]
 
 
-def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None = None, scale: int = 1) -> DemoSummary:
+def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None = None, scale: int = 1,
+          progress: Progress | None = None) -> DemoSummary:
     """Write the demo database to ``path``, replacing any file there.
 
-    The data go in through the import pipeline, as a hospital's would: each table as one
+    The data go in through the import pipeline, as a hospital's would: each table as a
     validated batch, and the questionnaire as a 问卷星 export ("按选项文本" CSV) read by the
     问卷星 parser. ``scale`` multiplies the organisation (``scale`` campuses of 7 general
-    branches, 34 branches and 640 members each) for benchmarks; tasks and survey stay as they are.
+    branches, 34 branches and 640 members each; 300 is a province's 200,000 members) for
+    benchmarks; tasks and survey stay as they are. Campuses are generated and imported
+    ``CAMPUSES_PER_BATCH`` at a time, so memory does not grow with ``scale``; every campus
+    draws from a generator of its own (campus 0 from ``seed`` itself, then tasks and survey),
+    so the result depends on ``seed`` and ``scale`` only. ``progress`` is called with the
+    fraction done and a Chinese text after each group of campuses.
     """
     from analysis.ingest import importer
 
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
     path = Path(path)
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
     cfg = cfg or config_mod.load()
-    rng = np.random.default_rng(seed)
     quarters = periods.quarter_range(FIRST_QUARTER, LAST_QUARTER)
-    units, branch_traits = _org_units(rng, scale)
-    members = _members(rng, units, MEMBER_COUNT * scale)
+    ids = _Ids(scale)
+    con = db.open_database(path, cfg=cfg)
+    con.execute("SET enable_progress_bar = false")
+    counted = {"units": 0, "members": 0, "activities": 0}
+    spool = Path(tempfile.mkdtemp(prefix="party-demo-"))
+    try:
+        with db.transaction(con):
+            # The marker the UI uses to say "synthetic data"; it also carries the 示范点 list,
+            # for which there is no import template.
+            marker = con.execute("SELECT nextval('import_batch_seq')").fetchone()[0]
+            con.execute(
+                "INSERT INTO import_batch (batch_id, kind, file_name, sha256, row_count, imported_by, note) "
+                "VALUES (?, 'demo', 'demo', ?, 0, ?, '演示数据（合成）')",
+                [marker, "0" * 64, DEMO_USER],
+            )
+        sites = []
+        for first in range(0, scale, CAMPUSES_PER_BATCH):
+            campuses = [_campus(seed, c, ids, quarters, cfg) for c in range(first, min(scale, first + CAMPUSES_PER_BATCH))]
+            if first == 0:
+                tasks, survey = campuses[0].tasks, campuses[0].survey
+            name = "演示数据" if scale == 1 else f"演示数据_第{first + 1}-{first + len(campuses)}院区"
+            for kind in CAMPUS_KINDS:
+                frame = pd.concat([c.frames[kind] for c in campuses], ignore_index=True)
+                if kind not in HOSPITAL_WIDE_KINDS:
+                    importer.import_frame(con, frame, user=DEMO_USER, kind=kind, file_name=f"{name}_{kind}", cfg=cfg)
+                    continue
+                spooled = spool / f"演示数据_{kind}.csv"
+                frame.to_csv(spooled, mode="a", header=first == 0, index=False)
+                if first + CAMPUSES_PER_BATCH >= scale:
+                    importer.import_file(con, spooled, user=DEMO_USER, kind=kind, cfg=cfg)
+            sites += [c.sites for c in campuses]
+            counted["units"] += sum((c.frames["org_units"]["level"] == "branch").sum() for c in campuses)
+            counted["members"] += sum(len(c.frames["members"]) for c in campuses)
+            counted["activities"] += sum(len(c.frames["activities"]) for c in campuses)
+            del campuses
+            if progress is not None:
+                progress(min(scale, first + CAMPUSES_PER_BATCH) / scale, f"已生成 {counted['members']:,} 名党员的演示数据")
+        importer.import_frame(con, tasks, user=DEMO_USER, kind="tasks", file_name="演示数据_tasks", cfg=cfg)
+        with db.transaction(con):
+            sites = pd.concat(sites, ignore_index=True)
+            _insert(con, "demonstration_site", sites, marker)
+            con.execute("UPDATE import_batch SET row_count = ? WHERE batch_id = ?", [len(sites), marker])
+            db.bump_data_version(con)
+        with tempfile.TemporaryDirectory() as workdir:
+            export = Path(workdir) / f"{SURVEY_TITLE}_{len(survey)}_{len(survey)}_0.csv"
+            survey.to_csv(export, index=False, encoding="utf-8-sig")
+            importer.import_file(con, export, user=DEMO_USER, kind="wjx", cfg=cfg)
+        demo_business.import_panel(con, seed=seed, user=DEMO_USER, cfg=cfg)
+        accounts = _accounts(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+        shutil.rmtree(spool, ignore_errors=True)
+    return DemoSummary(
+        path=path,
+        general_branches=len(GENERAL_BRANCHES) * scale,
+        branches=int(counted["units"]),
+        members=counted["members"],
+        quarters=len(quarters),
+        activities=counted["activities"],
+        tasks=len(tasks),
+        survey_responses=len(survey),
+        accounts=accounts,
+    )
+
+
+CAMPUSES_PER_BATCH = 4
+"""Campuses generated and imported as one batch per kind when ``scale`` > 1 (about 540,000
+score rows): the memory of a build is that of four campuses, whatever the scale."""
+
+# The import kinds each campus has, in dependency order (tasks and the survey are hospital-wide).
+CAMPUS_KINDS = ("org_units", "members", "vanguard_scores", "branch_scores", "four_have", "activities", "attendance")
+# Kinds whose re-import replaces a whole quarter or year of every branch: all campuses must go in
+# one batch, so their rows are appended to a CSV file group by group and imported with the last.
+HOSPITAL_WIDE_KINDS = ("branch_scores", "four_have")
+
+
+class _Ids:
+    """Ids of a demo of ``scale`` campuses: the 1x demo keeps its short ids (G01, B01, M0001)."""
+
+    def __init__(self, scale: int) -> None:
+        self.scale = scale
+        branches = sum(len(d) for _, d in GENERAL_BRANCHES)
+        self.branches_per_campus = branches
+        self.general_width = 2 if scale == 1 else max(3, len(str(len(GENERAL_BRANCHES) * scale)))
+        self.branch_width = 2 if scale == 1 else max(4, len(str(branches * scale)))
+        self.member_width = 4 if MEMBER_COUNT * scale < 10_000 else 6
+
+    def general(self, campus: int, number: int) -> str:
+        return f"G{campus * len(GENERAL_BRANCHES) + number:0{self.general_width}d}"
+
+    def branch(self, campus: int, number: int) -> str:
+        return f"B{campus * self.branches_per_campus + number:0{self.branch_width}d}"
+
+    def member(self, campus: int, number: int) -> str:
+        return f"M{campus * MEMBER_COUNT + number:0{self.member_width}d}"
+
+    def all_branches(self) -> list[str]:
+        return [self.branch(c, n) for c in range(self.scale) for n in range(1, self.branches_per_campus + 1)]
+
+
+@dataclass(frozen=True)
+class _Campus:
+    """One campus's data, as import frames by kind, plus its 示范点 (and, for campus 0, the
+    hospital-wide tasks and survey, drawn after it from the same generator)."""
+
+    frames: dict[str, pd.DataFrame]
+    sites: pd.DataFrame
+    tasks: pd.DataFrame | None
+    survey: pd.DataFrame | None
+
+
+def _campus(seed: int, campus: int, ids: _Ids, quarters: list[str], cfg: config_mod.Config) -> _Campus:
+    """Generate campus ``campus`` from a generator of its own (``seed`` itself for campus 0, so
+    that the 1x demo is the hospital of DOMAIN.md, figure for figure)."""
+    rng = np.random.default_rng(seed if campus == 0 else [seed, campus])
+    units, branch_traits = _org_units(rng, campus, ids)
+    members = _members(rng, units, campus, ids)
     four_have, sites = _four_have(rng, branch_traits, cfg)
-    activities, attendance = _activities(rng, units, members, branch_traits)
-    batches = {  # import kind -> frame, in dependency order
+    # Activity ids are unique across campuses: a campus has fewer than 100,000 activities.
+    activities, attendance = _activities(rng, units, members, branch_traits, f"A{campus:03d}" if ids.scale > 1 else "A")
+    frames = {
         "org_units": units,
         "members": members,
         "vanguard_scores": _vanguard_scores(rng, members, branch_traits, quarters, cfg),
@@ -97,45 +223,10 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
         "four_have": four_have.drop(columns="max_points"),
         "activities": activities,
         "attendance": attendance,
-        "tasks": _tasks(rng, units),
     }
-    survey = _survey(rng)
-    con = db.open_database(path, cfg=cfg)
-    con.execute("SET enable_progress_bar = false")
-    try:
-        with db.transaction(con):
-            # The marker the UI uses to say "synthetic data"; it also carries the 示范点 list,
-            # for which there is no import template.
-            batch_id = con.execute("SELECT nextval('import_batch_seq')").fetchone()[0]
-            con.execute(
-                "INSERT INTO import_batch (batch_id, kind, file_name, sha256, row_count, imported_by, note) "
-                "VALUES (?, 'demo', 'demo', ?, ?, ?, '演示数据（合成）')",
-                [batch_id, "0" * 64, len(sites), DEMO_USER],
-            )
-        for kind, frame in batches.items():
-            importer.import_frame(con, frame, user=DEMO_USER, kind=kind, file_name=f"演示数据_{kind}", cfg=cfg)
-        with db.transaction(con):
-            _insert(con, "demonstration_site", sites, batch_id)
-            db.bump_data_version(con)
-        with tempfile.TemporaryDirectory() as workdir:
-            export = Path(workdir) / f"{SURVEY_TITLE}_{len(survey)}_{len(survey)}_0.csv"
-            survey.to_csv(export, index=False, encoding="utf-8-sig")
-            importer.import_file(con, export, user=DEMO_USER, kind="wjx", cfg=cfg)
-        accounts = _accounts(con)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    return DemoSummary(
-        path=path,
-        general_branches=len(GENERAL_BRANCHES) * scale,
-        branches=int((units["level"] == "branch").sum()),
-        members=len(members),
-        quarters=len(quarters),
-        activities=len(activities),
-        tasks=len(batches["tasks"]),
-        survey_responses=len(survey),
-        accounts=accounts,
-    )
+    if campus != 0:
+        return _Campus(frames, sites, None, None)
+    return _Campus(frames, sites, _tasks(rng, ids.all_branches()), _survey(rng))
 
 
 # (username, display name, role, unit level whose first unit the secretary leads)
@@ -173,24 +264,22 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, bat
         con.unregister("frame_to_insert")
 
 
-def _org_units(rng: np.random.Generator, scale: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows = [{"unit_id": "C00", "name": "医院党委", "level": "committee", "parent_id": None, "department": None}]
+def _org_units(rng: np.random.Generator, campus: int, ids: _Ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = []
+    if campus == 0:
+        rows.append({"unit_id": "C00", "name": "医院党委", "level": "committee", "parent_id": None, "department": None})
     traits = []
     number = 0
-    campuses = [(f"G{g:02d}", name, departments) for g, (name, departments) in enumerate(GENERAL_BRANCHES, start=1)]
-    if scale > 1:
-        campuses = [
-            (f"G{c * len(GENERAL_BRANCHES) + g:03d}", f"{name}（{c + 1}院区）", departments)
-            for c in range(scale)
-            for g, (name, departments) in enumerate(GENERAL_BRANCHES, start=1)
-        ]
-    for general_id, general_name, departments in campuses:
-        suffix = general_name[general_name.find("（"):] if "（" in general_name else ""
-        rows.append({"unit_id": general_id, "name": general_name, "level": "general_branch", "parent_id": "C00", "department": None})
+    suffix = "" if ids.scale == 1 else f"（{campus + 1}院区）"
+    for g, (name, departments) in enumerate(GENERAL_BRANCHES, start=1):
+        general_id = ids.general(campus, g)
+        rows.append({"unit_id": general_id, "name": f"{name}{suffix}", "level": "general_branch", "parent_id": "C00",
+                     "department": None})
         for department in departments:
             number += 1
-            branch_id = f"B{number:02d}" if scale == 1 else f"B{number:04d}"
-            rows.append({"unit_id": branch_id, "name": f"{department}党支部{suffix}", "level": "branch", "parent_id": general_id, "department": department})
+            branch_id = ids.branch(campus, number)
+            rows.append({"unit_id": branch_id, "name": f"{department}党支部{suffix}", "level": "branch",
+                         "parent_id": general_id, "department": department})
             traits.append({"branch_id": branch_id, "general_id": general_id, "quality": rng.normal(0, 1), "trend": 0.0})
     traits = pd.DataFrame(traits)
     # A few branches that visibly improve over the three years, a few persistently weak ones.
@@ -218,9 +307,9 @@ def _name(rng: np.random.Generator, used: set[str]) -> str:
             return name
 
 
-def _members(rng: np.random.Generator, units: pd.DataFrame, count: int) -> pd.DataFrame:
+def _members(rng: np.random.Generator, units: pd.DataFrame, campus: int, ids: _Ids) -> pd.DataFrame:
     branches = units[units["level"] == "branch"].reset_index(drop=True)
-    sizes = rng.multinomial(count - 10 * len(branches), rng.dirichlet(np.full(len(branches), 6.0))) + 10
+    sizes = rng.multinomial(MEMBER_COUNT - 10 * len(branches), rng.dirichlet(np.full(len(branches), 6.0))) + 10
     professions_by_general = {
         "G01": ("医生", "医生", "医生", "护士", "学生"), "G02": ("医生", "医生", "医生", "护士", "学生"),
         "G03": ("医技", "医技", "药学", "医生"), "G04": ("护士", "护士", "护士", "学生"),
@@ -242,7 +331,7 @@ def _members(rng: np.random.Generator, units: pd.DataFrame, count: int) -> pd.Da
             if rng.random() < 0.16:
                 honour = "领航" if profession == "学生" else str(rng.choice(["服务", "技能", "创新", "绩效", "管理"]))
             rows.append({
-                "member_id": f"M{number:04d}" if count < 10_000 else f"M{number:06d}",
+                "member_id": ids.member(campus, number),
                 "name": _name(rng, used),
                 "branch_id": branch.unit_id,
                 "gender": "女" if rng.random() < (0.8 if profession == "护士" else 0.45) else "男",
@@ -325,7 +414,7 @@ def _four_have(rng, branch_traits, cfg) -> tuple[pd.DataFrame, pd.DataFrame]:
     return scores, sites
 
 
-def _activities(rng, units, members, branch_traits) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _activities(rng, units, members, branch_traits, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     branches = units[units["level"] == "branch"].set_index("unit_id")
     quality = branch_traits.set_index("branch_id")["quality"]
     clinical = {"G01", "G02", "G04", "G05"}
@@ -338,7 +427,7 @@ def _activities(rng, units, members, branch_traits) -> tuple[pd.DataFrame, pd.Da
     }
 
     def add(branch_id, kind, title, day, served=0, hours=0.0, attendees=None):
-        activity_id = f"A{len(activity_rows) + 1:05d}"
+        activity_id = f"{prefix}{len(activity_rows) + 1:05d}"
         activity_rows.append({
             "activity_id": activity_id, "branch_id": branch_id, "activity_type": kind, "title": title,
             "held_on": day, "people_served": int(served), "hours": float(hours),
@@ -388,8 +477,8 @@ def _activities(rng, units, members, branch_traits) -> tuple[pd.DataFrame, pd.Da
     return pd.DataFrame(activity_rows), pd.DataFrame(attendance)
 
 
-def _tasks(rng, units) -> pd.DataFrame:
-    branches = units[units["level"] == "branch"]["unit_id"].to_numpy()
+def _tasks(rng, branch_ids: list[str]) -> pd.DataFrame:
+    branches = np.array(branch_ids)
     titles = (
         ("便民服务", "门诊一站式服务中心"), ("便民服务", "检查结果线上查询"), ("便民服务", "夜间门诊延时服务"),
         ("便民服务", "住院床旁结算"), ("便民服务", "老年患者就医绿色通道"), ("健康宣教", "慢病患者健康讲座进社区"),

@@ -55,11 +55,25 @@ HEADERS: dict[str, str] = {
     "must_change_password": "须改密码", "failed_logins": "连续失败", "locked_until": "锁定至",
     "password_changed_at": "密码修改时间", "created_at": "创建时间", "last_seen": "最近访问", "open_sessions": "在线会话",
     "audit_id": "序号", "logged_at": "时间", "action": "操作代码", "action_zh": "操作", "detail": "详情",
+    # 党建+业务 (analysis.business; the panel's per-indicator columns are named from the configuration)
+    "department_type": "科室类型", "departments": "科室数", "staff": "职工人数", "vanguard": "先锋指数",
+    "vanguard_n": "参评党员数", "assessment": "支部考核总分", "compliance": "三会一课达标率（%）", "unit": "单位",
+    "higher_is_better": "越高越好", "k": "季度数", "n_obs": "观测数", "rho": "ρ", "rho_raw": "不控制类型时 ρ",
+    "p_val": "p 值", "p_holm": "Holm 校正 p", "favourable": "按方向调整（正=业务更好）", "verdict": "判断代码",
+    "verdict_label": "判断", "reading": "解读", "groups": "比较的科室类型", "coef": "每 1 个标准差的变化（原单位）",
+    "beta": "标准化系数 β", "party": "党建得分", "business": "业务得分", "party_pct": "党建百分位",
+    "business_pct": "业务百分位", "party_z": "党建标准分", "business_z": "业务标准分", "quadrant": "象限代码",
+    "quadrant_name": "象限", "value": "数值", "hospital_median": "全院中位数", "hospital_p25": "全院下四分位",
+    "hospital_p75": "全院上四分位", "percentile": "全院百分位（100=最好）", "rows": "科室季度数",
+    "unmapped": "未对应支部的科室季度", "suggestion": "建议", "se": "标准误",
 }
 """Column name -> Chinese header."""
 
 GRAINS: dict[str, str] = {"month": "月", "quarter": "季度"}
 """The period a meeting rule counts in (``grain`` values) -> Chinese."""
+
+RATERS: dict[str, str] = {"self": "个人自评", "peer": "党员互评", "org": "组织评定"}
+"""The three raters of the vanguard index (``dimension_breakdown`` columns) -> Chinese, in order."""
 
 
 def headers(frame: pd.DataFrame, **overrides: str) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Quarters as 'YYYYQn' strings, and their Chinese labels."""
+"""Quarters as 'YYYYQn' strings, and their Chinese labels: ``label`` in text ("2025年第4季度"),
+``short_label`` where room is tight ("25Q4"), ``axis_labels`` under a chart."""
 
 from __future__ import annotations
 
@@ -53,3 +54,23 @@ def label(quarter: str) -> str:
     """'2024Q3' -> '2024年第3季度'."""
     year, q = split(quarter)
     return f"{year}年第{q}季度"
+
+
+def short_label(quarter: str) -> str:
+    """'2025Q4' -> '25Q4' (a tile, a table header: where the full label has no room)."""
+    year, q = split(quarter)
+    return f"{year % 100:02d}Q{q}"
+
+
+def axis_labels(quarters: list[str] | tuple[str, ...]) -> list[str]:
+    """The category labels of a chart over ``quarters``: '第4季度', with the year on a second line
+    under the first quarter shown and under every first quarter of a year.
+
+    ['2024Q4', '2025Q1', '2025Q2'] -> ['第4季度\n2024年', '第1季度\n2025年', '第2季度']. Labels
+    repeat across years, so a chart must place them by position, not by value.
+    """
+    out = []
+    for index, quarter in enumerate(quarters):
+        year, q = split(quarter)
+        out.append(f"第{q}季度\n{year}年" if index == 0 or q == 1 else f"第{q}季度")
+    return out

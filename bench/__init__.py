@@ -3,7 +3,8 @@
 A case is a function in a module of this package, registered with ``@case``; it takes
 ``quick`` (a small size for smoke tests) and returns a ``Measurement``. ``python -m bench``
 imports every module here, runs the chosen cases (all by default) and writes one JSON file per
-case to ``bench/results/``. Adding a case is adding a module::
+case to ``bench/results/``. ``--scale N`` (``settings.scale``, default 10) chooses the demo
+the page-function cases read (:func:`demo_database`). Adding a case is adding a module::
 
     from bench import Measurement, case
 
@@ -15,11 +16,15 @@ case to ``bench/results/``. Adding a case is adding a module::
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,16 @@ class Case:
 
 
 CASES: dict[str, Case] = {}
+
+
+@dataclass
+class Settings:
+    """Choices of one ``python -m bench`` run: the demo scale the page-function cases read."""
+
+    scale: int = 10
+
+
+settings = Settings()
 
 
 def case(name: str, description: str) -> Callable[[Callable[..., Measurement]], Callable[..., Measurement]]:
@@ -90,11 +105,15 @@ def timer() -> Iterator[list[float]]:
 REPEATS = 15
 
 
-def best_of(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[float, object]:
-    """Best wall time of ``repeats`` calls after one warm-up call, and the warm-up's result."""
+def best_of(fn: Callable[[], object], repeats: int = REPEATS, budget_s: float | None = None) -> tuple[float, object]:
+    """Best wall time of ``repeats`` calls after one warm-up call, and the warm-up's result.
+
+    With ``budget_s``, stop repeating (after at least three calls) once the calls took that long:
+    a pandas baseline of several seconds at 100x need not run fifteen times.
+    """
     result = fn()
-    times = []
-    for _ in range(repeats):
+    times: list[float] = []
+    while len(times) < repeats and not (budget_s and len(times) >= 3 and sum(times) > budget_s):
         started = time.perf_counter()
         fn()
         times.append(time.perf_counter() - started)
@@ -133,38 +152,42 @@ def same_rows(ours, expected, columns: list[str]) -> bool:
     )
 
 
-def demo_database(workdir, scale: int):
-    """The demo at ``scale`` built in ``workdir``; PARTY_BENCH_DB names a prebuilt 10x copy to reuse."""
-    import os
-    from pathlib import Path
+def demo_database(scale: int) -> Path:
+    """A demo database of ``scale`` campuses whose derived tables are current, to open read-only.
 
-    from analysis import demo
+    $PARTY_BENCH_DB names the file to read (any scale, e.g. /work/scale/demo300.duckdb);
+    otherwise bench/results/demo{scale}.duckdb, built on first use (100x: minutes) and reused.
+    The file is opened read-write once first, which upgrades an older schema and rebuilds
+    derived tables left stale.
+    """
+    from analysis import db, demo
 
     given = os.environ.get("PARTY_BENCH_DB")
-    if given and scale == 10:
-        return Path(given)
-    path = Path(workdir) / f"demo{scale}.duckdb"
-    demo.build(path, scale=scale)
+    path = Path(given) if given else RESULTS / f"demo{scale}.duckdb"
+    if given and not path.exists():
+        raise FileNotFoundError(f"PARTY_BENCH_DB={given}: no such file")
+    if not path.exists():
+        RESULTS.mkdir(exist_ok=True)
+        print(f"building the {scale}x demo into {path} (reused by later runs) ...", flush=True)
+        demo.build(path, scale=scale)
+    db.open_database(path).close()
     return path
 
 
 def rows_case(name: str, description: str, baseline: str):
     """Register ``measure(con) -> list[dict]`` (dicts: case, ours_s, baseline_s, ratio), run on a
-    read-only demo database (10x; 1x with --quick), as one case: seconds and baseline are the
-    sums, each function's figures go into the detail."""
+    read-only demo database (``settings.scale``; 1x with --quick), as one case: seconds and
+    baseline are the sums, each function's figures go into the detail."""
 
     def register(measure_on: Callable[..., list[dict]]) -> Callable[..., list[dict]]:
         def measure(quick: bool = False) -> Measurement:
-            import tempfile
-
             import duckdb
 
-            with tempfile.TemporaryDirectory() as workdir:
-                con = duckdb.connect(str(demo_database(workdir, 1 if quick else 10)), read_only=True)
-                try:
-                    rows = measure_on(con)
-                finally:
-                    con.close()
+            con = duckdb.connect(str(demo_database(1 if quick else settings.scale)), read_only=True)
+            try:
+                rows = measure_on(con)
+            finally:
+                con.close()
             return Measurement(
                 case=name, seconds=sum(r["ours_s"] for r in rows), baseline=baseline,
                 baseline_seconds=sum(r["baseline_s"] for r in rows),

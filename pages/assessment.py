@@ -4,12 +4,14 @@ from analysis import charts, config, periods
 from analysis.formatting import score
 from analysis.labels import headers
 from analysis.metrics import assessment
-from ui.cache import cached
+from ui.cache import cached, figure
 from ui.filters import sidebar_filters
+from ui.paging import find_unit, unit_window
 from ui.tables import table
 
 filters = sidebar_filters()
 cfg = config.load().assessment
+cfg_charts = config.load().charts
 st.title("党支部季度量化考核")
 st.caption(f"{filters.unit_label} · {filters.period_label} · 16 项指标百分制；排名为全院范围（并列同名次）")
 
@@ -18,8 +20,11 @@ if ranking.empty:
     st.info("所选范围内没有考核评分。")
     st.stop()
 review = cached(assessment.quarter_review, quarter=filters.last, unit=filters.unit)
-latest = ranking[ranking["quarter"] == filters.last]
+latest = ranking[ranking["quarter"] == filters.last].sort_values(["rank", "branch_id"])
 chosen = filters.unit if filters.unit in set(ranking["branch_id"]) else None
+names = dict(zip(latest["branch_id"].tolist(), latest["branch_name"].tolist()))
+flagged = set(review.loc[review["flagged"], "branch_id"])
+commended = set(review.loc[review["commended"], "branch_id"])
 
 cols = st.columns(4)
 cols[0].metric("参评支部", len(latest))
@@ -27,9 +32,11 @@ cols[1].metric("平均分", score(latest["total"].mean()))
 cols[2].metric("表扬", int(review["commended"].sum()))
 cols[3].metric("需关注", int(review["flagged"].sum()))
 
-st.plotly_chart(charts.ranked_bars(
-    latest, flagged=set(review.loc[review["flagged"], "branch_id"]), commended=set(review.loc[review["commended"], "branch_id"]),
-    highlight=chosen, title=f"{periods.label(filters.last)}各支部考核总分排名（金色：表扬；红色：需关注）"), key="ranked")
+shown = unit_window(latest, key="ranked", keep=[filters.focus_branch])
+st.plotly_chart(figure(
+    charts.ranked_bars, shown.rows, flagged=flagged, commended=commended, highlight=shown.highlight,
+    title=f"{periods.label(filters.last)}各支部考核总分排名（金色：表扬；红色：需关注）" + (f"<br>{shown.note}" if shown.note else "")),
+    key="ranked")
 st.markdown(f"**表扬与需关注**（规则：前 {cfg.commend_top_n} 名表扬；低于 {cfg.flag_below:g} 分、后 {cfg.flag_bottom_n} 名或连续 "
             f"{cfg.flag_falling_quarters} 个季度下降需关注）")
 table(headers(review[["rank", "branch_name", "general_branch_name", "total", "rank_change", "reason"]]),
@@ -37,30 +44,35 @@ table(headers(review[["rank", "branch_name", "general_branch_name", "total", "ra
 
 tab_heat, tab_bump = st.tabs(["季度总分热力图", "名次变化"])
 with tab_heat:
-    st.plotly_chart(charts.quarter_heatmap(ranking, value="total", colorbar="总分",
-                                           title=f"各支部季度考核总分（{filters.period_label}，按最新名次排序）"), key="heat")
+    rows = unit_window(latest, key="heat", keep=[filters.focus_branch])
+    st.plotly_chart(figure(
+        charts.quarter_heatmap, ranking[ranking["branch_id"].isin(set(rows.rows["branch_id"]))], value="total",
+        colorbar="总分", title=f"各支部季度考核总分（{filters.period_label}，按最新名次排序）" + (f"<br>{rows.note}" if rows.note else "")),
+        key="heat")
 with tab_bump:
-    top = set(latest.nsmallest(3, "rank")["branch_id"]) | ({chosen} if chosen else set())
-    st.plotly_chart(charts.rank_bump(ranking, highlight=top, title=f"支部名次变化（{filters.period_label}，彩色为最新前三名及所选支部）"),
-                    key="bump")
+    found = find_unit(names, key="bump", noun="支部") if len(names) > cfg_charts.max_units else None
+    st.plotly_chart(figure(
+        charts.rank_bump, ranking, commended=set(latest["branch_id"].head(3)), flagged=set(latest["branch_id"].tail(3)),
+        chosen={b for b in (filters.focus_branch, found) if b},
+        title=f"支部名次变化（{filters.period_label}）<br>金色：最新前三名；红色：最新后三名；紫色：所选或查找的支部"), key="bump")
 with st.expander("表格：各季度总分与名次"):
     table(headers(ranking), name="考核总分与名次", key="ranking_table")
 
 st.subheader("支部指标分析")
-options = list(latest.sort_values("rank")["branch_id"])
-names = dict(zip(latest["branch_id"], latest["branch_name"]))
+options = list(names)
 branch = st.selectbox("选择支部（或在侧栏选择）", options, index=options.index(chosen) if chosen in options else 0,
                       format_func=names.get, key="assessment_branch")
 indicators = cached(assessment.indicator_scores, quarter=filters.last, unit=branch)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.radar(
-        list(indicators["indicator"]), {"全院均值": list(indicators["hospital_pct"]), names[branch]: list(indicators["pct"])},
+    st.plotly_chart(figure(
+        charts.radar, list(indicators["indicator"]),
+        {"全院均值": list(indicators["hospital_pct"]), names[branch]: list(indicators["pct"])},
         r_max=100, axis_title="得分率（%）", title=f"{names[branch]}各指标得分率与全院均值（{periods.label(filters.last)}）"),
         key="radar")
 with right:
-    st.plotly_chart(charts.gap_bars(indicators, label="indicator", gap="gap", x_title="与全院均值之差（分）",
-                                    title=f"{names[branch]}各指标与全院均值的差距（{periods.label(filters.last)}）"), key="gaps")
+    st.plotly_chart(figure(charts.gap_bars, indicators, label="indicator", gap="gap", x_title="与全院均值之差（分）",
+                           title=f"{names[branch]}各指标与全院均值的差距（{periods.label(filters.last)}）"), key="gaps")
 table(headers(indicators[["indicator", "max_points", "score", "pct", "hospital_mean", "gap"]], pct="得分率（%）"),
       name=f"{names[branch]}{filters.last}指标得分", key="indicators")
 

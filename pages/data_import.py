@@ -4,6 +4,7 @@ Committee accounts only. Every check and write happens in analysis/ingest/; this
 spools the upload to a private temporary file, shows the preview and asks for confirmation.
 """
 
+import functools
 import hashlib
 
 import streamlit as st
@@ -26,11 +27,6 @@ st.caption("Excel（.xlsx）、CSV（UTF-8 或 GBK 编码均可）与问卷星�
 state = st.session_state
 state.setdefault("import_generation", 0)
 KIND_OPTIONS = [""] + list(specs.KINDS)
-
-
-@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
-def _template(kind: str, branches: tuple[str, ...]) -> bytes:
-    return templates.template_bytes(kind, branches=list(branches))
 
 
 def _progress_bar(text: str):
@@ -152,7 +148,7 @@ with tab_history:
 with tab_templates:
     st.caption("每类数据一个模板：第 1 行为表头，带下拉选项与示例行，另有“填写说明”工作表。"
                "支部可以填编号或全称。也可以另存为 CSV 后导入。")
-    branches = tuple(cached(org.units)["branch_name"].tolist())
+    branches = cached(org.units)["branch_name"].tolist()
     kind_specs = specs.by_kind()
     for kind_name in specs.TABLE_KINDS:
         spec = kind_specs[kind_name]
@@ -160,7 +156,9 @@ with tab_templates:
         left.markdown(f"**{spec.label}** — {spec.description}")
         if spec.replaces:
             left.caption(spec.replaces + "。")
-        right.download_button("下载模板", _template(kind_name, branches), file_name=templates.template_file_name(kind_name),
+        # Built on click (the button's callable), so drawing the page stores nothing in the media store.
+        right.download_button("下载模板", functools.partial(templates.template_bytes, kind_name, branches=branches),
+                              file_name=templates.template_file_name(kind_name),
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                               key=f"template_{kind_name}", on_click="ignore")
     st.markdown("**问卷星问卷导出** — 在问卷星“分析&下载 → 查看下载答卷 → 下载答卷数据”中选择“按选项文本”"

@@ -1,12 +1,15 @@
 import streamlit as st
 
 from analysis import charts
-from analysis.formatting import score, signed
+from analysis.formatting import count, score, signed
 from analysis.labels import HEADERS, headers
 from analysis.metrics import four_have
-from ui.cache import cached
+from ui.cache import cached, figure
 from ui.filters import sidebar_filters
+from ui.paging import unit_window
 from ui.tables import table
+
+LISTED = 20  # unscored branches named in the warning; the rest are counted
 
 filters = sidebar_filters()
 ev = cached(four_have.evaluation, last=filters.last, unit=filters.unit)
@@ -44,7 +47,9 @@ cols[3].metric("示范点候选", f"{len(ev.candidate_ids)}", help=rule)
 
 unscored = totals[~totals["complete"]]
 if len(unscored):
-    st.warning(f"{year}未完成评分的支部（不参与排名）：" + "、".join(unscored["branch_name"]))
+    listed = "、".join(unscored["branch_name"].head(LISTED).tolist())
+    more = f"等 {count(len(unscored))} 个" if len(unscored) > LISTED else ""
+    st.warning(f"{year}未完成评分的支部（不参与排名）：{listed}{more}")
 
 left, right = st.columns([1, 1])
 with left, st.container(border=True):
@@ -55,7 +60,7 @@ with left, st.container(border=True):
         radar_title = f"四有得分：{filters.unit_label}与全院均值（{year}）"
     else:
         radar_title = f"四有得分：全院评定与自评均值（{year}，n={ev.hospital_n}个支部）"
-    st.plotly_chart(charts.four_have_radar(ev.profile, title=radar_title, unit_label=unit_label), key="radar")
+    st.plotly_chart(figure(charts.four_have_radar, ev.profile, title=radar_title, unit_label=unit_label), key="radar")
     if filters.unit is None:
         st.caption("在侧栏选择党总支或党支部，可与全院均值对比。")
 with right, st.container(border=True):
@@ -66,10 +71,13 @@ with right, st.container(border=True):
     table(headers(profile.round(2)), name=f"四有维度对比_{ev.year}", key="profile")
 
 with st.container(border=True):
-    order = list(totals.sort_values(["rank", "branch_id"], na_position="last")["branch_name"])
-    st.plotly_chart(charts.four_have_heatmap(
-        ev.scores, branch_order=order,
-        title=f"各支部四有得分与全院均值之差（{filters.unit_label}，{year}，n={len(scored)}个支部）",
+    rows = unit_window(totals.sort_values(["rank", "branch_id"], na_position="last"), key="four_have_heat",
+                       order="总分名次", keep=[filters.focus_branch])
+    st.plotly_chart(figure(
+        charts.four_have_heatmap, ev.scores[ev.scores["branch_id"].isin(set(rows.rows["branch_id"]))],
+        branch_order=rows.rows["branch_name"].tolist(),
+        title=f"各支部四有得分与全院均值之差（{filters.unit_label}，{year}，n={count(len(scored))}个支部）"
+              + (f"<br>{rows.note}" if rows.note else ""),
     ), key="heatmap")
     with st.expander("数据表：各支部各维度得分"):
         # The score the branch was given, beside the one it gave itself.
@@ -80,9 +88,12 @@ with st.container(border=True):
     among = cached(four_have.evaluation, last=filters.last, unit=None) if one_branch else ev
     scope_label = "全院" if one_branch else filters.unit_label
     marked = f"；▶ {filters.unit_label}" if one_branch else ""
-    st.plotly_chart(charts.four_have_ranking(
-        among.totals, candidate_ids=among.candidate_ids, highlight=filters.unit if one_branch else None,
-        title=f"四有总分排名与示范点（{scope_label}，{year}，n={len(among.ranked)}个支部{marked}）",
+    ranked = unit_window(among.totals[among.totals["complete"]].sort_values(["rank", "branch_id"]), key="four_have_rank",
+                         order="总分名次", keep=[filters.unit if one_branch else filters.focus_branch])
+    st.plotly_chart(figure(
+        charts.four_have_ranking, ranked.rows, candidate_ids=among.candidate_ids, highlight=ranked.highlight,
+        title=f"四有总分排名与示范点（{scope_label}，{year}，n={count(len(among.ranked))}个支部{marked}）"
+              + (f"<br>{ranked.note}" if ranked.note else ""),
     ), key="ranking")
     with st.expander("数据表：总分与排名"):
         ranking = among.totals.drop(columns=["year", "hospital_n"])

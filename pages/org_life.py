@@ -8,8 +8,9 @@ from analysis import charts
 from analysis.formatting import count, percent
 from analysis.labels import GRAINS, readable
 from analysis.metrics import activities, meetings
-from ui.cache import cached
+from ui.cache import cached, figure
 from ui.filters import sidebar_filters
+from ui.paging import unit_window
 from ui.tables import table
 
 filters = sidebar_filters()
@@ -50,8 +51,8 @@ if filters.is_branch:
         st.subheader(f"{filters.unit_label}会议日历")
         calendar = cached(meetings.branch_calendar, branch=filters.unit, first=filters.first, last=filters.last,
                           as_of=today)
-        st.plotly_chart(charts.meeting_calendar(
-            calendar, title=f"{filters.unit_label}三会一课逐月记录<br>{period} · 格内为召开日期 · 季度会议的状态在该季度各月显示",
+        st.plotly_chart(figure(
+            charts.meeting_calendar, calendar, title=f"{filters.unit_label}三会一课逐月记录<br>{period} · 格内为召开日期 · 季度会议的状态在该季度各月显示",
         ), key="calendar")
         meetings_held = cached(meetings.branch_meetings, branch=filters.unit, first=filters.first, last=filters.last,
                                as_of=today)
@@ -64,18 +65,24 @@ if filters.is_branch:
 else:
     grid = cached(meetings.meeting_compliance, kind=kind, **common)
     rates = cached(meetings.compliance_rates, kind=kind, **common)
-    n_branches = int((rates["required"] > 0).sum())
+    counted = rates[rates["required"] > 0]
+    n_branches = len(counted)
+    # With many branches both charts show the same window of them, weakest first.
+    shown = unit_window(counted, key="compliance", order="达标率", keep=[filters.focus_branch])
+    note = f"<br>{shown.note}" if shown.note else ""
     left, right = st.columns([3, 2])
     with left, st.container(border=True):
-        st.plotly_chart(charts.compliance_heatmap(
-            grid, title=f"{kind}召开情况：支部 × {GRAINS[rule['grain']]}<br>{filters.unit_label} · {period} · 格内数字为召开次数",
+        st.plotly_chart(figure(
+            charts.compliance_heatmap, grid if shown.complete else grid[grid["branch_id"].isin(set(shown.rows["branch_id"]))],
+            branch_order=None if shown.complete else shown.rows["branch_name"].tolist(),
+            title=f"{kind}召开情况：支部 × {GRAINS[rule['grain']]}<br>{filters.unit_label} · {period} · 格内数字为召开次数{note}",
         ), key="compliance_heatmap")
         with st.expander("数据表：各支部各期召开情况"):
             table(readable(grid, drop=("general_branch_id",)), name=f"{kind}召开情况_{filters.first}_{filters.last}",
                   key="grid")
     with right, st.container(border=True):
-        st.plotly_chart(charts.compliance_ranking(
-            rates, title=f"{kind}达标率排名（由低到高）<br>{period} · n={n_branches}个支部",
+        st.plotly_chart(figure(
+            charts.compliance_ranking, shown.rows, title=f"{kind}达标率排名（由低到高）<br>{period} · n={count(n_branches)}个支部{note}",
         ), key="compliance_ranking")
         st.caption("红色：有缺漏；括号内为按期达标次数 / 应开次数；误差线为95%置信区间（Wilson）。")
         with st.expander("数据表：达标率"):
@@ -102,9 +109,11 @@ with st.container(border=True):
         st.info(f"所选范围内没有{kind}的出勤记录。")
     else:
         n_records = int(attendance["n"].sum())
-        st.plotly_chart(charts.attendance_bars(
-            attendance,
-            title=f"{kind}出勤构成：出席 / 请假 / 缺席<br>{filters.unit_label} · {period} · n={count(n_records)}条出勤记录",
+        present = unit_window(attendance, key="attendance", order="出席率", keep=[filters.focus_branch])
+        st.plotly_chart(figure(
+            charts.attendance_bars, present.rows,
+            title=f"{kind}出勤构成：出席 / 请假 / 缺席<br>{filters.unit_label} · {period} · n={count(n_records)}条出勤记录"
+                  + (f"<br>{present.note}" if present.note else ""),
         ), key="attendance")
         if attendance["suppressed"].any():
             st.caption("党员人数不足的支部不显示出勤比例，以免推知个人情况。")
@@ -138,13 +147,13 @@ else:
     total_n = int(monthly["activities"].sum())
     total_people = int(monthly["people_served"].sum())
     with left, st.container(border=True):
-        st.plotly_chart(charts.activity_stacked(
-            monthly, value="activities", y_title="场次",
+        st.plotly_chart(figure(
+            charts.activity_stacked, monthly, value="activities", y_title="场次",
             title=f"各月活动场次（按类型）<br>{filters.unit_label} · {period} · 共{count(total_n)}场",
         ), key="activity_counts")
     with right, st.container(border=True):
-        st.plotly_chart(charts.activity_stacked(
-            monthly, value="people_served", y_title="服务人次",
+        st.plotly_chart(figure(
+            charts.activity_stacked, monthly, value="people_served", y_title="服务人次",
             title=f"各月服务人次（按类型）<br>{filters.unit_label} · {period} · 共{count(total_people)}人次",
         ), key="activity_people")
     with st.expander("数据表：各月各类活动"):

@@ -3,7 +3,7 @@ import streamlit as st
 from analysis import charts, periods
 from analysis.formatting import ci, count, p_value, percent, score, signed
 from analysis.metrics import overview
-from ui.cache import cached
+from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 
 filters = sidebar_filters()
@@ -31,7 +31,7 @@ with left, st.container(border=True):
         yoy = "无上年同期数据" if latest.isna()["yoy"] else f"同比 {signed(latest['yoy'])}"
         st.caption(f"{yoy} · 参评党员 n={count(latest['n'])}")
         st.plotly_chart(
-            charts.vanguard_trend(data.vanguard_trend, title=f"先锋指数季度均值（{filters.period_label}）"),
+            figure(charts.vanguard_trend, data.vanguard_trend, title=f"先锋指数季度均值（{filters.period_label}）"),
             key="vanguard_trend",
         )
 
@@ -52,7 +52,7 @@ with right, st.container(border=True):
         if flagged.empty:
             c2.text("无")
     st.plotly_chart(
-        charts.total_trend(data.assessment_trend, title=f"支部考核总分（{filters.period_label}）"),
+        figure(charts.total_trend, data.assessment_trend, title=f"支部考核总分（{filters.period_label}）"),
         key="assessment_trend",
     )
 
@@ -66,7 +66,7 @@ with left, st.container(border=True):
         st.metric("完成率", percent(c.rate, 2), help="已完成项目数 ÷ 已启动项目数")
         st.caption(f"已完成 {c.done} / {c.total} 项 · 逾期未完成 {c.overdue} 项")
     st.plotly_chart(
-        charts.completion_trend(data.completion_trend, title=f"办实事完成率（各季度末，{filters.period_label}）"),
+        figure(charts.completion_trend, data.completion_trend, title=f"办实事完成率（各季度末，{filters.period_label}）"),
         key="completion_trend",
     )
 
@@ -89,5 +89,5 @@ with right, st.container(border=True):
                        f"{test} {p_value(cmp.p_val)}，Cramér's V = {cmp.cramer_v:.2f}")
         else:
             st.caption(cmp.note)
-        st.plotly_chart(charts.share_by_group(shares, title=f"认为“作用明显”的比例（{headline.title}）"),
+        st.plotly_chart(figure(charts.share_by_group, shares, title=f"认为“作用明显”的比例（{headline.title}）"),
                         key="survey_headline")

@@ -18,7 +18,7 @@ from analysis.formatting import ci, count, markdown_escape, percent
 from analysis.survey import reading
 from analysis.survey.catalog import CHOICE_TYPES
 from analysis.survey.reading import NO_GROUP, result_table, two_way_table
-from ui.cache import cached
+from ui.cache import cached, figure
 from ui.survey import GroupChoice, attempt, pick_grouping
 from ui.tables import table
 
@@ -141,7 +141,7 @@ with tab_compare:
         st.info("请先在上方选好“肯定回答”选项和分组。")
     else:
         grouped_by = "全体受访者" if group_no == NO_GROUP else group_label(group_no)
-        st.plotly_chart(charts.survey_group_shares(
+        st.plotly_chart(figure(charts.survey_group_shares,
             shares, y_title=f"选择“{outcome_label}”的比例（%）",
             title=f"选择“{outcome_label}”的比例：按{grouped_by}<br>{title} · {subject} · 误差线为 95% CI",
         ), key="survey_group_shares")
@@ -159,7 +159,7 @@ with tab_freq:
         answered = freq.attrs["answered"]
         column = "case_pct" if qtype == "multiple" else "valid_pct"
         basis = "占作答人数（多选，合计超过 100%）" if qtype == "multiple" else "有效百分比"
-        st.plotly_chart(charts.survey_option_bars(
+        st.plotly_chart(figure(charts.survey_option_bars,
             freq, pct=column, x_title=f"{basis}（%）",
             title=f"{subject}：各选项比例<br>{title} · 作答 n={answered:,} · 误差线为 95% CI",
         ), key="survey_freq_chart")
@@ -182,7 +182,7 @@ with tab_cross:
         ct = attempt(survey.crosstab, survey_id=survey_id, row_question_no=rows_no, col_question_no=cols_no)
         if ct is not None:
             shares_ct = ct.row_pct if show == "行百分比" else ct.col_pct
-            st.plotly_chart(charts.crosstab_heatmap(
+            st.plotly_chart(figure(charts.crosstab_heatmap,
                 ct.counts, shares_ct, ct.residuals,
                 title=f"{texts[rows_no]} × {texts[cols_no]}<br>{title} · n={ct.n:,} · 格内为人数与{show}；"
                       "着色格的调整残差 |r| > 1.96（蓝：多于独立时的期望，红：少于期望）",
@@ -225,7 +225,7 @@ with tab_likert:
             weakest = overall.sort_values(["rank", "item_no"])
             n_max = int(pd.to_numeric(overall["n"], errors="coerce").max())
             scale = overall.attrs["scale"]
-            st.plotly_chart(charts.likert_diverging(
+            st.plotly_chart(figure(charts.likert_diverging,
                 weakest, scale=scale, scale_labels=reading.scale_labels(scale_options),
                 title=f"{texts[likert_no]}：各条目评分分布（按均值由低到高）<br>{title} · n={n_max:,} · 括号内为均值",
             ), key="survey_likert_chart")
@@ -237,7 +237,7 @@ with tab_likert:
                 grouped = attempt(survey.likert_items, survey_id=survey_id, question_no=likert_no,
                                   group_question_no=likert_group, groups=split)
                 if grouped is not None:
-                    st.plotly_chart(charts.likert_group_means(
+                    st.plotly_chart(figure(charts.likert_group_means,
                         grouped, order=list(weakest["item"]),
                         title=f"{texts[likert_no]}：各条目均值按{group_label(likert_group)}比较"
                               f"<br>{title} · 条目按全体均值由低到高 · 人数过少的组不显示",
@@ -254,7 +254,7 @@ with tab_rank:
         rank_no = int(st.selectbox("排序题", rank_nos, format_func=labels.get, key=f"survey_rank_{survey_id}"))
         scores = attempt(survey.ranking_scores, survey_id=survey_id, question_no=rank_no)
         if scores is not None:
-            st.plotly_chart(charts.ranking_score_bars(
+            st.plotly_chart(figure(charts.ranking_score_bars,
                 scores, title=f"{texts[rank_no]}：综合得分<br>{title} · 作答 n={scores.attrs['answered']:,}",
             ), key="survey_rank_chart")
             st.caption("综合得分（问卷星算法）= Σ 排在第 p 位的次数 ×（选项数 − p + 1）÷ 本题作答人数；"
@@ -276,7 +276,7 @@ with tab_alpha:
             cols[2].metric("完整作答", f"{rel.n:,}")
             cols[3].metric("不完整（未计入）", f"{rel.n_incomplete:,}")
             st.markdown(reading.reliability_sentence(rel))
-            st.plotly_chart(charts.item_total_bars(
+            st.plotly_chart(figure(charts.item_total_bars,
                 rel.items, alpha=rel.alpha,
                 title=f"{texts[alpha_no]}：条目与总分的相关<br>{title} · n={rel.n:,} · α = {rel.alpha:.3f}",
             ), key="survey_alpha_chart")
@@ -294,7 +294,7 @@ with tab_text:
         if words is not None and words.empty:
             st.info("这道题没有有效的文字回答。")
         elif words is not None:
-            st.plotly_chart(charts.keyword_bars(
+            st.plotly_chart(figure(charts.keyword_bars,
                 words, title=f"{texts[text_no]}：高频关键词<br>{title} · 有效回答 n={words.attrs['answers']:,} · "
                              "每条回答中出现一次即计一次",
             ), key="survey_keywords_chart")

@@ -4,8 +4,9 @@ from analysis import charts
 from analysis.formatting import date, percent
 from analysis.labels import HEADERS, headers
 from analysis.metrics import tasks
-from ui.cache import cached
+from ui.cache import cached, figure
 from ui.filters import sidebar_filters
+from ui.paging import unit_window
 from ui.tables import table
 
 filters = sidebar_filters()
@@ -35,22 +36,24 @@ cols[3].metric("未完成", c.total - c.done)
 left, right = st.columns(2)
 with left:
     with st.container(border=True):
-        st.plotly_chart(charts.task_completion_bars(
-            report.by_category, label="category", y_title="项目类别", overall=c.rate,
+        st.plotly_chart(figure(
+            charts.task_completion_bars, report.by_category, label="category", y_title="项目类别", overall=c.rate,
             title=f"各类别完成率（{filters.unit_label}，{as_of}，n={c.total}项）",
         ), key="by_category")
         with st.expander("数据表：按类别"):
             table(headers(report.by_category, **TASK_HEADERS), name="办实事_按类别", key="category")
     with st.container(border=True):
-        st.plotly_chart(charts.completion_trend(
-            report.trend, title=f"各季度末完成率（{filters.unit_label}，{filters.period_label}）",
+        st.plotly_chart(figure(
+            charts.completion_trend, report.trend, title=f"各季度末完成率（{filters.unit_label}，{filters.period_label}）",
         ), key="trend")
         with st.expander("数据表：各季度末完成率"):
             table(headers(report.trend, **TASK_HEADERS), name="办实事_季度完成率", key="trend_table")
 with right, st.container(border=True):
-    st.plotly_chart(charts.task_completion_bars(
-        report.by_branch, label="branch_name", y_title="责任支部", overall=c.rate,
-        title=f"各支部完成率（{filters.unit_label}，{as_of}，{len(report.by_branch)}个支部共{c.total}项）",
+    branches = unit_window(report.by_branch, key="task_branches", order="完成率", keep=[filters.focus_branch])
+    st.plotly_chart(figure(
+        charts.task_completion_bars, branches.rows, label="branch_name", y_title="责任支部", overall=c.rate,
+        title=f"各支部完成率（{filters.unit_label}，{as_of}，{len(report.by_branch)}个支部共{c.total}项）"
+              + (f"<br>{branches.note}" if branches.note else ""),
     ), key="by_branch")
     with st.expander("数据表：按支部"):
         table(headers(report.by_branch, **TASK_HEADERS), name="办实事_按支部", key="branch")

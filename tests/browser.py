@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -48,15 +49,25 @@ def _free_port() -> int:
 @contextmanager
 def app_server(database: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """``streamlit run dashboard.py`` on a free loopback port serving ``database``; yields its URL."""
+    with app_process(database, env) as (url, _):
+        yield url
+
+
+@contextmanager
+def app_process(database: Path, env: dict[str, str] | None = None,
+                timeout: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As :func:`app_server`, yielding the URL and the server process (whose memory a benchmark reads)."""
     port = _free_port()
+    # The server's console goes to a file: an unread pipe fills up and stalls a long-running server.
+    console = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env={**os.environ, "PARTY_DASHBOARD_DB": str(database), **(env or {})},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=console, stderr=subprocess.STDOUT, text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
@@ -66,12 +77,14 @@ def app_server(database: Path, env: dict[str, str] | None = None) -> Iterator[st
             time.sleep(0.3)
     else:
         proc.kill()
-        pytest.fail("streamlit did not start:\n" + proc.stdout.read())
+        console.seek(0)
+        pytest.fail("streamlit did not start:\n" + console.read())
     try:
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)
+        console.close()
 
 
 @contextmanager
@@ -97,10 +110,23 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
+SCRIPT_STATE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
+
+
 def settle(page, quiet_ms: int = 1500, timeout_ms: int = 60_000) -> None:
-    """Wait until the script run is over: no status widget, and the page text unchanged for
-    ``quiet_ms`` (Streamlit streams elements in as the script runs)."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=timeout_ms)
+    """Wait until the script run is over and the page has stopped changing.
+
+    The app element's ``data-test-script-state`` says whether a run is going; a run that has
+    just been asked for may not have started yet, so a short wait for it to start comes first.
+    Then the page text must stay the same for ``quiet_ms`` (elements stream in as the script
+    runs, charts draw after it).
+    """
+    try:
+        page.wait_for_function(f"() => ({SCRIPT_STATE})() === 'running'", timeout=2_000)
+    except Exception:  # playwright's TimeoutError: the run was over (or never needed) already
+        pass
+    page.wait_for_function(f"() => ({SCRIPT_STATE})() === 'notRunning' && "
+                           "!document.querySelector('[data-testid=stStatusWidget]')", timeout=timeout_ms)
     waited, last = 0, None
     while waited < timeout_ms:
         text = page.locator('[data-testid="stMain"]').inner_text()

@@ -21,11 +21,11 @@ from analysis.scope import Scope, member_branch_ids
 from tests.apptest import release, signed_in_app
 
 PAGES_BY_ROLE = {
-    "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "survey", "report",
+    "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "business", "survey", "report",
                   "present", "data_import", "admin", "account"],
-    "secretary": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "survey", "report",
+    "secretary": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "business", "survey", "report",
                   "present", "account"],
-    "researcher": ["overview", "survey", "account"],
+    "researcher": ["overview", "business", "survey", "account"],
 }
 ACCOUNTS = {"dangban": ("committee", None), "zongzhi": ("secretary", "G01"), "zhibu": ("secretary", "B01"),
             "yanjiu": ("researcher", None)}
@@ -173,18 +173,3 @@ def test_formula_like_member_name_is_exported_as_text(demo_path, tmp_path):
 def test_every_formula_trigger_is_neutralised(value):
     assert exports.neutralise(value) == "'" + value
     assert exports.neutralise("正常文本") == "正常文本" and exports.neutralise(5) == 5
-
-
-def test_export_click_is_audited(demo_path, tmp_path, monkeypatch):
-    app = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
-    try:
-        app.run()
-        app.switch_page("pages/assessment.py").run()
-        app.download_button(key="review_xlsx").click().run()
-        from ui import session
-
-        con = session.cursor()
-        rows = con.execute("SELECT username, detail FROM audit_log WHERE action = 'export'").fetchall()
-    finally:
-        release()
-    assert rows and rows[-1][0] == "dangban" and "xlsx" in rows[-1][1]

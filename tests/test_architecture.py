@@ -42,24 +42,35 @@ def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-BASICS = ("config", "db", "scope", "periods", "stats", "formatting", "labels", "palette", "exports")
+BASICS = ("config", "db", "derived", "scope", "periods", "stats", "formatting", "labels", "palette", "exports", "calls")
 SUB_PACKAGES = ("analysis.metrics", "analysis.survey", "analysis.access", "analysis.ingest", "analysis.report",
-                "analysis.cli", "analysis.charts", "analysis.demo")
+                "analysis.cli", "analysis.charts", "analysis.demo", "analysis.business", "analysis.demo_business")
 
 
 @pytest.mark.parametrize(("places", "forbidden"), [
     # Streamlit lives in ui/, pages/ and dashboard.py only; the library never reaches up.
-    (("analysis", "bench"), ("streamlit", "ui", "pages")),
+    (("analysis",), ("streamlit", "ui", "pages")),
+    # Benchmarks time the app from outside (AppTest, a server, a browser), never through its code.
+    (("bench",), ("ui", "pages")),
     (("ui",), ("pages",)),
     (("analysis", "ui", "pages", "dashboard.py"), ("bench", "tests")),
     # Inside the library: the basics stand alone, the measures and accounts below what uses them.
     (tuple(f"analysis/{m}.py" for m in BASICS), SUB_PACKAGES),
-    (("analysis/metrics",), ("analysis.report", "analysis.cli", "analysis.ingest", "analysis.charts", "analysis.demo")),
+    (("analysis/metrics",), ("analysis.report", "analysis.cli", "analysis.ingest", "analysis.charts", "analysis.demo",
+                             "analysis.business")),
+    (("analysis/business",), ("analysis.report", "analysis.cli", "analysis.ingest", "analysis.charts", "analysis.demo",
+                              "analysis.demo_business")),
     (("analysis/access",), ("analysis.metrics", "analysis.survey", "analysis.report", "analysis.cli", "analysis.ingest",
                             "analysis.charts", "analysis.demo")),
 ])
 def test_dependency_rule(places, forbidden):
     assert {relative(p): found for p in sources(*places) if (found := breaks(p, forbidden))} == {}
+
+
+def test_benchmarks_use_streamlit_only_through_its_test_harness():
+    found = {relative(p): sorted(m for m in imported_modules(p) if m.split(".")[0] == "streamlit"
+                                 and not m.startswith("streamlit.testing")) for p in sources("bench")}
+    assert {path: modules for path, modules in found.items() if modules} == {}
 
 
 def test_pages_never_import_each_other():
@@ -115,13 +126,13 @@ def returns_a_frame(function: ast.FunctionDef) -> bool:
 
 
 def test_every_public_analysis_function_documents_its_returns():
-    # metrics/ and survey/ are the analyses: every function. Elsewhere, those returning a frame.
+    # metrics/, survey/ and business/ are the analyses: every function. Elsewhere, those returning a frame.
     missing = []
     for path in sources("analysis"):
         name = relative(path)
         if path.name.startswith("_") and path.name != "__init__.py":
             continue  # a private module (survey/_common.py): its helpers are not the public API
-        analyses = name.startswith(("analysis/metrics/", "analysis/survey/"))
+        analyses = name.startswith(("analysis/metrics/", "analysis/survey/", "analysis/business/"))
         for function in public_functions(path):
             if (analyses or returns_a_frame(function)) and "Returns" not in (ast.get_docstring(function) or ""):
                 missing.append(f"{name}: {function.name}")

@@ -104,5 +104,33 @@ def test_survey_headline_end_to_end_from_the_imported_wjx_export(demo_con):
 def test_demo_goes_through_the_import_pipeline(demo_con):
     kinds = [r[0] for r in demo_con.execute("SELECT kind FROM import_batch ORDER BY batch_id").fetchall()]
     assert kinds == ["demo", "org_units", "members", "vanguard_scores", "branch_scores", "four_have", "activities",
-                     "attendance", "tasks", "wjx"]
+                     "attendance", "tasks", "wjx", "departments", "department_performance"]
     assert demo_con.execute("SELECT count(*) FROM member WHERE batch_id IS NULL").fetchone()[0] == 0
+
+
+def test_a_scaled_build_keeps_every_campus_whatever_the_grouping(tmp_path, monkeypatch):
+    """Two campuses built one group at a time equal the same two built in one group, and every
+    campus's quarterly and 四有 scores survive (their re-import replaces whole quarters and years)."""
+    import duckdb
+
+    from tests.test_derived import assert_current_and_equal
+
+    def content(path):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            assert_current_and_equal(con, demo.config_mod.load())
+            return {table: con.execute(f"SELECT * EXCLUDE (batch_id) FROM {table} ORDER BY ALL").fetchall()
+                    for table in ("org_unit", "member", "vanguard_score", "branch_score", "four_have_score",
+                                  "activity", "attendance", "demonstration_site")}
+        finally:
+            con.close()
+
+    summary = demo.build(tmp_path / "together.duckdb", scale=2)
+    monkeypatch.setattr(demo, "CAMPUSES_PER_BATCH", 1)
+    demo.build(tmp_path / "apart.duckdb", scale=2)
+    together, apart = content(tmp_path / "together.duckdb"), content(tmp_path / "apart.duckdb")
+    assert together == apart
+    assert (summary.general_branches, summary.branches, summary.members) == (14, 68, 1280)
+    assert len({row[0] for row in together["branch_score"]}) == 68  # every branch, 16 indicators x 12 quarters
+    assert len(together["branch_score"]) == 68 * 16 * 12 and len(together["four_have_score"]) == 68 * 4 * 3
+    assert len(together["demonstration_site"]) == 2 * 12  # twelve 示范点 a campus

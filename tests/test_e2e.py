@@ -19,7 +19,7 @@ DATABASES: dict[str, Path] = {}  # server url -> the database file it serves
 XSS = "<script>window.__xss=1</script><img src=x onerror='window.__xss=2'>"
 # navigation title -> screenshot name; every page a committee member can open
 PAGES = {"总览": "overview", "先锋指数": "vanguard", "支部考核": "assessment", "四有工程": "four_have",
-         "组织生活": "org_life", "办实事": "tasks", "问卷分析": "survey", "汇报材料": "report",
+         "组织生活": "org_life", "办实事": "tasks", "党建+业务": "business", "问卷分析": "survey", "汇报材料": "report",
          "数据导入": "data_import", "账户与审计": "admin", "我的账户": "account",
          # Last: full-screen mode hides the sidebar and its navigation.
          "大屏展示": "present"}

@@ -21,3 +21,11 @@ def test_quarter_helpers():
     assert periods.bounds("2024Q1") == (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
     assert periods.label("2024Q3") == "2024年第3季度"
     assert periods.quarter_of(dt.date(2024, 5, 31)) == "2024Q2"
+
+
+def test_short_and_axis_labels():
+    assert periods.short_label("2025Q4") == "25Q4" and periods.short_label("2009Q1") == "09Q1"
+    # The year under the first quarter shown and under each first quarter; nothing else repeats it.
+    assert periods.axis_labels(["2024Q3", "2024Q4", "2025Q1", "2025Q2"]) == [
+        "第3季度\n2024年", "第4季度", "第1季度\n2025年", "第2季度"]
+    assert periods.axis_labels([]) == []

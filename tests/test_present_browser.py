@@ -2,7 +2,10 @@
 
 * A link to /present?... opened in a fresh tab shows the login form first; after signing in the
   page and its URL parameters still apply (once dashboard.py has a login door per page).
-* ← / → move between screens (Streamlit button shortcuts); the URL follows.
+* ← / → and space move between screens, F goes full screen; the URL follows.
+* The stage fills the screen at 1920×1080 and at 3840×2160 (content over at least 85% of the
+  height, the chart over most of it), and the controls are gone 3 s after the mouse last moved,
+  back when it moves.
 * Auto-advance moves on by itself, and does not keep an idle session alive: with a short idle
   timeout the login form comes back while the slideshow runs unattended.
 * The HTML report opened from disk with every network request refused draws all its charts,
@@ -23,7 +26,7 @@ import pytest
 
 from analysis import db, report
 from analysis.scope import Scope
-from tests.browser import SHOTS, app_server, chromium, demo_copy_with_user, requires_chromium, sign_in
+from tests.browser import SHOTS, app_server, chromium, demo_copy_with_user, requires_chromium, settle, sign_in
 
 USER, PASSWORD = "reportqa", "Report-QA-2025!x"
 
@@ -88,6 +91,12 @@ def _wait_footer(page, prefix: str, timeout: float = 30) -> str:
     raise AssertionError(f"footer never started with {prefix!r}")
 
 
+def _wake(page) -> None:
+    """Move the mouse: the controls show for 3 s."""
+    page.mouse.move(200, 200)
+    page.mouse.move(400, 300)
+
+
 def _open_present(page, server: str, auto: int = 0) -> None:
     """Sign in at /, then open 大屏展示 from the navigation and set 自动翻页."""
     page.goto(server, wait_until="domcontentloaded")
@@ -96,6 +105,7 @@ def _open_present(page, server: str, auto: int = 0) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_text("大屏展示", exact=True).click()
     _wait_footer(page, "1 / ")
     if auto:
+        _wake(page)
         page.locator(".st-key-present_auto").click()
         page.get_by_role("option", name=f"每 {auto} 秒自动翻页").click()
         deadline = time.monotonic() + 30
@@ -110,8 +120,9 @@ def test_link_survives_login(server, browser):
         page.goto(f"{server}/present?period=2025Q4&scope=G01&slide=4&auto=20", wait_until="domcontentloaded")
         page.get_by_label("密码").wait_for(timeout=30_000)  # a fresh tab: sign in first
         sign_in(page, USER, PASSWORD)
-        footer = _wait_footer(page, "4 / ")
-        assert "内科党总支" in footer and "每 20 秒自动翻页" in footer
+        footer = _wait_footer(page, "4 / ", timeout=90)  # the first screen after signing in: slow on a busy machine
+        assert "每 20 秒自动翻页" in footer
+        assert "内科党总支" in page.locator(".st-key-present_header").inner_text()
         assert "/present?" in page.url and "scope=G01" in page.url
     finally:
         page.close()
@@ -123,8 +134,9 @@ def test_present_mode_and_keys_move_between_screens(server, browser):
         _open_present(page, server)
         for screen in (2, 3, 4):  # one key at a time: a key pressed while the page reruns is lost
             page.keyboard.press("ArrowRight")
-            footer = _wait_footer(page, f"{screen} / ")
-        assert "全院" in footer and "2025年第4季度" in footer
+            _wait_footer(page, f"{screen} / ")
+        header = page.locator(".st-key-present_header").inner_text()
+        assert "全院" in header and "2025年第4季度" in header and "数据截至2025年12月31日" in header
         assert "period=2025Q4" in page.url and "scope=hospital" in page.url and "slide=4" in page.url
         _settle(page)
         page.locator(".st-key-present_title").wait_for()
@@ -141,10 +153,81 @@ def test_present_mode_and_keys_move_between_screens(server, browser):
         assert "slide=5" in page.url
         page.keyboard.press("ArrowLeft")
         _wait_footer(page, "4 / ")
+        page.keyboard.press(" ")
+        _wait_footer(page, "5 / ")
+        page.keyboard.press("ArrowLeft")
+        _wait_footer(page, "4 / ")
         page.keyboard.press("ArrowLeft")
         _wait_footer(page, "3 / ")
+        page.keyboard.press("ArrowLeft")
+        _wait_footer(page, "2 / ")
         _settle(page)
         page.screenshot(path=str(SHOTS / "present_figures.png"))
+        page.keyboard.press("f")
+        page.wait_for_function("() => document.fullscreenElement !== null", timeout=10_000)
+        page.keyboard.press("F")
+        page.wait_for_function("() => document.fullscreenElement === null", timeout=10_000)
+    finally:
+        page.close()
+
+
+STAGE_PARTS = (".st-key-present_header", ".st-key-present_title", ".st-key-present_cover", ".st-key-present_body",
+               ".st-key-present_grid", ".st-key-present_footer")
+
+
+def _filled(page) -> dict:
+    """How much of the window the stage's content covers, and the chart's share of the height."""
+    return page.evaluate("""(parts) => {
+        const rects = parts.flatMap(p => [...document.querySelectorAll(p)]).map(e => e.getBoundingClientRect())
+            .filter(r => r.height > 0);
+        const top = Math.min(...rects.map(r => r.top)), bottom = Math.max(...rects.map(r => r.bottom));
+        const svg = document.querySelector('.st-key-present_body .main-svg');
+        const chart = svg ? svg.getBoundingClientRect() : null;
+        return {content: (bottom - top) / window.innerHeight, top: top / window.innerHeight,
+                chart: chart ? chart.height / window.innerHeight : 0,
+                chartWidth: chart ? chart.width / window.innerWidth : 0};
+    }""", list(STAGE_PARTS))
+
+
+def _controls_visible(page) -> bool:
+    return page.locator(".st-key-present_controls").is_visible()
+
+
+@pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
+def test_the_stage_fills_the_screen_and_the_controls_hide(server, browser, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+    try:
+        page.goto(f"{server}/present?period=2025Q4&slide=3", wait_until="domcontentloaded")
+        page.get_by_label("密码").wait_for(timeout=30_000)
+        sign_in(page, USER, PASSWORD)
+        _wait_footer(page, "3 / ")
+        page.locator('.st-key-present_body .main-svg').first.wait_for(state="attached", timeout=30_000)
+        settle(page)
+        # No mouse movement for more than 3 s: nothing but the slide on the screen.
+        page.wait_for_timeout(3_500)
+        assert not _controls_visible(page)
+        filled = _filled(page)
+        assert filled["top"] < 0.02 and filled["content"] >= 0.85, filled
+        assert filled["chart"] >= 0.6 and filled["chartWidth"] >= 0.55, filled
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"present_{width}x{height}.png"))
+        # The mouse moves: the controls come back, then go again.
+        _wake(page)
+        page.wait_for_function("() => document.body.classList.contains('present-awake')", timeout=5_000)
+        assert _controls_visible(page)
+        page.wait_for_timeout(3_600)
+        assert not _controls_visible(page)
+        # The light theme and the dashboard fill the screen the same way.
+        for query, shot in (("theme=light&slide=1", "cover_light"), ("layout=dashboard", "dashboard")):
+            page.goto(f"{server}/present?period=2025Q4&{query}", wait_until="domcontentloaded")
+            page.get_by_label("密码").wait_for(timeout=30_000)
+            sign_in(page, USER, PASSWORD)
+            page.locator(".st-key-present_footer").wait_for(state="attached", timeout=60_000)
+            settle(page)
+            page.wait_for_timeout(3_500)
+            assert _filled(page)["content"] >= 0.85, query
+            assert "数据截至" in page.locator(".st-key-present_header").inner_text()
+            page.screenshot(path=str(SHOTS / f"present_{shot}_{width}x{height}.png"))
     finally:
         page.close()
 

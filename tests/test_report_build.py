@@ -1,6 +1,7 @@
-"""汇报材料, building the report model (analysis/report/build.py and sections/): periods and sections
-parsed, each section's findings, titles that carry their numbers, unit and branch reports, what
-a researcher sees, and suppressed survey groups.
+"""汇报材料, building the report model (analysis/report/build.py, brief.py and sections/): periods and
+sections parsed, each section's findings, titles that carry their numbers, unit and branch reports,
+what a researcher sees, suppressed survey groups, the short deck's choice and its drafted problems,
+plain sources, honest axes.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import re
 import pytest
 from pptx import Presentation
 
-from analysis import periods, report
+from analysis import palette, periods, report
 from analysis.metrics import assessment, tasks, vanguard
+from analysis.report import brief
+from analysis.report.model import Chart, Concern, Finding, Series
 from analysis.scope import Scope
 from tests.report_helpers import (
     END,
     FIRST,
+    MEETING,
     NOW,
     PERIOD,
     SCOPE,
@@ -71,7 +75,7 @@ def test_every_section_is_built_with_its_findings(built):
     assert {f.section for f in built.findings} == set(report.SECTIONS)
     keys = [f.key for f in built.findings]
     assert len(keys) == len(set(keys))
-    assert keys[:3] == ["overview.headcount", "overview.summary", "vanguard.trend"]
+    assert keys[:3] == ["overview.summary", "vanguard.trend", "vanguard.units"]
     assert built.notes == ()
     assert built.is_demo
     # Every call recorded ran with the report's scope (replayed by the bench).
@@ -117,7 +121,9 @@ def test_branch_report_and_unknown_unit(con):
 def test_researcher_gets_the_hospital_overview_and_the_survey_only(con):
     researcher = Scope("yanjiu", "researcher")
     built = report.build_report(con, scope=researcher, period=PERIOD, now=NOW)
-    assert set(built.sections) == {"overview", "survey"}
+    # 党建+业务 is hospital-level too (its branch table is left out for researchers)
+    assert set(built.sections) == {"overview", "survey", "business"}
+    assert "business_quadrant" not in {t.key for t in built.tables}
     omitted = [n for n in built.notes if "研究人员" in n]
     assert len(omitted) == 5  # 先锋指数, 支部考核, 四有工程, 组织生活, 办实事
     assert all(c.fn is not vanguard.trend for c in built.calls)
@@ -141,3 +147,87 @@ def test_suppressed_survey_groups_reach_the_chart_as_gaps(con, tmp_path, monkeyp
     prs = Presentation(io.BytesIO(report.render(built, "pptx")))
     values = series_values(chart_of(slides_by_name(prs)["survey.effective"]))[0]
     assert values[0] is None
+
+
+# --------------------------------------------------------------------------- the short deck's choice
+
+
+def _finding(key: str, section: str, weight: float, *concerns: Concern) -> Finding:
+    return Finding(key, section, f"{key} 1", "党支部季度考核表", "", "1个支部", weight=weight, concerns=concerns)
+
+
+def test_key_findings_are_the_heaviest_in_report_order_with_a_cap_per_section():
+    findings = [_finding("overview.summary", "overview", 0.0)]
+    findings += [_finding(f"vanguard.f{i}", "vanguard", 3.0 - i * 0.1) for i in range(5)]  # five heavy ones
+    findings += [_finding(f"tasks.f{i}", "tasks", 1.0 + i * 0.1) for i in range(6)]
+    findings += [_finding(f"survey.f{i}", "survey", 0.5 - i * 0.1) for i in range(4)]
+    chosen = brief.key_findings(findings)
+    # 总体情况 always; vanguard and tasks capped at PER_SECTION (their heaviest); survey fills the rest.
+    assert chosen[0] == "overview.summary" and len(chosen) == 1 + brief.KEY_FINDINGS
+    assert [k for k in chosen if k.startswith("vanguard.")] == ["vanguard.f0", "vanguard.f1", "vanguard.f2"]
+    assert [k for k in chosen if k.startswith("tasks.")] == ["tasks.f3", "tasks.f4", "tasks.f5"]
+    assert [k for k in chosen if k.startswith("survey.")] == ["survey.f0", "survey.f1"]
+    assert list(chosen) == [f.key for f in findings if f.key in set(chosen)]  # report order
+
+
+def test_problems_are_the_heaviest_concerns_once_each():
+    a, b, c = Concern("逾期7项", "督办", 2.0), Concern("缺漏11期次", "补开", 3.0), Concern("逾期7项", "督办", 1.0)
+    findings = [_finding("tasks.overdue", "tasks", 0.2, a), _finding("org_life.compliance", "org_life", 1.0, b, c)]
+    assert brief.problems(findings) == (b, a)
+    many = [_finding(f"x.f{i}", "x", 0, Concern(f"问题{i}", "打算", i)) for i in range(10)]
+    assert [c.problem for c in brief.problems(many)] == [f"问题{i}" for i in range(9, 9 - brief.MAX_PROBLEMS, -1)]
+
+
+def test_the_report_carries_the_meeting_and_the_short_choice(con, built):
+    assert built.meeting == MEETING and built.length == "short"
+    assert built.key_findings[0] == "overview.summary" and len(built.key_findings) <= brief.KEY_FINDINGS + 1
+    assert [f.key for f in built.deck_findings] == list(built.key_findings)
+    assert built.problems and built.problems == brief.problems(built.findings)
+    assert built.data_date == END and built.data_date_label == "数据截至2025年12月31日"
+    assert built.date_label == "2026年1月16日"
+    full = hospital_report(con, length="full")
+    assert full.deck_findings == full.findings
+    with pytest.raises(ValueError, match="篇幅"):
+        report.build_report(con, scope=SCOPE, period=PERIOD, length="medium")
+
+
+def test_sources_are_plain_chinese_and_statistics_stay_out_of_the_body(built):
+    for finding in built.findings:
+        assert "analysis." not in finding.source and finding.source, finding.key
+        assert "analysis." not in built.speaker_notes(finding)
+    survey = next(f for f in built.findings if f.key == "survey.effective")
+    body = " ".join((survey.title, *survey.points, *(f.detail for f in survey.figures)))
+    assert not [word for word in ("χ²", "Cramér", "CI", "p =", "p <", "n=") if word in body]
+    assert "党员认为作用明显的比例高于非党员，差异有统计学意义" in survey.points
+    assert any("Cramér's V" in d for d in survey.details) and any("95% CI" in d for d in survey.details)
+
+
+def test_bars_start_at_zero_and_quarters_are_labelled_in_chinese(built):
+    for finding in built.findings:
+        chart = finding.chart
+        if chart is None:
+            continue
+        if chart.is_bars:
+            assert chart.value_min in (None, 0), finding.key
+        assert not [c for c in chart.categories if re.fullmatch(r"\d{4}Q\d", c)], finding.key
+    with pytest.raises(ValueError, match="starts at 0"):
+        Chart("bar", ("a",), (Series("n", (90.0,)),), value_min=80)
+
+
+@pytest.mark.parametrize("unit, size", [("G01", "内科党总支6个党支部、"), ("B01", "心血管内科党支部18名党员")])
+def test_unit_overview_states_the_unit_not_a_count_of_one(con, unit, size):
+    built = report.build_report(con, scope=SCOPE, period=PERIOD, unit=unit, now=NOW)
+    summary = next(f for f in built.findings if f.key == "overview.summary")
+    assert size in summary.title
+    text = " ".join([summary.title, *summary.points, *(f.detail for f in summary.figures)])
+    assert "党总支1个" not in text and "共有" not in text
+    assert "中第" in summary.title  # its rank among its peers
+
+
+def test_the_annual_ranking_shows_its_first_three_as_such(con, built):
+    annual = next(f for f in built.findings if f.key == "assessment.annual")
+    totals = assessment.annual_totals(con, scope=SCOPE, year=2025)
+    top = totals[totals["rank"] <= 3]
+    colours = annual.chart.series[0].point_colors
+    assert [c == palette.GOOD for c in colours] == [r <= 3 for r in totals.head(len(colours))["rank"]]
+    assert all(name in annual.title for name in top["branch_name"])

@@ -1,5 +1,7 @@
 """The report package's layering, read from its source with ``ast`` (imports inside functions count):
-no import cycle, render reads the model only, model/sections/build never import render."""
+no import cycle, render reads the model only (and its template helper, which reads nothing of the
+package), the short deck's choice (brief) reads the model only, model/sections/build never import
+render."""
 
 from __future__ import annotations
 
@@ -105,12 +107,23 @@ def test_model_sections_and_build_never_import_render(layer):
             assert not [t for t in targets if t.startswith("analysis.report.render")], module
 
 
+TEMPLATE = "analysis.report.render.template"  # the deck's template: a render helper reading nothing of the package
+
+
 def test_renderers_read_the_model_only():
     graph = import_graph(ROOT, PACKAGE)
     assert graph["analysis.report.model"] == set()
+    assert graph[TEMPLATE] == set()
     for module, targets in graph.items():
-        if module.startswith("analysis.report.render."):
-            assert targets == {"analysis.report.model"}, module
+        if module.startswith("analysis.report.render.") and module != TEMPLATE:
+            assert targets in ({"analysis.report.model"}, {"analysis.report.model", TEMPLATE}), module
+    assert TEMPLATE in graph["analysis.report.render.pptx"]
+
+
+def test_the_short_deck_choice_reads_the_model_only():
+    graph = import_graph(ROOT, PACKAGE)
+    assert graph["analysis.report.brief"] == {"analysis.report.model"}
+    assert "analysis.report.brief" in graph["analysis.report.build"]
 
 
 def test_every_section_has_a_builder_in_report_order():

@@ -1,18 +1,14 @@
-"""汇报材料, the files (analysis/report/render/): the deck, the workbook, the HTML report and the PNG zip.
-
-Every chart's numbers are checked against the analysis function that the finding names, called
-here independently with the same period and scope; the deck is opened with python-pptx and,
-when LibreOffice is installed, converted to PDF and a page rendered to PNG
-(tests/screenshots/report_*.png, for a person to look at).
+"""汇报材料, the files besides the deck and the Word report (analysis/report/render/): the workbook,
+the HTML report and the PNG zip (the deck: test_report_deck.py; Word: test_report_docx.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -20,27 +16,19 @@ import openpyxl
 import pandas as pd
 import pytest
 from pptx import Presentation
-from pptx.enum.shapes import MSO_SHAPE_TYPE
-from pptx.oxml.ns import qn
 
-from analysis import db, periods, report
+from analysis import db, report
 from analysis.exports import neutralise
 from analysis.formatting import html_escape
-from analysis.metrics import assessment, four_have, meetings, overview, tasks, vanguard
 from analysis.report.render import html as report_html
-from analysis.report.render import pptx as report_pptx
 from analysis.report.render import xlsx as report_xlsx
 from tests.report_helpers import (
-    END,
-    FIRST,
     NOW,
     PERIOD,
     SCOPE,
-    chart_of,
-    close,
     hospital_report,
     read_only,
-    series_values,
+    slide_text,
     slides_by_name,
 )
 
@@ -72,154 +60,6 @@ def book(built):
 @pytest.fixture(scope="module")
 def html_text(built):
     return report.render(built, "html").decode("utf-8")
-
-
-# --------------------------------------------------------------------------- the deck
-
-
-def test_deck_is_16_9_with_title_agenda_findings_and_appendix(built, deck):
-    assert (deck.slide_width, deck.slide_height) == (report_pptx.SLIDE_WIDTH, report_pptx.SLIDE_HEIGHT)
-    assert abs(deck.slide_width / deck.slide_height - 16 / 9) < 0.01
-    appendix = sum(math.ceil(len(t.frame) / report_pptx.ROWS_PER_SLIDE) for t in built.tables
-                   if t.in_deck and len(t.frame))
-    assert len(deck.slides) == 2 + len(built.findings) + appendix == report_pptx.slide_count(built)
-    names = [s._element.cSld.get("name") for s in deck.slides]
-    assert names[:2] == ["title", "agenda"]
-    assert names[2:2 + len(built.findings)] == [f.key for f in built.findings]
-    assert all(n.startswith("appendix.") for n in names[2 + len(built.findings):])
-    assert deck.slides[0].shapes.title.text == built.title
-
-
-def test_charts_are_native_chart_parts_with_embedded_data(built, deck):
-    slides = slides_by_name(deck)
-    charted = [f for f in built.findings if f.chart is not None]
-    assert len(charted) >= 15
-    for finding in charted:
-        chart = chart_of(slides[finding.key])
-        assert chart.part.content_type == "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
-        workbook = chart.part.chart_workbook.xlsx_part
-        assert workbook is not None and len(workbook.blob) > 1000, "data embedded for editing in PowerPoint/WPS"
-        assert list(chart.plots[0].categories) == list(finding.chart.categories)
-        assert [s.name for s in chart.plots[0].series] == [s.name for s in finding.chart.series]
-        for got, want in zip(series_values(chart), finding.chart.series):
-            assert close(got, want.values), finding.key
-    pictures = [s for slide in deck.slides for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
-    assert pictures == [], "charts are never pictures"
-
-
-def test_chart_values_equal_the_analysis_functions(con, deck):
-    slides = slides_by_name(deck)
-
-    def values(key):
-        return series_values(chart_of(slides[key]))
-
-    trend = vanguard.hospital_trend(con, scope=SCOPE, first=FIRST, last=PERIOD)
-    assert close(values("vanguard.trend")[0], trend["mean"])
-    units = vanguard.trend(con, scope=SCOPE, first=PERIOD, last=PERIOD, level="general_branch")
-    units = units.sort_values(["mean", "unit_id"], ascending=[False, True])
-    assert close(values("vanguard.units")[0], units["mean"])
-    assert list(chart_of(slides["vanguard.units"]).plots[0].categories) == list(units["unit_name"])
-    dims = vanguard.dimension_breakdown(con, scope=SCOPE, first=PERIOD, last=PERIOD)
-    assert [close(v, dims[c]) for v, c in zip(values("vanguard.dimensions"), ("self", "peer", "org"))] == [True] * 3
-
-    totals = assessment.total_trend(con, scope=SCOPE, first=FIRST, last=PERIOD)
-    assert [close(v, totals[c]) for v, c in zip(values("assessment.trend"), ("mean", "max", "min"))] == [True] * 3
-    indicators = assessment.indicator_scores(con, scope=SCOPE, quarter=PERIOD)
-    by = (indicators.groupby(["indicator", "position"], as_index=False)["pct"].mean()
-          .sort_values(["pct", "position"]))
-    assert close(values("assessment.indicators")[0], by["pct"])
-
-    profile = four_have.profile(con, scope=SCOPE, year=2025)
-    got = values("four_have.profile")
-    assert close(got[0], profile["hospital_mean"]) and close(got[1], profile["unit_self_mean"])
-
-    summary = meetings.hospital_summary(con, scope=SCOPE, first=PERIOD, last=PERIOD, as_of=END)
-    assert close(values("org_life.compliance")[0], summary.by_kind["rate"])
-    assert close(values("org_life.attendance")[0], summary.by_kind["attendance_rate"])
-
-    rates = tasks.completion_trend(con, scope=SCOPE, quarters=periods.quarter_range(FIRST, PERIOD))
-    assert close(values("tasks.completion")[0], rates["rate"])
-
-    shares = overview.survey_headline(con, scope=SCOPE).shares
-    assert close(values("survey.effective")[0], shares.loc[shares["group"] != "合计", "pct"])
-
-
-def test_slide_titles_and_speaker_notes(built, deck):
-    slides = slides_by_name(deck)
-    for finding in built.findings:
-        slide = slides[finding.key]
-        assert slide.shapes.title.text == finding.title
-        notes = slide.notes_slide.notes_text_frame.text
-        for label in ("数据来源：", "统计期：", "样本量：", "口径："):
-            assert label in notes, (finding.key, label)
-        assert finding.source.split("、")[0] in notes
-
-
-def test_every_run_names_a_cjk_font_for_east_asian_text(deck):
-    font = report_pptx.FONT
-    checked = 0
-    parts = [slide.part for slide in deck.slides]
-    parts += [shape.chart.part for slide in deck.slides for shape in slide.shapes if shape.has_chart]
-    for part in parts:
-        for rpr in part._element.iter(qn("a:rPr"), qn("a:defRPr")):
-            latin, ea = rpr.find(qn("a:latin")), rpr.find(qn("a:ea"))
-            if latin is None:
-                continue
-            checked += 1
-            assert ea is not None and ea.get("typeface") == font
-            # schema order inside a:rPr: latin, then ea, then cs
-            assert rpr.index(ea) == rpr.index(latin) + 1
-    assert checked > 500
-    theme = deck.slide_master.part.part_related_by(
-        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme")
-    assert f'<a:ea typeface="{font}"/>' in theme.blob.decode("utf-8")
-
-
-def test_deck_reopens_and_saves_unchanged_by_python_pptx(deck):
-    # A round trip through python-pptx's own parser is a cheap stand-in for "opens without repair".
-    buffer = io.BytesIO()
-    deck.save(buffer)
-    again = Presentation(io.BytesIO(buffer.getvalue()))
-    assert len(again.slides) == len(deck.slides)
-
-
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-
-
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: .ci/run must install "
-                                            "libreoffice-impress and poppler-utils for this test")
-def test_deck_converts_to_pdf_with_libreoffice(built, tmp_path):
-    pptx = tmp_path / "deck.pptx"
-    pptx.write_bytes(report.render(built, "pptx"))
-    profile = tmp_path / "lo-profile"  # a private profile: parallel workers must not share one
-    result = subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(pptx)],
-        capture_output=True, text=True, timeout=300,
-    )
-    pdf = tmp_path / "deck.pdf"
-    assert result.returncode == 0 and pdf.exists(), result.stdout + result.stderr
-    pages = _pdf_pages(pdf)
-    assert pages == report_pptx.slide_count(built)
-    if shutil.which("pdftoppm"):
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        for page, name in ((1, "report_slide_title"), (5, "report_slide_vanguard")):
-            subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf),
-                            str(SHOTS / name)], check=True, timeout=120)
-            image = SHOTS / f"{name}.png"
-            from PIL import Image
-
-            with Image.open(image) as im:
-                assert im.size[0] > im.size[1]  # landscape
-                colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
-                assert colours is None or len(colours) > 20, "the page is not blank"
-
-
-def _pdf_pages(pdf: Path) -> int:
-    if shutil.which("pdfinfo"):
-        out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-        return int(re.search(r"Pages:\s+(\d+)", out).group(1))
-    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf.read_bytes()))
 
 
 # --------------------------------------------------------------------------- the workbook
@@ -316,9 +156,12 @@ def test_hostile_names_are_escaped_in_html_and_plain_text_in_the_deck(hostile):
     # A URL typed into the data is shown as text, and the file still holds no literal URL.
     assert "=HYPERLINK(&quot;http&#58;//evil.example&quot;" in body
     assert report_html.external_urls(document) == []
-    prs = Presentation(io.BytesIO(report.render(hostile, "pptx")))
+    prs = Presentation(io.BytesIO(report.render(dataclasses.replace(hostile, length="full"), "pptx")))
     watch = slides_by_name(prs)["assessment.watch"]
     assert "=1+1" in watch.shapes.title.text
+    # The short deck names the watched branches among its drafted problems, as plain text.
+    short = Presentation(io.BytesIO(report.render(hostile, "pptx")))
+    assert "=1+1" in slide_text(slides_by_name(short)["problems"])
 
 
 # --------------------------------------------------------------------------- HTML and PNG
@@ -361,3 +204,12 @@ def test_png_zip_has_one_image_per_chart_and_an_index(con):
         assert archive.read(name)[:8] == b"\x89PNG\r\n\x1a\n"
     index = archive.read("说明.txt").decode("utf-8-sig")
     assert all(f.title in index for f in charted)
+
+
+def test_html_names_the_unit_meeting_and_data_date_and_no_system_words(built, html_text):
+    cover = html_text[html_text.index('<header class="cover">'):html_text.index("</header>")]
+    for expected in (built.unit_label, built.meeting.name, built.meeting.presenter, "数据截至2025年12月31日"):
+        assert expected in cover
+    for system in ("生成者权限", SCOPE.username, "各部分均有数据", "analysis."):
+        assert system not in html_text[html_text.index("<body>"):], system
+    assert 'id="problems"' in html_text and "存在问题与下步打算（初稿）" in html_text

@@ -157,3 +157,16 @@ def test_comparison_table():
     row = out.iloc[0]
     assert (row["比较"], row["采用的检验"], row["Cramér's V"], row["比例1(%)"]) == ("党员 − 非党员", "χ²检验", 0.1108, 93.043)
     assert reading.comparison_table(dataclasses.replace(HEADLINE, test="")).iloc[0]["采用的检验"] == "不予报告"
+
+
+def test_plain_comparison_has_no_statistics():
+    assert reading.plain_comparison(HEADLINE, "认为作用明显") == "党员认为作用明显的比例高于非党员，差异有统计学意义"
+    lower = dataclasses.replace(HEADLINE, group1="非党员", group2="党员", diff=-7.042)
+    assert reading.plain_comparison(lower, "认为作用明显") == "非党员认为作用明显的比例低于党员，差异有统计学意义"
+    alike = dataclasses.replace(HEADLINE, test="fisher", p_val=0.4321)
+    assert reading.plain_comparison(alike, "认为作用明显") == "党员认为作用明显的比例与非党员接近，差异无统计学意义"
+    hidden = dataclasses.replace(HEADLINE, suppressed=True, test="", note="有分组的人数小于 5")
+    assert reading.plain_comparison(hidden, "认为作用明显") == "党员与非党员的比较不予报告：有分组的人数小于 5"
+    for cmp in (HEADLINE, alike):
+        text = reading.plain_comparison(cmp, "认为作用明显")
+        assert not [w for w in ("χ²", "p ", "CI", "Cramér") if w in text]

@@ -57,3 +57,25 @@ def test_incomplete_sheet_is_left_out(small):
 
 def test_quarter_without_data_gives_empty_trend(small):
     assert vanguard.hospital_trend(small, scope=ALL, first="2030Q1", last="2030Q2").empty
+
+
+def test_grade_distribution_of_a_unit_against_the_hospital(small):
+    # 2024Q1 indices (same score everywhere): M1 95 and M2 80 in B1, M3 70 in B2, M4 55 in B3; M2's
+    # 2024Q2 sheet does not count. Grades: 优秀 >= 90, 合格 >= 75, 基本合格 >= 60, 不合格 below.
+    # G1 (B1, B2): 优秀 1 (M1), 合格 1 (M2), 基本合格 1 (M3), 不合格 0 -> 33.3% each of three.
+    # Hospital: one in each band of four -> 25% each.
+    for member_id, score in (("M1", 95), ("M2", 80), ("M3", 70), ("M4", 55)):
+        add_sheet(small, member_id, "2024Q1", score)
+    add_sheet(small, "M2", "2024Q2", 99)
+    bands = vanguard.grade_distribution(small, scope=ALL, quarter="2024Q1", unit="G1")
+    assert list(bands["grade"]) == ["优秀", "合格", "基本合格", "不合格"]
+    assert list(bands["members"]) == [1, 1, 1, 0]
+    assert list(bands["pct"]) == pytest.approx([100 / 3, 100 / 3, 100 / 3, 0])
+    assert list(bands["hospital_members"]) == [1, 1, 1, 1]
+    assert list(bands["hospital_pct"]) == pytest.approx([25, 25, 25, 25])
+    # The whole hospital is its own reference; a quarter without sheets has no shares.
+    whole = vanguard.grade_distribution(small, scope=ALL, quarter="2024Q1")
+    assert list(whole["members"]) == list(whole["hospital_members"])
+    assert vanguard.grade_distribution(small, scope=ALL, quarter="2030Q1")["pct"].isna().all()
+    with pytest.raises(PermissionError):
+        vanguard.grade_distribution(small, scope=Scope("r", "researcher"), quarter="2024Q1")

@@ -25,6 +25,10 @@ class Filters:
     unit: str | None
     unit_label: str
     is_branch: bool = False  # ``unit`` is one 党支部 (not a 党总支)
+    # What charts of all units highlight: the branch / general branch chosen in the sidebar
+    # (a chosen branch's general branch), else the viewer's own unit.
+    focus_branch: str | None = None
+    focus_general_branch: str | None = None
 
     @property
     def period_label(self) -> str:
@@ -57,13 +61,18 @@ def sidebar_filters() -> Filters:
             # Researchers see hospital-level aggregates only (enforced again in analysis/).
             return Filters(first=first, last=last, unit=None, unit_label="全院")
         generals = units.dropna(subset=["general_branch_id"]).drop_duplicates("general_branch_id")
-        general_names = {ALL: "全院", **dict(zip(generals["general_branch_id"], generals["general_branch_name"]))}
+        general_names = {ALL: "全院", **dict(zip(generals["general_branch_id"].tolist(), generals["general_branch_name"].tolist()))}
         general = st.selectbox("党总支", options=list(general_names), format_func=general_names.get, key="general_branch")
         branches = units if general == ALL else units[units["general_branch_id"] == general]
-        branch_names = {ALL: "全部支部", **dict(zip(branches["branch_id"], branches["branch_name"]))}
+        branch_names = {ALL: "全部支部", **dict(zip(branches["branch_id"].tolist(), branches["branch_name"].tolist()))}
         if st.session_state.get("branch") not in branch_names:
             st.session_state["branch"] = ALL
         branch = st.selectbox("党支部", options=list(branch_names), format_func=branch_names.get, key="branch")
     unit = branch if branch != ALL else general if general != ALL else None
     label = branch_names[branch] if branch != ALL else general_names[general]
-    return Filters(first=first, last=last, unit=unit, unit_label=label, is_branch=branch != ALL)
+    own = viewer().unit_id
+    focus_branch = branch if branch != ALL else own if own in set(units["branch_id"]) else None
+    general_of = {b: g for b, g in zip(units["branch_id"].tolist(), units["general_branch_id"].tolist()) if isinstance(g, str)}
+    focus_general = general if general != ALL else general_of.get(focus_branch) or (own if own in general_names else None)
+    return Filters(first=first, last=last, unit=unit, unit_label=label, is_branch=branch != ALL,
+                   focus_branch=focus_branch, focus_general_branch=focus_general)

@@ -11,8 +11,7 @@ import secrets
 import streamlit as st
 
 from analysis import config as config_mod
-from analysis import db
-from analysis.access import audit, auth
+from analysis.access import auth
 from analysis.config import LoginPolicy
 from analysis.metrics import org
 from analysis.scope import ROLES, Scope
@@ -34,13 +33,6 @@ def viewer() -> Scope:
         login_page()
         st.stop()
     return scope
-
-
-def record_audit(action: str, detail: dict | None = None) -> None:
-    """Append an audit row for the viewer (its own small transaction)."""
-    con = cursor()
-    with db.transaction(con):
-        audit.record(con, viewer().username, action, detail)
 
 
 def _sign_out_locally(notice: str | None = None) -> None:

@@ -41,6 +41,12 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def connection() -> duckdb.DuckDBPyConnection:
+    """The process's handle of the database, for work outside a script run (a download built on
+    click) to take its own cursor from."""
+    return _database(str(database_path()))
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the shared database for this script run (DuckDB cursors are per thread)."""
-    return _database(str(database_path())).cursor()
+    return connection().cursor()

@@ -1,20 +1,82 @@
-"""A table with our own formula-safe, audited CSV/Excel downloads (the built-in export is off)."""
+"""A table that sends one page of rows, with formula-safe CSV/Excel downloads built on click.
+
+Nothing is built or stored when a page is drawn: the download button holds a callable that
+Streamlit runs when the viewer clicks (in a thread of its own, outside the script run). It
+writes the audit row first, on its own cursor and with the viewer captured when the page was
+drawn, and then builds the file from every row in the viewer's scope. Streamlit's media store
+serves what it holds to anyone with the URL, so a file built at draw time would be fetchable
+without a session and without an audit row (security issue #13, item 5).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pandas as pd
 import streamlit as st
 
-from analysis import exports
-from ui.login import record_audit
+from analysis import db, exports
+from analysis.access import audit
+from ui.login import viewer
+from ui.paging import paged
+from ui.session import connection
+
+FORMATS = {  # format -> (button label, MIME type)
+    "csv": ("下载 CSV", "text/csv"),
+    "xlsx": ("下载 Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
 
 
-def table(frame, *, name: str, column_config: dict | None = None, key: str | None = None) -> None:
-    """A table with our own CSV/Excel downloads (formula-safe, audited; built-in export off)."""
-    st.dataframe(frame, hide_index=True, column_config=column_config, key=key)
+def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, key: str | None = None) -> None:
+    """``frame`` one page at a time, with CSV and Excel downloads of all of it."""
+    key = key or name
+    st.dataframe(_as_text_where_mixed(paged(frame, key=f"{key}_page")), hide_index=True, column_config=column_config,
+                 key=key)
     buttons = st.container(horizontal=True)
-    detail = {"table": name, "rows": len(frame)}
-    buttons.download_button("下载 CSV", exports.to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
-                         key=f"{key or name}_csv", on_click=record_audit, args=("export", {**detail, "format": "csv"}))
-    buttons.download_button("下载 Excel", exports.to_xlsx_bytes({name: frame}), file_name=f"{name}.xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key=f"{key or name}_xlsx", on_click=record_audit, args=("export", {**detail, "format": "xlsx"}))
+    for fmt, (label, mime) in FORMATS.items():
+        buttons.download_button(label, data=export(frame, name=name, fmt=fmt), file_name=f"{name}.{fmt}", mime=mime,
+                                key=f"{key}_{fmt}", on_click="ignore")
+
+
+def _as_text_where_mixed(rows: pd.DataFrame) -> pd.DataFrame:
+    # A column mixing numbers and text (a suppressed count such as "<5") cannot go to the browser
+    # as one Arrow type: show it as text rather than let Streamlit guess and log a traceback.
+    mixed = [c for c in rows.columns if rows[c].dtype == object
+             and len({type(v) for v in rows[c].dropna().tolist()}) > 1]
+    if not mixed:
+        return rows
+    shown = rows.copy(deep=False)  # copy-on-write: the shared result keeps its columns
+    for column in mixed:
+        shown[column] = [None if pd.isna(v) else str(v) for v in rows[column].tolist()]
+    return shown
+
+
+def export(frame: pd.DataFrame, *, name: str, fmt: str) -> Callable[[], bytes]:
+    """The download of ``frame`` as ``fmt`` ('csv' or 'xlsx'), built and audited when clicked."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    make = (lambda: exports.to_csv_bytes(frame)) if fmt == "csv" else (lambda: exports.to_xlsx_bytes({name: frame}))
+    return audited(make, detail={"table": name, "rows": len(frame), "format": fmt})
+
+
+def audited(make: Callable[[], bytes], *, detail: dict) -> Callable[[], bytes]:
+    """A download button's ``data``: writes an 'export' audit row for this run's viewer, then
+    returns ``make()``.
+
+    Streamlit calls it on click from another thread, without a script context, so the viewer's
+    name and the database handle are taken now and the audit row is written on a cursor of its
+    own. The row comes first: if it cannot be written, nothing is downloaded.
+    """
+    username = viewer().username
+    handle = connection()
+
+    def build() -> bytes:
+        con = handle.cursor()
+        try:
+            with db.transaction(con):
+                audit.record(con, username, "export", detail)
+        finally:
+            con.close()
+        return make()
+
+    return build

@@ -36,6 +36,7 @@ ACTIONS: dict[str, str] = {
     "config_change": "修改配置",
     "survey_option_order": "调整问卷选项顺序",
     "survey_waves": "关联多期问卷",
+    "template_change": "更换汇报模板",
 }
 
 MAX_LIMIT = 10_000

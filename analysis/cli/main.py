@@ -29,9 +29,17 @@ from analysis.ingest import inbox, templates
 from analysis.ingest.specs import KIND_LABELS, KINDS, TABLE_KINDS
 
 
+def _progress(fraction: float, text_zh: str) -> None:
+    """Progress of a long step (a scaled demo, derived tables rebuilt on open), on stderr."""
+    print(f"  {fraction:4.0%}  {text_zh}", file=sys.stderr, flush=True)
+
+
 def _demo(args: argparse.Namespace) -> int:
+    if args.scale < 1:
+        print("error: --scale must be at least 1", file=sys.stderr)
+        return 2
     started = time.perf_counter()
-    summary = demo.build(args.db)
+    summary = demo.build(args.db, scale=args.scale, progress=_progress if args.scale > 1 else None)
     print(
         f"demo database written to {summary.path} in {time.perf_counter() - started:.1f} s: "
         f"{summary.general_branches} general branches, {summary.branches} branches, {summary.members} members, "
@@ -50,7 +58,7 @@ def _submit(args: argparse.Namespace, request: dict[str, Any], files: dict[str, 
     if not create and not args.db.exists():
         raise FileNotFoundError(f"no database at {args.db}")
     try:
-        con = db.open_database(args.db)
+        con = db.open_database(args.db, progress=_progress)
     except duckdb.IOException as exc:
         if not inbox.is_locked(exc):
             raise
@@ -146,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     demo_cmd = commands.add_parser("demo", help="build the synthetic demo database")
     demo_cmd.add_argument("--db", type=Path, default=db.default_path(), help=f"output file (default {db.default_path()})")
+    demo_cmd.add_argument("--scale", type=int, default=1,
+                          help="campuses of 640 members each (default 1; 300 is a province's 200,000 members)")
     demo_cmd.set_defaults(handler=_demo)
 
     def database_options(command: argparse.ArgumentParser) -> None:

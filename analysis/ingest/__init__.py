@@ -7,7 +7,7 @@ the Excel ``templates``), ``read`` (what a file is, whether it is safe, its rows
 stored values), ``checks`` (every problem, by row and column), ``write`` (the batch, in the
 caller's transaction) and ``rollback``; ``wjx`` parses 问卷星 exports and ``surveys`` stores
 them; ``inbox`` lets the command line import through the running app. Modules here may
-import ``analysis.config``, ``db``, ``periods``, ``scope``, ``access.audit`` and
+import ``analysis.config``, ``db``, ``derived``, ``periods``, ``scope``, ``access.audit`` and
 ``metrics.activities`` (the activity types), and each other in that pipeline order, never
 ``streamlit``, ``ui`` or ``pages``.
 """

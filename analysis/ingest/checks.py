@@ -124,18 +124,20 @@ def check_staged(con: duckdb.DuckDBPyConnection, tables: TempTables, staged: Sta
     if skip is not None:
         warnings.append(f"第 {skip} 行与模板示例行相同，已忽略")
     typed = convert.typed_table(con, tables, staged, skip_row=skip)
+    # The staged text is not read again: free its memory before the checks.
+    tables.drop(staged.view, staged.raw)
     report(0.55, "正在校验")
-    for problem in staged.problems:
+    count = staged.problem_count
+    for problem in staged.problems[:limit]:
         con.execute(f"INSERT INTO {problems} VALUES (?, -1, NULL, ?, ?)",
                     [problem.row, problem.message_zh, problem.message_en])
-    _record(con, problems, typed, layout.spec, column_checks(layout, cfg, today))
+    count += _record(con, problems, typed, layout.spec, column_checks(layout, cfg, today), limit)
     report(0.7, "正在校验")
-    _record(con, problems, typed, layout.spec, KIND_CHECKS[layout.spec.kind](layout, typed))
+    count += _record(con, problems, typed, layout.spec, KIND_CHECKS[layout.spec.kind](layout, typed), limit)
     if layout.spec.kind == "branch_scores":
         warnings += incomplete_quarters(con, typed, cfg)
-    _record(con, problems, typed, layout.spec, repeated_rows(layout.spec, typed))
+    count += _record(con, problems, typed, layout.spec, repeated_rows(layout.spec, typed), limit)
     report(0.8, "正在校验")
-    count = con.execute(f"SELECT count(*) FROM {problems}").fetchall()[0][0]
     listed = con.execute(
         f"SELECT row, col, zh, en FROM {problems} ORDER BY row NULLS FIRST, pos LIMIT ?", [limit]
     ).fetchall()
@@ -144,18 +146,44 @@ def check_staged(con: duckdb.DuckDBPyConnection, tables: TempTables, staged: Sta
     return Checked(typed, rows, found, count, warnings)
 
 
-def _record(con, problems: str, typed: str, spec: Spec, checks: list[Check]) -> None:
-    """Insert a problem for every row each check flags."""
-    for check in checks:
+def _record(con, problems: str, typed: str, spec: Spec, checks: list[Check], limit: int) -> int:
+    """Count the rows every check flags, and insert the first ``limit`` of each (by row) as problems.
+
+    No more than ``limit`` problems can be listed, and those are among the first ``limit`` of
+    each check: a file of two million bad rows costs a count, not two million messages. The
+    checks of the typed table alone are counted together in one scan.
+
+    Returns
+    -------
+    The number of problems found (listed or not).
+    """
+    alone = [i for i, c in enumerate(checks) if c.rows is None]
+    counts = [0] * len(checks)
+    if alone:
+        found = con.execute(
+            "SELECT " + ", ".join(f"count(*) FILTER (WHERE {checks[i].where})" for i in alone) + f" FROM {typed}",
+            [p for i in alone for p in checks[i].params],
+        ).fetchall()[0]
+        for i, n in zip(alone, found):
+            counts[i] = n
+    for i, check in enumerate(checks):
+        if check.rows is not None:
+            counts[i] = con.execute(f"SELECT count(*) FROM {check.rows} WHERE {check.where}",
+                                    list(check.params)).fetchall()[0][0]
+    for check, count in zip(checks, counts):
+        if not count:
+            continue
         raw = f"r_{check.column.field}" if check.column else "NULL"
         zh, zh_params = check.message.as_sql(check.message.zh, raw)
         en, en_params = check.message.as_sql(check.message.en, raw)
         position = spec.position(check.column.field) if check.column else -1
         header = check.header or (check.column.header if check.column else None)
         con.execute(
-            f"INSERT INTO {problems} SELECT _row, ?, ?, {zh}, {en} FROM {check.rows or typed} WHERE {check.where}",
-            [position, header, *zh_params, *en_params, *check.params],
+            f"INSERT INTO {problems} SELECT _row, ?, ?, {zh}, {en} FROM {check.rows or typed} WHERE {check.where} "
+            "ORDER BY _row LIMIT ?",
+            [position, header, *zh_params, *en_params, *check.params, limit],
         )
+    return sum(counts)
 
 
 # --- every column -------------------------------------------------------------------------
@@ -174,6 +202,7 @@ REF_MESSAGES = {
     "unit": Message("上级单位“{raw}”不存在（应为系统中或本文件中已有单位的编号或名称）", "unknown parent unit '{raw}'"),
     "member": Message("党员编号“{raw}”不存在（请先导入党员名单）", "unknown member id '{raw}'"),
     "activity": Message("活动编号“{raw}”不存在（请先导入支部活动）", "unknown activity id '{raw}'"),
+    "department": Message("科室“{raw}”不存在（请先导入“科室与支部对应”）", "unknown department '{raw}'"),
 }
 FIRST_ROW = {"first_row": "d.first_row"}  # the row a repeated row repeats (see _repeats)
 # U+FFFD (what a decoder writes for bytes it could not read) and the C1 controls U+0080-U+009F
@@ -272,9 +301,19 @@ def _future_checks(column: Column, today: dt.date) -> list[Check]:
 
 
 def _repeats(typed: str, keys: list[str]) -> str:
-    """SQL of the key values that occur more than once in the file, with their first row."""
-    return (f"(SELECT {', '.join(keys)}, min(_row) AS first_row FROM {typed} "
-            f"WHERE {' AND '.join(k + ' IS NOT NULL' for k in keys)} GROUP BY ALL HAVING count(*) > 1)")
+    """SQL of the key values that occur more than once in the file, with their first row.
+
+    Keys are grouped by their hash first, and only rows whose hash repeats are grouped by the
+    keys themselves: a million distinct keys then cost a table of eight-byte hashes instead of
+    one of four texts each (equal keys always have equal hashes; a collision only costs the
+    exact grouping of its rows).
+    """
+    key_list = ", ".join(keys)
+    present = " AND ".join(k + " IS NOT NULL" for k in keys)
+    return (f"(SELECT {key_list}, min(_row) AS first_row FROM {typed} "
+            f"WHERE {present} AND hash({key_list}) IN "
+            f"(SELECT hash({key_list}) FROM {typed} WHERE {present} GROUP BY 1 HAVING count(*) > 1) "
+            "GROUP BY ALL HAVING count(*) > 1)")
 
 
 def repeated_rows(spec: Spec, typed: str) -> list[Check]:
@@ -397,6 +436,22 @@ def task_checks(layout: Layout, typed: str) -> list[Check]:
     ]
 
 
+def performance_checks(layout: Layout, typed: str) -> list[Check]:
+    """A department's results count from the first quarter it is mapped to a branch.
+
+    (Rolling a mapping back later may leave results unmapped; the analysis then leaves them
+    out and says how many, rather than refusing the rollback.)
+    """
+    return [Check(
+        "t.v_quarter < d.first_quarter", layout.spec.column("quarter"),
+        Message("科室“{department}”自 {first_quarter} 起才对应党支部，{raw} 的数据无法归入支部",
+                "department {department} is mapped to a branch only from {first_quarter}",
+                sql={"department": "t.v_department_id", "first_quarter": "d.first_quarter"}),
+        rows=f"{typed} t JOIN (SELECT department_id, min(from_quarter) AS first_quarter FROM department_branch "
+             "GROUP BY ALL) d ON d.department_id = t.v_department_id",
+    )]
+
+
 def no_checks(layout: Layout, typed: str) -> list[Check]:
     return []
 
@@ -410,6 +465,8 @@ KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "activities": activity_checks,
     "attendance": member_name_checks,
     "tasks": task_checks,
+    "departments": no_checks,
+    "department_performance": performance_checks,
 }
 
 

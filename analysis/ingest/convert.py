@@ -5,7 +5,8 @@ field of the spec, ``r_<field>`` (the cell as written), ``v_<field>`` (the value
 a number, a date, a quarter, a choice's code, a referenced id; NULL when the text is not
 one) and, for references, ``x_<field>_<extra>`` (what the reference carries: a member's
 name and branch, an indicator's max points, a unit's level). Labels, codes and names are
-all resolved by joins with small lookup tables, so a million rows cost a few scans.
+all resolved by joins with small lookup tables, and quarters and dates are parsed once per
+distinct text (a million rows name a few dozen quarters), so a million rows cost a few scans.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ REFERENCES: dict[str, tuple[str, list[str]]] = {
                             "SELECT name, dimension_id, 2, CAST(max_points AS DOUBLE) FROM four_have_dimension",
                             ["max"]),
     "activity": ("SELECT activity_id AS key, activity_id AS value, 1 AS pri FROM activity", []),
+    # A name resolves to the department that carries it in its latest mapping row.
+    "department": ("SELECT department_id AS key, department_id AS value, 1 AS pri FROM department_branch UNION ALL "
+                   "SELECT department_name, arg_max(department_id, from_quarter), 2 FROM department_branch "
+                   "GROUP BY department_name", []),
 }
 
 
@@ -65,7 +70,7 @@ def typed_table(con: duckdb.DuckDBPyConnection, tables: TempTables, staged: Stag
     for column in layout.spec.columns:
         f = f"s.f_{column.field}"
         select.append(f"{f} AS r_{column.field}")
-        if column.type in ("choice", "ref"):
+        if column.type in ("choice", "ref", *PARSED_ONCE):
             table, extras = _lookup(con, tables, column, staged)
             alias = f"j_{column.field}"
             key = f"lower({f})" if column.type == "choice" else f
@@ -104,9 +109,17 @@ def _value_expr(kind: str, f: str) -> str:
     raise ValueError(kind)
 
 
+# Types whose text is parsed once per distinct value (few values, costly parsing).
+PARSED_ONCE = ("quarter", "date")
+
+
 def _lookup(con, tables: TempTables, column: Column, staged: Staged) -> tuple[str, list[str]]:
     """A temp table (key, value, x_ extras...) resolving the column's text, and the extras' names."""
     table = tables.name(f"lk_{column.field}")
+    if column.type in PARSED_ONCE:
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT key, {_value_expr(column.type, 'key')} AS value "
+                    f"FROM (SELECT DISTINCT f_{column.field} AS key FROM {staged.view} WHERE key IS NOT NULL)")
+        return table, []
     if column.type == "choice":
         _key_value_table(con, tables, table, _choice_keys(column))
         return table, []

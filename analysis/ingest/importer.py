@@ -14,7 +14,8 @@ The pipeline, the same for a file typed by hand, a 1,000,000-row CSV and a DataF
    says what is wrong in Chinese (and English for the CLI); the first ``MAX_PROBLEMS`` are kept.
 4. **Write** (``import_*`` only, and only without problems) inside the same transaction
    (``write``): an ``import_batch`` row, the rows a re-import replaces copied to
-   ``replaced_*`` and deleted, the new rows, the audit row, the data-version bump. Any error
+   ``replaced_*`` and deleted, the new rows, the derived tables of what they touched
+   (``analysis.derived``), the audit row, the data-version bump. Any error
    rolls all of it back; ``validate_*`` always rolls back.
 
 A 问卷星 export skips 2 and 3: it is parsed (``wjx``) and stored (``surveys``) instead. A batch
@@ -36,12 +37,13 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
-from analysis import db
+from analysis import db, derived
 from analysis.access import audit
 from analysis.ingest import read, surveys, wjx, write
 from analysis.ingest.checks import Progress, check_staged
 from analysis.ingest.specs import KIND_LABELS, KINDS, by_kind
 from analysis.ingest.stage import (
+    MAX_PROBLEMS,
     SAMPLE_ROWS,
     Problem,
     Staged,
@@ -55,7 +57,6 @@ from analysis.ingest.stage import (
 from analysis.ingest.write import Replacement
 from analysis.scope import Scope
 
-MAX_PROBLEMS = 1000
 ATTEMPTS = 3  # a write-write conflict with another session is retried
 
 
@@ -439,8 +440,11 @@ def _import_table(con, tables: TempTables, staged: Staged, request: _Request,
         detail={"encoding": source.encoding_label, "sheet": layout.sheet, "rows": preview.counts,
                 "replacements": [r.message_zh for r in preview.replacements], "warnings": preview.warnings[:20]},
     )
+    pending = derived.before_write(con, request.cfg, kind=layout.spec.kind, batch_id=batch_id)
     write.replace_rows(con, layout.spec.table, replaced, batch_id)
     write.insert_rows(con, layout, checked.typed, batch_id)
+    request.report(0.95, "正在更新统计")
+    derived.after_write(con, pending)
     _finish(con, request.username, {"batch_id": batch_id, "kind": layout.spec.kind, "file_name": source.label,
                                     "rows": preview.rows, "replaced": preview.replaced_rows})
     return preview, batch_id
@@ -484,12 +488,14 @@ def _import_survey(con, source: read.Source, request: _Request, known: _Known) -
                 "attributes": {str(k): v for k, v in attributes.items()},
                 **({"twin_of": twin.survey_id} if twin else {})},
     )
+    pending = derived.before_write(con, request.cfg, kind="wjx", batch_id=batch_id)
     if twin:
         survey_cfg = request.cfg.survey
         surveys.attach_twin(con, parsed, twin, batch_id=batch_id, scales=survey_cfg.ordinal_scales,
                             unscaled=survey_cfg.unscaled_options)
     else:
         surveys.insert_survey(con, parsed, source="wjx", batch_id=batch_id, attributes=attributes)
+    derived.after_write(con, pending)
     _finish(con, request.username, {"batch_id": batch_id, "kind": "wjx", "file_name": source.label,
                                     "rows": 0 if twin else len(parsed.responses),
                                     **({"twin_of": twin.survey_id} if twin else {})})

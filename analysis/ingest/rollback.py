@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from analysis import db
+from analysis import config as config_mod
+from analysis import db, derived
 from analysis.access import audit
 from analysis.ingest.write import shadow_columns, user_name
 from analysis.scope import Scope
@@ -29,9 +30,11 @@ DEPENDENTS = (
     ("member", "member_id", "attendance", "member_id"),
     ("activity", "activity_id", "attendance", "activity_id"),
     ("survey", "survey_id", "survey_twin", "survey_id"),
+    ("org_unit", "unit_id", "department_branch", "branch_id"),
 )
 # Tables whose rows a re-import replaces (kept in replaced_<table>; see write.replace_rows).
-SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "service_task")
+SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "service_task", "department_branch",
+            "department_performance")
 # Delete steps per kind; each inner tuple is one transaction (DuckDB cannot delete a parent
 # row in the transaction that deleted the rows referencing it).
 SURVEY_STEPS = (
@@ -69,6 +72,8 @@ STEPS = {
     "activities": (("DELETE FROM activity WHERE batch_id = $b",),),
     "attendance": (("DELETE FROM attendance WHERE batch_id = $b",),),
     "tasks": (("DELETE FROM service_task WHERE batch_id = $b",),),
+    "departments": (("DELETE FROM department_branch WHERE batch_id = $b",),),
+    "department_performance": (("DELETE FROM department_performance WHERE batch_id = $b",),),
     "wjx": SURVEY_STEPS,
 }
 
@@ -91,14 +96,16 @@ class RollbackRefused(ValueError):
         super().__init__(message_en)
 
 
-def rollback_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: str | Scope) -> RollbackResult:
+def rollback_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: str | Scope,
+                   cfg: config_mod.Config | None = None) -> RollbackResult:
     """Undo an import batch: delete its rows and restore the rows it replaced.
 
     Refused (RollbackRefused, nothing changed) when the batch is unknown, already rolled back,
     the demo data, replaced in turn by a later batch (roll that one back first), or referenced
     by rows of other batches (e.g. members that later scores refer to).
 
-    Batches of one table level roll back in one transaction. Org units and surveys span
+    Batches of one table level roll back in one transaction, together with the derived tables
+    of what they touched (``analysis.derived``; ``cfg``: the configuration, loaded by default). Org units and surveys span
     several foreign-key levels, which DuckDB can only delete one level per transaction: the
     batch is marked as started, the levels are deleted in turn, then it is marked done; an
     interrupted rollback is finished by calling this again.
@@ -111,6 +118,7 @@ def rollback_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: str |
     with db.transaction(con):
         if started is None:
             _refuse_if_depended_upon(con, batch_id)
+        pending = derived.before_write(con, cfg or config_mod.load(), kind=kind, batch_id=batch_id)
         if started is None or single:
             if kind == "wjx":
                 restored += _run_step(con, TWIN_RESTORE, batch_id)
@@ -125,6 +133,7 @@ def rollback_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: str |
             con.execute("UPDATE import_batch SET rollback_started_at = coalesce(rollback_started_at, ?), "
                         "rolled_back_by = ? WHERE batch_id = ?", [now, username, batch_id])
         con.execute("DELETE FROM import_file WHERE batch_id = ?", [batch_id])
+        derived.after_write(con, pending)
         if started is None:
             audit.record(con, username, "rollback", {"batch_id": batch_id, "kind": kind})
         db.bump_data_version(con)

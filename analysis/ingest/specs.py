@@ -18,6 +18,9 @@ four_have          four_have_score      the same year (every branch)
 activities         activity             (never)
 attendance         attendance           the same activity
 tasks              service_task         the same 任务编号 (a task's status update)
+departments        department_branch    the same 科室编号 and 起始季度 (the mapping is editable)
+department_        department_          the same quarter and indicator (every department)
+performance        performance
 wjx                survey, survey_*     (never: each export is a new survey)
 =================  ===================  ================================================
 """
@@ -33,7 +36,7 @@ from analysis import periods
 from analysis.metrics.activities import ACTIVITY_TYPES
 
 TYPES = ("text", "int", "decimal", "date", "quarter", "year", "choice", "ref")
-REFS = ("unit", "branch", "member", "vanguard_dimension", "indicator", "four_have_dimension", "activity")
+REFS = ("unit", "branch", "member", "vanguard_dimension", "indicator", "four_have_dimension", "activity", "department")
 # References whose names come from the hospital's configuration (not from the database).
 CATALOGUE_REFS = ("vanguard_dimension", "indicator", "four_have_dimension")
 
@@ -50,6 +53,8 @@ KIND_LABELS: dict[str, str] = {
     "activities": "支部活动",
     "attendance": "活动出勤",
     "tasks": "我为群众办实事任务",
+    "departments": "科室与支部对应",
+    "department_performance": "科室业绩指标",
     "wjx": "问卷星问卷导出",
 }
 KINDS = tuple(KIND_LABELS)
@@ -168,6 +173,8 @@ def by_kind(cfg: config_mod.Config | None = None) -> dict[str, Spec]:
         _activities(shared),
         _attendance(shared),
         _tasks(shared),
+        _departments(shared),
+        _department_performance(shared, cfg),
     ]
     return {spec.kind: spec for spec in out}
 
@@ -410,4 +417,46 @@ def _tasks(shared: _SharedColumns) -> Spec:
         key=("task_id",),
         replaces="任务编号已存在的任务将被本文件中的内容替换（用于更新进展）",
         description="每行一项“我为群众办实事”任务。",
+    )
+
+
+def _departments(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "departments", KIND_LABELS["departments"], "department_branch", "科室与支部",
+        (
+            Column("科室编号", "department_id", "text", max_length=40, aliases=("科室代码",),
+                   note="医院自己的科室编码（如 HIS 科室代码），科室业绩指标按此编号对应", example="K0101"),
+            Column("科室名称", "department_name", "text", max_length=60, aliases=("科室",), example="示例科室"),
+            Column("科室类型", "department_type", "choice", choices=_choices(*config_mod.DEPARTMENT_TYPES),
+                   aliases=("类型", "科室类别"), note="用于按科室类型控制的关联分析", example="内科"),
+            shared.branch,
+            Column("起始季度", "from_quarter", "quarter", aliases=("生效季度", "自季度"),
+                   note="科室从该季度起属于该支部，直到该科室下一条记录的起始季度", example=shared.example_quarter),
+            Column("职工人数", "staff", "int", minimum=1, maximum=100_000, aliases=("人数", "科室人数"),
+                   note="一个支部对应多个科室时，按职工人数加权合并各科室指标", example=40),
+        ),
+        key=("department_id", "from_quarter"),
+        replaces="科室编号与起始季度都相同的记录将被本文件中的内容替换（用于更正对应关系）",
+        description="每行是一个科室从某季度起所属的党支部。一个支部可以对应多个科室；科室改属其他支部时，"
+                    "新增一行并填写新的起始季度。",
+    )
+
+
+def _department_performance(shared: _SharedColumns, cfg: config_mod.Config) -> Spec:
+    first = cfg.business.indicators[0]
+    return Spec(
+        "department_performance", KIND_LABELS["department_performance"], "department_performance", "科室业绩指标",
+        (
+            shared.quarter,
+            Column("科室", "department_id", "ref", ref="department", aliases=("科室编号", "科室代码", "科室名称"),
+                   note="已导入“科室与支部对应”的科室编号或名称", example="K0101"),
+            Column("业绩指标", "indicator_id", "choice",
+                   choices=tuple((i.name, i.id) for i in cfg.business.indicators),
+                   aliases=("指标", "指标名称", "指标编号"), note="配置中的科室业绩指标（名称或编号）", example=first.name),
+            Column("指标值", "value", "decimal", decimals=4, aliases=("数值", "值"),
+                   note="按该指标的单位填写（如百分比填 28.4，不填 0.284）", example=1.05),
+        ),
+        key=("quarter", "department_id", "indicator_id"),
+        replaces="重新导入某季度某项指标的数据，将整体替换该季度该指标全部科室已有的数据",
+        description="每行是一个科室在一个季度、一项业绩指标上的数值（多来自三级公立医院绩效考核已上报的数据）。",
     )

@@ -25,6 +25,9 @@ from analysis.ingest.specs import Spec, match_headers
 
 SAMPLE_ROWS = 20
 CHUNK_ROWS = 100_000
+MAX_PROBLEMS = 1000
+"""Problems listed for one file; the rest are only counted (a file of two million bad rows
+would otherwise cost gigabytes of messages nobody reads)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,14 @@ class TempTables:
             except Exception:  # noqa: BLE001 - best effort: the view may be gone with its connection
                 pass
         self._registered.clear()
+
+    def drop(self, *names: str) -> None:
+        """Drop tables or views made here before the end of the attempt, to free their memory."""
+        for name in names:
+            kind = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                                    [name]).fetchall()
+            if kind:
+                self.con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} {name}")
 
     def drop_all(self) -> None:
         """Unregister every frame and drop every table and view still there."""
@@ -195,15 +206,19 @@ class Staged:
 
     view: _row (the Excel row), then f_<field> for every column of the spec: the cell's text
         without surrounding blanks, NULL when empty or when the file lacks the column.
+    raw: the table under the view (dropped once the rows are typed).
     sample: the first SAMPLE_ROWS rows as read, column 行 the Excel row.
-    problems: rows with more fields than the header (CSV only).
+    problems: the first MAX_PROBLEMS rows with more fields than the header (CSV only);
+        problem_count: all of them.
     """
 
     source: read.Source
     layout: Layout
     view: str
+    raw: str
     sample: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -218,11 +233,13 @@ def stage(con: duckdb.DuckDBPyConnection, tables: TempTables, source: read.Sourc
     row_expr = _load_with_duckdb(con, tables, source, layout, raw)
     problems: list[Problem] = []
     warnings: list[str] = []
+    ragged = [0]
     if row_expr is None:
         row_expr = "_row"
         cols = ", ".join(f"c{i} VARCHAR" for i in range(width))
         con.execute(f"CREATE TEMP TABLE {raw} (_row INTEGER, {cols})")
-        rows = _data_rows_below_header(read.data_rows(source, layout.sheet), source, layout, problems, warnings)
+        rows = _data_rows_below_header(read.data_rows(source, layout.sheet), source, layout, problems, warnings,
+                                       ragged)
         _insert_in_chunks(con, tables, raw, rows, width)
     view = tables.name("stg")
     fields = []
@@ -236,7 +253,7 @@ def stage(con: duckdb.DuckDBPyConnection, tables: TempTables, source: read.Sourc
         + f" FROM {raw}"
     )
     sample = _sample(con, raw, row_expr, layout.headers)
-    return Staged(source, layout, view, sample, problems, warnings)
+    return Staged(source, layout, view, raw, sample, problems, ragged[0], warnings)
 
 
 def _load_with_duckdb(con, tables: TempTables, source: read.Source, layout: Layout, raw: str) -> str | None:
@@ -277,14 +294,13 @@ def _load_csv(con, source: read.Source, layout: Layout, raw: str) -> str:
 
 def _load_frame(con, tables: TempTables, frame: pd.DataFrame, layout: Layout, raw: str) -> str:
     """A DataFrame scanned by DuckDB, each column cast to text as read.cell_text would write it."""
-    positions = {f"c{i}": column for i, column in enumerate(frame.columns)}
-    view = tables.register(pd.DataFrame(
-        {"_row": pd.RangeIndex(2, len(frame) + 2), **{name: frame[column].to_numpy()
-                                                      for name, column in positions.items()}}))
+    # The columns as they are (no copy into Python objects: DuckDB scans Arrow-backed text).
+    columns = {f"c{i}": frame.iloc[:, i].reset_index(drop=True) for i in range(frame.shape[1])}
+    view = tables.register(pd.DataFrame({"_row": pd.RangeIndex(2, len(frame) + 2), **columns}))
     mapped = set(layout.mapping.values())
     select = []
-    for i, (name, column) in enumerate(positions.items()):
-        dtype = frame[column].dtype
+    for i, (name, column) in enumerate(columns.items()):
+        dtype = column.dtype
         if pd.api.types.is_bool_dtype(dtype):
             expr = f"CASE WHEN {name} THEN 'true' WHEN NOT {name} THEN 'false' END"
         elif pd.api.types.is_float_dtype(dtype):
@@ -298,11 +314,13 @@ def _load_frame(con, tables: TempTables, frame: pd.DataFrame, layout: Layout, ra
 
 
 def _data_rows_below_header(rows: Iterator[tuple[int, list[str | None]]], source: read.Source, layout: Layout,
-                            problems: list[Problem], warnings: list[str]) -> Iterator[tuple[int, list[str | None]]]:
+                            problems: list[Problem], warnings: list[str],
+                            ragged: list[int]) -> Iterator[tuple[int, list[str | None]]]:
     """Non-empty rows below the header, cut to the header's width.
 
     Cells beyond the header are a problem in a CSV (an unquoted delimiter, most likely) and
-    a warning, once, in a spreadsheet; they are appended to ``problems`` and ``warnings``.
+    a warning, once, in a spreadsheet; they are appended to ``problems`` (the first
+    MAX_PROBLEMS; ``ragged[0]`` counts them all) and ``warnings``.
     """
     width = len(layout.headers)
     warned = False
@@ -312,10 +330,12 @@ def _data_rows_below_header(rows: Iterator[tuple[int, list[str | None]]], source
         if len(cells) > width:
             if any(c is not None for c in cells[width:]):
                 if source.format == "csv":
-                    problems.append(Problem(
-                        source.label, layout.sheet, number, None,
-                        f"本行有 {len(cells)} 个字段，多于表头的 {width} 列（可能是内容中含未加引号的分隔符）",
-                        f"row has {len(cells)} fields but the header has {width} (unquoted delimiter?)"))
+                    ragged[0] += 1
+                    if len(problems) < MAX_PROBLEMS:
+                        problems.append(Problem(
+                            source.label, layout.sheet, number, None,
+                            f"本行有 {len(cells)} 个字段，多于表头的 {width} 列（可能是内容中含未加引号的分隔符）",
+                            f"row has {len(cells)} fields but the header has {width} (unquoted delimiter?)"))
                 elif not warned:
                     warnings.append(f"第 {number} 行起有数据位于没有表头的列，已忽略")
                     warned = True

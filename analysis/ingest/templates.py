@@ -38,7 +38,7 @@ TEMPLATE_ROWS = 5000  # rows that get the drop-down lists and checks in the temp
 REF_FORMATS = {
     "unit": "单位编号或名称", "branch": "支部编号或支部名称", "member": "党员编号",
     "vanguard_dimension": "评价维度名称", "indicator": "考核指标名称",
-    "four_have_dimension": "“四有”维度名称", "activity": "活动编号",
+    "four_have_dimension": "“四有”维度名称", "activity": "活动编号", "department": "科室编号或科室名称",
 }
 TYPE_FORMATS = {
     "text": "文本", "int": "整数", "decimal": "数字", "date": "日期，如 2025-03-31",

@@ -124,6 +124,16 @@ def _replaced_rows_sql(kind: str, typed: str, keys_table: str) -> tuple[str, tup
         return (f"SELECT task_id FROM service_task WHERE task_id IN (SELECT v_task_id FROM {typed})",
                 ("task_id",),
                 f"SELECT count(*) FROM {keys_table}")
+    if kind == "departments":
+        return (f"SELECT department_id, from_quarter FROM department_branch "
+                f"WHERE (department_id, from_quarter) IN (SELECT (v_department_id, v_from_quarter) FROM {typed})",
+                ("department_id", "from_quarter"),
+                f"SELECT count(*) FROM {keys_table}")
+    if kind == "department_performance":
+        return (f"SELECT department_id, quarter, indicator_id FROM department_performance "
+                f"WHERE (quarter, indicator_id) IN (SELECT DISTINCT (v_quarter, v_indicator_id) FROM {typed})",
+                ("department_id", "quarter", "indicator_id"),
+                f"SELECT quarter, count(DISTINCT indicator_id), count(*) FROM {keys_table} GROUP BY ALL ORDER BY 1")
     return None
 
 
@@ -164,6 +174,15 @@ def _sentences(kind: str, table: str, rows: list[tuple]) -> list[Replacement]:
         if n:
             out.append(Replacement(table, n, f"将按任务编号更新 {n} 项已有任务（原内容被替换）",
                                    f"replaces {n} stored tasks with the same task id"))
+    elif kind == "departments":
+        n = rows[0][0]
+        if n:
+            out.append(Replacement(table, n, f"将更正 {n} 条科室编号与起始季度相同的已有对应关系",
+                                   f"replaces {n} stored department mappings with the same id and first quarter"))
+    elif kind == "department_performance":
+        for quarter, indicators, n in rows:
+            out.append(Replacement(table, n, f"将替换 {quarter} 的 {indicators} 项业绩指标已有的数据 共 {n:,} 行",
+                                   f"replaces {n:,} stored rows of {quarter} ({indicators} indicators)"))
     return out
 
 

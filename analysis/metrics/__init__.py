@@ -2,9 +2,11 @@
 
 ``org`` (units, the one ``unit_filter`` of every query, headcounts), ``vanguard`` (党员先锋指数),
 ``assessment`` (支部季度量化考核), ``four_have`` (四有工程), ``meetings`` (三会一课 and
-attendance), ``activities`` (义诊, 志愿服务 and other activities), ``tasks`` (我为群众办实事) and
-``overview`` (the 总览 figures gathered from the others). Every function takes the connection
-and the viewer's ``scope`` (checked first), binds every value as a SQL parameter and lists the
-columns it returns. May import the basics of ``analysis`` (config, periods, scope, stats) and
-``analysis.survey``; never ``report``, ``cli``, ``ingest`` or anything outside ``analysis``.
+attendance), ``activities`` (义诊, 志愿服务 and other activities), ``tasks`` (我为群众办实事),
+``overview`` (the 总览 figures gathered from the others) and ``spread`` (box-plot figures of the
+member index: five numbers per unit for a chart, not every member's value). Every function
+takes the connection and the viewer's ``scope`` (checked first), binds every value as a SQL
+parameter and lists the columns it returns. May import the basics of ``analysis`` (config,
+periods, scope, stats) and ``analysis.survey``; never ``report``, ``cli``, ``ingest`` or anything
+outside ``analysis``.
 """

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analysis import periods
+from analysis import derived, periods
 from analysis.metrics.org import unit_filter
 from analysis.scope import Scope, check_unit, require_branch_detail
 
@@ -70,14 +70,15 @@ def _params(first: str, last: str, unit: str | None, types: tuple[str, ...] | li
     }
 
 
-# Activities of the chosen types under $unit held in [$start, $end] and by $as_of.
-ACTIVITIES_SQL = f"""
-SELECT a.activity_id, a.branch_id, a.activity_type, a.held_on, a.people_served, a.hours::DOUBLE AS hours,
-       list_position($catalogue::VARCHAR[], a.activity_type) AS type_order
-FROM activity a
-WHERE list_contains($types::VARCHAR[], a.activity_type)
-  AND a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE) AND {unit_filter('a.branch_id')}
-"""
+def _activities(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of the activities of the chosen types ($types) under $unit held in [$start, $end] and
+    by $as_of, per month, branch and type (``derived.activity_months_sql``'s columns), with
+    type_order (the type's place in ``ACTIVITY_TYPES``)."""
+    return f"""
+        SELECT *, list_position($catalogue::VARCHAR[], activity_type) AS type_order
+        FROM ({derived.activity_months_sql(con)})
+        WHERE list_contains($types::VARCHAR[], activity_type) AND {unit_filter('branch_id')}
+    """
 
 
 def activity_totals(
@@ -109,10 +110,9 @@ def activity_totals(
     check_unit(scope, unit)
     return con.execute(
         f"""
-        SELECT activity_type, count(*) AS activities, sum(people_served)::BIGINT AS people_served,
-               sum(hours) AS hours, count(DISTINCT branch_id) AS branches,
-               count(DISTINCT date_trunc('month', held_on)) AS months
-        FROM ({ACTIVITIES_SQL})
+        SELECT activity_type, sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
+               sum(hours)::DOUBLE AS hours, count(DISTINCT branch_id) AS branches, count(DISTINCT month) AS months
+        FROM ({_activities(con)})
         GROUP BY activity_type, type_order
         ORDER BY type_order
         """,
@@ -141,11 +141,10 @@ def activity_monthly(
     check_unit(scope, unit)
     return con.execute(
         f"""
-        SELECT date_trunc('month', held_on)::DATE AS month,
-               year(month) || '年' || month(month) || '月' AS month_label,
-               activity_type, count(*) AS activities, sum(people_served)::BIGINT AS people_served,
-               sum(hours) AS hours, count(DISTINCT branch_id) AS branches
-        FROM ({ACTIVITIES_SQL})
+        SELECT month, year(month) || '年' || month(month) || '月' AS month_label,
+               activity_type, sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
+               sum(hours)::DOUBLE AS hours, count(DISTINCT branch_id) AS branches
+        FROM ({_activities(con)})
         GROUP BY month, activity_type, type_order
         ORDER BY month, type_order
         """,
@@ -175,9 +174,9 @@ def activity_by_branch(
     return con.execute(
         f"""
         SELECT a.branch_id, l.branch_name, l.general_branch_name, a.activity_type,
-               count(*) AS activities, sum(a.people_served)::BIGINT AS people_served, sum(a.hours) AS hours,
-               min(a.held_on) AS first_held, max(a.held_on) AS last_held
-        FROM ({ACTIVITIES_SQL}) a JOIN branch_lineage l USING (branch_id)
+               sum(a.held)::BIGINT AS activities, sum(a.people_served)::BIGINT AS people_served,
+               sum(a.hours)::DOUBLE AS hours, min(a.first_held) AS first_held, max(a.last_held) AS last_held
+        FROM ({_activities(con)}) a JOIN branch_lineage l USING (branch_id)
         GROUP BY a.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, a.activity_type, a.type_order
         ORDER BY l.general_branch_id NULLS LAST, a.branch_id, a.type_order
         """,

@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
+from analysis import derived
 from analysis.metrics.org import branches_under, unit_filter
 from analysis.scope import Scope, check_unit, require_branch_detail
 
@@ -26,34 +27,20 @@ def branch_ranking(
     require_branch_detail(scope)
     return con.execute(
         f"""
-        WITH totals AS (
-            SELECT quarter, branch_id, sum(score)::DOUBLE AS total, count(*) AS indicators
-            FROM branch_score WHERE quarter <= $last GROUP BY ALL
-        ), ranked AS (
-            SELECT *, rank() OVER (PARTITION BY quarter ORDER BY total DESC) AS rank FROM totals
-        ), lagged AS (
-            SELECT *,
-                   lag(rank) OVER w AS previous_rank,
-                   lag(quarter) OVER w AS previous_quarter,
-                   total < lag(total) OVER w AS fell
-            FROM ranked WINDOW w AS (PARTITION BY branch_id ORDER BY quarter)
-        ), streaks AS (
-            -- A run starts at every quarter whose total did not fall; the streak is the
-            -- number of falling quarters after that start.
-            SELECT *, row_number() OVER (PARTITION BY branch_id, run ORDER BY quarter) - 1 AS falling_streak
-            FROM (SELECT *, sum(CASE WHEN fell THEN 0 ELSE 1 END) OVER (PARTITION BY branch_id ORDER BY quarter) AS run
-                  FROM lagged)
-        )
         SELECT s.quarter, s.branch_id, l.branch_name, l.general_branch_name, s.total, s.indicators, s.rank,
-               CASE WHEN quarter_index(s.previous_quarter) = quarter_index(s.quarter) - 1
-                    THEN s.previous_rank - s.rank END AS rank_change,
-               s.falling_streak
-        FROM streaks s JOIN branch_lineage l USING (branch_id)
+               s.rank_change, s.falling_streak
+        FROM ({_totals(con)}) s JOIN branch_lineage l USING (branch_id)
         WHERE s.quarter BETWEEN $first AND $last AND {unit_filter('s.branch_id')}
         ORDER BY s.quarter, s.rank, s.branch_id
         """,
         {"first": first, "last": last, "unit": unit},
     ).df()
+
+
+def _totals(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of every branch's quarterly totals with ranks (``derived.BRANCH_TOTAL_SQL``'s columns):
+    the derived table when current, else computed from the scores."""
+    return "SELECT * FROM branch_quarter_total" if derived.is_current(con, "assessment") else derived.BRANCH_TOTAL_SQL
 
 
 def quarter_review(
@@ -114,8 +101,8 @@ def total_trend(
         f"""
         SELECT quarter, avg(total) AS mean, median(total) AS median, min(total) AS min, max(total) AS max,
                count(*) AS n
-        FROM (SELECT quarter, branch_id, sum(score)::DOUBLE AS total FROM branch_score
-              WHERE quarter BETWEEN $first AND $last AND {unit_filter()} GROUP BY ALL)
+        FROM ({_totals(con)})
+        WHERE quarter BETWEEN $first AND $last AND {unit_filter()}
         GROUP BY quarter ORDER BY quarter
         """,
         {"first": first, "last": last, "unit": unit},
@@ -165,16 +152,22 @@ def annual_totals(
     sum; ``quarters`` shows it).
     """
     require_branch_detail(scope)
-    ranks = branch_ranking(con, scope=scope, first=f"{year}Q1", last=f"{year}Q4")
-    if ranks.empty:
-        return pd.DataFrame(columns=["branch_id", "branch_name", "general_branch_name", "quarters", "total", "mean",
-                                     "top3", "rank"])
-    out = (
-        ranks.assign(top3=ranks["rank"] <= 3)
-        .groupby(["branch_id", "branch_name", "general_branch_name"], as_index=False, dropna=False)
-        .agg(quarters=("quarter", "nunique"), total=("total", "sum"), mean=("total", "mean"), top3=("top3", "sum"))
-    )
-    out["rank"] = out["mean"].rank(method="min", ascending=False).astype(int)
-    if unit is not None:
-        out = out[out["branch_id"].isin(branches_under(con, unit))]
-    return out.sort_values(["rank", "branch_id"], ignore_index=True)
+    return con.execute(
+        f"""
+        WITH y AS (
+            SELECT t.branch_id, count(DISTINCT t.quarter) AS quarters, sum(t.total) AS total, avg(t.total) AS mean,
+                   count(*) FILTER (WHERE t.rank <= 3) AS top3
+            FROM ({_totals(con)}) t JOIN branch_lineage l USING (branch_id)
+            WHERE t.quarter BETWEEN $first AND $last
+            GROUP BY t.branch_id
+        ), ranked AS (
+            -- means to 9 decimals: two branches with equal totals must tie whatever the float sum
+            SELECT *, rank() OVER (ORDER BY round(mean, 9) DESC) AS rank FROM y
+        )
+        SELECT r.branch_id, l.branch_name, l.general_branch_name, r.quarters, r.total, r.mean, r.top3, r.rank
+        FROM ranked r JOIN branch_lineage l USING (branch_id)
+        WHERE {unit_filter('r.branch_id')}
+        ORDER BY r.rank, r.branch_id
+        """,
+        {"first": f"{year}Q1", "last": f"{year}Q4", "unit": unit},
+    ).df()

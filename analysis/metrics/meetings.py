@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config as config_mod
-from analysis import periods
+from analysis import derived, periods
 from analysis.metrics.org import unit_filter
 from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail
 from analysis.stats import wilson_interval
@@ -166,9 +166,12 @@ SELECT unnest($kinds::VARCHAR[]) AS kind, unnest($times::INTEGER[]) AS times,
        unnest($grains::VARCHAR[]) AS grain, unnest($kind_orders::INTEGER[]) AS kind_order
 """
 
-# One row per branch under $unit, configured kind and period of the kind's grain in
-# [$start, $end]. Every identifier is fixed; every value a bound parameter.
-GRID_SQL = f"""
+
+def _grid_sql(months: str) -> str:
+    """SQL of one row per branch under $unit, configured kind and period of the kind's grain in
+    [$start, $end], from ``months`` (``derived.activity_months_sql``). Every identifier is fixed;
+    every value a bound parameter."""
+    return f"""
 WITH rules AS ({RULES_SQL}
 ), branches AS (
     SELECT l.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, u.founded_on
@@ -180,20 +183,19 @@ WITH rules AS ({RULES_SQL}
     UNION ALL
     SELECT 'quarter', d::DATE, (d + INTERVAL 3 MONTH)::DATE - 1
     FROM generate_series($start::DATE, $end::DATE, INTERVAL 3 MONTH) g(d)
+), monthly AS ({months}
 ), recorded AS (   -- months in which the hospital recorded anything at all
-    SELECT DISTINCT date_trunc('month', held_on)::DATE AS month
-    FROM activity WHERE held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
+    SELECT DISTINCT month FROM monthly
 ), with_data AS (
     SELECT g.grain, g.period_start
     FROM grid g JOIN recorded r ON r.month BETWEEN g.period_start AND g.period_end
     GROUP BY ALL
 ), data_window AS ({WINDOW_SQL}
 ), held AS (
-    SELECT a.branch_id, a.activity_type AS kind, date_trunc(r.grain, a.held_on)::DATE AS period_start,
-           count(*) AS held,
-           string_agg(strftime(a.held_on, '%-m月%-d日'), '、' ORDER BY a.held_on) AS dates
-    FROM activity a JOIN rules r ON r.kind = a.activity_type
-    WHERE a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE) AND {unit_filter('a.branch_id')}
+    SELECT m.branch_id, m.activity_type AS kind, date_trunc(r.grain, m.month)::DATE AS period_start,
+           sum(m.held)::BIGINT AS held, string_agg(m.dates, '、' ORDER BY m.month) AS dates
+    FROM monthly m JOIN rules r ON r.kind = m.activity_type
+    WHERE {unit_filter('m.branch_id')}
     GROUP BY ALL
 ), cells AS (
     SELECT b.branch_id, b.branch_name, b.general_branch_id, b.general_branch_name, b.founded_on,
@@ -228,7 +230,10 @@ SELECT branch_id, branch_name, general_branch_id, general_branch_name, kind, kin
 FROM cells
 """
 
-RATES_SQL = f"""
+
+def _rates_sql(months: str) -> str:
+    """SQL of the compliance of every branch and kind over the range (``compliance_rates``)."""
+    return f"""
 SELECT branch_id, any_value(branch_name) AS branch_name, any_value(general_branch_name) AS general_branch_name,
        kind, any_value(grain) AS grain, any_value(required) AS times,
        count(*) FILTER (WHERE observed) AS periods,
@@ -239,7 +244,7 @@ SELECT branch_id, any_value(branch_name) AS branch_name, any_value(general_branc
        sum(shortfall)::BIGINT AS shortfall,
        100.0 * sum(counted) / nullif(sum(CASE WHEN observed THEN required ELSE 0 END), 0) AS rate,
        any_value(kind_order) AS kind_order, any_value(general_branch_id) AS general_branch_id
-FROM ({GRID_SQL})
+FROM ({_grid_sql(months)})
 GROUP BY branch_id, kind
 """
 
@@ -336,7 +341,8 @@ def meeting_compliance(
     cfg = cfg or config_mod.load()
     frame = _run(
         con,
-        f"SELECT * FROM ({GRID_SQL}) ORDER BY general_branch_id NULLS LAST, branch_id, kind_order, period_start",
+        f"SELECT * FROM ({_grid_sql(derived.activity_months_sql(con))}) "
+        "ORDER BY general_branch_id NULLS LAST, branch_id, kind_order, period_start",
         _params(cfg, kind, first, last, unit, as_of),
     ).df()
     return frame.drop(columns="kind_order")
@@ -370,7 +376,7 @@ def missing_meetings(
         f"""
         SELECT branch_id, branch_name, general_branch_name, kind, period, period_label, period_start,
                period_end, required, held, shortfall
-        FROM ({GRID_SQL})
+        FROM ({_grid_sql(derived.activity_months_sql(con))})
         WHERE shortfall > 0
         ORDER BY general_branch_id NULLS LAST, branch_id, kind_order, period_start
         """,
@@ -412,7 +418,8 @@ def compliance_rates(
     cfg = cfg or config_mod.load()
     frame = _run(
         con,
-        f"SELECT * FROM ({RATES_SQL}) ORDER BY kind_order, rate ASC NULLS LAST, general_branch_id NULLS LAST, branch_id",
+        f"SELECT * FROM ({_rates_sql(derived.activity_months_sql(con))}) "
+        "ORDER BY kind_order, rate ASC NULLS LAST, general_branch_id NULLS LAST, branch_id",
         _params(cfg, kind, first, last, unit, as_of),
     ).df()
     frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
@@ -552,17 +559,15 @@ def branch_calendar(
     cfg = cfg or config_mod.load()
     _require_branch(con, branch)
     params = _params(cfg, None, first, last, branch, as_of)
+    activity_months = derived.activity_months_sql(con)
     return _run(
         con,
         f"""
-        WITH cells AS ({GRID_SQL}), months AS (
+        WITH cells AS ({_grid_sql(activity_months)}), months AS (
             SELECT d::DATE AS month FROM generate_series($start::DATE, $end::DATE, INTERVAL 1 MONTH) g(d)
         ), per_month AS (
-            SELECT activity_type AS kind, date_trunc('month', held_on)::DATE AS month, count(*) AS held_in_month,
-                   string_agg(day(held_on) || '日', '、' ORDER BY held_on) AS days
-            FROM activity
-            WHERE branch_id = $unit AND held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
-            GROUP BY ALL
+            SELECT activity_type AS kind, month, held AS held_in_month, days
+            FROM ({activity_months}) WHERE branch_id = $unit
         )
         SELECT m.month, year(m.month) || '年' || month(m.month) || '月' AS month_label,
                c.kind, c.grain, c.period, c.period_label, c.status, c.observed, c.required, c.held,
@@ -635,8 +640,10 @@ def branch_meetings(
 # 三会一课 under $unit per configured kind and (kind NULL) for all kinds together: compliance
 # from the grid, attendance from the records (suppressed as ATTENDANCE_AGGREGATES says), and
 # the observation window on every row.
-SUMMARY_SQL = f"""
-WITH cells AS ({GRID_SQL}), kinds AS ({RULES_SQL}), compliance AS (
+def _summary_sql(months: str) -> str:
+    """SQL of ``hospital_summary``'s rows (see the comment above)."""
+    return f"""
+WITH cells AS ({_grid_sql(months)}), kinds AS ({RULES_SQL}), compliance AS (
     SELECT kind,
            count(DISTINCT branch_id) FILTER (WHERE observed) AS branches,
            sum(CASE WHEN observed THEN required ELSE 0 END)::BIGINT AS required,
@@ -707,14 +714,14 @@ def hospital_summary(
     params = _params(cfg, None, first, last, unit, as_of) | {
         "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
     }
-    frame = _run(con, SUMMARY_SQL, params).df()
+    frame = _run(con, _summary_sql(derived.activity_months_sql(con)), params).df()
     frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
     by_kind = frame[frame["kind"].notna()].reset_index(drop=True)[BY_KIND_COLUMNS]
     return _summary(by_kind, frame[frame["kind"].isna()].iloc[0], params["as_of"])
 
 
 def _summary(by_kind: pd.DataFrame, total: pd.Series, as_of: dt.date) -> MeetingSummary:
-    """A ``MeetingSummary`` from the rows of ``SUMMARY_SQL``: the kinds, and the all-kinds row."""
+    """A ``MeetingSummary`` from the rows of ``_summary_sql``: the kinds, and the all-kinds row."""
 
     def count(column: str) -> int | None:
         return None if pd.isna(total[column]) else int(total[column])

@@ -6,41 +6,23 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
+from analysis import derived
 from analysis.metrics.org import unit_filter
 from analysis.periods import shift
 from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail
 
-# Index of one member in one quarter: sum over dimensions d and raters r of w_d * w_r * score.
-# Only complete score sheets count (every dimension by every rater): a sheet without the
-# organisation's score would be biased upwards by the higher self-evaluation.
-MEMBER_INDEX_SQL = f"""
-WITH weights AS (
-    SELECT unnest($dims) AS dimension_id, unnest($dim_weights) AS dim_weight
-), raters AS (
-    SELECT unnest(['self', 'peer', 'org']) AS rater, unnest($rater_weights) AS rater_weight
-)
-SELECT s.member_id, m.branch_id, s.quarter,
-       sum(w.dim_weight * r.rater_weight * s.score) AS vindex
-FROM vanguard_score s
-JOIN weights w USING (dimension_id)
-JOIN raters r USING (rater)
-JOIN member m USING (member_id)
-WHERE s.quarter BETWEEN $first AND $last AND {unit_filter('m.branch_id')}
-GROUP BY ALL
-HAVING count(*) = len($dims) * 3
-"""
 
-
-def _index_params(cfg: config_mod.Config, unit: str | None, first: str, last: str) -> dict:
-    v = cfg.vanguard
-    return {
-        "dims": [d.id for d in v.dimensions],
-        "dim_weights": [d.weight for d in v.dimensions],
-        "rater_weights": [v.rater_weights[r] for r in ("self", "peer", "org")],
-        "unit": unit,
-        "first": first,
-        "last": last,
-    }
+def _index(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, unit: str | None, first: str,
+           last: str) -> tuple[str, dict]:
+    """SQL of the member index (``derived.member_index_sql``'s columns) of the quarters
+    ``first``..``last`` under ``unit``, and the parameters it binds: the derived table when it
+    is current for ``cfg``, else the formula over the raw scores."""
+    params = {"unit": unit, "first": first, "last": last}
+    if derived.is_current(con, "vanguard", cfg):
+        return (f"SELECT * FROM member_quarter_index WHERE quarter BETWEEN $first AND $last "
+                f"AND {unit_filter('branch_id')}", params)
+    where = f"s.quarter BETWEEN $first AND $last AND {unit_filter('m.branch_id')}"
+    return derived.member_index_sql(where), params | derived.index_params(cfg)
 
 
 LEVELS = ("hospital", "general_branch", "branch")
@@ -74,11 +56,10 @@ def trend(
     check_unit(scope, unit)
     if level != "hospital":
         require_branch_detail(scope)
-    cfg = cfg or config_mod.load()
-    params = _index_params(cfg, unit, shift(first, -4), last)
+    index, params = _index(con, cfg or config_mod.load(), unit, shift(first, -4), last)
     return con.execute(
         f"""
-        WITH idx AS ({MEMBER_INDEX_SQL}),
+        WITH idx AS ({index}),
         units AS (
             SELECT i.*,
                    CASE $level WHEN 'branch' THEN l.branch_id WHEN 'general_branch' THEN l.general_branch_id
@@ -138,19 +119,18 @@ def dimension_breakdown(
     """
     check_unit(scope, unit)
     cfg = cfg or config_mod.load()
-    params = _index_params(cfg, unit, first, last)
-    del params["dim_weights"]
+    params = {"unit": unit, "first": first, "last": last, "dims": [d.id for d in cfg.vanguard.dimensions],
+              "rater_weights": derived.index_params(cfg)["rater_weights"]}
+    if derived.is_current(con, "vanguard", cfg):
+        sums = f"SELECT * FROM branch_quarter_dimension WHERE quarter BETWEEN $first AND $last AND {unit_filter()}"
+    else:
+        sums = derived.dimension_sums_sql(f"s.quarter BETWEEN $first AND $last AND {unit_filter('m.branch_id')}")
+    means = ",\n".join(f"sum({r}_sum)::DOUBLE / nullif(sum({r}_n), 0) AS {r}" for r in derived.RATERS)
     return con.execute(
         f"""
         WITH means AS (
-            SELECT s.quarter, s.dimension_id,
-                   avg(s.score) FILTER (WHERE rater = 'self')::DOUBLE AS self,
-                   avg(s.score) FILTER (WHERE rater = 'peer')::DOUBLE AS peer,
-                   avg(s.score) FILTER (WHERE rater = 'org')::DOUBLE AS org,
-                   count(DISTINCT s.member_id) AS n
-            FROM vanguard_score s JOIN member m USING (member_id)
-            WHERE s.quarter BETWEEN $first AND $last AND {unit_filter('m.branch_id')}
-            GROUP BY ALL
+            SELECT quarter, dimension_id, {means}, sum(members)::BIGINT AS n
+            FROM ({sums}) GROUP BY ALL
         )
         SELECT m.quarter, m.dimension_id, d.name AS dimension, m.self, m.peer, m.org,
                $rater_weights[1] * m.self + $rater_weights[2] * m.peer + $rater_weights[3] * m.org AS combined,
@@ -181,43 +161,29 @@ def member_index(
     rank_in_branch (competition ranking within the branch and quarter).
     """
     require_branch_detail(scope)
-    cfg = cfg or config_mod.load()
-    params = {**_index_params(cfg, unit, first, last), "visible": member_branch_ids(con, scope)}
+    index, params = _index(con, cfg or config_mod.load(), unit, first, last)
     return con.execute(
         f"""
-        WITH idx AS ({MEMBER_INDEX_SQL})
+        WITH idx AS ({index})
         SELECT i.quarter, i.member_id, m.name, i.branch_id, l.branch_name, l.general_branch_name, i.vindex,
-               rank() OVER (PARTITION BY i.quarter, i.branch_id ORDER BY i.vindex DESC) AS rank_in_branch
+               i.rank_in_branch
         FROM idx i JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = i.branch_id
         WHERE list_contains($visible, i.branch_id)
         ORDER BY i.quarter, i.branch_id, rank_in_branch, i.member_id
         """,
-        params,
+        params | {"visible": member_branch_ids(con, scope)},
     ).df()
 
 
-APPRAISAL_SQL = f"""
-WITH idx AS ({MEMBER_INDEX_SQL}),
-grades AS (SELECT unnest($grade_labels) AS label, unnest($grade_minima) AS minimum),
-stars AS (SELECT unnest($star_labels) AS label, unnest($star_minima) AS minimum),
-annual AS (
-    SELECT member_id, branch_id, count(*) AS quarters, avg(vindex) AS annual_index
-    FROM idx GROUP BY ALL
-)
-SELECT a.*,
-       (SELECT arg_max(label, minimum) FROM grades WHERE a.annual_index >= minimum) AS grade,
-       (SELECT CAST(arg_max(label, minimum) AS INTEGER) FROM stars WHERE a.annual_index >= minimum) AS stars
-FROM annual a
-"""
-
-
-def _appraisal_params(cfg: config_mod.Config, unit: str | None, year: int) -> dict:
-    v = cfg.vanguard
-    return {
-        **_index_params(cfg, unit, f"{year}Q1", f"{year}Q4"),
-        "grade_labels": [t.label for t in v.grades], "grade_minima": [t.minimum for t in v.grades],
-        "star_labels": [t.label for t in v.stars], "star_minima": [t.minimum for t in v.stars],
-    }
+def _appraisal(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, unit: str | None,
+               year: int) -> tuple[str, dict]:
+    """SQL of the annual appraisal (``derived.appraisal_sql``'s columns) of ``year`` under
+    ``unit``, and its parameters: the derived table when current for ``cfg``, else computed."""
+    if derived.is_current(con, "vanguard", cfg):
+        return (f"SELECT * FROM member_year_index WHERE year = $year AND {unit_filter('branch_id')}",
+                {"year": year, "unit": unit})
+    index, params = _index(con, cfg, unit, f"{year}Q1", f"{year}Q4")
+    return derived.appraisal_sql(index), params | derived.appraisal_params(cfg)
 
 
 def appraisal(
@@ -235,16 +201,15 @@ def appraisal(
     the configured thresholds), stars (1-5). Member-level: scoped like ``member_index``.
     """
     require_branch_detail(scope)
-    cfg = cfg or config_mod.load()
-    params = {**_appraisal_params(cfg, unit, year), "visible": member_branch_ids(con, scope)}
+    annual, params = _appraisal(con, cfg or config_mod.load(), unit, year)
     return con.execute(
         f"""
         SELECT a.member_id, m.name, a.branch_id, l.branch_name, a.quarters, a.annual_index, a.grade, a.stars
-        FROM ({APPRAISAL_SQL}) a JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
+        FROM ({annual}) a JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
         WHERE list_contains($visible, a.branch_id)
         ORDER BY a.branch_id, a.annual_index DESC, a.member_id
         """,
-        params,
+        params | {"visible": member_branch_ids(con, scope)},
     ).df()
 
 
@@ -265,13 +230,14 @@ def appraisal_counts(
     """
     require_branch_detail(scope)
     cfg = cfg or config_mod.load()
+    annual, params = _appraisal(con, cfg, unit, year)
     rows = con.execute(
         f"""
         SELECT a.branch_id, l.branch_name, a.grade, a.stars, count(*) AS n
-        FROM ({APPRAISAL_SQL}) a JOIN branch_lineage l ON l.branch_id = a.branch_id
+        FROM ({annual}) a JOIN branch_lineage l ON l.branch_id = a.branch_id
         GROUP BY ALL
         """,
-        _appraisal_params(cfg, unit, year),
+        params,
     ).df()
     grades = [t.label for t in cfg.vanguard.grades]
     star_levels = [int(t.label) for t in cfg.vanguard.stars]
@@ -284,6 +250,57 @@ def appraisal_counts(
     table.insert(2, "n", table[grades].sum(axis=1))
     table["excellent_pct"] = 100 * table[grades[0]] / table["n"]
     return table.sort_values("branch_id", ignore_index=True)
+
+
+def grade_distribution(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    scope: Scope,
+    quarter: str,
+    unit: str | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Members of ``unit`` and of the whole hospital in each grade band of one quarter's index.
+
+    The bands are the appraisal's thresholds (优秀/合格/基本合格/不合格) applied to the quarter's
+    index: where a unit's members stand now, against everyone, before the year's 民主评议.
+    Aggregate counts, for the committee and secretaries (not researchers).
+
+    Returns: grade (the configured labels, best first; every band, also when empty), members
+    (the unit's members in the band), pct (percent of the unit's scored members; NaN when none
+    was scored), hospital_members, hospital_pct.
+
+    Notes: band = the highest grade whose minimum the quarter's index reaches; members without a
+    complete score sheet in the quarter are not counted (as in ``trend``).
+    """
+    require_branch_detail(scope)
+    check_unit(scope, unit)
+    cfg = cfg or config_mod.load()
+    index, params = _index(con, cfg, None, quarter, quarter)
+    params |= {"target": unit, "grade_labels": [t.label for t in cfg.vanguard.grades],
+               "grade_minima": [t.minimum for t in cfg.vanguard.grades]}
+    return con.execute(
+        f"""
+        WITH idx AS ({index}),
+        grades AS (SELECT unnest($grade_labels) AS label, unnest($grade_minima) AS minimum,
+                          generate_subscripts($grade_labels, 1) AS position),
+        banded AS (
+            SELECT i.member_id, (SELECT arg_max(label, minimum) FROM grades WHERE i.vindex >= minimum) AS grade,
+                   $target IS NULL OR l.branch_id = $target OR l.general_branch_id = $target AS in_unit
+            FROM idx i JOIN branch_lineage l USING (branch_id)
+        ),
+        counts AS (
+            SELECT g.label AS grade, g.position,
+                   count(b.member_id) FILTER (WHERE b.in_unit) AS members, count(b.member_id) AS hospital_members
+            FROM grades g LEFT JOIN banded b ON b.grade = g.label
+            GROUP BY ALL
+        )
+        SELECT grade, members, 100.0 * members / nullif(sum(members) OVER (), 0) AS pct,
+               hospital_members, 100.0 * hospital_members / nullif(sum(hospital_members) OVER (), 0) AS hospital_pct
+        FROM counts ORDER BY position
+        """,
+        params,
+    ).df()
 
 
 def falling_members(
@@ -307,12 +324,11 @@ def falling_members(
     require_branch_detail(scope)
     if quarters < 1:
         raise ValueError("quarters must be at least 1")
-    cfg = cfg or config_mod.load()
-    params = {**_index_params(cfg, unit, shift(last, -quarters), last), "visible": member_branch_ids(con, scope),
-              "window": quarters + 1}
+    index, params = _index(con, cfg or config_mod.load(), unit, shift(last, -quarters), last)
+    params |= {"visible": member_branch_ids(con, scope), "window": quarters + 1}
     return con.execute(
         f"""
-        WITH idx AS ({MEMBER_INDEX_SQL}),
+        WITH idx AS ({index}),
         series AS (
             SELECT member_id, branch_id, list(vindex ORDER BY quarter) AS indices, count(*) AS scored
             FROM idx WHERE list_contains($visible, branch_id) GROUP BY ALL

@@ -1,4 +1,5 @@
-"""Building a report: parse the period and sections, name the unit, run the chosen section builders.
+"""Building a report: parse the period and sections, name the unit, run the chosen section builders,
+then choose the short deck's key findings and draft its 存在问题 (``analysis.report.brief``).
 
 ``build_report`` is the one entry point (the 汇报材料 page, 大屏展示 and ``python -m analysis
 report`` all call it); ``parse_period``, ``parse_sections``, ``unit_label``, ``latest_quarter`` and
@@ -27,7 +28,8 @@ import duckdb
 from analysis import config as config_mod
 from analysis import periods
 from analysis.metrics import org
-from analysis.report.model import SECTIONS, Finding, Period, Report, Table
+from analysis.report import brief
+from analysis.report.model import LENGTHS, SECTIONS, Finding, Meeting, Period, Report, Table
 from analysis.report.sections import BUILDERS, Context
 from analysis.scope import Scope
 
@@ -147,6 +149,8 @@ def build_report(
     sections: Iterable[str] | str | None = None,
     cfg: config_mod.Config | None = None,
     now: dt.datetime | None = None,
+    meeting: Meeting | None = None,
+    length: str = "short",
 ) -> Report:
     """The report for ``period`` under ``unit`` with ``sections``, as ``scope`` may see it.
 
@@ -156,14 +160,21 @@ def build_report(
     unit : None or 'hospital' for the whole hospital, a general branch id ('G01') or a branch id
         ('B01'): passed as ``unit`` to every analysis function.
     sections : section keys or Chinese names (see ``SECTIONS``); None for all.
-    now : the generation time shown on the title slide and cover sheet (default: now); 组织生活
-        is judged as of ``min(now, period end)``.
+    now : the generation time kept in the files' properties (default: now); 组织生活 is judged
+        as of ``min(now, period end)``, the data date.
+    meeting : the meeting's name, date and presenter for the cover (default: none named, dated
+        the day of generation).
+    length : 'short' (the meeting deck: 总体情况, key findings, 存在问题, 下步打算) or 'full'
+        (every finding and the appendix); see ``LENGTHS``.
 
     Returns
     -------
     Report
-        findings (in section order), tables, notes (sections left out and why), calls.
+        findings (in section order), tables, notes (sections left out and why), calls, the
+        meeting, key_findings and problems (``analysis.report.brief``).
     """
+    if length not in LENGTHS:
+        raise ValueError(f"篇幅须为 {'、'.join(LENGTHS)} 之一")
     cfg = cfg or config_mod.load()
     period = parse_period(period)
     unit = None if unit in (None, "", "hospital", "全院") else str(unit)
@@ -185,6 +196,11 @@ def build_report(
         generated_at=now.replace(microsecond=0),
         is_demo=bool(org.is_demo(con, scope=scope)),
         calls=tuple(ctx.calls),
+        meeting=meeting or Meeting(),
+        length=length,
+        data_date=ctx.as_of,
+        key_findings=brief.key_findings(findings),
+        problems=brief.problems(findings),
     )
 
 

@@ -6,7 +6,7 @@ first use), ``privacy`` (the minimum reporting group) and ``reading`` (Chinese w
 tables for the page and the CLI); ``_common``, ``_question`` and ``_groups`` are private helpers. Counting
 happens in DuckDB with every value bound; respondent ids never leave the package (results are
 aggregates; free text comes without ids, sorted by text). It may import ``analysis.config``,
-``analysis.scope``, ``analysis.stats`` and ``analysis.formatting``; never ``analysis.metrics``,
+``analysis.derived``, ``analysis.scope``, ``analysis.stats`` and ``analysis.formatting``; never ``analysis.metrics``,
 ``analysis.report``, streamlit, ``ui`` or ``pages``. Consumers write ``from analysis import
 survey`` and call ``survey.crosstab(...)``.
 

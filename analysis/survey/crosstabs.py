@@ -19,7 +19,7 @@ from scipy import stats
 from analysis.scope import Scope
 from analysis.survey._common import TOTAL_LABEL, check_scope, resolve_min_cell, unique_labels
 from analysis.survey._groups import ANSWERED_SQL, attribute_blocks
-from analysis.survey._question import Question, check_item, load_question
+from analysis.survey._question import Question, check_item, load_questions
 from analysis.survey.privacy import ReportingBlocks
 
 __all__ = ["Crosstab", "crosstab"]
@@ -145,8 +145,7 @@ def crosstab(
     check_scope(scope)
     min_cell = resolve_min_cell(min_cell)
     allowed = ("single", "matrix")
-    rq = load_question(con, survey_id, row_question_no, allowed=allowed, purpose="交叉分析")
-    cq = load_question(con, survey_id, col_question_no, allowed=allowed, purpose="交叉分析")
+    rq, cq = load_questions(con, survey_id, [row_question_no, col_question_no], allowed=allowed, purpose="交叉分析")
     check_item(rq, row_item_no)
     check_item(cq, col_item_no)
     if (row_question_no, row_item_no) == (col_question_no, col_item_no):
@@ -226,15 +225,6 @@ def _independence_test(observed: np.ndarray) -> dict:
     if sub.shape == (2, 2):
         out["p_fisher"] = float(stats.fisher_exact(sub).pvalue)
     return out
-
-
-def _adjusted_residuals(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """(O - E) / sqrt(E (1 - row/N) (1 - col/N)) (Agresti 2013, section 2.4.5)."""
-    n = observed.sum()
-    row = observed.sum(axis=1, keepdims=True) / n
-    col = observed.sum(axis=0, keepdims=True) / n
-    return (observed - expected) / np.sqrt(expected * (1 - row) * (1 - col))
-
 
 
 def _shares_of_margins(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

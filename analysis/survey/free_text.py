@@ -73,16 +73,18 @@ def _tokenizer():
     return tokenizer
 
 
-def _texts(con: duckdb.DuckDBPyConnection, q: Question) -> list[str]:
+def _texts(con: duckdb.DuckDBPyConnection, q: Question) -> list[tuple[str, int]]:
+    """Each distinct substantive answer and how many respondents gave it (answers repeat a lot:
+    each is segmented once, however often it was given)."""
     rows = con.execute(
         """
-        SELECT text FROM survey_answer
+        SELECT text, count(*) FROM survey_answer
         WHERE survey_id = $s AND question_no = $q AND text IS NOT NULL
-        ORDER BY text
+        GROUP BY text ORDER BY text
         """,
         {"s": q.survey_id, "q": q.question_no},
     ).fetchall()
-    return [r[0] for r in rows if not _is_non_answer(r[0])]
+    return [(text, n) for text, n in rows if not _is_non_answer(text)]
 
 
 def keywords(
@@ -129,13 +131,14 @@ def keywords(
     drop = STOPWORDS | {_normalise(w) for w in (stopwords or ())}
     tokenizer = _tokenizer()
     counts: dict[str, int] = {}
-    for text in texts:
+    for text, given in texts:
         for word in _words(tokenizer, text, drop):
-            counts[word] = counts.get(word, 0) + 1
+            counts[word] = counts.get(word, 0) + given
+    answers = sum(given for _, given in texts)
     out = pd.DataFrame(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top], columns=["word", "n"])
     out["n"] = out["n"].astype("int64")
-    out["pct"] = pct(out["n"], len(texts))
-    out.attrs = {"question": q.text, "answers": len(texts)}
+    out["pct"] = pct(out["n"], answers)
+    out.attrs = {"question": q.text, "answers": answers}
     return out
 
 

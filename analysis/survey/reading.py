@@ -26,6 +26,7 @@ __all__ = [
     "effect_size_label",
     "group_label",
     "independence_sentence",
+    "plain_comparison",
     "reliability_sentence",
     "result_table",
     "scale_labels",
@@ -37,6 +38,9 @@ __all__ = [
 
 #: The 分组依据 choice meaning "everyone together" (no grouping question).
 NO_GROUP = 0
+
+#: A difference with p below this is reported as 有统计学意义.
+SIGNIFICANCE = 0.05
 
 #: Chinese headers of the result columns, for tables shown and downloaded.
 COLUMNS = {
@@ -228,9 +232,34 @@ def comparison_sentence(cmp: GroupComparison, outcome: str) -> str:
         test = f"χ² 检验 χ²({cmp.dof}) = {cmp.chi2:.2f}，{p_value(cmp.p_val, missing='p 无法计算')}"
     else:
         return text + (cmp.note or "")
-    verdict = "差异有统计学意义（p < 0.05）" if cmp.p_val < 0.05 else "差异无统计学意义（p ≥ 0.05），不能认为两组不同"
+    verdict = "差异有统计学意义（p < 0.05）" if cmp.p_val < SIGNIFICANCE else "差异无统计学意义（p ≥ 0.05），不能认为两组不同"
     size = effect_size_label(cmp.cramer_v)
     return text + f"{test}，{verdict}；Cramér's V = {cmp.cramer_v:.2f}，关联强度{size}。"
+
+
+def plain_comparison(cmp: GroupComparison, outcome: str) -> str:
+    """The two-group comparison in one sentence without statistics, for a slide or a written report.
+
+    Parameters
+    ----------
+    cmp : GroupComparison
+    outcome : str
+        What the share counts, e.g. ``"认为作用明显"``.
+
+    Returns
+    -------
+    str
+        Plain text (not Markdown): "党员认为作用明显的比例高于非党员，差异有统计学意义"; "…与非党员
+        接近，差异无统计学意义" when p ≥ 0.05; why not reported when the comparison is suppressed.
+        The test, p, interval and effect size belong in the notes (``comparison_sentence``).
+    """
+    if cmp.suppressed:
+        return f"{cmp.group1}与{cmp.group2}的比较不予报告：{cmp.note}"
+    if cmp.test not in ("chi2", "fisher") or cmp.p_val is None or math.isnan(cmp.p_val):
+        return f"{cmp.group1}与{cmp.group2}{outcome}的比例相差 {abs(cmp.diff):.1f} 个百分点，未作检验"
+    if cmp.p_val < SIGNIFICANCE:
+        return f"{cmp.group1}{outcome}的比例{'高' if cmp.diff > 0 else '低'}于{cmp.group2}，差异有统计学意义"
+    return f"{cmp.group1}{outcome}的比例与{cmp.group2}接近，差异无统计学意义"
 
 
 def independence_sentence(ct: Crosstab) -> str:
@@ -247,7 +276,7 @@ def independence_sentence(ct: Crosstab) -> str:
         Statistic, p, n, the verdict at 5 %, Cramér's V with its size, and Fisher's p for a
         2×2 table.
     """
-    verdict = "两题的回答有关联（p < 0.05）" if ct.p_val < 0.05 else "没有证据表明两题的回答有关联（p ≥ 0.05）"
+    verdict = "两题的回答有关联（p < 0.05）" if ct.p_val < SIGNIFICANCE else "没有证据表明两题的回答有关联（p ≥ 0.05）"
     sentence = (f"χ² 独立性检验：χ²({ct.dof}) = {ct.chi2:.2f}，{p_value(ct.p_val, missing='p 无法计算')}，n={ct.n:,}；"
                 f"{verdict}；Cramér's V = {ct.cramer_v:.2f}，关联强度{crosstab_effect_size(ct)}。")
     if not pd.isna(ct.p_fisher):

@@ -13,20 +13,21 @@ finding (title, figures, chart, notes) is never split across pages, the table of
 the print hint are left out. The page is a 1,040 px column, so the charts keep the width they
 have on screen when printed.
 
+The cover names the hospital, the unit, the meeting and the data date; no account, role or
+program internals (the generator is in the ``<meta>`` only). Statistics behind a finding
+(tests, intervals) are in its notes under the chart, with source, period, n and method.
+
 PNG: ``to_png_zip`` renders every finding's chart with kaleido (headless Chromium, CJK fonts
 from the system) at 1600×900 px into a zip, one file per chart named
-``NN_<finding key>.png``, plus ``说明.txt`` listing each file with its title, source and notes,
-for pasting into a Word report.
+``NN_<finding key>.png``, plus ``说明.txt`` listing each file with its title, source and notes.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import tempfile
 import zipfile
 from functools import lru_cache
-from pathlib import Path
 
 import plotly.io as pio
 
@@ -40,7 +41,7 @@ PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 CSS = """
-:root { --red: #C8102E; --text: #222; --muted: #666; --line: #e4e4e4; --panel: #f6f6f6; }
+:root { --red: #C8102E; --text: #222; --muted: #666; --line: #e4e4e4; --panel: #f6f6f6; --draft: #FFF4E0; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--text); background: #fafafa;
        font-family: "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif; }
@@ -75,6 +76,8 @@ table.data td { border-bottom: 1px solid var(--line); padding: 4px 8px; }
 table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.data tr:nth-child(even) td { background: #fafafa; }
 section.table h3 { font-size: 16px; margin: 22px 0 4px; }
+section.draft { background: var(--draft); border-left: 4px solid #E08214; padding: 4px 18px 12px; margin-top: 18px; }
+section.draft ol { margin: 6px 0; padding-left: 22px; } section.draft li { margin: 4px 0; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
@@ -151,6 +154,15 @@ def _finding(report: Report, finding: Finding, chart_index: int) -> str:
             f'<p class="notes">{html_escape(chr(10).join(notes))}</p></section>')
 
 
+def _drafts(report: Report) -> str:
+    """存在问题 and 下步打算 as drafted from the data, marked as drafts to revise."""
+    problems = "".join(f"<li>{html_escape(c.problem)}</li>" for c in report.problems)
+    actions = "".join(f"<li>{html_escape(c.action)}</li>" for c in report.problems)
+    return ('<section class="draft keep" id="problems"><h2 class="section">存在问题与下步打算（初稿）</h2>'
+            '<p class="hint">以下内容由数据自动起草，请结合实际修改后使用。</p>'
+            f"<h3>存在问题</h3><ol>{problems}</ol><h3>下步打算</h3><ol>{actions}</ol></section>")
+
+
 def to_html(report: Report) -> str:
     """The report as one HTML document (UTF-8 text)."""
     parts: list[str] = []
@@ -175,9 +187,14 @@ def to_html(report: Report) -> str:
             note = f'<p class="notes">数据来源：{html_escape(tbl.source)}{("；" + html_escape(tbl.note)) if tbl.note else ""}</p>'
             parts.append(f'<section class="table" id="table-{html_escape(tbl.key)}"><h3>附表{index}　{html_escape(tbl.title)}</h3>'
                          f"{html_table(tbl)}{note}</section>")
+    if report.problems:
+        toc.append('<li><a href="#problems">存在问题与下步打算（初稿）</a></li>')
+        parts.append(_drafts(report))
     demo = ('<p><span class="demo">演示数据：全部人员与数据均为程序合成，不涉及任何真实人员</span></p>'
             if report.is_demo else "")
     notes = "".join(f"<li>{html_escape(n)}</li>" for n in report.notes)
+    meeting = " · ".join(html_escape(part) for part in (report.meeting.name, report.meeting.presenter, report.date_label)
+                         if part)
     document = f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -193,7 +210,8 @@ def to_html(report: Report) -> str:
 <header class="cover">
 <h1>{html_escape(report.title)}</h1>
 <p>{html_escape(report.subtitle)}</p>
-<p>统计期：{html_escape(report.period.label)} · 生成于 {html_escape(report.generated_label)} · 生成者权限：{html_escape(report.scope_label)}</p>
+<p>{meeting}</p>
+<p>统计期：{html_escape(report.period.label)} · {html_escape(report.data_date_label)}</p>
 {demo}
 </header>
 <nav class="toc"><strong>目录</strong><ol>{"".join(toc)}</ol>
@@ -201,7 +219,7 @@ def to_html(report: Report) -> str:
 {f'<ul class="hint">{notes}</ul>' if notes else ""}
 </nav>
 {"".join(parts)}
-<footer>{html_escape(report.hospital)} · 党建数据看板 · {html_escape(report.generated_label)}</footer>
+<footer>{html_escape(report.hospital)} · {html_escape(report.unit_label)} · {html_escape(report.period.label)} · {html_escape(report.data_date_label)}</footer>
 </main>
 </body>
 </html>
@@ -221,32 +239,19 @@ def png_name(index: int, finding: Finding) -> str:
     return f"{index:02d}_{finding.key.replace('.', '_')}.png"
 
 
-def _write_pngs(figures, paths) -> None:
-    """All figures in one kaleido (headless Chromium) session: plotly.js from the plotly package,
-    and MathJax off, which kaleido would otherwise load from a CDN (a wait on an offline intranet)."""
-    import kaleido
-
-    specs = [{"fig": fig.to_dict(), "path": path,
-              "opts": {"format": "png", "width": PNG_WIDTH, "height": PNG_HEIGHT, "scale": 1}}
-             for fig, path in zip(figures, paths)]
-    kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False})
-
-
 def to_png_zip(report: Report) -> bytes:
     """Every chart of the report as a PNG (1600×900), zipped with a 说明.txt index."""
     chosen = [f for f in report.findings if f.chart is not None]
     figures = [charts.report_figure(f.chart, title=f.title, theme="light", height=PNG_HEIGHT, width=PNG_WIDTH)
                for f in chosen]
-    names = [png_name(i, f) for i, f in enumerate(chosen, start=1)]
+    images = charts.report_images(figures, width=PNG_WIDTH, height=PNG_HEIGHT)
     buffer = io.BytesIO()
-    with tempfile.TemporaryDirectory() as workdir, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        paths = [Path(workdir) / name for name in names]
-        if figures:
-            _write_pngs(figures, paths)
-        index = [f"{report.title}（{report.subtitle}）", f"生成于 {report.generated_label}", ""]
-        for name, path, finding in zip(names, paths, chosen):
-            archive.write(path, name)
-            index += [name, f"  {finding.title}", f"  来源：{finding.source}；样本量：{finding.n}", ""]
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        index = [f"{report.title}（{report.subtitle}）", report.data_date_label, ""]
+        for number, (finding, image) in enumerate(zip(chosen, images), start=1):
+            name = png_name(number, finding)
+            archive.writestr(name, image)
+            index += [name, f"  {finding.title}", f"  {report.source_line(finding)}", ""]
         if report.is_demo:
             index.append("演示数据：全部人员与数据均为程序合成。")
         archive.writestr("说明.txt", ("\ufeff" + "\r\n".join(index)).encode("utf-8"))

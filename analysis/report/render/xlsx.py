@@ -2,7 +2,7 @@
 
 The cover sheet (封面) says what the workbook is: title, hospital, scope (unit), period, the
 data source, the generation time, who generated it (role), the notes on sections left out,
-and a contents list naming each sheet with its table and source function.
+and a contents list naming each sheet with its table and its data source.
 
 Every table sheet has the Chinese headers in row 1 (bold, frozen), one row per table row, and
 the column kinds of ``report.Table.formats`` as number formats: 'pct' (percent values 0-100)
@@ -131,7 +131,7 @@ def _cover(sheet, report: Report, names: dict[str, str]) -> None:
         ("范围", f"{report.unit_label}" + (f"（{report.unit}）" if report.unit else "")),
         ("统计期", f"{report.period.label}（{report.period.first}—{report.period.last}）"
          if report.period.kind == "year" else report.period.label),
-        ("数据来源", "党建数据看板数据库；各表的分析函数见下方目录"),
+        ("数据来源", "党建数据看板数据库；各表的数据来源见下方目录"),
         ("生成时间", report.generated_at.strftime("%Y-%m-%d %H:%M:%S")),
         ("生成者权限", report.scope_label),
         ("内容", "支部及以上层级的汇总数据，不含党员个人信息"),

@@ -15,23 +15,26 @@ from analysis import config as config_mod
 from analysis import periods
 from analysis.formatting import signed
 from analysis.metrics import assessment
-from analysis.palette import BLUE, GOLD, GREY
-from analysis.palette import PARTY_RED as RED
-from analysis.report.model import Chart, Figure, Finding, Series, Table, number, table
+from analysis.palette import ATTENTION, GOOD, MEASURE, MUTED, NEUTRAL
+from analysis.report.model import Chart, Concern, Figure, Finding, Series, Table, number, table
 from analysis.report.sections.common import (
-    MUTED,
     Built,
     Context,
     Part,
     axis_min,
     change_text,
     column_values,
+    falling,
     gather,
     number_text,
+    quarter_axis,
     source_of,
 )
 
 RANKING_CHART_MAX = 20  # more branches than this: the chart shows the first 10 and the last 5
+ANNUAL_CHART_ROWS = 10  # the annual ranking's chart: the first this many, the top three marked
+INDICATORS_COMPARED = 8  # a unit's indicators beside the hospital's: the weakest this many
+SOURCE = source_of("assessment")
 
 
 def build(ctx: Context) -> Built:
@@ -47,9 +50,9 @@ def build(ctx: Context) -> Built:
     else:
         trend = _overall_trend(ctx, totals)
     findings = [trend]
-    tables = [table("assessment_trend", "支部考核总分季度分布", totals, {
+    tables = [table("assessment_trend", "支部考核总分季度分布", totals.assign(quarter=totals["quarter"].map(periods.label)), {
         "quarter": ("季度", "text"), "mean": ("平均分", "score"), "median": ("中位数", "score"), "min": ("最低", "score"),
-        "max": ("最高", "score"), "n": ("支部数", "int")}, source=source_of(assessment.total_trend))]
+        "max": ("最高", "score"), "n": ("支部数", "int")}, source=SOURCE)]
     review_findings, review_tables = _review(ctx, ranking)
     later_findings, later_tables = gather((_indicators(ctx), _annual(ctx)))
     return findings + review_findings + later_findings, tables + review_tables + later_tables, []
@@ -71,18 +74,26 @@ def _branch_trend(ctx: Context, row: pd.Series, hospital: pd.DataFrame) -> Findi
     change = number(row["rank_change"])
     moved = "" if change is None else "，名次持平" if change == 0 else \
         f"，较上季度{'上升' if change > 0 else '下降'} {abs(int(change))} 名"
-    series = (Series(ctx.unit_label, column_values(mine, "total"), RED),
-              Series("全院平均", column_values(hospital, "mean"), GREY))
+    series = (Series(ctx.unit_label, column_values(mine, "total"), MEASURE),
+              Series("全院平均", column_values(hospital, "mean"), NEUTRAL))
+    streak = int(number(row["falling_streak"]) or 0)
+    concerns = ()
+    if (change is not None and change <= -3) or streak >= 2:
+        what = f"连续 {streak} 个季度下降" if streak >= 2 else f"名次下降 {abs(int(change))} 名"
+        concerns = (Concern(f"{ctx.unit_label}考核总分{what}（现为全院第{int(row['rank'])}名）",
+                            "对照失分指标逐项整改，支委会每月检查进度", 1.2 + streak / 2),)
     return Finding(
         key="assessment.trend", section="assessment",
         title=f"{label}{ctx.unit_label}考核总分 {number_text(row['total'])}，全院第{int(row['rank'])}名（共{n_all}个支部）{moved}",
-        source=source_of(assessment.branch_ranking, assessment.total_trend), method=_method(ctx.cfg),
-        n=f"全院 {n_all} 个支部",
+        source=SOURCE, method=_method(ctx.cfg),
+        n=f"全院{n_all}个支部",
         figures=(Figure(f"第{int(row['rank'])}名", "全院排名", f"总分 {number_text(row['total'])}"),),
-        chart=Chart("line", tuple(hospital["quarter"]), series, "考核总分",
+        chart=Chart("line", quarter_axis(hospital["quarter"]), series, "考核总分",
                     value_min=axis_min([s.values for s in series])),
         points=(f"总分 {number_text(row['total'])}（百分制）", f"全院平均 {number_text(hospital['mean'].iloc[-1])}"),
         period_label=f"{periods.label(p.trend_first)}—{label}",
+        concerns=concerns,
+        weight=1.3 + min(abs(change or 0) / 5, 1.0),
     )
 
 
@@ -93,18 +104,24 @@ def _overall_trend(ctx: Context, totals: pd.DataFrame) -> Finding:
     row = totals.iloc[-1]
     previous = totals[totals["quarter"] == periods.shift(p.last, -1)]
     qoq = number(row["mean"] - previous["mean"].iloc[0]) if len(previous) else None
-    series = (Series("平均分", column_values(totals, "mean"), BLUE), Series("最高", column_values(totals, "max"), GOLD),
-              Series("最低", column_values(totals, "min"), RED))
+    series = (Series("平均分", column_values(totals, "mean"), MEASURE), Series("最高", column_values(totals, "max"), NEUTRAL),
+              Series("最低", column_values(totals, "min"), MUTED))
+    concerns = ()
+    if falling(qoq):
+        concerns = (Concern(f"{ctx.prefix}支部考核平均分较上季度下降 {abs(qoq):.1f} 分（现为 {number_text(row['mean'])}）",
+                            "分析失分集中的指标和支部，召开支部书记专题会部署整改", 1.0 + abs(qoq)),)
     return Finding(
         key="assessment.trend", section="assessment",
         title=f"{label}{ctx.prefix}支部考核平均分 {number_text(row['mean'])}，环比{change_text(qoq) or '无上期数据'}；"
               f"最高 {number_text(row['max'])}、最低 {number_text(row['min'])}（{int(row['n'])}个支部）",
-        source=source_of(assessment.total_trend), method=_method(ctx.cfg), n=f"{int(row['n'])}个支部",
+        source=SOURCE, method=_method(ctx.cfg), n=f"{int(row['n'])}个支部",
         figures=(Figure(number_text(row["mean"]), "支部考核平均分", f"环比 {signed(qoq)} · {int(row['n'])} 个支部"),),
-        chart=Chart("line", tuple(totals["quarter"]), series, "考核总分（百分制）",
+        chart=Chart("line", quarter_axis(totals["quarter"]), series, "考核总分（百分制）",
                     value_min=axis_min([s.values for s in series])),
         points=(f"中位数 {number_text(row['median'])}", f"最高 {number_text(row['max'])}，最低 {number_text(row['min'])}"),
         period_label=f"{periods.label(p.trend_first)}—{label}",
+        concerns=concerns,
+        weight=0.8 + min(abs(qoq or 0.0), 1.5),
     )
 
 
@@ -117,20 +134,20 @@ def _review(ctx: Context, ranking: pd.DataFrame) -> tuple[list[Finding], list[Ta
     findings = [] if ctx.level == "branch" else [_ranking(ctx, ranking, commended, flagged)]
     findings.append(_watch(ctx, ranking, flagged))
     tables = [
-        table("assessment_review", f"表扬与需关注（{p.last}）", review, {
+        table("assessment_review", f"表扬与需关注（{periods.label(p.last)}）", review, {
             "rank": ("名次", "int"), "branch_name": ("党支部", "text"), "general_branch_name": ("党总支", "text"),
             "total": ("总分", "score"), "rank_change": ("名次变化", "int"), "reason": ("说明", "text")},
-            source=source_of(assessment.quarter_review)),
-        table("assessment_ranking", f"各支部考核总分与名次（{p.last}）", ranking, {
+            source=SOURCE),
+        table("assessment_ranking", f"各支部考核总分与名次（{periods.label(p.last)}）", ranking, {
             "rank": ("名次", "int"), "branch_id": ("编号", "text"), "branch_name": ("党支部", "text"),
             "general_branch_name": ("党总支", "text"), "total": ("总分", "score"), "rank_change": ("名次变化", "int"),
-            "falling_streak": ("连续下降季度", "int")}, source=source_of(assessment.branch_ranking), in_deck=False),
+            "falling_streak": ("连续下降季度", "int")}, source=SOURCE, in_deck=False),
     ]
     return findings, tables
 
 
 def _ranking(ctx: Context, ranking: pd.DataFrame, commended: pd.DataFrame, flagged: pd.DataFrame) -> Finding:
-    """Every branch by total (gold: commended, red: watched), titled with the commended ones."""
+    """Every branch by total (GOOD: commended, ATTENTION: watched), titled with the commended ones."""
     label, top_n = periods.label(ctx.period.last), ctx.cfg.assessment.commend_top_n
     ordered = ranking.sort_values(["rank", "branch_id"]).reset_index(drop=True)
     if len(ordered) > RANKING_CHART_MAX:
@@ -139,20 +156,22 @@ def _ranking(ctx: Context, ranking: pd.DataFrame, commended: pd.DataFrame, flagg
     else:
         shown, shown_note = ordered, f"共{len(ordered)}个支部"
     good, bad = set(commended["branch_id"]), set(flagged["branch_id"])
-    colours = tuple(GOLD if b in good else RED if b in bad else MUTED for b in shown["branch_id"])
+    colours = tuple(GOOD if b in good else ATTENTION if b in bad else MUTED for b in shown["branch_id"])
     names = "、".join(f"{r.branch_name} {number_text(r.total)}" for r in commended.itertuples())
+    watched = f"；需关注 {len(flagged)} 个" if len(flagged) else "；没有需关注的支部"
     return Finding(
         key="assessment.ranking", section="assessment",
-        title=f"{label}{ctx.prefix}考核表扬：{names}" if names else f"{label}{ctx.prefix}没有进入全院前{top_n}名的支部",
-        source=source_of(assessment.branch_ranking, assessment.quarter_review), method=_method(ctx.cfg),
-        n=shown_note,
+        title=(f"{label}{ctx.prefix}考核表扬：{names}" if names else f"{label}{ctx.prefix}没有进入全院前{top_n}名的支部")
+        + watched,
+        source=SOURCE, method=_method(ctx.cfg),
+        n=f"{len(ordered)}个支部",
         figures=(Figure(f"{len(commended)}", "表扬支部", f"前 {top_n} 名（并列同计）"),),
         chart=Chart("bar", tuple(f"{int(r.rank)}. {r.branch_name}" for r in shown.itertuples()),
-                    (Series("总分", column_values(shown, "total"), MUTED, colours),), "考核总分",
-                    value_min=axis_min([column_values(shown, "total")])),
-        points=(f"金色：表扬；红色：需关注；{shown_note}",) + tuple(
+                    (Series("总分", column_values(shown, "total"), MUTED, colours),), "考核总分", value_max=100),
+        points=(f"蓝色：表扬；橙色：需关注；{shown_note}",) + tuple(
             f"第{int(r.rank)}名 {r.branch_name} {number_text(r.total)}" for r in commended.itertuples()),
         period_label=label,
+        weight=1.3 + min(0.2 * len(flagged), 0.8),
     )
 
 
@@ -160,9 +179,9 @@ def _watch(ctx: Context, ranking: pd.DataFrame, flagged: pd.DataFrame) -> Findin
     """The branches on the watch list and why (for one branch: whether it is on it)."""
     p = ctx.period
     label = periods.label(p.last)
-    watch_table = table("assessment_watch", f"需关注支部（{p.last}）", flagged, {
+    watch_table = table("assessment_watch", f"需关注支部（{label}）", flagged, {
         "branch_name": ("党支部", "text"), "general_branch_name": ("党总支", "text"), "total": ("总分", "score"),
-        "rank": ("名次", "int"), "reason": ("原因", "text")}, source=source_of(assessment.quarter_review), in_deck=False)
+        "rank": ("名次", "int"), "reason": ("原因", "text")}, source=SOURCE, in_deck=False)
     if ctx.level == "branch":
         title = (f"{label}{ctx.unit_label}列为需关注：{flagged['reason'].iloc[0]}" if len(flagged)
                  else f"{label}{ctx.unit_label}未列入需关注名单")
@@ -171,12 +190,23 @@ def _watch(ctx: Context, ranking: pd.DataFrame, flagged: pd.DataFrame) -> Findin
         title = (f"{label}{ctx.prefix}需关注支部 {len(flagged)} 个：" + "、".join(flagged["branch_name"]) if len(flagged)
                  else f"{label}{ctx.prefix}没有需关注的支部")
         figure = Figure(f"{len(flagged)}", "需关注支部", f"共 {len(ranking)} 个支部")
+    concerns = ()
+    if len(flagged):
+        names = "、".join(f"{r.branch_name}（{number_text(r.total)}分，{r.reason}）" for r in flagged.head(5).itertuples())
+        concerns = (Concern(f"{len(flagged)}个支部列为需关注：{names}" + ("等" if len(flagged) > 5 else ""),
+                            "对需关注支部开展结对帮扶和专项督导，帮助查找问题、制定整改措施，下季度复评",
+                            1.5 + 0.3 * len(flagged)),)
+    branch_watched = ctx.level == "branch" and len(flagged)
     return Finding(
         key="assessment.watch", section="assessment", title=title,
-        source=source_of(assessment.quarter_review), method=_method(ctx.cfg), n=f"{len(ranking)}个支部",
+        source=SOURCE, method=_method(ctx.cfg), n=f"{len(ranking)}个支部",
         figures=(figure,), table=watch_table if len(flagged) else None,
         points=tuple(f"{r.branch_name}（{number_text(r.total)}分）：{r.reason}" for r in flagged.itertuples()),
         period_label=label,
+        concerns=concerns,
+        # The ranking's chart marks the watched branches and 存在问题 lists them: alone on a
+        # slide they only matter in a branch's own deck.
+        weight=1.8 if branch_watched else 0.2 + 0.1 * len(flagged),
     )
 
 
@@ -191,26 +221,34 @@ def _indicators(ctx: Context) -> Part:
           .agg(pct=("pct", "mean"), hospital_pct=("hospital_pct", "first"), max_points=("max_points", "first"),
                score=("score", "mean"), hospital_mean=("hospital_mean", "first"), n=("branch_id", "nunique"))
           .sort_values(["pct", "position"]).reset_index(drop=True))
-    series = [Series(ctx.unit_label if ctx.unit else "全院", column_values(by, "pct"), BLUE)]
+    # Beside the hospital's, two bars an indicator: the weakest ones only, or the slide is a thicket.
+    shown = by if ctx.unit is None else by.head(INDICATORS_COMPARED)
+    series = [Series(ctx.unit_label if ctx.unit else "全院", column_values(shown, "pct"), MEASURE)]
     if ctx.unit is not None:
-        series.append(Series("全院", column_values(by, "hospital_pct"), GREY))
+        series.append(Series("全院", column_values(shown, "hospital_pct"), NEUTRAL))
     weakest = "、".join(f"{r.indicator} {r.pct:.1f}%" for r in by.head(3).itertuples())
+    low = by.iloc[0]
     finding = Finding(
         key="assessment.indicators", section="assessment",
         title=f"{label}{ctx.prefix}得分率最低的指标：{weakest}",
-        source=source_of(assessment.indicator_scores),
+        source=SOURCE,
         method=_method(ctx.cfg) + " 得分率 = 得分 ÷ 该指标满分；多个支部时取各支部得分率的平均。",
-        n=f"{int(by['n'].max())}个支部 × {len(by)}项指标",
-        figures=(Figure(f"{by['pct'].iloc[0]:.1f}%", "最低指标得分率", str(by["indicator"].iloc[0])),),
-        chart=Chart("bar", tuple(by["indicator"]), tuple(series), "得分率（%）", suffix="%",
-                    value_min=axis_min([s.values for s in series]), value_max=100),
-        points=tuple(f"{r.indicator}：{r.pct:.1f}%（满分 {r.max_points:g}）" for r in by.head(5).itertuples()),
+        n=f"{int(by['n'].max())}个支部、{len(by)}项指标",
+        figures=(Figure(f"{low['pct']:.1f}%", "最低指标得分率", str(low["indicator"])),),
+        chart=Chart("bar", tuple(shown["indicator"]), tuple(series), "得分率（%）", suffix="%", value_max=100),
+        points=((f"图示得分率最低的{len(shown)}项指标（共{len(by)}项）",) if len(shown) < len(by) else ()) + tuple(
+            f"{r.indicator}：{r.pct:.1f}%（满分 {r.max_points:g}，全院 {r.hospital_pct:.1f}%）" if ctx.unit else
+            f"{r.indicator}：{r.pct:.1f}%（满分 {r.max_points:g}）" for r in by.head(5).itertuples()),
         period_label=label,
+        concerns=(Concern(f"{ctx.prefix}考核失分集中在“{low['indicator']}”等指标（得分率 {low['pct']:.1f}%）",
+                          f"针对“{low['indicator']}”等薄弱指标开展专项辅导，下季度考核前组织支部自查",
+                          0.5 + max(0.0, (95 - low["pct"]) / 10)),),
+        weight=0.5 + max(0.0, (95 - low["pct"]) / 10),
     )
-    return finding, table("assessment_indicators", f"各指标得分率（{p.last}）", by, {
+    return finding, table("assessment_indicators", f"各指标得分率（{label}）", by, {
         "indicator": ("指标", "text"), "max_points": ("满分", "score"), "score": ("平均得分", "score2"),
         "pct": ("得分率", "pct"), "hospital_mean": ("全院平均得分", "score2"), "hospital_pct": ("全院得分率", "pct"),
-        "n": ("支部数", "int")}, source=source_of(assessment.indicator_scores), in_deck=False)
+        "n": ("支部数", "int")}, source=SOURCE, in_deck=False)
 
 
 def _annual(ctx: Context) -> Part:
@@ -221,23 +259,31 @@ def _annual(ctx: Context) -> Part:
     annual = ctx.call(assessment.annual_totals, year=p.year, unit=ctx.unit)
     if annual.empty:
         return None
-    top, shown = annual.head(3), annual.head(10)
+    # Ranks are hospital-wide: a general branch's deck names its first three with their rank.
+    top, shown = annual.head(3), annual.head(ANNUAL_CHART_ROWS)
+    colours = tuple(GOOD if r <= 3 else MUTED for r in shown["rank"])
+    if ctx.unit is None:
+        head = f"{p.year}年度考核累计前三名（按季度平均分）："
+        names = "、".join(f"{r.branch_name} {number_text(r.mean)}" for r in top.itertuples())
+    else:
+        head = f"{p.year}年度{ctx.unit_label}考核累计居前的支部（按季度平均分）："
+        names = "、".join(f"{r.branch_name} {number_text(r.mean)}（全院第{int(r.rank)}）" for r in top.itertuples())
     finding = Finding(
         key="assessment.annual", section="assessment",
-        title=f"{p.year}年度{ctx.prefix}考核累计前三名（按季度平均分）："
-              + "、".join(f"{r.branch_name} {number_text(r.mean)}" for r in top.itertuples()),
-        source=source_of(assessment.annual_totals),
+        title=head + names,
+        source=SOURCE,
         method=_method(ctx.cfg) + " 年度名次按各季度总分的平均排列，缺季度不因总和吃亏。",
         n=f"{len(annual)}个支部",
         figures=(Figure(number_text(top["mean"].iloc[0]), "年度第一名季度平均分", str(top["branch_name"].iloc[0])),),
         chart=Chart("bar", tuple(f"{int(r.rank)}. {r.branch_name}" for r in shown.itertuples()),
-                    (Series("季度平均分", column_values(shown, "mean"), GOLD),), "季度平均分",
-                    value_min=axis_min([column_values(shown, "mean")])),
-        points=tuple(f"第{int(r.rank)}名 {r.branch_name}：季度平均 {number_text(r.mean)}，进入前三 {int(r.top3)} 次"
-                     for r in top.itertuples()),
+                    (Series("季度平均分", column_values(shown, "mean"), MUTED, colours),), "季度平均分", value_max=100),
+        points=(f"蓝色：全院年度前三名；图示前{len(shown)}名（共{len(annual)}个支部）",) + tuple(
+            f"第{int(r.rank)}名 {r.branch_name}：季度平均 {number_text(r.mean)}，进入前三 {int(r.top3)} 次"
+            for r in top.itertuples()),
         period_label=f"{p.year}年度",
+        weight=1.2,
     )
     return finding, table("assessment_annual", f"{p.year}年度考核累计", annual, {
         "rank": ("年度名次", "int"), "branch_name": ("党支部", "text"), "general_branch_name": ("党总支", "text"),
         "quarters": ("考核季度数", "int"), "total": ("累计总分", "score"), "mean": ("季度平均", "score"),
-        "top3": ("进入前三次数", "int")}, source=source_of(assessment.annual_totals), in_deck=False)
+        "top3": ("进入前三次数", "int")}, source=SOURCE, in_deck=False)

@@ -1,4 +1,5 @@
-"""What every section builder shares: the build ``Context``, the ``Built`` result, and the helpers that write numbers into titles and chart series."""
+"""What every section builder shares: the build ``Context``, the ``Built`` result, the plain
+names of the data sources, and the helpers that write numbers into titles and chart series."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
+from analysis import periods
 from analysis.report.model import Call, Finding, Period, Table, number
 from analysis.scope import Scope
 
@@ -20,9 +22,17 @@ Built = tuple[list[Finding], list[Table], list[str]]
 # One finding with its table, or None when the data has nothing to say.
 Part = tuple[Finding, Table] | None
 
-# Series colours: the dashboard's palette (analysis.palette imports nothing, not even plotly).
-# The report's muted bars are a light blue where the dashboard's are grey.
-MUTED = "#6F8FB8"
+# Where the numbers come from, as a 党办 names the records (footers, notes, table sources).
+SOURCES = {
+    "org": "党组织和党员名册",
+    "vanguard": "党员先锋指数季度评分",
+    "assessment": "党支部季度考核表",
+    "four_have": "“四有”工程评分表",
+    "meetings": "三会一课记录",
+    "activities": "党建活动记录",
+    "tasks": "“我为群众办实事”项目台账",
+    "survey": "问卷调查",
+}
 
 
 class Context:
@@ -57,9 +67,21 @@ def gather(parts: Iterable[Part]) -> tuple[list[Finding], list[Table]]:
     return [finding for finding, _ in present], [tbl for _, tbl in present]
 
 
-def source_of(*fns: Callable[..., Any]) -> str:
-    """The analysis functions behind a finding or table, by full name, for the speaker notes."""
-    return "、".join(f"{fn.__module__}.{fn.__qualname__}" for fn in fns)
+def source_of(*kinds: str) -> str:
+    """The data behind a finding or table in plain Chinese: ``source_of("meetings", "activities")``
+    is '三会一课记录、党建活动记录' (keys of ``SOURCES``)."""
+    return "、".join(SOURCES[kind] for kind in kinds)
+
+
+def quarter_axis(quarters: Iterable[str]) -> tuple[str, ...]:
+    """A chart's categories for these quarters ('第4季度', the year under each first quarter)."""
+    return tuple(periods.axis_labels(list(quarters)))
+
+
+def falling(value: Any, decimals: int = 1) -> bool:
+    """Whether a change is a fall as shown (rounded to ``decimals``): -0.04 is 持平, not a fall."""
+    v = number(value)
+    return v is not None and round(v, decimals) < 0
 
 
 def number_text(value: Any, decimals: int = 1, suffix: str = "") -> str:

@@ -10,14 +10,12 @@ from __future__ import annotations
 from analysis import config as config_mod
 from analysis.formatting import date
 from analysis.metrics import activities, meetings
-from analysis.palette import GOLD, GREEN
-from analysis.palette import PARTY_RED as RED
-from analysis.report.model import Chart, Figure, Finding, Series, Table, table
+from analysis.palette import ATTENDANCE, ATTENTION, MEASURE
+from analysis.report.model import Chart, Concern, Figure, Finding, Series, Table, table
 from analysis.report.sections.common import (
     Built,
     Context,
     Part,
-    axis_min,
     column_values,
     gather,
     number_text,
@@ -25,6 +23,8 @@ from analysis.report.sections.common import (
 )
 
 GAPS_CHART_ROWS = 10  # branches with gaps shown in the chart
+ABSENCE_CONCERN = 5.0  # percent of attendance records absent without leave that a meeting should hear about
+SOURCE = source_of("meetings")
 
 
 def build(ctx: Context) -> Built:
@@ -57,51 +57,67 @@ def _method(cfg: config_mod.Config) -> str:
 def _compliance(ctx: Context, summary: meetings.MeetingSummary, method: str, until: str) -> Finding:
     """三会一课 held as required, by meeting kind."""
     by_kind = summary.by_kind
+    spread = "" if ctx.level == "branch" else f"，涉及 {summary.branches_with_gaps} 个支部"
+    concerns = ()
+    if summary.missing:
+        concerns = (Concern(f"{ctx.prefix}三会一课缺漏 {summary.missing} 期次{spread}",
+                            "督促缺漏支部限期补开，把三会一课落实情况纳入支部季度考核，党办每月通报",
+                            1.0 + min(summary.missing / 10, 1.5)),)
     return Finding(
         key="org_life.compliance", section="org_life",
         title=f"{ctx.period.label}{ctx.prefix}三会一课达标率 {summary.rate:.1f}%（{summary.counted:,}/{summary.required:,}），"
-              f"缺漏 {summary.missing} 期次，涉及 {summary.branches_with_gaps} 个支部",
-        source=source_of(meetings.hospital_summary), method=method,
-        n=f"应开 {summary.required:,} 次，{summary.branches} 个支部；{until}",
+              f"缺漏 {summary.missing} 期次{spread}",
+        source=SOURCE, method=method,
+        n=f"{summary.branches}个支部、应开{summary.required:,}次（{until}）",
         figures=(Figure(f"{summary.rate:.1f}%", "三会一课达标率", f"缺漏 {summary.missing} 期次"),),
-        chart=Chart("column", tuple(by_kind["kind"]), (Series("达标率", column_values(by_kind, "rate"), GREEN),),
-                    "达标率（%）", suffix="%", value_min=axis_min([column_values(by_kind, "rate")], pad=5, step=10),
-                    value_max=100),
+        chart=Chart("column", tuple(by_kind["kind"]), (Series("达标率", column_values(by_kind, "rate"), MEASURE),),
+                    "达标率（%）", suffix="%", value_max=100),
         points=tuple(f"{r.kind}：{number_text(r.rate)}%（{int(r.counted):,}/{int(r.required):,}），缺漏 {int(r.missing)} 期次"
                      for r in by_kind.itertuples()),
+        details=tuple(f"{r.kind}达标率 {number_text(r.rate)}%，95% CI {number_text(r.ci_low)}%–{number_text(r.ci_high)}%"
+                      for r in by_kind.itertuples()),
+        concerns=concerns,
+        weight=0.8 + min(summary.missing / 10, 1.2),
     )
 
 
 def _attendance(ctx: Context, summary: meetings.MeetingSummary, method: str) -> Finding:
     """Members present, on leave and absent, by meeting kind."""
     by_kind = summary.by_kind
-    series = (Series("出席", column_values(by_kind, "attendance_rate"), GREEN),
-              Series("请假", column_values(by_kind, "leave_rate"), GOLD),
-              Series("缺席", column_values(by_kind, "absence_rate"), RED))
+    series = (Series("出席", column_values(by_kind, "attendance_rate"), ATTENDANCE["出席"]),
+              Series("请假", column_values(by_kind, "leave_rate"), ATTENDANCE["请假"]),
+              Series("缺席", column_values(by_kind, "absence_rate"), ATTENDANCE["缺席"]))
+    absence = 100 * summary.absent / summary.attendance_n if summary.absent is not None else 0.0
+    concerns = ()
+    if absence >= ABSENCE_CONCERN:
+        concerns = (Concern(f"{ctx.prefix}党员参加组织生活缺席率 {absence:.1f}%",
+                            "对无故缺席的党员由支部书记谈心谈话，组织生活时间提前公布、合理安排", absence / 5),)
     return Finding(
         key="org_life.attendance", section="org_life",
         title=f"{ctx.period.label}{ctx.prefix}党员出席率 {summary.attendance_rate:.1f}%，请假率 {summary.leave_rate:.1f}%"
-              f"（n={summary.attendance_n:,}条出勤记录）",
-        source=source_of(meetings.hospital_summary), method=method,
-        n=f"{summary.attendance_n:,}条出勤记录，{summary.members:,}名党员",
+              f"（{summary.attendance_n:,}条出勤记录）",
+        source=SOURCE, method=method,
+        n=f"{summary.members:,}名党员、{summary.attendance_n:,}条出勤记录",
         figures=(Figure(f"{summary.attendance_rate:.1f}%", "党员出席率", f"请假率 {summary.leave_rate:.1f}%"),),
         chart=Chart("stacked_bar", tuple(by_kind["kind"]), series, "占出勤记录的比例（%）", suffix="%",
-                    value_min=0, value_max=100),
+                    value_max=100),
         points=tuple(f"{r.kind}：出席 {number_text(r.attendance_rate)}%，请假 {number_text(r.leave_rate)}%，"
                      f"缺席 {number_text(r.absence_rate)}%" for r in by_kind.itertuples()),
+        concerns=concerns,
+        weight=0.3 + min(absence / 10, 1.0),
     )
 
 
 def _by_kind_table(ctx: Context, summary: meetings.MeetingSummary) -> Table:
     by_kind = summary.by_kind
-    return table("org_life_by_kind", f"三会一课汇总（{ctx.period.code}）", by_kind.assign(
+    return table("org_life_by_kind", f"三会一课汇总（{ctx.period.label}）", by_kind.assign(
         grain=by_kind["grain"].map({"month": "月", "quarter": "季度"})), {
         "kind": ("会议类型", "text"), "grain": ("频次单位", "text"), "times": ("每期应开", "int"),
         "branches": ("支部数", "int"), "required": ("应开次数", "int"), "counted": ("达标次数", "int"),
         "rate": ("达标率", "pct"), "ci_low": ("95%CI下限", "pct"), "ci_high": ("95%CI上限", "pct"),
         "missing": ("缺漏期数", "int"), "branches_with_gaps": ("有缺漏支部数", "int"),
         "attendance_n": ("出勤记录数", "int"), "attendance_rate": ("出席率", "pct"), "leave_rate": ("请假率", "pct"),
-        "absence_rate": ("缺席率", "pct")}, source=source_of(meetings.hospital_summary))
+        "absence_rate": ("缺席率", "pct")}, source=SOURCE)
 
 
 def _gaps(ctx: Context, summary: meetings.MeetingSummary, method: str) -> Part:
@@ -116,23 +132,27 @@ def _gaps(ctx: Context, summary: meetings.MeetingSummary, method: str) -> Part:
                   .sort_values(["periods", "branch_id"], ascending=[False, True]).reset_index(drop=True))
     shown = per_branch.head(GAPS_CHART_ROWS)
     total_periods = int(per_branch["periods"].sum())
+    # Bars of equal length say nothing a list does not: a chart only when the branches differ.
+    chart = Chart("bar", tuple(shown["branch_name"]), (Series("缺漏期次", column_values(shown, "periods"), ATTENTION),),
+                  "缺漏期次", decimals=0) if shown["periods"].nunique() > 1 else None
     finding = Finding(
         key="org_life.gaps", section="org_life",
         title=f"{p.label}{ctx.prefix}三会一课缺漏涉及 {len(per_branch)} 个支部：" + "、".join(
             f"{r.branch_name}（{int(r.periods)}期次）" for r in per_branch.head(3).itertuples())
         + ("等" if len(per_branch) > 3 else ""),
-        source=source_of(meetings.missing_meetings), method=method,
-        n=f"{len(per_branch)}个支部有缺漏，共 {total_periods} 期次",
+        source=SOURCE, method=method,
+        n=f"{len(per_branch)}个支部有缺漏、共{total_periods}期次",
         figures=(Figure(f"{len(per_branch)}", "有缺漏的支部", f"共 {total_periods} 期次"),),
-        chart=Chart("bar", tuple(shown["branch_name"]), (Series("缺漏期次", column_values(shown, "periods"), RED),),
-                    "缺漏期次", decimals=0, value_min=0),
+        chart=chart,
         points=tuple(f"{r.branch_name}：缺漏 {int(r.periods)} 期次，少开 {int(r.shortfall)} 次"
-                     for r in shown.head(5).itertuples()),
+                     for r in shown.head(8 if chart is None else 5).itertuples()),
+        # 三会一课's own slide counts the gaps and 存在问题 names them.
+        weight=0.3 + min(0.05 * len(per_branch), 0.5),
     )
-    return finding, table("org_life_missing", f"三会一课缺漏清单（{p.code}）", missing, {
+    return finding, table("org_life_missing", f"三会一课缺漏清单（{p.label}）", missing, {
         "branch_name": ("党支部", "text"), "general_branch_name": ("党总支", "text"), "kind": ("会议类型", "text"),
         "period_label": ("期间", "text"), "required": ("应开", "int"), "held": ("召开", "int"),
-        "shortfall": ("缺少", "int")}, source=source_of(meetings.missing_meetings), in_deck=False)
+        "shortfall": ("缺少", "int")}, source=SOURCE, in_deck=False)
 
 
 def _activities(ctx: Context, until: str) -> Part:
@@ -148,17 +168,18 @@ def _activities(ctx: Context, until: str) -> Part:
         key="org_life.activities", section="org_life",
         title=f"{p.label}{ctx.prefix}开展义诊 {clinic.activities:,} 场、服务 {clinic.people_served:,} 人次，"
               f"志愿服务 {volunteer.activities:,} 场、{volunteer.people_served:,} 人次",
-        source=source_of(activities.activity_totals, activities.service_totals),
+        source=source_of("activities"),
         method="按活动记录统计：场次、服务人次、时长；不含三会一课；日期晚于统计日的活动不计。",
-        n=f"活动 {int(totals['activities'].sum()):,} 场，{until}",
+        n=f"活动{int(totals['activities'].sum()):,}场（{until}）",
         figures=(Figure(f"{clinic.people_served + volunteer.people_served:,}", "义诊与志愿服务人次",
                         f"{clinic.activities + volunteer.activities:,} 场"),),
-        chart=Chart("column", tuple(totals["activity_type"]), (Series("场次", column_values(totals, "activities"), RED),),
-                    "场次", decimals=0, value_min=0),
+        chart=Chart("column", tuple(totals["activity_type"]),
+                    (Series("场次", column_values(totals, "activities"), MEASURE),), "场次", decimals=0),
+        weight=0.7,
         points=tuple(f"{r.activity_type}：{int(r.activities):,} 场，服务 {int(r.people_served):,} 人次，"
                      f"{number_text(r.hours, 0)} 小时，{int(r.branches)} 个支部" for r in totals.itertuples()),
     )
-    return finding, table("org_life_activities", f"活动统计（{p.code}）", totals, {
+    return finding, table("org_life_activities", f"活动统计（{p.label}）", totals, {
         "activity_type": ("活动类型", "text"), "activities": ("场次", "int"), "people_served": ("服务人次", "int"),
         "hours": ("时长（小时）", "score"), "branches": ("支部数", "int"), "months": ("活跃月数", "int")},
-        source=source_of(activities.activity_totals))
+        source=source_of("activities"))

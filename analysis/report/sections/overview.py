@@ -1,75 +1,66 @@
-"""总览: the unit's headcount, and the period's key figures from the other sections' functions.
+"""总览 (总体情况): the unit's size and the period's key figures on one slide, each from the
+function its section uses; a unit's figures stand against the hospital (its rank, the
+hospital's mean), never "共有党总支1个".
 
-Findings: overview.headcount; overview.summary (when any key figure has data). No tables.
+Findings: overview.summary. No tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
 from analysis import periods
 from analysis.formatting import date, signed
 from analysis.metrics import assessment, meetings, org, tasks, vanguard
-from analysis.report.model import Figure, Finding
+from analysis.report.model import Figure, Finding, number
 from analysis.report.sections.common import Built, Context, change_text, number_text, source_of
 
 
 def build(ctx: Context) -> Built:
-    """The 总览 findings (see the module notes)."""
-    findings = [_headcount(ctx)]
-    summary = _summary(ctx)
-    if summary is not None:
-        findings.append(summary)
-    return findings, [], []
-
-
-def _headcount(ctx: Context) -> Finding:
-    hc = ctx.call(org.headcount, unit=ctx.unit, as_of=ctx.period.end)
-    if ctx.level == "branch":
-        title = f"{ctx.unit_label}共有党员{hc.members}名（含预备党员{hc.probationary}名）"
-    else:
-        title = f"{ctx.unit_label}共有党总支{hc.general_branches}个、党支部{hc.branches}个、党员{hc.members:,}名"
-    return Finding(
-        key="overview.headcount", section="overview", title=title,
-        source=source_of(org.headcount), method="在册党员：截至期末已入党且在册；党员示范岗为持有示范岗（先锋岗）的党员。",
-        n=f"截至{date(hc.as_of)}",
-        figures=(
-            Figure(f"{hc.members:,}", "党员", f"含预备党员 {hc.probationary} 名"),
-            Figure(f"{hc.branches}", "党支部", f"党总支 {hc.general_branches} 个"),
-            Figure(f"{hc.honour_posts}", "党员示范岗", ""),
-        ),
-        points=(f"党总支 {hc.general_branches} 个，党支部 {hc.branches} 个",
-                f"党员 {hc.members:,} 名，其中预备党员 {hc.probationary} 名",
-                f"党员示范岗（先锋岗）{hc.honour_posts} 个"),
-        period_label=f"截至{date(hc.as_of)}",
-    )
+    """The 总览 finding (see the module notes)."""
+    return [_summary(ctx)], [], []
 
 
 @dataclass(frozen=True)
 class _KeyFigure:
-    """One key figure of the period: its card, its words in the title, its supporting point."""
+    """One key figure of the period: its card, its words in the title, its supporting point, its data."""
 
     figure: Figure
     in_title: str
     point: str
-    source: Callable[..., Any]
+    source: str
 
 
-def _summary(ctx: Context) -> Finding | None:
-    """Key figures of the period, each from the function its section uses; None without any."""
-    candidates = (_vanguard_figure(ctx), _assessment_figure(ctx), _tasks_figure(ctx), _org_life_figure(ctx))
+def _summary(ctx: Context) -> Finding:
+    """The unit's size, then the key figures that have data in the period."""
+    hc = ctx.call(org.headcount, unit=ctx.unit, as_of=ctx.period.end)
+    if ctx.level == "hospital":
+        size = f"全院{hc.general_branches}个党总支、{hc.branches}个党支部、{hc.members:,}名党员"
+        size_figure = Figure(f"{hc.members:,}", "党员", f"{hc.branches} 个党支部 · {hc.general_branches} 个党总支")
+    elif ctx.level == "general_branch":
+        size = f"{ctx.unit_label}{hc.branches}个党支部、{hc.members:,}名党员"
+        size_figure = Figure(f"{hc.members:,}", "党员", f"{hc.branches} 个党支部")
+    else:
+        size = f"{ctx.unit_label}{hc.members}名党员"
+        size_figure = Figure(f"{hc.members}", "党员", f"含预备党员 {hc.probationary} 名")
+    candidates = (_vanguard_figure(ctx), _assessment_figure(ctx), _org_life_figure(ctx), _tasks_figure(ctx))
     key_figures = [k for k in candidates if k is not None]
-    if not key_figures:
-        return None
+    title = f"{ctx.period.label}{size}"
+    if key_figures:
+        title += "：" + "，".join(k.in_title for k in key_figures)
+    size_point = (f"党员 {hc.members:,} 名，其中预备党员 {hc.probationary} 名；党员示范岗（先锋岗）{hc.honour_posts} 个"
+                  f"（截至{date(hc.as_of)}）")
     return Finding(
-        key="overview.summary", section="overview",
-        title=f"{ctx.period.label}{ctx.prefix}要点：" + "、".join(k.in_title for k in key_figures),
-        source=source_of(*(k.source for k in key_figures)), method="各项口径见对应章节。", n="见各章节",
-        figures=tuple(k.figure for k in key_figures[:4]), points=tuple(k.point for k in key_figures),
+        key="overview.summary", section="overview", title=title,
+        source=source_of("org") + (f"及{len(key_figures)}项工作台账（见各页）" if key_figures else ""),
+        method="在册党员：截至期末已入党且在册；其余各项口径见对应章节。各项数据："
+               + "、".join(dict.fromkeys([source_of("org"), *(k.source for k in key_figures)])) + "。",
+        n=f"{hc.branches}个党支部、{hc.members:,}名党员",
+        figures=(size_figure, *(k.figure for k in key_figures)),
+        points=(size_point, *(k.point for k in key_figures)),
+        weight=0.0,  # the short deck always has it, as 总体情况
     )
 
 
@@ -79,33 +70,66 @@ def _quarter_row(trend: pd.DataFrame, quarter: str) -> pd.Series | None:
     return None if rows.empty else rows.iloc[0]
 
 
+def _rank_among(ctx: Context, frame: pd.DataFrame, value: str) -> str:
+    """'7个党总支中第2' for the unit in ``frame`` (one row per unit of its level; ties share a rank)."""
+    mine = frame[frame["unit_id"] == ctx.unit]
+    if mine.empty:
+        return ""
+    rank = int((frame[value] > mine[value].iloc[0]).sum()) + 1
+    what = "党总支" if ctx.level == "general_branch" else "党支部"
+    return f"{len(frame)}个{what}中第{rank}"
+
+
 def _vanguard_figure(ctx: Context) -> _KeyFigure | None:
     p = ctx.period
     trend = ctx.call(vanguard.hospital_trend, first=p.trend_first, last=p.last, unit=ctx.unit, cfg=ctx.cfg)
     row = _quarter_row(trend, p.last)
     if row is None:
         return None
+    standing = ""
+    if ctx.unit is not None:
+        peers = ctx.call(vanguard.trend, first=p.last, last=p.last, unit=None, level=ctx.level, cfg=ctx.cfg)
+        standing = _rank_among(ctx, peers.dropna(subset=["unit_id"]), "mean")
     return _KeyFigure(
-        Figure(number_text(row["mean"]), "先锋指数均值", f"环比 {signed(row['qoq'])}"),
-        f"先锋指数 {number_text(row['mean'])}",
+        Figure(number_text(row["mean"]), "先锋指数均值", f"环比 {signed(row['qoq'])}" + (f" · {standing}" if standing else "")),
+        f"先锋指数 {number_text(row['mean'])}" + (f"（{standing}）" if standing else ""),
         f"{periods.label(p.last)}先锋指数均值 {number_text(row['mean'])}，环比{change_text(row['qoq']) or '无上期数据'}"
-        f"（n={int(row['n']):,}）",
-        vanguard.hospital_trend,
+        f"（参评党员 {int(row['n']):,} 名" + (f"，{standing}" if standing else "") + "）",
+        source_of("vanguard"),
     )
 
 
 def _assessment_figure(ctx: Context) -> _KeyFigure | None:
     p = ctx.period
+    if ctx.level == "branch":
+        ranking = ctx.call(assessment.branch_ranking, first=p.last, last=p.last, unit=ctx.unit)
+        if ranking.empty:
+            return None
+        row = ranking.iloc[0]
+        hospital = _quarter_row(ctx.call(assessment.total_trend, first=p.trend_first, last=p.last, unit=None), p.last)
+        n_all = int(hospital["n"]) if hospital is not None else len(ranking)
+        return _KeyFigure(
+            Figure(number_text(row["total"]), "支部考核总分", f"全院第 {int(row['rank'])} 名（共 {n_all} 个）"),
+            f"考核总分 {number_text(row['total'])}（全院第{int(row['rank'])}名）",
+            f"{periods.label(p.last)}支部考核总分 {number_text(row['total'])}，全院第{int(row['rank'])}名（共{n_all}个支部）",
+            source_of("assessment"),
+        )
     totals = ctx.call(assessment.total_trend, first=p.trend_first, last=p.last, unit=ctx.unit)
     row = _quarter_row(totals, p.last)
     if row is None:
         return None
+    versus = ""
+    if ctx.unit is not None:
+        hospital = _quarter_row(ctx.call(assessment.total_trend, first=p.trend_first, last=p.last, unit=None), p.last)
+        gap = None if hospital is None else number(row["mean"] - hospital["mean"])
+        if gap is not None:
+            versus = f"比全院{'高' if gap >= 0 else '低'} {abs(gap):.1f}"
     return _KeyFigure(
-        Figure(number_text(row["mean"]), "支部考核平均分", f"{int(row['n'])} 个支部"),
-        f"支部考核均分 {number_text(row['mean'])}",
+        Figure(number_text(row["mean"]), "支部考核平均分", f"{int(row['n'])} 个支部" + (f" · {versus}" if versus else "")),
+        f"支部考核均分 {number_text(row['mean'])}" + (f"（{versus}）" if versus else ""),
         f"{periods.label(p.last)}支部考核平均分 {number_text(row['mean'])}（{int(row['n'])}个支部，"
-        f"最高 {number_text(row['max'])}、最低 {number_text(row['min'])}）",
-        assessment.total_trend,
+        f"最高 {number_text(row['max'])}、最低 {number_text(row['min'])}" + (f"；{versus}" if versus else "") + "）",
+        source_of("assessment"),
     )
 
 
@@ -115,10 +139,10 @@ def _tasks_figure(ctx: Context) -> _KeyFigure | None:
     if done.rate is None:
         return None
     return _KeyFigure(
-        Figure(f"{done.rate:.2f}%", "办实事完成率", f"{done.done}/{done.total} 项"),
+        Figure(f"{done.rate:.2f}%", "办实事完成率", f"{done.done}/{done.total} 项 · 逾期 {done.overdue} 项"),
         f"办实事完成率 {done.rate:.2f}%",
         f"截至{date(end)}办实事完成 {done.done}/{done.total} 项（{done.rate:.2f}%），逾期未完成 {done.overdue} 项",
-        tasks.completion,
+        source_of("tasks"),
     )
 
 
@@ -131,5 +155,5 @@ def _org_life_figure(ctx: Context) -> _KeyFigure | None:
         Figure(f"{summary.rate:.1f}%", "三会一课达标率", f"缺漏 {summary.missing} 期次"),
         f"三会一课达标率 {summary.rate:.1f}%",
         f"{p.label}三会一课达标率 {summary.rate:.1f}%（{summary.counted:,}/{summary.required:,}），缺漏 {summary.missing} 期次",
-        meetings.hospital_summary,
+        source_of("meetings"),
     )

@@ -1,0 +1,85 @@
+"""Server time of each page under Streamlit's AppTest: a cold run (the page's results not yet
+computed) and a warm run (the same page again, as the next viewer would get it).
+
+Each page runs in a process of its own, so that "cold" means cold: the process opens the
+database and draws 我的账户 (which computes nothing a page uses, not even the sidebar's
+lists), then the page twice. Baseline: 我的账户 itself, run warm in the same way, is the cost
+of the app's own work per run (sign-in check, navigation).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import Measurement, case
+from bench.served import BASELINE_PAGE, GOALS, PAGES, goal_row, scaled_database, working_copy
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_page(database: str, page: str) -> dict:
+    """In this process: open the app signed in, draw 我的账户, then ``page`` twice; the seconds."""
+    from streamlit.testing.v1 import AppTest
+
+    from analysis import db
+    from analysis.access import auth
+    from bench.served import USER
+
+    con = db.open_database(database)
+    try:
+        token = auth.start_session(con, USER)
+    finally:
+        con.close()
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=1800)
+    app.session_state["session_token"] = token
+    app.switch_page(f"pages/{BASELINE_PAGE}.py").run()
+    if [t.value for t in app.title] != ["我的账户"]:
+        raise RuntimeError(f"not signed in to {database}: {[e.value for e in app.exception]}")
+    times = {}
+    script = f"pages/{page or 'overview'}.py"
+    for run in ("cold", "warm"):
+        app.switch_page(script)
+        started = time.perf_counter()
+        app.run()
+        times[run] = time.perf_counter() - started
+        if app.exception:
+            raise RuntimeError(f"{script}: {[e.value for e in app.exception]}")
+    return times
+
+
+def _in_own_process(database: Path, page: str) -> dict:
+    done = subprocess.run([sys.executable, "-m", "bench.page_times", str(database), page], cwd=ROOT,
+                          env={**os.environ, "PARTY_DASHBOARD_DB": str(database)}, capture_output=True, text=True,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"page {page or 'overview'} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@case("pages", "each page's server run under AppTest, cold and warm, on the scaled demo (--scale, --db)")
+def measure(quick: bool = False, scale: int = 100, db: str | None = None) -> Measurement:
+    source = scaled_database(1 if quick else scale, db)
+    pages = list(PAGES)[:2] if quick else list(PAGES)
+    with working_copy(source) as copy:
+        baseline = _in_own_process(copy, BASELINE_PAGE)
+        times = {page: _in_own_process(copy, page) for page in pages}
+    goals = []
+    for page, t in times.items():
+        goals += [goal_row(f"{PAGES[page]} 服务端 冷", t["cold"], GOALS.server_cold),
+                  goal_row(f"{PAGES[page]} 服务端 热", t["warm"], GOALS.server_warm)]
+    return Measurement(
+        case="pages", seconds=max(t["warm"] for t in times.values()),
+        baseline="我的账户 warm (the app's own work per run)", baseline_seconds=baseline["warm"],
+        detail={"scale": 1 if quick else scale, "database": str(source),
+                **{f"{PAGES[p]}": f"cold {t['cold']:.2f} s, warm {t['warm']:.2f} s" for p, t in times.items()},
+                "goals": goals},
+    )
+
+
+if __name__ == "__main__":
+    print(json.dumps(run_page(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "")))

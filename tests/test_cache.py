@@ -1,0 +1,127 @@
+"""The shared cache (ui/cache.py): one computation per function, arguments, data version and
+scope, shared by every session; figures shared by what they are drawn from.
+
+The analysis function here counts its calls, which is what "computed once" means; the database is a real copy of the demo and the sessions are real AppTest sessions.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analysis import db
+from analysis.scope import Scope
+from ui import cache
+from ui.session import connection
+
+CALLS: list[tuple] = []
+
+
+def counted(con, *, scope: Scope, first: str, unit: str | None = None, cfg=None) -> pd.DataFrame:
+    """A stand-in analysis function that records each call.
+
+    Returns: first, unit, role (one row).
+    """
+    CALLS.append((first, unit, scope.cache_key))
+    return pd.DataFrame({"first": [first], "unit": [unit], "role": [scope.role]})
+
+
+def session_script(counted) -> None:
+    """One page run: the same call written three ways, then another unit."""
+    from ui.cache import cached
+
+    cached(counted, first="2025Q1")
+    cached(counted, first="2025Q1", unit=None)
+    cached(counted, unit=None, first="2025Q1", cfg=None)
+    cached(counted, first="2025Q1", unit="B01")
+
+
+@pytest.fixture()
+def database(demo_path, tmp_path, monkeypatch):
+    copy = tmp_path / "cache.duckdb"
+    shutil.copy(demo_path, copy)
+    monkeypatch.setenv("PARTY_DASHBOARD_DB", str(copy))
+    CALLS.clear()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield copy
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def session(scope: Scope) -> AppTest:
+    app = AppTest.from_function(session_script, default_timeout=60, args=(counted,))
+    app.session_state["scope"] = scope  # what signed_in_viewer() puts there
+    return app
+
+
+def test_defaults_are_applied_before_keying():
+    # unit=None and an omitted unit are one key; argument order does not matter.
+    assert cache.bound_arguments(counted, {"first": "2025Q1"}) == \
+        cache.bound_arguments(counted, {"unit": None, "first": "2025Q1"}) == \
+        (("cfg", None), ("first", "2025Q1"), ("unit", None))
+    with pytest.raises(TypeError):
+        cache.bound_arguments(counted, {"frist": "2025Q1"})
+
+
+def test_sessions_of_one_scope_share_one_computation(database):
+    first, second = session(Scope.committee("a")), session(Scope.committee("b"))
+    first.run()
+    second.run()
+    assert not first.exception and not second.exception
+    # Two sessions, eight calls: computed once for the hospital and once for B01. The cache key
+    # is the scope's role and unit, not the user's name.
+    assert sorted(CALLS, key=str) == [("2025Q1", "B01", ("committee", None)), ("2025Q1", None, ("committee", None))]
+    secretary = session(Scope("zhibu", "secretary", "B01"))
+    secretary.run()
+    assert len(CALLS) == 4 and CALLS[-1][2] == ("secretary", "B01")  # another scope computes its own
+
+
+def test_a_new_data_version_is_computed_afresh(database):
+    app = session(Scope.committee())
+    app.run()
+    app.run()
+    assert len(CALLS) == 2
+    # This process holds the file (as the server does); an import bumps the version through it.
+    con = connection().cursor()
+    with db.transaction(con):
+        db.bump_data_version(con)
+    app.run()
+    assert len(CALLS) == 4
+
+
+def figure_script() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from analysis import charts
+    from ui.cache import figure
+
+    trend = pd.DataFrame({"quarter": ["2025Q1", "2025Q2"], "mean": [80.0, 82.0], "median": [80.0, 82.0],
+                          "sd": [5.0, 5.0], "n": [10, 10]})
+    st.session_state["figures"] = [id(figure(charts.vanguard_trend, trend, title="t")),
+                                   id(figure(charts.vanguard_trend, trend.copy(), title="t")),
+                                   id(figure(charts.vanguard_trend, trend, title="another title"))]
+
+
+def test_a_figure_is_drawn_once_for_the_same_inputs(database):
+    app = AppTest.from_function(figure_script, default_timeout=60)
+    app.run()
+    first, same_content, other_title = app.session_state["figures"]
+    assert first == same_content != other_title
+
+
+def test_figure_keys_follow_the_inputs():
+    frame = pd.DataFrame({"branch_id": ["B1", "B2"], "total": [90.0, 80.0]})
+    same = frame.copy()
+    other = frame.assign(total=[90.0, 80.5])
+    key = cache._input_key
+    assert key(frame) == key(same) and key(frame) != key(other)
+    assert key({"B2", "B1"}) == key({"B1", "B2"}) != key({"B1"})
+    assert key(frame) != key(frame.rename(columns={"total": "score"}))
+    with pytest.raises(cache._Unkeyable):
+        key(object())

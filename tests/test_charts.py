@@ -1,0 +1,81 @@
+"""Charts of many units (analysis/charts.py): a fixed number of traces however many units there
+are, WebGL above the configured number of points, and heatmap rows in rank order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import charts
+from analysis.palette import ATTENTION, CHOSEN, COMMENDED
+
+QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+
+
+def unit_trend(units: int) -> pd.DataFrame:
+    """``units`` units over four quarters; unit i's mean is 60 + i/10 + the quarter's number."""
+    return pd.DataFrame([{"quarter": q, "unit_id": f"U{i:05d}", "unit_name": f"第{i}支部", "mean": 60 + i / 10 + k, "n": 10}
+                         for i in range(units) for k, q in enumerate(QUARTERS)])
+
+
+HOSPITAL = pd.DataFrame({"quarter": QUARTERS, "mean": [70.0, 71, 72, 73], "median": [70.0, 71, 72, 73],
+                         "sd": [5.0] * 4, "n": [100] * 4})
+
+
+@pytest.mark.parametrize("units", [20, 3000])
+def test_trend_lines_stay_a_handful_of_traces(units):
+    fig = charts.unit_trend_lines(unit_trend(units), HOSPITAL, chosen="U00010", title="t", y_title="y")
+    field = fig.data[0]
+    # band, hospital mean, the field, 3 best, 3 worst, the chosen one
+    assert len(fig.data) == 2 + 1 + 3 + 3 + 1
+    assert field.name == "其他单位" and np.isnan(np.asarray(field.y, dtype=float)).sum() == units - 7
+    assert (field.type == "scattergl") == (units * 4 > 5000)
+    colours = {t.line.color for t in fig.data[3:]}
+    assert colours == {COMMENDED, ATTENTION, CHOSEN}
+    best = [t for t in fig.data if t.line.color == COMMENDED]
+    assert best[0].text[-1] == f"第{units - 1}支部"  # named at its line's end
+    assert list(fig.layout.xaxis.ticktext) == ["2024年第1季度", "2024年第2季度", "2024年第3季度", "2024年第4季度"]
+
+
+def test_gaps_keep_each_unit_its_own_line():
+    fig = charts.unit_trend_lines(unit_trend(20), HOSPITAL, chosen=None, title="t", y_title="y")
+    y = np.asarray(fig.data[0].y, dtype=float)
+    runs = [len(run) for run in np.split(y, np.where(np.isnan(y))[0]) if len(run[~np.isnan(run)])]
+    assert runs[0] == 4 and all(r == 5 for r in runs[1:])  # four points, then a gap, per unit
+
+
+def test_webgl_threshold_comes_from_the_configuration(tmp_path, monkeypatch):
+    toml = tmp_path / "hospital.toml"
+    toml.write_text("[charts]\nwebgl_points = 50\n", encoding="utf-8")
+    monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
+    assert charts.unit_trend_lines(unit_trend(20), HOSPITAL, title="t", y_title="y").data[0].type == "scattergl"
+
+
+def test_rank_bump_marks_a_few_and_greys_the_rest():
+    ranking = pd.DataFrame([{"quarter": q, "branch_id": f"B{i}", "branch_name": f"支部{i}", "rank": i}
+                            for i in range(1, 101) for q in QUARTERS])
+    fig = charts.rank_bump(ranking, commended={"B1", "B2"}, flagged={"B100"}, chosen={"B50"}, title="t")
+    assert len(fig.data) == 5
+    assert [t.name for t in fig.data[1:]] == ["表扬", "表扬", "需关注", "所选支部"]
+    assert fig.layout.yaxis.dtick is None  # 100 branches: no tick every 5 ranks
+
+
+def test_quarter_heatmap_rows_follow_the_latest_rank():
+    ranking = pd.DataFrame({
+        "quarter": ["2024Q3"] * 3 + ["2024Q4"] * 2,
+        "branch_id": ["B1", "B2", "B3", "B2", "B1"], "branch_name": ["甲", "乙", "丙", "乙", "甲"],
+        "rank": [1, 2, 3, 1, 2], "total": [90.0, 85, 80, 92, 88]})
+    fig = charts.quarter_heatmap(ranking, value="total", title="t", colorbar="总分")
+    assert list(fig.data[0].y) == ["乙", "甲", "丙"]  # 丙 has no latest rank: last
+    assert fig.data[0].z[0][1] == 92
+
+
+def test_boxes_are_drawn_from_their_figures():
+    spread = pd.DataFrame({"group_id": ["G1", "G2"], "group_name": ["一总支", "二总支"], "n": [30, 40],
+                           "mean": [85.0, 80], "q1": [82.0, 77], "median": [85.0, 80], "q3": [88.0, 83],
+                           "lower_fence": [75.0, 70], "upper_fence": [95.0, 90]})
+    fig = charts.distribution_box(spread, chosen="G2", title="t", x_title="x")
+    assert [list(t.y) for t in fig.data] == [["一总支（n=30）"], ["二总支（n=40）"]]
+    assert fig.data[1].marker.color == CHOSEN and list(fig.data[0].q1) == [82.0]
+    assert "x" not in fig.data[0] or fig.data[0].x is None  # no member's value is sent
