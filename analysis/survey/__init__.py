@@ -40,13 +40,14 @@ from analysis.survey.catalog import (
     questions,
     surveys,
 )
-from analysis.survey.crosstabs import Crosstab, crosstab
+from analysis.survey.crosstabs import Crosstab, crosstab, linear_by_linear
 from analysis.survey.free_text import answers_containing, keywords
 from analysis.survey.privacy import COMPLEMENT, reporting_blocks
 from analysis.survey.ranking import ranking_scores
 from analysis.survey.reading import alpha_label, effect_size_label
 from analysis.survey.scales import Reliability, cronbach_alpha, likert_items
 from analysis.survey.shares import GroupComparison, compare_groups, effective_share, frequencies
+from analysis.survey.waves import propose_matches, wave_change, waves
 
 __all__ = [
     "COMPLEMENT",
@@ -72,10 +73,14 @@ __all__ = [
     "grouping_questions",
     "keywords",
     "likert_items",
+    "linear_by_linear",
     "member_groups",
+    "propose_matches",
     "question_options",
     "questions",
     "ranking_scores",
     "reporting_blocks",
     "surveys",
+    "wave_change",
+    "waves",
 ]
