@@ -42,6 +42,7 @@ from analysis.survey.catalog import (
 )
 from analysis.survey.crosstabs import Crosstab, crosstab, linear_by_linear
 from analysis.survey.free_text import answers_containing, keywords
+from analysis.survey.group_tests import ScoreComparison, compare_scores, respondent_scores
 from analysis.survey.privacy import COMPLEMENT, reporting_blocks
 from analysis.survey.ranking import ranking_scores
 from analysis.survey.reading import alpha_label, effect_size_label
@@ -58,10 +59,12 @@ __all__ = [
     "Crosstab",
     "GroupComparison",
     "Reliability",
+    "ScoreComparison",
     "alpha_label",
     "answers_containing",
     "attribute_question",
     "compare_groups",
+    "compare_scores",
     "cronbach_alpha",
     "crosstab",
     "default_crosstab",
@@ -80,6 +83,7 @@ __all__ = [
     "questions",
     "ranking_scores",
     "reporting_blocks",
+    "respondent_scores",
     "surveys",
     "wave_change",
     "waves",
