@@ -48,6 +48,7 @@ from analysis.survey.ranking import ranking_scores
 from analysis.survey.reading import alpha_label, effect_size_label
 from analysis.survey.scales import Reliability, cronbach_alpha, likert_items
 from analysis.survey.shares import GroupComparison, compare_groups, effective_share, frequencies
+from analysis.survey.validity import FactorAnalysis, factor_analysis
 from analysis.survey.waves import propose_matches, wave_change, waves
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "ALL_LABEL",
     "QTYPE_LABELS",
     "Crosstab",
+    "FactorAnalysis",
     "GroupComparison",
     "Reliability",
     "ScoreComparison",
@@ -72,6 +74,7 @@ __all__ = [
     "default_outcome",
     "effect_size_label",
     "effective_share",
+    "factor_analysis",
     "frequencies",
     "grouping_questions",
     "keywords",
