@@ -22,6 +22,7 @@ from ui.cache import cached, figure
 from ui.survey import (
     GroupChoice,
     attempt,
+    default_report_downloads,
     option_order_editor,
     pick_grouping,
     score_comparison_tab,
@@ -50,6 +51,7 @@ texts = dict(zip(qs["question_no"], qs["text"]))
 qtypes = dict(zip(qs["question_no"], qs["qtype"]))
 st.caption(reading.survey_caption(survey_list.set_index("survey_id").loc[survey_id], questions=len(qs),
                                   min_cell=cfg.min_cell))
+default_report_downloads(survey_id=survey_id)
 
 groupers = survey.grouping_questions(qs)
 political_no = survey.attribute_question(qs, "政治面貌")

@@ -382,3 +382,18 @@ def test_waves_listing_and_unknown_instrument(copy):
     assert run_json("waves", "--db", str(copy)) == {"waves": []}
     unknown = run("waves", "--instrument", "不存在", "--question", "1", "--db", str(copy))
     assert unknown.returncode == 1 and "不存在" in unknown.stderr
+
+
+def test_report_json_and_word_file(copy, tmp_path):
+    out = run_json("report", "--survey", "1", "--output", str(tmp_path / "r.docx"), "--db", str(copy))
+    con = db.open_database(copy, read_only=True)
+    try:
+        freq = survey_lib.frequencies(con, survey_id=1, question_no=1, scope=survey_cli.SCOPE)
+    finally:
+        con.close()
+    first = out["questions"][0]
+    assert first["question_no"] == 1 and "拟合优度检验" in first["sentence"]
+    assert [row["人数"] for row in first["table"]] == [int(n) for n in freq["n"] if n == n][:len(first["table"])]
+    assert (tmp_path / "r.docx").read_bytes()[:2] == b"PK"
+    refused = run("report", "--survey", "1", "--output", str(tmp_path / "r.pdf"), "--db", str(copy))
+    assert refused.returncode == 1 and ".docx or .html" in refused.stderr

@@ -322,3 +322,8 @@ def test_toolbox_tabs_run_when_opened_and_show_what_the_library_computes(app, de
     assert any("碎石图" in title for title in scree)
     # 多期对比: one survey in the demo, so the committee is offered the link form.
     assert "尚未与其他年份的同一问卷关联" in body
+
+
+def test_default_report_downloads_build_on_click(app):
+    labels = [b.label for b in app.get("download_button")]
+    assert "下载问卷默认报告（Word）" in labels and "下载问卷默认报告（离线网页）" in labels

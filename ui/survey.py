@@ -16,12 +16,13 @@ from streamlit.delta_generator import DeltaGenerator
 
 from analysis import charts, survey
 from analysis.formatting import markdown_escape, p_value
+from analysis.report import survey_report
 from analysis.survey import edits, reading, validity
 from analysis.survey.reading import NO_GROUP
 from ui.cache import cached, figure
 from ui.login import viewer
-from ui.session import cursor
-from ui.tables import table
+from ui.session import connection, cursor
+from ui.tables import audited, table
 
 
 def attempt(fn: Callable, **kwargs: Any) -> Any:
@@ -263,3 +264,29 @@ def _link_form(*, survey_id: int, surveys_list: pd.DataFrame) -> None:
             else:
                 st.success("已关联（已记入审计日志）。")
                 st.rerun()
+
+
+# ------------------------------------------------------------------------------ default report
+
+
+def default_report_downloads(*, survey_id: int) -> None:
+    """Word and offline-HTML downloads of the survey's 问卷默认报告, built only on click."""
+    scope = viewer()  # read here: the download callables run in another thread, without script context
+
+    handle = connection()
+
+    def build(render: Callable, fmt: str) -> Callable[[], bytes]:
+        def make() -> bytes:
+            report = survey_report.survey_report(handle.cursor(), survey_id=survey_id, scope=scope)
+            out = render(report)
+            return out.encode("utf-8") if isinstance(out, str) else out
+        return audited(make, detail={"table": f"问卷默认报告_{survey_id}", "format": fmt})
+
+    buttons = st.container(horizontal=True)
+    buttons.download_button("下载问卷默认报告（Word）", data=build(survey_report.survey_report_docx, "docx"),
+                            file_name=f"问卷默认报告_{survey_id}.docx", on_click="ignore", key="survey_report_docx",
+                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    buttons.download_button("下载问卷默认报告（离线网页）", data=build(survey_report.survey_report_html, "html"),
+                            file_name=f"问卷默认报告_{survey_id}.html", mime="text/html", on_click="ignore",
+                            key="survey_report_html")
+    st.caption("每道题一张图、一张表和一句话，附 95% 置信区间和检验；生成 Word 约需十几秒。")

@@ -17,6 +17,8 @@ Subcommands (each takes ``--db PATH`` and ``--json``):
   Games-Howell, or Mann-Whitney / Kruskal-Wallis with Dunn-Holm) with effect sizes
 * ``efa --survey ID --questions Q [Q ...] [--factors K] [--rotation varimax|promax]``: KMO,
   Bartlett, parallel analysis and rotated loadings of matrix scale items
+* ``report --survey ID [--output FILE.docx|FILE.html]``: the 问卷默认报告 (every question's table
+  and sentence; with ``--output`` also written as Word or offline HTML)
 * ``waves [--instrument NAME --question K [--effective OPT ...] [--group-question K]]``: the
   linked waves, or one question's effective share per wave with its change, CI and test
 
@@ -55,6 +57,7 @@ import pandas as pd
 from analysis import config as config_mod
 from analysis import db, survey
 from analysis.formatting import count, p_value, percent
+from analysis.report import survey_report
 from analysis.scope import Scope
 from analysis.survey import reading, validity
 
@@ -154,6 +157,10 @@ def add_survey_command(subparsers: argparse._SubParsersAction) -> None:
     efa.add_argument("--questions", type=int, nargs="+", required=True, metavar="Q", help="matrix scale questions")
     efa.add_argument("--factors", type=int, default=None, metavar="K", help="default: by parallel analysis")
     efa.add_argument("--rotation", choices=("varimax", "promax"), default="varimax")
+
+    report = command("report", "the default report: every question's table and plain sentence", _report)
+    report.add_argument("--survey", type=int, required=True, metavar="ID")
+    report.add_argument("--output", type=Path, metavar="FILE", help="also write it as .docx (Word) or .html (offline)")
 
     waves = command("waves", "linked waves, or one question's change between waves", _waves)
     waves.add_argument("--instrument", metavar="NAME", help="the questionnaire the waves were linked under")
@@ -667,6 +674,25 @@ def _efa(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict
             f"{fa.bartlett_chi2:.1f}, {p_value(fa.bartlett_p)}; {fa.n_factors} factors, {fa.rotation}\n\n"
             f"{_grid(fa.eigen.round(3))}\n\n{_grid(loadings)}\n\n{validity.factor_reading(fa)}")
     return payload, text
+
+
+def _report(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    if args.output is not None and args.output.suffix.lower() not in (".docx", ".html"):
+        raise RequestError(f"--output {args.output}: the file name must end in .docx or .html")
+    built = survey_report.survey_report(con, survey_id=args.survey, scope=SCOPE)
+    if args.output is not None:
+        if args.output.suffix.lower() == ".docx":
+            args.output.write_bytes(survey_report.survey_report_docx(built))
+        else:
+            args.output.write_text(survey_report.survey_report_html(built), encoding="utf-8")
+    payload = {"survey_id": args.survey, "survey": s["title"], "caption": built.caption,
+               "output": None if args.output is None else str(args.output),
+               "questions": [{"question_no": p.question_no, "heading": p.heading, "sentence": p.sentence,
+                              "table": _records(p.table.frame)} for p in built.parts]}
+    text = "\n\n".join([f"{s['title']}: {built.caption}", *(f"{p.heading}\n{p.sentence}\n{_grid(p.table.frame)}"
+                                                           for p in built.parts)])
+    return payload, text + (f"\n\nwritten to {args.output}" if args.output else "")
 
 
 def _waves(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
