@@ -124,6 +124,8 @@ def score_comparison_tab(*, survey_id: int, qs: pd.DataFrame, groupers: list[int
                          group_label: Callable[[int], str]) -> None:
     """差异分析: a scored question, matrix row or whole scale compared across groups."""
     scored = qs[qs["qtype"].isin(["single", "matrix"]) & qs["scored"] | (qs["qtype"].eq("single") & qs["ordinal"])]
+    # Scales first: a matrix scale is what is usually compared; ordinal single choices follow.
+    scored = scored.sort_values(["qtype", "question_no"], key=lambda c: c.ne("matrix") if c.name == "qtype" else c)
     scored_nos = [int(n) for n in scored["question_no"] if int(n) in labels]
     if not scored_nos or not groupers:
         st.info("差异分析需要带分值的题目（量表题或有分值的单选题）和至少一道分组题。")

@@ -56,7 +56,7 @@ COLUMNS = {
     "p_adj": "校正后p", "wave_label": "期次", "diff_ci_low": "变化95%CI下限", "diff_ci_high": "变化95%CI上限",
     "p_val": "p值", "kmo": "KMO", "communality": "共同度", "factor": "所属因子", "eigenvalue": "特征值",
     "simulated": "随机数据特征值(95%)", "variance_pct": "方差解释(%)", "cumulative_pct": "累计方差解释(%)",
-    "retained": "平行分析保留",
+    "retained": "平行分析保留", "question_no": "题号",
 }
 
 #: Cohen's (1988) conventions for w (= Cramér's V when min(r, c) = 2): small, medium, large.
