@@ -2,11 +2,15 @@
 a tidy table (pingouin style): ``catalog`` (surveys, questions, options, the pickers' defaults),
 ``shares`` (frequencies, effective share by group, two-group comparison), ``crosstabs``,
 ``scales`` (Likert items, Cronbach's alpha), ``ranking``, ``free_text`` (keywords, jieba loaded on
-first use), ``privacy`` (the minimum reporting group) and ``reading`` (Chinese words, sentences and
-tables for the page and the CLI); ``_common``, ``_question`` and ``_groups`` are private helpers. Counting
+first use), ``group_tests`` (scores compared across groups, pingouin loaded on first use),
+``validity`` (KMO, Bartlett, parallel analysis, factor loadings), ``waves`` (one questionnaire over
+the years), ``edits`` (the researcher's option order and wave links, audited: the only module
+here that writes), ``privacy`` (the minimum reporting group) and ``reading`` (Chinese words,
+sentences and tables for the page and the CLI); ``_common``, ``_question`` and ``_groups`` are private helpers. Counting
 happens in DuckDB with every value bound; respondent ids never leave the package (results are
 aggregates; free text comes without ids, sorted by text). It may import ``analysis.config``,
-``analysis.derived``, ``analysis.scope``, ``analysis.stats`` and ``analysis.formatting``; never ``analysis.metrics``,
+``analysis.derived``, ``analysis.scope``, ``analysis.stats`` and ``analysis.formatting`` (``edits`` also
+``analysis.db`` and ``analysis.access.audit``); never ``analysis.metrics``,
 ``analysis.report``, streamlit, ``ui`` or ``pages``. Consumers write ``from analysis import
 survey`` and call ``survey.crosstab(...)``.
 
