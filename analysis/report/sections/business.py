@@ -13,13 +13,14 @@ from analysis.business import PARTY_MEASURES, QUADRANTS, VERDICTS, analyse
 from analysis.business.reading import estimate_text
 from analysis.formatting import percent
 from analysis.metrics import org, overview
-from analysis.palette import ATTENTION, GOOD, GREY, MUTED
+from analysis.palette import ATTENTION, GOOD, MUTED, NEUTRAL
 from analysis.report.model import Chart, Figure, Finding, Series, table
 from analysis.report.sections.common import Built, Context, source_of
 
 PARTY = "assessment"  # the deck states the association with 支部考核, the committee's own yardstick
-COLOURS = {"favourable": GOOD, "unfavourable": ATTENTION, "none": GREY, "cannot_tell": MUTED}
+COLOURS = {"favourable": GOOD, "unfavourable": ATTENTION, "none": NEUTRAL, "cannot_tell": MUTED}
 CLEAR_POINTS = 3  # clear results listed on the slide (all are in the table)
+SOURCE = source_of("assessment", "business")
 
 
 def build(ctx: Context) -> Built:
@@ -39,11 +40,11 @@ def build(ctx: Context) -> Built:
         table("business_association", f"支部考核与科室业绩指标的关联（{window}）", association, {
             "indicator": ("指标", "text"), "n": ("支部数", "int"), "k": ("季度数", "int"), "rho": ("ρ", "score2"),
             "ci_low": ("95%CI下限", "score2"), "ci_high": ("95%CI上限", "score2"), "p_holm": ("Holm 校正 p", "score2"),
-            "verdict_label": ("判断", "text"), "reading": ("解读", "text")}, source=source_of(analyse)),
+            "verdict_label": ("判断", "text"), "reading": ("解读", "text")}, source=SOURCE),
         table("business_quadrant", f"党建业务象限（{window}，业务综合）", quadrant, {
             "quadrant_name": ("象限", "text"), "branch_name": ("党支部", "text"), "party": ("支部考核均分", "score"),
             "party_pct": ("党建百分位", "score"), "business_pct": ("业务百分位", "score"), "suggestion": ("建议", "text")},
-            source=source_of(analyse), in_deck=False),
+            source=SOURCE, in_deck=False),
     ]
     if ctx.scope.role == "researcher":
         tables.pop()  # branch rows, even pseudonymous, stay out of a researcher's meeting material
@@ -64,8 +65,9 @@ def _association(ctx: Context, result, window: str) -> Finding:
         if "党员" in shares.index:
             figures.append(Figure(percent(shares.loc["党员", "pct"], 0), "党员认为党建“作用明显”", "问卷：认为，不是数据"))
     clear = association[association["verdict"].isin(["favourable", "unfavourable"])].head(CLEAR_POINTS)
-    points = [f"{r['indicator']}：{VERDICTS[r['verdict']]}，{estimate_text('association', r)}，{r['n']} 个支部"
-              for r in clear.to_dict("records")]
+    points = [f"{r['indicator']}：{VERDICTS[r['verdict']]}（{r['n']} 个支部）" for r in clear.to_dict("records")]
+    details = tuple(f"{r['indicator']}：{estimate_text('association', r)}，{r['n']} 个支部"
+                    for r in computed.to_dict("records"))
     points.append(f"未见明确关联 {counts['none']} 项，数据不足以判断 {unclear} 项；关联不等于因果。")
     if ctx.level == "branch":
         mine = result.quadrant[result.quadrant["branch_id"] == ctx.unit]
@@ -77,7 +79,7 @@ def _association(ctx: Context, result, window: str) -> Finding:
         key="business.association", section="business",
         title=(f"{party}与 {len(association)} 项科室业绩指标：{counts['favourable']} 项明确同向，"
                f"{counts['unfavourable']} 项反向，{counts['none']} 项未见明确关联，{unclear} 项数据不足"),
-        source=source_of(analyse),
+        source=SOURCE,
         method=("各支部在统计期内的均值做 Spearman 等级相关，95% 置信区间用 Fisher z，跨指标 Holm 校正；"
                 "指标按方向调整（右侧 = 业务更好）；科室指标按职工人数加权；"
                 f"支部少于 {ctx.cfg.business.clear_branches} 个或区间宽于 {ctx.cfg.business.max_ci_width:g} 时判为数据不足。"
@@ -85,9 +87,12 @@ def _association(ctx: Context, result, window: str) -> Finding:
         n=f"{result.branches}个支部、{result.quarters}个季度",
         figures=tuple(figures),
         chart=Chart("bar", tuple(f"{r.indicator}（n={r.n}）" for r in computed.itertuples()),
-                    (Series("ρ（右侧 = 业务更好）", tuple(float(v) for v in computed["favourable"]), GREY,
+                    (Series("ρ（右侧 = 业务更好）", tuple(float(v) for v in computed["favourable"]), NEUTRAL,
                             tuple(COLOURS[v] for v in computed["verdict"])),),
                     "Spearman ρ（已按指标方向调整）", decimals=2, value_min=-1, value_max=1),
-        points=(*points, "图中绿色：明确同向；红色：明确反向；灰色：未见明确关联；浅灰：数据不足以判断"),
+        points=(*points, "图中蓝色：明确同向；橙色：明确反向；灰色：未见明确关联；浅灰：数据不足以判断"),
+        details=details,
         period_label=window,
+        # Something to bring to the meeting only when an indicator clearly goes one way or the other.
+        weight=0.5 + 0.3 * min(counts["favourable"] + counts["unfavourable"], 3),
     )

@@ -32,6 +32,7 @@ SOURCES = {
     "activities": "党建活动记录",
     "tasks": "“我为群众办实事”项目台账",
     "survey": "问卷调查",
+    "business": "科室业绩指标与科室—支部对应表",
 }
 
 
