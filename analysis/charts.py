@@ -1005,6 +1005,52 @@ def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: in
     return fig
 
 
+def scree_parallel(eigen: pd.DataFrame, *, title: str, height: int = 320) -> go.Figure:
+    """Scree plot: observed eigenvalues against those of random data (parallel analysis).
+
+    ``eigen`` is ``survey.FactorAnalysis.eigen``; the factors parallel analysis retains are drawn
+    in the measure colour, the rest grey.
+    """
+    factors = [f"因子{int(f)}" for f in eigen["factor"]]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=factors, y=eigen["eigenvalue"], mode="lines+markers", name="实际数据特征值",
+        line={"color": MEASURE, "width": 2},
+        marker={"size": 9, "color": [MEASURE if r else NEUTRAL for r in eigen["retained"]]},
+        hovertemplate="%{x}<br>特征值 %{y:.3f}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(
+        x=factors, y=eigen["simulated"], mode="lines", name="随机数据特征值（第95百分位）",
+        line={"color": REFERENCE_INK, "dash": "dash", "width": 1.5},
+        hovertemplate="%{x}<br>随机数据 %{y:.3f}<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=height, y_title="特征值", x_title="因子")
+    fig.update_layout(margin={"t": 80, "b": 48}, legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+def wave_share_lines(change: pd.DataFrame, *, title: str, y_title: str, height: int = 340) -> go.Figure:
+    """Effective share per wave, one line per group with its Wilson 95% CI as whiskers.
+
+    ``change`` is ``survey.wave_change``; waves where a group may not be shown leave a gap.
+    """
+    fig = go.Figure()
+    for index, (group, rows) in enumerate(change.groupby("group", sort=False)):
+        values = rows["pct"].astype(float)
+        fig.add_trace(go.Scatter(
+            x=[plotly_text(w) for w in rows["wave_label"]], y=values, mode="lines+markers+text",
+            name=plotly_text(group), line={"color": PALETTE[index % len(PALETTE)], "width": 2},
+            text=[f"{v:.1f}%" if pd.notna(v) else "" for v in values], textposition="top center",
+            error_y={"type": "data", "symmetric": False, "array": rows["ci_high"].astype(float) - values,
+                     "arrayminus": values - rows["ci_low"].astype(float), "thickness": 1.2},
+            hovertemplate="%{x}<br>%{y:.1f}%<extra>" + plotly_text(group) + "</extra>",
+        ))
+    fig = _style(fig, title=title, height=height, y_title=y_title, x_title="期次")
+    fig.update_yaxes(range=[0, 105])
+    fig.update_layout(margin={"t": 80, "b": 48})
+    return fig
+
+
 def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) -> go.Figure:
     """Most frequent words of free-text answers (``survey.keywords``), most frequent on top."""
     labels = [plotly_text(w) for w in words["word"]]

@@ -108,6 +108,29 @@ class SurveyConfig:
     min_cell: int
     # Answers to the 政治面貌 question that count as Party members in member/non-member splits.
     member_options: tuple[str, ...] = ("中共党员", "中共预备党员")
+    # Rating scales whose words put a question's options in order (analysis/ingest/option_order.py),
+    # each from its lowest level to its highest; a level is one option text or several synonyms
+    # joined by "|". An option's level in the first scale that gives each of a question's options
+    # a level of its own is its score (1 = lowest), so the question is ordinal and can be averaged;
+    # a 7-point scale follows its 5-point twin, which "满意" and "比较满意" together do not fit.
+    ordinal_scales: tuple[tuple[str, ...], ...] = (
+        ("非常不满意|很不满意", "不满意|不太满意|比较不满意|较不满意", "一般|基本满意", "满意|比较满意|较满意",
+         "非常满意|很满意"),
+        ("非常不同意|完全不同意", "不同意|不太同意|比较不同意", "一般|中立|不确定", "同意|比较同意", "非常同意|完全同意"),
+        ("非常不满意", "不满意", "比较不满意", "一般", "比较满意", "满意", "非常满意"),
+        ("非常不同意", "不同意", "比较不同意", "一般|中立", "比较同意", "同意", "非常同意"),
+        ("完全不符合|非常不符合", "不太符合|比较不符合|不符合", "一般|部分符合", "比较符合|符合", "完全符合|非常符合"),
+        ("非常不重要|很不重要", "不重要|不太重要", "一般", "重要|比较重要", "非常重要|很重要"),
+        ("很差|非常差", "较差|差", "一般|中等", "较好|好|良好", "很好|非常好|优秀"),
+        ("从不|从未|从来没有", "很少|偶尔", "有时", "经常", "总是|每次都"),
+        ("没有作用|没作用|无作用", "作用不明显|作用不大", "有一定作用|作用一般", "作用明显|作用很大"),
+        ("未定级|无职称", "初级|员级|师级", "中级", "副高|副高级", "正高|正高级"),
+        ("初中及以下|高中及以下|中专及以下|高中/中专|高中|中专", "大专|专科", "本科", "硕士|硕士研究生", "博士|博士研究生"),
+    )
+    # Options outside any order (不清楚, 其他 ...): they go last and carry no score, whatever the scale.
+    unscaled_options: tuple[str, ...] = (
+        "不清楚", "不了解", "不知道", "说不清", "说不清楚", "不适用", "无法评价", "无法判断", "不好说", "其他",
+    )
 
 
 @dataclass(frozen=True)
@@ -381,6 +404,11 @@ def validate(config: Config) -> Config:
         raise ConfigError("charts: every limit must be at least 1")
     if config.survey.min_cell < 1:
         raise ConfigError("survey.min_cell must be at least 1")
+    for scale in config.survey.ordinal_scales:
+        words = [w.strip() for level in scale for w in level.split("|")]
+        if len(scale) < 2 or "" in words or len(set(words)) != len(words):
+            raise ConfigError(f"survey.ordinal_scales: a scale needs at least two levels and distinct, non-empty words: "
+                              f"{list(scale)}")
     _validate_business(config.business)
     return config
 
@@ -441,6 +469,9 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         **({"effective_options": tuple(s["effective_options"])} if "effective_options" in s else {}),
         **({"min_cell": int(s["min_cell"])} if "min_cell" in s else {}),
         **({"member_options": tuple(s["member_options"])} if "member_options" in s else {}),
+        **({"ordinal_scales": tuple(tuple(str(level) for level in scale) for scale in s["ordinal_scales"])}
+           if "ordinal_scales" in s else {}),
+        **({"unscaled_options": tuple(s["unscaled_options"])} if "unscaled_options" in s else {}),
     )
     config = replace(
         base,

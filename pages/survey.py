@@ -19,7 +19,16 @@ from analysis.survey import reading
 from analysis.survey.catalog import CHOICE_TYPES
 from analysis.survey.reading import NO_GROUP, result_table, two_way_table
 from ui.cache import cached, figure
-from ui.survey import GroupChoice, attempt, pick_grouping
+from ui.survey import (
+    GroupChoice,
+    attempt,
+    default_report_downloads,
+    option_order_editor,
+    pick_grouping,
+    score_comparison_tab,
+    validity_tab,
+    waves_tab,
+)
 from ui.tables import table
 
 # ------------------------------------------------------------------------------ survey and question
@@ -42,6 +51,7 @@ texts = dict(zip(qs["question_no"], qs["text"]))
 qtypes = dict(zip(qs["question_no"], qs["qtype"]))
 st.caption(reading.survey_caption(survey_list.set_index("survey_id").loc[survey_id], questions=len(qs),
                                   min_cell=cfg.min_cell))
+default_report_downloads(survey_id=survey_id)
 
 groupers = survey.grouping_questions(qs)
 political_no = survey.attribute_question(qs, "政治面貌")
@@ -131,8 +141,9 @@ with st.container(border=True):
 
 # ------------------------------------------------------------------------------ tabs
 
-tab_compare, tab_freq, tab_cross, tab_likert, tab_rank, tab_alpha, tab_text = st.tabs(
-    ["分组比较", "频数分布", "交叉分析", "量表题", "排序题", "信度分析", "开放题"])
+(tab_compare, tab_freq, tab_cross, tab_likert, tab_rank, tab_alpha, tab_text, tab_scores, tab_validity,
+ tab_waves) = st.tabs(["分组比较", "频数分布", "交叉分析", "量表题", "排序题", "信度分析", "开放题", "差异分析", "效度分析",
+                       "多期对比"], key="survey_tab", on_change="rerun")
 
 with tab_compare:
     if qtype == "multiple":
@@ -166,6 +177,8 @@ with tab_freq:
         missing = freq.attrs["respondents"] - answered
         st.caption(f"全部答卷 {freq.attrs['respondents']:,} 份，本题作答 {answered:,} 份，未作答 {missing:,} 份。")
         table(result_table(freq, drop=("option_no",)), name=f"频数_Q{question_no}" + (f"_{item_no}" if item_no else ""), key="survey_freq_table")
+        option_order_editor(survey_id=survey_id, question_no=question_no,
+                            question=qs.set_index("question_no").loc[question_no])
 
 with tab_cross:
     cross_nos = groupers
@@ -308,3 +321,17 @@ with tab_text:
                 table(result_table(found), name=f"开放题_Q{text_no}_含关键词的回答", key="survey_answers_table")
             with st.expander("关键词频数表"):
                 table(result_table(words), name=f"关键词_Q{text_no}", key="survey_keywords_table")
+
+# The toolbox tabs run only when open: their statistics import pingouin and factor_analyzer
+# (seconds), which the page must not pay on every load.
+with tab_scores:
+    if tab_scores.open:
+        score_comparison_tab(survey_id=survey_id, qs=qs, groupers=groupers, labels=labels, group_label=group_label)
+
+with tab_validity:
+    if tab_validity.open:
+        validity_tab(survey_id=survey_id, scale_nos=scale_nos, labels=labels, title=title)
+
+with tab_waves:
+    if tab_waves.open:
+        waves_tab(survey_id=survey_id, surveys_list=survey_list, effective=effective)

@@ -37,12 +37,14 @@ def make_survey(con, survey_id: int, questions: dict, responses: list[dict]) -> 
     qtypes = {}
     for qno, (text, qtype, options, items) in questions.items():
         qtypes[qno] = qtype
-        tables["survey_question"].append([survey_id, qno, text, qtype, False, None])
+        scored = any(isinstance(opt, tuple) and opt[1] is not None for opt in options or [])
+        tables["survey_question"].append([survey_id, qno, text, qtype, False, None, scored,
+                                          None if qtype == "text" else "appearance"])
         rows = [(0, "")] if qtype != "matrix" else list(enumerate(items, start=1))
         tables["survey_item"] += [[survey_id, qno, i, t] for i, t in rows]
         for no, opt in enumerate(options or [], start=1):
             text_, value = opt if isinstance(opt, tuple) else (opt, None)
-            tables["survey_option"].append([survey_id, qno, no, text_, value])
+            tables["survey_option"].append([survey_id, qno, no, text_, value, no, None])
     answers = tables["survey_answer"]
     for rid, response in enumerate(responses, start=1):
         tables["survey_response"].append([survey_id, rid, None, None, None])

@@ -28,6 +28,8 @@ import pytest
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+from analysis import db
+from analysis import survey as survey_lib
 from analysis.cli import main as cli
 from analysis.cli import survey as survey_cli
 
@@ -335,3 +337,63 @@ def test_add_survey_command_sets_a_handler():
     assert callable(args.handler) and args.group == ["党员=中共党员", "非党员=群众"]
     with pytest.raises(SystemExit):
         parser.parse_args(["survey", "freq", "--question", "4"])  # --survey is required
+
+
+# ---------------------------------------------------------------------------------------------
+# toolbox: compare-groups, efa, waves
+# ---------------------------------------------------------------------------------------------
+
+
+def _scale_question(path: Path) -> int:
+    return read(path, "SELECT min(question_no) FROM survey_question WHERE survey_id = 1 AND qtype = 'matrix'")[0][0]
+
+
+def test_compare_groups_is_the_library_result(copy):
+    scale = _scale_question(copy)
+    out = run_json("compare-groups", "--survey", "1", "--question", str(scale), "--scale", "--group-question", "1",
+                   "--db", str(copy))
+    con = db.open_database(copy, read_only=True)
+    try:
+        groups = survey_lib.member_groups(con, scope=survey_cli.SCOPE, survey_id=1, question_no=1)
+        expected = survey_lib.compare_scores(con, survey_id=1, question_no=scale, item_no=None, group_question_no=1,
+                                             groups=groups, scope=survey_cli.SCOPE)
+    finally:
+        con.close()
+    test = out["test"][0]
+    assert test["method"] == "welch_t" and out["groups"] == {k: list(v) for k, v in groups.items()}
+    assert test["statistic"] == pytest.approx(expected.test.iloc[0]["statistic"])
+    assert [g["n"] for g in out["groups_table"]] == list(expected.groups["n"])
+    text = run("compare-groups", "--survey", "1", "--question", str(scale), "--scale", "--group-question", "1",
+               "--method", "rank", "--db", str(copy))
+    assert text.returncode == 0 and "mann_whitney" in text.stdout and "rank_biserial" in text.stdout
+
+
+def test_efa_and_its_refusals(copy):
+    scale = _scale_question(copy)
+    out = run_json("efa", "--survey", "1", "--questions", str(scale), "--db", str(copy))
+    assert 0 < out["kmo"] <= 1 and out["bartlett_dof"] == len(out["loadings"]) * (len(out["loadings"]) - 1) // 2
+    assert out["n_factors"] == sum(row["retained"] for row in out["eigen"]) or out["n_factors"] == 1
+    assert "KMO" in out["reading"]
+    refused = run("efa", "--survey", "1", "--questions", "1", "--db", str(copy))
+    assert refused.returncode == 1 and "matrix" in refused.stderr
+
+
+def test_waves_listing_and_unknown_instrument(copy):
+    assert run_json("waves", "--db", str(copy)) == {"waves": []}
+    unknown = run("waves", "--instrument", "不存在", "--question", "1", "--db", str(copy))
+    assert unknown.returncode == 1 and "不存在" in unknown.stderr
+
+
+def test_report_json_and_word_file(copy, tmp_path):
+    out = run_json("report", "--survey", "1", "--output", str(tmp_path / "r.docx"), "--db", str(copy))
+    con = db.open_database(copy, read_only=True)
+    try:
+        freq = survey_lib.frequencies(con, survey_id=1, question_no=1, scope=survey_cli.SCOPE)
+    finally:
+        con.close()
+    first = out["questions"][0]
+    assert first["question_no"] == 1 and "拟合优度检验" in first["sentence"]
+    assert [row["人数"] for row in first["table"]] == [int(n) for n in freq["n"] if n == n][:len(first["table"])]
+    assert (tmp_path / "r.docx").read_bytes()[:2] == b"PK"
+    refused = run("report", "--survey", "1", "--output", str(tmp_path / "r.pdf"), "--db", str(copy))
+    assert refused.returncode == 1 and ".docx or .html" in refused.stderr

@@ -13,7 +13,7 @@ from scipy import stats
 from scipy.stats.contingency import association
 from statsmodels.stats.contingency_tables import Table
 
-from analysis import survey
+from analysis import db, survey
 from tests import survey_fixtures
 from tests.survey_fixtures import EFFECT, PARTY, SCOPE
 
@@ -131,3 +131,52 @@ def test_crosstab_errors(con, kwargs, message):
 def test_crosstab_refuses_multiple_choice(con):
     with pytest.raises(ValueError, match="多选题"):
         survey.crosstab(con, survey_id=5, row_question_no=1, col_question_no=1, scope=SCOPE)
+
+
+# Age band (ordinal by position) × satisfaction (scored 1-3, plus 不清楚 without a score):
+#              不满意  一般  满意  不清楚
+#   30岁以下      6      4     2      1
+#   30-45岁       3      5     5      2
+#   45岁以上      1      3     8      0
+TREND_OBSERVED = np.array([[6, 4, 2, 1], [3, 5, 5, 2], [1, 3, 8, 0]])
+
+
+@pytest.fixture(scope="module")
+def trend_con(tmp_path_factory):
+    connection = db.open_database(str(tmp_path_factory.mktemp("trend") / "t.duckdb"))
+    survey_fixtures.make_survey(connection, 1, {
+        1: ("年龄段", "single", ["30岁以下", "30-45岁", "45岁以上"], None),
+        2: ("满意度", "single", [("不满意", 1), ("一般", 2), ("满意", 3), "不清楚"], None),
+        3: ("性别", "single", ["男", "女"], None),
+    }, [{1: r + 1, 2: c + 1, 3: 1 + (r + c) % 2}
+        for r in range(3) for c in range(4) for _ in range(int(TREND_OBSERVED[r, c]))])
+    connection.execute("UPDATE survey_question SET ordinal = TRUE WHERE question_no = 1")
+    yield connection
+    connection.close()
+
+
+def test_crosstab_trend_is_the_linear_by_linear_test_of_statsmodels(trend_con):
+    res = survey.crosstab(trend_con, survey_id=1, row_question_no=1, col_question_no=2, scope=SCOPE, min_cell=0)
+    # Reference: statsmodels' ordinal association test over the scored columns (不清楚 left out);
+    # its z² is the linear-by-linear M² = (n - 1) r².
+    ref = Table(TREND_OBSERVED[:, :3]).test_ordinal_association(row_scores=np.arange(1.0, 4), col_scores=np.arange(1.0, 4))
+    assert res.trend_chi2 == pytest.approx(ref.zscore**2)
+    assert res.trend_p == pytest.approx(ref.pvalue)
+    # By hand: the same statistic from the respondents' scores.
+    rows, cols = np.nonzero(TREND_OBSERVED[:, :3])
+    weights = TREND_OBSERVED[:, :3][rows, cols]
+    u, v = np.repeat(rows + 1, weights), np.repeat(cols + 1, weights)
+    assert res.trend_chi2 == pytest.approx((len(u) - 1) * np.corrcoef(u, v)[0, 1] ** 2)
+    assert res.test_table().loc[0, "trend_p"] == res.trend_p
+
+
+def test_crosstab_trend_needs_order(trend_con):
+    # 性别 (two options) × 年龄段 (ordinal): the Cochran-Armitage case is tested ...
+    binary = survey.crosstab(trend_con, survey_id=1, row_question_no=3, col_question_no=1, scope=SCOPE, min_cell=0)
+    assert binary.trend_p > 0
+    trend_con.execute("UPDATE survey_question SET ordinal = FALSE WHERE question_no = 1")
+    try:  # ... but two nominal questions get no trend test.
+        nominal = survey.crosstab(trend_con, survey_id=1, row_question_no=1, col_question_no=3, scope=SCOPE, min_cell=0)
+        assert math.isnan(nominal.trend_chi2) and math.isnan(nominal.trend_p)
+    finally:
+        trend_con.execute("UPDATE survey_question SET ordinal = TRUE WHERE question_no = 1")

@@ -284,3 +284,46 @@ def test_imported_text_is_shown_as_text_not_markdown(demo_path, tmp_path, monkey
         assert f"**{escaped}** 中" in texts(app)
     finally:
         release(app)
+
+
+def qtypes_of(demo) -> dict[int, str]:
+    return {no: qtype for qtype, nos in demo["types"].items() for no in nos}
+
+
+def test_toolbox_tabs_run_when_opened_and_show_what_the_library_computes(app, demo, demo_path):
+    assert "尚未与其他年份的同一问卷关联" not in texts(app)  # closed tabs compute nothing
+    for tab in ("差异分析", "效度分析", "多期对比"):
+        app.session_state["survey_tab"] = tab
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        body = texts(app)
+        if tab == "差异分析":
+            compared = body
+            picked = int(app.selectbox(key="survey_cmp_q_1").value)
+            group_no = int(app.selectbox(key="survey_cmp_group_1").value)
+            item = app.selectbox(key=f"survey_cmp_item_1_{picked}").value if qtypes_of(demo)[picked] == "matrix" else 0
+        elif tab == "效度分析":
+            kmo_shown, validity_body = metrics(app)["KMO"], body
+            scree = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in app.get("plotly_chart")]
+    # 差异分析: the first scored question by the first grouping question, as the library says.
+    assert "选项顺序：" in body
+    scale_no = demo["types"]["matrix"][0]
+    con = db.open_database(demo_path, read_only=True)
+    try:
+        expected = ss.compare_scores(con, survey_id=1, question_no=picked, item_no=item, group_question_no=group_no,
+                                     scope=SCOPE)
+        fa = ss.factor_analysis(con, survey_id=1, question_nos=[scale_no], scope=SCOPE)
+    finally:
+        con.close()
+    assert f"= {expected.test.iloc[0]['statistic']:.2f}" in compared
+    # 效度分析: KMO as computed, the reading, and the scree plot.
+    assert kmo_shown == f"{fa.kmo:.3f}"
+    assert "平行分析建议保留" in validity_body
+    assert any("碎石图" in title for title in scree)
+    # 多期对比: one survey in the demo, so the committee is offered the link form.
+    assert "尚未与其他年份的同一问卷关联" in body
+
+
+def test_default_report_downloads_build_on_click(app):
+    labels = [b.label for b in app.get("download_button")]
+    assert "下载问卷默认报告（Word）" in labels and "下载问卷默认报告（离线网页）" in labels

@@ -10,7 +10,10 @@ import random
 import pytest
 
 from analysis import survey
+from analysis.scope import Scope
 from analysis.survey.privacy import COMPLEMENT, UNANSWERED
+
+SCOPE_RESEARCHER = Scope("researcher1", "researcher")
 
 
 def blocks_of(sizes, unanswered=0, min_group=5):
@@ -68,3 +71,37 @@ def test_no_difference_of_two_shown_groups_isolates_fewer_than_the_minimum(seed)
         if b <= a and sum(all_sizes[o] for o in b) > 0:
             left_out = sum(all_sizes[o] for o in a - b)
             assert left_out == 0 or left_out >= 5, (sizes, unanswered, sorted(a), sorted(b))
+
+
+# --- the rule in the survey functions (issue #16, item 2) --------------------------------------
+
+@pytest.fixture()
+def hobby_con(tmp_path):
+    from analysis import db
+    from tests.survey_fixtures import make_survey, repeat
+
+    con = db.open_database(tmp_path / "p.duckdb")
+    # Q1 科室 (内科 25, 外科 40); Q2 作用 (内科: 24 作用明显 + 1 有一定作用; 外科: 30 + 10);
+    # Q3 业余爱好, multiple choice: 手工艺 chosen by everyone but the last 4 of 外科 (书法 alone);
+    # 3 of 内科 also chose 摄影. Counts: 手工艺 61, 书法 4, 摄影 3.
+    responses = repeat(({1: 1, 2: 1, 3: [1, 3]}, 3), ({1: 1, 2: 1, 3: [1]}, 21), ({1: 1, 2: 2, 3: [1]}, 1),
+                       ({1: 2, 2: 1, 3: [1]}, 30), ({1: 2, 2: 2, 3: [1]}, 6), ({1: 2, 2: 2, 3: [2]}, 4))
+    make_survey(con, 1, {1: ("科室", "single", ["内科", "外科"], None),
+                         2: ("作用", "single", ["作用明显", "有一定作用"], None),
+                         3: ("业余爱好", "multiple", ["手工艺", "书法", "摄影"], None)}, responses)
+    yield con
+    con.close()
+
+
+def test_whole_sample_multiple_choice_shows_a_large_option_beside_a_small_one(hobby_con):
+    freq = survey.frequencies(hobby_con, survey_id=1, question_no=3, scope=SCOPE_RESEARCHER)
+    shown = dict(zip(freq["option"], freq["n"]))
+    assert shown["手工艺"] == 61 and shown["书法"] == 4 and shown["摄影"] == 3  # nothing hidden
+
+
+def test_a_group_over_the_minimum_shows_every_count_however_few_disagree(hobby_con):
+    shares = survey.effective_share(hobby_con, survey_id=1, question_no=2, group_question_no=1,
+                                    effective_options=["作用明显"], scope=SCOPE_RESEARCHER).set_index("group")
+    # 内科: 25 respondents, 24 作用明显 and 1 not: shown in full (the old rule blanked it).
+    assert (shares.loc["内科", "n"], shares.loc["内科", "effective"], shares.loc["内科", "not_effective"]) == (25, 24, 1)
+    assert shares.loc["内科", "pct"] == pytest.approx(96.0) and not shares.attrs["hidden"]

@@ -1,5 +1,7 @@
-"""Widgets of the 问卷分析 page: calling an analysis that may refuse, and choosing the groups to
-compare. Widget keys carry the survey and question so each choice is remembered per question.
+"""Widgets of the 问卷分析 page: calling an analysis that may refuse, choosing the groups to
+compare, the option order editor, and the toolbox tabs (差异分析, 效度分析, 多期对比). Widget keys
+carry the survey and question so each choice is remembered per question. Changes (option order,
+wave links) are for the committee and researchers only, through ``analysis.survey.edits``.
 """
 
 from __future__ import annotations
@@ -8,13 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from analysis import survey
-from analysis.formatting import markdown_escape
+from analysis import charts, survey
+from analysis.formatting import markdown_escape, p_value
+from analysis.report import survey_report
+from analysis.survey import edits, reading, validity
 from analysis.survey.reading import NO_GROUP
-from ui.cache import cached
+from ui.cache import cached, figure
+from ui.login import viewer
+from ui.session import connection, cursor
+from ui.tables import audited, table
 
 
 def attempt(fn: Callable, **kwargs: Any) -> Any:
@@ -76,3 +84,211 @@ def _merged_groups(survey_id: int, group_no: int, group_texts: list[str],
     else:
         return GroupChoice(group_no, {name1: tuple(set1), name2: tuple(set2)}, (name1, name2))
     return GroupChoice(group_no)
+
+
+# ------------------------------------------------------------------------------ option order
+
+
+def option_order_editor(*, survey_id: int, question_no: int, question: pd.Series) -> None:
+    """The order of the question's options and whether it is ordinal; editors may change both.
+
+    ``question`` is the question's row of ``survey.questions``.
+    """
+    options = list(cached(survey.question_options, survey_id=survey_id, question_no=question_no)["option"])
+    kind = "有序（可做趋势检验）" if question["ordinal"] else "无序"
+    rule = question["order_label"] if isinstance(question["order_label"], str) else "—"
+    st.caption(f"选项顺序：{markdown_escape(rule)}；{kind}。")
+    if viewer().role not in edits.EDITORS:
+        return
+    with st.expander("调整选项顺序"):
+        key = f"survey_order_{survey_id}_{question_no}"
+        picked = st.multiselect("按新的顺序依次点选全部选项", options, key=f"{key}_picked")
+        ordinal = st.checkbox("选项是有序等级（如 1部 < 2部，一般 < 满意）", value=bool(question["ordinal"]),
+                              key=f"{key}_ordinal")
+        if st.button("保存选项顺序", key=f"{key}_save", disabled=len(picked) != len(options)):
+            try:
+                edits.set_option_order(cursor(), survey_id=survey_id, question_no=question_no, options=picked,
+                                       ordinal=ordinal, scope=viewer())
+            except ValueError as exc:
+                st.warning(str(exc))
+            else:
+                st.success("已保存（已记入审计日志）。")
+                st.rerun()
+        st.caption("顺序按问卷保存，所有图表和交叉表都按新顺序显示。")
+
+
+# ------------------------------------------------------------------------------ toolbox tabs
+
+
+def score_comparison_tab(*, survey_id: int, qs: pd.DataFrame, groupers: list[int], labels: dict[int, str],
+                         group_label: Callable[[int], str]) -> None:
+    """差异分析: a scored question, matrix row or whole scale compared across groups."""
+    scored = qs[qs["qtype"].isin(["single", "matrix"]) & qs["scored"] | (qs["qtype"].eq("single") & qs["ordinal"])]
+    # Scales first: a matrix scale is what is usually compared; ordinal single choices follow.
+    scored = scored.sort_values(["qtype", "question_no"], key=lambda c: c.ne("matrix") if c.name == "qtype" else c)
+    scored_nos = [int(n) for n in scored["question_no"] if int(n) in labels]
+    if not scored_nos or not groupers:
+        st.info("差异分析需要带分值的题目（量表题或有分值的单选题）和至少一道分组题。")
+        return
+    a, b, c, d = st.columns([3, 2, 2, 1.6])
+    question_no = int(a.selectbox("比较的得分", scored_nos, format_func=labels.get, key=f"survey_cmp_q_{survey_id}"))
+    item_no: int | None = 0
+    if qs.set_index("question_no").loc[question_no, "qtype"] == "matrix":
+        items = dict(cached(survey.question_options, survey_id=survey_id, question_no=question_no).attrs["items"])
+        choices = [None, *items]
+        item_no = b.selectbox("条目", choices, format_func=lambda i: "量表总均分（各条目均值）" if i is None else items[i],
+                              key=f"survey_cmp_item_{survey_id}_{question_no}")
+    group_no = int(c.selectbox("分组依据", [g for g in groupers if g != question_no] or groupers,
+                               format_func=group_label, key=f"survey_cmp_group_{survey_id}"))
+    method = d.radio("方法", ["parametric", "rank"], format_func={"parametric": "参数检验", "rank": "非参数检验"}.get,
+                     key=f"survey_cmp_method_{survey_id}")
+    result = attempt(survey.compare_scores, survey_id=survey_id, question_no=question_no, item_no=item_no,
+                     group_question_no=group_no, method=method)
+    if result is None:
+        return
+    st.markdown(reading.score_comparison_sentence(result, labels[question_no]))
+    for reason in dict.fromkeys(result.hidden.values()):
+        st.caption(markdown_escape(reason) + "（该组不显示，也不参加检验。）")
+    table(reading.result_table(result.groups), name=f"差异分析_Q{question_no}_按Q{group_no}", key="survey_cmp_groups")
+    if not result.posthoc.empty:
+        st.markdown("**两两比较**（" + ("Games-Howell" if method == "parametric" else "Dunn 检验，Holm 校正") + "）")
+        table(reading.result_table(result.posthoc.drop(columns=["adjustment"])),
+              name=f"两两比较_Q{question_no}_按Q{group_no}", key="survey_cmp_posthoc")
+    st.caption("两组：Welch t 检验（Cohen's d）或 Mann-Whitney U 检验（秩二列相关）；多组：单因素方差分析（η²）"
+               "或 Kruskal-Wallis 检验（ε²）。人数不足最小报告单位的组不显示，也不参加检验。")
+
+
+def validity_tab(*, survey_id: int, scale_nos: list[int], labels: dict[int, str], title: str) -> None:
+    """效度分析: KMO, Bartlett, parallel analysis and rotated loadings of matrix scale items."""
+    if not scale_nos:
+        st.info("效度分析需要带分值的矩阵量表题。")
+        return
+    a, b, c = st.columns([4, 1.4, 1.4])
+    chosen = a.multiselect("量表题（条目合在一起分析）", scale_nos, default=scale_nos[:1], format_func=labels.get,
+                           key=f"survey_efa_q_{survey_id}")
+    rotation = b.radio("旋转", ["varimax", "promax"], format_func={"varimax": "最大方差", "promax": "斜交"}.get,
+                       key=f"survey_efa_rotation_{survey_id}")
+    factors = c.number_input("因子数（0 = 平行分析）", min_value=0, max_value=20, value=0,
+                             key=f"survey_efa_k_{survey_id}")
+    if not chosen:
+        st.info("请至少选择一道量表题。")
+        return
+    fa = attempt(survey.factor_analysis, survey_id=survey_id, question_nos=tuple(int(n) for n in chosen),
+                 n_factors=int(factors) or None, rotation=rotation)
+    if fa is None:
+        return
+    cols = st.columns(4)
+    cols[0].metric("KMO", f"{fa.kmo:.3f}")
+    cols[0].caption(validity.kmo_label(fa.kmo))
+    cols[1].metric("Bartlett χ²", f"{fa.bartlett_chi2:,.1f}")
+    cols[1].caption(f"df = {fa.bartlett_dof}，{p_value(fa.bartlett_p)}")
+    cols[2].metric("因子数", fa.n_factors)
+    cols[3].metric("完整作答", f"{fa.n:,}")
+    st.markdown(markdown_escape(validity.factor_reading(fa)))
+    st.plotly_chart(figure(charts.scree_parallel, fa.eigen,
+                           title=f"碎石图与平行分析<br>{markdown_escape(title)} · n={fa.n:,}"), key="survey_efa_scree")
+    table(reading.result_table(fa.loadings), name="因子载荷", key="survey_efa_loadings")
+    with st.expander("特征值与方差解释"):
+        table(reading.result_table(fa.eigen), name="特征值", key="survey_efa_eigen")
+
+
+def waves_tab(*, survey_id: int, surveys_list: pd.DataFrame, effective: list[str]) -> None:
+    """多期对比: link this survey with other years' (editors), then compare a question across waves."""
+    linked = cached(survey.waves)
+    mine = linked[linked["survey_id"] == survey_id]
+    if mine.empty:
+        st.info("这份问卷尚未与其他年份的同一问卷关联。")
+        _link_form(survey_id=survey_id, surveys_list=surveys_list)
+        return
+    instrument = str(mine["instrument"].iloc[0])
+    waves_of = linked[linked["instrument"] == instrument]
+    st.caption(f"“{markdown_escape(instrument)}”共 {len(waves_of)} 期：" + "、".join(
+        f"{markdown_escape(r.wave_label)}（{r.respondents:,} 份，{r.matched} 题对应）" for r in waves_of.itertuples()))
+    base_id = int(waves_of["survey_id"].iloc[0])
+    base_qs = cached(survey.questions, survey_id=base_id)
+    base_labels = dict(zip(base_qs["question_no"], base_qs["label"]))
+    singles = [int(n) for n in base_qs.loc[base_qs["qtype"] == "single", "question_no"]]
+    a, b, c = st.columns([3, 2, 2])
+    key_no = int(a.selectbox("比较的题目（按第一期题号）", singles, format_func=base_labels.get,
+                             key=f"survey_wave_q_{instrument}"))
+    options = list(cached(survey.question_options, survey_id=base_id, question_no=key_no)["option"])
+    chosen = b.multiselect("计为“肯定回答”的选项", options, default=[o for o in effective if o in options] or options[:1],
+                           key=f"survey_wave_eff_{instrument}_{key_no}")
+    group_choices = [NO_GROUP, *[n for n in singles if n != key_no]]
+    group_key = int(c.selectbox("分组（可选）", group_choices,
+                                format_func=lambda n: "不分组" if n == NO_GROUP else base_labels[n],
+                                key=f"survey_wave_group_{instrument}"))
+    if not chosen:
+        st.info("请至少选择一个计为“肯定回答”的选项。")
+        return
+    change = attempt(survey.wave_change, instrument=instrument, key_no=key_no, effective_options=tuple(chosen),
+                     group_key_no=None if group_key == NO_GROUP else group_key)
+    if change is None:
+        return
+    outcome = "、".join(chosen)
+    st.markdown(reading.wave_change_sentence(change, outcome))
+    st.plotly_chart(figure(charts.wave_share_lines, change, y_title=f"选择“{outcome}”的比例（%）",
+                           title=f"各期选择“{outcome}”的比例<br>{markdown_escape(instrument)} · 误差线为 95% CI"),
+                    key="survey_wave_chart")
+    table(reading.result_table(change.drop(columns=["survey_id"])), name=f"多期对比_Q{key_no}", key="survey_wave_table")
+    st.caption("变化 = 本期比例 − 上一期比例（百分点），95% CI 为 Newcombe 法；检验为 χ²（期望频数小于 5 时 Fisher）。"
+               "各期答卷视为独立样本。人数不足最小报告单位的组不显示。")
+
+
+def _link_form(*, survey_id: int, surveys_list: pd.DataFrame) -> None:
+    """For editors: pick the other waves, review the proposed question matches, save the link."""
+    if viewer().role not in edits.EDITORS:
+        return
+    others = [int(s) for s in surveys_list["survey_id"] if int(s) != survey_id]
+    if not others:
+        return
+    titles = dict(zip(surveys_list["survey_id"], surveys_list["title"]))
+    with st.expander("关联多期问卷"):
+        a, b, c = st.columns([3, 2, 2])
+        earlier = int(a.selectbox("上一期问卷", others, format_func=titles.get, key=f"survey_link_other_{survey_id}"))
+        earlier_label = b.text_input("上一期名称", value="上一期", key=f"survey_link_l1_{survey_id}").strip()
+        this_label = c.text_input("本期名称", value="本期", key=f"survey_link_l2_{survey_id}").strip()
+        instrument = st.text_input("问卷（量表）名称", value=str(titles[survey_id]), key=f"survey_link_name_{survey_id}")
+        proposal = cached(survey.propose_matches, base_survey_id=earlier, survey_id=survey_id)
+        st.caption("按题目文字自动对应（可修改“对应上一期题号”，留空表示不比较）：")
+        reviewed = st.data_editor(
+            proposal[["question_no", "text", "key_no", "key_text", "similarity"]], hide_index=True,
+            disabled=["question_no", "text", "key_text", "similarity"], key=f"survey_link_table_{survey_id}_{earlier}",
+            column_config={"question_no": "本期题号", "text": "本期题目", "key_no": "对应上一期题号",
+                           "key_text": "上一期题目", "similarity": "文字相似度"})
+        if st.button("保存关联", key=f"survey_link_save_{survey_id}"):
+            matches = {int(q): int(k) for q, k in zip(reviewed["question_no"], reviewed["key_no"]) if pd.notna(k)}
+            try:
+                edits.link_waves(cursor(), instrument=instrument, waves=[(earlier, earlier_label), (survey_id, this_label)],
+                                 matches={survey_id: matches}, scope=viewer())
+            except ValueError as exc:
+                st.warning(str(exc))
+            else:
+                st.success("已关联（已记入审计日志）。")
+                st.rerun()
+
+
+# ------------------------------------------------------------------------------ default report
+
+
+def default_report_downloads(*, survey_id: int) -> None:
+    """Word and offline-HTML downloads of the survey's 问卷默认报告, built only on click."""
+    scope = viewer()  # read here: the download callables run in another thread, without script context
+
+    handle = connection()
+
+    def build(render: Callable, fmt: str) -> Callable[[], bytes]:
+        def make() -> bytes:
+            report = survey_report.survey_report(handle.cursor(), survey_id=survey_id, scope=scope)
+            out = render(report)
+            return out.encode("utf-8") if isinstance(out, str) else out
+        return audited(make, detail={"table": f"问卷默认报告_{survey_id}", "format": fmt})
+
+    buttons = st.container(horizontal=True)
+    buttons.download_button("下载问卷默认报告（Word）", data=build(survey_report.survey_report_docx, "docx"),
+                            file_name=f"问卷默认报告_{survey_id}.docx", on_click="ignore", key="survey_report_docx",
+                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    buttons.download_button("下载问卷默认报告（离线网页）", data=build(survey_report.survey_report_html, "html"),
+                            file_name=f"问卷默认报告_{survey_id}.html", mime="text/html", on_click="ignore",
+                            key="survey_report_html")
+    st.caption("每道题一张图、一张表和一句话，附 95% 置信区间和检验；生成 Word 约需十几秒。")

@@ -34,6 +34,8 @@ ACTIONS: dict[str, str] = {
     "rollback": "撤销导入",
     "export": "导出数据",
     "config_change": "修改配置",
+    "survey_option_order": "调整问卷选项顺序",
+    "survey_waves": "关联多期问卷",
     "template_change": "更换汇报模板",
 }
 

@@ -12,6 +12,15 @@ Subcommands (each takes ``--db PATH`` and ``--json``):
 * ``alpha --survey ID --question Q``: Cronbach's alpha with its Feldt interval, item statistics
 * ``likert --survey ID --question Q [--group-question G] [--group ...]``: matrix scale items
 * ``ranking --survey ID --question Q``: mean rank and 问卷星 综合得分 per option
+* ``compare-groups --survey ID --question Q [--item I | --scale] --group-question G [--group ...]
+  [--method parametric|rank]``: a score compared across groups (Welch t / ANOVA with
+  Games-Howell, or Mann-Whitney / Kruskal-Wallis with Dunn-Holm) with effect sizes
+* ``efa --survey ID --questions Q [Q ...] [--factors K] [--rotation varimax|promax]``: KMO,
+  Bartlett, parallel analysis and rotated loadings of matrix scale items
+* ``report --survey ID [--output FILE.docx|FILE.html]``: the 问卷默认报告 (every question's table
+  and sentence; with ``--output`` also written as Word or offline HTML)
+* ``waves [--instrument NAME --question K [--effective OPT ...] [--group-question K]]``: the
+  linked waves, or one question's effective share per wave with its change, CI and test
 
 The numbers are those of the 问卷分析 page (same functions in :mod:`analysis.survey`, same
 defaults: the configured effective options, 党员 vs 非党员 for a 政治面貌 question). The CLI acts
@@ -48,8 +57,9 @@ import pandas as pd
 from analysis import config as config_mod
 from analysis import db, survey
 from analysis.formatting import count, p_value, percent
+from analysis.report import survey_report
 from analysis.scope import Scope
-from analysis.survey import reading
+from analysis.survey import reading, validity
 
 SCOPE = Scope("cli", "researcher")
 QTYPES_EN = {"single": "single choice", "multiple": "multiple choice", "matrix": "matrix", "ranking": "ranking",
@@ -130,6 +140,34 @@ def add_survey_command(subparsers: argparse._SubParsersAction) -> None:
     ranking = command("ranking", "mean rank and 综合得分 of a ranking question", _ranking)
     ranking.add_argument("--survey", type=int, required=True, metavar="ID")
     ranking.add_argument("--question", type=int, required=True, metavar="Q")
+
+
+    scores = command("compare-groups", "a scale item or score compared across groups, with post-hoc pairs",
+                     _compare_scores)
+    scores.add_argument("--survey", type=int, required=True, metavar="ID")
+    scores.add_argument("--question", type=int, required=True, metavar="Q", help="scored single-choice or matrix question")
+    which = scores.add_mutually_exclusive_group()
+    which.add_argument("--item", type=int, default=0, metavar="I", help="matrix row")
+    which.add_argument("--scale", action="store_true", help="the matrix question's mean score over all its rows")
+    grouping(scores, required=True)
+    scores.add_argument("--method", choices=("parametric", "rank"), default="parametric")
+
+    efa = command("efa", "KMO, Bartlett, parallel analysis and exploratory factor analysis of scale items", _efa)
+    efa.add_argument("--survey", type=int, required=True, metavar="ID")
+    efa.add_argument("--questions", type=int, nargs="+", required=True, metavar="Q", help="matrix scale questions")
+    efa.add_argument("--factors", type=int, default=None, metavar="K", help="default: by parallel analysis")
+    efa.add_argument("--rotation", choices=("varimax", "promax"), default="varimax")
+
+    report = command("report", "the default report: every question's table and plain sentence", _report)
+    report.add_argument("--survey", type=int, required=True, metavar="ID")
+    report.add_argument("--output", type=Path, metavar="FILE", help="also write it as .docx (Word) or .html (offline)")
+
+    waves = command("waves", "linked waves, or one question's change between waves", _waves)
+    waves.add_argument("--instrument", metavar="NAME", help="the questionnaire the waves were linked under")
+    waves.add_argument("--question", type=int, metavar="K", help="question number in the first wave")
+    waves.add_argument("--item", type=int, default=0, metavar="I", help="matrix row")
+    waves.add_argument("--effective", nargs="+", metavar="OPTION", help="options counted as positive")
+    waves.add_argument("--group-question", type=int, metavar="K", help="grouping question (first-wave number)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -580,6 +618,101 @@ def _ranking(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[
         f"answered {scores.attrs['answered']:,}; score = sum over positions of count x (k - position + 1) / answered "
         f"(问卷星 综合得分)\n\n{_grid(table)}")
     return payload, text
+
+
+
+def _compare_scores(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    q = _question(con, args.survey, args.question, ("single", "matrix"), "a score comparison")
+    if args.scale:
+        if q["qtype"] != "matrix":
+            raise RequestError(f"--scale needs a matrix question; question {args.question} is {QTYPES_EN[q['qtype']]}")
+        item_no = None
+    else:
+        _item(con, args.survey, args.question, q["qtype"], args.item)
+        item_no = args.item
+    _question(con, args.survey, args.group_question, ("single",), "grouping")
+    groups = _groups(con, args.survey, args.group_question, args.group)
+    result = survey.compare_scores(con, survey_id=args.survey, question_no=args.question, item_no=item_no,
+                                   group_question_no=args.group_question, groups=groups, method=args.method,
+                                   scope=SCOPE)
+    min_cell = config_mod.load().survey.min_cell
+    payload = {**_about(args, s, q), "item_no": item_no, "group_question_no": args.group_question, "groups": groups,
+               "method": args.method, "min_cell": min_cell, "groups_table": _records(result.groups),
+               "test": _records(result.test), "posthoc": _records(result.posthoc), "hidden": result.hidden}
+    table = result.groups.assign(n=result.groups["n"].map(_n), mean=result.groups["mean"].map(_num),
+                                 sd=result.groups["sd"].map(_num), median=result.groups["median"].map(_num))
+    lines = [_heading(args, s, q), _grid(table), ""]
+    if result.test.empty:
+        lines.append("fewer than two groups can be shown: no test")
+    else:
+        t = result.test.iloc[0]
+        lines.append(f"{t['method']}: statistic = {t['statistic']:.3f}, {p_value(t['p_val'])}, "
+                     f"{t['effect_name']} = {t['effect_size']:.3f}, {int(t['groups'])} groups, n = {int(t['n']):,}")
+    if not result.posthoc.empty:
+        pairs = result.posthoc.assign(diff=result.posthoc["diff"].map(_num),
+                                      p_adj=result.posthoc["p_adj"].map(lambda p: p_value(p, prefix=False)))
+        lines += ["", _grid(pairs)]
+    if result.hidden:
+        lines += ["", f"hidden groups are neither shown nor tested; {_group_rule_note(min_cell)}"]
+    return payload, "\n".join(lines)
+
+
+def _efa(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    for question_no in args.questions:
+        _question(con, args.survey, question_no, ("matrix",), "factor analysis")
+    fa = survey.factor_analysis(con, survey_id=args.survey, question_nos=args.questions, n_factors=args.factors,
+                                rotation=args.rotation, scope=SCOPE)
+    payload = {"survey_id": args.survey, "survey": s["title"], "questions": args.questions, "n": fa.n, "kmo": fa.kmo,
+               "bartlett_chi2": fa.bartlett_chi2, "bartlett_dof": fa.bartlett_dof, "bartlett_p": fa.bartlett_p,
+               "n_factors": fa.n_factors, "rotation": fa.rotation, "eigen": _records(fa.eigen),
+               "loadings": _records(fa.loadings), "reading": validity.factor_reading(fa)}
+    loadings = fa.loadings.drop(columns=["question_no", "item_no"]).round(3)
+    text = (f"survey {args.survey} {s['title']}, questions {', '.join(map(str, args.questions))}\n"
+            f"n = {fa.n:,} complete responses; KMO = {fa.kmo:.3f}; Bartlett chi2({fa.bartlett_dof}) = "
+            f"{fa.bartlett_chi2:.1f}, {p_value(fa.bartlett_p)}; {fa.n_factors} factors, {fa.rotation}\n\n"
+            f"{_grid(fa.eigen.round(3))}\n\n{_grid(loadings)}\n\n{validity.factor_reading(fa)}")
+    return payload, text
+
+
+def _report(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    s = _survey(con, args.survey)
+    if args.output is not None and args.output.suffix.lower() not in (".docx", ".html"):
+        raise RequestError(f"--output {args.output}: the file name must end in .docx or .html")
+    built = survey_report.survey_report(con, survey_id=args.survey, scope=SCOPE)
+    if args.output is not None:
+        if args.output.suffix.lower() == ".docx":
+            args.output.write_bytes(survey_report.survey_report_docx(built))
+        else:
+            args.output.write_text(survey_report.survey_report_html(built), encoding="utf-8")
+    payload = {"survey_id": args.survey, "survey": s["title"], "caption": built.caption,
+               "output": None if args.output is None else str(args.output),
+               "questions": [{"question_no": p.question_no, "heading": p.heading, "sentence": p.sentence,
+                              "table": _records(p.table.frame)} for p in built.parts]}
+    text = "\n\n".join([f"{s['title']}: {built.caption}", *(f"{p.heading}\n{p.sentence}\n{_grid(p.table.frame)}"
+                                                           for p in built.parts)])
+    return payload, text + (f"\n\nwritten to {args.output}" if args.output else "")
+
+
+def _waves(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
+    linked = survey.waves(con, scope=SCOPE)
+    if args.instrument is None:
+        return {"waves": _records(linked)}, (_grid(linked) if len(linked) else "no linked waves")
+    if args.question is None:
+        raise RequestError("--instrument needs --question (the question number in the first wave)")
+    change = survey.wave_change(con, instrument=args.instrument, key_no=args.question, item_no=args.item,
+                                effective_options=args.effective, group_key_no=args.group_question, scope=SCOPE)
+    outcome = "、".join(args.effective or config_mod.load().survey.effective_options)
+    payload = {"instrument": args.instrument, "question_no": args.question, "effective": outcome,
+               "min_cell": config_mod.load().survey.min_cell, "waves": _records(change)}
+    table = change.drop(columns=["survey_id"]).assign(
+        n=change["n"].map(_n), effective=change["effective"].map(_n), pct=change["pct"].map(_pct),
+        ci=[_ci(lo, hi) for lo, hi in zip(change["ci_low"], change["ci_high"])],
+        diff=change["diff"].map(lambda v: "-" if pd.isna(v) else f"{v:+.1f} pp"),
+        p_val=change["p_val"].map(lambda p: p_value(p, prefix=False)),
+    ).drop(columns=["ci_low", "ci_high", "diff_ci_low", "diff_ci_high"])
+    return payload, f"{args.instrument}, question {args.question}: share choosing {outcome}\n\n{_grid(table)}"
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ behind it, in pipeline order: ``specs`` (the kinds of data and their columns, al
 the Excel ``templates``), ``read`` (what a file is, whether it is safe, its rows as text),
 ``stage`` (header row and spec chosen, rows in temporary tables), ``convert`` (text to
 stored values), ``checks`` (every problem, by row and column), ``write`` (the batch, in the
-caller's transaction) and ``rollback``; ``wjx`` parses 问卷星 exports and ``surveys`` stores
-them; ``inbox`` lets the command line import through the running app. Modules here may
+caller's transaction) and ``rollback``; ``wjx`` parses 问卷星 exports (``option_order`` infers the order of
+their options) and ``surveys`` stores them (or attaches the other download as a twin); ``inbox`` lets the command line import through the running app. Modules here may
 import ``analysis.config``, ``db``, ``derived``, ``periods``, ``scope``, ``access.audit`` and
 ``metrics.activities`` (the activity types), and each other in that pipeline order, never
 ``streamlit``, ``ui`` or ``pages``.

@@ -457,35 +457,80 @@ def _import_survey(con, source: read.Source, request: _Request, known: _Known) -
     known.kind = "wjx"
     request.report(0.2, "正在解析问卷")
     try:
-        parsed = wjx.parse_wjx(source.path, twin=request.twin, file_name=source.label)
+        parsed = wjx.parse_wjx(source.path, twin=request.twin, file_name=source.label, cfg=request.cfg)
     except wjx.SurveyFormatError as exc:
         problem = Problem(exc.file, None, exc.row, exc.column, exc.message_zh, exc.message_en)
         return known.preview(problems=[problem], problem_count=1), None
-    attributes = surveys.guess_attributes(parsed)
-    counts = {"survey_question": len(parsed.questions), "survey_response": len(parsed.responses),
-              "survey_answer": len(parsed.answers)}
+    existing = surveys.same_answers(con, parsed)
+    twin = existing if existing is not None and existing.is_twin(parsed) else None
+    attributes = {} if twin else surveys.guess_attributes(parsed)
+    counts = ({"survey_option": int((parsed.options["question_no"] > 0).sum())} if twin else
+              {"survey_question": len(parsed.questions), "survey_response": len(parsed.responses),
+               "survey_answer": len(parsed.answers)})
+    if twin:
+        known.warnings.append(_twin_note(twin, parsed))
     if attributes:
         known.warnings.append("识别到受访者属性（可用于分组比较）：" + "；".join(
             f"第 {no} 题 → {name}" for no, name in sorted(attributes.items())))
     sample = parsed.questions[["question_no", "text", "qtype"]].head(SAMPLE_ROWS).rename(
         columns={"question_no": "题号", "text": "题目", "qtype": "题型"})
-    preview = known.preview(rows=len(parsed.responses), counts=counts, sample=sample)
+    preview = known.preview(rows=0 if twin else len(parsed.responses), counts=counts, sample=sample)
+    if existing is not None and twin is None:
+        _refuse_same_answers(preview, source, existing, parsed)
     _refuse_repeated_file(con, preview, source)
     if request.username is None or not preview.ok:
         return preview, None
     request.report(0.7, "正在写入")
     batch_id = write.open_batch(
-        con, kind="wjx", file_name=source.label, sha256=source.sha256, rows=len(parsed.responses),
+        con, kind="wjx", file_name=source.label, sha256=source.sha256, rows=0 if twin else len(parsed.responses),
         username=request.username, replaced=0,
         detail={"encoding": source.encoding_label, "rows": counts,
-                "attributes": {str(k): v for k, v in attributes.items()}},
+                "attributes": {str(k): v for k, v in attributes.items()},
+                **({"twin_of": twin.survey_id} if twin else {})},
     )
     pending = derived.before_write(con, request.cfg, kind="wjx", batch_id=batch_id)
-    surveys.insert_survey(con, parsed, source="wjx", batch_id=batch_id, attributes=attributes)
+    if twin:
+        survey_cfg = request.cfg.survey
+        surveys.attach_twin(con, parsed, twin, batch_id=batch_id, scales=survey_cfg.ordinal_scales,
+                            unscaled=survey_cfg.unscaled_options)
+    else:
+        surveys.insert_survey(con, parsed, source="wjx", batch_id=batch_id, attributes=attributes)
     derived.after_write(con, pending)
     _finish(con, request.username, {"batch_id": batch_id, "kind": "wjx", "file_name": source.label,
-                                    "rows": len(parsed.responses)})
+                                    "rows": 0 if twin else len(parsed.responses),
+                                    **({"twin_of": twin.survey_id} if twin else {})})
     return preview, batch_id
+
+
+VARIANT_NAMES = {"text": "按选项文本", "numbered": "按选项序号"}
+
+
+def _twin_note(twin: surveys.SameAnswers, parsed: wjx.ParsedSurvey) -> str:
+    gives = "问卷原始的选项序号与选项顺序" if parsed.variant == "numbered" else "选项文字与题目文字"
+    return (f"该文件是问卷 {twin.survey_id}“{twin.title}”的另一种下载（{VARIANT_NAMES[parsed.variant]}），"
+            f"{twin.overlap:,} 份答卷与已导入的完全相同：不新增答卷，只为该问卷补充{gives}。")
+
+
+def _refuse_same_answers(preview: Preview, source: read.Source, existing: surveys.SameAnswers,
+                         parsed: wjx.ParsedSurvey) -> None:
+    """Put a problem first in ``preview``: responses of this file are already stored (double counting)."""
+    batch = f"（批次 #{existing.batch_id}）" if existing.batch_id is not None else ""
+    batch_en = f" (batch #{existing.batch_id})" if existing.batch_id is not None else ""
+    if existing.variant is not None and existing.variant != parsed.variant:
+        why = (f"它是该问卷的另一种下载，但答卷数不同（本文件 {len(parsed.responses):,} 份，已导入 {existing.stored:,} 份），"
+               "请下载同一时间的两种导出，或先撤销该批次后导入完整的文件")
+        why_en = "it is the other download of that survey but with a different set of responses"
+    else:
+        why = "同一批答卷不能重复导入（无论文件名是否相同）；如果这是包含新答卷的完整下载，请先撤销该批次再导入"
+        why_en = "the same responses cannot be imported twice under any file name"
+    preview.problems.insert(0, Problem(
+        source.label, None, None, None,
+        f"本文件中有 {existing.overlap:,} 份答卷已在问卷 {existing.survey_id}“{existing.title}”{batch}中导入：{why}",
+        f"{existing.overlap:,} responses of this file are already stored in survey {existing.survey_id}{batch_en}: "
+        f"{why_en}; refused",
+    ))
+    del preview.problems[MAX_PROBLEMS:]
+    preview.problem_count += 1
 
 
 def _refuse_repeated_file(con, preview: Preview, source: read.Source) -> None:

@@ -29,6 +29,7 @@ DEPENDENTS = (
     ("member", "member_id", "vanguard_score", "member_id"),
     ("member", "member_id", "attendance", "member_id"),
     ("activity", "activity_id", "attendance", "activity_id"),
+    ("survey", "survey_id", "survey_twin", "survey_id"),
     ("org_unit", "unit_id", "department_branch", "branch_id"),
 )
 # Tables whose rows a re-import replaces (kept in replaced_<table>; see write.replace_rows).
@@ -37,13 +38,29 @@ SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "
 # Delete steps per kind; each inner tuple is one transaction (DuckDB cannot delete a parent
 # row in the transaction that deleted the rows referencing it).
 SURVEY_STEPS = (
-    ("DELETE FROM survey_answer WHERE survey_id IN (SELECT survey_id FROM survey WHERE batch_id = $b)",),
+    ("DELETE FROM survey_answer WHERE survey_id IN (SELECT survey_id FROM survey WHERE batch_id = $b)",
+     "DELETE FROM survey_wave_question WHERE survey_id IN (SELECT survey_id FROM survey WHERE batch_id = $b)",
+     "DELETE FROM survey_wave WHERE survey_id IN (SELECT survey_id FROM survey WHERE batch_id = $b)",
+     "DELETE FROM survey_twin WHERE batch_id = $b"),
     ("DELETE FROM survey_response WHERE survey_id IN (SELECT survey_id FROM survey WHERE batch_id = $b)",
      "DELETE FROM survey_option WHERE survey_id IN (SELECT survey_id FROM survey WHERE batch_id = $b)",
      "DELETE FROM survey_item WHERE survey_id IN (SELECT survey_id FROM survey WHERE batch_id = $b)"),
     ("DELETE FROM survey_question WHERE survey_id IN (SELECT survey_id FROM survey WHERE batch_id = $b)",),
     ("DELETE FROM survey WHERE batch_id = $b",),
 )
+# A twin's batch (surveys.attach_twin) changed options and question texts of an earlier survey:
+# put them back as they were (counted as restored).
+TWIN_RESTORE = (
+    """UPDATE survey_option o SET text = r.text, value = r.value, position = r.position, code = r.code
+       FROM replaced_survey_option r
+       WHERE r.replaced_by = $b AND o.survey_id = r.survey_id AND o.question_no = r.question_no
+         AND o.option_no = r.option_no""",
+    """UPDATE survey_question q SET text = r.text, ordinal = r.ordinal, order_rule = r.order_rule
+       FROM replaced_survey_question r
+       WHERE r.replaced_by = $b AND q.survey_id = r.survey_id AND q.question_no = r.question_no""",
+)
+TWIN_FORGET = ("DELETE FROM replaced_survey_option WHERE replaced_by = $b",
+               "DELETE FROM replaced_survey_question WHERE replaced_by = $b")
 STEPS = {
     "org_units": (("DELETE FROM org_unit WHERE batch_id = $b AND level = 'branch'",),
                   ("DELETE FROM org_unit WHERE batch_id = $b AND level = 'general_branch'",),
@@ -103,6 +120,9 @@ def rollback_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: str |
             _refuse_if_depended_upon(con, batch_id)
         pending = derived.before_write(con, cfg or config_mod.load(), kind=kind, batch_id=batch_id)
         if started is None or single:
+            if kind == "wjx":
+                restored += _run_step(con, TWIN_RESTORE, batch_id)
+                _run_step(con, TWIN_FORGET, batch_id)
             deleted += _run_step(con, steps[0], batch_id)
         now = dt.datetime.now()
         if single:

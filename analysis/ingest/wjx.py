@@ -21,7 +21,6 @@ is kept.
 
 from __future__ import annotations
 
-import heapq
 import io
 import math
 import re
@@ -31,7 +30,8 @@ from typing import Literal
 
 import pandas as pd
 
-from analysis.ingest import read
+from analysis import config as config_mod
+from analysis.ingest import option_order, read
 
 Variant = Literal["text", "numbered"]
 Kind = Literal["cell", "matrix", "option_columns"]
@@ -96,7 +96,6 @@ FILL_PATTERN = r"^(.*?)\s*〖(.*)〗$"
 CODE_PATTERN = r"^(-?\d+)(?:\.0+)?\s*(?:〖(.*)〗)?$"
 # A value that could sit in a matrix cell of either variant: a code (4) or a score (4分).
 SCALE_PATTERN = r"-?\d+(?:\.\d+)?\s*分?"
-SCALE_RE = re.compile(r"(-?\d+(?:\.\d+)?)\s*分?")
 TITLE_SUFFIX_RE = re.compile(r"(?:_\d+_\d+)?_(?P<variant>[02])$")
 DOWNLOAD_COPY_RE = re.compile(r"\s*[(（]\d+[)）]$")  # "调查_0 (1).xls" from a repeated download
 DURATION_PATTERN = r"^(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*分钟?)?\s*(?:(\d+)\s*秒?)?$"
@@ -146,9 +145,11 @@ class SurveyFormatError(ValueError):
 class ParsedSurvey:
     """One survey in the long form of the ``survey_*`` tables (column names as in the DB).
 
-    questions: question_no, text, qtype (single|multiple|matrix|ranking|text), required
+    questions: question_no, text, qtype (single|multiple|matrix|ranking|text), required, ordinal,
+               order_rule (how the options were ordered: option_order.ORDER_RULES; None for text)
     items:     question_no, item_no, text (item 0 = the question for non-matrix questions)
-    options:   question_no, option_no, text, value (float, NaN for nominal options)
+    options:   question_no, option_no, text, value (float, NaN for nominal options), position
+               (1, 2, ... in display order), code (the questionnaire's option number, NA if unknown)
     responses: response_id, submitted_on (datetime.date or None), duration_s (Int64), channel
     answers:   response_id, question_no, item_no, option_no (Int64), rank (Int64), text
     """
@@ -721,100 +722,76 @@ def _responses(sheet: _Sheet, response_ids: pd.Series) -> pd.DataFrame:
 # --- options -----------------------------------------------------------------------------
 
 
-def _option_value(text: str) -> float:
-    """Numeric value of a scale option ("4分" or "4" -> 4.0); NaN for a nominal option."""
-    match = SCALE_RE.fullmatch(text.strip())
-    return float(match.group(1)) if match else math.nan
+@dataclass(frozen=True)
+class _OrderWords:
+    """The configured words that order options (``survey.ordinal_scales``, ``survey.unscaled_options``)."""
+
+    scales: tuple[tuple[str, ...], ...]
+    unscaled: tuple[str, ...]
 
 
-def _options_frame(question_no: int, texts: dict[int, str]) -> pd.DataFrame:
-    numbers = sorted(texts)
+def _options_frame(question_no: int, numbered: dict[int, str], ordering: option_order.Ordering,
+                   codes: dict[int, int] | None = None) -> pd.DataFrame:
+    """Options of one question: their numbers, texts, scores, positions in ``ordering`` and the
+    questionnaire's own numbers (``codes``: option number -> code; absent when unknown)."""
+    numbers = sorted(numbered, key=lambda no: ordering.options.index(numbered[no]))
+    codes = codes or {}
     return pd.DataFrame({
         "question_no": pd.Series(question_no, index=range(len(numbers)), dtype="int64"),
         "option_no": pd.Series(numbers, dtype="int64"),
-        "text": pd.Series([texts[n] for n in numbers], dtype="str"),
-        "value": pd.Series([_option_value(texts[n]) for n in numbers], dtype="float64"),
+        "text": pd.Series([numbered[n] for n in numbers], dtype="str"),
+        "value": pd.Series([ordering.scores.get(numbered[n], math.nan) for n in numbers], dtype="float64"),
+        "position": pd.Series(range(1, len(numbers) + 1), dtype="int64"),
+        "code": pd.Series([codes.get(n) for n in numbers], dtype="Int64"),
     })
 
 
-def _questionnaire_order(raw: pd.DataFrame, appearance: list[str]) -> list[str]:
-    """Options of a readable multiple choice in questionnaire order.
-
-    问卷星 lists the options chosen in one cell in questionnaire order, so each cell is an ordered
-    chain; merging the chains (a topological sort, ties broken by first appearance) recovers the
-    order even when nobody chose every option. Contradictory chains fall back to first appearance.
-    """
-    position = {key: index for index, key in enumerate(appearance)}
-    same_cell = raw["row"].eq(raw["row"].shift())
-    edges = pd.DataFrame({"before": raw["key"].shift()[same_cell], "after": raw["key"][same_cell]}).drop_duplicates()
-    successors: dict[str, list[str]] = {key: [] for key in appearance}
-    indegree = dict.fromkeys(appearance, 0)
-    for before, after in edges.itertuples(index=False):
-        if before != after:
-            successors[before].append(after)
-            indegree[after] += 1
-    ready = [(position[key], key) for key in appearance if indegree[key] == 0]
-    heapq.heapify(ready)
-    ordered: list[str] = []
-    while ready:
-        _, key = heapq.heappop(ready)
-        ordered.append(key)
-        for after in successors[key]:
-            indegree[after] -= 1
-            if indegree[after] == 0:
-                heapq.heappush(ready, (position[after], after))
-    return ordered if len(ordered) == len(appearance) else appearance
-
-
-def _natural_order(q: _Question, raw: pd.DataFrame, appearance: list[str]) -> list[str]:
-    """Best option order without a numbered twin.
-
-    Scales ("1分".."5分") go by their number, since first appearance would order them by
-    whoever answered first; nominal options of a multiple choice by questionnaire order;
-    others by first appearance.
-    """
-    values = {key: _option_value(key) for key in appearance}
-    numeric = [key for key in appearance if not math.isnan(values[key])]
-    if numeric and 2 * len(numeric) >= len(appearance):
-        return sorted(numeric, key=values.__getitem__) + [k for k in appearance if math.isnan(values[k])]
-    if q.qtype == "multiple":
-        return _questionnaire_order(raw, appearance)
-    return appearance
-
-
 def _readable_options(
-    q: _Question, raw: pd.DataFrame, codes: dict[int, str] | None
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Options of a readable question and the option number of each option text.
+    q: _Question, raw: pd.DataFrame, codes: dict[int, str] | None, words: _OrderWords
+) -> tuple[pd.DataFrame, dict[str, int], option_order.Ordering]:
+    """Options of a readable question, the option number of each option text, and their order.
 
     With a numbered twin its numbers are the questionnaire's own, so they are used (also
-    listing options nobody chose); texts the twin lacks are numbered after them.
+    listing options nobody chose); texts the twin lacks are numbered after them. Without one
+    the options are numbered in the order :func:`option_order.infer_order` finds.
     """
     ordered_raw = raw.sort_values(["row", "item_no", "seq"], kind="stable")
     appearance = list(pd.unique(ordered_raw["key"]))
+    coded: list[str] = [text for _, text in sorted((codes or {}).items())]
+    ordering = option_order.infer_order(appearance, qtype=q.qtype, scales=words.scales, unscaled=words.unscaled,
+                                        answers=ordered_raw, codes=coded or None)
     if codes:
         number: dict[str, int] = {}
         for code, text in sorted(codes.items()):
             number.setdefault(text, code)
-        extra = [key for key in appearance if key not in number]
+        extra = [key for key in ordering.options if key not in number]
         number.update({key: max(codes) + 1 + index for index, key in enumerate(extra)})
+        known = {no: no for no in number.values() if no in codes}
     else:
-        number = {key: no for no, key in enumerate(_natural_order(q, ordered_raw, appearance), start=1)}
-    return _options_frame(q.no, {no: text for text, no in number.items()}), number
+        number = {key: no for no, key in enumerate(ordering.options, start=1)}
+        known = {}
+    frame = _options_frame(q.no, {no: text for text, no in number.items()}, ordering, known)
+    return frame, number, ordering
 
 
-def _numbered_options(q: _Question, raw: pd.DataFrame, codes: dict[int, str] | None) -> pd.DataFrame:
-    """Options of a numbered question: named by the "第N题(…)" headers or the readable twin.
+def _numbered_options(
+    q: _Question, raw: pd.DataFrame, codes: dict[int, str] | None, words: _OrderWords
+) -> tuple[pd.DataFrame, option_order.Ordering]:
+    """Options of a numbered question, named by the "第N题(…)" headers or the readable twin, in
+    the questionnaire's order.
 
     Without a twin a matrix option is named by its number (its scale value), any other
     option "选项N".
     """
     if q.kind == "option_columns":
-        return _options_frame(q.no, dict(enumerate(q.options, start=1)))
-    codes = codes or {}
-    seen = sorted(set(raw["key"]) | set(codes))
-    default = (lambda code: str(code)) if q.kind == "matrix" else (lambda code: f"选项{code}")
-    return _options_frame(q.no, {code: codes.get(code) or default(code) for code in seen})
+        texts = dict(enumerate(q.options, start=1))
+    else:
+        codes = codes or {}
+        default = (lambda code: str(code)) if q.kind == "matrix" else (lambda code: f"选项{code}")
+        texts = {code: codes.get(code) or default(code) for code in sorted(set(raw["key"]) | set(codes))}
+    ordering = option_order.infer_order([], qtype=q.qtype, scales=words.scales, unscaled=words.unscaled,
+                                        codes=list(dict.fromkeys(texts[no] for no in sorted(texts))))
+    return _options_frame(q.no, texts, ordering, {no: no for no in texts}), ordering
 
 
 def _twin_codes(
@@ -870,12 +847,14 @@ def _assemble(
     decoded: dict[int, pd.DataFrame],
     responses: pd.DataFrame,
     codes: dict[int, dict[int, str]],
+    words: _OrderWords,
 ) -> ParsedSurvey:
     question_rows, item_rows = [], []
-    option_frames = [_options_frame(0, {})]  # typed template, so a survey of text questions works
+    # typed template, so a survey of text questions works
+    option_frames = [_options_frame(0, {}, option_order.Ordering((), "appearance", False))]
     answer_frames = []
     for q in sorted(sheet.questions, key=lambda question: question.no):
-        question_rows.append((q.no, q.text, q.qtype, q.required))
+        ordinal, rule = False, None
         if q.kind == "matrix":
             item_rows += [(q.no, item_no, text) for item_no, text in enumerate(q.items, start=1)]
         else:
@@ -883,13 +862,16 @@ def _assemble(
         raw = decoded[q.no]
         if q.qtype == "text":
             option_no = pd.Series(pd.NA, index=raw.index, dtype="Int64")
-        elif sheet.variant == "numbered":
-            option_frames.append(_numbered_options(q, raw, codes.get(q.no)))
-            option_no = raw["key"].astype("Int64")
         else:
-            options, number = _readable_options(q, raw, codes.get(q.no))
+            if sheet.variant == "numbered":
+                options, ordering = _numbered_options(q, raw, codes.get(q.no), words)
+                option_no = raw["key"].astype("Int64")
+            else:
+                options, number, ordering = _readable_options(q, raw, codes.get(q.no), words)
+                option_no = raw["key"].map(number).astype("Int64")
             option_frames.append(options)
-            option_no = raw["key"].map(number).astype("Int64")
+            ordinal, rule = ordering.ordinal, ordering.rule
+        question_rows.append((q.no, q.text, q.qtype, q.required, ordinal, rule))
         answer_frames.append(pd.DataFrame({
             "response_id": raw["response_id"],
             "question_no": pd.Series(q.no, index=raw.index, dtype="int64"),
@@ -907,9 +889,10 @@ def _assemble(
     return ParsedSurvey(
         title=title,
         variant=sheet.variant,
-        questions=pd.DataFrame(question_rows, columns=["question_no", "text", "qtype", "required"]).astype(
-            {"question_no": "int64", "text": "str", "qtype": "str", "required": "bool"}
-        ),
+        questions=pd.DataFrame(
+            question_rows, columns=["question_no", "text", "qtype", "required", "ordinal", "order_rule"]
+        ).astype({"question_no": "int64", "text": "str", "qtype": "str", "required": "bool", "ordinal": "bool",
+                  "order_rule": "object"}),
         items=pd.DataFrame(item_rows, columns=["question_no", "item_no", "text"]).astype(
             {"question_no": "int64", "item_no": "int64", "text": "str"}
         ),
@@ -920,24 +903,31 @@ def _assemble(
 
 
 def parse_wjx(
-    path: str | Path, *, twin: str | Path | None = None, file_name: str | None = None
+    path: str | Path, *, twin: str | Path | None = None, file_name: str | None = None,
+    cfg: config_mod.Config | None = None,
 ) -> ParsedSurvey:
     """Parse a 问卷星 export (.xls, .xlsx or .csv; readable or numbered variant).
 
     ``twin`` is the other download of the same survey: a readable export names the options of
     a numbered one (and gives the question texts it lacks); a numbered export gives a readable
     one the questionnaire's option numbers. ``file_name`` is the name used for the title and
-    in messages when ``path`` is a temporary file. Raises SurveyFormatError.
+    in messages when ``path`` is a temporary file. ``cfg`` gives the words that order options
+    (``survey.ordinal_scales``; ``None`` loads the configuration). Raises SurveyFormatError.
 
     Returns
     -------
     ParsedSurvey: title, variant ('text' readable, 'numbered'), and the frames
-    questions (question_no, text, qtype, required), items (question_no, item_no, text),
-    options (question_no, option_no, text, value), responses (response_id, submitted_on,
-    duration_s, channel) and answers (response_id, question_no, item_no, option_no, rank, text).
+    questions (question_no, text, qtype, required, ordinal, order_rule), items (question_no,
+    item_no, text), options (question_no, option_no, text, value, position, code), responses
+    (response_id, submitted_on, duration_s, channel) and answers (response_id, question_no,
+    item_no, option_no, rank, text). Option order and ``order_rule`` follow
+    :mod:`analysis.ingest.option_order`; ``code`` is the questionnaire's option number when an
+    export gives it.
     """
     path = Path(path)
     label = file_name or path.name
+    survey_cfg = (cfg or config_mod.load()).survey
+    words = _OrderWords(survey_cfg.ordinal_scales, survey_cfg.unscaled_options)
     sheet = _load_sheet(path, label)
     ids = _response_ids(sheet.body, sheet.roles)
     codes: dict[int, dict[int, str]] = {}
@@ -965,4 +955,4 @@ def parse_wjx(
             codes = _twin_codes(sheet, decoded, other, other_decoded, other.label, label)
         else:
             codes = _twin_codes(other, other_decoded, sheet, decoded, other.label, label)
-    return _assemble(_title_and_hint(label)[0], sheet, decoded, _responses(sheet, ids), codes)
+    return _assemble(_title_and_hint(label)[0], sheet, decoded, _responses(sheet, ids), codes, words)

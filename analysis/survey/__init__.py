@@ -2,11 +2,15 @@
 a tidy table (pingouin style): ``catalog`` (surveys, questions, options, the pickers' defaults),
 ``shares`` (frequencies, effective share by group, two-group comparison), ``crosstabs``,
 ``scales`` (Likert items, Cronbach's alpha), ``ranking``, ``free_text`` (keywords, jieba loaded on
-first use), ``privacy`` (the minimum reporting group) and ``reading`` (Chinese words, sentences and
-tables for the page and the CLI); ``_common``, ``_question`` and ``_groups`` are private helpers. Counting
+first use), ``group_tests`` (scores compared across groups, pingouin loaded on first use),
+``validity`` (KMO, Bartlett, parallel analysis, factor loadings), ``waves`` (one questionnaire over
+the years), ``edits`` (the researcher's option order and wave links, audited: the only module
+here that writes), ``privacy`` (the minimum reporting group) and ``reading`` (Chinese words,
+sentences and tables for the page and the CLI); ``_common``, ``_question`` and ``_groups`` are private helpers. Counting
 happens in DuckDB with every value bound; respondent ids never leave the package (results are
 aggregates; free text comes without ids, sorted by text). It may import ``analysis.config``,
-``analysis.derived``, ``analysis.scope``, ``analysis.stats`` and ``analysis.formatting``; never ``analysis.metrics``,
+``analysis.derived``, ``analysis.scope``, ``analysis.stats`` and ``analysis.formatting`` (``edits`` also
+``analysis.db`` and ``analysis.access.audit``); never ``analysis.metrics``,
 ``analysis.report``, streamlit, ``ui`` or ``pages``. Consumers write ``from analysis import
 survey`` and call ``survey.crosstab(...)``.
 
@@ -40,13 +44,16 @@ from analysis.survey.catalog import (
     questions,
     surveys,
 )
-from analysis.survey.crosstabs import Crosstab, crosstab
+from analysis.survey.crosstabs import Crosstab, crosstab, linear_by_linear
 from analysis.survey.free_text import answers_containing, keywords
+from analysis.survey.group_tests import ScoreComparison, compare_scores, respondent_scores
 from analysis.survey.privacy import COMPLEMENT, reporting_blocks
 from analysis.survey.ranking import ranking_scores
 from analysis.survey.reading import alpha_label, effect_size_label
 from analysis.survey.scales import Reliability, cronbach_alpha, likert_items
 from analysis.survey.shares import GroupComparison, compare_groups, effective_share, frequencies
+from analysis.survey.validity import FactorAnalysis, factor_analysis
+from analysis.survey.waves import propose_matches, wave_change, waves
 
 __all__ = [
     "COMPLEMENT",
@@ -55,12 +62,15 @@ __all__ = [
     "ALL_LABEL",
     "QTYPE_LABELS",
     "Crosstab",
+    "FactorAnalysis",
     "GroupComparison",
     "Reliability",
+    "ScoreComparison",
     "alpha_label",
     "answers_containing",
     "attribute_question",
     "compare_groups",
+    "compare_scores",
     "cronbach_alpha",
     "crosstab",
     "default_crosstab",
@@ -68,14 +78,20 @@ __all__ = [
     "default_outcome",
     "effect_size_label",
     "effective_share",
+    "factor_analysis",
     "frequencies",
     "grouping_questions",
     "keywords",
     "likert_items",
+    "linear_by_linear",
     "member_groups",
+    "propose_matches",
     "question_options",
     "questions",
     "ranking_scores",
     "reporting_blocks",
+    "respondent_scores",
     "surveys",
+    "wave_change",
+    "waves",
 ]

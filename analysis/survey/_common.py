@@ -32,6 +32,19 @@ QTYPE_LABELS = {
 }
 
 
+#: How a question's option order was found (survey_question.order_rule; see
+#: analysis.ingest.option_order), as the page names it.
+ORDER_RULE_LABELS = {
+    "codes": "问卷原始选项序号",
+    "numeric": "按数字或区间排序",
+    "scale": "按量表等级排序",
+    "questionnaire": "按问卷中的选项顺序",
+    "appearance": "按首次出现的顺序",
+    "researcher": "研究人员手动调整",
+    "import": "导入时的顺序",
+}
+
+
 def check_scope(scope: Scope) -> None:
     if not isinstance(scope, Scope):
         raise TypeError(f"scope must be an analysis.scope.Scope, got {type(scope).__name__}")

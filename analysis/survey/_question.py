@@ -23,8 +23,9 @@ class Question:
     question_no: int
     text: str
     qtype: str
-    options: pd.DataFrame  # option_no, option, value (ordered by option_no)
+    options: pd.DataFrame  # option_no, option, value (in display order: survey_option.position)
     items: pd.DataFrame  # item_no, item (ordered by item_no)
+    ordinal: bool = False  # options are ordered levels (trend tests apply)
 
     @property
     def label(self) -> str:
@@ -63,8 +64,9 @@ def load_questions(
     its validation, not six.
     """
     params = {"s": survey_id, "qs": list(dict.fromkeys(int(q) for q in question_nos))}
-    found = {no: (text, qtype) for no, text, qtype in con.execute(
-        "SELECT question_no, text, qtype FROM survey_question WHERE survey_id = $s AND list_contains($qs, question_no)",
+    found = {no: (text, qtype, bool(ordinal)) for no, text, qtype, ordinal in con.execute(
+        "SELECT question_no, text, qtype, coalesce(ordinal, FALSE) FROM survey_question "
+        "WHERE survey_id = $s AND list_contains($qs, question_no)",
         params).fetchall()}
     for question_no in question_nos:
         if question_no not in found:
@@ -81,7 +83,7 @@ def load_questions(
     options: dict[int, list[tuple]] = {no: [] for no in found}
     for no, *row in con.execute(
         "SELECT question_no, option_no, text, value FROM survey_option "
-        "WHERE survey_id = $s AND list_contains($qs, question_no) ORDER BY question_no, option_no",
+        "WHERE survey_id = $s AND list_contains($qs, question_no) ORDER BY question_no, position, option_no",
         params,
     ).fetchall():
         options[no].append(row)
@@ -93,8 +95,9 @@ def load_questions(
     ).fetchall():
         items[no].append(row)
     questions = {
-        no: Question(survey_id, no, text, qtype, _frame(options[no], OPTION_COLUMNS), _frame(items[no], ITEM_COLUMNS))
-        for no, (text, qtype) in found.items()
+        no: Question(survey_id, no, text, qtype, _frame(options[no], OPTION_COLUMNS), _frame(items[no], ITEM_COLUMNS),
+                     ordinal)
+        for no, (text, qtype, ordinal) in found.items()
     }
     _check_answers(con, list(questions.values()))
     return [questions[no] for no in question_nos]

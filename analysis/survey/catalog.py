@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis.scope import Scope
-from analysis.survey._common import QTYPE_LABELS, check_scope
+from analysis.survey._common import ORDER_RULE_LABELS, QTYPE_LABELS, check_scope
 from analysis.survey._question import load_question, require_survey
 
 __all__ = [
@@ -88,6 +88,10 @@ def questions(con: duckdb.DuckDBPyConnection, *, scope: Scope, survey_id: int) -
           options such as 不了解 may lack one)
         * ``answered``: respondents with at least one answer to the question
         * ``text_answers``: answers carrying free text (填空题, or "其他〖…〗" fill-ins)
+        * ``ordinal``: True when the options are ordered levels (1部 < 2部, 一般 < 满意): trend
+          tests apply
+        * ``order_rule``: how the option order was found (codes, numeric, scale, questionnaire,
+          appearance, researcher, import; NA for free text); ``order_label`` the same in Chinese
         * ``label``: ``"Q4 您认为…（单选题）"`` for pickers
 
     Raises ``ValueError`` (Chinese message) when the survey does not exist.
@@ -96,7 +100,7 @@ def questions(con: duckdb.DuckDBPyConnection, *, scope: Scope, survey_id: int) -
     require_survey(con, survey_id)
     out = con.execute(
         """
-        SELECT q.question_no, q.text, q.qtype, q.attribute,
+        SELECT q.question_no, q.text, q.qtype, q.attribute, coalesce(q.ordinal, FALSE) AS ordinal, q.order_rule,
                (SELECT count(*) FROM survey_option o
                 WHERE o.survey_id = q.survey_id AND o.question_no = q.question_no) AS options,
                (SELECT count(*) FROM survey_item i
@@ -117,11 +121,13 @@ def questions(con: duckdb.DuckDBPyConnection, *, scope: Scope, survey_id: int) -
     out = out.astype({c: "int64" for c in ("question_no", "options", "items", "answered", "text_answers")})
     out["scored"] = out["scored"].astype(bool) & (out["qtype"] == "matrix")
     out["qtype_label"] = out["qtype"].map(QTYPE_LABELS)
+    out["ordinal"] = out["ordinal"].astype(bool)
+    out["order_label"] = out["order_rule"].map(ORDER_RULE_LABELS)
     out["label"] = [
         f"Q{no} {text}（{kind}）" for no, text, kind in zip(out["question_no"], out["text"], out["qtype_label"])
     ]
     columns = ["question_no", "text", "qtype", "qtype_label", "attribute", "options", "items", "scored", "answered",
-               "text_answers", "label"]
+               "text_answers", "ordinal", "order_rule", "order_label", "label"]
     return out[columns]
 
 
@@ -195,7 +201,7 @@ def member_groups(
     if row is None or row[0] != "政治面貌" or row[1] != "single":
         return None
     options = [r[0] for r in con.execute(
-        "SELECT text FROM survey_option WHERE survey_id = $s AND question_no = $q ORDER BY option_no",
+        "SELECT text FROM survey_option WHERE survey_id = $s AND question_no = $q ORDER BY position, option_no",
         {"s": survey_id, "q": question_no},
     ).fetchall()]
     members = tuple(o for o in options if o in cfg.survey.member_options)

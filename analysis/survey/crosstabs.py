@@ -22,7 +22,7 @@ from analysis.survey._groups import ANSWERED_SQL, attribute_blocks
 from analysis.survey._question import Question, check_item, load_questions
 from analysis.survey.privacy import ReportingBlocks
 
-__all__ = ["Crosstab", "crosstab"]
+__all__ = ["Crosstab", "crosstab", "linear_by_linear"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,10 @@ class Crosstab:
         Percent of cells with an expected count below 5 (above 20 % the χ² test is unreliable).
     p_fisher : float
         Fisher's exact two-sided p for 2×2 tables; NaN otherwise.
+    trend_chi2, trend_p : float
+        Linear-by-linear association test (M², 1 df) when both questions are ordinal, or one is
+        ordinal and the other has two options (then it is the Cochran-Armitage trend test);
+        NaN otherwise.
     hidden_rows : dict
         Each hidden row label (合计 included) mapped to the reason, in Chinese.
     """
@@ -74,12 +78,15 @@ class Crosstab:
     min_expected: float
     expected_below_5_pct: float
     p_fisher: float
+    trend_chi2: float = math.nan
+    trend_p: float = math.nan
     hidden_rows: dict = field(default_factory=dict)
 
     def test_table(self) -> pd.DataFrame:
         """One-row DataFrame: n, chi2, dof, p_val, cramer_v, min_expected,
-        expected_below_5_pct, p_fisher."""
-        keys = ["n", "chi2", "dof", "p_val", "cramer_v", "min_expected", "expected_below_5_pct", "p_fisher"]
+        expected_below_5_pct, p_fisher, trend_chi2, trend_p."""
+        keys = ["n", "chi2", "dof", "p_val", "cramer_v", "min_expected", "expected_below_5_pct", "p_fisher",
+                "trend_chi2", "trend_p"]
         return pd.DataFrame([{k: getattr(self, k) for k in keys}])
 
 
@@ -122,7 +129,8 @@ def crosstab(
     -------
     Crosstab
         counts, row_pct, col_pct, expected, residuals, n, chi2, dof, p_val, cramer_v,
-        min_expected, expected_below_5_pct, p_fisher, hidden_rows (see :class:`Crosstab`).
+        min_expected, expected_below_5_pct, p_fisher, trend_chi2, trend_p, hidden_rows (see
+        :class:`Crosstab`).
 
     Notes
     -----
@@ -130,6 +138,11 @@ def crosstab(
     rows and columns with at least one respondent (an empty option has no expected count).
     Adjusted residual = (O - E) / sqrt(E (1 - r_i / n)(1 - c_j / n)), approximately N(0, 1)
     under independence.
+
+    Trend (linear-by-linear association): M² = (n - 1) r², r the Pearson correlation of the
+    row and column scores over the respondents, χ²(1) under independence. Scores are the
+    options' values when they have them (options without one, such as 不清楚, are left out),
+    else their positions 1, 2, ... in the question's order.
 
     The rows are the breakdown: each row option is a group of :mod:`analysis.survey.privacy`
     over the respondents who answered the column question, as in :func:`effective_share` with
@@ -156,6 +169,8 @@ def crosstab(
     if TOTAL_LABEL in row_labels or TOTAL_LABEL in col_labels:
         raise ValueError(f"选项名“{TOTAL_LABEL}”与合计行/列重名")
     test = _independence_test(observed)
+    if _trend_applies(rq, cq):
+        test["trend_chi2"], test["trend_p"] = linear_by_linear(observed, _scores(rq), _scores(cq))
     counts = pd.DataFrame(observed, index=row_labels, columns=col_labels)
     counts[TOTAL_LABEL] = counts.sum(axis=1)
     counts.loc[TOTAL_LABEL] = counts.sum(axis=0)
@@ -225,6 +240,51 @@ def _independence_test(observed: np.ndarray) -> dict:
     if sub.shape == (2, 2):
         out["p_fisher"] = float(stats.fisher_exact(sub).pvalue)
     return out
+
+
+def _trend_applies(rq: Question, cq: Question) -> bool:
+    return (rq.ordinal and cq.ordinal) or (rq.ordinal and len(cq.options) == 2) or (cq.ordinal and len(rq.options) == 2)
+
+
+def _scores(q: Question) -> np.ndarray:
+    """Each option's score for the trend test: its value, else its position (NaN: left out)."""
+    values = q.options["value"].to_numpy(dtype=float)
+    return values if not np.isnan(values).all() else np.arange(1, len(values) + 1, dtype=float)
+
+
+def linear_by_linear(observed: np.ndarray, row_scores: np.ndarray, col_scores: np.ndarray) -> tuple[float, float]:
+    """The linear-by-linear association test of an ordered two-way table.
+
+    Parameters
+    ----------
+    observed : counts, rows × columns.
+    row_scores, col_scores : the score of each row and column; NaN leaves it out (不清楚).
+
+    Returns
+    -------
+    (m2, p_val)
+        M² = (n - 1) r², r the Pearson correlation of the scores over the respondents, and its
+        χ²(1) p-value; NaN when fewer than three respondents or either score is constant.
+
+    References
+    ----------
+    Agresti A (2013). Categorical Data Analysis, 3rd ed., section 3.4.1.
+    """
+    keep_r, keep_c = ~np.isnan(row_scores), ~np.isnan(col_scores)
+    table = observed[np.ix_(keep_r, keep_c)].astype(float)
+    u, v = row_scores[keep_r], col_scores[keep_c]
+    n = table.sum()
+    if n < 3:
+        return math.nan, math.nan
+    u_mean = (table.sum(axis=1) @ u) / n
+    v_mean = (table.sum(axis=0) @ v) / n
+    cov = ((u - u_mean)[:, None] * (v - v_mean)[None, :] * table).sum()
+    var_u = table.sum(axis=1) @ (u - u_mean) ** 2
+    var_v = table.sum(axis=0) @ (v - v_mean) ** 2
+    if var_u == 0 or var_v == 0:
+        return math.nan, math.nan
+    m2 = float((n - 1) * cov**2 / (var_u * var_v))
+    return m2, float(stats.chi2.sf(m2, 1))
 
 
 def _shares_of_margins(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

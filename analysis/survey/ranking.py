@@ -75,7 +75,7 @@ def ranking_scores(
         CROSS JOIN answered a
         LEFT JOIN per_option p USING (option_no)
         WHERE o.survey_id = $s AND o.question_no = $q
-        ORDER BY score DESC, o.option_no
+        ORDER BY score DESC, o.position, o.option_no
         """,
         params,
     ).df()

@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis.formatting import ci, count, markdown_escape, p_value, percent
 from analysis.survey.crosstabs import Crosstab
+from analysis.survey.group_tests import ScoreComparison
 from analysis.survey.scales import Reliability
 from analysis.survey.shares import GroupComparison
 
@@ -30,9 +31,11 @@ __all__ = [
     "reliability_sentence",
     "result_table",
     "scale_labels",
+    "score_comparison_sentence",
     "sparse_table_warning",
     "survey_caption",
     "two_way_table",
+    "wave_change_sentence",
     "weakest_items_sentence",
 ]
 
@@ -49,7 +52,11 @@ COLUMNS = {
     "group": "分组", "effective": "肯定回答人数", "not_effective": "其他回答人数", "item_no": "条目编号", "item": "条目",
     "mean": "均值", "sd": "标准差", "top2_pct": "前两项比例(%)", "rank": "名次(1=最弱)", "mean_rank": "平均名次",
     "score": "综合得分", "order": "得分排序", "item_total_r": "校正条目-总分相关", "alpha_if_deleted": "删除该条目后α",
-    "word": "关键词", "text": "回答内容",
+    "word": "关键词", "text": "回答内容", "median": "中位数", "group1": "组1", "group2": "组2", "diff": "差值",
+    "p_adj": "校正后p", "wave_label": "期次", "diff_ci_low": "变化95%CI下限", "diff_ci_high": "变化95%CI上限",
+    "p_val": "p值", "kmo": "KMO", "communality": "共同度", "factor": "所属因子", "eigenvalue": "特征值",
+    "simulated": "随机数据特征值(95%)", "variance_pct": "方差解释(%)", "cumulative_pct": "累计方差解释(%)",
+    "retained": "平行分析保留", "question_no": "题号",
 }
 
 #: Cohen's (1988) conventions for w (= Cramér's V when min(r, c) = 2): small, medium, large.
@@ -281,7 +288,80 @@ def independence_sentence(ct: Crosstab) -> str:
                 f"{verdict}；Cramér's V = {ct.cramer_v:.2f}，关联强度{crosstab_effect_size(ct)}。")
     if not pd.isna(ct.p_fisher):
         sentence += f"2×2 表 Fisher 精确检验 {p_value(ct.p_fisher, missing='p 无法计算')}。"
+    if not pd.isna(ct.trend_chi2):
+        trend = "有线性趋势（p < 0.05）" if ct.trend_p < SIGNIFICANCE else "没有证据表明存在线性趋势（p ≥ 0.05）"
+        sentence += (f"按选项顺序的趋势检验（线性-线性关联）：M² = {ct.trend_chi2:.2f}，"
+                     f"{p_value(ct.trend_p, missing='p 无法计算')}，{trend}。")
     return sentence
+
+
+METHOD_LABELS = {"welch_t": "Welch t 检验", "mann_whitney": "Mann-Whitney U 检验", "anova": "单因素方差分析",
+                 "kruskal": "Kruskal-Wallis 检验"}
+EFFECT_LABELS = {"cohen_d": "Cohen's d", "rank_biserial": "秩二列相关 r", "eta2": "η²", "epsilon2": "ε²"}
+
+
+def score_comparison_sentence(cmp: ScoreComparison, subject: str) -> str:
+    """A group comparison of scores in plain Chinese (Markdown).
+
+    Parameters
+    ----------
+    cmp : ScoreComparison
+    subject : what was scored (question text), escaped here.
+
+    Returns
+    -------
+    str
+        The test, its statistic and p, the verdict at 5 %, the effect size, and the pairs that
+        differ after adjustment; a note when fewer than two groups can be tested.
+    """
+    if cmp.test.empty:
+        return "可以显示的分组不足两组，无法做差异检验。"
+    t = cmp.test.iloc[0]
+    dof = (f"({t['dof1']:.0f}, {t['dof2']:.0f})" if not pd.isna(t["dof2"])
+           else f"({t['dof1']:.1f})" if not pd.isna(t["dof1"]) else "")
+    symbol = {"welch_t": "t", "mann_whitney": "U", "anova": "F", "kruskal": "H"}[t["method"]]
+    verdict = "各组得分有差异（p < 0.05）" if t["p_val"] < SIGNIFICANCE else "没有证据表明各组得分不同（p ≥ 0.05）"
+    sentence = (f"{markdown_escape(subject)}：{METHOD_LABELS[t['method']]} {symbol}{dof} = {t['statistic']:.2f}，"
+                f"{p_value(t['p_val'])}，{int(t['groups'])} 组共 n={int(t['n']):,}；{verdict}；"
+                f"效应量 {EFFECT_LABELS[t['effect_name']]} = {t['effect_size']:.2f}。")
+    differing = cmp.posthoc[cmp.posthoc["p_adj"] < SIGNIFICANCE]
+    if len(differing):
+        pairs = "、".join(f"{markdown_escape(a)}与{markdown_escape(b)}" for a, b in zip(differing["group1"], differing["group2"]))
+        sentence += f"两两比较（校正后 p < 0.05）：{pairs}。"
+    elif not cmp.posthoc.empty:
+        sentence += "两两比较校正后没有差异显著的组对。"
+    return sentence
+
+
+def wave_change_sentence(change: pd.DataFrame, outcome: str) -> str:
+    """The change of the effective share between the last two waves shown, per group (Markdown).
+
+    Parameters
+    ----------
+    change : :func:`analysis.survey.wave_change`.
+    outcome : the effective options, as text.
+
+    Returns
+    -------
+    str
+        One clause per group with a change: the two shares, the change in percentage points
+        with its 95 % CI and p, and the verdict.
+    """
+    clauses = []
+    for group, rows in change.groupby("group", sort=False):
+        compared = rows.dropna(subset=["diff"])
+        if compared.empty:
+            continue
+        last = compared.iloc[-1]
+        before = rows.loc[:last.name].dropna(subset=["pct"]).iloc[-2]
+        verdict = "变化有统计学意义" if last["p_val"] < SIGNIFICANCE else "变化无统计学意义"
+        clauses.append(f"{markdown_escape(group)}从{markdown_escape(before['wave_label'])}的 {percent(before['pct'])}"
+                       f"到{markdown_escape(last['wave_label'])}的 {percent(last['pct'])}，"
+                       f"变化 {last['diff']:+.1f} 个百分点（95% CI {last['diff_ci_low']:+.1f}～{last['diff_ci_high']:+.1f}，"
+                       f"{p_value(last['p_val'])}），{verdict}")
+    if not clauses:
+        return "没有可以比较的两期数据。"
+    return f"选择“{markdown_escape(outcome)}”的比例：" + "；".join(clauses) + "。"
 
 
 def sparse_table_warning(ct: Crosstab) -> str:

@@ -109,7 +109,7 @@ def _option_counts(con: duckdb.DuckDBPyConnection, q: Question, item_no: int) ->
         FROM survey_option o
         LEFT JOIN chosen c USING (option_no)
         WHERE o.survey_id = $s AND o.question_no = $q
-        ORDER BY o.option_no
+        ORDER BY o.position, o.option_no
         """,
         params,
     ).df()
@@ -400,8 +400,20 @@ class GroupComparison:
         return pd.DataFrame([self.__dict__])
 
 
-def _two_by_two(e1: int, n1: int, e2: int, n2: int) -> dict:
-    """Difference, Newcombe interval, χ², Fisher and Cramér's V for a 2×2 table."""
+def two_proportions(e1: int, n1: int, e2: int, n2: int) -> dict:
+    """Difference, Newcombe interval, χ², Fisher and Cramér's V of two independent proportions.
+
+    Parameters
+    ----------
+    e1, n1 : "effective" respondents and respondents of the first group (or the later wave).
+    e2, n2 : the same of the second group (or the earlier wave).
+
+    Returns
+    -------
+    dict: pct1, pct2, diff (pct1 - pct2, percentage points), ci_low, ci_high (Newcombe
+    95 %), chi2, p_chi2, dof, min_expected, cramer_v, odds_ratio, p_fisher, test ("chi2", or
+    "fisher" when an expected count is below 5), p_val (of that test), note.
+    """
     table = np.array([[e1, n1 - e1], [e2, n2 - e2]])
     out: dict = {"dof": 1, "note": ""}
     out["pct1"], out["pct2"] = float(pct(e1, n1)), float(pct(e2, n2))
@@ -489,7 +501,7 @@ def compare_groups(
     compare = _pair(list(counts["group"]), compare)
     rows = counts.set_index("group").loc[list(compare)]
     (n1, e1), (n2, e2) = rows[["n", "effective"]].to_numpy().tolist()
-    result = _two_by_two(int(e1), int(n1), int(e2), int(n2))
+    result = two_proportions(int(e1), int(n1), int(e2), int(n2))
     values = {"n1": n1, "n2": n2, "effective1": e1, "effective2": e2, **result}
     reasons = [refused[group][0] for group in compare if group in refused]
     if reasons:
