@@ -149,44 +149,6 @@ def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go
 
 
 # --- 四有工程 and 办实事 (analysis/four_have.py, analysis/tasks.py) -----------------------------
-def four_have_radar(profile: pd.DataFrame, *, title: str, unit_label: str | None, height: int = 420) -> go.Figure:
-    """四有 profile on the radar: the chosen unit (filled charcoal) against the hospital mean (grey dashed).
-
-    ``profile`` is ``four_have.profile``. With ``unit_label`` None (``profile`` computed for the
-    whole hospital) it shows the hospital's evaluated mean (filled) against its self-evaluation
-    mean (grey dashed) instead.
-    """
-    theta = list(profile["dimension_name"]) + list(profile["dimension_name"][:1])
-
-    def closed(column: str) -> list:
-        return list(profile[column]) + list(profile[column][:1])
-
-    hover = "%{theta}<br>%{r:.2f} / %{customdata[0]:g} 分<br>n=%{customdata[1]} 个支部<extra>%{fullData.name}</extra>"
-    if unit_label is None:
-        traces = (("全院自评均值", "unit_self_mean", "hospital_n", NEUTRAL, "dash", False),
-                  ("全院评定均值", "hospital_mean", "hospital_n", MEASURE, "solid", True))
-    else:
-        traces = (("全院均值", "hospital_mean", "hospital_n", NEUTRAL, "dash", False),
-                  (unit_label, "unit_mean", "unit_n", MEASURE, "solid", True))
-    fig = go.Figure()
-    for name, column, n, colour, dash, filled in traces:
-        fig.add_trace(go.Scatterpolar(
-            r=closed(column), theta=theta, name=name, mode="lines+markers", fill="toself" if filled else None,
-            fillcolor=translucent(MEASURE, 0.15) if filled else None, line={"color": colour, "dash": dash, "width": 2.5},
-            customdata=list(zip(closed("max_points"), closed(n))), hovertemplate=hover,
-        ))
-    top = float(profile["max_points"].max()) if len(profile) else 1.0
-    fig = _style(fig, title=title, height=height)
-    fig.update_layout(
-        polar={"radialaxis": {"range": [0, top], "gridcolor": POLAR_GRID, "angle": 45, "tickfont": {"size": 10},
-                              "ticksuffix": "分"},
-               "angularaxis": {"direction": "clockwise", "gridcolor": POLAR_GRID, "tickfont": {"size": 13}}},
-        legend={"orientation": "h", "y": -0.08, "x": 0.5, "xanchor": "center"},
-        margin={"l": 60, "r": 60, "t": 64, "b": 40},
-    )
-    return fig
-
-
 def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[str] | None = None) -> go.Figure:
     """Branch × dimension: colour is the gap to the hospital mean of that dimension, text the score.
 
@@ -456,9 +418,12 @@ def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height
 
 def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: Collection[str] = frozenset(),
                 commended: Collection[str] = frozenset(), highlight: Collection[str] = frozenset(),
+                threshold: float | None = None, mean: float | None = None,
                 height: int | None = None) -> go.Figure:
-    """Branch totals, best first: commended in GOOD, flagged in ATTENTION, the ``highlight``
-    ids (the chosen branch, one searched for) in CHOSEN, the rest MUTED; rank in the label."""
+    """Branch totals, best first, from zero: commended in GOOD, flagged in ATTENTION, the
+    ``highlight`` ids (the chosen branch, one searched for) in CHOSEN, the rest MUTED; rank in
+    the label; the 需关注 ``threshold`` and the hospital ``mean`` as reference lines. Each bar
+    carries its branch id (``customdata``) so a click can open the branch."""
     def colour(branch_id: str) -> str:
         if branch_id in highlight:
             return CHOSEN
@@ -466,15 +431,90 @@ def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: Collection[str] =
 
     fig = go.Figure(go.Bar(
         y=ranking["branch_name"].map(plotly_text), x=ranking["total"], orientation="h",
-        marker_color=[colour(b) for b in ranking["branch_id"]],
+        marker_color=[colour(b) for b in ranking["branch_id"]], customdata=ranking["branch_id"].tolist(),
         text=[f"{t:.1f}（第{r}名）" for t, r in zip(ranking["total"], ranking["rank"])], textposition="outside",
-        cliponaxis=False, hovertemplate="%{y}<br>总分 %{x:.1f}<extra></extra>",
+        textfont={"size": 12}, cliponaxis=False, hovertemplate="%{y}<br>总分 %{x:.1f}<br>点击查看支部画像<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height or max(360, 22 * len(ranking) + 120), x_title="总分（百分制）")
-    low = float(ranking["total"].min()) if len(ranking) else 0
-    fig.update_xaxes(range=[max(0, low - 8), 106])
+    fig.update_xaxes(range=[0, 112])
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_layout(margin={"l": 170})
+    _reference_lines(fig, threshold=threshold, mean=mean, axis="x")
+    return fig
+
+
+def _reference_lines(fig: go.Figure, *, threshold: float | None = None, mean: float | None = None,
+                     target: float | None = None, axis: str = "y", unit: str = "分") -> None:
+    """The lines a reader judges a value by: the 需关注 threshold, a target (100% 三会一课) and the
+    hospital mean, each labelled at its end."""
+    lines = [(threshold, f"需关注线 {threshold:g}{unit}" if threshold is not None else "", ATTENTION, "dash"),
+             (target, f"目标 {target:g}{unit}" if target is not None else "", GOOD, "dot"),
+             (mean, f"全院均值 {mean:.1f}{unit}" if mean is not None else "", NEUTRAL, "dot")]
+    for value, text, colour, dash in lines:
+        if value is None or pd.isna(value):
+            continue
+        add = fig.add_vline if axis == "x" else fig.add_hline
+        where = {"annotation_position": "top"} if axis == "x" else {"annotation_position": "top left"}
+        add(value, line={"color": colour, "dash": dash, "width": 1.5}, annotation_text=text,
+            annotation_font={"size": 11, "color": colour}, **where)
+
+
+def profile_trend(totals: pd.DataFrame, *, unit_label: str, general_label: str | None, title: str,
+                  threshold: float | None = None, height: int = 340) -> go.Figure:
+    """A line chart (declared: lines need no zero) of the unit's total beside its 总支's and the
+    hospital's mean per quarter, with the 需关注 threshold; rank in the unit's hover."""
+    x = [quarter_label(q) for q in totals["quarter"]]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=totals["hospital_mean"], name="全院均值", mode="lines",
+                             line={"color": NEUTRAL, "width": 2, "dash": "dot"},
+                             hovertemplate="%{x}<br>全院均值 %{y:.1f}<extra></extra>"))
+    if general_label and totals["general_branch_mean"].notna().any():
+        fig.add_trace(go.Scatter(x=x, y=totals["general_branch_mean"], name=plotly_text(general_label) + "均值",
+                                 mode="lines", line={"color": SLATE, "width": 2},
+                                 hovertemplate="%{x}<br>总支均值 %{y:.1f}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=x, y=totals["unit_total"], name=plotly_text(unit_label), mode="lines+markers+text",
+        line={"color": CHOSEN, "width": 3}, text=[f"{v:.1f}" if pd.notna(v) else "" for v in totals["unit_total"]],
+        textposition="top center", customdata=totals[["rank", "branches"]].to_numpy(),
+        hovertemplate="%{x}<br>%{y:.1f}分 · 全院第%{customdata[0]}名/%{customdata[1]}<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=height, y_title="考核总分（百分制）")
+    fig.update_layout(legend={"orientation": "h", "y": -0.25})
+    _reference_lines(fig, threshold=threshold)
+    return fig
+
+
+def lost_points_bars(lost: pd.DataFrame, *, title: str, height: int | None = None) -> go.Figure:
+    """Points lost per indicator (max − score), from zero, most first; the hospital's mean loss
+    as a grey tick beside each bar."""
+    labels = [f"{plotly_text(n)}（满分{m:g}）" for n, m in zip(lost["indicator"], lost["max_points"])]
+    fig = go.Figure(go.Bar(
+        y=labels, x=lost["lost"], orientation="h", name="本单位失分",
+        marker_color=[ATTENTION if v > h else MEASURE for v, h in zip(lost["lost"], lost["max_points"] - lost["hospital_mean"])],
+        text=[f"{v:.1f}" for v in lost["lost"]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}<br>失分 %{x:.1f}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(y=labels, x=lost["max_points"] - lost["hospital_mean"], mode="markers", name="全院平均失分",
+                             marker={"symbol": "line-ns-open", "size": 16, "color": NEUTRAL, "line": {"width": 2}},
+                             hovertemplate="%{y}<br>全院平均失分 %{x:.1f}<extra></extra>"))
+    fig = _style(fig, title=title, height=height or max(300, 26 * len(lost) + 110), x_title="失分（分）")
+    fig.update_xaxes(rangemode="tozero")
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_layout(margin={"l": 190}, legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def member_dots(members: pd.DataFrame, *, title: str, mean: float | None = None, height: int = 260) -> go.Figure:
+    """A dot plot (declared: the index's range matters, not its distance from zero) of every
+    member's index, names on hover only, with the hospital mean."""
+    fig = go.Figure(go.Scatter(
+        x=members["vindex"], y=[""] * len(members), mode="markers", name="党员",
+        marker={"color": translucent(MEASURE, 0.55), "size": 11, "line": {"color": WHITE, "width": 1}},
+        text=members["name"].map(plotly_text), hovertemplate="%{text}<br>先锋指数 %{x:.1f}<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=height, x_title="先锋指数")
+    fig.update_yaxes(showticklabels=False, showgrid=False)
+    _reference_lines(fig, mean=mean, axis="x")
     return fig
 
 

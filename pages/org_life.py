@@ -84,7 +84,7 @@ else:
         st.plotly_chart(figure(
             charts.compliance_ranking, shown.rows, title=f"{kind}达标率排名（由低到高）<br>{period} · n={count(n_branches)}个支部{note}",
         ), key="compliance_ranking")
-        st.caption("红色：有缺漏；括号内为按期达标次数 / 应开次数；误差线为95%置信区间（Wilson）。")
+        st.caption("橙色：有缺漏；蓝色：全部按期召开；括号内为按期达标次数 / 应开次数；误差线为95%置信区间（Wilson）。")
         with st.expander("数据表：达标率"):
             table(readable(rates), name=f"{kind}达标率_{filters.first}_{filters.last}", key="rates")
     st.caption("在侧栏选择一个党支部，可查看该支部的逐月会议日历。")
