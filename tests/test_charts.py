@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis import charts
-from analysis.palette import ATTENTION, CHOSEN, COMMENDED
+from analysis.palette import ATTENTION, CHOSEN, GOOD
 
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
 
@@ -32,8 +32,8 @@ def test_trend_lines_stay_a_handful_of_traces(units):
     assert field.name == "其他单位" and np.isnan(np.asarray(field.y, dtype=float)).sum() == units - 7
     assert (field.type == "scattergl") == (units * 4 > 5000)
     colours = {t.line.color for t in fig.data[3:]}
-    assert colours == {COMMENDED, ATTENTION, CHOSEN}
-    best = [t for t in fig.data if t.line.color == COMMENDED]
+    assert colours == {GOOD, ATTENTION, CHOSEN}
+    best = [t for t in fig.data if t.line.color == GOOD]
     assert best[0].text[-1] == f"第{units - 1}支部"  # named at its line's end
     assert list(fig.layout.xaxis.ticktext) == ["2024年第1季度", "2024年第2季度", "2024年第3季度", "2024年第4季度"]
 

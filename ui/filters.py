@@ -75,15 +75,17 @@ def sidebar_filters(*, in_url: bool = True) -> Filters:
     if saved is None:
         saved = st.session_state[SAVED] = _starting_values(quarters, units, scope.role, scope.unit_id)
     # Seeded on every run: a widget of another page's script does not carry its value over.
-    # ``_keep`` callbacks (run before the script) store every change first.
+    # A value that differs from the saved one was just changed by the viewer: it is kept.
     for key, value in saved.items():
-        st.session_state[key] = value
+        current = st.session_state.get(key, value)
+        saved[key] = tuple(current) if key == RANGE else current
+        st.session_state[key] = saved[key]
     if tuple(st.session_state[RANGE]) not in {(a, b) for a in quarters for b in quarters}:
         st.session_state[RANGE] = saved[RANGE] = _default_range(quarters)
     with st.sidebar, st.container(key="filters"):
         st.subheader("筛选")
-        first, last = st.select_slider("季度范围", options=quarters, format_func=periods.short_label, key=RANGE,
-                                       on_change=_keep, args=(RANGE,))
+        first, last = st.select_slider("季度范围", options=quarters, value=_default_range(quarters),
+                                       format_func=periods.short_label, key=RANGE)
         saved[RANGE] = (first, last)
         if scope.role == "researcher":
             # Researchers see hospital-level aggregates only (enforced again in analysis/).
@@ -91,21 +93,20 @@ def sidebar_filters(*, in_url: bool = True) -> Filters:
             return Filters(first=first, last=last, unit=None, unit_label="全院")
         compare = False
         if scope.role == "secretary":
-            compare = st.toggle("全院对比", key=COMPARE, help="打开后查看全院；您的单位在图中仍突出显示。",
-                                on_change=_keep, args=(COMPARE,))
+            compare = st.toggle("全院对比", key=COMPARE, help="打开后查看全院；您的单位在图中仍突出显示。")
             saved[COMPARE] = compare
         generals = units.dropna(subset=["general_branch_id"]).drop_duplicates("general_branch_id")
         general_names = {ALL: "全院", **dict(zip(generals["general_branch_id"].tolist(), generals["general_branch_name"].tolist()))}
         if st.session_state[GENERAL] not in general_names:
             st.session_state[GENERAL] = ALL
         general = st.selectbox("党总支", options=list(general_names), format_func=general_names.get, key=GENERAL,
-                               disabled=compare, on_change=_keep, args=(GENERAL,))
+                               disabled=compare)
         branches = units if general == ALL else units[units["general_branch_id"] == general]
         branch_names = {ALL: "全部支部", **dict(zip(branches["branch_id"].tolist(), branches["branch_name"].tolist()))}
         if st.session_state[BRANCH] not in branch_names:
             st.session_state[BRANCH] = ALL
         branch = st.selectbox("党支部", options=list(branch_names), format_func=branch_names.get, key=BRANCH,
-                              disabled=compare, on_change=_keep, args=(BRANCH,))
+                              disabled=compare)
         saved[GENERAL], saved[BRANCH] = general, branch
     own = scope.unit_id
     general_of = {b: g for b, g in zip(units["branch_id"].tolist(), units["general_branch_id"].tolist()) if isinstance(g, str)}
@@ -122,10 +123,6 @@ def sidebar_filters(*, in_url: bool = True) -> Filters:
     _write_url(in_url, first, last, unit)
     return Filters(first=first, last=last, unit=unit, unit_label=label, is_branch=branch != ALL,
                    focus_branch=focus_branch, focus_general_branch=focus_general)
-
-
-def _keep(key: str) -> None:
-    st.session_state[SAVED][key] = st.session_state[key]
 
 
 def _default_range(quarters: list[str]) -> tuple[str, str]:

@@ -110,9 +110,13 @@ def _post(route: str, body: str) -> None:
 def remember_in_browser() -> None:
     """After a sign-in, have the page fetch its session cookie with the single-use code; after a
     logout, have it drop the cookie. Call once per run, wherever an invisible element may go."""
-    code = st.session_state.pop(BIND, None)
-    if code:
+    code = st.session_state.get(BIND)
+    # Offered on every run until redeemed: a rerun right after the sign-in may replace the
+    # frame before its request has gone out.
+    if code and binding.pending(code):
         _post("/api/session/bind", code)
+    else:
+        st.session_state.pop(BIND, None)
     if st.session_state.pop(FORGET, None):
         _post("/api/session/clear", "")
 

@@ -17,6 +17,7 @@ import streamlit as st
 
 from analysis import db, exports
 from analysis.access import audit
+from analysis.formatting import table_cells
 from ui.login import viewer
 from ui.paging import paged
 from ui.session import connection
@@ -30,8 +31,11 @@ FORMATS = {  # format -> (button label, MIME type)
 def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, key: str | None = None) -> None:
     """``frame`` one page at a time, with CSV and Excel downloads of all of it."""
     key = key or name
-    st.dataframe(_as_text_where_mixed(paged(frame, key=f"{key}_page")), hide_index=True, column_config=column_config,
-                 key=key)
+    rows, formats, texts = table_cells(_as_text_where_mixed(paged(frame, key=f"{key}_page")))
+    # A column turned into text ("—" for a missing date or number) keeps no number/date format.
+    config = {column: st.column_config.NumberColumn(format=fmt) for column, fmt in formats.items()}
+    config |= {column: spec for column, spec in (column_config or {}).items() if column not in texts}
+    st.dataframe(rows, hide_index=True, column_config=config, key=key)
     buttons = st.container(horizontal=True)
     for fmt, (label, mime) in FORMATS.items():
         buttons.download_button(label, data=export(frame, name=name, fmt=fmt), file_name=f"{name}.{fmt}", mime=mime,

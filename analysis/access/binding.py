@@ -41,6 +41,14 @@ def issue(token: str, *, now: float | None = None) -> str:
     return code
 
 
+def pending(code: str, *, now: float | None = None) -> bool:
+    """Whether ``code`` is still waiting to be redeemed (the page keeps offering it until then)."""
+    now = time.monotonic() if now is None else now
+    with _LOCK:
+        found = _CODES.get(_key(code))
+    return found is not None and found[1] >= now
+
+
 def redeem(code: object, *, now: float | None = None) -> str | None:
     """The token ``code`` was issued for, once; None for an unknown, used or expired code."""
     if not isinstance(code, str) or not code or len(code) > 128:

@@ -17,6 +17,9 @@ from analysis.palette import ATTENTION, GOOD, GREY, MUTED
 from analysis.report.model import Chart, Figure, Finding, Series, table
 from analysis.report.sections.common import Built, Context, source_of
 
+# The panel joins the branch assessment with the departments' results (imported with the mapping).
+SOURCE = source_of("assessment") + "、科室业绩指标"
+
 PARTY = "assessment"  # the deck states the association with 支部考核, the committee's own yardstick
 COLOURS = {"favourable": GOOD, "unfavourable": ATTENTION, "none": GREY, "cannot_tell": MUTED}
 CLEAR_POINTS = 3  # clear results listed on the slide (all are in the table)
@@ -39,11 +42,11 @@ def build(ctx: Context) -> Built:
         table("business_association", f"支部考核与科室业绩指标的关联（{window}）", association, {
             "indicator": ("指标", "text"), "n": ("支部数", "int"), "k": ("季度数", "int"), "rho": ("ρ", "score2"),
             "ci_low": ("95%CI下限", "score2"), "ci_high": ("95%CI上限", "score2"), "p_holm": ("Holm 校正 p", "score2"),
-            "verdict_label": ("判断", "text"), "reading": ("解读", "text")}, source=source_of(analyse)),
+            "verdict_label": ("判断", "text"), "reading": ("解读", "text")}, source=SOURCE),
         table("business_quadrant", f"党建业务象限（{window}，业务综合）", quadrant, {
             "quadrant_name": ("象限", "text"), "branch_name": ("党支部", "text"), "party": ("支部考核均分", "score"),
             "party_pct": ("党建百分位", "score"), "business_pct": ("业务百分位", "score"), "suggestion": ("建议", "text")},
-            source=source_of(analyse), in_deck=False),
+            source=SOURCE, in_deck=False),
     ]
     if ctx.scope.role == "researcher":
         tables.pop()  # branch rows, even pseudonymous, stay out of a researcher's meeting material
@@ -77,7 +80,7 @@ def _association(ctx: Context, result, window: str) -> Finding:
         key="business.association", section="business",
         title=(f"{party}与 {len(association)} 项科室业绩指标：{counts['favourable']} 项明确同向，"
                f"{counts['unfavourable']} 项反向，{counts['none']} 项未见明确关联，{unclear} 项数据不足"),
-        source=source_of(analyse),
+        source=SOURCE,
         method=("各支部在统计期内的均值做 Spearman 等级相关，95% 置信区间用 Fisher z，跨指标 Holm 校正；"
                 "指标按方向调整（右侧 = 业务更好）；科室指标按职工人数加权；"
                 f"支部少于 {ctx.cfg.business.clear_branches} 个或区间宽于 {ctx.cfg.business.max_ci_width:g} 时判为数据不足。"
