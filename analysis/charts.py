@@ -365,16 +365,18 @@ def _gapped_lines(frame: pd.DataFrame, *, x: str, y: str, unit: str, name: str, 
     return trace.update(text=texts, hovertemplate=hover)
 
 
-def dimension_bars(breakdown: pd.DataFrame, *, title: str, height: int = 340) -> go.Figure:
-    """Self / peer / organisation mean per dimension: the gap between self and organisation shows."""
+def dimension_dots(breakdown: pd.DataFrame, *, title: str, height: int = 340) -> go.Figure:
+    """A dot plot (declared: the gap between raters is the point, not the distance from zero) of
+    the self / peer / organisation mean per dimension, one row per dimension."""
     fig = go.Figure()
-    for (rater, label), colour in zip(RATERS.items(), SERIES):
-        fig.add_trace(go.Bar(x=breakdown["dimension"], y=breakdown[rater], name=label, marker_color=colour,
-                             hovertemplate=f"%{{x}}<br>{label} %{{y:.1f}}<extra></extra>"))
-    fig = _style(fig, title=title, height=height, y_title="平均分")
-    low = float(breakdown[["self", "peer", "org"]].min().min()) if len(breakdown) else 0
-    fig.update_yaxes(range=[max(0, low - 5), 100])
-    fig.update_layout(barmode="group")
+    symbols = ("circle-open", "diamond", "circle")
+    for (rater, label), colour, symbol in zip(RATERS.items(), SERIES, symbols):
+        fig.add_trace(go.Scatter(y=breakdown["dimension"], x=breakdown[rater], name=label, mode="markers",
+                                 marker={"color": colour, "size": 12, "symbol": symbol, "line": {"width": 2, "color": colour}},
+                                 hovertemplate=f"%{{y}}<br>{label} %{{x:.1f}}<extra></extra>"))
+    fig = _style(fig, title=title, height=height, x_title="平均分")
+    fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor=GRID_LIGHT)
+    fig.update_layout(margin={"l": 120})
     return fig
 
 

@@ -51,6 +51,10 @@ CSS = """
   [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] { min-width: 100% !important; flex: 1 1 100% !important; }
   [data-testid="stMainBlockContainer"] { padding-left: 0.75rem !important; padding-right: 0.75rem !important; }
   h1 { font-size: 1.6rem !important; }
+  /* Metric cards two to a row; chart titles smaller so they fit the width. */
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) > [data-testid="stColumn"] {
+    min-width: calc(50% - 0.5rem) !important; flex: 1 1 calc(50% - 0.5rem) !important; }
+  .js-plotly-plot .gtitle { font-size: 12px !important; }
 }
 
 /* Print: the page only, A4 landscape, sections on their own pages. */
@@ -61,6 +65,10 @@ CSS = """
   [data-testid="stMain"], [data-testid="stMainBlockContainer"] { margin: 0 !important; padding: 0 !important;
     max-width: none !important; width: 100% !important; }
   [data-testid="stAppViewContainer"] { position: static !important; }
+  /* Side-by-side cards stay side by side; a row, a card or a chart is never cut. */
+  [data-testid="stHorizontalBlock"] { display: flex !important; flex-wrap: nowrap !important; break-inside: avoid;
+    page-break-inside: avoid; }
+  [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] { min-width: 0 !important; }
   [data-testid="stVerticalBlockBorderWrapper"], .js-plotly-plot, [data-testid="stPlotlyChart"] {
     break-inside: avoid; page-break-inside: avoid; }
   [data-testid="stMainBlockContainer"] h2, [data-testid="stMainBlockContainer"] h3 { break-after: avoid; }
