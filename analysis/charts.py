@@ -522,8 +522,10 @@ def member_dots(members: pd.DataFrame, *, title: str, mean: float | None = None,
 
 def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: str, reverse: bool = False) -> go.Figure:
     """Branch × quarter grid of ``value`` (e.g. total or rank) from ``branch_ranking`` rows,
-    branches by their rank in the latest quarter (branches without one last)."""
+    branches by their rank in the latest quarter (branches without one last); every cell
+    carries its branch id (``customdata``) so a click can open the branch."""
     grid = ranking.pivot(index="branch_name", columns="quarter", values=value)
+    ids = dict(zip(ranking["branch_name"], ranking["branch_id"]))
     latest = ranking[ranking["quarter"] == ranking["quarter"].max()].sort_values(["rank", "branch_name"])
     ranked = list(dict.fromkeys(latest["branch_name"]))
     placed = set(ranked)
@@ -533,7 +535,8 @@ def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: 
         colorscale=RATING_SCALE, reversescale=reverse, xgap=1, ygap=1,
         text=grid.to_numpy(), texttemplate="%{text:.0f}" if value == "rank" else "%{text:.1f}",
         colorbar={"title": {"text": colorbar}, "thickness": 12},
-        hovertemplate="%{y}<br>%{x}<br>%{z:.1f}<extra></extra>",
+        customdata=[[ids[b]] * len(grid.columns) for b in grid.index],
+        hovertemplate="%{y}<br>%{x}<br>%{z:.1f}<br>点击查看支部画像<extra></extra>",
     ))
     fig = _style(fig, title=title, height=max(360, 22 * len(grid) + 120))
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
@@ -670,8 +673,9 @@ def compliance_heatmap(grid: pd.DataFrame, *, title: str, branch_order: list[str
 
     status = [[getattr(cell(b, p), "status", None) for p in x] for b in y]
     text = [[("" if (c := cell(b, p)) is None or c.held == 0 else str(c.held)) for p in x] for b in y]
-    custom = [[[c.status, c.held, c.required, c.dates if isinstance(c.dates, str) else "—"]
-               if (c := cell(b, p)) is not None else ["", 0, 0, ""] for p in x] for b in y]
+    # The branch id last: a click on a cell opens the branch (ui.profile.clicked_unit).
+    custom = [[[c.status, c.held, c.required, c.dates if isinstance(c.dates, str) else "—", c.branch_id]
+               if (c := cell(b, p)) is not None else ["", 0, 0, "", ""] for p in x] for b in y]
     fig = go.Figure(_status_heatmap(
         status, x=x, y=y, text=text, custom=custom,
         hover="%{y}<br>%{x}：%{customdata[0]}<br>召开 %{customdata[1]} 次 / 应开 %{customdata[2]} 次"
@@ -687,7 +691,8 @@ def compliance_heatmap(grid: pd.DataFrame, *, title: str, branch_order: list[str
 def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
     """Compliance rate per branch, weakest first, with the 95% CI and counted/required as text.
 
-    ``rates`` is ``meetings.compliance_rates`` for one kind; branches with gaps are red.
+    ``rates`` is ``meetings.compliance_rates`` for one kind; branches with gaps in ATTENTION, the
+    rest in GOOD; the 100% target as a line; the branch id last in each bar's ``customdata``.
     """
     shown = rates[rates["required"] > 0]
     labels = [plotly_text(b) for b in shown["branch_name"]]
@@ -697,16 +702,17 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
         error_x={"type": "data", "symmetric": False, "array": shown["ci_high"] - shown["rate"],
                  "arrayminus": shown["rate"] - shown["ci_low"], "color": WHISKER, "thickness": 1},
         text=[f"{r:.0f}%（{c}/{n}）" for r, c, n in zip(shown["rate"], shown["counted"], shown["required"])],
-        textposition="inside", insidetextanchor="start", textfont={"color": WHITE, "size": 10},
-        customdata=shown[["counted", "required", "missing", "ci_low", "ci_high"]],
+        textposition="inside", insidetextanchor="start", textfont={"color": WHITE, "size": 12},
+        customdata=shown[["counted", "required", "missing", "ci_low", "ci_high", "branch_id"]],
         hovertemplate="%{y}<br>达标率 %{x:.1f}%（95% CI %{customdata[3]:.0f}–%{customdata[4]:.0f}%）"
                       "<br>已开 %{customdata[0]} / 应开 %{customdata[1]} 次<br>缺漏 %{customdata[2]} 期<extra></extra>",
     ))
     fig = _style(fig, title=title, height=max(260, 20 * len(labels) + 160), x_title="达标率（%）",
                  y_title="党支部（由低到高）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
-    fig.update_xaxes(range=[0, 105], showgrid=True, gridcolor=GRID)
+    fig.update_xaxes(range=[0, 112], showgrid=True, gridcolor=GRID)
     fig.update_layout(margin={"l": 160, "r": 16, "t": 80, "b": 48}, showlegend=False)
+    _reference_lines(fig, target=100, axis="x", unit="%")
     return fig
 
 

@@ -43,13 +43,13 @@ chart_opening_profile(figure(
     key="ranked")
 st.markdown(f"**表扬与需关注**（规则：前 {cfg.commend_top_n} 名表扬；低于 {cfg.flag_below:g} 分、后 {cfg.flag_bottom_n} 名或连续 "
             f"{cfg.flag_falling_quarters} 个季度下降需关注）")
-table(headers(review[["rank", "branch_name", "general_branch_name", "total", "rank_change", "reason"]]),
-      name=f"{filters.last}表扬与需关注", key="review")
+table(headers(review[["rank", "branch_name", "general_branch_name", "total", "rank_change", "reason"]])
+      .assign(unit_id=review["branch_id"]), name=f"{filters.last}表扬与需关注", key="review", opens="unit_id")
 
 tab_heat, tab_bump = st.tabs(["季度总分热力图", "名次变化"])
 with tab_heat:
     rows = unit_window(latest, key="heat", keep=[filters.focus_branch])
-    st.plotly_chart(figure(
+    chart_opening_profile(figure(
         charts.quarter_heatmap, ranking[ranking["branch_id"].isin(set(rows.rows["branch_id"]))], value="total",
         colorbar="总分", title=f"各支部季度考核总分（{filters.period_label}，按最新名次排序）" + (f"<br>{rows.note}" if rows.note else "")),
         key="heat")

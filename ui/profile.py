@@ -8,7 +8,7 @@ stays enforced where it always is.
 
 ``open_profile(unit)`` switches to the page for a unit (the URL carries it: ``/profile?id=B05``);
 ``clicked_unit(event)`` reads the unit a viewer clicked in a chart whose marks carry unit ids
-as ``customdata`` (``st.plotly_chart(..., on_select="rerun")``).
+as ``customdata`` (the id itself, or the last item of a list), drawn by ``chart_opening_profile``.
 """
 
 from __future__ import annotations
@@ -75,13 +75,14 @@ def open_profile(unit: str) -> None:
 
 
 def clicked_unit(event) -> str | None:
-    """The unit id of the first mark selected in a chart event (its ``customdata``), if any."""
+    """The unit id of the first mark selected in a chart event (its ``customdata``, or the last
+    item of it), if any."""
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
         getattr(getattr(event, "selection", None), "points", None) or []
     for point in points:
         data = point.get("customdata")
         if isinstance(data, list | tuple):
-            data = data[0] if data else None
+            data = data[-1] if data else None
         if isinstance(data, str) and data:
             return data
     return None
