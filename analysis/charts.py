@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Collection
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ from analysis.palette import (
     PURPLE,
     RATING_SCALE,
     REFERENCE_INK,
+    RESIDUAL_SCALE,
     SAND,
     SERIES,
     SLATE,
@@ -898,7 +900,7 @@ def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.D
     custom = [[[plotly_text(count(counts.at[r, c])), res.at[r, c]] for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=[plotly_text(c) for c in cols], y=[plotly_text(r) for r in rows], text=text, texttemplate="%{text}",
-        textfont={"size": 12}, customdata=custom, colorscale=DIVERGING_SCALE, zmin=-4, zmax=4, zmid=0, xgap=2, ygap=2,
+        textfont={"size": 12}, customdata=custom, colorscale=RESIDUAL_SCALE, zmin=-4, zmax=4, zmid=0, xgap=2, ygap=2,
         colorbar={"title": {"text": "调整残差"}, "tickvals": [-4, -1.96, 0, 1.96, 4],
                   "ticktext": ["≤-4 少于期望", "-1.96", "0", "1.96", "≥4 多于期望"], "len": 0.8},
         hovertemplate="%{y} × %{x}<br>人数 %{customdata[0]}<br>调整残差 %{customdata[1]:.2f}<extra></extra>",
@@ -1068,6 +1070,24 @@ def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) 
     fig.update_xaxes(range=[0, top * 1.3], showgrid=True, gridcolor=GRID)
     fig.update_layout(margin={"l": 110, "r": 24, "t": 80, "b": 48}, showlegend=False)
     return fig
+
+
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def word_cloud(words: pd.DataFrame, *, width: int = 900, height: int = 420, font: Path = CJK_FONT) -> bytes | None:
+    """A PNG word cloud of ``survey.keywords`` (size = answers mentioning the word) in the
+    measure colour; None when the CJK font is missing (Chinese would draw as boxes)."""
+    if words.empty or not font.exists():
+        return None
+    from wordcloud import WordCloud  # slow to import; only the 开放题 tab needs it
+
+    cloud = WordCloud(font_path=str(font), width=width, height=height, background_color=WHITE, prefer_horizontal=1.0,
+                      color_func=lambda *args, **kwargs: MEASURE, random_state=0, margin=6)
+    image = cloud.generate_from_frequencies(dict(zip(words["word"], words["n"].astype(int)))).to_image()
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 # --- 党建+业务 (analysis/business) -------------------------------------------------------------

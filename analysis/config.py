@@ -108,6 +108,10 @@ class SurveyConfig:
     min_cell: int
     # Answers to the 政治面貌 question that count as Party members in member/non-member splits.
     member_options: tuple[str, ...] = ("中共党员", "中共预备党员")
+    # Words every answer of a hospital's Party questionnaire uses, left out of the keywords (on
+    # top of the built-in Chinese stop words of analysis/survey/free_text.py).
+    keyword_stopwords: tuple[str, ...] = ("支部", "科室", "结合", "医院", "党员", "党建", "活动", "加强", "进一步",
+                                          "开展", "工作", "希望", "建议", "领导", "同志", "方面", "落实", "推进")
 
 
 @dataclass(frozen=True)
@@ -441,6 +445,7 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         **({"effective_options": tuple(s["effective_options"])} if "effective_options" in s else {}),
         **({"min_cell": int(s["min_cell"])} if "min_cell" in s else {}),
         **({"member_options": tuple(s["member_options"])} if "member_options" in s else {}),
+        **({"keyword_stopwords": tuple(s["keyword_stopwords"])} if "keyword_stopwords" in s else {}),
     )
     config = replace(
         base,
