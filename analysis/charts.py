@@ -64,8 +64,16 @@ from analysis.palette import (
     translucent,
 )
 from analysis.periods import label as quarter_label
+from analysis.periods import short_label
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
+
+
+def quarter_text(quarters) -> list[str]:
+    """Axis labels of ``quarters``: '2025年第4季度' for up to four of them, '25Q4' beyond, where the
+    long labels would overlap (1440 px wide, half-width cards)."""
+    quarters = list(quarters)
+    return [quarter_label(q) if len(quarters) <= 4 else short_label(q) for q in quarters]
 
 
 def _style(fig: go.Figure, *, title: str, height: int, y_title: str | None = None, x_title: str | None = None) -> go.Figure:
@@ -91,7 +99,7 @@ def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260, x: lis
 
     ``x``: the quarters' positions on the axis (default their labels, a category axis).
     """
-    labels = [quarter_label(q) for q in trend["quarter"]]
+    labels = quarter_text(trend["quarter"])
     x = labels if x is None else list(x)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -109,7 +117,7 @@ def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260, x: lis
 
 def total_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Figure:
     """Mean branch total per quarter with the range (lowest to highest branch)."""
-    x = [quarter_label(q) for q in trend["quarter"]]
+    x = quarter_text(trend["quarter"])
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=x + x[::-1], y=list(trend["max"]) + list(trend["min"][::-1]), mode="lines", fill="toself",
@@ -123,7 +131,7 @@ def total_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Fig
 
 
 def completion_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Figure:
-    x = [quarter_label(q) for q in trend["quarter"]]
+    x = quarter_text(trend["quarter"])
     fig = go.Figure(go.Bar(
         x=x, y=trend["rate"], marker_color=MEASURE, customdata=trend[["done", "total"]],
         text=[f"{r:.2f}%" if pd.notna(r) else "" for r in trend["rate"]], textposition="outside",
@@ -312,7 +320,7 @@ def _field_alpha(lines: int) -> float:
 
 def _quarter_axis(fig: go.Figure, quarters: list[str]) -> None:
     """An x axis of quarter positions 0, 1, ... labelled with the quarters' Chinese labels."""
-    fig.update_xaxes(tickvals=list(range(len(quarters))), ticktext=[quarter_label(q) for q in quarters],
+    fig.update_xaxes(tickvals=list(range(len(quarters))), ticktext=quarter_text(quarters),
                      range=[-0.3, len(quarters) - 0.7], zeroline=False)
 
 
@@ -467,7 +475,7 @@ def profile_trend(totals: pd.DataFrame, *, unit_label: str, general_label: str |
                   threshold: float | None = None, height: int = 340) -> go.Figure:
     """A line chart (declared: lines need no zero) of the unit's total beside its 总支's and the
     hospital's mean per quarter, with the 需关注 threshold; rank in the unit's hover."""
-    x = [quarter_label(q) for q in totals["quarter"]]
+    x = quarter_text(totals["quarter"])
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x, y=totals["hospital_mean"], name="全院均值", mode="lines",
                              line={"color": NEUTRAL, "width": 2, "dash": "dot"},
@@ -533,7 +541,7 @@ def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: 
     placed = set(ranked)
     grid = grid.reindex(ranked + [b for b in grid.index if b not in placed])
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=[quarter_label(q) for q in grid.columns], y=[plotly_text(b) for b in grid.index],
+        z=grid.to_numpy(), x=quarter_text(grid.columns), y=[plotly_text(b) for b in grid.index],
         colorscale=RATING_SCALE, reversescale=reverse, xgap=1, ygap=1,
         text=grid.to_numpy(), texttemplate="%{text:.0f}" if value == "rank" else "%{text:.1f}",
         colorbar={"title": {"text": colorbar}, "thickness": 12},
@@ -1178,7 +1186,7 @@ def business_branch_trend(trend: pd.DataFrame, *, branch_label: str, title: str,
 
     ``trend`` has the columns of ``business.branch_trend`` for one indicator.
     """
-    x = [quarter_label(q) for q in trend["quarter"]]
+    x = quarter_text(trend["quarter"])
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=x + x[::-1], y=list(trend["hospital_p75"]) + list(trend["hospital_p25"][::-1]), mode="lines", fill="toself",
