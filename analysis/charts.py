@@ -466,7 +466,10 @@ def _reference_lines(fig: go.Figure, *, threshold: float | None = None, mean: fl
         if value is None or pd.isna(value):
             continue
         add = fig.add_vline if axis == "x" else fig.add_hline
-        where = {"annotation_position": "top"} if axis == "x" else {"annotation_position": "top left"}
+        # The threshold labelled below its line, the others above: close lines keep their labels apart.
+        low = value == threshold
+        where = {"annotation_position": ("bottom" if low else "top")} if axis == "x" else \
+            {"annotation_position": ("bottom left" if low else "top left")}
         add(value, line={"color": colour, "dash": dash, "width": 1.5}, annotation_text=text,
             annotation_font={"size": 11, "color": colour}, **where)
 

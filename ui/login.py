@@ -13,7 +13,6 @@ import json
 import secrets
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from analysis import config as config_mod
 from analysis.access import auth, binding
@@ -99,11 +98,12 @@ def _token_from_cookie() -> str | None:
 
 
 def _post(route: str, body: str) -> None:
-    # A same-origin frame (components.html) may fetch the app's own routes; nothing is shown.
-    components.html(
+    # A same-origin frame (st.iframe of our own HTML) may fetch the app's own routes; nothing is
+    # shown. ``route`` and ``body`` are ours (a fixed path, a code of URL-safe characters).
+    st.iframe(
         f"<script>fetch({json.dumps(route)}, {{method: 'POST', credentials: 'same-origin', "
         f"headers: {{'Content-Type': 'text/plain'}}, body: {json.dumps(body)}}});</script>",
-        height=0,
+        height=1,
     )
 
 
