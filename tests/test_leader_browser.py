@@ -224,6 +224,10 @@ def test_screenshots_print_and_chinese_chrome(browser, server):
                 assert page.locator('[data-testid="stException"]').count() == 0, name
                 text = page.locator("body").inner_text()
                 assert "Deploy" not in text
+                if name == "data_import":
+                    label = page.locator('[data-testid="stFileUploaderDropzone"] button p')
+                    assert label.evaluate("p => getComputedStyle(p, '::after').content") == '"选择文件"'
+                    assert label.evaluate("p => getComputedStyle(p).fontSize") == "0px"
             if width > 600:
                 page.goto(server + "/", wait_until="domcontentloaded")
                 page.wait_for_selector("[data-testid=stMain] h1", timeout=60_000)

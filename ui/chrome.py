@@ -28,16 +28,13 @@ CSS = """
 /* Chrome with nothing for this app's users. */
 [data-testid="stMainMenu"], [data-testid="stAppDeployButton"], .stDeployButton { display: none !important; }
 
-/* File uploader in Chinese (its English spans hidden, Chinese drawn in their place). */
-[data-testid="stFileUploaderDropzoneInstructions"] span, [data-testid="stFileUploaderDropzoneInstructions"] small {
-  font-size: 0 !important; }
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after {
-  content: "将文件拖放到此处"; font-size: 0.9rem; }
-[data-testid="stFileUploaderDropzoneInstructions"] > div > small::after {
-  content: "单个文件不超过 50 MB"; font-size: 0.8rem; }
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] { font-size: 0 !important; }
-[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after {
-  content: "选择文件"; font-size: 0.9rem; }
+/* File uploader in Chinese: its English texts set to size 0, Chinese drawn after them. */
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "将文件拖放到此处，单个文件不超过 MAX_UPLOAD MB"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "选择文件"; font-size: 0.875rem; }
 
 /* Plotly toolbar: only the PNG download, with a Chinese tooltip, below the title. */
 .modebar-btn:not([data-attr="toImage"]):not([data-title^="Download"]) { display: none !important; }
@@ -52,7 +49,8 @@ CSS = """
   [data-testid="stMainBlockContainer"] { padding-left: 0.75rem !important; padding-right: 0.75rem !important; }
   h1 { font-size: 1.6rem !important; }
   /* Metric cards two to a row; chart titles smaller so they fit the width. */
-  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) > [data-testid="stColumn"] {
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] > [data-testid="stVerticalBlock"]
+      > [data-testid="stElementContainer"] > [data-testid="stMetric"]) > [data-testid="stColumn"] {
     min-width: calc(50% - 0.5rem) !important; flex: 1 1 calc(50% - 0.5rem) !important; }
   .js-plotly-plot .gtitle { font-size: 12px !important; }
 }
@@ -80,7 +78,7 @@ CSS = """
 
 def apply() -> None:
     """The stylesheet, once per run (an ``st.html`` style block takes no space)."""
-    st.html(CSS)
+    st.html(CSS.replace("MAX_UPLOAD", str(st.get_option("server.maxUploadSize"))))
 
 
 def page_break() -> None:
