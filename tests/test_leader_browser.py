@@ -245,3 +245,21 @@ def test_screenshots_print_and_chinese_chrome(browser, server):
                 assert "下载为 PNG 图片" in tooltip
         finally:
             context.close()
+
+
+def test_cookie_routes_refuse_bad_codes_and_other_sites(server):
+    import urllib.error
+    import urllib.request
+
+    def post(path: str, body: bytes, headers: dict | None = None) -> int:
+        request = urllib.request.Request(server + path, data=body, method="POST", headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert post("/api/session/bind", b"guessed-code") == 400
+    assert post("/api/session/bind", b"guessed-code", {"Origin": "http://evil.example"}) == 403
+    assert post("/api/session/clear", b"", {"Origin": "http://evil.example"}) == 403
+    assert post("/api/session/clear", b"") == 204
