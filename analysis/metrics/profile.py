@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analysis import derived
+from analysis.metrics.assessment import totals_sql
 from analysis.metrics.org import branches_under
 from analysis.scope import Scope, require_branch_detail
 
@@ -53,10 +53,6 @@ def subject(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str) -> Subje
     return Subject(*row) if row else None
 
 
-def _totals(con: duckdb.DuckDBPyConnection) -> str:
-    return "SELECT * FROM branch_quarter_total" if derived.is_current(con, "assessment") else derived.BRANCH_TOTAL_SQL
-
-
 def total_comparison(
     con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str, first: str, last: str
 ) -> pd.DataFrame:
@@ -74,7 +70,7 @@ def total_comparison(
         f"""
         WITH t AS (
             SELECT s.quarter, s.branch_id, s.total, s.rank, l.general_branch_id
-            FROM ({_totals(con)}) s JOIN branch_lineage l USING (branch_id)
+            FROM ({totals_sql(con)}) s JOIN branch_lineage l USING (branch_id)
             WHERE s.quarter BETWEEN $first AND $last
         ), mine AS (
             SELECT branch_id, general_branch_id FROM branch_lineage
