@@ -38,8 +38,14 @@ def branch_ranking(
 
 
 def totals_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL of every branch's quarterly totals with ranks (``derived.BRANCH_TOTAL_SQL``'s columns):
-    the derived table when current, else computed from the scores."""
+    """SQL of every branch's quarterly totals with ranks: the derived table when current, else
+    computed from the scores.
+
+    Returns
+    -------
+    SQL text of a query with ``derived.BRANCH_TOTAL_SQL``'s columns (quarter, branch_id, total,
+    indicators, rank, rank_change, falling_streak).
+    """
     return "SELECT * FROM branch_quarter_total" if derived.is_current(con, "assessment") else derived.BRANCH_TOTAL_SQL
 
 
