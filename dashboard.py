@@ -57,6 +57,8 @@ else:
 # Expanded: with more than twelve pages Streamlit would hide the last ones behind "View more".
 page = st.navigation(navigation, expanded=True)
 account_box(scope)
-remember_in_browser()
-chrome.freshness_line()
+with st.sidebar:  # out of the way of every page, also of 大屏展示's full screen (its sidebar is hidden)
+    remember_in_browser()
+if page.url_path != "present":  # 大屏展示 says 数据截至 in its own header
+    chrome.freshness_line()
 page.run()
