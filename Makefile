@@ -24,7 +24,7 @@ demo: $(VENV)/.installed
 	$(PY) -m analysis demo --db $(DB)
 
 run: $(VENV)/.installed $(DB)
-	PARTY_DASHBOARD_DB=$(DB) $(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.address $(ADDRESS)
+	PARTY_DASHBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -6,9 +6,11 @@ every analysis function (analysis/scope.py).
 
 import streamlit as st
 
-from ui.login import account_box, login_page, signed_in_viewer
+from ui import chrome
+from ui.login import account_box, login_page, remember_in_browser, signed_in_viewer
 
 st.set_page_config(page_title="医院党建数据看板", page_icon=":material/flag:", layout="wide")
+chrome.apply()
 
 EVERYONE = ("committee", "secretary", "researcher")
 LEADERS = ("committee", "secretary")
@@ -22,6 +24,7 @@ PAGES = [
     ("指数与考核", "four_have", "四有工程", "workspace_premium", LEADERS),
     ("指数与考核", "org_life", "组织生活", "groups", LEADERS),
     ("指数与考核", "tasks", "办实事", "task_alt", LEADERS),
+    ("指数与考核", "profile", "支部画像", "account_tree", LEADERS),
     ("问卷与研究", "business", "党建+业务", "monitoring", EVERYONE),
     ("问卷与研究", "survey", "问卷分析", "query_stats", EVERYONE),
     ("会议与汇报", "report", "汇报材料", "slideshow", LEADERS),
@@ -54,4 +57,8 @@ else:
 # Expanded: with more than twelve pages Streamlit would hide the last ones behind "View more".
 page = st.navigation(navigation, expanded=True)
 account_box(scope)
+with st.sidebar:  # out of the way of every page, also of 大屏展示's full screen (its sidebar is hidden)
+    remember_in_browser()
+if page.url_path != "present":  # 大屏展示 says 数据截至 in its own header
+    chrome.freshness_line()
 page.run()

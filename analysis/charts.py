@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Collection
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,7 @@ from analysis.palette import (
     PURPLE,
     RATING_SCALE,
     REFERENCE_INK,
+    RESIDUAL_SCALE,
     SAND,
     SERIES,
     SLATE,
@@ -62,8 +64,16 @@ from analysis.palette import (
     translucent,
 )
 from analysis.periods import label as quarter_label
+from analysis.periods import short_label
 
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
+
+
+def quarter_text(quarters) -> list[str]:
+    """Axis labels of ``quarters``: '2025年第4季度' for up to four of them, '25Q4' beyond, where the
+    long labels would overlap (1440 px wide, half-width cards)."""
+    quarters = list(quarters)
+    return [quarter_label(q) if len(quarters) <= 4 else short_label(q) for q in quarters]
 
 
 def _style(fig: go.Figure, *, title: str, height: int, y_title: str | None = None, x_title: str | None = None) -> go.Figure:
@@ -89,7 +99,7 @@ def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260, x: lis
 
     ``x``: the quarters' positions on the axis (default their labels, a category axis).
     """
-    labels = [quarter_label(q) for q in trend["quarter"]]
+    labels = quarter_text(trend["quarter"])
     x = labels if x is None else list(x)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -107,7 +117,7 @@ def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260, x: lis
 
 def total_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Figure:
     """Mean branch total per quarter with the range (lowest to highest branch)."""
-    x = [quarter_label(q) for q in trend["quarter"]]
+    x = quarter_text(trend["quarter"])
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=x + x[::-1], y=list(trend["max"]) + list(trend["min"][::-1]), mode="lines", fill="toself",
@@ -121,7 +131,7 @@ def total_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Fig
 
 
 def completion_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Figure:
-    x = [quarter_label(q) for q in trend["quarter"]]
+    x = quarter_text(trend["quarter"])
     fig = go.Figure(go.Bar(
         x=x, y=trend["rate"], marker_color=MEASURE, customdata=trend[["done", "total"]],
         text=[f"{r:.2f}%" if pd.notna(r) else "" for r in trend["rate"]], textposition="outside",
@@ -149,44 +159,6 @@ def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go
 
 
 # --- 四有工程 and 办实事 (analysis/four_have.py, analysis/tasks.py) -----------------------------
-def four_have_radar(profile: pd.DataFrame, *, title: str, unit_label: str | None, height: int = 420) -> go.Figure:
-    """四有 profile on the radar: the chosen unit (filled charcoal) against the hospital mean (grey dashed).
-
-    ``profile`` is ``four_have.profile``. With ``unit_label`` None (``profile`` computed for the
-    whole hospital) it shows the hospital's evaluated mean (filled) against its self-evaluation
-    mean (grey dashed) instead.
-    """
-    theta = list(profile["dimension_name"]) + list(profile["dimension_name"][:1])
-
-    def closed(column: str) -> list:
-        return list(profile[column]) + list(profile[column][:1])
-
-    hover = "%{theta}<br>%{r:.2f} / %{customdata[0]:g} 分<br>n=%{customdata[1]} 个支部<extra>%{fullData.name}</extra>"
-    if unit_label is None:
-        traces = (("全院自评均值", "unit_self_mean", "hospital_n", NEUTRAL, "dash", False),
-                  ("全院评定均值", "hospital_mean", "hospital_n", MEASURE, "solid", True))
-    else:
-        traces = (("全院均值", "hospital_mean", "hospital_n", NEUTRAL, "dash", False),
-                  (unit_label, "unit_mean", "unit_n", MEASURE, "solid", True))
-    fig = go.Figure()
-    for name, column, n, colour, dash, filled in traces:
-        fig.add_trace(go.Scatterpolar(
-            r=closed(column), theta=theta, name=name, mode="lines+markers", fill="toself" if filled else None,
-            fillcolor=translucent(MEASURE, 0.15) if filled else None, line={"color": colour, "dash": dash, "width": 2.5},
-            customdata=list(zip(closed("max_points"), closed(n))), hovertemplate=hover,
-        ))
-    top = float(profile["max_points"].max()) if len(profile) else 1.0
-    fig = _style(fig, title=title, height=height)
-    fig.update_layout(
-        polar={"radialaxis": {"range": [0, top], "gridcolor": POLAR_GRID, "angle": 45, "tickfont": {"size": 10},
-                              "ticksuffix": "分"},
-               "angularaxis": {"direction": "clockwise", "gridcolor": POLAR_GRID, "tickfont": {"size": 13}}},
-        legend={"orientation": "h", "y": -0.08, "x": 0.5, "xanchor": "center"},
-        margin={"l": 60, "r": 60, "t": 64, "b": 40},
-    )
-    return fig
-
-
 def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[str] | None = None) -> go.Figure:
     """Branch × dimension: colour is the gap to the hospital mean of that dimension, text the score.
 
@@ -348,7 +320,7 @@ def _field_alpha(lines: int) -> float:
 
 def _quarter_axis(fig: go.Figure, quarters: list[str]) -> None:
     """An x axis of quarter positions 0, 1, ... labelled with the quarters' Chinese labels."""
-    fig.update_xaxes(tickvals=list(range(len(quarters))), ticktext=[quarter_label(q) for q in quarters],
+    fig.update_xaxes(tickvals=list(range(len(quarters))), ticktext=quarter_text(quarters),
                      range=[-0.3, len(quarters) - 0.7], zeroline=False)
 
 
@@ -403,16 +375,18 @@ def _gapped_lines(frame: pd.DataFrame, *, x: str, y: str, unit: str, name: str, 
     return trace.update(text=texts, hovertemplate=hover)
 
 
-def dimension_bars(breakdown: pd.DataFrame, *, title: str, height: int = 340) -> go.Figure:
-    """Self / peer / organisation mean per dimension: the gap between self and organisation shows."""
+def dimension_dots(breakdown: pd.DataFrame, *, title: str, height: int = 340) -> go.Figure:
+    """A dot plot (declared: the gap between raters is the point, not the distance from zero) of
+    the self / peer / organisation mean per dimension, one row per dimension."""
     fig = go.Figure()
-    for (rater, label), colour in zip(RATERS.items(), SERIES):
-        fig.add_trace(go.Bar(x=breakdown["dimension"], y=breakdown[rater], name=label, marker_color=colour,
-                             hovertemplate=f"%{{x}}<br>{label} %{{y:.1f}}<extra></extra>"))
-    fig = _style(fig, title=title, height=height, y_title="平均分")
-    low = float(breakdown[["self", "peer", "org"]].min().min()) if len(breakdown) else 0
-    fig.update_yaxes(range=[max(0, low - 5), 100])
-    fig.update_layout(barmode="group")
+    symbols = ("circle-open", "diamond", "circle")
+    for (rater, label), colour, symbol in zip(RATERS.items(), SERIES, symbols):
+        fig.add_trace(go.Scatter(y=breakdown["dimension"], x=breakdown[rater], name=label, mode="markers",
+                                 marker={"color": colour, "size": 12, "symbol": symbol, "line": {"width": 2, "color": colour}},
+                                 hovertemplate=f"%{{y}}<br>{label} %{{x:.1f}}<extra></extra>"))
+    fig = _style(fig, title=title, height=height, x_title="平均分")
+    fig.update_yaxes(autorange="reversed", showgrid=True, gridcolor=GRID_LIGHT)
+    fig.update_layout(margin={"l": 120})
     return fig
 
 
@@ -456,9 +430,12 @@ def grade_stacked(counts: pd.DataFrame, *, grades: list[str], title: str, height
 
 def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: Collection[str] = frozenset(),
                 commended: Collection[str] = frozenset(), highlight: Collection[str] = frozenset(),
+                threshold: float | None = None, mean: float | None = None,
                 height: int | None = None) -> go.Figure:
-    """Branch totals, best first: commended in GOOD, flagged in ATTENTION, the ``highlight``
-    ids (the chosen branch, one searched for) in CHOSEN, the rest MUTED; rank in the label."""
+    """Branch totals, best first, from zero: commended in GOOD, flagged in ATTENTION, the
+    ``highlight`` ids (the chosen branch, one searched for) in CHOSEN, the rest MUTED; rank in
+    the label; the 需关注 ``threshold`` and the hospital ``mean`` as reference lines. Each bar
+    carries its branch id (``customdata``) so a click can open the branch."""
     def colour(branch_id: str) -> str:
         if branch_id in highlight:
             return CHOSEN
@@ -466,32 +443,113 @@ def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: Collection[str] =
 
     fig = go.Figure(go.Bar(
         y=ranking["branch_name"].map(plotly_text), x=ranking["total"], orientation="h",
-        marker_color=[colour(b) for b in ranking["branch_id"]],
+        marker_color=[colour(b) for b in ranking["branch_id"]], customdata=ranking["branch_id"].tolist(),
         text=[f"{t:.1f}（第{r}名）" for t, r in zip(ranking["total"], ranking["rank"])], textposition="outside",
-        cliponaxis=False, hovertemplate="%{y}<br>总分 %{x:.1f}<extra></extra>",
+        textfont={"size": 12}, cliponaxis=False, hovertemplate="%{y}<br>总分 %{x:.1f}<br>点击查看支部画像<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height or max(360, 22 * len(ranking) + 120), x_title="总分（百分制）")
-    low = float(ranking["total"].min()) if len(ranking) else 0
-    fig.update_xaxes(range=[max(0, low - 8), 106])
+    fig.update_xaxes(range=[0, 112])
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_layout(margin={"l": 170})
+    _reference_lines(fig, threshold=threshold, mean=mean, axis="x")
+    return fig
+
+
+def _reference_lines(fig: go.Figure, *, threshold: float | None = None, mean: float | None = None,
+                     target: float | None = None, axis: str = "y", unit: str = "分") -> None:
+    """The lines a reader judges a value by: the 需关注 threshold, a target (100% 三会一课) and the
+    hospital mean, each labelled at its end."""
+    lines = [(threshold, f"需关注线 {threshold:g}{unit}" if threshold is not None else "", ATTENTION, "dash"),
+             (target, f"目标 {target:g}{unit}" if target is not None else "", GOOD, "dot"),
+             (mean, f"全院均值 {mean:.1f}{unit}" if mean is not None else "", NEUTRAL, "dot")]
+    for value, text, colour, dash in lines:
+        if value is None or pd.isna(value):
+            continue
+        add = fig.add_vline if axis == "x" else fig.add_hline
+        # The threshold labelled below its line, the others above: close lines keep their labels apart.
+        low = value == threshold
+        where = {"annotation_position": ("bottom" if low else "top")} if axis == "x" else \
+            {"annotation_position": ("bottom left" if low else "top left")}
+        add(value, line={"color": colour, "dash": dash, "width": 1.5}, annotation_text=text,
+            annotation_font={"size": 11, "color": colour}, **where)
+
+
+def profile_trend(totals: pd.DataFrame, *, unit_label: str, general_label: str | None, title: str,
+                  threshold: float | None = None, height: int = 340) -> go.Figure:
+    """A line chart (declared: lines need no zero) of the unit's total beside its 总支's and the
+    hospital's mean per quarter, with the 需关注 threshold; rank in the unit's hover."""
+    x = quarter_text(totals["quarter"])
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=totals["hospital_mean"], name="全院均值", mode="lines",
+                             line={"color": NEUTRAL, "width": 2, "dash": "dot"},
+                             hovertemplate="%{x}<br>全院均值 %{y:.1f}<extra></extra>"))
+    if general_label and totals["general_branch_mean"].notna().any():
+        fig.add_trace(go.Scatter(x=x, y=totals["general_branch_mean"], name=plotly_text(general_label) + "均值",
+                                 mode="lines", line={"color": SLATE, "width": 2},
+                                 hovertemplate="%{x}<br>总支均值 %{y:.1f}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=x, y=totals["unit_total"], name=plotly_text(unit_label), mode="lines+markers+text",
+        line={"color": CHOSEN, "width": 3}, text=[f"{v:.1f}" if pd.notna(v) else "" for v in totals["unit_total"]],
+        textposition="top center", customdata=totals[["rank", "branches"]].to_numpy(),
+        hovertemplate="%{x}<br>%{y:.1f}分 · 全院第%{customdata[0]}名/%{customdata[1]}<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=height, y_title="考核总分（百分制）")
+    fig.update_layout(legend={"orientation": "h", "y": -0.25})
+    _reference_lines(fig, threshold=threshold)
+    return fig
+
+
+def lost_points_bars(lost: pd.DataFrame, *, title: str, height: int | None = None) -> go.Figure:
+    """Points lost per indicator (max − score), from zero, most first; the hospital's mean loss
+    as a grey tick beside each bar."""
+    labels = [f"{plotly_text(n)}（满分{m:g}）" for n, m in zip(lost["indicator"], lost["max_points"])]
+    fig = go.Figure(go.Bar(
+        y=labels, x=lost["lost"], orientation="h", name="本单位失分",
+        marker_color=[ATTENTION if v > h else MEASURE for v, h in zip(lost["lost"], lost["max_points"] - lost["hospital_mean"])],
+        text=[f"{v:.1f}" for v in lost["lost"]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}<br>失分 %{x:.1f}<extra></extra>",
+    ))
+    fig.add_trace(go.Scatter(y=labels, x=lost["max_points"] - lost["hospital_mean"], mode="markers", name="全院平均失分",
+                             marker={"symbol": "line-ns-open", "size": 16, "color": NEUTRAL, "line": {"width": 2}},
+                             hovertemplate="%{y}<br>全院平均失分 %{x:.1f}<extra></extra>"))
+    fig = _style(fig, title=title, height=height or max(300, 26 * len(lost) + 110), x_title="失分（分）")
+    fig.update_xaxes(rangemode="tozero")
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_layout(margin={"l": 190}, legend={"orientation": "h", "y": -0.15})
+    return fig
+
+
+def member_dots(members: pd.DataFrame, *, title: str, mean: float | None = None, height: int = 260) -> go.Figure:
+    """A dot plot (declared: the index's range matters, not its distance from zero) of every
+    member's index, names on hover only, with the hospital mean."""
+    fig = go.Figure(go.Scatter(
+        x=members["vindex"], y=[""] * len(members), mode="markers", name="党员",
+        marker={"color": translucent(MEASURE, 0.55), "size": 11, "line": {"color": WHITE, "width": 1}},
+        text=members["name"].map(plotly_text), hovertemplate="%{text}<br>先锋指数 %{x:.1f}<extra></extra>",
+    ))
+    fig = _style(fig, title=title, height=height, x_title="先锋指数")
+    fig.update_yaxes(showticklabels=False, showgrid=False)
+    _reference_lines(fig, mean=mean, axis="x")
     return fig
 
 
 def quarter_heatmap(ranking: pd.DataFrame, *, value: str, title: str, colorbar: str, reverse: bool = False) -> go.Figure:
     """Branch × quarter grid of ``value`` (e.g. total or rank) from ``branch_ranking`` rows,
-    branches by their rank in the latest quarter (branches without one last)."""
+    branches by their rank in the latest quarter (branches without one last); every cell
+    carries its branch id (``customdata``) so a click can open the branch."""
     grid = ranking.pivot(index="branch_name", columns="quarter", values=value)
+    ids = dict(zip(ranking["branch_name"], ranking["branch_id"]))
     latest = ranking[ranking["quarter"] == ranking["quarter"].max()].sort_values(["rank", "branch_name"])
     ranked = list(dict.fromkeys(latest["branch_name"]))
     placed = set(ranked)
     grid = grid.reindex(ranked + [b for b in grid.index if b not in placed])
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=[quarter_label(q) for q in grid.columns], y=[plotly_text(b) for b in grid.index],
+        z=grid.to_numpy(), x=quarter_text(grid.columns), y=[plotly_text(b) for b in grid.index],
         colorscale=RATING_SCALE, reversescale=reverse, xgap=1, ygap=1,
         text=grid.to_numpy(), texttemplate="%{text:.0f}" if value == "rank" else "%{text:.1f}",
         colorbar={"title": {"text": colorbar}, "thickness": 12},
-        hovertemplate="%{y}<br>%{x}<br>%{z:.1f}<extra></extra>",
+        customdata=[[ids[b]] * len(grid.columns) for b in grid.index],
+        hovertemplate="%{y}<br>%{x}<br>%{z:.1f}<br>点击查看支部画像<extra></extra>",
     ))
     fig = _style(fig, title=title, height=max(360, 22 * len(grid) + 120))
     fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
@@ -628,8 +686,9 @@ def compliance_heatmap(grid: pd.DataFrame, *, title: str, branch_order: list[str
 
     status = [[getattr(cell(b, p), "status", None) for p in x] for b in y]
     text = [[("" if (c := cell(b, p)) is None or c.held == 0 else str(c.held)) for p in x] for b in y]
-    custom = [[[c.status, c.held, c.required, c.dates if isinstance(c.dates, str) else "—"]
-               if (c := cell(b, p)) is not None else ["", 0, 0, ""] for p in x] for b in y]
+    # The branch id last: a click on a cell opens the branch (ui.profile.clicked_unit).
+    custom = [[[c.status, c.held, c.required, c.dates if isinstance(c.dates, str) else "—", c.branch_id]
+               if (c := cell(b, p)) is not None else ["", 0, 0, "", ""] for p in x] for b in y]
     fig = go.Figure(_status_heatmap(
         status, x=x, y=y, text=text, custom=custom,
         hover="%{y}<br>%{x}：%{customdata[0]}<br>召开 %{customdata[1]} 次 / 应开 %{customdata[2]} 次"
@@ -645,7 +704,8 @@ def compliance_heatmap(grid: pd.DataFrame, *, title: str, branch_order: list[str
 def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
     """Compliance rate per branch, weakest first, with the 95% CI and counted/required as text.
 
-    ``rates`` is ``meetings.compliance_rates`` for one kind; branches with gaps are red.
+    ``rates`` is ``meetings.compliance_rates`` for one kind; branches with gaps in ATTENTION, the
+    rest in GOOD; the 100% target as a line; the branch id last in each bar's ``customdata``.
     """
     shown = rates[rates["required"] > 0]
     labels = [plotly_text(b) for b in shown["branch_name"]]
@@ -655,16 +715,17 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
         error_x={"type": "data", "symmetric": False, "array": shown["ci_high"] - shown["rate"],
                  "arrayminus": shown["rate"] - shown["ci_low"], "color": WHISKER, "thickness": 1},
         text=[f"{r:.0f}%（{c}/{n}）" for r, c, n in zip(shown["rate"], shown["counted"], shown["required"])],
-        textposition="inside", insidetextanchor="start", textfont={"color": WHITE, "size": 10},
-        customdata=shown[["counted", "required", "missing", "ci_low", "ci_high"]],
+        textposition="inside", insidetextanchor="start", textfont={"color": WHITE, "size": 12},
+        customdata=shown[["counted", "required", "missing", "ci_low", "ci_high", "branch_id"]],
         hovertemplate="%{y}<br>达标率 %{x:.1f}%（95% CI %{customdata[3]:.0f}–%{customdata[4]:.0f}%）"
                       "<br>已开 %{customdata[0]} / 应开 %{customdata[1]} 次<br>缺漏 %{customdata[2]} 期<extra></extra>",
     ))
     fig = _style(fig, title=title, height=max(260, 20 * len(labels) + 160), x_title="达标率（%）",
                  y_title="党支部（由低到高）")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
-    fig.update_xaxes(range=[0, 105], showgrid=True, gridcolor=GRID)
+    fig.update_xaxes(range=[0, 112], showgrid=True, gridcolor=GRID)
     fig.update_layout(margin={"l": 160, "r": 16, "t": 80, "b": 48}, showlegend=False)
+    _reference_lines(fig, target=100, axis="x", unit="%")
     return fig
 
 
@@ -850,7 +911,7 @@ def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.D
     custom = [[[plotly_text(count(counts.at[r, c])), res.at[r, c]] for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(
         z=z.to_numpy(), x=[plotly_text(c) for c in cols], y=[plotly_text(r) for r in rows], text=text, texttemplate="%{text}",
-        textfont={"size": 12}, customdata=custom, colorscale=DIVERGING_SCALE, zmin=-4, zmax=4, zmid=0, xgap=2, ygap=2,
+        textfont={"size": 12}, customdata=custom, colorscale=RESIDUAL_SCALE, zmin=-4, zmax=4, zmid=0, xgap=2, ygap=2,
         colorbar={"title": {"text": "调整残差"}, "tickvals": [-4, -1.96, 0, 1.96, 4],
                   "ticktext": ["≤-4 少于期望", "-1.96", "0", "1.96", "≥4 多于期望"], "len": 0.8},
         hovertemplate="%{y} × %{x}<br>人数 %{customdata[0]}<br>调整残差 %{customdata[1]:.2f}<extra></extra>",
@@ -1068,6 +1129,24 @@ def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) 
     return fig
 
 
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def word_cloud(words: pd.DataFrame, *, width: int = 900, height: int = 420, font: Path = CJK_FONT) -> bytes | None:
+    """A PNG word cloud of ``survey.keywords`` (size = answers mentioning the word) in the
+    measure colour; None when the CJK font is missing (Chinese would draw as boxes)."""
+    if words.empty or not font.exists():
+        return None
+    from wordcloud import WordCloud  # slow to import; only the 开放题 tab needs it
+
+    cloud = WordCloud(font_path=str(font), width=width, height=height, background_color=WHITE, prefer_horizontal=1.0,
+                      color_func=lambda *args, **kwargs: MEASURE, random_state=0, margin=6)
+    image = cloud.generate_from_frequencies(dict(zip(words["word"], words["n"].astype(int)))).to_image()
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 # --- 党建+业务 (analysis/business) -------------------------------------------------------------
 # Strong on one side only is neither good nor a concern: two colours without a meaning.
 QUADRANT_COLOURS = {"both_strong": GOOD, "party_strong": SLATE, "business_strong": SAND, "both_weak": ATTENTION}
@@ -1156,7 +1235,7 @@ def business_branch_trend(trend: pd.DataFrame, *, branch_label: str, title: str,
 
     ``trend`` has the columns of ``business.branch_trend`` for one indicator.
     """
-    x = [quarter_label(q) for q in trend["quarter"]]
+    x = quarter_text(trend["quarter"])
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=x + x[::-1], y=list(trend["hospital_p75"]) + list(trend["hospital_p25"][::-1]), mode="lines", fill="toself",

@@ -131,6 +131,10 @@ class SurveyConfig:
     unscaled_options: tuple[str, ...] = (
         "不清楚", "不了解", "不知道", "说不清", "说不清楚", "不适用", "无法评价", "无法判断", "不好说", "其他",
     )
+    # Words every answer of a hospital's Party questionnaire uses, left out of the keywords (on
+    # top of the built-in Chinese stop words of analysis/survey/free_text.py).
+    keyword_stopwords: tuple[str, ...] = ("支部", "科室", "结合", "医院", "党员", "党建", "活动", "加强", "进一步",
+                                          "开展", "工作", "希望", "建议", "领导", "同志", "方面", "落实", "推进")
 
 
 @dataclass(frozen=True)
@@ -472,6 +476,7 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         **({"ordinal_scales": tuple(tuple(str(level) for level in scale) for scale in s["ordinal_scales"])}
            if "ordinal_scales" in s else {}),
         **({"unscaled_options": tuple(s["unscaled_options"])} if "unscaled_options" in s else {}),
+        **({"keyword_stopwords": tuple(s["keyword_stopwords"])} if "keyword_stopwords" in s else {}),
     )
     config = replace(
         base,

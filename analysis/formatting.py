@@ -59,6 +59,50 @@ def date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def cell_decimals(header: str) -> int:
+    """Decimals of a table column by what its header says: completion rates ("完成率") two, as
+    the office reports 73.08%; other rates, shares, scores and indices one."""
+    return 2 if "完成率" in header else 1
+
+
+def table_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], set[str]]:
+    """``frame`` (Chinese headers) as a table shows it, and a number format per numeric column.
+
+    Columns with a missing value become text through the formatters above ("—" for missing,
+    a suppression mark such as "<5" as it is, thousands separators, ``cell_decimals``); complete
+    numeric columns stay numbers (they sort as numbers) and get a printf format
+    ("%.1f", "%.2f", "%d") for Streamlit's ``NumberColumn``. No cell reads "None" or "nan".
+
+    Returns
+    -------
+    (the frame to show, {column: printf format} for the numeric columns kept as numbers, the
+    columns turned into text).
+    """
+    shown, formats, texts = frame.copy(deep=False), {}, set()
+    for column in frame.columns:
+        values = frame[column]
+        header = str(column)
+        if pd.api.types.is_bool_dtype(values):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(values):
+            if values.isna().any():
+                shown[column] = [MISSING if _missing(v) else f"{v:%Y-%m-%d}" for v in values.tolist()]
+                texts.add(header)
+            continue
+        numeric = pd.api.types.is_numeric_dtype(values)
+        whole = numeric and bool(values.dropna().map(lambda v: float(v).is_integer()).all())
+        if numeric and not values.isna().any():
+            formats[header] = "%d" if whole and not pd.api.types.is_float_dtype(values) else f"%.{cell_decimals(header)}f"
+            continue
+        if numeric:
+            shown[column] = [count(v) if whole else score(v, cell_decimals(header)) for v in values.tolist()]
+            texts.add(header)
+        elif values.isna().any():
+            shown[column] = [MISSING if _missing(v) else str(v) for v in values.tolist()]
+            texts.add(header)
+    return shown, formats, texts
+
+
 def p_value(p: float | None, *, prefix: bool = True, missing: str | None = None) -> str:
     """A p-value as reported: "p < 0.001" or "p = 0.023" (without "p " when ``prefix`` is False).
 

@@ -42,6 +42,10 @@ ATTENDANCE = {"出席": GOOD, "请假": MUTED, "缺席": ATTENTION}
 DIVERGING_SCALE = [[0.0, ATTENTION], [0.5, WHITE], [1.0, GOOD]]
 """Signed values around a reference: below in ATTENTION, above in GOOD, white at the reference."""
 
+RESIDUAL_SCALE = [[0.0, "#5E3C99"], [0.5, WHITE], [1.0, "#1B7837"]]
+"""Over- and under-represented cells of a cross table (adjusted residuals): purple below, green
+above, hues that say "more or fewer than expected", neither good nor needing attention."""
+
 RATING_SCALE = [[0.0, ATTENTION], [0.5, "#F7F7F7"], [1.0, GOOD]]
 """Scores from low (ATTENTION) to high (GOOD) on a heat map; reverse it for ranks (1 is best)."""
 

@@ -7,6 +7,7 @@ from analysis.metrics import assessment
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import find_unit, unit_window
+from ui.profile import chart_opening_profile
 from ui.tables import table
 
 filters = sidebar_filters()
@@ -33,19 +34,22 @@ cols[2].metric("表扬", int(review["commended"].sum()))
 cols[3].metric("需关注", int(review["flagged"].sum()))
 
 shown = unit_window(latest, key="ranked", keep=[filters.focus_branch])
-st.plotly_chart(figure(
+hospital_mean = cached(assessment.total_trend, first=filters.last, last=filters.last)["mean"]
+chart_opening_profile(figure(
     charts.ranked_bars, shown.rows, flagged=flagged, commended=commended, highlight=shown.highlight,
-    title=f"{periods.label(filters.last)}各支部考核总分排名（金色：表扬；红色：需关注）" + (f"<br>{shown.note}" if shown.note else "")),
+    threshold=cfg.flag_below, mean=float(hospital_mean.iloc[-1]) if len(hospital_mean) else None,
+    title=f"{periods.label(filters.last)}各支部考核总分排名（蓝色：表扬；橙色：需关注；紫色：所选支部）"
+          "<br>点击柱条查看该支部画像" + (f" · {shown.note}" if shown.note else "")),
     key="ranked")
 st.markdown(f"**表扬与需关注**（规则：前 {cfg.commend_top_n} 名表扬；低于 {cfg.flag_below:g} 分、后 {cfg.flag_bottom_n} 名或连续 "
             f"{cfg.flag_falling_quarters} 个季度下降需关注）")
-table(headers(review[["rank", "branch_name", "general_branch_name", "total", "rank_change", "reason"]]),
-      name=f"{filters.last}表扬与需关注", key="review")
+table(headers(review[["rank", "branch_name", "general_branch_name", "total", "rank_change", "reason"]])
+      .assign(unit_id=review["branch_id"]), name=f"{filters.last}表扬与需关注", key="review", opens="unit_id")
 
 tab_heat, tab_bump = st.tabs(["季度总分热力图", "名次变化"])
 with tab_heat:
     rows = unit_window(latest, key="heat", keep=[filters.focus_branch])
-    st.plotly_chart(figure(
+    chart_opening_profile(figure(
         charts.quarter_heatmap, ranking[ranking["branch_id"].isin(set(rows.rows["branch_id"]))], value="total",
         colorbar="总分", title=f"各支部季度考核总分（{filters.period_label}，按最新名次排序）" + (f"<br>{rows.note}" if rows.note else "")),
         key="heat")
@@ -54,7 +58,7 @@ with tab_bump:
     st.plotly_chart(figure(
         charts.rank_bump, ranking, commended=set(latest["branch_id"].head(3)), flagged=set(latest["branch_id"].tail(3)),
         chosen={b for b in (filters.focus_branch, found) if b},
-        title=f"支部名次变化（{filters.period_label}）<br>金色：最新前三名；红色：最新后三名；紫色：所选或查找的支部"), key="bump")
+        title=f"支部名次变化（{filters.period_label}）<br>蓝色：最新前三名；橙色：最新后三名；紫色：所选或查找的支部"), key="bump")
 with st.expander("表格：各季度总分与名次"):
     table(headers(ranking), name="考核总分与名次", key="ranking_table")
 

@@ -53,16 +53,17 @@ if len(unscored):
 
 left, right = st.columns([1, 1])
 with left, st.container(border=True):
-    unit_label = None
     if filters.unit is not None:
         n = int(ev.profile["unit_n"].max())
         unit_label = filters.unit_label if one_branch else f"{filters.unit_label}（{n}个支部均值）"
-        radar_title = f"四有得分：{filters.unit_label}与全院均值（{year}）"
+        st.plotly_chart(figure(charts.gap_bars, ev.profile, label="dimension_name", gap="gap", x_title="与全院均值之差（分）",
+                               title=f"四有各维度：{unit_label}与全院均值之差（{year}）"), key="dimension_gaps")
     else:
-        radar_title = f"四有得分：全院评定与自评均值（{year}，n={ev.hospital_n}个支部）"
-    st.plotly_chart(figure(charts.four_have_radar, ev.profile, title=radar_title, unit_label=unit_label), key="radar")
-    if filters.unit is None:
-        st.caption("在侧栏选择党总支或党支部，可与全院均值对比。")
+        st.plotly_chart(figure(charts.gap_bars, ev.profile, label="dimension_name", gap="self_gap",
+                               x_title="自评分 − 评定分（分）",
+                               title=f"四有各维度：全院自评与评定之差（{year}，n={ev.hospital_n}个支部）"),
+                        key="dimension_gaps")
+        st.caption("正数：自评高于评定。在侧栏选择党总支或党支部，可查看与全院均值之差。")
 with right, st.container(border=True):
     st.subheader("各维度与全院均值")
     st.caption(f"{filters.unit_label} · {year} · 自评差 = 自评分 − 评定分（正数表示自评偏高）")

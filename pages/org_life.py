@@ -11,6 +11,7 @@ from analysis.metrics import activities, meetings
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import unit_window
+from ui.profile import chart_opening_profile
 from ui.tables import table
 
 filters = sidebar_filters()
@@ -72,7 +73,7 @@ else:
     note = f"<br>{shown.note}" if shown.note else ""
     left, right = st.columns([3, 2])
     with left, st.container(border=True):
-        st.plotly_chart(figure(
+        chart_opening_profile(figure(
             charts.compliance_heatmap, grid if shown.complete else grid[grid["branch_id"].isin(set(shown.rows["branch_id"]))],
             branch_order=None if shown.complete else shown.rows["branch_name"].tolist(),
             title=f"{kind}召开情况：支部 × {GRAINS[rule['grain']]}<br>{filters.unit_label} · {period} · 格内数字为召开次数{note}",
@@ -81,10 +82,10 @@ else:
             table(readable(grid, drop=("general_branch_id",)), name=f"{kind}召开情况_{filters.first}_{filters.last}",
                   key="grid")
     with right, st.container(border=True):
-        st.plotly_chart(figure(
+        chart_opening_profile(figure(
             charts.compliance_ranking, shown.rows, title=f"{kind}达标率排名（由低到高）<br>{period} · n={count(n_branches)}个支部{note}",
         ), key="compliance_ranking")
-        st.caption("红色：有缺漏；括号内为按期达标次数 / 应开次数；误差线为95%置信区间（Wilson）。")
+        st.caption("点击柱条或格子查看该支部画像。橙色：有缺漏；蓝色：全部按期召开；括号内为按期达标次数 / 应开次数；误差线为95%置信区间（Wilson）。")
         with st.expander("数据表：达标率"):
             table(readable(rates), name=f"{kind}达标率_{filters.first}_{filters.last}", key="rates")
     st.caption("在侧栏选择一个党支部，可查看该支部的逐月会议日历。")

@@ -2,7 +2,7 @@ import streamlit as st
 
 from analysis import charts, periods
 from analysis.formatting import ci, count, p_value, percent, score, signed
-from analysis.metrics import overview
+from analysis.metrics import assessment, org, overview
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 
@@ -14,8 +14,17 @@ st.caption(f"{filters.unit_label} · {filters.period_label}")
 
 hc = data.headcount
 cols = st.columns(4)
-cols[0].metric("党总支", hc.general_branches)
-cols[1].metric("党支部", hc.branches)
+review = data.review
+if filters.is_branch:
+    # One branch: its place in the hospital instead of "1 general branch, 1 branch".
+    ranking = cached(assessment.branch_ranking, first=filters.last, last=filters.last, unit=filters.unit)
+    rank = f"第{int(ranking['rank'].iloc[0])}名" if len(ranking) else "—"
+    cols[0].metric(f"全院排名（{periods.short_label(filters.last)}）", rank,
+                   help="支部季度量化考核总分在全院党支部中的名次（并列同名次）")
+    cols[1].metric(f"考核总分（{periods.short_label(filters.last)}）", score(ranking["total"].iloc[0]) if len(ranking) else "—")
+else:
+    cols[0].metric("党总支", hc.general_branches)
+    cols[1].metric("党支部", hc.branches)
 cols[2].metric("党员", count(hc.members), help=f"截至{hc.as_of:%Y年%m月%d日}，含预备党员 {hc.probationary} 名")
 cols[3].metric("党员示范岗", hc.honour_posts)
 
@@ -37,7 +46,6 @@ with left, st.container(border=True):
 
 with right, st.container(border=True):
     st.subheader("党支部季度量化考核")
-    review = data.review
     if review is not None:
         st.caption(f"{periods.label(data.period_end)} · 表扬前列与需关注的支部")
         commended = review[review["commended"]]
@@ -46,6 +54,8 @@ with right, st.container(border=True):
         c1.markdown("**表扬**")
         for row in commended.itertuples():
             c1.text(f"第{row.rank}名  {row.branch_name}  {score(row.total)}分")
+        if commended.empty:
+            c1.text("无")
         c2.markdown("**需关注**")
         for row in flagged.itertuples():
             c2.text(f"{row.branch_name}  {score(row.total)}分：{row.reason}")
@@ -78,6 +88,10 @@ with right, st.container(border=True):
     else:
         shares = headline.shares[headline.shares["group"] != "合计"]
         st.caption(f"{headline.title} · {headline.question}（选择“作用明显”的比例，95% 置信区间）")
+        respondents = count(int(shares["n"].sum()))
+        st.caption(f"问卷答卷人共 {respondents} 人，按答卷时自报的政治面貌分组：统计对象是答卷人，不是党员名册"
+                   f"（名册党员 {count(cached(org.headcount, as_of=filters.period_end).members)} 名）。问卷不区分支部，始终为全院口径"
+                   + ("，不随侧栏所选单位变化。" if filters.unit else "。"))
         cols = st.columns(len(shares))
         for col, row in zip(cols, shares.itertuples()):
             col.metric(f"{row.group}（n={count(row.n)}）", percent(row.pct, 0),

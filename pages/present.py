@@ -199,7 +199,7 @@ def _number(value: str | None) -> int | None:
         return None
 
 
-filters = sidebar_filters()  # keeps the dashboard's filter state; the sidebar itself is hidden here
+filters = sidebar_filters(in_url=False)  # the dashboard's filter state; this page has its own URL, no sidebar
 scope = viewer()
 st.html(PRESENT_CSS)
 st.html(PRESENT_JS, unsafe_allow_javascript=True)

@@ -170,8 +170,11 @@ with tab_freq:
         answered = freq.attrs["answered"]
         column = "case_pct" if qtype == "multiple" else "valid_pct"
         basis = "占作答人数（多选，合计超过 100%）" if qtype == "multiple" else "有效百分比"
+        shown_freq = freq
+        if qtype == "multiple" and not st.toggle("按问卷顺序排列选项", key="survey_freq_order"):
+            shown_freq = freq.sort_values(column, ascending=False, na_position="last")  # most chosen first
         st.plotly_chart(figure(charts.survey_option_bars,
-            freq, pct=column, x_title=f"{basis}（%）",
+            shown_freq, pct=column, x_title=f"{basis}（%）",
             title=f"{subject}：各选项比例<br>{title} · 作答 n={answered:,} · 误差线为 95% CI",
         ), key="survey_freq_chart")
         missing = freq.attrs["respondents"] - answered
@@ -303,7 +306,8 @@ with tab_text:
         a, b = st.columns([3, 1])
         text_no = int(a.selectbox("开放题", text_nos, format_func=labels.get, key=f"survey_text_{survey_id}"))
         top_n = int(b.slider("显示关键词个数", 10, 50, 20, step=5, key="survey_text_top"))
-        words = attempt(survey.keywords, survey_id=survey_id, question_no=text_no, top=top_n)
+        words = attempt(survey.keywords, survey_id=survey_id, question_no=text_no, top=top_n,
+                        stopwords=config.load().survey.keyword_stopwords)
         if words is not None and words.empty:
             st.info("这道题没有有效的文字回答。")
         elif words is not None:
@@ -311,6 +315,9 @@ with tab_text:
                 words, title=f"{texts[text_no]}：高频关键词<br>{title} · 有效回答 n={words.attrs['answers']:,} · "
                              "每条回答中出现一次即计一次",
             ), key="survey_keywords_chart")
+            cloud = figure(charts.word_cloud, words)
+            if cloud is not None:
+                st.image(cloud, caption="词云：字号表示提到该词的回答数", width="stretch")
             a, b = st.columns([2, 2])
             picked = a.selectbox("查看含有该关键词的回答", list(words["word"]), key=f"survey_keyword_{survey_id}_{text_no}")
             typed = b.text_input("或输入其他关键词", key=f"survey_keyword_typed_{survey_id}_{text_no}").strip()

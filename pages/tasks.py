@@ -69,5 +69,6 @@ with st.container(border=True):
 
 with st.container(border=True):
     st.subheader(f"全部项目（{len(report.tasks)}项）")
-    st.caption(f"{filters.unit_label} · 期末状态按{as_of}计；开始日期晚于期末的项目不计入完成率")
-    table(headers(report.tasks, **TASK_HEADERS), name="办实事_项目清单", key="tasks", column_config=DATES)
+    st.caption(f"{filters.unit_label} · 期末状态按{as_of}计；开始日期晚于期末的项目不计入完成率；选中一行可查看责任支部的画像")
+    table(headers(report.tasks, **TASK_HEADERS).assign(unit_id=report.tasks["branch_id"]), name="办实事_项目清单",
+          key="tasks", column_config=DATES, opens="unit_id")

@@ -46,7 +46,7 @@ with st.expander("表格：各单位季度均值"):
 left, right = st.columns(2)
 with left:
     breakdown = cached(vanguard.dimension_breakdown, first=filters.last, last=filters.last, unit=filters.unit)
-    st.plotly_chart(figure(charts.dimension_bars, breakdown,
+    st.plotly_chart(figure(charts.dimension_dots, breakdown,
                            title=f"各维度三方评分（{filters.unit_label}，{periods.label(filters.last)}）"), key="dimensions")
     gap = breakdown.loc[breakdown["self_gap"].idxmax()] if len(breakdown) else None
     if gap is not None:

@@ -48,7 +48,7 @@ def _free_port() -> int:
 
 @contextmanager
 def app_server(database: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """``streamlit run dashboard.py`` on a free loopback port serving ``database``; yields its URL."""
+    """``streamlit run app.py`` (as ``make run``) on a free loopback port serving ``database``; yields its URL."""
     with app_process(database, env) as (url, _):
         yield url
 
@@ -61,7 +61,7 @@ def app_process(database: Path, env: dict[str, str] | None = None,
     # The server's console goes to a file: an unread pipe fills up and stalls a long-running server.
     console = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env={**os.environ, "PARTY_DASHBOARD_DB": str(database), **(env or {})},
         stdout=console, stderr=subprocess.STDOUT, text=True,

@@ -21,10 +21,10 @@ from analysis.scope import Scope, member_branch_ids
 from tests.apptest import release, signed_in_app
 
 PAGES_BY_ROLE = {
-    "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "business", "survey", "report",
-                  "present", "data_import", "admin", "account"],
-    "secretary": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "business", "survey", "report",
-                  "present", "account"],
+    "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "profile", "business", "survey",
+                  "report", "present", "data_import", "admin", "account"],
+    "secretary": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "profile", "business", "survey",
+                  "report", "present", "account"],
     "researcher": ["overview", "business", "survey", "account"],
 }
 ACCOUNTS = {"dangban": ("committee", None), "zongzhi": ("secretary", "G01"), "zhibu": ("secretary", "B01"),
@@ -102,6 +102,9 @@ def test_no_out_of_scope_member_on_any_page(demo_path, tmp_path, monkeypatch, na
             app.sidebar.selectbox(key="general_branch").set_value(outside["general_branch_id"]).run()
             app.sidebar.selectbox(key="branch").set_value(outside["branch_id"]).run()
             shown |= {f"{page}@{outside['branch_id']}": text for page, text in walk(app, ["vanguard", "org_life"]).items()}
+            # The profile of a branch outside the unit, as a click or a shared URL opens it.
+            app.query_params["id"] = outside["branch_id"]
+            shown |= {f"profile@{outside['branch_id']}": walk(app, ["profile"])["profile"]}
     finally:
         release()
     con = duckdb.connect(str(demo_path), read_only=True)

@@ -72,7 +72,8 @@ def test_choices_and_the_sidebar_change_what_is_shown(open_page):
 
 def test_secretary_lands_on_their_branch(open_page):
     app = open_page("zhibu")
-    assert app.selectbox(key="business_branch").value == "B01"
+    # The sidebar starts on the secretary's branch (issue #14), so the page needs no picker.
+    assert app.sidebar.selectbox(key="branch").value == "B01"
     assert any("心血管内科党支部" in t and "与全院支部" in t for t in chart_titles(app))
 
 

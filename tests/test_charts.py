@@ -79,3 +79,20 @@ def test_boxes_are_drawn_from_their_figures():
     assert [list(t.y) for t in fig.data] == [["一总支（n=30）"], ["二总支（n=40）"]]
     assert fig.data[1].marker.color == CHOSEN and list(fig.data[0].q1) == [82.0]
     assert "x" not in fig.data[0] or fig.data[0].x is None  # no member's value is sent
+
+
+def test_word_cloud_draws_chinese_or_steps_aside(tmp_path):
+    words = pd.DataFrame({"word": ["医疗质量", "人才培养"], "n": [30, 10]})
+    assert charts.word_cloud(words, font=tmp_path / "missing.ttc") is None
+    if charts.CJK_FONT.exists():
+        png = charts.word_cloud(words)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ranking_bars_from_zero_with_threshold_and_mean():
+    ranking = pd.DataFrame({"branch_id": ["B1", "B2"], "branch_name": ["甲", "乙"], "total": [95.0, 78.0], "rank": [1, 2]})
+    fig = charts.ranked_bars(ranking, title="t", threshold=80, mean=86.5)
+    assert fig.layout.xaxis.range[0] == 0
+    lines = {shape.x0 for shape in fig.layout.shapes}
+    assert lines == {80, 86.5}
+    assert list(fig.data[0].customdata) == ["B1", "B2"]

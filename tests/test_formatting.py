@@ -3,6 +3,7 @@
 import datetime as dt
 
 import numpy as np
+import pandas
 import pytest
 
 from analysis.formatting import (
@@ -84,3 +85,16 @@ def test_ci_text():
     assert ci(91.43, 94.44) == "95% CI 91.4%–94.4%"
     assert ci(4.7, 9.34, unit="") == "95% CI 4.7–9.3"
     assert ci(float("nan"), 3.0) == "95% CI —"
+
+
+def test_table_cells_never_show_none_or_nan():
+    from analysis.formatting import table_cells
+
+    frame = pandas.DataFrame({"得分率（%）": [15.3846, 98.3333], "名次变化": [1.0, np.nan], "说明": ["a", None],
+                          "完成率（%）": [73.0769, np.nan], "人数": [1200, 3]})
+    shown, formats, texts = table_cells(frame)
+    # complete numeric columns stay numbers with a format; the others become text with "—"
+    assert formats == {"得分率（%）": "%.1f", "人数": "%d"}
+    assert list(shown["名次变化"]) == ["1", "—"] and list(shown["说明"]) == ["a", "—"]
+    assert list(shown["完成率（%）"]) == ["73.08", "—"]  # completion rates as the office writes them
+    assert texts == {"名次变化", "说明", "完成率（%）"}

@@ -13,7 +13,7 @@ from analysis.scope import Scope
 from tests.apptest import release, signed_in_app
 
 COMMITTEE_PAGES = ["pages/overview.py", "pages/vanguard.py", "pages/assessment.py", "pages/four_have.py",
-                   "pages/org_life.py", "pages/tasks.py", "pages/business.py", "pages/survey.py", "pages/report.py", "pages/present.py",
+                   "pages/org_life.py", "pages/tasks.py", "pages/profile.py", "pages/business.py", "pages/survey.py", "pages/report.py", "pages/present.py",
                    "pages/data_import.py", "pages/admin.py", "pages/account.py"]
 
 
@@ -76,7 +76,9 @@ def test_overview_follows_unit_filter(app):
     assert metrics["党总支"] == "1" and metrics["党支部"] == "6"
     assert int(metrics["党员"]) < 640
     app.sidebar.selectbox(key="branch").set_value("B01").run()
-    assert {m.label: m.value for m in app.metric}["党支部"] == "1"
+    # One branch (issue #14): its rank and score instead of "党总支 1 / 党支部 1".
+    one = {m.label: m.value for m in app.metric}
+    assert "党支部" not in one and one["全院排名（25Q4）"].startswith("第") and float(one["考核总分（25Q4）"]) > 0
     assert not app.exception
 
 

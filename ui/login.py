@@ -1,17 +1,21 @@
 """Sign-in, sign-out, SSO and the viewer of the current run.
 
-Sessions live on the server (``app_session``); the browser holds only an opaque token in
-Streamlit's session state. ``viewer()`` is the one way a page learns who is looking.
+Sessions live on the server (``app_session``); the browser holds only the opaque token, in
+Streamlit's session state and, when the app is served by ``app.py``, in an HttpOnly cookie that
+carries it to the next page load (``remember_in_browser``; see ui/cookie_routes.py). Whichever
+way the token comes, ``auth.touch_session`` decides whether it still signs anyone in.
+``viewer()`` is the one way a page learns who is looking.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import streamlit as st
 
 from analysis import config as config_mod
-from analysis.access import auth
+from analysis.access import auth, binding
 from analysis.config import LoginPolicy
 from analysis.metrics import org
 from analysis.scope import ROLES, Scope
@@ -19,6 +23,9 @@ from ui.session import cursor
 
 # Key of the opaque server-session token in Streamlit's session state.
 TOKEN = "session_token"
+# The single-use code the next run hands to the page (``remember_in_browser``); a flag that
+# the page should drop its cookie; whether this Streamlit session has read the cookie yet.
+BIND, FORGET, COOKIE_READ = "cookie_bind_code", "cookie_forget", "cookie_read"
 
 
 def viewer() -> Scope:
@@ -50,20 +57,68 @@ def signed_in_viewer() -> Scope | None:
     role change reaches an open session.
     """
     con = cursor()
-    token = st.session_state.get(TOKEN)
+    from_cookie = not st.session_state.get(TOKEN)
+    token = st.session_state.get(TOKEN) or _token_from_cookie()
     if token:
         state = auth.touch_session(con, token, policy=config_mod.load().login)
         if state.ok:
+            st.session_state[TOKEN] = token
             st.session_state["scope"] = state.scope
             st.session_state["display_name"] = state.display_name
             st.session_state["must_change_password"] = state.must_change_password
             return state.scope
-        _sign_out_locally(state.message_zh)
+        # A cookie left by a logged-out or unknown session needs no notice; a timed-out one does.
+        quiet = from_cookie and state.end_reason in (None, "logout")
+        _sign_out_locally(None if quiet else state.message_zh)
+        if from_cookie:
+            st.session_state[FORGET] = True
         if _sso_configured() and getattr(st.user, "is_logged_in", False):
             st.logout()
     if _sso_configured() and getattr(st.user, "is_logged_in", False):
         _start_sso_session(con)
     return None
+
+
+def _signed_in(token: str) -> None:
+    st.session_state[TOKEN] = token
+    st.session_state[BIND] = binding.issue(token)
+
+
+def _token_from_cookie() -> str | None:
+    """The token a previous page load left in the cookie, read once per Streamlit session.
+
+    The cookies are those of the page load that opened this session, so after a logout in this
+    session the cookie (ended server-side anyway) is not offered again.
+    """
+    if st.session_state.get(COOKIE_READ):
+        return None
+    st.session_state[COOKIE_READ] = True
+    token = st.context.cookies.get(binding.COOKIE)
+    return token if isinstance(token, str) and token else None
+
+
+def _post(route: str, body: str) -> None:
+    # A same-origin frame (st.iframe of our own HTML) may fetch the app's own routes; nothing is
+    # shown. ``route`` and ``body`` are ours (a fixed path, a code of URL-safe characters).
+    st.iframe(
+        f"<script>fetch({json.dumps(route)}, {{method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'text/plain'}}, body: {json.dumps(body)}}});</script>",
+        height=1,
+    )
+
+
+def remember_in_browser() -> None:
+    """After a sign-in, have the page fetch its session cookie with the single-use code; after a
+    logout, have it drop the cookie. Call once per run, wherever an invisible element may go."""
+    code = st.session_state.get(BIND)
+    # Offered on every run until redeemed: a rerun right after the sign-in may replace the
+    # frame before its request has gone out.
+    if code and binding.pending(code):
+        _post("/api/session/bind", code)
+    else:
+        st.session_state.pop(BIND, None)
+    if st.session_state.pop(FORGET, None):
+        _post("/api/session/clear", "")
 
 
 def login_page() -> None:
@@ -72,6 +127,7 @@ def login_page() -> None:
 
 
 def _login_form(con) -> None:
+    remember_in_browser()
     _, middle, _ = st.columns([1, 1.2, 1])
     with middle:
         st.title("医院党建数据看板")
@@ -88,7 +144,7 @@ def _login_form(con) -> None:
             result = auth.authenticate(con, username, password, create_session=True, policy=policy,
                                        client=client_key(policy))
             if result.ok:
-                st.session_state[TOKEN] = result.session_id
+                _signed_in(result.session_id)
                 st.rerun()
             st.error(result.message_zh)
         if _sso_configured():
@@ -127,7 +183,7 @@ def _start_sso_session(con) -> None:
     claims = st.user.to_dict() if hasattr(st.user, "to_dict") else dict(st.user)
     username = str(claims.get("preferred_username") or claims.get("email", "")).split("@")[0]
     try:
-        st.session_state[TOKEN] = auth.start_session(con, username)
+        _signed_in(auth.start_session(con, username))
     except (ValueError, LookupError):
         st.session_state["login_notice"] = f"单点登录账号 {username} 未在本系统开通或已停用，请联系党委办公室。"
         st.logout()
@@ -140,13 +196,14 @@ def sign_out() -> None:
     if token:
         auth.end_session(cursor(), token)
     _sign_out_locally("您已退出登录。")
+    st.session_state[FORGET] = True
     if _sso_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
 
 
 def account_box(scope: Scope) -> None:
-    """Who is signed in, with logout, at the bottom of the sidebar."""
-    with st.sidebar:
+    """Who is signed in, with logout, at the bottom of the sidebar (ui.chrome puts it last)."""
+    with st.sidebar, st.container(key="account_box"):
         st.divider()
         if org.is_demo(cursor(), scope=scope):
             st.caption("演示数据：示例医院的全部人员、评分与问卷均为程序合成，不涉及任何真实人员。")

@@ -17,8 +17,10 @@ import streamlit as st
 
 from analysis import db, exports
 from analysis.access import audit
+from analysis.formatting import table_cells
 from ui.login import viewer
 from ui.paging import paged
+from ui.profile import open_profile
 from ui.session import connection
 
 FORMATS = {  # format -> (button label, MIME type)
@@ -27,14 +29,31 @@ FORMATS = {  # format -> (button label, MIME type)
 }
 
 
-def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, key: str | None = None) -> None:
-    """``frame`` one page at a time, with CSV and Excel downloads of all of it."""
+def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, key: str | None = None,
+          opens: str | None = None) -> None:
+    """``frame`` one page at a time, with CSV and Excel downloads of all of it.
+
+    ``opens``: a column of unit ids (not shown); selecting a row opens that unit's 支部画像.
+    """
     key = key or name
-    st.dataframe(_as_text_where_mixed(paged(frame, key=f"{key}_page")), hide_index=True, column_config=column_config,
-                 key=key)
+    page = paged(frame, key=f"{key}_page")
+    ids = page[opens].tolist() if opens else []
+    rows, formats, texts = table_cells(_as_text_where_mixed(page.drop(columns=[opens]) if opens else page))
+    # A column turned into text ("—" for a missing date or number) keeps no number/date format.
+    config = {column: st.column_config.NumberColumn(format=fmt) for column, fmt in formats.items()}
+    config |= {column: spec for column, spec in (column_config or {}).items() if column not in texts}
+    if opens:
+        event = st.dataframe(rows, hide_index=True, column_config=config, key=key, on_select="rerun",
+                             selection_mode="single-row")
+        chosen = event.selection.rows if event else []
+        if chosen and isinstance(ids[chosen[0]], str):
+            open_profile(ids[chosen[0]])
+    else:
+        st.dataframe(rows, hide_index=True, column_config=config, key=key)
     buttons = st.container(horizontal=True)
+    shown = frame.drop(columns=[opens]) if opens else frame
     for fmt, (label, mime) in FORMATS.items():
-        buttons.download_button(label, data=export(frame, name=name, fmt=fmt), file_name=f"{name}.{fmt}", mime=mime,
+        buttons.download_button(label, data=export(shown, name=name, fmt=fmt), file_name=f"{name}.{fmt}", mime=mime,
                                 key=f"{key}_{fmt}", on_click="ignore")
 
 

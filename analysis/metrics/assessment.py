@@ -29,7 +29,7 @@ def branch_ranking(
         f"""
         SELECT s.quarter, s.branch_id, l.branch_name, l.general_branch_name, s.total, s.indicators, s.rank,
                s.rank_change, s.falling_streak
-        FROM ({_totals(con)}) s JOIN branch_lineage l USING (branch_id)
+        FROM ({totals_sql(con)}) s JOIN branch_lineage l USING (branch_id)
         WHERE s.quarter BETWEEN $first AND $last AND {unit_filter('s.branch_id')}
         ORDER BY s.quarter, s.rank, s.branch_id
         """,
@@ -37,9 +37,15 @@ def branch_ranking(
     ).df()
 
 
-def _totals(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL of every branch's quarterly totals with ranks (``derived.BRANCH_TOTAL_SQL``'s columns):
-    the derived table when current, else computed from the scores."""
+def totals_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of every branch's quarterly totals with ranks: the derived table when current, else
+    computed from the scores.
+
+    Returns
+    -------
+    SQL text of a query with ``derived.BRANCH_TOTAL_SQL``'s columns (quarter, branch_id, total,
+    indicators, rank, rank_change, falling_streak).
+    """
     return "SELECT * FROM branch_quarter_total" if derived.is_current(con, "assessment") else derived.BRANCH_TOTAL_SQL
 
 
@@ -101,7 +107,7 @@ def total_trend(
         f"""
         SELECT quarter, avg(total) AS mean, median(total) AS median, min(total) AS min, max(total) AS max,
                count(*) AS n
-        FROM ({_totals(con)})
+        FROM ({totals_sql(con)})
         WHERE quarter BETWEEN $first AND $last AND {unit_filter()}
         GROUP BY quarter ORDER BY quarter
         """,
@@ -157,7 +163,7 @@ def annual_totals(
         WITH y AS (
             SELECT t.branch_id, count(DISTINCT t.quarter) AS quarters, sum(t.total) AS total, avg(t.total) AS mean,
                    count(*) FILTER (WHERE t.rank <= 3) AS top3
-            FROM ({_totals(con)}) t JOIN branch_lineage l USING (branch_id)
+            FROM ({totals_sql(con)}) t JOIN branch_lineage l USING (branch_id)
             WHERE t.quarter BETWEEN $first AND $last
             GROUP BY t.branch_id
         ), ranked AS (

@@ -121,3 +121,31 @@ def is_demo(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> bool:
     True when a demo import batch is recorded.
     """
     return con.execute("SELECT count(*) > 0 FROM import_batch WHERE kind = 'demo'").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    data_until: dt.date | None
+    last_import: dt.datetime | None
+
+
+def freshness(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> Freshness:
+    """How current the data is, for the "数据截至 … / 最近导入 …" line of every page.
+
+    Returns
+    -------
+    A ``Freshness``: data_until (the later of the end of the last quarter with scores and the
+    last activity day, never after today; None with no data), last_import (when the newest
+    import batch landed; None without one).
+    """
+    row = con.execute(
+        """
+        SELECT least(current_date, greatest(
+                   (SELECT max(held_on) FROM activity),
+                   (SELECT max(CAST(make_date(CAST(left(quarter, 4) AS INTEGER), 3 * CAST(right(quarter, 1) AS INTEGER), 1)
+                                    + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE))
+                    FROM (SELECT quarter FROM vanguard_score UNION SELECT quarter FROM branch_score)))),
+               (SELECT max(imported_at) FROM import_batch)
+        """
+    ).fetchone()
+    return Freshness(*row)

@@ -17,6 +17,9 @@ from analysis.palette import ATTENTION, GOOD, MUTED, NEUTRAL
 from analysis.report.model import Chart, Figure, Finding, Series, table
 from analysis.report.sections.common import Built, Context, source_of
 
+# The panel joins the branch assessment with the departments' results (imported with the mapping).
+SOURCE = source_of("assessment") + "、科室业绩指标"
+
 PARTY = "assessment"  # the deck states the association with 支部考核, the committee's own yardstick
 COLOURS = {"favourable": GOOD, "unfavourable": ATTENTION, "none": NEUTRAL, "cannot_tell": MUTED}
 CLEAR_POINTS = 3  # clear results listed on the slide (all are in the table)
