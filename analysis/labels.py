@@ -24,7 +24,7 @@ HEADERS: dict[str, str] = {
     "rank": "名次", "previous_rank": "上年名次", "rank_change": "名次变化", "falling_streak": "连续下降季度",
     "reason": "说明", "note": "说明", "max_points": "满分", "max_total": "满分", "score": "得分",
     "self_score": "自评分", "self_total": "自评总分", "self_gap": "自评差", "share": "得分率", "pct": "比例（%）",
-    "hospital_mean": "全院均值", "hospital_n": "全院支部数", "gap": "与全院差", "top3": "进入前三次数",
+    "hospital_mean": "全院均值", "hospital_n": "全院支部数", "gap": "与全院差", "commended_quarters": "获季度表扬次数",
     "ci_low": "95%CI下限（%）", "ci_high": "95%CI上限（%）",
     # 党员先锋指数
     "annual_index": "年度指数", "grade": "等级", "stars": "星级", "excellent_pct": "优秀比例（%）",
