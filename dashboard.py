@@ -22,6 +22,7 @@ PAGES = [
     ("指数与考核", "four_have", "四有工程", "workspace_premium", LEADERS),
     ("指数与考核", "org_life", "组织生活", "groups", LEADERS),
     ("指数与考核", "tasks", "办实事", "task_alt", LEADERS),
+    ("指数与考核", "registers", "党务台账", "assignment", LEADERS),
     ("问卷与研究", "business", "党建+业务", "monitoring", EVERYONE),
     ("问卷与研究", "survey", "问卷分析", "query_stats", EVERYONE),
     ("会议与汇报", "report", "汇报材料", "slideshow", LEADERS),

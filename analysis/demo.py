@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config as config_mod
-from analysis import db, demo_business, periods
+from analysis import db, demo_business, demo_registers, periods
 from analysis.access import auth
 from analysis.derived import Progress
 from analysis.scope import Scope
@@ -142,6 +142,7 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
             survey.to_csv(export, index=False, encoding="utf-8-sig")
             importer.import_file(con, export, user=DEMO_USER, kind="wjx", cfg=cfg)
         demo_business.import_panel(con, seed=seed, user=DEMO_USER, cfg=cfg)
+        demo_registers.import_registers(con, seed=seed, user=DEMO_USER, cfg=cfg)
         accounts = _accounts(con)
         con.execute("CHECKPOINT")
     finally:

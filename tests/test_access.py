@@ -21,10 +21,10 @@ from analysis.scope import Scope, member_branch_ids
 from tests.apptest import release, signed_in_app
 
 PAGES_BY_ROLE = {
-    "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "business", "survey", "report",
-                  "present", "data_import", "admin", "account"],
-    "secretary": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "business", "survey", "report",
-                  "present", "account"],
+    "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "registers", "business", "survey",
+                  "report", "present", "data_import", "admin", "account"],
+    "secretary": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "registers", "business", "survey",
+                  "report", "present", "account"],
     "researcher": ["overview", "business", "survey", "account"],
 }
 ACCOUNTS = {"dangban": ("committee", None), "zongzhi": ("secretary", "G01"), "zhibu": ("secretary", "B01"),

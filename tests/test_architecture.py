@@ -44,7 +44,8 @@ def relative(path: Path) -> str:
 
 BASICS = ("config", "db", "derived", "scope", "periods", "stats", "formatting", "labels", "palette", "exports", "calls")
 SUB_PACKAGES = ("analysis.metrics", "analysis.survey", "analysis.access", "analysis.ingest", "analysis.report",
-                "analysis.cli", "analysis.charts", "analysis.demo", "analysis.business", "analysis.demo_business", "analysis.registers")
+                "analysis.cli", "analysis.charts", "analysis.demo", "analysis.business", "analysis.demo_business",
+                "analysis.registers", "analysis.demo_registers")
 
 
 @pytest.mark.parametrize(("places", "forbidden"), [
@@ -61,7 +62,7 @@ SUB_PACKAGES = ("analysis.metrics", "analysis.survey", "analysis.access", "analy
     (("analysis/business",), ("analysis.report", "analysis.cli", "analysis.ingest", "analysis.charts", "analysis.demo",
                               "analysis.demo_business")),
     (("analysis/registers",), ("analysis.report", "analysis.cli", "analysis.ingest", "analysis.charts", "analysis.demo",
-                               "analysis.business", "analysis.demo_business")),
+                               "analysis.business", "analysis.demo_business", "analysis.demo_registers")),
     (("analysis/access",), ("analysis.metrics", "analysis.survey", "analysis.report", "analysis.cli", "analysis.ingest",
                             "analysis.charts", "analysis.demo")),
 ])
