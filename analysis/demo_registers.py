@@ -51,22 +51,30 @@ def import_registers(con: duckdb.DuckDBPyConnection, *, seed: int, user: str, cf
     from analysis.ingest import importer
 
     rng = np.random.default_rng([seed, 17])
+    # The first campus only (a scaled demo repeats it): its seven general branches come first by id,
+    # and their number (G01 or G001) names the template general branch of CLINICAL and PROFESSIONS.
     branches = con.execute(
-        "SELECT branch_id, branch_name, department, general_branch_id FROM branch_lineage ORDER BY branch_id"
+        """SELECT branch_id, branch_name, department, printf('G%02d', CAST(substr(general_branch_id, 2) AS INTEGER))
+                  AS general_branch_id
+           FROM branch_lineage WHERE general_branch_id IN
+               (SELECT unit_id FROM org_unit WHERE level = 'general_branch' ORDER BY unit_id LIMIT 7)
+           ORDER BY branch_id"""
     ).df()
+    campus = list(branches["branch_id"])
     members = con.execute(
-        "SELECT member_id, name, branch_id, party_role, profession FROM member ORDER BY member_id"
+        "SELECT member_id, name, branch_id, party_role, profession FROM member WHERE list_contains(?, branch_id) "
+        "ORDER BY member_id", [campus]
     ).df()
     totals = con.execute(
         "SELECT branch_id, left(quarter, 4)::INTEGER AS year, quarter, sum(score)::DOUBLE AS total FROM branch_score "
-        "GROUP BY ALL ORDER BY branch_id, quarter"
+        "WHERE list_contains(?, branch_id) GROUP BY ALL ORDER BY branch_id, quarter", [campus]
     ).df()
     used = set(members["name"])
     frames = {
         "rectifications": _rectifications(branches, members, totals),
         "development": _development(rng, branches, used),
         "secretaries": _secretaries(rng, branches, members),
-        "honours": _honours(rng, con, branches, totals),
+        "honours": _honours(con, members, totals),
         "deployments": _deployments(rng, branches, members, used),
     }
     for kind, frame in frames.items():
@@ -197,8 +205,7 @@ def _secretaries(rng: np.random.Generator, branches: pd.DataFrame, members: pd.D
     return pd.DataFrame(rows)
 
 
-def _honours(rng: np.random.Generator, con: duckdb.DuckDBPyConnection, branches: pd.DataFrame,
-             totals: pd.DataFrame) -> pd.DataFrame:
+def _honours(con: duckdb.DuckDBPyConnection, members: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     """Each year's three best branches 模范党支部 (9), 11 星级党支部 ratings of the next best, one
     先进基层党组织 (市级) a year, and 优秀共产党员 from the members with the best annual scores."""
     means = totals.groupby(["branch_id", "year"])["total"].mean().unstack()
@@ -218,8 +225,9 @@ def _honours(rng: np.random.Generator, con: duckdb.DuckDBPyConnection, branches:
         add(year, "先进基层党组织", "市级", ranked[0])
         best = con.execute(
             "SELECT member_id, branch_id FROM vanguard_score JOIN member USING (member_id) "
-            "WHERE rater = 'org' AND left(quarter, 4)::INTEGER = ? GROUP BY ALL ORDER BY avg(score) DESC, member_id "
-            "LIMIT 14", [year]).fetchall()
+            "WHERE rater = 'org' AND quarter BETWEEN ? AND ? AND list_contains(?, member_id) "
+            "GROUP BY ALL ORDER BY avg(score) DESC, member_id LIMIT 14",
+            [f"{year}Q1", f"{year}Q4", list(members["member_id"])]).fetchall()
         for place, (member, branch) in enumerate(best):
             level = "省级" if place == 0 and year == 2024 else "市级" if place < 3 else "院级"
             title = "优秀党务工作者" if place % 5 == 4 else "优秀共产党员"

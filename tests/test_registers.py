@@ -58,7 +58,7 @@ GOOD = {
      "term due on its first day"),
     ("INSERT INTO honour VALUES ('H1', 2024, '模范党支部', '区级', 'B1', NULL, NULL, NULL)", "unknown level"),
     ("INSERT INTO honour VALUES ('H1', 2024, '优秀共产党员', '院级', 'B1', 'M1', 3, NULL)", "stars for a member"),
-    ("INSERT INTO honour VALUES ('H1', 2024, '优秀共产党员', '院级', 'B1', 'M9', NULL, NULL)", "unknown member"),
+    ("INSERT INTO honour VALUES ('H1', 2024, '优秀共产党员', '院级', 'B9', NULL, NULL, NULL)", "unknown branch"),
     ("INSERT INTO deployment (deployment_id, name, branch_id, mission, destination, started_on, ended_on) "
      "VALUES ('P1', '甲', 'B1', '援疆', '喀什', DATE '2024-03-01', DATE '2024-02-01')", "return before departure"),
     ("INSERT INTO deployment (deployment_id, name, branch_id, mission, destination, called_on, volunteered_on, "
@@ -394,3 +394,28 @@ def test_deployment_list_within_scope(deployed):
     listed = deployments.deployment_list(deployed, scope=B1_SECRETARY, as_of=DAY)
     assert listed[["deployment_id", "is_member", "days"]].values.tolist() == [["P2", False, 212], ["P1", True, 92]]
     assert deployments.deployment_list(deployed, scope=ALL, as_of=DAY)["branch_id"].tolist().count("B3") == 2
+
+
+def test_a_member_batch_with_honours_cannot_be_rolled_back(small):
+    members = importer.import_frame(small, pd.DataFrame([{
+        "member_id": "M9", "name": "新党员", "branch_id": "B1", "party_role": "党员", "profession": "医生",
+        "joined_on": dt.date(2020, 7, 1)}]), user="t", kind="members")
+    importer.import_frame(small, pd.DataFrame([{"honour_id": "H1", "year": 2024, "title": "优秀共产党员", "level": "院级",
+                                                "branch_id": "B1", "member_id": "M9"}]), user="t", kind="honours")
+    with pytest.raises(rollback.RollbackRefused, match="referenced"):
+        rollback.rollback_batch(small, members.batch_id, user="t")
+
+
+def test_annual_totals_count_the_configured_commendations(small):
+    # 2024Q1: B1 90, B2 80, B3 70; 2024Q2: B1 70, B2 90, B3 80. With commend_top_n = 1 only first places
+    # count: B1 once, B2 once, B3 never; with the default 3 every branch twice (three branches).
+    from analysis.metrics import assessment
+
+    for quarter, totals in (("2024Q1", (90, 80, 70)), ("2024Q2", (70, 90, 80))):
+        for branch, total in zip(("B1", "B2", "B3"), totals):
+            add_branch_total(small, branch, quarter, total)
+    top1 = replace(config_mod.DEFAULT, assessment=replace(config_mod.DEFAULT.assessment, commend_top_n=1))
+    one = assessment.annual_totals(small, scope=ALL, year=2024, cfg=top1).set_index("branch_id")
+    assert one["commended_quarters"].to_dict() == {"B1": 1, "B2": 1, "B3": 0}
+    three = assessment.annual_totals(small, scope=ALL, year=2024, cfg=config_mod.DEFAULT).set_index("branch_id")
+    assert three["commended_quarters"].to_dict() == {"B1": 2, "B2": 2, "B3": 2}

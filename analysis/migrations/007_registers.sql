@@ -4,6 +4,9 @@
 -- key, so a register is updated by importing it again); read by analysis/registers.
 -- Every row names a branch: the unit filter and the viewer's member scope apply to it (a
 -- member's honour or deployment names the branch the person belonged to at the time).
+-- member_id columns carry no foreign key: DuckDB turns an UPDATE of member.branch_id (a member
+-- moving between branches) into delete + insert, which any referencing row would refuse. The
+-- importer checks that the member exists (党员编号不存在), as for scores and attendance (004).
 
 -- 软弱涣散党支部: designation, measures, deadline, progress and closing-out (销号).
 CREATE TABLE rectification (
@@ -69,7 +72,7 @@ CREATE TABLE honour (
     title              VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
     level              VARCHAR NOT NULL CHECK (level IN ('院级', '市级', '省级', '国家级')),
     branch_id          VARCHAR NOT NULL REFERENCES org_unit (unit_id),
-    member_id          VARCHAR REFERENCES member (member_id),
+    member_id          VARCHAR,
     stars              INTEGER CHECK (stars BETWEEN 1 AND 5),
     batch_id           INTEGER REFERENCES import_batch (batch_id),
     CHECK (member_id IS NULL OR stars IS NULL)
@@ -81,7 +84,7 @@ CREATE TABLE deployment (
     deployment_id      VARCHAR PRIMARY KEY,
     name               VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
     branch_id          VARCHAR NOT NULL REFERENCES org_unit (unit_id),
-    member_id          VARCHAR REFERENCES member (member_id),
+    member_id          VARCHAR,
     mission            VARCHAR NOT NULL CHECK (mission IN ('援疆', '援藏', '援鄂', '援港', '援沪', '对口帮扶', '抗疫', '其他')),
     destination        VARCHAR NOT NULL CHECK (length(trim(destination)) > 0),
     role               VARCHAR,
