@@ -1,12 +1,15 @@
+import datetime as dt
+
 import streamlit as st
 
 from analysis import charts
 from analysis.formatting import ci, count, date, percent
 from analysis.labels import headers
-from analysis.registers import deployments, development, honours, rectification, secretaries
+from analysis.notice_print import notice_html
+from analysis.registers import deployments, development, honours, notice, rectification, secretaries
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
-from ui.tables import table
+from ui.tables import audited, table
 
 filters = sidebar_filters()
 as_of = filters.period_end
@@ -18,7 +21,8 @@ st.title("党务台账")
 st.caption(f"{filters.unit_label} · {when} · 软弱涣散整改、党员发展、支部书记、荣誉表彰、援派抗疫；"
            "姓名只显示在本人可查看的支部范围内")
 
-tab_rect, tab_dev, tab_sec, tab_hon, tab_dep = st.tabs(["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "援派与抗疫"])
+tab_rect, tab_dev, tab_sec, tab_hon, tab_dep, tab_notice = st.tabs(
+    ["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "援派与抗疫", "亮分公示"])
 
 with tab_rect:
     s = cached(rectification.summary, as_of=as_of, unit=filters.unit)
@@ -170,5 +174,30 @@ with tab_dep:
         st.subheader(f"派出人员名册（{len(listed)}人次，本人可查看的支部）")
         table(headers(listed.drop(columns=["branch_id"]), days="天数", started_on="出发日期"), name="派出人员名册",
               key="deployments", column_config={c: DATE for c in ("号召日期", "请战日期", "出发日期", "返回日期")})
+
+with tab_notice:
+    choices = cached(notice.notice_branches)
+    if choices.empty:
+        st.info("亮分公示列出党员姓名，只能打印本人所在支部或总支的公示。")
+    else:
+        ids = list(choices["branch_id"])
+        names = dict(zip(choices["branch_id"], choices["branch_name"]))
+        start = ids.index(filters.focus_branch) if filters.focus_branch in ids else 0
+        branch = st.selectbox("支部", ids, index=start, format_func=names.get, key="notice_branch")
+        sheet = cached(notice.score_notice, branch=branch, quarter=filters.last)
+        st.subheader(sheet.title)
+        st.caption(f"A4 纵向打印，张贴于支部公示栏；共 {len(sheet.rows)} 名党员（评分完整者），名次按先锋指数（并列同名次）")
+        if sheet.rows.empty:
+            st.info(f"{names[branch]}在{filters.period_label.split('—')[-1]}没有完整的先锋指数评分。")
+        else:
+            table(headers(sheet.rows.drop(columns=["member_id"]), vindex="先锋指数"), name=f"亮分公示_{branch}_{sheet.quarter}",
+                  key="notice")
+            st.download_button(
+                "下载可打印的公示（HTML，浏览器中打印或另存为 PDF）", key="notice_html", on_click="ignore", mime="text/html",
+                file_name=f"亮分公示_{names[branch]}_{sheet.quarter}.html",
+                data=audited(lambda: notice_html(sheet, published_on=dt.date.today()).encode("utf-8"),
+                             detail={"table": "亮分公示", "branch": branch, "quarter": sheet.quarter,
+                                     "rows": len(sheet.rows), "format": "html"}),
+            )
 
 st.caption("台账由党办通过“数据导入”维护：重新导入同一编号的记录即更新该条（如登记整改进展、销号、转正、返回日期）。")

@@ -419,3 +419,34 @@ def test_annual_totals_count_the_configured_commendations(small):
     assert one["commended_quarters"].to_dict() == {"B1": 1, "B2": 1, "B3": 0}
     three = assessment.annual_totals(small, scope=ALL, year=2024, cfg=config_mod.DEFAULT).set_index("branch_id")
     assert three["commended_quarters"].to_dict() == {"B1": 2, "B2": 2, "B3": 2}
+
+
+# --- 亮分公示 -------------------------------------------------------------------------------
+
+
+def test_score_notice_hand_worked(small):
+    from analysis.notice_print import notice_html
+    from analysis.registers import notice
+    from tests.builders import add_sheet
+
+    cfg = config_mod.DEFAULT
+    first = cfg.vanguard.dimensions[0]
+    add_sheet(small, "M1", "2025Q2", 90)
+    add_sheet(small, "M2", "2025Q2", 80)
+    # M2's organisation score of the first dimension is 100: that dimension scores
+    # 0.2 * 80 + 0.3 * 80 + 0.5 * 100 = 90, and the index rises by its weight times 10.
+    small.execute("UPDATE vanguard_score SET score = 100 WHERE member_id = 'M2' AND dimension_id = ? AND rater = 'org'",
+                  [first.id])
+    small.execute("UPDATE member SET name = '<b>甲</b>' WHERE member_id = 'M2'")
+    add_sheet(small, "M3", "2025Q2", 99, raters=("self", "peer"))  # B2, and incomplete anyway
+    sheet = notice.score_notice(small, scope=ALL, branch="B1", quarter="2025Q2", cfg=cfg)
+    assert sheet.rows["member_id"].tolist() == ["M1", "M2"] and sheet.rows["rank"].tolist() == [1, 2]
+    m2 = sheet.rows.set_index("member_id").loc["M2"]
+    assert m2[first.name] == pytest.approx(90) and m2[cfg.vanguard.dimensions[1].name] == pytest.approx(80)
+    assert m2["vindex"] == pytest.approx(80 + first.weight * 10)
+    assert sheet.title == "B1支部2025年第2季度党员先锋指数亮分公示"
+    html = notice_html(sheet, published_on=dt.date(2025, 7, 8))
+    assert "&lt;b&gt;甲&lt;/b&gt;" in html and "<b>甲</b>" not in html and "size: A4 portrait" in html
+    with pytest.raises(PermissionError):
+        notice.score_notice(small, scope=Scope("s", "secretary", "B2"), branch="B1", quarter="2025Q2", cfg=cfg)
+    assert notice.notice_branches(small, scope=Scope("s", "secretary", "G1"))["branch_id"].tolist() == ["B1", "B2"]

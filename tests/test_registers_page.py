@@ -42,6 +42,10 @@ def test_sections_show_the_demo_registers(page, demo_con):
     overdue = next(t for t in tables if "预备期满" in t.columns)
     expected = development.overdue_probation(demo_con, scope=Scope.committee(), as_of=YEAR_END)
     assert sorted(overdue["姓名"]) == sorted(expected["name"]) and len(expected) == 3
+    # 亮分公示 of the first branch in scope for the last quarter, with its printable download.
+    assert "心血管内科党支部2025年第4季度党员先锋指数亮分公示" in [h.value for h in app.subheader]
+    notice = next(t for t in tables if "先锋指数" in t.columns and "名次" in t.columns)
+    assert notice["名次"].iloc[0] == 1 and notice["先锋指数"].is_monotonic_decreasing
 
 
 def test_a_branch_secretary_sees_names_of_their_branch_only(page, demo_path):
