@@ -14,6 +14,9 @@ What is true in the synthetic data, so every section has something to say:
   for 换届 and a few fall due within six months;
 - honours follow the assessment: the best branches of each year are 模范党支部 (9 over three
   years), 11 星级党支部 ratings, members with the highest scores are 优秀共产党员;
+- member profiles: doctors mostly with postgraduate degrees and, the older ones, senior titles;
+  nurses with bachelor's or college degrees; clinical members on front-line posts; the
+  离退休党支部 retired;
 - deployments: 援鄂 (2020), 援沪 and 援港 (2022), 援疆 rotations and 对口帮扶 to county hospitals,
   about two thirds of those deployed are Party members, who volunteer on the day of the call
   more often than others.
@@ -62,7 +65,7 @@ def import_registers(con: duckdb.DuckDBPyConnection, *, seed: int, user: str, cf
     ).df()
     campus = list(branches["branch_id"])
     members = con.execute(
-        "SELECT member_id, name, branch_id, party_role, profession FROM member WHERE list_contains(?, branch_id) "
+        "SELECT member_id, name, branch_id, party_role, profession, birth_year FROM member WHERE list_contains(?, branch_id) "
         "ORDER BY member_id", [campus]
     ).df()
     totals = con.execute(
@@ -76,6 +79,7 @@ def import_registers(con: duckdb.DuckDBPyConnection, *, seed: int, user: str, cf
         "secretaries": _secretaries(rng, branches, members),
         "honours": _honours(con, members, totals),
         "deployments": _deployments(rng, branches, members, used),
+        "profiles": _profiles(rng, branches, members),
     }
     for kind, frame in frames.items():
         importer.import_frame(con, frame, user=user, kind=kind, file_name=f"演示数据_{kind}", cfg=cfg)
@@ -274,4 +278,30 @@ def _deployments(rng: np.random.Generator, branches: pd.DataFrame, members: pd.D
                          "destination": destination if mission not in ("对口帮扶",) else f"对口{destination}",
                          "role": role, "called_on": called, "volunteered_on": min(volunteered, start),
                          "started_on": start, "ended_on": ended if ended <= AS_OF else None})
+    return pd.DataFrame(rows)
+
+
+def _profiles(rng: np.random.Generator, branches: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """职称 by profession and age, 学历 by profession, front-line posts in clinical branches, retirees."""
+    kind = dict(zip(branches["branch_id"], branches["general_branch_id"]))
+    retired_branches = set(branches.loc[branches["department"] == "离退休", "branch_id"])
+    rows = []
+    for m in members.itertuples():
+        age = AS_OF.year - m.birth_year
+        retired = m.branch_id in retired_branches
+        if m.profession == "学生":
+            title, education = "无", str(rng.choice(["硕士研究生", "博士研究生"], p=[0.7, 0.3]))
+        elif m.profession == "医生":
+            title = "正高级" if age >= 50 and rng.random() < 0.6 else "副高级" if age >= 40 and rng.random() < 0.7 else \
+                "中级" if age >= 32 else "初级"
+            education = str(rng.choice(["博士研究生", "硕士研究生", "大学本科"], p=[0.35, 0.45, 0.2]))
+        elif m.profession == "护士":
+            title = "副高级" if age >= 45 and rng.random() < 0.3 else "中级" if age >= 30 else "初级"
+            education = str(rng.choice(["硕士研究生", "大学本科", "大专及以下"], p=[0.05, 0.7, 0.25]))
+        else:
+            title = "副高级" if age >= 45 and rng.random() < 0.35 else "中级" if age >= 30 else "初级"
+            education = str(rng.choice(["硕士研究生", "大学本科", "大专及以下"], p=[0.3, 0.55, 0.15]))
+        front_line = not retired and kind[m.branch_id] in CLINICAL and rng.random() < 0.92
+        rows.append({"member_id": m.member_id, "title": title, "education": education,
+                     "front_line": "是" if front_line else "否", "retired": "是" if retired else "否"})
     return pd.DataFrame(rows)

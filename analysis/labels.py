@@ -82,7 +82,7 @@ HEADERS: dict[str, str] = {
     "honours": "荣誉数", "titles": "荣誉名称",
     "deployment_id": "派出编号", "mission": "任务类别", "role": "承担工作", "destination": "派往地", "is_member": "党员", "called_on": "号召日期",
     "volunteered_on": "请战日期", "ended_on": "返回日期", "people": "人数", "person_days": "人·天", "deployments": "派出人次",
-    "within_1_day": "一天内请战", "members_median_days": "党员请战中位天数", "others_median_days": "非党员请战中位天数",
+    "within_1_day": "一天内请战", "group": "类别", "count": "符合人数", "exceeds": "党员多于职工（请核对）", "members_median_days": "党员请战中位天数", "others_median_days": "非党员请战中位天数",
 }
 """Column name -> Chinese header."""
 

@@ -6,7 +6,7 @@ from analysis import charts
 from analysis.formatting import ci, count, date, percent
 from analysis.labels import headers
 from analysis.notice_print import notice_html
-from analysis.registers import deployments, development, honours, notice, rectification, secretaries
+from analysis.registers import composition, deployments, development, honours, notice, rectification, secretaries
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.tables import audited, table
@@ -21,8 +21,8 @@ st.title("党务台账")
 st.caption(f"{filters.unit_label} · {when} · 软弱涣散整改、党员发展、支部书记、荣誉表彰、援派抗疫；"
            "姓名只显示在本人可查看的支部范围内")
 
-tab_rect, tab_dev, tab_sec, tab_hon, tab_dep, tab_notice = st.tabs(
-    ["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "援派与抗疫", "亮分公示"])
+tab_rect, tab_dev, tab_sec, tab_hon, tab_dep, tab_mix, tab_notice = st.tabs(
+    ["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "援派与抗疫", "党员结构", "亮分公示"])
 
 with tab_rect:
     s = cached(rectification.summary, as_of=as_of, unit=filters.unit)
@@ -174,6 +174,33 @@ with tab_dep:
         st.subheader(f"派出人员名册（{len(listed)}人次，本人可查看的支部）")
         table(headers(listed.drop(columns=["branch_id"]), days="天数", started_on="出发日期"), name="派出人员名册",
               key="deployments", column_config={c: DATE for c in ("号召日期", "请战日期", "出发日期", "返回日期")})
+
+with tab_mix:
+    mix = cached(composition.composition, as_of=as_of, unit=filters.unit)
+    whole = mix[mix["unit_id"].isna()] if filters.unit is None else mix[mix["unit_id"] == filters.unit]
+    cols = st.columns(4)
+    for col, group in zip(cols, composition.GROUPS[:4]):
+        row = whole[whole["group"] == group].iloc[0]
+        col.metric(group, percent(row["pct"]),
+                   help=f"{int(row['count'])}/{int(row['n'])} 名在职党员；95%CI {ci(row['ci_low'], row['ci_high'])}")
+    with st.container(border=True):
+        st.plotly_chart(figure(
+            charts.share_bars, whole, label="group", count="count", n="n",
+            title=f"党员结构（{filters.unit_label}，{date(as_of)}；青年为{composition.YOUNG_MAX_AGE}岁及以下，离退休占全体党员）",
+        ), key="composition")
+        with st.expander("数据表：各党总支"):
+            table(headers(mix.drop(columns=["unit_id"]), unit_name="单位", n="基数（人）"), name="党员结构", key="composition_table")
+    staff = cached(composition.party_share_of_staff, as_of=as_of, unit=filters.unit)
+    with st.container(border=True):
+        st.subheader("党员占职工的比例（按支部）")
+        st.caption("职工人数取自“科室与支部对应”导入的各科室人数；党员人数不含离退休")
+        if staff.empty:
+            st.info("尚未导入科室职工人数（数据导入 → 科室与支部对应）。")
+        else:
+            if staff["exceeds"].any():
+                st.warning(f"{int(staff['exceeds'].sum())} 个支部的在职党员多于所对应科室的职工人数，比例不予计算，请核对科室职工人数。")
+            table(headers(staff.drop(columns=["branch_id"]), members="在职党员", pct="党员占比（%）"), name="党员占职工比例",
+                  key="staff_share")
 
 with tab_notice:
     choices = cached(notice.notice_branches)

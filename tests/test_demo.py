@@ -105,7 +105,7 @@ def test_demo_goes_through_the_import_pipeline(demo_con):
     kinds = [r[0] for r in demo_con.execute("SELECT kind FROM import_batch ORDER BY batch_id").fetchall()]
     assert kinds == ["demo", "org_units", "members", "vanguard_scores", "branch_scores", "four_have", "activities",
                      "attendance", "tasks", "wjx", "departments", "department_performance", "rectifications",
-                     "development", "secretaries", "honours", "deployments"]
+                     "development", "secretaries", "honours", "deployments", "profiles"]
     assert demo_con.execute("SELECT count(*) FROM member WHERE batch_id IS NULL").fetchone()[0] == 0
 
 
@@ -153,3 +153,11 @@ def test_registers_carry_the_articles_figures(demo_con):
     statuses = set(secretaries.current_secretaries(demo_con, scope=ALL, as_of=year_end)["status"])
     assert {"逾期未换届", "6个月内届满", "任期内"} <= statuses
     assert len(development.overdue_probation(demo_con, scope=ALL, as_of=year_end)) == 3
+
+
+def test_retirees_are_of_retirement_age_and_retired(demo_con):
+    rows = demo_con.execute(
+        "SELECT min(birth_year), max(birth_year), bool_and(p.retired), bool_or(p.front_line) FROM member m "
+        "JOIN branch_lineage l USING (branch_id) JOIN member_profile p USING (member_id) WHERE l.department = '离退休'"
+    ).fetchone()
+    assert rows[0] >= 1938 and rows[1] <= 1963 and rows[2] and not rows[3]

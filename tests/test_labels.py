@@ -10,7 +10,7 @@ import pytest
 
 from analysis import labels
 from analysis.metrics import activities, assessment, four_have, meetings, tasks, vanguard
-from analysis.registers import deployments, development, honours, rectification, secretaries
+from analysis.registers import composition, deployments, development, honours, rectification, secretaries
 from analysis.scope import Scope
 
 ALL = Scope.committee()
@@ -62,6 +62,8 @@ def test_readable_drops_rounds_and_translates_grains():
     lambda con: honours.honour_counts(con, scope=ALL),
     lambda con: deployments.response_times(con, scope=ALL, as_of=YEAR_END),
     lambda con: deployments.member_share(con, scope=ALL, as_of=YEAR_END),
+    lambda con: composition.composition(con, scope=ALL, as_of=YEAR_END),
+    lambda con: composition.party_share_of_staff(con, scope=ALL, as_of=YEAR_END),
 ])
 def test_every_column_a_page_shows_has_a_header(demo_con, frame):
     assert [c for c in frame(demo_con).columns if c not in labels.HEADERS] == []

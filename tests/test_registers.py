@@ -83,6 +83,7 @@ ROWS = {
     "honours": ["H9", 2024, "优秀共产党员", "市级", "B1", "M1", None],
     "deployments": ["P9", "赵六", "B1", "M2", "援疆", "喀什地区第一人民医院", "医疗队员", dt.date(2024, 2, 1),
                     dt.date(2024, 2, 2), dt.date(2024, 3, 1), dt.date(2024, 8, 31)],
+    "profiles": ["M3", "成员M3", "副高级", "博士研究生", "是", "否"],
 }
 
 
@@ -105,7 +106,8 @@ def test_template_round_trip(small, tmp_path, kind):
                                 "full_on": dt.date(2024, 1, 10)},
                 "secretaries": {"branch_id": "B3", "department_head": True, "discipline_leader": False},
                 "honours": {"member_id": "M1", "level": "市级", "stars": None},
-                "deployments": {"member_id": "M2", "mission": "援疆", "ended_on": dt.date(2024, 8, 31)}}[kind]
+                "deployments": {"member_id": "M2", "mission": "援疆", "ended_on": dt.date(2024, 8, 31)},
+                "profiles": {"member_id": "M3", "title": "副高级", "front_line": True, "retired": False}}[kind]
     for field, value in expected.items():
         assert _plain(stored[field]) == value, field
 
@@ -450,3 +452,49 @@ def test_score_notice_hand_worked(small):
     with pytest.raises(PermissionError):
         notice.score_notice(small, scope=Scope("s", "secretary", "B2"), branch="B1", quarter="2025Q2", cfg=cfg)
     assert notice.notice_branches(small, scope=Scope("s", "secretary", "G1"))["branch_id"].tolist() == ["B1", "B2"]
+
+
+# --- member composition ----------------------------------------------------------------------
+
+
+def test_composition_and_party_share_of_staff(small):
+    from analysis.registers import composition
+
+    # Birth years (2025: young = born 1990 or later): M1 1995, M2 1970, M3 1992, M4 1950 (retired).
+    for member, born in (("M1", 1995), ("M2", 1970), ("M3", 1992), ("M4", 1950)):
+        small.execute("UPDATE member SET birth_year = ? WHERE member_id = ?", [born, member])
+    frame = pd.DataFrame([{"member_id": "M1", "title": "初级", "front_line": "是"},
+                          {"member_id": "M2", "title": "正高级", "front_line": "是"},
+                          {"member_id": "M3", "title": "中级", "front_line": "否"},
+                          {"member_id": "M4", "title": "无", "retired": "是"}])
+    importer.import_frame(small, frame, user="t", kind="profiles")
+    mix = composition.composition(small, scope=ALL, as_of=DAY)
+    hospital = mix[mix["unit_id"].isna()].set_index("group")
+    # In service: M1, M2, M3. Young M1, M3 (2/3); front-line M1, M2 (2/3); senior M2 (1/3); any of them 3/3;
+    # retired M4 of all four (1/4).
+    assert hospital[["count", "n"]].values.tolist() == [[2, 3], [2, 3], [1, 3], [3, 3], [1, 4]]
+    low, high = proportion_confint(2, 3, method="wilson")
+    assert hospital.loc["青年党员", "ci_low"] == pytest.approx(100 * low)
+    g1 = mix[mix["unit_id"] == "G1"].set_index("group")
+    assert g1.loc["一线党员", ["count", "n"]].tolist() == [2, 3] and g1.loc["离退休", "n"] == 3
+    assert composition.composition(small, scope=RESEARCHER, as_of=DAY)["unit_id"].isna().all()
+    # Staff: B1's departments 40 + 10 = 50 (2 members in service: 4 %); B2 1 staff for 1 member is fine;
+    # B3's only member retired: 0 of 5.
+    for dept, branch, staff in (("K1", "B1", 40), ("K2", "B1", 10), ("K3", "B2", 1), ("K4", "B3", 5)):
+        small.execute("INSERT INTO department_branch VALUES (?, '2024Q1', ?, '内科', ?, ?, NULL)",
+                      [dept, f"科{dept}", branch, staff])
+    share = composition.party_share_of_staff(small, scope=ALL, as_of=DAY).set_index("branch_id")
+    assert share.loc["B1", ["staff", "members", "pct"]].tolist() == [50, 2, 4.0]
+    assert share.loc["B2", "pct"] == 100.0 and share.loc["B3", "pct"] == 0.0 and not share["exceeds"].any()
+    small.execute("UPDATE department_branch SET staff = 1 WHERE department_id = 'K1'")
+    small.execute("UPDATE department_branch SET staff = 1 WHERE department_id = 'K2'")  # 2 staff, 2 members: fine
+    small.execute("INSERT INTO member (member_id, name, branch_id, party_role, profession, joined_on) "
+                  "VALUES ('M5', '成员M5', 'B1', '党员', '医生', DATE '2015-01-01')")
+    share = composition.party_share_of_staff(small, scope=ALL, as_of=DAY).set_index("branch_id")
+    assert bool(share.loc["B1", "exceeds"]) and pd.isna(share.loc["B1", "pct"]) and list(share.index)[-1] == "B1"
+
+
+def test_profiles_refuse_a_retired_front_line_member(small):
+    frame = pd.DataFrame([{"党员编号": "M1", "一线岗位": "是", "离退休": "是"}])
+    preview = importer.validate_frame(small, frame, kind="profiles")
+    assert [(p.column, p.message_zh) for p in preview.problems] == [("一线岗位", "离退休党员不应填写一线岗位")]

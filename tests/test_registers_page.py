@@ -8,7 +8,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from analysis.registers import development, secretaries
+from analysis.registers import composition, development, secretaries
 from analysis.scope import Scope
 from tests.apptest import release, signed_in_app
 from tests.test_pages import chart_titles, metrics, opened
@@ -35,8 +35,12 @@ def test_sections_show_the_demo_registers(page, demo_con):
     coverage = secretaries.double_leader_coverage(demo_con, scope=Scope.committee(), as_of=YEAR_END).iloc[0]
     assert shown["双带头人覆盖率"] == f"{coverage['pct']:.1f}%"
     assert shown["逾期未换届"] == "3"
+    mix = composition.composition(demo_con, scope=Scope.committee(), as_of=YEAR_END).set_index("group")
+    hospital = mix[mix["unit_id"].isna()]
+    assert shown["一线党员"] == f"{hospital.loc['一线党员', 'pct']:.1f}%"
     titles = " ".join(chart_titles(app))
-    for words in ("各年度到达各阶段的人数", "双培养", "双带头人覆盖率", "各年度荣誉表彰", "各年度派出人·天", "党员的比例"):
+    for words in ("各年度到达各阶段的人数", "双培养", "双带头人覆盖率", "各年度荣誉表彰", "各年度派出人·天", "党员的比例",
+                  "党员结构"):
         assert words in titles
     tables = [frame.value for frame in app.dataframe]
     overdue = next(t for t in tables if "预备期满" in t.columns)

@@ -522,6 +522,15 @@ def deployment_checks(layout: Layout, typed: str) -> list[Check]:
             + _before(layout, "started_on", "volunteered_on", "出发日期早于请战日期", "departed before volunteering"))
 
 
+def profile_checks(layout: Layout, typed: str) -> list[Check]:
+    """The optional 姓名 agrees with the member; a retired member holds no front-line post."""
+    checks = member_name_checks(layout, typed)
+    if "retired" in layout.mapping and "front_line" in layout.mapping:
+        checks.append(Check("v_retired = 'true' AND v_front_line = 'true'", layout.spec.column("front_line"),
+                            Message("离退休党员不应填写一线岗位", "a retired member holds no front-line post")))
+    return checks
+
+
 KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "org_units": org_unit_checks,
     "members": member_checks,
@@ -538,6 +547,7 @@ KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "secretaries": secretary_checks,
     "honours": honour_checks,
     "deployments": deployment_checks,
+    "profiles": profile_checks,
 }
 
 

@@ -26,6 +26,7 @@ development        party_development    the same 人员编号 (a stage reached i
 secretaries        branch_secretary     the same 支部 and 任期开始日期
 honours            honour               the same 荣誉编号
 deployments        deployment           the same 派出编号
+profiles           member_profile       the same 党员编号 (composition changes over time)
 wjx                survey, survey_*     (never: each export is a new survey)
 =================  ===================  ================================================
 """
@@ -65,6 +66,7 @@ KIND_LABELS: dict[str, str] = {
     "secretaries": "支部书记任期",
     "honours": "荣誉表彰",
     "deployments": "援派与抗疫人员",
+    "profiles": "党员职称学历与岗位",
     "wjx": "问卷星问卷导出",
 }
 KINDS = tuple(KIND_LABELS)
@@ -75,9 +77,12 @@ YES_NO = (("是", "true"), ("否", "false"))  # stored as BOOLEAN
 PROFESSIONS = ("医生", "护士", "医技", "药学", "行政后勤", "学生")
 HONOUR_LEVELS = ("院级", "市级", "省级", "国家级")
 MISSIONS = ("援疆", "援藏", "援鄂", "援港", "援沪", "对口帮扶", "抗疫", "其他")
+TITLES = ("正高级", "副高级", "中级", "初级", "无")
+EDUCATIONS = ("博士研究生", "硕士研究生", "大学本科", "大专及以下")
 # Register kinds: a re-import replaces the stored rows with the same key (kind -> table).
 REGISTER_TABLES = {"rectifications": "rectification", "development": "party_development",
-                   "secretaries": "branch_secretary", "honours": "honour", "deployments": "deployment"}
+                   "secretaries": "branch_secretary", "honours": "honour", "deployments": "deployment",
+                   "profiles": "member_profile"}
 RATER_ALIASES = {"个人自评": "self", "党员互评": "peer", "组织评价": "org"}
 
 
@@ -197,6 +202,7 @@ def by_kind(cfg: config_mod.Config | None = None) -> dict[str, Spec]:
         _secretaries(shared),
         _honours(shared),
         _deployments(shared),
+        _profiles(shared),
     ]
     return {spec.kind: spec for spec in out}
 
@@ -617,4 +623,24 @@ def _deployments(shared: _SharedColumns) -> Spec:
         key=("deployment_id",),
         replaces="派出编号已存在的记录将被本文件中的内容替换（用于登记返回日期）",
         description="每行是一人的一次援派或抗疫任务；非党员也登记，以便计算党员占比。",
+    )
+
+
+def _profiles(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "profiles", KIND_LABELS["profiles"], "member_profile", "职称学历",
+        (
+            shared.member,
+            Column("姓名", "member_name", "text", required=False, stored=False, max_length=50,
+                   note="选填，用于核对", example="张三"),
+            Column("职称", "title", "choice", required=False, choices=_choices(*TITLES), aliases=("专业技术职称",),
+                   note="学生、无职称填“无”", example="中级"),
+            Column("学历", "education", "choice", required=False, choices=_choices(*EDUCATIONS), aliases=("最高学历",),
+                   example="大学本科"),
+            _flag("一线岗位", "front_line", "在临床、护理、医技一线岗位填“是”", aliases=("一线", "是否一线")),
+            _flag("离退休", "retired", "离退休党员填“是”（离退休党员不在一线岗位）", aliases=("是否离退休",)),
+        ),
+        key=("member_id",),
+        replaces="党员编号已存在的记录将被本文件中的内容替换（职称、学历、岗位变化时重新导入）",
+        description="每行一名党员的职称、学历、是否一线岗位、是否离退休，用于党员结构分析。出生年份在党员名单中。",
     )

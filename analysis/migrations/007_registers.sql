@@ -104,3 +104,17 @@ CREATE TABLE replaced_party_development AS SELECT CAST(NULL AS INTEGER) AS repla
 CREATE TABLE replaced_branch_secretary AS SELECT CAST(NULL AS INTEGER) AS replaced_by, * FROM branch_secretary LIMIT 0;
 CREATE TABLE replaced_honour AS SELECT CAST(NULL AS INTEGER) AS replaced_by, * FROM honour LIMIT 0;
 CREATE TABLE replaced_deployment AS SELECT CAST(NULL AS INTEGER) AS replaced_by, * FROM deployment LIMIT 0;
+
+-- Member composition: 职称, 学历, front-line post, retired (离退休), one row per member, kept apart
+-- from member so that it can be re-imported as it changes (the member list never replaces).
+-- Birth year stays in member. No foreign key to member, for the reason above.
+CREATE TABLE member_profile (
+    member_id          VARCHAR PRIMARY KEY,
+    title              VARCHAR CHECK (title IN ('正高级', '副高级', '中级', '初级', '无')),
+    education          VARCHAR CHECK (education IN ('博士研究生', '硕士研究生', '大学本科', '大专及以下')),
+    front_line         BOOLEAN NOT NULL DEFAULT FALSE,
+    retired            BOOLEAN NOT NULL DEFAULT FALSE,
+    batch_id           INTEGER REFERENCES import_batch (batch_id),
+    CHECK (NOT (retired AND front_line))
+);
+CREATE TABLE replaced_member_profile AS SELECT CAST(NULL AS INTEGER) AS replaced_by, * FROM member_profile LIMIT 0;
