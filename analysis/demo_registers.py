@@ -17,6 +17,7 @@ What is true in the synthetic data, so every section has something to say:
 - member profiles: doctors mostly with postgraduate degrees and, the older ones, senior titles;
   nurses with bachelor's or college degrees; clinical members on front-line posts; the
   离退休党支部 retired;
+- 13 支部工作法 (the article's count) and 5 党建品牌, mostly in branches that are 示范点;
 - deployments: 援鄂 (2020), 援沪 and 援港 (2022), 援疆 rotations and 对口帮扶 to county hospitals,
   about two thirds of those deployed are Party members, who volunteer on the day of the call
   more often than others.
@@ -80,6 +81,7 @@ def import_registers(con: duckdb.DuckDBPyConnection, *, seed: int, user: str, cf
         "honours": _honours(con, members, totals),
         "deployments": _deployments(rng, branches, members, used),
         "profiles": _profiles(rng, branches, members),
+        "methods": _methods(rng, branches),
     }
     for kind, frame in frames.items():
         importer.import_frame(con, frame, user=user, kind=kind, file_name=f"演示数据_{kind}", cfg=cfg)
@@ -304,4 +306,29 @@ def _profiles(rng: np.random.Generator, branches: pd.DataFrame, members: pd.Data
         front_line = not retired and kind[m.branch_id] in CLINICAL and rng.random() < 0.92
         rows.append({"member_id": m.member_id, "title": title, "education": education,
                      "front_line": "是" if front_line else "否", "retired": "是" if retired else "否"})
+    return pd.DataFrame(rows)
+
+
+# (department, name): 13 working methods (the article's count) and 5 brands, each where it fits.
+METHODS = (
+    ("心血管内科", "床旁党课工作法"), ("呼吸与危重症医学科", "三联三促工作法"), ("消化内科", "党建质控双轮驱动法"),
+    ("内科护理", "五心护理服务法"), ("普通外科", "科室书记双述职法"), ("骨科", "党员责任区网格管理法"),
+    ("神经外科", "青年医师导师帮带法"), ("门诊部", "一线问题清单工作法"), ("急诊医学科", "急救绿色通道党员先行法"),
+    ("检验科", "检验质量党员把关法"), ("药学部", "合理用药党员督导法"), ("后勤保障部", "后勤服务承诺工作法"),
+    ("离退休", "银发宣讲工作法"),
+)
+BRANDS = (("心血管内科", "守护心跳"), ("重症医学科", "生命接力"), ("外科护理", "白衣先锋"), ("药学部", "暖心药师"),
+          ("离退休", "银龄红帆"))
+
+
+def _methods(rng: np.random.Generator, branches: pd.DataFrame) -> pd.DataFrame:
+    """The working methods and brands of METHODS and BRANDS, named between 2021 and 2025."""
+    branch_of = dict(zip(branches["department"], branches["branch_id"]))
+    rows = []
+    for kind, items in (("支部工作法", METHODS), ("党建品牌", BRANDS)):
+        for department, name in items:
+            rows.append({"method_id": f"GZF-{len(rows) + 1:02d}", "branch_id": branch_of[department], "kind": kind,
+                         "name": name, "year": int(rng.integers(2021, 2026)),
+                         "summary": f"{department}党支部结合科室工作总结提炼" if kind == "支部工作法"
+                         else f"{department}党支部的党建品牌"})
     return pd.DataFrame(rows)

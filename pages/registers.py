@@ -6,7 +6,16 @@ from analysis import charts
 from analysis.formatting import ci, count, date, percent
 from analysis.labels import headers
 from analysis.notice_print import notice_html
-from analysis.registers import composition, deployments, development, honours, notice, rectification, secretaries
+from analysis.registers import (
+    brands,
+    composition,
+    deployments,
+    development,
+    honours,
+    notice,
+    rectification,
+    secretaries,
+)
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.tables import audited, table
@@ -21,8 +30,8 @@ st.title("党务台账")
 st.caption(f"{filters.unit_label} · {when} · 软弱涣散整改、党员发展、支部书记、荣誉表彰、援派抗疫；"
            "姓名只显示在本人可查看的支部范围内")
 
-tab_rect, tab_dev, tab_sec, tab_hon, tab_dep, tab_mix, tab_notice = st.tabs(
-    ["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "援派与抗疫", "党员结构", "亮分公示"])
+tab_rect, tab_dev, tab_sec, tab_hon, tab_brand, tab_dep, tab_mix, tab_notice = st.tabs(
+    ["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "工作法与品牌", "援派与抗疫", "党员结构", "亮分公示"])
 
 with tab_rect:
     s = cached(rectification.summary, as_of=as_of, unit=filters.unit)
@@ -143,6 +152,25 @@ with tab_hon:
         with st.expander("荣誉名册（党员姓名只显示本人可查看的支部）"):
             table(headers(cached(honours.honour_list, unit=filters.unit).drop(columns=["branch_id"])), name="荣誉名册",
                   key="honour_list")
+
+with tab_brand:
+    counts = cached(brands.brand_counts, unit=filters.unit)
+    whole = counts.iloc[0]
+    cols = st.columns(3)
+    cols[0].metric("支部工作法", f"{int(whole['methods'])} 项", help=f"{int(whole['with_method'])}/{int(whole['branches'])} 个支部有")
+    cols[1].metric("党建品牌", f"{int(whole['brands'])} 个", help=f"{int(whole['with_brand'])}/{int(whole['branches'])} 个支部有")
+    cols[2].metric("有示范点的支部", f"{int(whole['with_site'])} / {int(whole['branches'])}")
+    with st.container(border=True):
+        st.subheader("各党总支的工作法、品牌与示范点")
+        st.caption("“四有”中“支部有方法”“党建有品牌”的依据")
+        table(headers(counts, unit_name="单位", with_method="有工作法的支部", with_brand="有品牌的支部",
+                      with_site="有示范点的支部", methods="工作法数", brands="品牌数"), name="工作法与品牌_汇总",
+              key="brand_counts")
+    with st.container(border=True):
+        catalogue = cached(brands.brand_catalogue, unit=filters.unit)
+        st.subheader(f"工作法与品牌名录（{len(catalogue)}项）")
+        table(headers(catalogue.drop(columns=["branch_id"]), kind="类别", name="名称", year="提出年度", summary="简介",
+                      sites="示范点"), name="工作法与品牌名录", key="brand_catalogue")
 
 with tab_dep:
     days = cached(deployments.person_days, as_of=as_of, unit=filters.unit)

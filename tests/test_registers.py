@@ -84,6 +84,8 @@ ROWS = {
     "deployments": ["P9", "赵六", "B1", "M2", "援疆", "喀什地区第一人民医院", "医疗队员", dt.date(2024, 2, 1),
                     dt.date(2024, 2, 2), dt.date(2024, 3, 1), dt.date(2024, 8, 31)],
     "profiles": ["M3", "成员M3", "副高级", "博士研究生", "是", "否"],
+    "sites": [2024, "B2", "“四有”示范点（第二批）"],
+    "methods": ["F9", "B1", "党建品牌", "示例品牌", 2024, "简介"],
 }
 
 
@@ -107,7 +109,9 @@ def test_template_round_trip(small, tmp_path, kind):
                 "secretaries": {"branch_id": "B3", "department_head": True, "discipline_leader": False},
                 "honours": {"member_id": "M1", "level": "市级", "stars": None},
                 "deployments": {"member_id": "M2", "mission": "援疆", "ended_on": dt.date(2024, 8, 31)},
-                "profiles": {"member_id": "M3", "title": "副高级", "front_line": True, "retired": False}}[kind]
+                "profiles": {"member_id": "M3", "title": "副高级", "front_line": True, "retired": False},
+                "sites": {"branch_id": "B2", "year": 2024},
+                "methods": {"branch_id": "B1", "kind": "党建品牌", "summary": "简介"}}[kind]
     for field, value in expected.items():
         assert _plain(stored[field]) == value, field
 
@@ -498,3 +502,30 @@ def test_profiles_refuse_a_retired_front_line_member(small):
     frame = pd.DataFrame([{"党员编号": "M1", "一线岗位": "是", "离退休": "是"}])
     preview = importer.validate_frame(small, frame, kind="profiles")
     assert [(p.column, p.message_zh) for p in preview.problems] == [("一线岗位", "离退休党员不应填写一线岗位")]
+
+
+# --- 工作法, 品牌, 示范点 --------------------------------------------------------------------
+
+
+def test_brand_catalogue_and_counts(small):
+    from analysis.registers import brands
+
+    importer.import_frame(small, pd.DataFrame([
+        {"method_id": "F1", "branch_id": "B1", "kind": "支部工作法", "name": "甲法", "year": 2023},
+        {"method_id": "F2", "branch_id": "B1", "kind": "党建品牌", "name": "乙牌", "year": 2024},
+        {"method_id": "F3", "branch_id": "B3", "kind": "支部工作法", "name": "丙法", "year": 2022}]),
+        user="t", kind="methods")
+    importer.import_frame(small, pd.DataFrame([{"year": 2024, "branch_id": "B2", "title": "示范点"}]), user="t",
+                          kind="sites")
+    again = importer.import_frame(small, pd.DataFrame([{"year": 2024, "branch_id": "B2", "title": "示范点"},
+                                                       {"year": 2025, "branch_id": "B3", "title": "示范点"}]),
+                                  user="t", kind="sites")
+    assert again.replaced == 1  # the same branch, year and title: replaced, not doubled
+    assert small.execute("SELECT count(*) FROM demonstration_site").fetchone()[0] == 2
+    counts = brands.brand_counts(small, scope=ALL)
+    # Hospital: 3 branches; methods in B1 and B3, a brand in B1, sites in B2 and B3.
+    # G1 (B1, B2): 1 method, 1 brand, 1 site; G2 (B3): 1 method, 1 site.
+    assert counts.values.tolist() == [["全院", 3, 2, 1, 2, 2, 1], ["G1总支", 2, 1, 1, 1, 1, 1],
+                                      ["G2总支", 1, 1, 0, 1, 1, 0]]
+    catalogue = brands.brand_catalogue(small, scope=ALL, unit="G1")
+    assert catalogue[["name", "kind", "sites"]].values.tolist() == [["甲法", "支部工作法", ""], ["乙牌", "党建品牌", ""]]

@@ -42,6 +42,8 @@ def test_sections_show_the_demo_registers(page, demo_con):
     for words in ("各年度到达各阶段的人数", "双培养", "双带头人覆盖率", "各年度荣誉表彰", "各年度派出人·天", "党员的比例",
                   "党员结构"):
         assert words in titles
+    # 13 支部工作法 (seed 002) and 5 brands.
+    assert (shown["支部工作法"], shown["党建品牌"]) == ("13 项", "5 个")
     tables = [frame.value for frame in app.dataframe]
     overdue = next(t for t in tables if "预备期满" in t.columns)
     expected = development.overdue_probation(demo_con, scope=Scope.committee(), as_of=YEAR_END)

@@ -548,6 +548,8 @@ KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "honours": honour_checks,
     "deployments": deployment_checks,
     "profiles": profile_checks,
+    "sites": no_checks,
+    "methods": no_checks,
 }
 
 

@@ -39,6 +39,7 @@ DEPENDENTS = (
     ("org_unit", "unit_id", "deployment", "branch_id"),
     ("member", "member_id", "deployment", "member_id"),
     ("member", "member_id", "member_profile", "member_id"),
+    ("org_unit", "unit_id", "branch_method", "branch_id"),
 )
 # Tables whose rows a re-import replaces (kept in replaced_<table>; see write.replace_rows).
 SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "service_task", "department_branch",

@@ -27,6 +27,8 @@ secretaries        branch_secretary     the same 支部 and 任期开始日期
 honours            honour               the same 荣誉编号
 deployments        deployment           the same 派出编号
 profiles           member_profile       the same 党员编号 (composition changes over time)
+sites              demonstration_site   the same 支部, 年度 and 示范点称号
+methods            branch_method        the same 编号
 wjx                survey, survey_*     (never: each export is a new survey)
 =================  ===================  ================================================
 """
@@ -67,6 +69,8 @@ KIND_LABELS: dict[str, str] = {
     "honours": "荣誉表彰",
     "deployments": "援派与抗疫人员",
     "profiles": "党员职称学历与岗位",
+    "sites": "党建示范点",
+    "methods": "支部工作法与党建品牌",
     "wjx": "问卷星问卷导出",
 }
 KINDS = tuple(KIND_LABELS)
@@ -82,7 +86,7 @@ EDUCATIONS = ("博士研究生", "硕士研究生", "大学本科", "大专及�
 # Register kinds: a re-import replaces the stored rows with the same key (kind -> table).
 REGISTER_TABLES = {"rectifications": "rectification", "development": "party_development",
                    "secretaries": "branch_secretary", "honours": "honour", "deployments": "deployment",
-                   "profiles": "member_profile"}
+                   "profiles": "member_profile", "sites": "demonstration_site", "methods": "branch_method"}
 RATER_ALIASES = {"个人自评": "self", "党员互评": "peer", "组织评价": "org"}
 
 
@@ -203,6 +207,8 @@ def by_kind(cfg: config_mod.Config | None = None) -> dict[str, Spec]:
         _honours(shared),
         _deployments(shared),
         _profiles(shared),
+        _sites(shared),
+        _methods(shared),
     ]
     return {spec.kind: spec for spec in out}
 
@@ -643,4 +649,36 @@ def _profiles(shared: _SharedColumns) -> Spec:
         key=("member_id",),
         replaces="党员编号已存在的记录将被本文件中的内容替换（职称、学历、岗位变化时重新导入）",
         description="每行一名党员的职称、学历、是否一线岗位、是否离退休，用于党员结构分析。出生年份在党员名单中。",
+    )
+
+
+def _sites(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "sites", KIND_LABELS["sites"], "demonstration_site", "示范点",
+        (
+            Column("年度", "year", "year", not_future=True, aliases=("命名年度",), example=shared.example_year),
+            shared.branch,
+            Column("示范点称号", "title", "text", max_length=80, aliases=("称号", "名称"), example="“四有”示范点"),
+        ),
+        key=("branch_id", "year", "title"),
+        replaces="支部、年度、称号都相同的记录将被替换",
+        description="每行是一个支部在一个年度被命名的党建示范点。",
+    )
+
+
+def _methods(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "methods", KIND_LABELS["methods"], "branch_method", "工作法与品牌",
+        (
+            Column("编号", "method_id", "text", max_length=40, aliases=("品牌编号",), example=f"GZF{shared.example_year}-01"),
+            shared.branch,
+            Column("类别", "kind", "choice", choices=_choices("支部工作法", "党建品牌"), example="支部工作法"),
+            Column("名称", "name", "text", max_length=80, aliases=("工作法名称", "品牌名称"), example="示例工作法"),
+            Column("提出年度", "year", "year", not_future=True, aliases=("年度",), example=shared.example_year),
+            Column("简介", "summary", "text", required=False, max_length=500, aliases=("内容简介",),
+                   example="支部书记与科室主任共同谋划党建和业务"),
+        ),
+        key=("method_id",),
+        replaces="编号已存在的记录将被本文件中的内容替换",
+        description="每行是一个支部总结提炼的一项支部工作法或党建品牌。",
     )

@@ -118,3 +118,18 @@ CREATE TABLE member_profile (
     CHECK (NOT (retired AND front_line))
 );
 CREATE TABLE replaced_member_profile AS SELECT CAST(NULL AS INTEGER) AS replaced_by, * FROM member_profile LIMIT 0;
+
+-- 支部工作法 and 党建品牌: each branch's named working methods and brands (四有: 党建有品牌).
+CREATE TABLE branch_method (
+    method_id          VARCHAR PRIMARY KEY,
+    branch_id          VARCHAR NOT NULL REFERENCES org_unit (unit_id),
+    kind               VARCHAR NOT NULL CHECK (kind IN ('支部工作法', '党建品牌')),
+    name               VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
+    year               INTEGER NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    summary            VARCHAR,
+    batch_id           INTEGER REFERENCES import_batch (batch_id)
+);
+CREATE TABLE replaced_branch_method AS SELECT CAST(NULL AS INTEGER) AS replaced_by, * FROM branch_method LIMIT 0;
+-- 示范点 (demonstration_site, version 1) get an import kind too: a re-import of the same branch,
+-- year and title replaces the row.
+CREATE TABLE replaced_demonstration_site AS SELECT CAST(NULL AS INTEGER) AS replaced_by, * FROM demonstration_site LIMIT 0;
