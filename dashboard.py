@@ -25,6 +25,7 @@ PAGES = [
     ("指数与考核", "org_life", "组织生活", "groups", LEADERS),
     ("指数与考核", "tasks", "办实事", "task_alt", LEADERS),
     ("指数与考核", "profile", "支部画像", "account_tree", LEADERS),
+    ("指数与考核", "registers", "党务台账", "assignment", LEADERS),
     ("问卷与研究", "business", "党建+业务", "monitoring", EVERYONE),
     ("问卷与研究", "survey", "问卷分析", "query_stats", EVERYONE),
     ("会议与汇报", "report", "汇报材料", "slideshow", LEADERS),

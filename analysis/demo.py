@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config as config_mod
-from analysis import db, demo_business, periods
+from analysis import db, demo_business, demo_registers, periods
 from analysis.access import auth
 from analysis.derived import Progress
 from analysis.scope import Scope
@@ -142,6 +142,7 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
             survey.to_csv(export, index=False, encoding="utf-8-sig")
             importer.import_file(con, export, user=DEMO_USER, kind="wjx", cfg=cfg)
         demo_business.import_panel(con, seed=seed, user=DEMO_USER, cfg=cfg)
+        demo_registers.import_registers(con, seed=seed, user=DEMO_USER, cfg=cfg)
         accounts = _accounts(con)
         con.execute("CHECKPOINT")
     finally:
@@ -211,7 +212,7 @@ def _campus(seed: int, campus: int, ids: _Ids, quarters: list[str], cfg: config_
     that the 1x demo is the hospital of DOMAIN.md, figure for figure)."""
     rng = np.random.default_rng(seed if campus == 0 else [seed, campus])
     units, branch_traits = _org_units(rng, campus, ids)
-    members = _members(rng, units, campus, ids)
+    members = _retirees_born_before_retiring(seed, campus, units, _members(rng, units, campus, ids))
     four_have, sites = _four_have(rng, branch_traits, cfg)
     # Activity ids are unique across campuses: a campus has fewer than 100,000 activities.
     activities, attendance = _activities(rng, units, members, branch_traits, f"A{campus:03d}" if ids.scale > 1 else "A")
@@ -343,6 +344,16 @@ def _members(rng: np.random.Generator, units: pd.DataFrame, campus: int, ids: _I
                 "duty_zone": f"{branch.department}党员责任区" if rng.random() < 0.3 else None,
             })
     return pd.DataFrame(rows)
+
+
+def _retirees_born_before_retiring(seed: int, campus: int, units: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """Members of the 离退休 branch born 1938-1963 (of retirement age by the demo's years), drawn
+    from a generator of their own so that every other figure of the demo stays as calibrated."""
+    retired = set(units.loc[units["department"] == "离退休", "unit_id"])
+    rows = members["branch_id"].isin(retired)
+    rng = np.random.default_rng([seed, campus, 19])
+    return members.assign(birth_year=members["birth_year"].where(~rows, pd.Series(
+        rng.integers(1938, 1964, len(members)), index=members.index)))
 
 
 def _season(quarter: str) -> float:

@@ -24,7 +24,7 @@ HEADERS: dict[str, str] = {
     "rank": "名次", "previous_rank": "上年名次", "rank_change": "名次变化", "falling_streak": "连续下降季度",
     "reason": "说明", "note": "说明", "max_points": "满分", "max_total": "满分", "score": "得分",
     "self_score": "自评分", "self_total": "自评总分", "self_gap": "自评差", "share": "得分率", "pct": "比例（%）",
-    "hospital_mean": "全院均值", "hospital_n": "全院支部数", "gap": "与全院差", "top3": "进入前三次数",
+    "hospital_mean": "全院均值", "hospital_n": "全院支部数", "gap": "与全院差", "commended_quarters": "获季度表扬次数",
     "ci_low": "95%CI下限（%）", "ci_high": "95%CI上限（%）",
     # 党员先锋指数
     "annual_index": "年度指数", "grade": "等级", "stars": "星级", "excellent_pct": "优秀比例（%）",
@@ -66,6 +66,23 @@ HEADERS: dict[str, str] = {
     "quadrant_name": "象限", "value": "数值", "hospital_median": "全院中位数", "hospital_p25": "全院下四分位",
     "hospital_p75": "全院上四分位", "percentile": "全院百分位（100=最好）", "rows": "科室季度数",
     "unmapped": "未对应支部的科室季度", "suggestion": "建议", "se": "标准误",
+    # 党务台账 (analysis.registers)
+    "rectification_id": "整改编号", "designated_on": "认定日期", "designated_by": "认定单位", "reasons": "软弱涣散情形",
+    "measures": "整改措施", "responsible": "整改责任人", "deadline": "整改期限", "progress": "整改进展",
+    "closed_on": "销号日期", "reassessment_score": "复评得分", "days_open": "已用天数", "designated_quarter": "认定季度",
+    "closed_quarter": "销号季度", "before_mean": "认定前季度均分", "before_n": "认定前季度数", "after_mean": "销号后季度均分",
+    "after_n": "销号后季度数", "change": "变化", "recovered": "分数回升",
+    "person_id": "人员编号", "profession": "职业类别", "backbone": "业务骨干", "high_talent": "高知", "stage": "发展阶段",
+    "applied_on": "递交申请", "activist_on": "确定积极分子", "candidate_on": "确定发展对象",
+    "probationary_on": "接收预备党员", "full_on": "转正", "moved": "进入下一阶段人数", "median_days": "中位天数",
+    "mean_days": "平均天数", "waiting": "目前在此阶段", "waiting_median_days": "已等待中位天数",
+    "term_start": "任期开始", "term_due": "任期届满", "department_head": "兼任科室主任", "discipline_leader": "学科带头人",
+    "double_leader": "双带头人", "days_to_due": "距届满天数", "registered": "已登记书记的支部", "double_leaders": "双带头人支部",
+    "honour_id": "荣誉编号", "level": "级别", "branch_honours": "支部荣誉", "member_honours": "党员荣誉",
+    "honours": "荣誉数", "titles": "荣誉名称",
+    "deployment_id": "派出编号", "mission": "任务类别", "role": "承担工作", "destination": "派往地", "is_member": "党员", "called_on": "号召日期",
+    "volunteered_on": "请战日期", "ended_on": "返回日期", "people": "人数", "person_days": "人·天", "deployments": "派出人次",
+    "within_1_day": "一天内请战", "group": "类别", "count": "符合人数", "exceeds": "党员多于职工（请核对）", "members_median_days": "党员请战中位天数", "others_median_days": "非党员请战中位天数",
 }
 """Column name -> Chinese header."""
 

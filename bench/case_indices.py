@@ -102,9 +102,9 @@ RANKING_DERIVED = f"""
 def _annual_totals_sql(totals: str) -> str:
     return f"""
         WITH y AS (SELECT branch_id, count(*) AS quarters, sum(total) AS total, avg(total) AS mean,
-                          count(*) FILTER (WHERE rank <= 3) AS top3
+                          count(*) FILTER (WHERE rank <= 3) AS commended_quarters
                    FROM ({totals}) WHERE quarter BETWEEN '{YEAR}Q1' AND '{YEAR}Q4' GROUP BY ALL)
-        SELECT branch_id, quarters, total, mean, top3, rank() OVER (ORDER BY round(mean, 9) DESC) AS rank FROM y
+        SELECT branch_id, quarters, total, mean, commended_quarters, rank() OVER (ORDER BY round(mean, 9) DESC) AS rank FROM y
         ORDER BY rank, branch_id"""
 
 
@@ -240,8 +240,8 @@ class Pandas:
     def annual(self) -> pd.DataFrame:
         t = self.totals()
         t = t[t["quarter"].str.startswith(str(YEAR))]
-        a = t.assign(top3=t["rank"] <= 3).groupby("branch_id").agg(
-            quarters=("quarter", "size"), total=("total", "sum"), mean=("total", "mean"), top3=("top3", "sum"))
+        a = t.assign(commended=t["rank"] <= 3).groupby("branch_id").agg(
+            quarters=("quarter", "size"), total=("total", "sum"), mean=("total", "mean"), commended_quarters=("commended", "sum"))
         a["rank"] = a["mean"].round(9).rank(method="min", ascending=False)
         return a.reset_index()
 
@@ -283,7 +283,7 @@ def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
                {"raw tables": _total_trend_sql(RAW_TOTALS),
                 "derived tables": _total_trend_sql("SELECT * FROM branch_quarter_total")}, p.total_trend),
         Versus("assessment.annual_totals", lambda: assessment.annual_totals(con, scope=SCOPE, year=YEAR),
-               ["branch_id", "quarters", "total", "mean", "top3", "rank"], ["branch_id"],
+               ["branch_id", "quarters", "total", "mean", "commended_quarters", "rank"], ["branch_id"],
                {"raw tables": _annual_totals_sql(RAW_TOTALS),
                 "derived tables": _annual_totals_sql("SELECT * FROM branch_quarter_total")}, p.annual),
     ]

@@ -21,9 +21,9 @@ from analysis.scope import Scope, member_branch_ids
 from tests.apptest import release, signed_in_app
 
 PAGES_BY_ROLE = {
-    "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "profile", "business", "survey",
+    "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "profile", "registers", "business", "survey",
                   "report", "present", "data_import", "admin", "account"],
-    "secretary": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "profile", "business", "survey",
+    "secretary": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "profile", "registers", "business", "survey",
                   "report", "present", "account"],
     "researcher": ["overview", "business", "survey", "account"],
 }

@@ -104,7 +104,8 @@ def test_survey_headline_end_to_end_from_the_imported_wjx_export(demo_con):
 def test_demo_goes_through_the_import_pipeline(demo_con):
     kinds = [r[0] for r in demo_con.execute("SELECT kind FROM import_batch ORDER BY batch_id").fetchall()]
     assert kinds == ["demo", "org_units", "members", "vanguard_scores", "branch_scores", "four_have", "activities",
-                     "attendance", "tasks", "wjx", "departments", "department_performance"]
+                     "attendance", "tasks", "wjx", "departments", "department_performance", "rectifications",
+                     "development", "secretaries", "honours", "deployments", "profiles", "methods"]
     assert demo_con.execute("SELECT count(*) FROM member WHERE batch_id IS NULL").fetchone()[0] == 0
 
 
@@ -134,3 +135,29 @@ def test_a_scaled_build_keeps_every_campus_whatever_the_grouping(tmp_path, monke
     assert len({row[0] for row in together["branch_score"]}) == 68  # every branch, 16 indicators x 12 quarters
     assert len(together["branch_score"]) == 68 * 16 * 12 and len(together["four_have_score"]) == 68 * 4 * 3
     assert len(together["demonstration_site"]) == 2 * 12  # twelve 示范点 a campus
+
+
+def test_registers_carry_the_articles_figures(demo_con):
+    from analysis.registers import development, honours, rectification, secretaries
+
+    year_end = dt.date(2025, 12, 31)
+    # 发展党员35人 (seed 002): received as 预备党员 in 2025.
+    share = development.backbone_share(demo_con, scope=ALL).set_index("year")
+    assert share.loc[2025, "n"] == 35 and 30 < share.loc[2025, "pct"] < 70
+    # 9 模范党支部 and 11 星级党支部 ratings over the three years (seed 002).
+    listed = honours.honour_list(demo_con, scope=ALL)
+    assert (listed["title"] == "模范党支部").sum() == 9 and (listed["title"] == "星级党支部").sum() == 11
+    # Every state of a rectification and of a secretary's term is shown by the demo.
+    s = rectification.summary(demo_con, scope=ALL, as_of=year_end)
+    assert min(s.open, s.overdue, s.closed) >= 1
+    statuses = set(secretaries.current_secretaries(demo_con, scope=ALL, as_of=year_end)["status"])
+    assert {"逾期未换届", "6个月内届满", "任期内"} <= statuses
+    assert len(development.overdue_probation(demo_con, scope=ALL, as_of=year_end)) == 3
+
+
+def test_retirees_are_of_retirement_age_and_retired(demo_con):
+    rows = demo_con.execute(
+        "SELECT min(birth_year), max(birth_year), bool_and(p.retired), bool_or(p.front_line) FROM member m "
+        "JOIN branch_lineage l USING (branch_id) JOIN member_profile p USING (member_id) WHERE l.department = '离退休'"
+    ).fetchone()
+    assert rows[0] >= 1938 and rows[1] <= 1963 and rows[2] and not rows[3]

@@ -3,14 +3,18 @@ every column the ordinary pages show has its header."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from analysis import labels
 from analysis.metrics import activities, assessment, four_have, meetings, tasks, vanguard
+from analysis.registers import composition, deployments, development, honours, rectification, secretaries
 from analysis.scope import Scope
 
 ALL = Scope.committee()
+YEAR_END = dt.date(2025, 12, 31)
 
 
 def test_headers_use_the_glossary_an_override_and_keep_unknown_names():
@@ -49,6 +53,17 @@ def test_readable_drops_rounds_and_translates_grains():
     lambda con: activities.activity_by_branch(con, scope=ALL, first="2025Q1", last="2025Q4"),
     lambda con: tasks.task_report(con, scope=ALL, first="2025Q1", last="2025Q4").by_branch,
     lambda con: tasks.task_report(con, scope=ALL, first="2025Q1", last="2025Q4").tasks,
+    lambda con: rectification.rectifications(con, scope=ALL, as_of=YEAR_END),
+    lambda con: rectification.recovery(con, scope=ALL),
+    lambda con: development.time_in_stage(con, scope=ALL, as_of=YEAR_END),
+    lambda con: development.people(con, scope=ALL, as_of=YEAR_END),
+    lambda con: secretaries.current_secretaries(con, scope=ALL, as_of=YEAR_END),
+    lambda con: honours.honour_list(con, scope=ALL),
+    lambda con: honours.honour_counts(con, scope=ALL),
+    lambda con: deployments.response_times(con, scope=ALL, as_of=YEAR_END),
+    lambda con: deployments.member_share(con, scope=ALL, as_of=YEAR_END),
+    lambda con: composition.composition(con, scope=ALL, as_of=YEAR_END),
+    lambda con: composition.party_share_of_staff(con, scope=ALL, as_of=YEAR_END),
 ])
 def test_every_column_a_page_shows_has_a_header(demo_con, frame):
     assert [c for c in frame(demo_con).columns if c not in labels.HEADERS] == []

@@ -13,7 +13,7 @@ from analysis.scope import Scope
 from tests.apptest import release, signed_in_app
 
 COMMITTEE_PAGES = ["pages/overview.py", "pages/vanguard.py", "pages/assessment.py", "pages/four_have.py",
-                   "pages/org_life.py", "pages/tasks.py", "pages/profile.py", "pages/business.py", "pages/survey.py", "pages/report.py", "pages/present.py",
+                   "pages/org_life.py", "pages/tasks.py", "pages/profile.py", "pages/registers.py", "pages/business.py", "pages/survey.py", "pages/report.py", "pages/present.py",
                    "pages/data_import.py", "pages/admin.py", "pages/account.py"]
 
 

@@ -456,6 +456,81 @@ def no_checks(layout: Layout, typed: str) -> list[Check]:
     return []
 
 
+# --- registers (issue #17): what the schema's CHECKs refuse, explained per row and column ------
+
+
+def _before(layout: Layout, later: str, earlier: str, zh: str, en: str) -> list[Check]:
+    """Rows whose ``later`` date precedes their ``earlier`` date (both columns present)."""
+    if later not in layout.mapping or earlier not in layout.mapping:
+        return []
+    return [Check(f"v_{later} < v_{earlier}", layout.spec.column(later), Message(zh, en))]
+
+
+def _needs(layout: Layout, field: str, needed: str, zh: str, en: str) -> list[Check]:
+    """Rows with ``field`` filled but ``needed`` empty (or its column missing)."""
+    if field not in layout.mapping:
+        return []
+    missing = f"r_{needed} IS NULL" if needed in layout.mapping else "TRUE"
+    return [Check(f"r_{field} IS NOT NULL AND {missing}", layout.spec.column(field), Message(zh, en))]
+
+
+def rectification_checks(layout: Layout, typed: str) -> list[Check]:
+    """Deadline and 销号 not before the designation; a 销号 date and its re-assessment score together."""
+    return (_before(layout, "deadline", "designated_on", "整改期限早于认定日期", "deadline before the designation")
+            + _before(layout, "closed_on", "designated_on", "销号日期早于认定日期", "closed before the designation")
+            + _needs(layout, "closed_on", "reassessment_score", "销号时须填写复评得分",
+                     "a closed rectification needs its re-assessment score")
+            + _needs(layout, "reassessment_score", "closed_on", "填写了复评得分但没有销号日期",
+                     "a re-assessment score without a closing date"))
+
+
+STAGES = (("applied_on", "递交申请"), ("activist_on", "确定积极分子"), ("candidate_on", "确定发展对象"),
+          ("probationary_on", "接收预备党员"), ("full_on", "转正"))
+
+
+def development_checks(layout: Layout, typed: str) -> list[Check]:
+    """Each stage after the one before it, never without it; 转正 a full year after 接收预备党员."""
+    checks: list[Check] = []
+    for (earlier, earlier_zh), (later, later_zh) in zip(STAGES, STAGES[1:]):
+        checks += _needs(layout, later, earlier, f"填写了{later_zh}日期但缺少{earlier_zh}日期",
+                         f"{later} without {earlier}")
+        checks += _before(layout, later, earlier, f"{later_zh}日期早于{earlier_zh}日期", f"{later} before {earlier}")
+    if "full_on" in layout.mapping and "probationary_on" in layout.mapping:
+        checks.append(Check("v_full_on < v_probationary_on + INTERVAL 1 YEAR", layout.spec.column("full_on"),
+                            Message("预备期为一年：转正日期不能早于接收预备党员满一年", "full membership before the year of probation")))
+    return checks
+
+
+def secretary_checks(layout: Layout, typed: str) -> list[Check]:
+    return _before(layout, "term_due", "term_start", "任期届满日期早于任期开始日期", "term due before it started") + [
+        Check("v_term_due = v_term_start", layout.spec.column("term_due"),
+              Message("任期届满日期与开始日期相同", "term due on the day it started"))]
+
+
+def honour_checks(layout: Layout, typed: str) -> list[Check]:
+    """Stars only for branch honours."""
+    if "stars" not in layout.mapping or "member_id" not in layout.mapping:
+        return []
+    return [Check("r_stars IS NOT NULL AND r_member_id IS NOT NULL", layout.spec.column("stars"),
+                  Message("星级只用于支部（星级党支部），表彰党员时不填", "stars are for branch honours only"))]
+
+
+def deployment_checks(layout: Layout, typed: str) -> list[Check]:
+    """Return after departure; 请战 after the call and before departure."""
+    return (_before(layout, "ended_on", "started_on", "返回日期早于出发日期", "returned before departure")
+            + _before(layout, "volunteered_on", "called_on", "请战日期早于号召日期", "volunteered before the call")
+            + _before(layout, "started_on", "volunteered_on", "出发日期早于请战日期", "departed before volunteering"))
+
+
+def profile_checks(layout: Layout, typed: str) -> list[Check]:
+    """The optional 姓名 agrees with the member; a retired member holds no front-line post."""
+    checks = member_name_checks(layout, typed)
+    if "retired" in layout.mapping and "front_line" in layout.mapping:
+        checks.append(Check("v_retired = 'true' AND v_front_line = 'true'", layout.spec.column("front_line"),
+                            Message("离退休党员不应填写一线岗位", "a retired member holds no front-line post")))
+    return checks
+
+
 KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "org_units": org_unit_checks,
     "members": member_checks,
@@ -467,6 +542,14 @@ KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "tasks": task_checks,
     "departments": no_checks,
     "department_performance": performance_checks,
+    "rectifications": rectification_checks,
+    "development": development_checks,
+    "secretaries": secretary_checks,
+    "honours": honour_checks,
+    "deployments": deployment_checks,
+    "profiles": profile_checks,
+    "sites": no_checks,
+    "methods": no_checks,
 }
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import periods
 from analysis.ingest.read import cell_text
-from analysis.ingest.specs import RATER_ALIASES, Column
+from analysis.ingest.specs import RATER_ALIASES, YES_NO, Column
 from analysis.ingest.stage import Staged, TempTables, sql_literal
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S",
@@ -141,7 +141,7 @@ def _choice_keys(column: Column) -> list[tuple[str, str]]:
         keys += [(label.lower(), value), (value.lower(), value)]
     if column.field == "rater":
         keys += [(k.lower(), v) for k, v in RATER_ALIASES.items()]
-    if column.field == "active":
+    if column.choices == YES_NO:
         keys += [("1", "true"), ("0", "false"), ("y", "true"), ("n", "false")]
     return keys
 

@@ -14,6 +14,7 @@ import duckdb
 from analysis import config as config_mod
 from analysis import db, derived
 from analysis.access import audit
+from analysis.ingest.specs import REGISTER_TABLES
 from analysis.ingest.write import shadow_columns, user_name
 from analysis.scope import Scope
 
@@ -31,10 +32,19 @@ DEPENDENTS = (
     ("activity", "activity_id", "attendance", "activity_id"),
     ("survey", "survey_id", "survey_twin", "survey_id"),
     ("org_unit", "unit_id", "department_branch", "branch_id"),
+    ("org_unit", "unit_id", "rectification", "branch_id"),
+    ("org_unit", "unit_id", "party_development", "branch_id"),
+    ("org_unit", "unit_id", "branch_secretary", "branch_id"),
+    ("org_unit", "unit_id", "honour", "branch_id"),
+    ("member", "member_id", "honour", "member_id"),
+    ("org_unit", "unit_id", "deployment", "branch_id"),
+    ("member", "member_id", "deployment", "member_id"),
+    ("member", "member_id", "member_profile", "member_id"),
+    ("org_unit", "unit_id", "branch_method", "branch_id"),
 )
 # Tables whose rows a re-import replaces (kept in replaced_<table>; see write.replace_rows).
 SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "service_task", "department_branch",
-            "department_performance")
+            "department_performance", *REGISTER_TABLES.values())
 # Delete steps per kind; each inner tuple is one transaction (DuckDB cannot delete a parent
 # row in the transaction that deleted the rows referencing it).
 SURVEY_STEPS = (
@@ -75,6 +85,7 @@ STEPS = {
     "departments": (("DELETE FROM department_branch WHERE batch_id = $b",),),
     "department_performance": (("DELETE FROM department_performance WHERE batch_id = $b",),),
     "wjx": SURVEY_STEPS,
+    **{kind: ((f"DELETE FROM {table} WHERE batch_id = $b",),) for kind, table in REGISTER_TABLES.items()},
 }
 
 

@@ -21,6 +21,14 @@ tasks              service_task         the same 任务编号 (a task's status u
 departments        department_branch    the same 科室编号 and 起始季度 (the mapping is editable)
 department_        department_          the same quarter and indicator (every department)
 performance        performance
+rectifications     rectification        the same 整改编号 (progress and 销号 are updates)
+development        party_development    the same 人员编号 (a stage reached is an update)
+secretaries        branch_secretary     the same 支部 and 任期开始日期
+honours            honour               the same 荣誉编号
+deployments        deployment           the same 派出编号
+profiles           member_profile       the same 党员编号 (composition changes over time)
+sites              demonstration_site   the same 支部, 年度 and 示范点称号
+methods            branch_method        the same 编号
 wjx                survey, survey_*     (never: each export is a new survey)
 =================  ===================  ================================================
 """
@@ -55,12 +63,30 @@ KIND_LABELS: dict[str, str] = {
     "tasks": "我为群众办实事任务",
     "departments": "科室与支部对应",
     "department_performance": "科室业绩指标",
+    "rectifications": "软弱涣散党支部整改台账",
+    "development": "党员发展台账",
+    "secretaries": "支部书记任期",
+    "honours": "荣誉表彰",
+    "deployments": "援派与抗疫人员",
+    "profiles": "党员职称学历与岗位",
+    "sites": "党建示范点",
+    "methods": "支部工作法与党建品牌",
     "wjx": "问卷星问卷导出",
 }
 KINDS = tuple(KIND_LABELS)
 TABLE_KINDS = tuple(k for k in KINDS if k != "wjx")
 
 RATERS = (("自评", "self"), ("互评", "peer"), ("组织评定", "org"))
+YES_NO = (("是", "true"), ("否", "false"))  # stored as BOOLEAN
+PROFESSIONS = ("医生", "护士", "医技", "药学", "行政后勤", "学生")
+HONOUR_LEVELS = ("院级", "市级", "省级", "国家级")
+MISSIONS = ("援疆", "援藏", "援鄂", "援港", "援沪", "对口帮扶", "抗疫", "其他")
+TITLES = ("正高级", "副高级", "中级", "初级", "无")
+EDUCATIONS = ("博士研究生", "硕士研究生", "大学本科", "大专及以下")
+# Register kinds: a re-import replaces the stored rows with the same key (kind -> table).
+REGISTER_TABLES = {"rectifications": "rectification", "development": "party_development",
+                   "secretaries": "branch_secretary", "honours": "honour", "deployments": "deployment",
+                   "profiles": "member_profile", "sites": "demonstration_site", "methods": "branch_method"}
 RATER_ALIASES = {"个人自评": "self", "党员互评": "peer", "组织评价": "org"}
 
 
@@ -175,6 +201,14 @@ def by_kind(cfg: config_mod.Config | None = None) -> dict[str, Spec]:
         _tasks(shared),
         _departments(shared),
         _department_performance(shared, cfg),
+        _rectifications(shared),
+        _development(shared),
+        _secretaries(shared),
+        _honours(shared),
+        _deployments(shared),
+        _profiles(shared),
+        _sites(shared),
+        _methods(shared),
     ]
     return {spec.kind: spec for spec in out}
 
@@ -282,7 +316,7 @@ def _members(shared: _SharedColumns) -> Spec:
             Column("出生年份", "birth_year", "int", required=False, minimum=1920, maximum=2015, example=1985),
             Column("党内职务", "party_role", "choice", choices=_choices("书记", "副书记", "委员", "党员", "预备党员"),
                    aliases=("职务",), example="党员"),
-            Column("职业类别", "profession", "choice", choices=_choices("医生", "护士", "医技", "药学", "行政后勤", "学生"),
+            Column("职业类别", "profession", "choice", choices=_choices(*PROFESSIONS),
                    aliases=("岗位类别", "职业"), example="护士"),
             Column("入党日期", "joined_on", "date", not_future=True, aliases=("入党时间",),
                    note="预备党员填写接收为预备党员的日期；不早于 1921-07-01", example=dt.date(2012, 7, 1)),
@@ -291,7 +325,7 @@ def _members(shared: _SharedColumns) -> Spec:
                    aliases=("党员示范岗", "先锋岗"), note="党员示范岗/先锋岗类别；学生党员为“领航”，无则不填",
                    example="服务"),
             Column("责任区", "duty_zone", "text", required=False, aliases=("党员责任区",), example="示例科室党员责任区"),
-            Column("在册", "active", "choice", required=False, choices=(("是", "true"), ("否", "false")),
+            Column("在册", "active", "choice", required=False, choices=YES_NO,
                    note="不填视为“是”；转出、去世等填“否”", example="是"),
         ),
         key=("member_id",),
@@ -459,4 +493,192 @@ def _department_performance(shared: _SharedColumns, cfg: config_mod.Config) -> S
         key=("quarter", "department_id", "indicator_id"),
         replaces="重新导入某季度某项指标的数据，将整体替换该季度该指标全部科室已有的数据",
         description="每行是一个科室在一个季度、一项业绩指标上的数值（多来自三级公立医院绩效考核已上报的数据）。",
+    )
+
+
+# --- registers (issue #17) ------------------------------------------------------------------
+
+
+def _flag(header: str, field: str, note: str, *, aliases: tuple[str, ...] = ()) -> Column:
+    """An optional 是/否 column, stored as a boolean (empty: 否)."""
+    return Column(header, field, "choice", required=False, choices=YES_NO, aliases=aliases, note=note + "；不填视为“否”",
+                  example="否")
+
+
+def _rectifications(shared: _SharedColumns) -> Spec:
+    year = shared.example_year
+    return Spec(
+        "rectifications", KIND_LABELS["rectifications"], "rectification", "整改台账",
+        (
+            Column("整改编号", "rectification_id", "text", max_length=40, aliases=("编号",), example=f"R{year}-01"),
+            shared.branch,
+            Column("认定年度", "year", "year", not_future=True, aliases=("年度",), example=year),
+            Column("认定日期", "designated_on", "date", not_future=True, example=dt.date(year, 1, 20)),
+            Column("认定单位", "designated_by", "text", max_length=60, aliases=("认定人", "认定机构"), example="医院党委"),
+            Column("软弱涣散情形", "reasons", "text", max_length=500, aliases=("主要问题", "认定原因"),
+                   example="组织生活不经常、不认真"),
+            Column("整改措施", "measures", "text", max_length=1000, aliases=("措施",), example="党委委员联系指导，每月督查"),
+            Column("整改责任人", "responsible", "text", max_length=50, aliases=("责任人",), example="张三"),
+            Column("整改期限", "deadline", "date", aliases=("完成时限", "期限"), example=dt.date(year, 12, 31)),
+            Column("整改进展", "progress", "text", required=False, max_length=1000, aliases=("进展情况",),
+                   example="已完成支委会调整"),
+            Column("销号日期", "closed_on", "date", required=False, not_future=True, aliases=("销号时间",),
+                   note="整改验收合格、予以销号的日期；未销号不填", example=None),
+            Column("复评得分", "reassessment_score", "decimal", required=False, minimum=0, maximum=100, decimals=2,
+                   aliases=("验收得分",), note="销号所依据的复评得分（百分制）；销号时必填", example=None),
+        ),
+        key=("rectification_id",),
+        replaces="整改编号已存在的记录将被本文件中的内容替换（用于更新进展和销号）",
+        description="每行是一个被认定为软弱涣散的党支部的一次整改，从认定、措施、期限到销号。",
+    )
+
+
+def _development(shared: _SharedColumns) -> Spec:
+    year = shared.example_year
+    return Spec(
+        "development", KIND_LABELS["development"], "party_development", "党员发展",
+        (
+            Column("人员编号", "person_id", "text", max_length=40, aliases=("编号",), note="全院唯一编号",
+                   example=f"D{year}-001"),
+            Column("姓名", "name", "text", max_length=50, example="李示例"),
+            shared.branch,
+            Column("职业类别", "profession", "choice", required=False, choices=_choices(*PROFESSIONS),
+                   aliases=("岗位类别",), example="医生"),
+            _flag("业务骨干", "backbone", "双培养：业务骨干填“是”", aliases=("是否业务骨干",)),
+            _flag("高知", "high_talent", "高级职称或博士学位填“是”", aliases=("高知群体", "是否高知")),
+            Column("递交申请日期", "applied_on", "date", not_future=True, aliases=("入党申请日期", "申请日期"),
+                   example=dt.date(year - 2, 3, 1)),
+            Column("确定积极分子日期", "activist_on", "date", required=False, not_future=True,
+                   aliases=("积极分子日期",), example=dt.date(year - 2, 9, 1)),
+            Column("确定发展对象日期", "candidate_on", "date", required=False, not_future=True,
+                   aliases=("发展对象日期",), example=dt.date(year - 1, 10, 1)),
+            Column("接收预备党员日期", "probationary_on", "date", required=False, not_future=True,
+                   aliases=("预备党员日期", "入党日期"), example=dt.date(year, 1, 10)),
+            Column("转正日期", "full_on", "date", required=False, not_future=True, aliases=("转为正式党员日期",),
+                   note="预备期一年，转正日期不早于接收预备党员满一年", example=None),
+        ),
+        key=("person_id",),
+        replaces="人员编号已存在的记录将被本文件中的内容替换（用于登记新的发展阶段）",
+        description="每行一名入党申请人，逐阶段填写到达日期：入党申请人、积极分子、发展对象、预备党员、正式党员。",
+    )
+
+
+def _secretaries(shared: _SharedColumns) -> Spec:
+    year = shared.example_year
+    return Spec(
+        "secretaries", KIND_LABELS["secretaries"], "branch_secretary", "支部书记",
+        (
+            shared.branch,
+            Column("书记姓名", "name", "text", max_length=50, aliases=("姓名", "支部书记"), example="王示例"),
+            Column("任期开始日期", "term_start", "date", not_future=True, aliases=("任职日期", "选举日期"),
+                   example=dt.date(year - 1, 6, 1)),
+            Column("任期届满日期", "term_due", "date", aliases=("届满日期", "换届日期"), note="支部委员会每届任期一般为三年",
+                   example=dt.date(year + 2, 6, 1)),
+            Column("兼任科室主任", "department_head", "choice", choices=YES_NO, aliases=("科室负责人",),
+                   note="书记同时是科室主任或负责人填“是”", example="是"),
+            Column("学科带头人", "discipline_leader", "choice", choices=YES_NO, aliases=("是否学科带头人",), example="否"),
+        ),
+        key=("branch_id", "term_start"),
+        replaces="支部与任期开始日期都相同的记录将被本文件中的内容替换",
+        description="每行是一个支部的一届书记任期。换届后新增一行；最近开始的一届是现任。",
+    )
+
+
+def _honours(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "honours", KIND_LABELS["honours"], "honour", "荣誉表彰",
+        (
+            Column("荣誉编号", "honour_id", "text", max_length=40, aliases=("编号",), example=f"H{shared.example_year}-01"),
+            Column("年度", "year", "year", not_future=True, example=shared.example_year),
+            Column("荣誉名称", "title", "text", max_length=60, aliases=("荣誉", "称号"),
+                   note="如 模范党支部、星级党支部、先进基层党组织、优秀共产党员、优秀党务工作者", example="模范党支部"),
+            Column("级别", "level", "choice", choices=_choices(*HONOUR_LEVELS), aliases=("表彰级别",), example="院级"),
+            shared.branch,
+            Column("党员编号", "member_id", "ref", ref="member", required=False, aliases=("获奖党员编号",),
+                   note="表彰党员时填写；表彰支部不填", example=None),
+            Column("星级", "stars", "int", required=False, minimum=1, maximum=5,
+                   note="星级党支部填 1 至 5；其他荣誉不填", example=None),
+        ),
+        key=("honour_id",),
+        replaces="荣誉编号已存在的记录将被本文件中的内容替换",
+        description="每行一项表彰：表彰支部时只填支部；表彰党员时另填党员编号，支部填其获奖时所在支部。",
+    )
+
+
+def _deployments(shared: _SharedColumns) -> Spec:
+    year = shared.example_year
+    return Spec(
+        "deployments", KIND_LABELS["deployments"], "deployment", "援派人员",
+        (
+            Column("派出编号", "deployment_id", "text", max_length=40, aliases=("编号",), example=f"P{year}-01"),
+            Column("姓名", "name", "text", max_length=50, example="赵示例"),
+            shared.branch,
+            Column("党员编号", "member_id", "ref", ref="member", required=False,
+                   note="党员填写；非党员不填", example=None),
+            Column("任务类别", "mission", "choice", choices=_choices(*MISSIONS), aliases=("类别", "援派类别"), example="援疆"),
+            Column("派往地", "destination", "text", max_length=60, aliases=("目的地", "派驻单位"), example="新疆某县人民医院"),
+            Column("承担工作", "role", "text", required=False, max_length=60, aliases=("岗位", "职务"), example="医疗队员"),
+            Column("号召日期", "called_on", "date", required=False, not_future=True, aliases=("动员日期",),
+                   note="医院发出号召、征集人员的日期", example=dt.date(year, 2, 1)),
+            Column("请战日期", "volunteered_on", "date", required=False, not_future=True, aliases=("报名日期",),
+                   example=dt.date(year, 2, 2)),
+            Column("出发日期", "started_on", "date", not_future=True, aliases=("开始日期",), example=dt.date(year, 3, 1)),
+            Column("返回日期", "ended_on", "date", required=False, not_future=True, aliases=("结束日期",),
+                   note="尚未返回不填", example=dt.date(year, 8, 31)),
+        ),
+        key=("deployment_id",),
+        replaces="派出编号已存在的记录将被本文件中的内容替换（用于登记返回日期）",
+        description="每行是一人的一次援派或抗疫任务；非党员也登记，以便计算党员占比。",
+    )
+
+
+def _profiles(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "profiles", KIND_LABELS["profiles"], "member_profile", "职称学历",
+        (
+            shared.member,
+            Column("姓名", "member_name", "text", required=False, stored=False, max_length=50,
+                   note="选填，用于核对", example="张三"),
+            Column("职称", "title", "choice", required=False, choices=_choices(*TITLES), aliases=("专业技术职称",),
+                   note="学生、无职称填“无”", example="中级"),
+            Column("学历", "education", "choice", required=False, choices=_choices(*EDUCATIONS), aliases=("最高学历",),
+                   example="大学本科"),
+            _flag("一线岗位", "front_line", "在临床、护理、医技一线岗位填“是”", aliases=("一线", "是否一线")),
+            _flag("离退休", "retired", "离退休党员填“是”（离退休党员不在一线岗位）", aliases=("是否离退休",)),
+        ),
+        key=("member_id",),
+        replaces="党员编号已存在的记录将被本文件中的内容替换（职称、学历、岗位变化时重新导入）",
+        description="每行一名党员的职称、学历、是否一线岗位、是否离退休，用于党员结构分析。出生年份在党员名单中。",
+    )
+
+
+def _sites(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "sites", KIND_LABELS["sites"], "demonstration_site", "示范点",
+        (
+            Column("年度", "year", "year", not_future=True, aliases=("命名年度",), example=shared.example_year),
+            shared.branch,
+            Column("示范点称号", "title", "text", max_length=80, aliases=("称号", "名称"), example="“四有”示范点"),
+        ),
+        key=("branch_id", "year", "title"),
+        replaces="支部、年度、称号都相同的记录将被替换",
+        description="每行是一个支部在一个年度被命名的党建示范点。",
+    )
+
+
+def _methods(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "methods", KIND_LABELS["methods"], "branch_method", "工作法与品牌",
+        (
+            Column("编号", "method_id", "text", max_length=40, aliases=("品牌编号",), example=f"GZF{shared.example_year}-01"),
+            shared.branch,
+            Column("类别", "kind", "choice", choices=_choices("支部工作法", "党建品牌"), example="支部工作法"),
+            Column("名称", "name", "text", max_length=80, aliases=("工作法名称", "品牌名称"), example="示例工作法"),
+            Column("提出年度", "year", "year", not_future=True, aliases=("年度",), example=shared.example_year),
+            Column("简介", "summary", "text", required=False, max_length=500, aliases=("内容简介",),
+                   example="支部书记与科室主任共同谋划党建和业务"),
+        ),
+        key=("method_id",),
+        replaces="编号已存在的记录将被本文件中的内容替换",
+        description="每行是一个支部总结提炼的一项支部工作法或党建品牌。",
     )

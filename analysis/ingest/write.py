@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from analysis.ingest.specs import REGISTER_TABLES, YES_NO
 from analysis.ingest.stage import Layout, TempTables
 from analysis.scope import Scope
 
@@ -134,7 +135,24 @@ def _replaced_rows_sql(kind: str, typed: str, keys_table: str) -> tuple[str, tup
                 f"WHERE (quarter, indicator_id) IN (SELECT DISTINCT (v_quarter, v_indicator_id) FROM {typed})",
                 ("department_id", "quarter", "indicator_id"),
                 f"SELECT quarter, count(DISTINCT indicator_id), count(*) FROM {keys_table} GROUP BY ALL ORDER BY 1")
+    if kind in REGISTER_TABLES:
+        return (_same_key_sql(REGISTER_TABLES[kind], _REGISTER_KEYS[kind], typed), _REGISTER_KEYS[kind],
+                f"SELECT count(*) FROM {keys_table}")
     return None
+
+
+# The stored key of every register (the spec's key; kept here so SQL is built from our own names).
+_REGISTER_KEYS = {"rectifications": ("rectification_id",), "development": ("person_id",),
+                  "secretaries": ("branch_id", "term_start"), "honours": ("honour_id",), "deployments": ("deployment_id",),
+                  "profiles": ("member_id",), "sites": ("branch_id", "year", "title"), "methods": ("method_id",)}
+
+
+def _same_key_sql(table: str, keys: tuple[str, ...], typed: str) -> str:
+    """SQL of the stored rows of ``table`` whose key is the key of a row of the file."""
+    stored = ", ".join(keys)
+    given = ", ".join(f"v_{k}" for k in keys)
+    return f"SELECT {stored} FROM {table} WHERE ({stored}) IN (SELECT ({given}) FROM {typed})" if len(keys) > 1 \
+        else f"SELECT {stored} FROM {table} WHERE {stored} IN (SELECT {given} FROM {typed})"
 
 
 def find_replaced(con: duckdb.DuckDBPyConnection, tables: TempTables, layout: Layout, typed: str) -> Replaced:
@@ -179,6 +197,11 @@ def _sentences(kind: str, table: str, rows: list[tuple]) -> list[Replacement]:
         if n:
             out.append(Replacement(table, n, f"将更正 {n} 条科室编号与起始季度相同的已有对应关系",
                                    f"replaces {n} stored department mappings with the same id and first quarter"))
+    elif kind in REGISTER_TABLES:
+        n = rows[0][0]
+        if n:
+            out.append(Replacement(table, n, f"将按编号更新 {n} 条已有记录（原内容被替换）",
+                                   f"replaces {n} stored rows with the same key"))
     elif kind == "department_performance":
         for quarter, indicators, n in rows:
             out.append(Replacement(table, n, f"将替换 {quarter} 的 {indicators} 项业绩指标已有的数据 共 {n:,} 行",
@@ -213,6 +236,9 @@ def insert_rows(con: duckdb.DuckDBPyConnection, layout: Layout, typed: str, batc
     elif spec.kind == "activities":
         values["people_served"] = "coalesce(v_people_served, 0)"
         values["hours"] = "coalesce(v_hours, 0)"
+    for column in spec.columns:
+        if column.choices == YES_NO and values.get(column.field) == f"v_{column.field}":
+            values[column.field] = f"coalesce(CAST(v_{column.field} AS BOOLEAN), FALSE)"
     # Optional columns absent from the file keep the table's defaults.
     for column in spec.columns:
         if column.stored and not column.required and column.field not in layout.mapping \

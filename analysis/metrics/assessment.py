@@ -148,12 +148,14 @@ def indicator_scores(
 
 
 def annual_totals(
-    con: duckdb.DuckDBPyConnection, *, scope: Scope, year: int, unit: str | None = None
+    con: duckdb.DuckDBPyConnection, *, scope: Scope, year: int, unit: str | None = None,
+    cfg: config_mod.Config | None = None,
 ) -> pd.DataFrame:
     """Accumulated quarterly results of ``year`` per branch, the basis of the annual awards.
 
     Returns: branch_id, branch_name, general_branch_name, quarters (quarters assessed), total
-    (sum of the quarterly totals), mean (per assessed quarter), top3 (quarters in the top 3),
+    (sum of the quarterly totals), mean (per assessed quarter), commended_quarters (quarters ranked
+    within the configured ``commend_top_n``, the quarterly commendation),
     rank (competition ranking by mean, so a branch missing a quarter is not penalised by the
     sum; ``quarters`` shows it).
     """
@@ -162,7 +164,7 @@ def annual_totals(
         f"""
         WITH y AS (
             SELECT t.branch_id, count(DISTINCT t.quarter) AS quarters, sum(t.total) AS total, avg(t.total) AS mean,
-                   count(*) FILTER (WHERE t.rank <= 3) AS top3
+                   count(*) FILTER (WHERE t.rank <= $top_n) AS commended_quarters
             FROM ({totals_sql(con)}) t JOIN branch_lineage l USING (branch_id)
             WHERE t.quarter BETWEEN $first AND $last
             GROUP BY t.branch_id
@@ -170,10 +172,11 @@ def annual_totals(
             -- means to 9 decimals: two branches with equal totals must tie whatever the float sum
             SELECT *, rank() OVER (ORDER BY round(mean, 9) DESC) AS rank FROM y
         )
-        SELECT r.branch_id, l.branch_name, l.general_branch_name, r.quarters, r.total, r.mean, r.top3, r.rank
+        SELECT r.branch_id, l.branch_name, l.general_branch_name, r.quarters, r.total, r.mean, r.commended_quarters, r.rank
         FROM ranked r JOIN branch_lineage l USING (branch_id)
         WHERE {unit_filter('r.branch_id')}
         ORDER BY r.rank, r.branch_id
         """,
-        {"first": f"{year}Q1", "last": f"{year}Q4", "unit": unit},
+        {"first": f"{year}Q1", "last": f"{year}Q4", "unit": unit,
+         "top_n": (cfg or config_mod.load()).assessment.commend_top_n},
     ).df()

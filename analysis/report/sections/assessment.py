@@ -256,14 +256,15 @@ def _annual(ctx: Context) -> Part:
     p = ctx.period
     if not p.year_end or ctx.level == "branch":
         return None
-    annual = ctx.call(assessment.annual_totals, year=p.year, unit=ctx.unit)
+    annual = ctx.call(assessment.annual_totals, year=p.year, unit=ctx.unit, cfg=ctx.cfg)
     if annual.empty:
         return None
-    # Ranks are hospital-wide: a general branch's deck names its first three with their rank.
-    top, shown = annual.head(3), annual.head(ANNUAL_CHART_ROWS)
-    colours = tuple(GOOD if r <= 3 else MUTED for r in shown["rank"])
+    # Ranks are hospital-wide: a general branch's deck names its first N with their rank.
+    top_n = ctx.cfg.assessment.commend_top_n
+    top, shown = annual.head(top_n), annual.head(ANNUAL_CHART_ROWS)
+    colours = tuple(GOOD if r <= top_n else MUTED for r in shown["rank"])
     if ctx.unit is None:
-        head = f"{p.year}年度考核累计前三名（按季度平均分）："
+        head = f"{p.year}年度考核累计前{top_n}名（按季度平均分）："
         names = "、".join(f"{r.branch_name} {number_text(r.mean)}" for r in top.itertuples())
     else:
         head = f"{p.year}年度{ctx.unit_label}考核累计居前的支部（按季度平均分）："
@@ -277,8 +278,8 @@ def _annual(ctx: Context) -> Part:
         figures=(Figure(number_text(top["mean"].iloc[0]), "年度第一名季度平均分", str(top["branch_name"].iloc[0])),),
         chart=Chart("bar", tuple(f"{int(r.rank)}. {r.branch_name}" for r in shown.itertuples()),
                     (Series("季度平均分", column_values(shown, "mean"), MUTED, colours),), "季度平均分", value_max=100),
-        points=(f"蓝色：全院年度前三名；图示前{len(shown)}名（共{len(annual)}个支部）",) + tuple(
-            f"第{int(r.rank)}名 {r.branch_name}：季度平均 {number_text(r.mean)}，进入前三 {int(r.top3)} 次"
+        points=(f"蓝色：全院年度前{top_n}名；图示前{len(shown)}名（共{len(annual)}个支部）",) + tuple(
+            f"第{int(r.rank)}名 {r.branch_name}：季度平均 {number_text(r.mean)}，获季度表扬 {int(r.commended_quarters)} 次"
             for r in top.itertuples()),
         period_label=f"{p.year}年度",
         weight=1.2,
@@ -286,4 +287,4 @@ def _annual(ctx: Context) -> Part:
     return finding, table("assessment_annual", f"{p.year}年度考核累计", annual, {
         "rank": ("年度名次", "int"), "branch_name": ("党支部", "text"), "general_branch_name": ("党总支", "text"),
         "quarters": ("考核季度数", "int"), "total": ("累计总分", "score"), "mean": ("季度平均", "score"),
-        "top3": ("进入前三次数", "int")}, source=SOURCE, in_deck=False)
+        "commended_quarters": ("获季度表扬次数", "int")}, source=SOURCE, in_deck=False)

@@ -1,0 +1,28 @@
+"""What the register modules share: the viewer's member scope as a bound list, shares with intervals."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analysis.scope import Scope, member_branch_ids
+from analysis.stats import wilson_interval
+
+# A person's name is shown only for rows of a branch in the bound list $visible.
+IN_SCOPE = "list_contains($visible, {column})"
+
+
+def visible(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    """The branches whose people the viewer may see by name (bound as ``$visible``)."""
+    return member_branch_ids(con, scope)
+
+
+def with_share(frame: pd.DataFrame, *, count: str, n: str) -> pd.DataFrame:
+    """``frame`` with pct = 100 * count / n and its 95 % Wilson interval (ci_low, ci_high; NaN when n is 0)."""
+    counts = frame[count].to_numpy(dtype=float)
+    totals = frame[n].to_numpy(dtype=float)
+    low, high = wilson_interval(counts, totals)
+    with_n = totals > 0
+    pct = pd.Series(100 * counts / totals.clip(min=1), index=frame.index).where(with_n)
+    return frame.assign(pct=pct, ci_low=pd.Series(100 * low, index=frame.index).where(with_n),
+                        ci_high=pd.Series(100 * high, index=frame.index).where(with_n))

@@ -1,0 +1,99 @@
+"""荣誉表彰: branch and member honours by year and level, star levels, honours beside the ranking."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analysis import config as config_mod
+from analysis.metrics import assessment
+from analysis.metrics.org import unit_filter
+from analysis.registers._common import IN_SCOPE, visible
+from analysis.scope import Scope, check_unit, require_branch_detail
+
+LEVELS = ("院级", "市级", "省级", "国家级")
+
+
+def honour_counts(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None) -> pd.DataFrame:
+    """Honours per year and level.
+
+    Returns: year, level, branch_honours (honours of a branch), member_honours (of a member),
+    total. Ordered by year, then level from 院级 to 国家级.
+    """
+    require_branch_detail(scope)
+    check_unit(scope, unit)
+    return con.execute(
+        f"""
+        SELECT * FROM (
+            SELECT year, level, count(*) FILTER (WHERE member_id IS NULL) AS branch_honours,
+                   count(member_id) AS member_honours, count(*) AS total
+            FROM honour WHERE {unit_filter()}
+            GROUP BY ALL)
+        ORDER BY year, list_position($levels, level)
+        """,
+        {"unit": unit, "levels": list(LEVELS)},
+    ).df()
+
+
+def star_levels(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None) -> pd.DataFrame:
+    """星级党支部 over time: the highest star level each branch held each year.
+
+    Returns: branch_id, branch_name, year, stars. Only branches and years with a star rating.
+    """
+    require_branch_detail(scope)
+    check_unit(scope, unit)
+    return con.execute(
+        f"""
+        SELECT h.branch_id, l.branch_name, h.year, max(h.stars) AS stars
+        FROM honour h JOIN branch_lineage l USING (branch_id)
+        WHERE h.stars IS NOT NULL AND {unit_filter('h.branch_id')}
+        GROUP BY ALL ORDER BY h.branch_id, h.year
+        """,
+        {"unit": unit},
+    ).df()
+
+
+def honours_and_ranking(
+    con: duckdb.DuckDBPyConnection, *, scope: Scope, year: int, unit: str | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """Each branch's honours of ``year`` beside its annual assessment result of that year.
+
+    Returns: branch_id, branch_name, honours (branch honours of the year, any level), titles
+    (their names joined by '、'; empty without), mean (the year's mean quarterly total), rank
+    (annual rank, hospital-wide). Branches assessed that year, by rank.
+    """
+    annual = assessment.annual_totals(con, scope=scope, year=year, unit=unit, cfg=cfg)
+    got = con.execute(
+        f"""
+        SELECT branch_id, count(*) AS honours, string_agg(title, '、' ORDER BY title) AS titles
+        FROM honour WHERE year = $year AND member_id IS NULL AND {unit_filter()}
+        GROUP BY ALL
+        """,
+        {"year": year, "unit": unit},
+    ).df()
+    out = annual[["branch_id", "branch_name", "mean", "rank"]].merge(got, on="branch_id", how="left")
+    out["honours"] = out["honours"].fillna(0).astype(int)
+    out["titles"] = out["titles"].fillna("")
+    return out[["branch_id", "branch_name", "honours", "titles", "mean", "rank"]]
+
+
+def honour_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None) -> pd.DataFrame:
+    """Every honour; a member's name only within the viewer's member scope (NULL elsewhere).
+
+    Returns: honour_id, year, title, level, branch_id, branch_name, member_id, name, stars.
+    Newest first.
+    """
+    require_branch_detail(scope)
+    check_unit(scope, unit)
+    return con.execute(
+        f"""
+        SELECT h.honour_id, h.year, h.title, h.level, h.branch_id, l.branch_name,
+               CASE WHEN {IN_SCOPE.format(column='h.branch_id')} THEN h.member_id END AS member_id,
+               CASE WHEN {IN_SCOPE.format(column='h.branch_id')} THEN m.name END AS name, h.stars
+        FROM honour h JOIN branch_lineage l USING (branch_id) LEFT JOIN member m USING (member_id)
+        WHERE {unit_filter('h.branch_id')}
+        ORDER BY h.year DESC, list_position($levels, h.level) DESC, h.honour_id
+        """,
+        {"unit": unit, "visible": visible(con, scope), "levels": list(LEVELS)},
+    ).df()
