@@ -245,8 +245,9 @@ with tab_notice:
         if sheet.rows.empty:
             st.info(f"{names[branch]}在{filters.period_label.split('—')[-1]}没有完整的先锋指数评分。")
         else:
+            one_decimal = {name: st.column_config.NumberColumn(format="%.1f") for name, _ in sheet.dimensions}
             table(headers(sheet.rows.drop(columns=["member_id"]), vindex="先锋指数"), name=f"亮分公示_{branch}_{sheet.quarter}",
-                  key="notice")
+                  key="notice", column_config=one_decimal | {"先锋指数": st.column_config.NumberColumn(format="%.2f")})
             st.download_button(
                 "下载可打印的公示（HTML，浏览器中打印或另存为 PDF）", key="notice_html", on_click="ignore", mime="text/html",
                 file_name=f"亮分公示_{names[branch]}_{sheet.quarter}.html",
