@@ -419,7 +419,7 @@ def _deck_maker(app: AppTest) -> str:
     assert not app.exception, [e.value for e in app.exception]
     deck = Presentation(io.BytesIO(app.session_state["report_file"]["data"]))
     notes = deck.slides[0].notes_slide.notes_text_frame.text
-    return next(line for line in notes.splitlines() if line.startswith("生成者权限"))
+    return next(line for line in notes.splitlines() if line.startswith("材料生成"))
 
 
 def test_cached_report_names_the_wrong_user(demo_path, tmp_path, monkeypatch):
