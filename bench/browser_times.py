@@ -59,14 +59,10 @@ def visit(page, title: str, timeout_s: float = 300) -> dict:
 
 
 def signed_in_tab(browser, url: str):
-    """A new tab at ``url``, signed in as the benchmark's account."""
-    from tests.browser import sign_in
+    """A new tab at ``url``, signed in as the benchmark's account (a cold page may take minutes)."""
+    from tests.browser import signed_in_tab as tab
 
-    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    page.goto(url, wait_until="domcontentloaded")
-    sign_in(page, USER, PASSWORD)
-    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=1_800_000)
-    return page
+    return tab(browser, url, USER, PASSWORD, timeout_ms=1_800_000)
 
 
 @case("browser", "each page in headless Chromium on the real server: first chart and settled, warm (--scale, --db)")

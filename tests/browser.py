@@ -110,6 +110,23 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_role("button", name="登录").click()
 
 
+def signed_in_tab(browser, url: str, username: str, password: str, *, width: int = 1440, height: int = 900,
+                  timeout_ms: int = 30_000):
+    """A new tab at ``url`` (Chinese locale), signed in, once the navigation is there."""
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+    page.goto(url, wait_until="domcontentloaded")
+    sign_in(page, username, password)
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=timeout_ms)
+    return page
+
+
+def open_from_navigation(page, title: str, timeout_ms: int = 30_000) -> None:
+    """Click ``title`` in the navigation and wait until that page has drawn its title and settled."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout_ms)
+    settle(page)
+
+
 SCRIPT_STATE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state')"
 
 

@@ -3,7 +3,15 @@ screenshot (tests/screenshots/business_1440x900.png) is there for a person to lo
 
 from __future__ import annotations
 
-from tests.browser import SHOTS, app_server, chromium, demo_copy_with_user, requires_chromium, settle, sign_in
+from tests.browser import (
+    SHOTS,
+    app_server,
+    chromium,
+    demo_copy_with_user,
+    open_from_navigation,
+    requires_chromium,
+    signed_in_tab,
+)
 
 USER, PASSWORD = "biz", "Browser-Passw0rd!"
 
@@ -13,13 +21,8 @@ pytestmark = requires_chromium
 def test_business_page_in_the_browser(demo_path, tmp_path):
     copy = demo_copy_with_user(demo_path, tmp_path, USER, PASSWORD)
     with app_server(copy) as url, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-        page.goto(url, wait_until="domcontentloaded")
-        sign_in(page, USER, PASSWORD)
-        page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
-        page.locator('[data-testid="stSidebarNav"]').get_by_text("党建+业务", exact=True).click()
-        page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=30_000)
-        settle(page)
+        page = signed_in_tab(browser, url, USER, PASSWORD)
+        open_from_navigation(page, "党建+业务")
         quadrant = page.locator('[data-testid="stPlotlyChart"]').first
         quadrant.locator(".main-svg").first.wait_for(state="attached", timeout=30_000)
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,16 @@ scree plot; screenshots (tests/screenshots/survey_*.png) are there for a person 
 
 from __future__ import annotations
 
-from tests.browser import SHOTS, app_server, chromium, demo_copy_with_user, requires_chromium, settle, sign_in
+from tests.browser import (
+    SHOTS,
+    app_server,
+    chromium,
+    demo_copy_with_user,
+    open_from_navigation,
+    requires_chromium,
+    settle,
+    signed_in_tab,
+)
 
 USER, PASSWORD = "surveyor", "Browser-Passw0rd!"
 
@@ -13,13 +22,8 @@ pytestmark = requires_chromium
 def test_survey_toolbox_in_the_browser(demo_path, tmp_path):
     copy = demo_copy_with_user(demo_path, tmp_path, USER, PASSWORD)
     with app_server(copy) as url, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-        page.goto(url, wait_until="domcontentloaded")
-        sign_in(page, USER, PASSWORD)
-        page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=30_000)
-        page.locator('[data-testid="stSidebarNav"]').get_by_text("问卷分析", exact=True).click()
-        page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=30_000)
-        settle(page)
+        page = signed_in_tab(browser, url, USER, PASSWORD)
+        open_from_navigation(page, "问卷分析")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "survey_1440x900.png"))
         assert "下载问卷默认报告（Word）" in page.locator('[data-testid="stMain"]').inner_text()
