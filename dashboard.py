@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui import chrome
 from ui.login import account_box, login_page, remember_in_browser, signed_in_viewer
+from ui.session import page_run_slot
 
 st.set_page_config(page_title="医院党建数据看板", page_icon=":material/flag:", layout="wide")
 chrome.apply()
@@ -35,31 +36,33 @@ PAGES = [
     ("系统管理", "account", "我的账户", "key", EVERYONE),
 ]
 
-scope = signed_in_viewer()
-if scope is None:
-    # st.navigation must run on every path: a script that stops before calling it makes
-    # Streamlit fall back to auto-discovering pages/ and running the requested file directly.
-    # Every page's address opens the login form, so that a link such as
-    # /present?period=2025Q4 lands on its page (with its query) after signing in.
-    doors = [st.Page(login_page, title="登录", icon=":material/login:", default=True)]
-    doors += [st.Page(login_page, title="登录", url_path=name) for _, name, _, _, _ in PAGES]
-    st.navigation(doors, position="hidden").run()
-    st.stop()
-if st.session_state.get("must_change_password"):
-    # A password someone else chose (bootstrap, reset) must be replaced before anything else.
-    navigation = {"系统管理": [st.Page("pages/account.py", title="我的账户", icon=":material/key:", default=True)]}
-else:
-    navigation = {}
-    for group, name, title, icon, roles in PAGES:
-        if scope.role in roles:
-            navigation.setdefault(group, []).append(
-                st.Page(f"pages/{name}.py", title=title, icon=f":material/{icon}:", default=name == "overview")
-            )
-# Expanded: with more than twelve pages Streamlit would hide the last ones behind "View more".
-page = st.navigation(navigation, expanded=True)
-account_box(scope)
-with st.sidebar:  # out of the way of every page, also of 大屏展示's full screen (its sidebar is hidden)
-    remember_in_browser()
-if page.url_path != "present":  # 大屏展示 says 数据截至 in its own header
-    chrome.freshness_line()
-page.run()
+# Viewers take turns computing their pages (see analysis.config.Serving).
+with page_run_slot():
+    scope = signed_in_viewer()
+    if scope is None:
+        # st.navigation must run on every path: a script that stops before calling it makes
+        # Streamlit fall back to auto-discovering pages/ and running the requested file directly.
+        # Every page's address opens the login form, so that a link such as
+        # /present?period=2025Q4 lands on its page (with its query) after signing in.
+        doors = [st.Page(login_page, title="登录", icon=":material/login:", default=True)]
+        doors += [st.Page(login_page, title="登录", url_path=name) for _, name, _, _, _ in PAGES]
+        st.navigation(doors, position="hidden").run()
+        st.stop()
+    if st.session_state.get("must_change_password"):
+        # A password someone else chose (bootstrap, reset) must be replaced before anything else.
+        navigation = {"系统管理": [st.Page("pages/account.py", title="我的账户", icon=":material/key:", default=True)]}
+    else:
+        navigation = {}
+        for group, name, title, icon, roles in PAGES:
+            if scope.role in roles:
+                navigation.setdefault(group, []).append(
+                    st.Page(f"pages/{name}.py", title=title, icon=f":material/{icon}:", default=name == "overview")
+                )
+    # Expanded: with more than twelve pages Streamlit would hide the last ones behind "View more".
+    page = st.navigation(navigation, expanded=True)
+    account_box(scope)
+    with st.sidebar:  # out of the way of every page, also of 大屏展示's full screen (its sidebar is hidden)
+        remember_in_browser()
+    if page.url_path != "present":  # 大屏展示 says 数据截至 in its own header
+        chrome.freshness_line()
+    page.run()

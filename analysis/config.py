@@ -15,6 +15,9 @@ Only the keys present in the file change; everything else keeps its default. Exa
     [charts]                    # above 60 units a chart shows the best, the worst and yours
     max_units = 60
 
+    [serving]                   # page runs computed at once by one server process
+    page_runs_at_once = 2
+
     [[assessment.indicators]]   # replaces the whole catalogue; must still sum to 100
     id = "A01"
     name = "三会一课"
@@ -229,6 +232,9 @@ class LoginPolicy:
     slot within ``check_wait_seconds`` is answered "稍后再试". ``trusted_proxy_header``: the
     header holding the client address set by the reverse proxy in front of the app (read only
     when the connection comes from the loopback address, i.e. from that proxy).
+    A session's activity time is written at most every ``activity_write_seconds``: a page run
+    then costs no database write, and an idle timeout ends a session at most that much early,
+    never late.
     """
 
     max_failures: int = 5
@@ -241,10 +247,13 @@ class LoginPolicy:
     concurrent_checks: int = 4
     check_wait_seconds: float = 3
     trusted_proxy_header: str = "X-Real-IP"
+    activity_write_seconds: float = 60
 
     def __post_init__(self) -> None:
         if self.max_failures < 1:
             raise ValueError("max_failures must be at least 1")
+        if self.activity_write_seconds < 0 or self.activity_write_seconds >= self.idle_minutes * 60:
+            raise ValueError("activity_write_seconds must be at least 0 and below the idle limit")
         if min(self.lockout_minutes, self.idle_minutes, self.absolute_hours) <= 0:
             raise ValueError("lockout, idle and absolute limits must be positive")
         if self.client_free_attempts < 1 or self.concurrent_checks < 1:
@@ -287,6 +296,19 @@ class ChartLimits:
 
 
 @dataclass(frozen=True)
+class Serving:
+    """How one server process shares its two cores between viewers.
+
+    At most ``page_runs_at_once`` page runs compute at the same time; the others wait their
+    turn in arrival order. Page runs are Python work that takes turns on one interpreter lock:
+    twenty runs let in together all finish together, at twenty times one run, while in turn
+    the first finishes after one run and the median viewer after half the queue.
+    """
+
+    page_runs_at_once: int = 2
+
+
+@dataclass(frozen=True)
 class Config:
     hospital_name: str
     vanguard: VanguardConfig
@@ -298,6 +320,7 @@ class Config:
     password: PasswordPolicy = PasswordPolicy()
     login: LoginPolicy = LoginPolicy()
     charts: ChartLimits = ChartLimits()
+    serving: Serving = Serving()
     business: BusinessConfig = DEFAULT_BUSINESS
     source: str = field(default="默认配置")
 
@@ -406,6 +429,8 @@ def validate(config: Config) -> Config:
     if min(config.charts.max_units, config.charts.extreme_n, config.charts.page_rows, config.charts.table_rows,
            config.charts.webgl_points) < 1:
         raise ConfigError("charts: every limit must be at least 1")
+    if config.serving.page_runs_at_once < 1:
+        raise ConfigError("serving.page_runs_at_once must be at least 1")
     if config.survey.min_cell < 1:
         raise ConfigError("survey.min_cell must be at least 1")
     for scale in config.survey.ordinal_scales:
@@ -493,6 +518,7 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         password=replace(base.password, **overrides.get("security", {}).get("password", {})),
         login=replace(base.login, **overrides.get("security", {}).get("login", {})),
         charts=replace(base.charts, **overrides.get("charts", {})),
+        serving=replace(base.serving, **overrides.get("serving", {})),
         source=source or base.source,
     )
     return validate(config)

@@ -230,6 +230,23 @@ def test_idle_timeout_after_30_minutes(con, user):
     assert json.loads(detail)["reason"] == "idle_timeout"
 
 
+def test_activity_is_written_at_most_once_a_minute_and_idle_ends_early_never_late(con, user):
+    token = auth.start_session(con, user, now=T0)
+
+    def last_seen():
+        return con.execute("SELECT last_seen FROM app_session").fetchone()[0]
+
+    assert auth.touch_session(con, token, now=T0 + timedelta(seconds=59)).ok
+    assert last_seen() == T0  # a page run within the minute writes nothing
+    assert auth.touch_session(con, token, now=T0 + timedelta(seconds=60)).ok
+    assert last_seen() == T0 + timedelta(seconds=60)
+    assert auth.touch_session(con, token, now=T0 + timedelta(seconds=119)).ok  # not written
+    # Idle is measured from the last write: 30 min after it the session ends, 59 s earlier
+    # than from the unwritten activity; never later.
+    state = auth.touch_session(con, token, now=T0 + timedelta(minutes=31, seconds=1))
+    assert state.status == "expired" and state.end_reason == "idle_timeout"
+
+
 def test_absolute_timeout_after_12_hours(con, user):
     token = auth.start_session(con, user, now=T0)
     at = T0

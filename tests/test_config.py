@@ -79,3 +79,11 @@ def test_unchanged_file_is_parsed_once_and_a_changed_one_again(tmp_path, monkeyp
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a later mtime, whatever the clock
     assert config.load().hospital_name == "乙医院" and len(parses) == 2
     assert config.load().hospital_name == "乙医院" and len(parses) == 2
+
+
+def test_serving_and_activity_write_limits_are_checked():
+    assert config.from_mapping({"serving": {"page_runs_at_once": 1}}).serving.page_runs_at_once == 1
+    with pytest.raises(config.ConfigError, match="page_runs_at_once"):
+        config.from_mapping({"serving": {"page_runs_at_once": 0}})
+    with pytest.raises(ValueError, match="activity_write_seconds"):
+        config.from_mapping({"security": {"login": {"idle_minutes": 1, "activity_write_seconds": 60}}})

@@ -6,6 +6,9 @@ from it, so concurrent sessions read consistent snapshots (see README: concurren
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -50,3 +53,19 @@ def connection() -> duckdb.DuckDBPyConnection:
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor of the shared database for this script run (DuckDB cursors are per thread)."""
     return connection().cursor()
+
+
+@st.cache_resource(show_spinner=False)
+def _page_run_slots(slots: int) -> threading.Semaphore:
+    return threading.Semaphore(slots)
+
+
+@contextmanager
+def page_run_slot() -> Iterator[None]:
+    """Hold one of the process's page-run slots (``[serving] page_runs_at_once``) for a run.
+
+    Waiting runs are let in in arrival order (``threading.Semaphore`` wakes its oldest waiter),
+    so of many viewers arriving together most finish early instead of all finishing last.
+    """
+    with _page_run_slots(config_mod.load().serving.page_runs_at_once):
+        yield

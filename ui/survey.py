@@ -16,7 +16,6 @@ from streamlit.delta_generator import DeltaGenerator
 
 from analysis import charts, survey
 from analysis.formatting import markdown_escape, p_value
-from analysis.report import survey_report
 from analysis.survey import edits, reading, validity
 from analysis.survey.reading import NO_GROUP
 from ui.cache import cached, figure
@@ -277,18 +276,21 @@ def default_report_downloads(*, survey_id: int) -> None:
 
     handle = connection()
 
-    def build(render: Callable, fmt: str) -> Callable[[], bytes]:
+    def build(renderer: str, fmt: str) -> Callable[[], bytes]:
         def make() -> bytes:
+            # python-docx, the charts and scipy load on the first click, not with the page.
+            from analysis.report import survey_report
+
             report = survey_report.survey_report(handle.cursor(), survey_id=survey_id, scope=scope)
-            out = render(report)
+            out = getattr(survey_report, renderer)(report)
             return out.encode("utf-8") if isinstance(out, str) else out
         return audited(make, detail={"table": f"问卷默认报告_{survey_id}", "format": fmt})
 
     buttons = st.container(horizontal=True)
-    buttons.download_button("下载问卷默认报告（Word）", data=build(survey_report.survey_report_docx, "docx"),
+    buttons.download_button("下载问卷默认报告（Word）", data=build("survey_report_docx", "docx"),
                             file_name=f"问卷默认报告_{survey_id}.docx", on_click="ignore", key="survey_report_docx",
                             mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    buttons.download_button("下载问卷默认报告（离线网页）", data=build(survey_report.survey_report_html, "html"),
+    buttons.download_button("下载问卷默认报告（离线网页）", data=build("survey_report_html", "html"),
                             file_name=f"问卷默认报告_{survey_id}.html", mime="text/html", on_click="ignore",
                             key="survey_report_html")
     st.caption("每道题一张图、一张表和一句话，附 95% 置信区间和检验；生成 Word 约需十几秒。")

@@ -679,10 +679,11 @@ def touch_session(
             if over:
                 _end_session_row(con, key, username, reason, now)
                 return SessionState("expired", END_REASONS[reason], username, end_reason=reason)
-        con.execute(
-            "UPDATE app_session SET last_seen = greatest(last_seen, ?) WHERE session_id = ?",
-            [now, key],
-        )
+        if now - last_seen >= timedelta(seconds=policy.activity_write_seconds):
+            con.execute(
+                "UPDATE app_session SET last_seen = greatest(last_seen, ?) WHERE session_id = ?",
+                [now, key],
+            )
         return SessionState(
             "ok", "", username, Scope(username, role, unit_id), display_name, bool(must)
         )

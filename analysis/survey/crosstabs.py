@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.scope import Scope
 from analysis.survey._common import TOTAL_LABEL, check_scope, resolve_min_cell, unique_labels
@@ -219,6 +218,7 @@ def _independence_test(observed: np.ndarray) -> dict:
     Returns the test fields of :class:`Crosstab` plus ``expected`` and ``residuals`` arrays
     shaped like ``observed``, NaN in empty rows and columns (everywhere when there is no test).
     """
+    from scipy import stats  # slow to import: only when needed
     keep_r = observed.sum(axis=1) > 0
     keep_c = observed.sum(axis=0) > 0
     sub = observed[np.ix_(keep_r, keep_c)]
@@ -270,6 +270,7 @@ def linear_by_linear(observed: np.ndarray, row_scores: np.ndarray, col_scores: n
     ----------
     Agresti A (2013). Categorical Data Analysis, 3rd ed., section 3.4.1.
     """
+    from scipy import stats  # slow to import: only when needed
     keep_r, keep_c = ~np.isnan(row_scores), ~np.isnan(col_scores)
     table = observed[np.ix_(keep_r, keep_c)].astype(float)
     u, v = row_scores[keep_r], col_scores[keep_c]

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.scope import Scope
 from analysis.survey._common import check_scope, pct, resolve_min_cell
@@ -269,6 +268,7 @@ def cronbach_alpha(
     Feldt LS (1965). The approximate sampling distribution of Kuder-Richardson reliability
     coefficient twenty. Psychometrika 30.
     """
+    from scipy import stats  # slow to import: only when needed
     check_scope(scope)
     q = load_question(con, survey_id, question_no, allowed=("matrix",), purpose="信度分析（Cronbach α）")
     _scale_values(q)

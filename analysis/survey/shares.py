@@ -16,8 +16,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.proportion import confint_proportions_2indep
 
 from analysis import config as config_mod
 from analysis.scope import Scope
@@ -414,6 +412,8 @@ def two_proportions(e1: int, n1: int, e2: int, n2: int) -> dict:
     95 %), chi2, p_chi2, dof, min_expected, cramer_v, odds_ratio, p_fisher, test ("chi2", or
     "fisher" when an expected count is below 5), p_val (of that test), note.
     """
+    from scipy import stats  # slow to import: only when needed
+    from statsmodels.stats.proportion import confint_proportions_2indep  # slow to import: only when needed
     table = np.array([[e1, n1 - e1], [e2, n2 - e2]])
     out: dict = {"dof": 1, "note": ""}
     out["pct1"], out["pct2"] = float(pct(e1, n1)), float(pct(e2, n2))
