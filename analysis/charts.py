@@ -160,7 +160,8 @@ def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go
 
 # --- 四有工程 and 办实事 (analysis/four_have.py, analysis/tasks.py) -----------------------------
 def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[str] | None = None) -> go.Figure:
-    """Branch × dimension: colour is the gap to the hospital mean of that dimension, text the score.
+    """Branch × dimension: colour is the gap to the hospital mean of that dimension, text the score;
+    each cell carries its branch id last in ``customdata``, so a click can open the branch.
 
     ``scores`` is ``four_have.branch_scores``; ``branch_order`` (branch names, top row first, e.g.
     by rank) may list branches without scores, which then show as an empty row.
@@ -175,8 +176,9 @@ def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[st
 
     z = [[cell(b, d, "gap") for d in dims] for b in rows]
     text = [[("" if (v := cell(b, d, "score")) is None else f"{v:.1f}") for d in dims] for b in rows]
-    custom = [[[cell(b, d, "hospital_mean"), cell(b, d, "dimension_rank"), cell(b, d, "self_score")] for d in dims]
-              for b in rows]
+    ids = dict(zip(scores["branch_name"], scores["branch_id"]))  # the last item: a click opens the branch
+    custom = [[[cell(b, d, "hospital_mean"), cell(b, d, "dimension_rank"), cell(b, d, "self_score"), ids.get(b)]
+               for d in dims] for b in rows]
     limit = max([abs(v) for line in z for v in line if v is not None and pd.notna(v)] or [1.0])
     fig = go.Figure(go.Heatmap(
         z=z, x=dims, y=[plotly_text(b) for b in rows], text=text, texttemplate="%{text}", customdata=custom,
@@ -196,7 +198,8 @@ def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: Collec
                       highlight: Collection[str] = ()) -> go.Figure:
     """Ranked 四有 totals (complete sheets only): named 示范点 in GOOD, other candidates in
     GOOD_LIGHT, the rest MUTED; ★ marks every branch meeting the candidate rule; dashed line = hospital mean;
-    the ``highlight`` branch ids are outlined and marked ▶.
+    the ``highlight`` branch ids are outlined and marked ▶; each bar carries its branch id last in
+    ``customdata``.
 
     ``totals`` is ``four_have.branch_totals``; ``candidate_ids`` the branch ids of
     ``four_have.site_candidates`` with ``candidate`` true.
@@ -219,7 +222,7 @@ def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: Collec
                                               "width": [2.5 if b in highlight else 0 for b in part["branch_id"]]}},
             text=[f"{'★ ' if b in candidates else ''}{t:.1f}" for b, t in zip(part["branch_id"], part["total"])],
             textposition="outside", cliponaxis=False,
-            customdata=list(zip(part["gap"], [_rank_change_text(c) for c in part["rank_change"]])),
+            customdata=list(zip(part["gap"], [_rank_change_text(c) for c in part["rank_change"]], part["branch_id"])),
             hovertemplate="%{y}<br>总分 %{x:.1f}<br>与全院均值差 %{customdata[0]:+.1f}<br>%{customdata[1]}"
                           "<extra>%{fullData.name}</extra>",
         ))
@@ -304,9 +307,10 @@ def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str,
                           hover="%{text}<br>均值 %{y:.1f}<extra></extra>")
     fig.add_trace(field)
     fig.data = (fig.data[-1], *fig.data[:-1])
-    _named_lines(fig, trend, marked, x="quarter", y="mean", unit="unit_id", name="unit_name", position=position,
-                 hover="均值 %{y:.1f}<br>n=%{customdata[1]}", extra="n", chosen=chosen)
+    ends = _named_lines(fig, trend, marked, x="quarter", y="mean", unit="unit_id", name="unit_name",
+                        position=position, hover="均值 %{y:.1f}<br>n=%{customdata[1]}", extra="n", chosen=chosen)
     fig = _style(fig, title=title, height=height, y_title=y_title)
+    _end_labels(fig, ends, height=height)
     _quarter_axis(fig, quarters)
     # Room on the right for the names at the lines' ends.
     fig.update_layout(margin={"r": 170 if marked else 16})
@@ -326,11 +330,12 @@ def _quarter_axis(fig: go.Figure, quarters: list[str]) -> None:
 
 def _named_lines(fig: go.Figure, frame: pd.DataFrame, marked: dict[str, tuple[str, str]], *, x: str, y: str,
                  unit: str, name: str, position: dict[str, int], hover: str, extra: str | None = None,
-                 chosen: str | None = None) -> None:
-    """One line per ``marked`` unit (id -> (colour, legend group)), its name at its last point;
-    one legend entry per group. ``hover`` follows the unit's name and the quarter and may use
+                 chosen: str | None = None) -> list[tuple[float, float, str, str]]:
+    """One line per ``marked`` unit (id -> (colour, legend group)); one legend entry per group.
+    Returns each line's last point and name (x, y, name, colour) for ``_end_labels``. ``hover`` follows the unit's name and the quarter and may use
     ``%{customdata[1]}``, the ``extra`` column."""
     shown_groups: set[str] = set()
+    ends: list[tuple[float, float, str, str]] = []  # (x, y, name, colour) of each line's last point
     for unit_id, (colour, group) in marked.items():
         series = frame[frame[unit] == unit_id].sort_values(x)
         if series.empty:
@@ -338,14 +343,56 @@ def _named_lines(fig: go.Figure, frame: pd.DataFrame, marked: dict[str, tuple[st
         label = plotly_text(series[name].iloc[0])
         quarters = series[x].tolist()
         fig.add_trace(go.Scatter(
-            x=[position[q] for q in quarters], y=series[y], mode="lines+markers+text", name=group, legendgroup=group,
+            x=[position[q] for q in quarters], y=series[y], mode="lines+markers", name=group, legendgroup=group,
             showlegend=group not in shown_groups, line={"color": colour, "width": 3 if unit_id == chosen else 2},
-            text=[""] * (len(quarters) - 1) + [label], textposition="middle right",
-            textfont={"color": colour, "size": 11}, cliponaxis=False,
             customdata=list(zip([quarter_label(q) for q in quarters], *([series[extra].tolist()] if extra else []))),
             hovertemplate=f"{label}<br>%{{customdata[0]}}<br>{hover}<extra></extra>",
         ))
         shown_groups.add(group)
+        ends.append((position[quarters[-1]], float(series[y].iloc[-1]), label, colour))
+    return ends
+
+
+END_LABEL_PX = 15  # a name's line height at the lines' ends
+
+
+def spread_positions(values: list[float], gap: float) -> list[float]:
+    """Positions for labels at ``values`` (any order), at least ``gap`` apart and each as near its
+    value as the others allow: labels that would overlap are set as a block centred on their values."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    blocks: list[list[int]] = []  # runs of labels (indices, ascending) set as one evenly spaced block
+
+    def start(block: list[int]) -> float:
+        return sum(values[i] for i in block) / len(block) - gap * (len(block) - 1) / 2
+
+    for index in order:
+        blocks.append([index])
+        while len(blocks) > 1 and start(blocks[-2]) + gap * len(blocks[-2]) > start(blocks[-1]):
+            blocks[-2:] = [blocks[-2] + blocks[-1]]
+    placed = [0.0] * len(values)
+    for block in blocks:
+        for k, index in enumerate(block):
+            placed[index] = start(block) + gap * k
+    return placed
+
+
+def _end_labels(fig: go.Figure, ends: list[tuple[float, float, str, str]], *, height: int) -> None:
+    """Each marked line's name right of its last point, pushed apart where values are close (a
+    thin leader line joins a moved name to its point)."""
+    if not ends:
+        return
+    values = [float(v) for trace in fig.data if trace.y is not None for v in trace.y
+              if v is not None and not pd.isna(v)]
+    low, high = min(values), max(values)
+    # The plot's height without title, axis and legend; on the small side, so that names end
+    # up at least END_LABEL_PX apart however plotly sizes the margins.
+    plot_px = max(height - 200, 120)
+    gap = (high - low or 1.0) * END_LABEL_PX / plot_px
+    placed = spread_positions([y for _, y, _, _ in ends], gap)
+    for (x, y, label, colour), label_y in zip(ends, placed):
+        fig.add_annotation(x=x, y=y, ax=x + 0.12, ay=label_y, axref="x", ayref="y", text=label, xanchor="left",
+                           showarrow=True, arrowhead=0, arrowwidth=0.8, arrowcolor=colour, standoff=4,
+                           font={"color": colour, "size": 11})
 
 
 def _gapped_lines(frame: pd.DataFrame, *, x: str, y: str, unit: str, name: str, position: dict[str, int],
@@ -572,9 +619,10 @@ def rank_bump(ranking: pd.DataFrame, *, title: str, commended: Collection[str] =
                                   legend_name="其他支部", colour=translucent(NEUTRAL, _field_alpha(rest["branch_id"].nunique())),
                                   width=1,
                                   hover="%{text}<br>第 %{y} 名<extra></extra>"))
-    _named_lines(fig, ranking, marked, x="quarter", y="rank", unit="branch_id", name="branch_name", position=position,
-                 hover="第 %{y} 名")
+    ends = _named_lines(fig, ranking, marked, x="quarter", y="rank", unit="branch_id", name="branch_name",
+                        position=position, hover="第 %{y} 名")
     fig = _style(fig, title=title, height=height, y_title="名次")
+    _end_labels(fig, ends, height=height)
     _quarter_axis(fig, quarters)
     many = ranking["branch_id"].nunique() > config_mod.load().charts.max_units
     fig.update_yaxes(autorange="reversed", dtick=None if many else 5)

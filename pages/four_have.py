@@ -7,6 +7,7 @@ from analysis.metrics import four_have
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import unit_window
+from ui.profile import chart_opening_profile
 from ui.tables import table
 
 LISTED = 20  # unscored branches named in the warning; the rest are counted
@@ -74,12 +75,13 @@ with right, st.container(border=True):
 with st.container(border=True):
     rows = unit_window(totals.sort_values(["rank", "branch_id"], na_position="last"), key="four_have_heat",
                        order="总分名次", keep=[filters.focus_branch])
-    st.plotly_chart(figure(
+    chart_opening_profile(figure(
         charts.four_have_heatmap, ev.scores[ev.scores["branch_id"].isin(set(rows.rows["branch_id"]))],
         branch_order=rows.rows["branch_name"].tolist(),
         title=f"各支部四有得分与全院均值之差（{filters.unit_label}，{year}，n={count(len(scored))}个支部）"
               + (f"<br>{rows.note}" if rows.note else ""),
     ), key="heatmap")
+    st.caption("点击格子查看该支部画像。")
     with st.expander("数据表：各支部各维度得分"):
         # The score the branch was given, beside the one it gave itself.
         table(headers(ev.scores.round(3), score="评定分"), name=f"四有维度得分_{ev.year}", key="scores")
@@ -91,11 +93,12 @@ with st.container(border=True):
     marked = f"；▶ {filters.unit_label}" if one_branch else ""
     ranked = unit_window(among.totals[among.totals["complete"]].sort_values(["rank", "branch_id"]), key="four_have_rank",
                          order="总分名次", keep=[filters.unit if one_branch else filters.focus_branch])
-    st.plotly_chart(figure(
+    chart_opening_profile(figure(
         charts.four_have_ranking, ranked.rows, candidate_ids=among.candidate_ids, highlight=ranked.highlight,
         title=f"四有总分排名与示范点（{scope_label}，{year}，n={count(len(among.ranked))}个支部{marked}）"
               + (f"<br>{ranked.note}" if ranked.note else ""),
     ), key="ranking")
+    st.caption("点击柱条查看该支部画像。")
     with st.expander("数据表：总分与排名"):
         ranking = among.totals.drop(columns=["year", "hospital_n"])
         table(headers(ranking.round(3)), name=f"四有总分排名_{ev.year}", key="totals")

@@ -33,8 +33,15 @@ def test_trend_lines_stay_a_handful_of_traces(units):
     assert (field.type == "scattergl") == (units * 4 > 5000)
     colours = {t.line.color for t in fig.data[3:]}
     assert colours == {GOOD, ATTENTION, CHOSEN}
-    best = [t for t in fig.data if t.line.color == GOOD]
-    assert best[0].text[-1] == f"第{units - 1}支部"  # named at its line's end
+    names = {a.text: a for a in fig.layout.annotations if a.showarrow}
+    assert set(names) == {f"第{i}支部" for i in (units - 1, units - 2, units - 3, 0, 1, 2, 10)}
+    top = names[f"第{units - 1}支部"]  # named at its line's end
+    assert (top.x, top.y) == (3, 60 + (units - 1) / 10 + 3)
+    # The best three end 0.1 apart: their names are pushed at least a line apart.
+    heights = sorted(names[f"第{units - i}支部"].ay for i in (1, 2, 3))
+    ys = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data])
+    line = charts.END_LABEL_PX * (np.nanmax(ys) - np.nanmin(ys)) / (fig.layout.height - 200)
+    assert line > 0.1 and all(b - a >= line - 1e-9 for a, b in zip(heights, heights[1:]))
     assert list(fig.layout.xaxis.ticktext) == ["2024年第1季度", "2024年第2季度", "2024年第3季度", "2024年第4季度"]
 
 
@@ -96,3 +103,33 @@ def test_ranking_bars_from_zero_with_threshold_and_mean():
     lines = {shape.x0 for shape in fig.layout.shapes}
     assert lines == {80, 86.5}
     assert list(fig.data[0].customdata) == ["B1", "B2"]
+
+
+def test_four_have_heat_map_and_ranking_cells_open_their_branch(demo_con):
+    from analysis.metrics import four_have
+    from analysis.scope import Scope
+    from ui.profile import clicked_unit
+
+    ev = four_have.evaluation(demo_con, scope=Scope.committee(), last="2025Q4")
+    heat = charts.four_have_heatmap(ev.scores, title="t")
+    ids = dict(zip(ev.scores["branch_name"], ev.scores["branch_id"]))
+    rows = list(dict.fromkeys(ev.scores["branch_name"]))
+    for name, line in zip(rows, heat.data[0].customdata):
+        assert {cell[-1] for cell in line} == {ids[name]}
+    last_row = rows[-1]
+    assert clicked_unit({"selection": {"points": [{"customdata": heat.data[0].customdata[-1][0]}]}}) == ids[last_row]
+    ranking = charts.four_have_ranking(ev.totals, title="t", candidate_ids=ev.candidate_ids)
+    shown = [cell[-1] for trace in ranking.data for cell in trace.customdata]
+    assert sorted(shown) == sorted(ev.totals.loc[ev.totals["complete"], "branch_id"])
+
+
+def test_end_labels_keep_their_order_and_a_line_apart():
+    values = [10.0, 10.1, 10.2, 30.0, 9.95]
+    placed = charts.spread_positions(values, gap=1.0)
+    ordered = sorted(range(len(values)), key=lambda i: values[i])
+    steps = [placed[b] - placed[a] for a, b in zip(ordered, ordered[1:])]
+    assert all(step >= 1.0 - 1e-9 for step in steps)
+    assert placed[3] == 30.0  # alone: stays at its value
+    # the close four are a block centred on their mean
+    block = [placed[i] for i in (4, 0, 1, 2)]
+    assert block == pytest.approx([10.0625 - 1.5, 10.0625 - 0.5, 10.0625 + 0.5, 10.0625 + 1.5])
