@@ -123,8 +123,14 @@ with st.container(border=True):
 
 with st.container(border=True):
     st.subheader("党员个人出勤")
-    members = cached(meetings.member_attendance, kind=kind, **common)
-    if members.empty:
+    # One row per member: at a large hospital hundreds of thousands, computed for a branch at
+    # once and for a wider unit only when asked for.
+    wanted = filters.is_branch or st.toggle("显示党员个人出勤明细", key="org_life_members",
+                                            help="按出席率由低到高列出每名党员；范围越大，生成越慢。")
+    members = cached(meetings.member_attendance, kind=kind, **common) if wanted else None
+    if members is None:
+        st.caption("在侧栏选择一个党支部，或打开上方开关，查看党员个人出勤明细。")
+    elif members.empty:
         st.info("您的权限范围内没有所选单位的党员个人出勤明细（仅党委及本支部、本总支书记可查看）。")
     else:
         st.caption(f"{kind} · {period} · {members['member_id'].nunique()} 名党员，按出席率由低到高")

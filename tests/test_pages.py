@@ -143,11 +143,21 @@ def test_org_life_page_shows_compliance_and_follows_filters(org_life_page):
     assert members and set(members[0]["支部编号"]) == {"B01"}
 
 
+def test_org_life_member_table_of_a_wide_unit_only_on_request(org_life_page):
+    app = org_life_page()
+    assert not [d for d in app.dataframe if "姓名" in d.value.columns]
+    app.toggle(key="org_life_members").set_value(True).run()
+    assert not app.exception, [e.value for e in app.exception]
+    members = [d.value for d in app.dataframe if "姓名" in d.value.columns]
+    assert members and members[0]["支部编号"].nunique() > 1
+
+
 def test_org_life_member_table_follows_scope(org_life_page):
     app = org_life_page("zhibu")  # secretary of B01
     members = [d.value for d in app.dataframe if "姓名" in d.value.columns]
     assert members and set(members[0]["支部编号"]) == {"B01"}
     app.sidebar.selectbox(key="general_branch").set_value("G02").run()
+    app.toggle(key="org_life_members").set_value(True).run()
     assert not app.exception, [e.value for e in app.exception]
     assert not [d for d in app.dataframe if "姓名" in d.value.columns]
     assert any("权限范围内没有" in i.value for i in app.info)
