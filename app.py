@@ -6,7 +6,13 @@ the app works the same, but a reload asks for the password again.
 """
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from ui.cookie_routes import ROUTES
+
+# dashboard.py owns the pages through st.navigation, which clears this flag on its first call.
+# Until then Streamlit treats pages/ as an old-style multipage folder: the first run of a fresh
+# server listed its file names in the sidebar and ran the requested file as the page.
+PagesManager.uses_pages_directory = False
 
 app = st.App("dashboard.py", routes=ROUTES)

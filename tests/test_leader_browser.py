@@ -263,3 +263,28 @@ def test_cookie_routes_refuse_bad_codes_and_other_sites(server):
     assert post("/api/session/bind", b"guessed-code", {"Origin": "http://evil.example"}) == 403
     assert post("/api/session/clear", b"", {"Origin": "http://evil.example"}) == 403
     assert post("/api/session/clear", b"") == 204
+
+
+def test_a_deep_link_on_a_freshly_started_server_opens_its_page_in_the_app(database, browser, tmp_path):
+    # A server of its own, so that the deep link is the first request it ever serves: before
+    # the fix that run listed pages/ file names in the sidebar and, after signing in, ran the
+    # page file bare, without the app's navigation and account box.
+    import shutil
+
+    fresh = tmp_path / "fresh.duckdb"
+    shutil.copy(database, fresh)
+    with app_server(fresh) as url:
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        try:
+            page.goto(f"{url}/vanguard?unit=B05", wait_until="domcontentloaded")
+            page.get_by_label("用户名").wait_for(timeout=60_000)
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            assert sidebar.count() == 0 or not re.search(r"\b(dashboard|vanguard|org life)\b", sidebar.inner_text())
+            sign_in(page, COMMITTEE, PASSWORD)
+            page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+            settle(page)
+            assert "退出登录" in page.inner_text('[data-testid="stSidebar"]')
+            assert page.get_by_role("heading", name="党员先锋指数").count() == 1
+            assert "unit=B05" in page.url
+        finally:
+            page.close()
