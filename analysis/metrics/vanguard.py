@@ -168,7 +168,7 @@ def member_index(
         SELECT i.quarter, i.member_id, m.name, i.branch_id, l.branch_name, l.general_branch_name, i.vindex,
                i.rank_in_branch
         FROM idx i JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = i.branch_id
-        WHERE list_contains($visible, i.branch_id)
+        WHERE i.branch_id IN (SELECT unnest($visible))
         ORDER BY i.quarter, i.branch_id, rank_in_branch, i.member_id
         """,
         params | {"visible": member_branch_ids(con, scope)},
@@ -206,7 +206,7 @@ def appraisal(
         f"""
         SELECT a.member_id, m.name, a.branch_id, l.branch_name, a.quarters, a.annual_index, a.grade, a.stars
         FROM ({annual}) a JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
-        WHERE list_contains($visible, a.branch_id)
+        WHERE a.branch_id IN (SELECT unnest($visible))
         ORDER BY a.branch_id, a.annual_index DESC, a.member_id
         """,
         params | {"visible": member_branch_ids(con, scope)},
@@ -331,7 +331,7 @@ def falling_members(
         WITH idx AS ({index}),
         series AS (
             SELECT member_id, branch_id, list(vindex ORDER BY quarter) AS indices, count(*) AS scored
-            FROM idx WHERE list_contains($visible, branch_id) GROUP BY ALL
+            FROM idx WHERE branch_id IN (SELECT unnest($visible)) GROUP BY ALL
         )
         SELECT s.member_id, m.name, s.branch_id, l.branch_name, s.indices[1] AS start_index,
                s.indices[-1] AS last_index, s.indices[1] - s.indices[-1] AS total_drop, s.indices

@@ -9,7 +9,7 @@ from analysis.scope import Scope, member_branch_ids
 from analysis.stats import wilson_interval
 
 # A person's name is shown only for rows of a branch in the bound list $visible.
-IN_SCOPE = "list_contains($visible, {column})"
+IN_SCOPE = "{column} IN (SELECT unnest($visible))"
 
 
 def visible(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:

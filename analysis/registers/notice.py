@@ -96,6 +96,6 @@ def notice_branches(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataF
     Returns: branch_id, branch_name (by branch id).
     """
     return con.execute(
-        "SELECT branch_id, branch_name FROM branch_lineage WHERE list_contains($visible, branch_id) ORDER BY branch_id",
+        "SELECT branch_id, branch_name FROM branch_lineage WHERE branch_id IN (SELECT unnest($visible)) ORDER BY branch_id",
         {"visible": member_branch_ids(con, scope)},
     ).df()
