@@ -12,7 +12,7 @@ from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import unit_window
 from ui.profile import chart_opening_profile
-from ui.tables import table
+from ui.tables import member_rows_wanted, table
 
 filters = sidebar_filters()
 today = dt.date.today()
@@ -123,10 +123,7 @@ with st.container(border=True):
 
 with st.container(border=True):
     st.subheader("党员个人出勤")
-    # One row per member: at a large hospital hundreds of thousands, computed for a branch at
-    # once and for a wider unit only when asked for.
-    wanted = filters.is_branch or st.toggle("显示党员个人出勤明细", key="org_life_members",
-                                            help="按出席率由低到高列出每名党员；范围越大，生成越慢。")
+    wanted = member_rows_wanted("显示党员个人出勤明细", key="org_life_members", one_branch=filters.is_branch)
     members = cached(meetings.member_attendance, kind=kind, **common) if wanted else None
     if members is None:
         st.caption("在侧栏选择一个党支部，或打开上方开关，查看党员个人出勤明细。")

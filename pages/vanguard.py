@@ -7,7 +7,7 @@ from analysis.metrics import spread, vanguard
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import find_unit, unit_window
-from ui.tables import table
+from ui.tables import member_rows_wanted, table
 
 filters = sidebar_filters()
 cfg = config.load()
@@ -87,9 +87,10 @@ else:
                            title=f"{year}年各支部党员评定等级（按年度平均指数）" + (f"<br>{shown.note}" if shown.note else "")),
                     key="grades")
     table(headers(counts), name=f"{year}年评定等级统计", key="grade_counts")
-    appraisal = cached(vanguard.appraisal, year=year, unit=filters.unit)
-    with st.expander(f"党员个人年度评定（{count(len(appraisal))} 人，仅限您的权限范围）"):
-        table(headers(appraisal), name=f"{year}年党员评定", key="appraisal")
+    if member_rows_wanted("显示党员个人年度评定（仅限您的权限范围）", key="vanguard_appraisal", one_branch=filters.is_branch):
+        appraisal = cached(vanguard.appraisal, year=year, unit=filters.unit)
+        with st.expander(f"党员个人年度评定（{count(len(appraisal))} 人，仅限您的权限范围）", expanded=not filters.is_branch):
+            table(headers(appraisal), name=f"{year}年党员评定", key="appraisal")
 
 st.subheader("连续两个季度下降的党员")
 falling = cached(vanguard.falling_members, last=filters.last, unit=filters.unit)

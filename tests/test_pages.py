@@ -176,3 +176,16 @@ def test_admin_shows_a_refused_account_change_and_then_the_success(app):
     assert any(e.value.startswith("密码不符合要求：") for e in app.error) and not app.success
     create("Xin-Zhanghu-2025")
     assert [s.value for s in app.success] == ["已创建账户 xinzhanghu。"]
+
+
+def test_vanguard_member_appraisal_of_the_hospital_only_on_request(app):
+    opened(app, "pages/vanguard.py")
+
+    def appraisal_tables():
+        return [d.value for d in app.dataframe if "年度指数" in d.value.columns and "姓名" in d.value.columns]
+
+    assert not appraisal_tables()
+    app.toggle(key="vanguard_appraisal").set_value(True).run()
+    assert not app.exception, [e.value for e in app.exception]
+    shown = appraisal_tables()
+    assert shown and len(shown[0]) > 0

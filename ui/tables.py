@@ -99,3 +99,9 @@ def audited(make: Callable[[], bytes], *, detail: dict) -> Callable[[], bytes]:
         return make()
 
     return build
+
+
+def member_rows_wanted(label: str, *, key: str, one_branch: bool) -> bool:
+    """Whether to build a member-by-member table now: for one branch at once, for a wider unit
+    (hundreds of thousands of rows at a large hospital) only once the viewer turns it on."""
+    return one_branch or st.toggle(label, key=key, help="逐名党员列出；所选范围越大，生成越慢。")
