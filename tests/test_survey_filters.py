@@ -231,3 +231,26 @@ def test_a_group_differing_from_its_unfiltered_self_by_fewer_than_the_minimum_is
     # By age instead, unfiltered: 老年 党员 are only 2, but 老年 has 8 and every group shows.
     by_age = survey.text_answers(con, survey_id=1, question_no=8, group_question_no=3, scope=SCOPE)
     assert set(by_age["group"]) == {"青年", "中年", "老年"}
+
+
+def test_default_report_states_the_filter_and_has_the_filtered_numbers(con):
+    import io
+
+    import docx
+
+    from analysis.report import survey_report as sr
+
+    filtered = sr.survey_report(con, survey_id=1, respondents=PARTY_SENIOR, scope=SCOPE)
+    alone = sr.survey_report(con, survey_id=2, scope=SCOPE)
+    assert filtered.filter_note == "筛选条件：政治面貌 = 党员；工龄 5–20（符合条件的答卷 15 份，全部 40 份）"
+    assert filtered.caption == alone.caption and alone.filter_note == ""
+    for part, part_alone in zip(filtered.parts, alone.parts, strict=True):
+        assert part.sentence == part_alone.sentence
+        pd.testing.assert_frame_equal(part.table.frame, part_alone.table.frame)
+    assert filtered.file_name("docx") == "问卷默认报告_1_筛选.docx"
+    assert filtered.filter_note in sr.survey_report_html(filtered)
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(sr.survey_report_docx(filtered))).paragraphs]
+    assert paragraphs[1] == filtered.filter_note  # right under the title
+    with pytest.raises(ValueError, match="不足 5 份"):
+        sr.survey_report(con, survey_id=1, respondents=RespondentFilter(ranges=(RangeCondition(4, 0, 23),)),
+                         scope=SCOPE)
