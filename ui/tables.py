@@ -55,8 +55,7 @@ def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, 
     buttons = st.container(horizontal=True)
     shown = frame.drop(columns=[opens]) if opens else frame
     if note:
-        shown = pd.concat([pd.DataFrame({"筛选条件": [note] * len(shown)}, index=shown.index), shown], axis=1)
-        name = f"{name}_筛选"
+        shown, name = exports.with_note(shown, note), f"{name}_筛选"
     for fmt, (label, mime) in FORMATS.items():
         buttons.download_button(label, data=export(shown, name=name, fmt=fmt), file_name=f"{name}.{fmt}", mime=mime,
                                 key=f"{key}_{fmt}", on_click="ignore")

@@ -226,6 +226,9 @@ def comparison_sentence(cmp: GroupComparison, outcome: str) -> str:
     if cmp.suppressed:
         return (f"**{group1}** 与 **{group2}** 的比较不予报告：{cmp.note}。"
                 "被隐藏的分组人数或格子太少，报告百分比或检验结果就可能推算出个别受访者的回答。")
+    empty = [name for name, n in ((group1, cmp.n1), (group2, cmp.n2)) if n == 0]
+    if empty:  # e.g. a respondent filter on the grouping question itself
+        return f"**{'**、**'.join(empty)}** 没有作答本题的受访者，无法比较两组。"
     if round(abs(cmp.diff), 1) == 0:
         gap = "两组比例几乎相同"
     else:
