@@ -210,7 +210,7 @@ with tab_cross:
             st.plotly_chart(figure(charts.crosstab_heatmap,
                 ct.counts, shares_ct, ct.residuals,
                 title=f"{texts[rows_no]} × {texts[cols_no]}<br>{title} · n={ct.n:,} · 格内为人数与{show}；"
-                      "着色格的调整残差 |r| > 1.96（蓝：多于独立时的期望，红：少于期望）",
+                      "着色格的调整残差 |r| > 1.96（绿：多于独立时的期望，紫：少于期望；颜色不表示好坏）",
             ), key="survey_crosstab_chart")
             if pd.isna(ct.chi2):
                 st.info("有效的行或列不足两个，无法做 χ² 检验。")
