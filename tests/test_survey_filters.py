@@ -69,11 +69,21 @@ PARTY_SENIOR = RespondentFilter(options=(OptionCondition(1, ("党员",)),), rang
 PARTY_SENIOR_IDS = [5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19, 20]
 
 
+# Survey 3: free text by 科室. 内科 8 respondents, 外科 6, 药剂 2 (each with an answer nobody else gave).
+TEXT_SURVEY = {1: ("科室", "single", ["内科", "外科", "药剂"], None), 2: ("意见建议", "text", None, None)}
+TEXT_RESPONSES = (
+    [{1: 1, 2: t} for t in ["加强学习", "加强学习。", " 加强学习 ", "减少会议", "减少会议", "无", "改善食堂", "Wi-Fi 太慢"]]
+    + [{1: 2, 2: t} for t in ["减少会议", "加强学习", "排班公平", "排班公平！", "没有", "改善食堂"]]
+    + [{1: 3, 2: "药房窗口太少"}, {1: 3, 2: "夜班补贴"}]
+)
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     connection = db.open_database(str(tmp_path_factory.mktemp("filters") / "f.duckdb"))
     build(connection, 1, list(range(1, 41)))
     build(connection, 2, PARTY_SENIOR_IDS)  # the filtered respondents alone
+    make_survey(connection, 3, TEXT_SURVEY, TEXT_RESPONSES)
     yield connection
     connection.close()
 
@@ -254,3 +264,20 @@ def test_default_report_states_the_filter_and_has_the_filtered_numbers(con):
     with pytest.raises(ValueError, match="不足 5 份"):
         sr.survey_report(con, survey_id=1, respondents=RespondentFilter(ranges=(RangeCondition(4, 0, 23),)),
                          scope=SCOPE)
+
+
+def test_free_text_merges_identical_answers_and_never_labels_a_small_groups_answers(con):
+    whole = survey.text_answers(con, survey_id=3, question_no=2, scope=SCOPE)
+    # "加强学习", "加强学习。" and " 加强学习 " are one answer; 无 and 没有 are no answer at all.
+    assert list(whole.columns) == ["text", "n"]
+    assert list(whole.itertuples(index=False, name=None)) == [
+        ("加强学习", 4), ("减少会议", 3), ("排班公平", 2), ("改善食堂", 2), ("Wi-Fi 太慢", 1), ("夜班补贴", 1),
+        ("药房窗口太少", 1)]
+    by_department = survey.text_answers(con, survey_id=3, question_no=2, group_question_no=1, scope=SCOPE)
+    # 药剂 (2) is under the minimum; 外科 (6) joins its block, or 全体 − 内科 − 外科 would be 药剂.
+    assert list(by_department.itertuples(index=False, name=None)) == [
+        ("内科", "加强学习", 3), ("内科", "减少会议", 2), ("内科", "Wi-Fi 太慢", 1), ("内科", "改善食堂", 1)]
+    assert set(by_department.attrs["hidden"]) == {"外科", "药剂"}
+    assert "“药剂”不足 5 人" in by_department.attrs["hidden"]["药剂"]
+    assert not {"药房窗口太少", "夜班补贴", "排班公平"} & set(by_department["text"])
+    assert by_department.attrs["answers"] == 7 and whole.attrs["answers"] == 14
