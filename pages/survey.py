@@ -187,7 +187,8 @@ with tab_freq:
             title=f"{subject}：各选项比例<br>{title} · 作答 n={answered:,} · 误差线为 95% CI",
         ), key="survey_freq_chart")
         missing = freq.attrs["respondents"] - answered
-        st.caption(f"全部答卷 {freq.attrs['respondents']:,} 份，本题作答 {answered:,} 份，未作答 {missing:,} 份。")
+        base = "符合筛选条件的答卷" if respondents is not None else "全部答卷"
+        st.caption(f"{base} {freq.attrs['respondents']:,} 份，本题作答 {answered:,} 份，未作答 {missing:,} 份。")
         table(result_table(freq, drop=("option_no",)), name=f"频数_Q{question_no}" + (f"_{item_no}" if item_no else ""), key="survey_freq_table", note=note)
         option_order_editor(survey_id=survey_id, question_no=question_no,
                             question=qs.set_index("question_no").loc[question_no])

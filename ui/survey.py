@@ -87,10 +87,10 @@ def respondent_filter(*, survey_id: int, qs: pd.DataFrame) -> FilterChoice:
     if summary is None:
         return FilterChoice()
     if summary.refusal is not None:
-        st.warning(f"筛选未生效：{summary.refusal}下方为全部答卷的结果。", icon="⚠️")
+        st.warning(f"筛选未生效：{summary.refusal}下方为全部答卷的结果。", icon=":material/block:")
         return FilterChoice()
     note = f"筛选条件：{summary.description}（{summary.matched:,} / {summary.total:,} 份答卷）"
-    st.info(markdown_escape(note), icon="🔎")
+    st.info(markdown_escape(note), icon=":material/filter_alt:")
     return FilterChoice(respondents, note)
 
 
