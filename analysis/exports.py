@@ -44,8 +44,20 @@ NOTE_COLUMN = "筛选条件"
 
 
 def with_note(frame: pd.DataFrame, note: str) -> pd.DataFrame:
-    """``frame`` with ``note`` (what its rows are restricted to) as a first column, 筛选条件, on
-    every row, so that the file says it however it is read; ``frame`` itself without a note."""
+    """What a download of ``frame`` restricted to some rows holds.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    note : str
+        What the rows are restricted to (a survey's respondent filter); "" for none.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` with ``note`` as a first column, 筛选条件, on every row, so that the file says
+        it however it is read; ``frame`` itself without a note.
+    """
     if not note:
         return frame
     return pd.concat([pd.DataFrame({NOTE_COLUMN: [note] * len(frame)}, index=frame.index), frame], axis=1)
