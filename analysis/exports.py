@@ -39,6 +39,30 @@ def sanitise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: The first column of a download restricted to some rows (a survey's respondent filter).
+NOTE_COLUMN = "筛选条件"
+
+
+def with_note(frame: pd.DataFrame, note: str) -> pd.DataFrame:
+    """What a download of ``frame`` restricted to some rows holds.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    note : str
+        What the rows are restricted to (a survey's respondent filter); "" for none.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` with ``note`` as a first column, 筛选条件, on every row, so that the file says
+        it however it is read; ``frame`` itself without a note.
+    """
+    if not note:
+        return frame
+    return pd.concat([pd.DataFrame({NOTE_COLUMN: [note] * len(frame)}, index=frame.index), frame], axis=1)
+
+
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, so that Excel on Chinese Windows opens it without mojibake."""
     return sanitise(frame).to_csv(index=False).encode("utf-8-sig")

@@ -1,7 +1,8 @@
 """How numbers and data-derived text are written, for pages, reports and the CLI alike.
 
 One place for: scores, percentages, counts, signed changes, dates, p-values and intervals
-as text ("—" when missing), and the escaping that makes a unit's name or a task title show
+as text ("—" when missing; a hidden group's cells show its suppression mark, "<5" below the
+minimum reporting group), and the escaping that makes a unit's name or a task title show
 exactly as typed in Markdown (Streamlit), HTML (the offline report) and plotly labels.
 Imports nothing of ours.
 """
@@ -17,9 +18,18 @@ import pandas as pd
 
 MISSING = "—"
 
+# How the survey analyses mark the counts of a hidden group: "<5" (under the minimum reporting
+# group of 5) or "*" (hidden so that a small group cannot be had by subtraction).
+_SUPPRESSION_MARK = re.compile(r"^(<\d+|\*)$")
+
 
 def _missing(value: object) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def suppression_mark(value: object) -> str | None:
+    """``value`` when it is a hidden group's mark ("<5", "*"), else None."""
+    return value if isinstance(value, str) and _SUPPRESSION_MARK.match(value) else None
 
 
 def score(value: float | None, decimals: int = 1) -> str:
@@ -28,9 +38,17 @@ def score(value: float | None, decimals: int = 1) -> str:
 
 
 def percent(value: float | str | None, decimals: int = 1, *, missing: str = MISSING) -> str:
-    """A value already in percent: "73.08%" with ``decimals=2``; ``missing`` when there is no
-    value or it is a suppression mark (a share of a hidden count cannot be shown)."""
-    return missing if _missing(value) or isinstance(value, str) else f"{value:.{decimals}f}%"
+    """A value already in percent: "73.08%" with ``decimals=2``; a suppression mark ("<5") as it
+    is; ``missing`` when there is no value."""
+    if isinstance(value, str):
+        return suppression_mark(value) or missing
+    return missing if _missing(value) else f"{value:.{decimals}f}%"
+
+
+def share(value: float | None, n: object, decimals: int = 1) -> str:
+    """A group's share as shown: its percent, or the mark of its count ``n`` when the group is
+    hidden ("<5"), or "—" when there is none."""
+    return suppression_mark(n) or percent(value, decimals)
 
 
 def count(value: object, *, missing: str = MISSING) -> str:
@@ -69,9 +87,11 @@ def table_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], set[
     """``frame`` (Chinese headers) as a table shows it, and a number format per numeric column.
 
     Columns with a missing value become text through the formatters above ("—" for missing,
-    a suppression mark such as "<5" as it is, thousands separators, ``cell_decimals``); complete
-    numeric columns stay numbers (they sort as numbers) and get a printf format
-    ("%.1f", "%.2f", "%d") for Streamlit's ``NumberColumn``. No cell reads "None" or "nan".
+    thousands separators, ``cell_decimals``); complete numeric columns stay numbers (they sort
+    as numbers) and get a printf format ("%.1f", "%.2f", "%d") for Streamlit's
+    ``NumberColumn``. A row holding a suppression mark (a hidden group: "<5" or "*" in its
+    counts) shows that mark in every empty cell too, never "—": its numbers are hidden, not
+    missing. No cell reads "None" or "nan".
 
     Returns
     -------
@@ -79,6 +99,12 @@ def table_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], set[
     columns turned into text).
     """
     shown, formats, texts = frame.copy(deep=False), {}, set()
+    marks = [next((m for m in map(suppression_mark, row) if m), None) for row in frame.itertuples(index=False)]
+    hidden = any(marks)
+
+    def blank(position: int) -> str:
+        return marks[position] or MISSING
+
     for column in frame.columns:
         values = frame[column]
         header = str(column)
@@ -86,7 +112,7 @@ def table_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], set[
             continue
         if pd.api.types.is_datetime64_any_dtype(values):
             if values.isna().any():
-                shown[column] = [MISSING if _missing(v) else f"{v:%Y-%m-%d}" for v in values.tolist()]
+                shown[column] = [blank(i) if _missing(v) else f"{v:%Y-%m-%d}" for i, v in enumerate(values.tolist())]
                 texts.add(header)
             continue
         numeric = pd.api.types.is_numeric_dtype(values)
@@ -95,10 +121,11 @@ def table_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], set[
             formats[header] = "%d" if whole and not pd.api.types.is_float_dtype(values) else f"%.{cell_decimals(header)}f"
             continue
         if numeric:
-            shown[column] = [count(v) if whole else score(v, cell_decimals(header)) for v in values.tolist()]
+            shown[column] = [blank(i) if _missing(v) else count(v) if whole else score(v, cell_decimals(header))
+                             for i, v in enumerate(values.tolist())]
             texts.add(header)
-        elif values.isna().any():
-            shown[column] = [MISSING if _missing(v) else str(v) for v in values.tolist()]
+        elif values.isna().any() or hidden:
+            shown[column] = [blank(i) if _missing(v) else str(v) for i, v in enumerate(values.tolist())]
             texts.add(header)
     return shown, formats, texts
 

@@ -51,3 +51,14 @@ def test_the_frame_given_is_left_as_it_was():
     exports.to_xlsx_bytes(FRAME)
     exports.to_csv_bytes(FRAME)
     pd.testing.assert_frame_equal(FRAME, before)
+
+
+def test_a_filtered_download_states_its_filter_on_every_row_of_csv_and_workbook():
+    frame = pd.DataFrame({"选项": ["作用明显", "有一定作用"], "人数": [18, 5]})
+    noted = exports.with_note(frame, "筛选条件：政治面貌 = 党员（23 / 53 份答卷）")
+    assert exports.with_note(frame, "") is frame
+    text = exports.to_csv_bytes(noted).decode("utf-8-sig").splitlines()
+    assert text == ["筛选条件,选项,人数", "筛选条件：政治面貌 = 党员（23 / 53 份答卷）,作用明显,18",
+                    "筛选条件：政治面貌 = 党员（23 / 53 份答卷）,有一定作用,5"]
+    sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx_bytes({"频数": noted}))).active
+    assert [c.value for c in sheet["A"]] == ["筛选条件"] + ["筛选条件：政治面貌 = 党员（23 / 53 份答卷）"] * 2

@@ -67,10 +67,17 @@ def test_number_text(text, expected):
 
 @pytest.mark.parametrize("value, kwargs, text", [
     (93.0434, {}, "93.0%"), (5, {"decimals": 2}, "5.00%"), (float("nan"), {}, "—"), (None, {}, "—"),
-    ("<5", {}, "—"), (float("nan"), {"missing": "-"}, "-"),
+    ("<5", {}, "<5"), ("*", {}, "*"), ("n/a", {}, "—"), (float("nan"), {"missing": "-"}, "-"),
 ])
 def test_percent_text(value, kwargs, text):
     assert percent(value, **kwargs) == text
+
+
+def test_a_hidden_groups_share_shows_its_mark():
+    from analysis.formatting import share
+
+    assert (share(float("nan"), "<5"), share(float("nan"), "*"), share(86.04, 1543), share(None, 0)) == (
+        "<5", "*", "86.0%", "—")
 
 
 @pytest.mark.parametrize("value, kwargs, text", [
@@ -98,3 +105,18 @@ def test_table_cells_never_show_none_or_nan():
     assert list(shown["名次变化"]) == ["1", "—"] and list(shown["说明"]) == ["a", "—"]
     assert list(shown["完成率（%）"]) == ["73.08", "—"]  # completion rates as the office writes them
     assert texts == {"名次变化", "说明", "完成率（%）"}
+
+
+def test_table_cells_show_the_suppression_mark_in_a_hidden_row_and_dash_only_for_missing():
+    from analysis.formatting import table_cells
+
+    # An effective_share table: 其他党派 under the minimum (<5), 群众 hidden as its complement (*),
+    # and a shown group whose interval is missing (a real gap, not a suppression).
+    frame = pandas.DataFrame({"分组": ["中共党员", "其他党派", "群众", "合计"],
+                              "人数": [1107, "<5", "*", 2650], "比例(%)": [93.04, np.nan, np.nan, 89.1],
+                              "95%CI下限": [91.4, np.nan, np.nan, np.nan]})
+    shown, _, _ = table_cells(frame)
+    assert list(shown["人数"]) == ["1107", "<5", "*", "2650"]
+    assert list(shown["比例(%)"]) == ["93.0", "<5", "*", "89.1"]
+    assert list(shown["95%CI下限"]) == ["91.4", "<5", "*", "—"]
+    assert not {"None", "nan", ""} & set(shown.astype(str).to_numpy().ravel())

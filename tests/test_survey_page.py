@@ -327,3 +327,54 @@ def test_toolbox_tabs_run_when_opened_and_show_what_the_library_computes(app, de
 def test_default_report_downloads_build_on_click(app):
     labels = [b.label for b in app.get("download_button")]
     assert "下载问卷默认报告（Word）" in labels and "下载问卷默认报告（离线网页）" in labels
+
+
+def frequency_table(app) -> pd.DataFrame:
+    return next(f.value for f in app.dataframe if "有效百分比(%)" in f.value.columns)
+
+
+def test_a_respondent_filter_reaches_the_numbers_and_the_downloads(app, demo, demo_path):
+    political = demo["political"]
+    whole = frequency_table(app)
+    app.multiselect(key="survey_filter_1_questions").set_value([political]).run()
+    app.multiselect(key=f"survey_filter_1_{political}_options").set_value(["中共党员"]).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "筛选条件：您的政治面貌 \\= 中共党员（1,107 / 2,650 份答卷）" in texts(app)  # Markdown-escaped
+    assert "**非党员** 没有作答本题的受访者，无法比较两组。" in texts(app)
+    members = ss.RespondentFilter(options=(ss.OptionCondition(political, ("中共党员",)),))
+    con = db.open_database(demo_path, read_only=True)
+    try:
+        shown_no = int(app.selectbox(key="survey_question_1").value)
+        expected = ss.frequencies(con, survey_id=1, question_no=shown_no, respondents=members, scope=SCOPE)
+    finally:
+        con.close()
+    shown = frequency_table(app)
+    assert shown["人数"].tolist() == expected["n"].tolist() != whole["人数"].tolist()
+    assert sum(expected["n"]) == 1107
+    # The default report is the filtered one (what its file holds: test_survey_filters; the
+    # 筛选条件 column of table downloads: test_exports).
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert "下载问卷默认报告（筛选后）（Word）" in labels and "下载问卷默认报告（Word）" not in labels
+
+
+def test_a_filter_that_would_single_people_out_is_refused_and_not_applied(app, demo, demo_path):
+    political, department, title = demo["political"], demo["department"], 3
+    whole = frequency_table(app)
+    conditions = {political: ["民主党派"], department: ["行政后勤"]}
+    con = db.open_database(demo_path, read_only=True)
+    try:
+        few = ss.filter_summary(con, survey_id=1, scope=SCOPE, respondents=ss.RespondentFilter(
+            options=tuple(ss.OptionCondition(q, tuple(o)) for q, o in conditions.items())
+            + (ss.OptionCondition(title, ("正高",)),)))
+    finally:
+        con.close()
+    assert 0 < few.matched < 5  # the demo's handful of 正高 民主党派 in 行政后勤
+    app.multiselect(key="survey_filter_1_questions").set_value([political, department, title]).run()
+    for no, options in conditions.items():
+        app.multiselect(key=f"survey_filter_1_{no}_options").set_value(options).run()
+    app.select_slider(key=f"survey_filter_1_{title}_range").set_range("正高", "正高").run()
+    assert not app.exception, [e.value for e in app.exception]
+    warning = [w.value for w in app.warning if str(w.value).startswith("筛选未生效")]
+    assert warning and "不足 5 份（最小报告单位）" in warning[0]
+    assert "筛选条件：" not in texts(app)
+    assert frequency_table(app)["人数"].tolist() == whole["人数"].tolist()  # all respondents, as it says

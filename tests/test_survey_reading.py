@@ -107,8 +107,10 @@ def test_survey_caption():
                      "respondents": 2650})
     assert reading.survey_caption(row, questions=30, min_cell=5) == (
         "调查时间 2024年03月01日—2024年03月15日 · 答卷 2,650 份 · 30 道题 · 比例均附 95% 置信区间。"
-        "按受访者特征分组时，不足 5 人的组显示为“<5”，与其他结果相减会推出这样一组的组显示为“*”；全体结果不隐藏。"
-        "本页不显示任何可识别受访者的信息。")
+        "最小报告单位为 5 人：按受访者特征（科室、职称、政治面貌等）分组时，每组至少 5 人才显示，显示的组给出全部人数；"
+        "不足的组标为“<5”，与其他结果相减会推出不足 5 人回答的组标为“*”；"
+        "筛选受访者时，符合或不符合条件的答卷不足 5 份的筛选不予分析。全体结果不隐藏。本页不显示任何可识别受访者的信息。")
+    assert "最小报告单位为 30 人" in reading.survey_caption(row, questions=30, min_cell=30)
     undated = row.copy()
     undated["fielded_to"] = pd.NaT
     assert reading.survey_caption(undated, questions=30, min_cell=5).startswith("答卷 2,650 份")

@@ -12,6 +12,7 @@ Two waves of one questionnaire, 2024 and 2025, with the counts written out:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pandas as pd
@@ -21,7 +22,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from analysis import db, survey
 from analysis.access import audit
 from analysis.scope import Scope
-from analysis.survey import edits
+from analysis.survey import OptionCondition, RespondentFilter, edits
 from tests import survey_fixtures
 from tests.survey_fixtures import SCOPE, make_survey, repeat
 
@@ -132,3 +133,25 @@ def test_reorder_refuses_what_is_not_a_reordering(con):
                                scope=Scope("sec", "secretary", unit_id="B01"))
     assert con.execute("SELECT list(position ORDER BY option_no) FROM survey_option WHERE survey_id = 1 "
                        "AND question_no = 2").fetchone()[0] == [1, 2, 3]
+
+
+def test_a_respondent_filter_applies_to_the_matching_question_of_every_wave(con):
+    link(con)
+    # Stated in the 2025 wave's numbers: its 政治面貌 is question 2, the 2024 wave's question 1.
+    masses = RespondentFilter(options=(OptionCondition(2, (PARTY[1],)),))
+    change = survey.wave_change(con, instrument="党建引领调查", key_no=2, effective_options=(EFFECT[0],),
+                                respondents=masses, respondents_survey_id=2, scope=SCOPE)
+    for survey_id, question_no, party_no in [(1, 2, 1), (2, 1, 2)]:
+        alone = survey.effective_share(con, survey_id=survey_id, question_no=question_no, effective_options=(EFFECT[0],),
+                                       respondents=RespondentFilter(options=(OptionCondition(party_no, (PARTY[1],)),)),
+                                       scope=SCOPE)
+        row = change[change["survey_id"] == survey_id].iloc[0]
+        assert (row["n"], row["effective"], row["pct"]) == (alone["n"][0], alone["effective"][0], alone["pct"][0])
+    assert change["n"].tolist() == [30, 30]  # 群众: 12 + 12 + 6 in 2024, 18 + 10 + 2 in 2025
+    with pytest.raises(ValueError, match="不能按提交日期"):
+        survey.wave_change(con, instrument="党建引领调查", key_no=2, respondents=RespondentFilter(
+            submitted_from=dt.date(2025, 1, 1)), respondents_survey_id=2, scope=SCOPE)
+    unmatched = RespondentFilter(options=(OptionCondition(3, ("满意",)),))  # only the 2025 wave asks it
+    with pytest.raises(ValueError, match="第 3 题没有与“党建引领调查”的其他各期对应"):
+        survey.wave_change(con, instrument="党建引领调查", key_no=2, respondents=unmatched, respondents_survey_id=2,
+                           scope=SCOPE)

@@ -1,5 +1,5 @@
-"""Widgets of the 问卷分析 page: calling an analysis that may refuse, choosing the groups to
-compare, the option order editor, and the toolbox tabs (差异分析, 效度分析, 多期对比). Widget keys
+"""Widgets of the 问卷分析 page: calling an analysis that may refuse, the respondent filter,
+choosing the groups to compare, the option order editor, and the toolbox tabs (差异分析, 效度分析, 多期对比). Widget keys
 carry the survey and question so each choice is remembered per question. Changes (option order,
 wave links) are for the committee and researchers only, through ``analysis.survey.edits``.
 """
@@ -16,7 +16,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from analysis import charts, survey
 from analysis.formatting import markdown_escape, p_value
-from analysis.survey import edits, reading, validity
+from analysis.survey import OptionCondition, RangeCondition, RespondentFilter, edits, reading, validity
 from analysis.survey.reading import NO_GROUP
 from ui.cache import cached, figure
 from ui.login import viewer
@@ -31,6 +31,66 @@ def attempt(fn: Callable, **kwargs: Any) -> Any:
     except ValueError as exc:
         st.warning(str(exc))
         return None
+
+
+# ------------------------------------------------------------------------------ respondent filter
+
+
+@dataclass(frozen=True)
+class FilterChoice:
+    """The filter in force (None: all respondents) and the line that states it on the page, in
+    downloads and in the default report ("" without a filter)."""
+
+    respondents: RespondentFilter | None = None
+    note: str = ""
+
+
+def respondent_filter(*, survey_id: int, qs: pd.DataFrame) -> FilterChoice:
+    """The 筛选受访者 panel: options of choice questions (a range of levels for an ordinal
+    question), a numeric range, submission dates, all combined with AND. A refused filter is
+    explained and not applied."""
+    by_no = qs.set_index("question_no")
+    labels = dict(zip(qs["question_no"], qs["label"]))
+    choice_nos = [int(n) for n in qs.loc[qs["qtype"].isin(["single", "multiple"]), "question_no"]]
+    numeric_nos = [int(n) for n in qs.loc[qs["qtype"].eq("text") | (qs["qtype"].eq("single") & qs["scored"]),
+                                          "question_no"]]
+    key = f"survey_filter_{survey_id}"
+    with st.expander("筛选受访者（条件同时满足）", expanded=bool(st.session_state.get(f"{key}_questions"))):
+        picked = st.multiselect("按题目的选项筛选", choice_nos, format_func=labels.get, key=f"{key}_questions",
+                                placeholder="选择一道或多道题目")
+        conditions = []
+        for no in picked:
+            options = list(cached(survey.question_options, survey_id=survey_id, question_no=no)["option"])
+            if by_no.at[no, "qtype"] == "single" and by_no.at[no, "ordinal"] and len(options) > 2:
+                low, high = st.select_slider(f"{labels[no]}：范围", options, value=(options[0], options[-1]),
+                                             key=f"{key}_{no}_range")
+                chosen = options[options.index(low):options.index(high) + 1]
+            else:
+                chosen = st.multiselect(f"{labels[no]}：选项（任选其一即符合）", options, key=f"{key}_{no}_options")
+            if chosen:
+                conditions.append(OptionCondition(no, tuple(chosen)))
+        a, b, c = st.columns([3, 1, 1])
+        range_no = a.selectbox("按数值范围筛选（填空题中的数字，或有分值的单选题）", [None, *numeric_nos],
+                               format_func=lambda n: "不按数值筛选" if n is None else labels[n], key=f"{key}_numeric")
+        low = b.number_input("下限", value=None, key=f"{key}_low", disabled=range_no is None)
+        high = c.number_input("上限", value=None, key=f"{key}_high", disabled=range_no is None)
+        d1, d2 = st.columns(2)
+        start = d1.date_input("提交日期：从", value=None, key=f"{key}_from", format="YYYY-MM-DD")
+        end = d2.date_input("提交日期：到", value=None, key=f"{key}_to", format="YYYY-MM-DD")
+        ranges = (RangeCondition(range_no, low, high),) if range_no is not None and (low, high) != (None, None) else ()
+        st.caption("人数不足最小报告单位的筛选，或筛掉的人数不足最小报告单位的筛选，不予分析（否则相减即可推出个人的回答）。")
+    respondents = RespondentFilter(options=tuple(conditions), ranges=ranges, submitted_from=start, submitted_to=end)
+    if respondents.empty:
+        return FilterChoice()
+    summary = attempt(survey.filter_summary, survey_id=survey_id, respondents=respondents)
+    if summary is None:
+        return FilterChoice()
+    if summary.refusal is not None:
+        st.warning(f"筛选未生效：{summary.refusal}下方为全部答卷的结果。", icon=":material/block:")
+        return FilterChoice()
+    note = f"筛选条件：{summary.description}（{summary.matched:,} / {summary.total:,} 份答卷）"
+    st.info(markdown_escape(note), icon=":material/filter_alt:")
+    return FilterChoice(respondents, note)
 
 
 @dataclass(frozen=True)
@@ -120,7 +180,7 @@ def option_order_editor(*, survey_id: int, question_no: int, question: pd.Series
 
 
 def score_comparison_tab(*, survey_id: int, qs: pd.DataFrame, groupers: list[int], labels: dict[int, str],
-                         group_label: Callable[[int], str]) -> None:
+                         group_label: Callable[[int], str], chosen_filter: FilterChoice) -> None:
     """差异分析: a scored question, matrix row or whole scale compared across groups."""
     scored = qs[qs["qtype"].isin(["single", "matrix"]) & qs["scored"] | (qs["qtype"].eq("single") & qs["ordinal"])]
     # Scales first: a matrix scale is what is usually compared; ordinal single choices follow.
@@ -141,23 +201,24 @@ def score_comparison_tab(*, survey_id: int, qs: pd.DataFrame, groupers: list[int
                                format_func=group_label, key=f"survey_cmp_group_{survey_id}"))
     method = d.radio("方法", ["parametric", "rank"], format_func={"parametric": "参数检验", "rank": "非参数检验"}.get,
                      key=f"survey_cmp_method_{survey_id}")
-    result = attempt(survey.compare_scores, survey_id=survey_id, question_no=question_no, item_no=item_no,
+    result = attempt(survey.compare_scores, respondents=chosen_filter.respondents, survey_id=survey_id, question_no=question_no, item_no=item_no,
                      group_question_no=group_no, method=method)
     if result is None:
         return
     st.markdown(reading.score_comparison_sentence(result, labels[question_no]))
     for reason in dict.fromkeys(result.hidden.values()):
         st.caption(markdown_escape(reason) + "（该组不显示，也不参加检验。）")
-    table(reading.result_table(result.groups), name=f"差异分析_Q{question_no}_按Q{group_no}", key="survey_cmp_groups")
+    table(reading.result_table(result.groups), name=f"差异分析_Q{question_no}_按Q{group_no}", key="survey_cmp_groups", note=chosen_filter.note)
     if not result.posthoc.empty:
         st.markdown("**两两比较**（" + ("Games-Howell" if method == "parametric" else "Dunn 检验，Holm 校正") + "）")
         table(reading.result_table(result.posthoc.drop(columns=["adjustment"])),
-              name=f"两两比较_Q{question_no}_按Q{group_no}", key="survey_cmp_posthoc")
+              name=f"两两比较_Q{question_no}_按Q{group_no}", key="survey_cmp_posthoc", note=chosen_filter.note)
     st.caption("两组：Welch t 检验（Cohen's d）或 Mann-Whitney U 检验（秩二列相关）；多组：单因素方差分析（η²）"
                "或 Kruskal-Wallis 检验（ε²）。人数不足最小报告单位的组不显示，也不参加检验。")
 
 
-def validity_tab(*, survey_id: int, scale_nos: list[int], labels: dict[int, str], title: str) -> None:
+def validity_tab(*, survey_id: int, scale_nos: list[int], labels: dict[int, str], title: str,
+                 chosen_filter: FilterChoice) -> None:
     """效度分析: KMO, Bartlett, parallel analysis and rotated loadings of matrix scale items."""
     if not scale_nos:
         st.info("效度分析需要带分值的矩阵量表题。")
@@ -172,7 +233,7 @@ def validity_tab(*, survey_id: int, scale_nos: list[int], labels: dict[int, str]
     if not chosen:
         st.info("请至少选择一道量表题。")
         return
-    fa = attempt(survey.factor_analysis, survey_id=survey_id, question_nos=tuple(int(n) for n in chosen),
+    fa = attempt(survey.factor_analysis, respondents=chosen_filter.respondents, survey_id=survey_id, question_nos=tuple(int(n) for n in chosen),
                  n_factors=int(factors) or None, rotation=rotation)
     if fa is None:
         return
@@ -186,12 +247,12 @@ def validity_tab(*, survey_id: int, scale_nos: list[int], labels: dict[int, str]
     st.markdown(markdown_escape(validity.factor_reading(fa)))
     st.plotly_chart(figure(charts.scree_parallel, fa.eigen,
                            title=f"碎石图与平行分析<br>{markdown_escape(title)} · n={fa.n:,}"), key="survey_efa_scree")
-    table(reading.result_table(fa.loadings), name="因子载荷", key="survey_efa_loadings")
+    table(reading.result_table(fa.loadings), name="因子载荷", key="survey_efa_loadings", note=chosen_filter.note)
     with st.expander("特征值与方差解释"):
-        table(reading.result_table(fa.eigen), name="特征值", key="survey_efa_eigen")
+        table(reading.result_table(fa.eigen), name="特征值", key="survey_efa_eigen", note=chosen_filter.note)
 
 
-def waves_tab(*, survey_id: int, surveys_list: pd.DataFrame, effective: list[str]) -> None:
+def waves_tab(*, survey_id: int, surveys_list: pd.DataFrame, effective: list[str], chosen_filter: FilterChoice) -> None:
     """多期对比: link this survey with other years' (editors), then compare a question across waves."""
     linked = cached(survey.waves)
     mine = linked[linked["survey_id"] == survey_id]
@@ -220,7 +281,8 @@ def waves_tab(*, survey_id: int, surveys_list: pd.DataFrame, effective: list[str
     if not chosen:
         st.info("请至少选择一个计为“肯定回答”的选项。")
         return
-    change = attempt(survey.wave_change, instrument=instrument, key_no=key_no, effective_options=tuple(chosen),
+    change = attempt(survey.wave_change, respondents=chosen_filter.respondents, respondents_survey_id=survey_id,
+                     instrument=instrument, key_no=key_no, effective_options=tuple(chosen),
                      group_key_no=None if group_key == NO_GROUP else group_key)
     if change is None:
         return
@@ -229,7 +291,7 @@ def waves_tab(*, survey_id: int, surveys_list: pd.DataFrame, effective: list[str
     st.plotly_chart(figure(charts.wave_share_lines, change, y_title=f"选择“{outcome}”的比例（%）",
                            title=f"各期选择“{outcome}”的比例<br>{markdown_escape(instrument)} · 误差线为 95% CI"),
                     key="survey_wave_chart")
-    table(reading.result_table(change.drop(columns=["survey_id"])), name=f"多期对比_Q{key_no}", key="survey_wave_table")
+    table(reading.result_table(change.drop(columns=["survey_id"])), name=f"多期对比_Q{key_no}", key="survey_wave_table", note=chosen_filter.note)
     st.caption("变化 = 本期比例 − 上一期比例（百分点），95% CI 为 Newcombe 法；检验为 χ²（期望频数小于 5 时 Fisher）。"
                "各期答卷视为独立样本。人数不足最小报告单位的组不显示。")
 
@@ -270,9 +332,11 @@ def _link_form(*, survey_id: int, surveys_list: pd.DataFrame) -> None:
 # ------------------------------------------------------------------------------ default report
 
 
-def default_report_downloads(*, survey_id: int) -> None:
-    """Word and offline-HTML downloads of the survey's 问卷默认报告, built only on click."""
+def default_report_downloads(*, survey_id: int, respondents: RespondentFilter | None) -> None:
+    """Word and offline-HTML downloads of the survey's 问卷默认报告 (of the filtered respondents when
+    a filter is in force: the report states it under its title), built only on click."""
     scope = viewer()  # read here: the download callables run in another thread, without script context
+    suffix = "_筛选" if respondents is not None else ""
 
     handle = connection()
 
@@ -281,16 +345,18 @@ def default_report_downloads(*, survey_id: int) -> None:
             # python-docx, the charts and scipy load on the first click, not with the page.
             from analysis.report import survey_report
 
-            report = survey_report.survey_report(handle.cursor(), survey_id=survey_id, scope=scope)
+            report = survey_report.survey_report(handle.cursor(), survey_id=survey_id, scope=scope,
+                                                 respondents=respondents)
             out = getattr(survey_report, renderer)(report)
             return out.encode("utf-8") if isinstance(out, str) else out
-        return audited(make, detail={"table": f"问卷默认报告_{survey_id}", "format": fmt})
+        return audited(make, detail={"table": f"问卷默认报告_{survey_id}{suffix}", "format": fmt})
 
     buttons = st.container(horizontal=True)
-    buttons.download_button("下载问卷默认报告（Word）", data=build("survey_report_docx", "docx"),
-                            file_name=f"问卷默认报告_{survey_id}.docx", on_click="ignore", key="survey_report_docx",
+    label = "（筛选后）" if suffix else ""
+    buttons.download_button(f"下载问卷默认报告{label}（Word）", data=build("survey_report_docx", "docx"),
+                            file_name=f"问卷默认报告_{survey_id}{suffix}.docx", on_click="ignore", key="survey_report_docx",
                             mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    buttons.download_button("下载问卷默认报告（离线网页）", data=build("survey_report_html", "html"),
-                            file_name=f"问卷默认报告_{survey_id}.html", mime="text/html", on_click="ignore",
+    buttons.download_button(f"下载问卷默认报告{label}（离线网页）", data=build("survey_report_html", "html"),
+                            file_name=f"问卷默认报告_{survey_id}{suffix}.html", mime="text/html", on_click="ignore",
                             key="survey_report_html")
     st.caption("每道题一张图、一张表和一句话，附 95% 置信区间和检验；生成 Word 约需十几秒。")

@@ -30,10 +30,12 @@ FORMATS = {  # format -> (button label, MIME type)
 
 
 def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, key: str | None = None,
-          opens: str | None = None) -> None:
+          opens: str | None = None, note: str = "") -> None:
     """``frame`` one page at a time, with CSV and Excel downloads of all of it.
 
     ``opens``: a column of unit ids (not shown); selecting a row opens that unit's 支部画像.
+    ``note``: what the rows are restricted to (a survey's respondent filter); the downloads then
+    carry it as their first column, 筛选条件, and "_筛选" in their file name.
     """
     key = key or name
     page = paged(frame, key=f"{key}_page")
@@ -52,6 +54,8 @@ def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, 
         st.dataframe(rows, hide_index=True, column_config=config, key=key)
     buttons = st.container(horizontal=True)
     shown = frame.drop(columns=[opens]) if opens else frame
+    if note:
+        shown, name = exports.with_note(shown, note), f"{name}_筛选"
     for fmt, (label, mime) in FORMATS.items():
         buttons.download_button(label, data=export(shown, name=name, fmt=fmt), file_name=f"{name}.{fmt}", mime=mime,
                                 key=f"{key}_{fmt}", on_click="ignore")

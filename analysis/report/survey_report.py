@@ -38,7 +38,7 @@ from analysis.report.render.docx import (
 )
 from analysis.report.render.html import CSS, html_table, plotly_js
 from analysis.scope import Scope
-from analysis.survey import reading
+from analysis.survey import RespondentFilter, reading
 
 __all__ = ["QuestionPart", "SurveyReport", "survey_report", "survey_report_docx", "survey_report_html"]
 
@@ -65,19 +65,24 @@ class SurveyReport:
     caption: str
     parts: tuple[QuestionPart, ...]
     generated_at: dt.datetime
+    filter_note: str = ""  # the respondent filter, stated under the title ("" for the whole survey)
 
     def file_name(self, ext: str) -> str:
-        return f"问卷默认报告_{self.survey_id}.{ext}"
+        return f"问卷默认报告_{self.survey_id}{'_筛选' if self.filter_note else ''}.{ext}"
 
 
-def survey_report(con: duckdb.DuckDBPyConnection, *, survey_id: int, scope: Scope) -> SurveyReport:
-    """Build the default report of a survey.
+def survey_report(con: duckdb.DuckDBPyConnection, *, survey_id: int, scope: Scope,
+                  respondents: RespondentFilter | None = None) -> SurveyReport:
+    """Build the default report of a survey, or of the respondents a filter keeps.
 
     Parameters
     ----------
     con : DuckDB connection
     survey_id : int
     scope : any role (whole-sample aggregates only).
+    respondents : RespondentFilter, optional
+        Only these respondents (refused filters raise ``ValueError``); ``filter_note`` then
+        states the filter and how many answers it keeps, under the report's title.
 
     Returns
     -------
@@ -90,29 +95,36 @@ def survey_report(con: duckdb.DuckDBPyConnection, *, survey_id: int, scope: Scop
     if survey_id not in listed.index:
         raise ValueError(f"问卷 {survey_id} 不存在")
     about = listed.loc[survey_id]
+    answered, filter_note = int(about["respondents"]), ""
+    if respondents is not None and not respondents.empty:
+        summary = survey.filter_summary(con, survey_id=survey_id, respondents=respondents, scope=scope)
+        if summary.refusal is not None:
+            raise ValueError(summary.refusal)
+        answered = summary.matched
+        filter_note = f"筛选条件：{summary.description}（符合条件的答卷 {summary.matched:,} 份，全部 {summary.total:,} 份）"
     qs = survey.questions(con, scope=scope, survey_id=survey_id)
     parts: list[QuestionPart] = []
     for q in qs.itertuples(index=False):
         heading = f"第{q.question_no}题　{q.text}（{q.qtype_label}）"
         if q.qtype in ("single", "multiple"):
-            parts.append(_choice_part(con, scope, survey_id, q.question_no, 0, heading))
+            parts.append(_choice_part(con, scope, respondents, survey_id, q.question_no, 0, heading))
         elif q.qtype == "matrix" and q.scored:
-            parts.append(_scale_part(con, scope, survey_id, q.question_no, heading))
+            parts.append(_scale_part(con, scope, respondents, survey_id, q.question_no, heading))
         elif q.qtype == "matrix":
             items = survey.question_options(con, scope=scope, survey_id=survey_id, question_no=q.question_no).attrs["items"]
-            parts += [_choice_part(con, scope, survey_id, q.question_no, item_no, f"{heading}·{item}")
+            parts += [_choice_part(con, scope, respondents, survey_id, q.question_no, item_no, f"{heading}·{item}")
                       for item_no, item in items]
         elif q.qtype == "ranking":
-            parts.append(_ranking_part(con, scope, survey_id, q.question_no, heading))
+            parts.append(_ranking_part(con, scope, respondents, survey_id, q.question_no, heading))
         else:
-            parts.append(_text_part(con, scope, survey_id, q.question_no, heading))
-    caption = (f"答卷 {int(about['respondents']):,} 份，{len(qs)} 道题；百分比为有效百分比（多选题为占作答人数的比例），"
+            parts.append(_text_part(con, scope, respondents, survey_id, q.question_no, heading))
+    caption = (f"答卷 {answered:,} 份，{len(qs)} 道题；百分比为有效百分比（多选题为占作答人数的比例），"
                "附 95% 置信区间（Wilson）。")
-    return SurveyReport(survey_id, str(about["title"]), caption, tuple(parts), dt.datetime.now())
+    return SurveyReport(survey_id, str(about["title"]), caption, tuple(parts), dt.datetime.now(), filter_note)
 
 
-def _choice_part(con, scope: Scope, survey_id: int, question_no: int, item_no: int, heading: str) -> QuestionPart:
-    freq = survey.frequencies(con, survey_id=survey_id, question_no=question_no, item_no=item_no, scope=scope)
+def _choice_part(con, scope: Scope, respondents: RespondentFilter | None, survey_id: int, question_no: int, item_no: int, heading: str) -> QuestionPart:
+    freq = survey.frequencies(con, survey_id=survey_id, question_no=question_no, item_no=item_no, scope=scope, respondents=respondents)
     answered = freq.attrs["answered"]
     options = freq[freq["option_no"].notna()]
     share = "case_pct" if freq.attrs["qtype"] == "multiple" else "valid_pct"
@@ -136,8 +148,8 @@ def _choice_part(con, scope: Scope, survey_id: int, question_no: int, item_no: i
     return QuestionPart(question_no, heading, sentence + "。", tbl, chart)
 
 
-def _scale_part(con, scope: Scope, survey_id: int, question_no: int, heading: str) -> QuestionPart:
-    items = survey.likert_items(con, survey_id=survey_id, question_no=question_no, scope=scope)
+def _scale_part(con, scope: Scope, respondents: RespondentFilter | None, survey_id: int, question_no: int, heading: str) -> QuestionPart:
+    items = survey.likert_items(con, survey_id=survey_id, question_no=question_no, scope=scope, respondents=respondents)
     tbl = table(f"q{question_no}", heading, items,
                 {"item": ("条目", "text"), "n": ("人数", "int"), "mean": ("均值", "score2"), "sd": ("标准差", "score2"),
                  "top2_pct": ("前两项比例(%)", "pct"), "rank": ("名次(1=最弱)", "int")}, source=SOURCE)
@@ -150,8 +162,8 @@ def _scale_part(con, scope: Scope, survey_id: int, question_no: int, heading: st
     return QuestionPart(question_no, heading, sentence, tbl, chart)
 
 
-def _ranking_part(con, scope: Scope, survey_id: int, question_no: int, heading: str) -> QuestionPart:
-    scores = survey.ranking_scores(con, survey_id=survey_id, question_no=question_no, scope=scope)
+def _ranking_part(con, scope: Scope, respondents: RespondentFilter | None, survey_id: int, question_no: int, heading: str) -> QuestionPart:
+    scores = survey.ranking_scores(con, survey_id=survey_id, question_no=question_no, scope=scope, respondents=respondents)
     tbl = table(f"q{question_no}", heading, scores,
                 {"order": ("得分排序", "int"), "option": ("选项", "text"), "n": ("排入人数", "int"),
                  "mean_rank": ("平均名次", "score2"), "score": ("综合得分", "score2")}, source=SOURCE)
@@ -163,8 +175,8 @@ def _ranking_part(con, scope: Scope, survey_id: int, question_no: int, heading: 
     return QuestionPart(question_no, heading, sentence, tbl, chart)
 
 
-def _text_part(con, scope: Scope, survey_id: int, question_no: int, heading: str) -> QuestionPart:
-    words = survey.keywords(con, survey_id=survey_id, question_no=question_no, top=10, scope=scope)
+def _text_part(con, scope: Scope, respondents: RespondentFilter | None, survey_id: int, question_no: int, heading: str) -> QuestionPart:
+    words = survey.keywords(con, survey_id=survey_id, question_no=question_no, top=10, scope=scope, respondents=respondents)
     tbl = table(f"q{question_no}", heading, words, {"word": ("关键词", "text"), "n": ("回答数", "int")}, source=SOURCE)
     answers = words.attrs.get("answers", 0)
     sentence = (f"有效文字回答 {answers:,} 条；出现最多的关键词："
@@ -192,6 +204,8 @@ class _SurveyDocument(_Document):
         title = self.doc.add_paragraph()
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         self._run(title, f"{report.title}：问卷默认报告", TITLE_FONT[0], 22, latin=TITLE_FONT[1])
+        if report.filter_note:
+            self.paragraph(report.filter_note)
         self.paragraph(report.caption)
         for part in report.parts:
             self.heading(3, part.heading)
@@ -259,6 +273,7 @@ def survey_report_html(report: SurveyReport) -> str:
             body = f'<p class="notes">表{table_no}　{html_escape(part.heading)}</p>{html_table(part.table)}'
         parts.append(f'<section class="finding"><h3>{html_escape(part.heading)}</h3>'
                      f"<p>{html_escape(part.sentence)}</p>{chart}{body}</section>")
+    note = f"<p><strong>{html_escape(report.filter_note)}</strong></p>" if report.filter_note else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -270,7 +285,7 @@ def survey_report_html(report: SurveyReport) -> str:
 </head>
 <body>
 <main>
-<header class="cover"><h1>{html_escape(report.title)}：问卷默认报告</h1><p>{html_escape(report.caption)}</p></header>
+<header class="cover"><h1>{html_escape(report.title)}：问卷默认报告</h1>{note}<p>{html_escape(report.caption)}</p></header>
 {"".join(parts)}
 </main>
 </body>

@@ -1,8 +1,9 @@
 """Survey analyses of imported 问卷星 / 腾讯问卷 surveys, one statistic per function, each returning
 a tidy table (pingouin style): ``catalog`` (surveys, questions, options, the pickers' defaults),
 ``shares`` (frequencies, effective share by group, two-group comparison), ``crosstabs``,
-``scales`` (Likert items, Cronbach's alpha), ``ranking``, ``free_text`` (keywords, jieba loaded on
-first use), ``group_tests`` (scores compared across groups, pingouin loaded on first use),
+``scales`` (Likert items, Cronbach's alpha), ``ranking``, ``free_text`` (keywords and the answers,
+merged and by group; jieba loaded on first use), ``filters`` (respondent filters, applied by every
+analysis through its ``respondents=`` argument), ``group_tests`` (scores compared across groups, pingouin loaded on first use),
 ``validity`` (KMO, Bartlett, parallel analysis, factor loadings), ``waves`` (one questionnaire over
 the years), ``edits`` (the researcher's option order and wave links, audited: the only module
 here that writes), ``privacy`` (the minimum reporting group) and ``reading`` (Chinese words,
@@ -45,7 +46,14 @@ from analysis.survey.catalog import (
     surveys,
 )
 from analysis.survey.crosstabs import Crosstab, crosstab, linear_by_linear
-from analysis.survey.free_text import answers_containing, keywords
+from analysis.survey.filters import (
+    FilterSummary,
+    OptionCondition,
+    RangeCondition,
+    RespondentFilter,
+    filter_summary,
+)
+from analysis.survey.free_text import answers_containing, keywords, text_answers
 from analysis.survey.group_tests import ScoreComparison, compare_scores, respondent_scores
 from analysis.survey.privacy import COMPLEMENT, reporting_blocks
 from analysis.survey.ranking import ranking_scores
@@ -62,6 +70,10 @@ __all__ = [
     "ALL_LABEL",
     "QTYPE_LABELS",
     "Crosstab",
+    "FilterSummary",
+    "OptionCondition",
+    "RangeCondition",
+    "RespondentFilter",
     "FactorAnalysis",
     "GroupComparison",
     "Reliability",
@@ -79,6 +91,7 @@ __all__ = [
     "effect_size_label",
     "effective_share",
     "factor_analysis",
+    "filter_summary",
     "frequencies",
     "grouping_questions",
     "keywords",
@@ -92,6 +105,7 @@ __all__ = [
     "reporting_blocks",
     "respondent_scores",
     "surveys",
+    "text_answers",
     "wave_change",
     "waves",
 ]

@@ -14,7 +14,8 @@ import duckdb
 
 from analysis.survey._common import ALL_LABEL, TOTAL_LABEL, unique_labels
 from analysis.survey._question import Question, load_question, option_nos
-from analysis.survey.privacy import ReportingBlocks, reporting_blocks
+from analysis.survey.filters import FilteredConnection
+from analysis.survey.privacy import UNANSWERED, ReportingBlocks, reporting_blocks
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,26 @@ def attribute_blocks(
     con: duckdb.DuckDBPyConnection, q: Question, item_no: int, base: str, params: dict, *, min_group: int
 ) -> ReportingBlocks:
     """The reporting blocks of question ``q`` (row ``item_no``) over the respondents ``base``
-    selects (SQL returning ``response_id``; ``params`` bound, ``$s`` the survey)."""
+    selects (SQL returning ``response_id``; ``params`` bound, ``$s`` the survey).
+
+    On a respondent filter's connection each option's respondents left out by the filter are
+    counted too (the same ``base`` unfiltered), for the differencing rule of
+    :mod:`analysis.survey.privacy`.
+    """
+    counted = _attribute_counts(con, q, item_no, base, params)
+    outside = None
+    if isinstance(con, FilteredConnection):
+        whole = _attribute_counts(con.unfiltered, q, item_no, base, params)
+        outside = {no: n - counted.get(no, 0) for no, n in whole.items()}
+        outside[UNANSWERED] = outside.pop(None, 0)
+    options = [int(no) for no in q.options["option_no"]]
+    labels = dict(zip(options, unique_labels(q.options["option"], options)))
+    return reporting_blocks({no: int(counted.get(no, 0)) for no in options}, unanswered=int(counted.get(None, 0)),
+                            min_group=min_group, labels=labels, outside=outside)
+
+
+def _attribute_counts(con, q: Question, item_no: int, base: str, params: dict) -> dict:
+    """Respondents of ``base`` per option of ``q`` (None: skipped it)."""
     rows = con.execute(
         f"""
         WITH base AS ({base}),
@@ -116,8 +136,4 @@ def attribute_blocks(
         """,
         {**params, "s": q.survey_id, "attribute_q": q.question_no, "attribute_i": item_no},
     ).fetchall()
-    counted = {option: n for option, n in rows}
-    options = [int(no) for no in q.options["option_no"]]
-    labels = dict(zip(options, unique_labels(q.options["option"], options)))
-    return reporting_blocks({no: int(counted.get(no, 0)) for no in options}, unanswered=int(counted.get(None, 0)),
-                            min_group=min_group, labels=labels)
+    return {option: n for option, n in rows}

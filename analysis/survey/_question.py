@@ -123,6 +123,9 @@ def _check_answers(con: duckdb.DuckDBPyConnection, questions: list[Question]) ->
     The facts come from ``survey_answer_check`` when it is current (computed at import), else
     from one scan of the answers (``derived.answer_checks_sql``).
     """
+    # The data as imported, whatever respondent filter the analysis runs under: the facts stored
+    # at import are kept current by row counts, which a filter's views would change.
+    con = getattr(con, "unfiltered", con)
     params = {"s": questions[0].survey_id, "qs": [q.question_no for q in questions]}
     if derived.is_current(con, "surveys"):
         facts_sql = ("SELECT * FROM survey_answer_check WHERE survey_id = $s AND list_contains($qs, question_no)")

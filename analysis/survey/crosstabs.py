@@ -19,6 +19,7 @@ from analysis.scope import Scope
 from analysis.survey._common import TOTAL_LABEL, check_scope, resolve_min_cell, unique_labels
 from analysis.survey._groups import ANSWERED_SQL, attribute_blocks
 from analysis.survey._question import Question, check_item, load_questions
+from analysis.survey.filters import RespondentFilter, restrict
 from analysis.survey.privacy import ReportingBlocks
 
 __all__ = ["Crosstab", "crosstab", "linear_by_linear"]
@@ -106,6 +107,7 @@ def crosstab(
     row_item_no: int = 0,
     col_item_no: int = 0,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
     min_cell: int | None = None,
 ) -> Crosstab:
     """Cross-tabulate two questions and test their independence.
@@ -121,6 +123,9 @@ def crosstab(
     row_item_no, col_item_no : int
         Matrix rows; 0 for single-choice questions.
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
     min_cell : int, optional
         The minimum reporting group; ``None`` = configuration, ``0`` = off.
 
@@ -155,6 +160,7 @@ def crosstab(
     Agresti A (2013). Categorical Data Analysis, 3rd ed. Wiley.
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=min_cell)
     min_cell = resolve_min_cell(min_cell)
     allowed = ("single", "matrix")
     rq, cq = load_questions(con, survey_id, [row_question_no, col_question_no], allowed=allowed, purpose="交叉分析")

@@ -10,17 +10,19 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 import duckdb
 import pandas as pd
 
 from analysis.scope import Scope
-from analysis.survey._common import QTYPE_LABELS, check_scope, pct
+from analysis.survey._common import QTYPE_LABELS, check_scope, pct, resolve_min_cell
+from analysis.survey._groups import attribute_blocks, group_order, grouping, membership
 from analysis.survey._question import Question, load_question
+from analysis.survey.filters import RespondentFilter, restrict
 
-__all__ = ["DOMAIN_WORDS", "NON_ANSWERS", "STOPWORDS", "answers_containing", "keywords"]
+__all__ = ["DOMAIN_WORDS", "NON_ANSWERS", "STOPWORDS", "answers_containing", "keywords", "text_answers"]
 
 STOPWORDS: frozenset[str] = frozenset(
     """
@@ -53,6 +55,11 @@ def _normalise(text: str) -> str:
     """Trim whitespace and surrounding punctuation, fold width and case."""
     text = unicodedata.normalize("NFKC", str(text)).strip().lower()
     return re.sub(r"^[\W_]+|[\W_]+$", "", text)
+
+
+def _shown(text: str) -> str:
+    """An answer as listed: width folded, whitespace and surrounding punctuation trimmed."""
+    return re.sub(r"^[\W_]+|[\W_]+$", "", unicodedata.normalize("NFKC", str(text)).strip())
 
 
 def _is_non_answer(text: str | None) -> bool:
@@ -93,6 +100,7 @@ def keywords(
     survey_id: int,
     question_no: int,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
     top: int = 30,
     stopwords: Iterable[str] | None = None,
 ) -> pd.DataFrame:
@@ -104,6 +112,9 @@ def keywords(
     survey_id, question_no : int
         Any question with text answers: a 填空题, or the fill-ins of "其他〖…〗" options.
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
     top : int
         How many words to return.
     stopwords : iterable of str, optional
@@ -124,6 +135,7 @@ def keywords(
     tokens without a letter or CJK character.
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=None)
     if top < 1:
         raise ValueError("top 至少为 1")
     q = load_question(con, survey_id, question_no, allowed=tuple(QTYPE_LABELS), purpose="关键词分析")
@@ -162,6 +174,7 @@ def answers_containing(
     question_no: int,
     keyword: str,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
 ) -> pd.DataFrame:
     """The free-text answers to a question that contain ``keyword`` (case-insensitive).
 
@@ -172,6 +185,9 @@ def answers_containing(
     keyword : str
         Matched literally as a substring (no wildcards).
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
 
     Returns
     -------
@@ -180,6 +196,7 @@ def answers_containing(
         an answer cannot be linked to a respondent's other answers. Non-answers are left out.
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=None)
     keyword = str(keyword).strip()
     if not keyword:
         raise ValueError("关键词不能为空")
@@ -197,3 +214,96 @@ def answers_containing(
     out.attrs = {"question": q.text, "keyword": keyword}
     return out
 
+
+
+def text_answers(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    survey_id: int,
+    question_no: int,
+    scope: Scope,
+    group_question_no: int | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    respondents: RespondentFilter | None = None,
+    min_cell: int | None = None,
+) -> pd.DataFrame:
+    """The free-text answers to a question, identical ones merged with their count, by group if asked.
+
+    Parameters
+    ----------
+    con : DuckDB connection
+    survey_id, question_no : int
+    scope : Scope
+    group_question_no : int, optional
+        A single-choice question (科室, 政治面貌 ...) whose groups list their answers apart;
+        ``None``: the whole sample.
+    groups : group label -> option texts of the grouping question; ``None``: one per option.
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
+    min_cell : int, optional
+        The minimum reporting group (only when grouped); ``None`` = configuration, ``0`` = off.
+
+    Returns
+    -------
+    DataFrame
+        ``group`` (when grouped), ``text``, ``n`` (respondents who gave the answer), most
+        frequent first, then by text: no respondent ids and not in response order.
+        ``attrs``: ``question``, ``answers`` (substantive answers listed), ``hidden`` (when
+        grouped: each group left out, with the reason in Chinese).
+
+    Notes
+    -----
+    Answers are the same when they agree after folding width and case and trimming whitespace
+    and surrounding punctuation ("加强学习。" and " 加强学习" are one answer); the most frequent
+    spelling is listed. Non-answers (无, 没有, (空) ...) are left out. Grouped, only the groups the
+    minimum reporting group lets a breakdown show (:mod:`analysis.survey.privacy`, over the
+    respondents with a substantive answer) are listed: the answers of a small group appear only
+    in the whole-sample list, never with their group.
+    """
+    check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=min_cell)
+    min_group = resolve_min_cell(min_cell)
+    q = load_question(con, survey_id, question_no, allowed=tuple(QTYPE_LABELS), purpose="文字回答")
+    split = grouping(con, survey_id, group_question_no, groups)
+    members, m_params = membership(split)
+    rows = con.execute(
+        f"""
+        WITH membership AS ({members})
+        SELECT m.grp, a.text, count(DISTINCT a.response_id) AS n
+        FROM survey_answer a JOIN membership m USING (response_id)
+        WHERE a.survey_id = $s AND a.question_no = $q AND a.text IS NOT NULL
+        GROUP BY ALL
+        """,
+        {"s": survey_id, "q": question_no, **m_params},
+    ).fetchall()
+    hidden = {}
+    if split is not None and min_group > 1:
+        attribute = load_question(con, survey_id, split.question_no, allowed=("single",), purpose="分组")
+        blocks = attribute_blocks(con, attribute, 0, _ANSWERED_TEXT_SQL, {"q": question_no}, min_group=min_group)
+        for group in split.order:
+            reason = blocks.refusal(group, [no for no, label in zip(split.option_nos, split.labels) if label == group])
+            if reason is not None:
+                hidden[group] = reason
+    merged: dict[tuple[str, str], dict[str, int]] = {}
+    for group, text, n in rows:
+        if group in hidden or _is_non_answer(text):
+            continue
+        spellings = merged.setdefault((group, _normalise(text)), {})
+        spellings[_shown(text)] = spellings.get(_shown(text), 0) + n
+    order = {group: i for i, group in enumerate(group_order(split))}
+    listed = [(group, max(spellings, key=lambda t: (spellings[t], t)), sum(spellings.values()))
+              for (group, _), spellings in merged.items()]
+    listed.sort(key=lambda row: (order[row[0]], -row[2], row[1]))
+    out = pd.DataFrame(listed, columns=["group", "text", "n"]).astype({"n": "int64"})
+    if split is None:
+        out = out.drop(columns="group")
+    out.attrs = {"question": q.text, "answers": int(out["n"].sum()), "hidden": hidden}
+    return out
+
+
+# Respondents with a text answer to question $q: the base of its groups.
+_ANSWERED_TEXT_SQL = """
+    SELECT DISTINCT response_id FROM survey_answer
+    WHERE survey_id = $s AND question_no = $q AND text IS NOT NULL
+"""

@@ -24,6 +24,7 @@ from analysis.scope import Scope
 from analysis.survey._common import check_scope, resolve_min_cell
 from analysis.survey._groups import attribute_blocks, grouping, membership
 from analysis.survey._question import check_item, load_question
+from analysis.survey.filters import RespondentFilter, restrict
 
 __all__ = ["ScoreComparison", "compare_scores", "respondent_scores"]
 
@@ -59,7 +60,8 @@ class ScoreComparison:
 
 
 def respondent_scores(
-    con: duckdb.DuckDBPyConnection, *, survey_id: int, question_no: int, item_no: int | None, scope: Scope
+    con: duckdb.DuckDBPyConnection, *, survey_id: int, question_no: int, item_no: int | None, scope: Scope,
+    respondents: RespondentFilter | None = None,
 ) -> pd.DataFrame:
     """Each respondent's score on one scored question, matrix row or whole matrix scale.
 
@@ -69,6 +71,9 @@ def respondent_scores(
     item_no : a matrix row; ``None`` for a matrix question's scale score (the mean of its rows,
         over respondents who scored every row), 0 for a single-choice question.
     scope : any role (the result stays in the package's callers as an aggregate input).
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
 
     Returns
     -------
@@ -76,26 +81,32 @@ def respondent_scores(
         ``response_id``, ``score`` (float), respondents with a score only.
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=None)
     q = load_question(con, survey_id, question_no, allowed=("single", "matrix"), purpose="差异分析")
     if q.options["value"].isna().all():
         raise ValueError(f"{q.label}的选项没有分值，不能做均值比较")
     if item_no is not None:
         check_item(q, item_no)
-    rows = int((q.items["item_no"] > 0).sum())
-    return con.execute(
-        """
-        SELECT a.response_id, avg(o.value) AS score
-        FROM survey_answer a
-        JOIN survey_option o
-          ON o.survey_id = a.survey_id AND o.question_no = a.question_no AND o.option_no = a.option_no
-        WHERE a.survey_id = $s AND a.question_no = $q AND o.value IS NOT NULL
-          AND ($i IS NULL OR a.item_no = $i)
-        GROUP BY a.response_id
-        HAVING $i IS NOT NULL OR count(DISTINCT a.item_no) = $rows
-        ORDER BY a.response_id
-        """,
-        {"s": survey_id, "q": question_no, "i": item_no, "rows": rows},
-    ).df().astype({"response_id": "int64", "score": "float64"})
+    return con.execute(_SCORES_SQL + " ORDER BY a.response_id", _score_params(q, item_no)).df().astype(
+        {"response_id": "int64", "score": "float64"})
+
+
+# Each respondent's mean value over row $i of question $q, or over every row ($i NULL: only those
+# who scored all $rows rows).
+_SCORES_SQL = """
+    SELECT a.response_id, avg(o.value) AS score
+    FROM survey_answer a
+    JOIN survey_option o
+      ON o.survey_id = a.survey_id AND o.question_no = a.question_no AND o.option_no = a.option_no
+    WHERE a.survey_id = $s AND a.question_no = $q AND o.value IS NOT NULL
+      AND ($i IS NULL OR a.item_no = $i)
+    GROUP BY a.response_id
+    HAVING $i IS NOT NULL OR count(DISTINCT a.item_no) = $rows
+"""
+
+
+def _score_params(q, item_no: int | None) -> dict:
+    return {"s": q.survey_id, "q": q.question_no, "i": item_no, "rows": int((q.items["item_no"] > 0).sum())}
 
 
 def compare_scores(
@@ -108,6 +119,7 @@ def compare_scores(
     groups: Mapping[str, Sequence[str]] | None = None,
     method: str = "parametric",
     scope: Scope,
+    respondents: RespondentFilter | None = None,
     min_cell: int | None = None,
 ) -> ScoreComparison:
     """Compare a score across the groups of a single-choice question.
@@ -120,6 +132,9 @@ def compare_scores(
     method : "parametric" (Welch's t / one-way ANOVA with Games-Howell) or "rank"
         (Mann-Whitney U / Kruskal-Wallis with Dunn-Holm).
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
     min_cell : the minimum reporting group (``None`` = configuration, ``0`` = off).
 
     Returns
@@ -138,6 +153,7 @@ def compare_scores(
     Vallat R (2018). Pingouin: statistics in Python. JOSS 3(31), 1026.
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=min_cell)
     if method not in METHODS:
         raise ValueError(f"method 只能是 {METHODS}")
     min_group = resolve_min_cell(min_cell)
@@ -146,7 +162,7 @@ def compare_scores(
     members_sql, m_params = membership(split)
     member_rows = con.execute(members_sql, {"s": survey_id, **m_params}).df()
     data = scores.merge(member_rows.rename(columns={"grp": "group"}), on="response_id")
-    hidden_marks = _hidden_groups(con, survey_id, split, scores, min_group)
+    hidden_marks = _hidden_groups(con, survey_id, split, question_no, item_no, min_group)
     table = _describe(data, split.order, hidden_marks)
     tested = data[~data["group"].isin(list(hidden_marks))]
     present = [g for g in split.order if g in set(tested["group"]) and g not in hidden_marks]
@@ -155,13 +171,15 @@ def compare_scores(
                            hidden={g: reason for g, (reason, _) in hidden_marks.items()})
 
 
-def _hidden_groups(con, survey_id: int, split, scores: pd.DataFrame, min_group: int) -> dict[str, tuple[str, str]]:
+def _hidden_groups(con, survey_id: int, split, question_no: int, item_no: int | None,
+                   min_group: int) -> dict[str, tuple[str, str]]:
     """The groups that may not be shown over the respondents with a score: group -> (reason, mark)."""
     if min_group <= 1:
         return {}
     attribute = load_question(con, survey_id, split.question_no, allowed=("single",), purpose="分组")
-    base = "SELECT unnest($ids) AS response_id"
-    blocks = attribute_blocks(con, attribute, 0, base, {"ids": scores["response_id"].tolist()}, min_group=min_group)
+    scored = load_question(con, survey_id, question_no, allowed=("single", "matrix"), purpose="差异分析")
+    blocks = attribute_blocks(con, attribute, 0, f"SELECT response_id FROM ({_SCORES_SQL})",
+                              _score_params(scored, item_no), min_group=min_group)
     refused = {}
     for group in split.order:
         options = [no for no, label in zip(split.option_nos, split.labels) if label == group]

@@ -11,6 +11,7 @@ import pandas as pd
 from analysis.scope import Scope
 from analysis.survey._common import check_scope
 from analysis.survey._question import load_question
+from analysis.survey.filters import RespondentFilter, restrict
 
 __all__ = ["ranking_scores"]
 
@@ -21,6 +22,7 @@ def ranking_scores(
     survey_id: int,
     question_no: int,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
 ) -> pd.DataFrame:
     """Scores of a ranking question the way 问卷星 reports them (平均综合得分).
 
@@ -30,6 +32,9 @@ def ranking_scores(
     survey_id, question_no : int
         A ranking question.
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
 
     Returns
     -------
@@ -53,6 +58,7 @@ def ranking_scores(
     optional 综合排名 (Σ share at rank × rank, shares of those who ranked the option).
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=None)
     q = load_question(con, survey_id, question_no, allowed=("ranking",), purpose="排序题得分")
     k = len(q.options)
     params = {"s": survey_id, "q": question_no, "k": k}

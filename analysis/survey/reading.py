@@ -160,7 +160,8 @@ def crosstab_effect_size(ct: Crosstab) -> str:
 
 
 def survey_caption(survey: pd.Series, *, questions: int, min_cell: int) -> str:
-    """The line under the survey picker: fieldwork, size, and how hidden groups are shown.
+    """The line under the survey picker: fieldwork, size, and the minimum reporting group rule
+    (groups, differencing, filters).
 
     Parameters
     ----------
@@ -180,7 +181,9 @@ def survey_caption(survey: pd.Series, *, questions: int, min_cell: int) -> str:
     if pd.notna(survey["fielded_from"]) and pd.notna(survey["fielded_to"]):
         fielded = f"调查时间 {survey['fielded_from']:%Y年%m月%d日}—{survey['fielded_to']:%Y年%m月%d日} · "
     return (f"{fielded}答卷 {int(survey['respondents']):,} 份 · {questions} 道题 · 比例均附 95% 置信区间。"
-            f"按受访者特征分组时，不足 {min_cell} 人的组显示为“<{min_cell}”，与其他结果相减会推出这样一组的组显示为“*”；"
+            f"最小报告单位为 {min_cell} 人：按受访者特征（科室、职称、政治面貌等）分组时，每组至少 {min_cell} 人才显示，"
+            f"显示的组给出全部人数；不足的组标为“<{min_cell}”，与其他结果相减会推出不足 {min_cell} 人回答的组标为“*”；"
+            f"筛选受访者时，符合或不符合条件的答卷不足 {min_cell} 份的筛选不予分析。"
             "全体结果不隐藏。本页不显示任何可识别受访者的信息。")
 
 
@@ -226,6 +229,9 @@ def comparison_sentence(cmp: GroupComparison, outcome: str) -> str:
     if cmp.suppressed:
         return (f"**{group1}** 与 **{group2}** 的比较不予报告：{cmp.note}。"
                 "被隐藏的分组人数或格子太少，报告百分比或检验结果就可能推算出个别受访者的回答。")
+    empty = [name for name, n in ((group1, cmp.n1), (group2, cmp.n2)) if n == 0]
+    if empty:  # e.g. a respondent filter on the grouping question itself
+        return f"**{'**、**'.join(empty)}** 没有作答本题的受访者，无法比较两组。"
     if round(abs(cmp.diff), 1) == 0:
         gap = "两组比例几乎相同"
     else:

@@ -19,6 +19,7 @@ from analysis.scope import Scope
 from analysis.survey._common import check_scope, pct, resolve_min_cell
 from analysis.survey._groups import Grouping, attribute_blocks, group_order, grouping, membership
 from analysis.survey._question import Question, load_question
+from analysis.survey.filters import RespondentFilter, restrict
 
 __all__ = ["Reliability", "cronbach_alpha", "likert_items"]
 
@@ -42,6 +43,7 @@ def likert_items(
     survey_id: int,
     question_no: int,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
     group_question_no: int | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
     min_cell: int | None = None,
@@ -54,6 +56,9 @@ def likert_items(
     survey_id, question_no : int
         A matrix question whose options carry numeric values.
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
     group_question_no : int, optional
         Single-choice question forming groups; ``groups`` maps labels to its option texts as in
         :func:`effective_share`.
@@ -85,6 +90,7 @@ def likert_items(
     are never hidden.
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=min_cell)
     min_cell = resolve_min_cell(min_cell)
     q = load_question(con, survey_id, question_no, allowed=("matrix",), purpose="量表分析")
     scale = _scale_values(q)
@@ -239,6 +245,7 @@ def cronbach_alpha(
     survey_id: int,
     question_no: int,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
 ) -> Reliability:
     """Cronbach's alpha, item-total correlations and alpha-if-deleted of a matrix scale.
 
@@ -248,6 +255,9 @@ def cronbach_alpha(
     survey_id, question_no : int
         A matrix question with at least two items and numeric option values.
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
 
     Returns
     -------
@@ -270,6 +280,7 @@ def cronbach_alpha(
     """
     from scipy import stats  # slow to import: only when needed
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=None)
     q = load_question(con, survey_id, question_no, allowed=("matrix",), purpose="信度分析（Cronbach α）")
     _scale_values(q)
     items = q.items[q.items["item_no"] > 0].reset_index(drop=True)

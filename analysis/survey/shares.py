@@ -22,6 +22,7 @@ from analysis.scope import Scope
 from analysis.survey._common import MISSING_LABEL, TOTAL_LABEL, check_scope, pct, resolve_min_cell, wilson_pct
 from analysis.survey._groups import ANSWERED_SQL, Grouping, attribute_blocks, group_order, grouping, membership
 from analysis.survey._question import Question, check_item, load_question, option_nos, respondent_count
+from analysis.survey.filters import RespondentFilter, restrict
 from analysis.survey.privacy import ReportingBlocks
 
 __all__ = ["GroupComparison", "compare_groups", "effective_share", "frequencies"]
@@ -39,6 +40,7 @@ def frequencies(
     question_no: int,
     item_no: int = 0,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
 ) -> pd.DataFrame:
     """Frequency table of one single-choice, multiple-choice or matrix-row question.
 
@@ -49,6 +51,9 @@ def frequencies(
     item_no : int
         Matrix row (1, 2, ...); 0 for every other question type.
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
 
     Returns
     -------
@@ -82,6 +87,7 @@ def frequencies(
     >>> frequencies(con, survey_id=1, question_no=2, scope=Scope.committee())  # doctest: +SKIP
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=None)
     q = load_question(con, survey_id, question_no, allowed=("single", "multiple", "matrix"), purpose="频数分析")
     check_item(q, item_no)
     counts, answered = _option_counts(con, q, item_no)
@@ -265,6 +271,7 @@ def effective_share(
     groups: Mapping[str, Sequence[str]] | None = None,
     effective_options: Sequence[str] | None = None,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
     min_cell: int | None = None,
 ) -> pd.DataFrame:
     """Share of respondents choosing an "effective" answer (e.g. 作用明显), by group.
@@ -286,6 +293,9 @@ def effective_share(
         Option texts of the outcome question counted as effective; ``None`` takes
         ``survey.effective_options`` from the configuration (default ``["作用明显"]``).
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
     min_cell : int, optional
         The minimum reporting group; ``None`` = configuration, ``0`` = off.
 
@@ -321,6 +331,7 @@ def effective_share(
     ...                 scope=Scope.committee())  # doctest: +SKIP
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=min_cell)
     counts, split, refused = _effective_counts(
         con,
         survey_id=survey_id,
@@ -450,6 +461,7 @@ def compare_groups(
     compare: tuple[str, str] | None = None,
     effective_options: Sequence[str] | None = None,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
     min_cell: int | None = None,
 ) -> GroupComparison:
     """Compare the effective share of two groups: difference, its CI, χ² / Fisher, Cramér's V.
@@ -462,6 +474,9 @@ def compare_groups(
         The two group labels to compare, in this order; required when the grouping gives more
         than two groups.
     scope : Scope
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
 
     Returns
     -------
@@ -488,6 +503,7 @@ def compare_groups(
     proportions: comparison of eleven methods. Statistics in Medicine 17:873-890.
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=min_cell)
     counts, _, refused = _effective_counts(
         con,
         survey_id=survey_id,

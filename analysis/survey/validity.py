@@ -21,6 +21,7 @@ import pandas as pd
 from analysis.scope import Scope
 from analysis.survey._common import check_scope
 from analysis.survey._question import load_questions
+from analysis.survey.filters import RespondentFilter, restrict
 
 __all__ = ["FactorAnalysis", "factor_analysis", "factor_reading", "kmo_label", "parallel_analysis", "rotated_loadings",
            "scale_items"]
@@ -67,7 +68,8 @@ class FactorAnalysis:
 
 
 def scale_items(
-    con: duckdb.DuckDBPyConnection, *, survey_id: int, question_nos: Sequence[int], scope: Scope
+    con: duckdb.DuckDBPyConnection, *, survey_id: int, question_nos: Sequence[int], scope: Scope,
+    respondents: RespondentFilter | None = None,
 ) -> pd.DataFrame:
     """Scored answers to the rows of matrix questions, one row per respondent who scored all.
 
@@ -76,6 +78,9 @@ def scale_items(
     survey_id : int
     question_nos : matrix questions whose options carry values.
     scope : any role (the caller must publish aggregates only).
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
 
     Returns
     -------
@@ -84,6 +89,7 @@ def scale_items(
         ``attrs["items"]`` is a frame of ``question_no``, ``item_no``, ``item`` for the columns.
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=None)
     questions = load_questions(con, survey_id, list(question_nos), allowed=("matrix",), purpose="效度分析")
     for q in questions:
         if q.options["value"].isna().all():
@@ -138,6 +144,7 @@ def factor_analysis(
     n_factors: int | None = None,
     rotation: str = "varimax",
     scope: Scope,
+    respondents: RespondentFilter | None = None,
 ) -> FactorAnalysis:
     """KMO, Bartlett's test and an exploratory factor analysis of scale items.
 
@@ -148,6 +155,9 @@ def factor_analysis(
     n_factors : factors to extract; ``None`` decides by parallel analysis (at least 1).
     rotation : "varimax" (orthogonal) or "promax" (oblique).
     scope : any role.
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it (:mod:`analysis.survey.filters`); a filter that would single
+        people out raises ``ValueError`` with the reason.
 
     Returns
     -------
@@ -168,6 +178,7 @@ def factor_analysis(
     Psychometrika 30, 179-185.
     """
     check_scope(scope)
+    con = restrict(con, survey_id=survey_id, respondents=respondents, scope=scope, min_cell=None)
     if rotation not in ROTATIONS:
         raise ValueError(f"rotation 只能是 {ROTATIONS}")
     wide = scale_items(con, survey_id=survey_id, question_nos=question_nos, scope=scope)

@@ -12,6 +12,7 @@ Imports the package's private helpers and :mod:`analysis.survey.shares`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import re
@@ -23,6 +24,7 @@ import pandas as pd
 from analysis.scope import Scope
 from analysis.survey._common import ALL_LABEL, TOTAL_LABEL, check_scope
 from analysis.survey._question import require_survey
+from analysis.survey.filters import RespondentFilter
 from analysis.survey.shares import effective_share, two_proportions
 
 __all__ = ["propose_matches", "wave_change", "waves"]
@@ -150,6 +152,8 @@ def wave_change(
     group_key_no: int | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
     scope: Scope,
+    respondents: RespondentFilter | None = None,
+    respondents_survey_id: int | None = None,
     min_cell: int | None = None,
 ) -> pd.DataFrame:
     """The effective share of one question in every wave, and its change from the wave before.
@@ -164,6 +168,12 @@ def wave_change(
     group_key_no : a single-choice question (by its first-wave number) forming groups, e.g.
         政治面貌; ``None``: the whole sample.
     groups : group label -> option texts of the grouping question; ``None``: one group per option.
+    respondents : RespondentFilter, optional
+        Only the respondents meeting it, in every wave: its conditions name questions of the wave
+        ``respondents_survey_id`` and apply to the matching question of each wave (a condition
+        on a question some wave lacks, or on submission dates, which differ by wave, is refused).
+        Each wave's filter follows the rules of :mod:`analysis.survey.filters`.
+    respondents_survey_id : the wave whose question numbers ``respondents`` uses.
     min_cell : the minimum reporting group (``None`` = configuration, ``0`` = off).
 
     Returns
@@ -193,14 +203,18 @@ def wave_change(
         raise ValueError(f"第 {key_no} 题在“{instrument}”中少于两期有对应的题目，无法比较")
     group_nos = ({sid: no for sid, _, no in _wave_questions(con, instrument, group_key_no)}
                  if group_key_no is not None else {})
+    filters = _wave_filters(con, instrument, respondents, respondents_survey_id)
     frames = []
     for survey_id, label, question_no in rows:
         group_no = group_nos.get(survey_id) if group_key_no is not None else None
         if group_key_no is not None and group_no is None:
             continue
-        share = effective_share(con, survey_id=survey_id, question_no=question_no, item_no=item_no,
-                                group_question_no=group_no, groups=groups, effective_options=effective_options,
-                                scope=scope, min_cell=min_cell)
+        try:
+            share = effective_share(con, survey_id=survey_id, question_no=question_no, item_no=item_no,
+                                    group_question_no=group_no, groups=groups, effective_options=effective_options,
+                                    scope=scope, respondents=filters.get(survey_id), min_cell=min_cell)
+        except ValueError as exc:
+            raise ValueError(f"{label}：{exc}") if filters else exc from None
         share = share[share["group"] != TOTAL_LABEL]
         frames.append(share.assign(wave_label=label, survey_id=survey_id)[
             ["group", "wave_label", "survey_id", "n", "effective", "pct", "ci_low", "ci_high"]])
@@ -224,3 +238,27 @@ def wave_change(
         if shown:
             previous[row.group] = (int(row.effective), int(row.n))
     return out.assign(**changes)
+
+
+def _wave_filters(con: duckdb.DuckDBPyConnection, instrument: str, respondents: RespondentFilter | None,
+                  survey_id: int | None) -> dict[int, RespondentFilter]:
+    """``respondents`` (in the questions of wave ``survey_id``) restated for every wave."""
+    if respondents is None or respondents.empty:
+        return {}
+    if respondents.submitted_from or respondents.submitted_to:
+        raise ValueError("多期对比不能按提交日期筛选（各期的提交日期不同），请只用题目条件")
+    key_of = dict(con.execute("SELECT question_no, key_no FROM survey_wave_question WHERE survey_id = $s",
+                              {"s": survey_id}).fetchall())
+    per_wave: dict[int, dict[str, list]] = {}
+    for kind in ("options", "ranges"):
+        for condition in getattr(respondents, kind):
+            key_no = key_of.get(condition.question_no)
+            if key_no is None:
+                raise ValueError(f"筛选条件的第 {condition.question_no} 题没有与“{instrument}”的其他各期对应")
+            for wave_id, label, question_no in _wave_questions(con, instrument, key_no):
+                if question_no is None:
+                    raise ValueError(f"筛选条件的第 {condition.question_no} 题在“{label}”中没有对应的题目")
+                conditions = per_wave.setdefault(wave_id, {"options": [], "ranges": []})
+                conditions[kind].append(dataclasses.replace(condition, question_no=question_no))
+    return {wave_id: RespondentFilter(options=tuple(c["options"]), ranges=tuple(c["ranges"]))
+            for wave_id, c in per_wave.items()}
