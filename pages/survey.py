@@ -309,45 +309,48 @@ with tab_alpha:
             table(result_table(rel.items, drop=("item_no",)), name=f"信度_Q{alpha_no}", key="survey_alpha_table", note=note)
 
 with tab_text:
-    text_nos = [int(n) for n in qs.loc[qs["text_answers"] > 0, "question_no"]]
-    if not text_nos:
-        st.info("这份问卷没有文字回答。")
-    else:
-        a, b = st.columns([3, 1])
-        text_no = int(a.selectbox("开放题", text_nos, format_func=labels.get, key=f"survey_text_{survey_id}"))
-        top_n = int(b.slider("显示关键词个数", 10, 50, 20, step=5, key="survey_text_top"))
-        words = attempt(survey.keywords, respondents=respondents, survey_id=survey_id, question_no=text_no, top=top_n,
-                        stopwords=config.load().survey.keyword_stopwords)
-        if words is not None and words.empty:
-            st.info("这道题没有有效的文字回答。")
-        elif words is not None:
-            st.plotly_chart(figure(charts.keyword_bars,
-                words, title=f"{texts[text_no]}：高频关键词<br>{title} · 有效回答 n={words.attrs['answers']:,} · "
-                             "每条回答中出现一次即计一次",
-            ), key="survey_keywords_chart")
-            cloud = figure(charts.word_cloud, words)
-            if cloud is not None:
-                st.image(cloud, caption="词云：字号表示提到该词的回答数", width="stretch")
-            a, b = st.columns([2, 2])
-            picked = a.selectbox("查看含有该关键词的回答", list(words["word"]), key=f"survey_keyword_{survey_id}_{text_no}")
-            typed = b.text_input("或输入其他关键词", key=f"survey_keyword_typed_{survey_id}_{text_no}").strip()
-            keyword = typed or picked
-            found = attempt(survey.answers_containing, respondents=respondents, survey_id=survey_id, question_no=text_no, keyword=keyword)
-            if found is not None:
-                st.caption(f"含“{markdown_escape(keyword)}”的回答 {len(found):,} 条（按文字排序，不显示答卷编号，不能与其他题目的回答对应）。")
-                table(result_table(found), name=f"开放题_Q{text_no}_含关键词的回答", key="survey_answers_table", note=note)
-            with st.expander("关键词频数表"):
-                table(result_table(words), name=f"关键词_Q{text_no}", key="survey_keywords_table", note=note)
-        if words is not None and not words.empty:
-            st.markdown("**全部回答**（去掉首尾空白和标点后相同的回答合并计数，人数多的在前）")
-            text_group = int(st.selectbox("按分组查看", [NO_GROUP, *groupers], format_func=group_label,
-                                          key=f"survey_text_group_{survey_id}"))
-            listed = attempt(survey.text_answers, respondents=respondents, survey_id=survey_id, question_no=text_no,
-                             group_question_no=None if text_group == NO_GROUP else text_group)
-            if listed is not None:
-                for reason in listed.attrs["hidden"].values():
-                    st.caption(markdown_escape(reason) + "（该组的回答只出现在不分组的列表中，不标注分组。）")
-                table(result_table(listed), name=f"开放题_Q{text_no}_全部回答", key="survey_text_answers", note=note)
+    # Run only when open: keywords load jieba's dictionary and the word cloud matplotlib (about
+    # 1.5 s on a server's first use), which a page load must not pay.
+    if tab_text.open:
+        text_nos = [int(n) for n in qs.loc[qs["text_answers"] > 0, "question_no"]]
+        if not text_nos:
+            st.info("这份问卷没有文字回答。")
+        else:
+            a, b = st.columns([3, 1])
+            text_no = int(a.selectbox("开放题", text_nos, format_func=labels.get, key=f"survey_text_{survey_id}"))
+            top_n = int(b.slider("显示关键词个数", 10, 50, 20, step=5, key="survey_text_top"))
+            words = attempt(survey.keywords, respondents=respondents, survey_id=survey_id, question_no=text_no, top=top_n,
+                            stopwords=config.load().survey.keyword_stopwords)
+            if words is not None and words.empty:
+                st.info("这道题没有有效的文字回答。")
+            elif words is not None:
+                st.plotly_chart(figure(charts.keyword_bars,
+                    words, title=f"{texts[text_no]}：高频关键词<br>{title} · 有效回答 n={words.attrs['answers']:,} · "
+                                 "每条回答中出现一次即计一次",
+                ), key="survey_keywords_chart")
+                cloud = figure(charts.word_cloud, words)
+                if cloud is not None:
+                    st.image(cloud, caption="词云：字号表示提到该词的回答数", width="stretch")
+                a, b = st.columns([2, 2])
+                picked = a.selectbox("查看含有该关键词的回答", list(words["word"]), key=f"survey_keyword_{survey_id}_{text_no}")
+                typed = b.text_input("或输入其他关键词", key=f"survey_keyword_typed_{survey_id}_{text_no}").strip()
+                keyword = typed or picked
+                found = attempt(survey.answers_containing, respondents=respondents, survey_id=survey_id, question_no=text_no, keyword=keyword)
+                if found is not None:
+                    st.caption(f"含“{markdown_escape(keyword)}”的回答 {len(found):,} 条（按文字排序，不显示答卷编号，不能与其他题目的回答对应）。")
+                    table(result_table(found), name=f"开放题_Q{text_no}_含关键词的回答", key="survey_answers_table", note=note)
+                with st.expander("关键词频数表"):
+                    table(result_table(words), name=f"关键词_Q{text_no}", key="survey_keywords_table", note=note)
+            if words is not None and not words.empty:
+                st.markdown("**全部回答**（去掉首尾空白和标点后相同的回答合并计数，人数多的在前）")
+                text_group = int(st.selectbox("按分组查看", [NO_GROUP, *groupers], format_func=group_label,
+                                              key=f"survey_text_group_{survey_id}"))
+                listed = attempt(survey.text_answers, respondents=respondents, survey_id=survey_id, question_no=text_no,
+                                 group_question_no=None if text_group == NO_GROUP else text_group)
+                if listed is not None:
+                    for reason in listed.attrs["hidden"].values():
+                        st.caption(markdown_escape(reason) + "（该组的回答只出现在不分组的列表中，不标注分组。）")
+                    table(result_table(listed), name=f"开放题_Q{text_no}_全部回答", key="survey_text_answers", note=note)
 
 # The toolbox tabs run only when open: their statistics import pingouin and factor_analyzer
 # (seconds), which the page must not pay on every load.

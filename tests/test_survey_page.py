@@ -230,8 +230,12 @@ def test_scale_ranking_reliability_and_text_tabs(app, demo):
     assert "均值最低的条目：DRG与CMI考核" in body
     assert any(m.label == "Cronbach's α" for m in app.metric)
     assert "内部一致性" in body
-    # Free text: keywords, then the answers containing one, as bare sorted texts.
+    # Free text (computed once its tab is open): keywords, then the answers containing one, as
+    # bare sorted texts.
     text_q = demo["types"]["text"][0]
+    assert not [s for s in app.selectbox if s.key == f"survey_keyword_1_{text_q}"]
+    app.session_state["survey_tab"] = "开放题"
+    app.run()
     keyword = app.selectbox(key=f"survey_keyword_1_{text_q}")
     second = keyword.options[1]
     keyword.set_value(second).run()
@@ -245,6 +249,9 @@ def test_scale_ranking_reliability_and_text_tabs(app, demo):
 
 
 def test_no_respondent_can_be_identified(app):
+    app.session_state["survey_tab"] = "开放题"  # free text too
+    app.run()
+    assert any(list(f.value.columns) == ["回答内容"] for f in app.dataframe if isinstance(f.value, pd.DataFrame))
     shown = shown_strings(app)
     # No IP addresses (问卷星 exports carry 来自IP), no response ids, no submission times.
     assert not [s for s in shown if IPV4.search(s)]
