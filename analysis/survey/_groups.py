@@ -99,6 +99,21 @@ ANSWERED_SQL = """
 """
 
 
+def refused_groups(split: Grouping, blocks: ReportingBlocks, *, with_total: bool = False) -> dict[str, tuple[str, str]]:
+    """The groups of ``split`` (and its 合计 with ``with_total``) that the minimum reporting group
+    does not let a breakdown show: group -> (reason in Chinese, mark for its cells)."""
+    members = {group: [no for no, label in zip(split.option_nos, split.labels) if label == group]
+               for group in split.order}
+    if with_total:
+        members[TOTAL_LABEL] = list(split.option_nos)
+    refused = {}
+    for group, options in members.items():
+        reason = blocks.refusal(group, options)
+        if reason is not None:
+            refused[group] = (reason, blocks.mark(options))
+    return refused
+
+
 def attribute_blocks(
     con: duckdb.DuckDBPyConnection, q: Question, item_no: int, base: str, params: dict, *, min_group: int
 ) -> ReportingBlocks:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.scope import Scope
 from analysis.survey._common import QTYPE_LABELS, check_scope, pct, resolve_min_cell
-from analysis.survey._groups import attribute_blocks, group_order, grouping, membership
+from analysis.survey._groups import attribute_blocks, group_order, grouping, membership, refused_groups
 from analysis.survey._question import Question, load_question
 from analysis.survey.filters import RespondentFilter, restrict
 
@@ -281,10 +281,7 @@ def text_answers(
     if split is not None and min_group > 1:
         attribute = load_question(con, survey_id, split.question_no, allowed=("single",), purpose="分组")
         blocks = attribute_blocks(con, attribute, 0, _ANSWERED_TEXT_SQL, {"q": question_no}, min_group=min_group)
-        for group in split.order:
-            reason = blocks.refusal(group, [no for no, label in zip(split.option_nos, split.labels) if label == group])
-            if reason is not None:
-                hidden[group] = reason
+        hidden = {group: reason for group, (reason, _) in refused_groups(split, blocks).items()}
     merged: dict[tuple[str, str], dict[str, int]] = {}
     for group, text, n in rows:
         if group in hidden or _is_non_answer(text):

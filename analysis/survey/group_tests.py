@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis.scope import Scope
 from analysis.survey._common import check_scope, resolve_min_cell
-from analysis.survey._groups import attribute_blocks, grouping, membership
+from analysis.survey._groups import attribute_blocks, grouping, membership, refused_groups
 from analysis.survey._question import check_item, load_question
 from analysis.survey.filters import RespondentFilter, restrict
 
@@ -180,13 +180,7 @@ def _hidden_groups(con, survey_id: int, split, question_no: int, item_no: int | 
     scored = load_question(con, survey_id, question_no, allowed=("single", "matrix"), purpose="差异分析")
     blocks = attribute_blocks(con, attribute, 0, f"SELECT response_id FROM ({_SCORES_SQL})",
                               _score_params(scored, item_no), min_group=min_group)
-    refused = {}
-    for group in split.order:
-        options = [no for no, label in zip(split.option_nos, split.labels) if label == group]
-        reason = blocks.refusal(group, options)
-        if reason is not None:
-            refused[group] = (reason, blocks.mark(options))
-    return refused
+    return refused_groups(split, blocks)
 
 
 def _describe(data: pd.DataFrame, order: list[str], hidden: dict[str, tuple[str, str]]) -> pd.DataFrame:

@@ -20,10 +20,17 @@ import pandas as pd
 from analysis import config as config_mod
 from analysis.scope import Scope
 from analysis.survey._common import MISSING_LABEL, TOTAL_LABEL, check_scope, pct, resolve_min_cell, wilson_pct
-from analysis.survey._groups import ANSWERED_SQL, Grouping, attribute_blocks, group_order, grouping, membership
+from analysis.survey._groups import (
+    ANSWERED_SQL,
+    Grouping,
+    attribute_blocks,
+    group_order,
+    grouping,
+    membership,
+    refused_groups,
+)
 from analysis.survey._question import Question, check_item, load_question, option_nos, respondent_count
 from analysis.survey.filters import RespondentFilter, restrict
-from analysis.survey.privacy import ReportingBlocks
 
 __all__ = ["GroupComparison", "compare_groups", "effective_share", "frequencies"]
 
@@ -210,20 +217,9 @@ def _effective_counts(
         return counts, split, {}
     attribute = load_question(con, survey_id, split.question_no, allowed=("single",), purpose="分组")
     blocks = attribute_blocks(con, attribute, 0, ANSWERED_SQL, params, min_group=min_group)
-    return counts, split, _refused_groups(split, blocks)
+    return counts, split, refused_groups(split, blocks, with_total=True)
 
 
-def _refused_groups(split: Grouping, blocks: ReportingBlocks) -> dict[str, tuple[str, str]]:
-    """The groups of ``split`` (and its 合计) that may not be shown: group -> (reason, mark)."""
-    members = {group: [no for no, label in zip(split.option_nos, split.labels) if label == group]
-               for group in split.order}
-    members[TOTAL_LABEL] = list(split.option_nos)
-    refused = {}
-    for group, options in members.items():
-        reason = blocks.refusal(group, options)
-        if reason is not None:
-            refused[group] = (reason, blocks.mark(options))
-    return refused
 
 
 def _effective_option_nos(q: Question, effective_options: Sequence[str] | str | None) -> list[int]:
