@@ -143,6 +143,8 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
             importer.import_file(con, export, user=DEMO_USER, kind="wjx", cfg=cfg)
         demo_business.import_panel(con, seed=seed, user=DEMO_USER, cfg=cfg)
         demo_registers.import_registers(con, seed=seed, user=DEMO_USER, cfg=cfg)
+        importer.import_frame(con, _transfers(con), user=DEMO_USER, kind="transfers", file_name="演示数据_transfers",
+                              cfg=cfg)
         accounts = _accounts(con)
         con.execute("CHECKPOINT")
     finally:
@@ -251,6 +253,20 @@ def _accounts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]
                          password=password, actor=Scope.committee("demo"), must_change_password=False)
         out[username] = (ROLES[role], unit or "全院", password)
     return out
+
+
+def _transfers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """A handful of 党员调动 in the second half of 2025: the last ordinary member (党员) of each of
+    the first three branches of campus 1 moves to the next branch on 1 July (two quarters in
+    each), and the fourth branch's leaves the hospital (转出) on 30 September."""
+    branches = [r[0] for r in con.execute(
+        "SELECT unit_id FROM org_unit WHERE level = 'branch' ORDER BY unit_id LIMIT 5").fetchall()]
+    movers = dict(con.execute(
+        "SELECT branch_id, max(member_id) FROM member WHERE party_role = '党员' AND active "
+        "AND list_contains(?, branch_id) GROUP BY ALL", [branches[:4]]).fetchall())
+    rows = [(movers[b], b, to, dt.date(2025, 7, 1), "调动") for b, to in zip(branches[:3], branches[1:4])]
+    rows.append((movers[branches[3]], branches[3], None, dt.date(2025, 9, 30), "转出"))
+    return pd.DataFrame(rows, columns=["member_id", "from_branch_id", "to_branch_id", "effective_on", "reason"])
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, batch_id: int | None) -> None:
