@@ -256,16 +256,17 @@ def _accounts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]
 
 
 def _transfers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """A handful of 党员调动 in the second half of 2025: the last ordinary member (党员) of each of
-    the first three branches of campus 1 moves to the next branch on 1 July (two quarters in
-    each), and the fourth branch's leaves the hospital (转出) on 30 September."""
+    """A handful of 党员调动 in 2025, within the hospital (its headcount of 640 stays): the last
+    ordinary member (党员) of each of the first four branches moves to the next branch on 1 July
+    (two quarters of the year in each), and the fifth branch's moves on 15 August (Q3 ends in
+    the new branch)."""
     branches = [r[0] for r in con.execute(
-        "SELECT unit_id FROM org_unit WHERE level = 'branch' ORDER BY unit_id LIMIT 5").fetchall()]
+        "SELECT unit_id FROM org_unit WHERE level = 'branch' ORDER BY unit_id LIMIT 6").fetchall()]
     movers = dict(con.execute(
         "SELECT branch_id, max(member_id) FROM member WHERE party_role = '党员' AND active "
-        "AND list_contains(?, branch_id) GROUP BY ALL", [branches[:4]]).fetchall())
-    rows = [(movers[b], b, to, dt.date(2025, 7, 1), "调动") for b, to in zip(branches[:3], branches[1:4])]
-    rows.append((movers[branches[3]], branches[3], None, dt.date(2025, 9, 30), "转出"))
+        "AND list_contains(?, branch_id) GROUP BY ALL", [branches[:5]]).fetchall())
+    rows = [(movers[b], b, to, dt.date(2025, 7, 1) if i < 4 else dt.date(2025, 8, 15), "调动")
+            for i, (b, to) in enumerate(zip(branches[:5], branches[1:6]))]
     return pd.DataFrame(rows, columns=["member_id", "from_branch_id", "to_branch_id", "effective_on", "reason"])
 
 
