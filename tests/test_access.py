@@ -176,3 +176,33 @@ def test_formula_like_member_name_is_exported_as_text(demo_path, tmp_path):
 def test_every_formula_trigger_is_neutralised(value):
     assert exports.neutralise(value) == "'" + value
     assert exports.neutralise("正常文本") == "正常文本" and exports.neutralise(5) == 5
+
+
+def test_a_transferred_member_is_named_by_the_receiving_branch_only(demo_path, tmp_path, monkeypatch):
+    """The demo moves B01's last 党员 to B02 on 2025-07-01: B02's secretary sees the member's whole
+    record (the B01 quarters too), B01's sees its own aggregates of those quarters but not the name
+    (analysis/registers/transfers.py states the rule)."""
+    con = duckdb.connect(str(demo_path), read_only=True)
+    try:
+        member, name = con.execute("SELECT t.member_id, m.name FROM member_transfer t JOIN member m USING (member_id) "
+                                   "WHERE t.from_branch_id = 'B01'").fetchone()
+        receiving = vanguard.member_index(con, scope=Scope("s2", "secretary", "B02"), first="2025Q1", last="2025Q4")
+        record = receiving[receiving["member_id"] == member]
+        assert list(zip(record["quarter"], record["branch_id"])) == [
+            ("2025Q1", "B01"), ("2025Q2", "B01"), ("2025Q3", "B02"), ("2025Q4", "B02")]
+        old = vanguard.member_index(con, scope=Scope("s1", "secretary", "B01"), first="2025Q1", last="2025Q4")
+        assert member not in set(old["member_id"]) and len(old)
+        # The old branch's aggregate of Q2 counts the member (B01's members now, plus the one who left).
+        trend = vanguard.trend(con, scope=Scope("s1", "secretary", "B01"), first="2025Q2", last="2025Q2", level="branch")
+        now_in_b01 = con.execute("SELECT count(*) FROM member_quarter_index i JOIN member m USING (member_id) "
+                                 "WHERE i.quarter = '2025Q2' AND m.branch_id = 'B01'").fetchone()[0]
+        assert trend.set_index("unit_id").loc["B01", "n"] == now_in_b01 + 1
+    finally:
+        con.close()
+    app = signed_in_app(demo_path, tmp_path, monkeypatch, "zhibu")
+    try:
+        shown = walk(app, ["registers", "profile", "vanguard", "org_life"])
+        assert "调出" in shown["registers"] and "调出" in shown["profile"]
+    finally:
+        release()
+    assert not any(name in text for text in shown.values())
