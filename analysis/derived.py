@@ -354,10 +354,13 @@ def refresh_vanguard(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, pai
     if not pairs:
         return
     keys = {"key_quarters": [q for q, _ in pairs], "key_branches": [b for _, b in pairs]}
-    # The members of the branches first (whoever belonged to them at any time): their ids' range
-    # then lets DuckDB skip the row groups of other members (five times less work for a few
-    # hundred branches of a province).
-    in_keys = (f"s.member_id IN (SELECT member_id FROM member_quarter_branch WHERE branch_id IN (SELECT branch_id FROM {VANGUARD_KEYS})) "
+    # The quarters and the members of the branches first (whoever belonged to them at any time):
+    # scores are stored by quarter and member, so DuckDB skips the row groups of other quarters
+    # and members before matching each score to the member's branch of its quarter (five times
+    # less work for a few hundred branches of a province).
+    in_keys = (f"s.quarter IN (SELECT quarter FROM {VANGUARD_KEYS}) "
+               f"AND s.member_id IN (SELECT member_id FROM member_quarter_branch "
+               f"WHERE branch_id IN (SELECT branch_id FROM {VANGUARD_KEYS})) "
                f"AND EXISTS (SELECT 1 FROM {VANGUARD_KEYS} k WHERE k.quarter = s.quarter AND k.branch_id = m.branch_id)")
     for table in ("member_quarter_index", "branch_quarter_dimension"):
         con.execute(f"DELETE FROM {table} t USING {VANGUARD_KEYS} k "
