@@ -79,3 +79,17 @@ def test_unchanged_file_is_parsed_once_and_a_changed_one_again(tmp_path, monkeyp
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # a later mtime, whatever the clock
     assert config.load().hospital_name == "乙医院" and len(parses) == 2
     assert config.load().hospital_name == "乙医院" and len(parses) == 2
+
+
+def test_transfer_reasons_are_a_catalogue_with_the_branches_each_names():
+    cfg = config.from_mapping({"transfer_reasons": [
+        {"name": "调动", "from_branch": "required", "to_branch": "required"},
+        {"name": "挂职", "from_branch": "required", "to_branch": "optional"}]})
+    assert [(r.name, r.to_branch) for r in cfg.transfer_reasons] == [("调动", "required"), ("挂职", "optional")]
+    assert [r.name for r in config.DEFAULT.transfer_reasons] == ["调动", "转入", "转出", "退休"]
+    with pytest.raises(config.ConfigError, match="not both empty"):
+        config.from_mapping({"transfer_reasons": [{"name": "离开", "from_branch": "empty", "to_branch": "empty"}]})
+    with pytest.raises(config.ConfigError, match="required|empty|optional"):
+        config.from_mapping({"transfer_reasons": [{"name": "调动", "from_branch": "yes", "to_branch": "required"}]})
+    with pytest.raises(config.ConfigError, match="transfer_reasons"):
+        config.from_mapping({"transfer_reasons": [{"name": "调动", "from_branch": "required", "to_branch": "required"}] * 2})

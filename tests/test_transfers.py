@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis import config as config_mod
 from analysis.ingest import importer, rollback
 from analysis.metrics import vanguard
 from analysis.registers import transfers
@@ -155,3 +156,19 @@ def test_the_register_lists_moves_in_and_out_with_names_only_in_scope(con, tmp_p
     assert transfers.transfer_counts(con, scope=ALL, unit=None).equals(pd.DataFrame(
         {"year": [2024], "reason": ["调动"], "transfers": [2]}).astype(
         transfers.transfer_counts(con, scope=ALL, unit=None).dtypes.to_dict()))
+
+
+def test_a_hospitals_own_reason_follows_its_configured_rule(con, tmp_path):
+    """挂职 (a configured reason): leaves a branch, a receiving branch optional."""
+    cfg = config_mod.from_mapping({"transfer_reasons": [
+        {"name": "调动", "from_branch": "required", "to_branch": "required"},
+        {"name": "挂职", "from_branch": "required", "to_branch": "optional"}]})
+    path = write_csv(tmp_path / "own.csv", [HEADER, ["M0000", "B01", "B03", "2024-10-01", "挂职"],
+                                            ["M0001", None, "B03", "2024-10-01", "挂职"]])
+    with pytest.raises(importer.ImportRejected) as info:
+        importer.import_file(con, path, user="t", cfg=cfg)
+    assert [(p.row, p.column) for p in info.value.problems] == [(3, "调出支部"), (3, "调出支部")]
+    assert "挂职" in info.value.problems[0].message_zh or "挂职" in info.value.problems[1].message_zh
+    rows = [HEADER, ["M0000", "B01", "B03", "2024-10-01", "挂职"]]
+    importer.import_file(con, write_csv(tmp_path / "ok.csv", rows), user="t", cfg=cfg)
+    assert history(con)[-1] == ("B03", "2024-10-01", None)
