@@ -4,13 +4,15 @@ member belonged to then."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from analysis import config as config_mod
 from analysis.ingest import importer, rollback
-from analysis.metrics import vanguard
-from analysis.registers import transfers
+from analysis.metrics import org, vanguard
+from analysis.registers import composition, transfers
 from analysis.scope import Scope
 from tests.import_files import hospital, rejected, vanguard_rows, write_csv
 from tests.test_derived import assert_current_and_equal
@@ -172,3 +174,13 @@ def test_a_hospitals_own_reason_follows_its_configured_rule(con, tmp_path):
     rows = [HEADER, ["M0000", "B01", "B03", "2024-10-01", "挂职"]]
     importer.import_file(con, write_csv(tmp_path / "ok.csv", rows), user="t", cfg=cfg)
     assert history(con)[-1] == ("B03", "2024-10-01", None)
+
+
+def test_headcount_and_composition_count_members_in_the_branch_of_the_day(con, tmp_path):
+    move(con, tmp_path, [["M0000", "B01", "B02", "2024-07-01", "调动"]])
+    before, after = dt.date(2024, 6, 30), dt.date(2024, 7, 1)
+    assert [org.headcount(con, scope=ALL, unit=u, as_of=before).members for u in ("B01", "B02", None)] == [10, 10, 30]
+    assert [org.headcount(con, scope=ALL, unit=u, as_of=after).members for u in ("B01", "B02", None)] == [9, 11, 30]
+    for day, members in ((before, 10), (after, 9)):
+        mix = composition.composition(con, scope=ALL, as_of=day, unit="B01")
+        assert mix.loc[(mix["unit_id"] == "B01") & (mix["group"] == "离退休"), "n"].tolist() == [members]
