@@ -28,7 +28,7 @@ when = f"截至{date(as_of)}（{filters.period_label}末）"
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
 
 st.title("党务台账")
-st.caption(f"{filters.unit_label} · {when} · 软弱涣散整改、党员发展、支部书记、荣誉表彰、援派抗疫；"
+st.caption(f"{filters.unit_label} · {when} · 软弱涣散整改、党员发展、支部书记、荣誉表彰、援派抗疫、党员调动；"
            "姓名只显示在本人可查看的支部范围内")
 
 tab_rect, tab_dev, tab_sec, tab_hon, tab_brand, tab_dep, tab_mix, tab_move, tab_notice = st.tabs(

@@ -86,7 +86,8 @@ def moves(ctx: Context) -> None:
     st.caption("调入 {} 人次，调出 {} 人次；调动前的季度计入原支部，调动后计入新支部。姓名只在本人可查看的范围内显示。".format(
         int(counts.get("调入", 0)), int(counts.get("调出", 0))))
     table(readable(listed, drop=("from_branch_id", "to_branch_id"), reason="调动原因"),
-          name=f"{ctx.subject.name}党员调动", key="profile_moves")
+          name=f"{ctx.subject.name}党员调动", key="profile_moves",
+          column_config={"生效日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 
 def meeting_gaps(ctx: Context) -> None:
