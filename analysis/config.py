@@ -103,6 +103,29 @@ class MeetingRule:
     per: str
 
 
+TRANSFER_SIDES = ("required", "empty", "optional")
+
+
+@dataclass(frozen=True)
+class TransferReason:
+    """A reason a member's 组织关系 moves (党员调动), and which branches a move of it names:
+    ``from_branch`` / ``to_branch`` 'required' (a branch of ours), 'empty' (outside the
+    hospital: 转入 comes from outside, 转出 leaves it) or 'optional' (退休: to the 离退休党支部,
+    or out of the hospital's books)."""
+
+    name: str
+    from_branch: str
+    to_branch: str
+
+
+DEFAULT_TRANSFER_REASONS = (
+    TransferReason("调动", "required", "required"),
+    TransferReason("转入", "empty", "required"),
+    TransferReason("转出", "required", "empty"),
+    TransferReason("退休", "required", "optional"),
+)
+
+
 @dataclass(frozen=True)
 class SurveyConfig:
     effective_options: tuple[str, ...]
@@ -322,6 +345,7 @@ class Config:
     charts: ChartLimits = ChartLimits()
     serving: Serving = Serving()
     business: BusinessConfig = DEFAULT_BUSINESS
+    transfer_reasons: tuple[TransferReason, ...] = DEFAULT_TRANSFER_REASONS
     source: str = field(default="默认配置")
 
     def rater_weight(self, rater: str) -> float:
@@ -439,6 +463,11 @@ def validate(config: Config) -> Config:
             raise ConfigError(f"survey.ordinal_scales: a scale needs at least two levels and distinct, non-empty words: "
                               f"{list(scale)}")
     _validate_business(config.business)
+    _check_unique([r.name for r in config.transfer_reasons], "transfer_reasons")
+    for reason in config.transfer_reasons:
+        if {reason.from_branch, reason.to_branch} - set(TRANSFER_SIDES) or reason.from_branch == reason.to_branch == "empty":
+            raise ConfigError(f"transfer_reasons.{reason.name}: from_branch and to_branch are one of "
+                              f"{'|'.join(TRANSFER_SIDES)}, not both empty")
     return config
 
 
@@ -519,6 +548,9 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         login=replace(base.login, **overrides.get("security", {}).get("login", {})),
         charts=replace(base.charts, **overrides.get("charts", {})),
         serving=replace(base.serving, **overrides.get("serving", {})),
+        transfer_reasons=tuple(TransferReason(**r) for r in overrides["transfer_reasons"])
+        if "transfer_reasons" in overrides
+        else base.transfer_reasons,
         source=source or base.source,
     )
     return validate(config)

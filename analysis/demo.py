@@ -143,6 +143,8 @@ def build(path: str | Path, *, seed: int = SEED, cfg: config_mod.Config | None =
             importer.import_file(con, export, user=DEMO_USER, kind="wjx", cfg=cfg)
         demo_business.import_panel(con, seed=seed, user=DEMO_USER, cfg=cfg)
         demo_registers.import_registers(con, seed=seed, user=DEMO_USER, cfg=cfg)
+        importer.import_frame(con, _transfers(con, ids), user=DEMO_USER, kind="transfers", file_name="演示数据_transfers",
+                              cfg=cfg)
         accounts = _accounts(con)
         con.execute("CHECKPOINT")
     finally:
@@ -251,6 +253,21 @@ def _accounts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str, str]]
                          password=password, actor=Scope.committee("demo"), must_change_password=False)
         out[username] = (ROLES[role], unit or "全院", password)
     return out
+
+
+def _transfers(con: duckdb.DuckDBPyConnection, ids: _Ids) -> pd.DataFrame:
+    """A handful of 党员调动 in 2025 within the hospital (its 640 members stay), between branches of
+    the same kind of work, away from the branches the tests pin (B01-B20): the last ordinary member
+    (党员) of each from-branch moves on 1 July (two quarters of the year in each branch), and one
+    on 15 August (Q3 ends in the new branch). Branches of the first campus when scaled up."""
+    july, august = dt.date(2025, 7, 1), dt.date(2025, 8, 15)
+    moves = tuple((ids.branch(0, a), ids.branch(0, b), day)
+                  for a, b, day in ((28, 27, july), (31, 33, july), (32, 31, july), (23, 26, july), (24, 23, august)))
+    movers = dict(con.execute(
+        "SELECT branch_id, max(member_id) FROM member WHERE party_role = '党员' AND active "
+        "AND list_contains(?, branch_id) GROUP BY ALL", [[b for b, _, _ in moves]]).fetchall())
+    rows = [(movers[b], b, to, day, "调动") for b, to, day in moves]
+    return pd.DataFrame(rows, columns=["member_id", "from_branch_id", "to_branch_id", "effective_on", "reason"])
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, batch_id: int | None) -> None:

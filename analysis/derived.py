@@ -39,23 +39,31 @@ from analysis import config as config_mod
 Progress = Callable[[float, str], None]  # (fraction done 0..1, Chinese stage text)
 
 # Bumped whenever a formula below changes, so that stored rows are recomputed.
-FORMULA_VERSION = 2
+FORMULA_VERSION = 3
 
 # Family -> the raw tables its rows are computed from (their row counts are its fingerprint).
 SOURCES: dict[str, tuple[str, ...]] = {
-    "vanguard": ("vanguard_score",),
+    "vanguard": ("vanguard_score", "membership"),
     "assessment": ("branch_score",),
     "meetings": ("activity",),
     "surveys": ("survey_answer",),
 }
-# Import kind -> the families its rows feed.
+# Import kind -> the families its rows feed (a transfer moves members' quarters between branches;
+# attendance and activities belong to the meeting's branch, which a transfer does not change).
 FAMILIES_OF_KIND: dict[str, tuple[str, ...]] = {
     "vanguard_scores": ("vanguard",),
+    "transfers": ("vanguard",),
+    "members": ("vanguard",),  # only their first membership rows, no scores: marked current again
     "branch_scores": ("assessment",),
     "activities": ("meetings",),
     "wjx": ("surveys",),
 }
 RATERS = ("self", "peer", "org")
+
+# The branch ``m`` a score ``s`` counts for: the member's branch in the score's quarter (the
+# membership row in force on the quarter's last day; migration 009's member_quarter_branch).
+BRANCH_OF_QUARTER = ("member_quarter_branch m ON m.member_id = s.member_id "
+                     "AND s.quarter >= m.from_quarter AND s.quarter < m.to_quarter")
 
 
 # --- the formulas -------------------------------------------------------------------------
@@ -64,7 +72,8 @@ RATERS = ("self", "peer", "org")
 def member_index_sql(where: str) -> str:
     """SQL of the 党员先锋指数 of the members and quarters selected by ``where``.
 
-    ``where`` is a condition of our own code over ``s`` (vanguard_score) and ``m`` (member).
+    ``where`` is a condition of our own code over ``s`` (vanguard_score) and ``m`` (the member's
+    membership in the score's quarter: ``m.branch_id`` is the branch of that quarter).
     Binds $dims, $dim_weights and $rater_weights (:func:`index_params`).
 
     Returns
@@ -91,7 +100,7 @@ def member_index_sql(where: str) -> str:
         FROM vanguard_score s
         JOIN weights w USING (dimension_id)
         JOIN raters r USING (rater)
-        JOIN member m USING (member_id)
+        JOIN {BRANCH_OF_QUARTER}
         WHERE {where}
         GROUP BY s.quarter, m.branch_id, s.member_id
         HAVING count(*) = len($dims::VARCHAR[]) * 3
@@ -120,17 +129,18 @@ def appraisal_sql(index: str) -> str:
 
     Returns
     -------
-    SQL whose rows are year, branch_id, member_id, quarters (quarters scored), annual_index
-    (mean of the quarterly indices), grade (the highest configured grade whose minimum it
+    SQL whose rows are year, branch_id (the branch of the member's last scored quarter of the
+    year: a member who moved is appraised once, by the branch they ended the year in),
+    member_id, quarters (quarters scored), annual_index (mean of the quarterly indices), grade (the highest configured grade whose minimum it
     reaches), stars (likewise, as an integer).
     """
     return f"""
         WITH grades AS (SELECT unnest($grade_labels::VARCHAR[]) AS label, unnest($grade_minima::DOUBLE[]) AS minimum),
         stars AS (SELECT unnest($star_labels::VARCHAR[]) AS label, unnest($star_minima::DOUBLE[]) AS minimum),
         annual AS (
-            SELECT CAST(left(quarter, 4) AS INTEGER) AS year, branch_id, member_id, count(*) AS quarters,
-                   avg(vindex) AS annual_index
-            FROM ({index}) GROUP BY ALL
+            SELECT CAST(left(quarter, 4) AS INTEGER) AS year, arg_max(branch_id, quarter) AS branch_id, member_id,
+                   count(*) AS quarters, avg(vindex) AS annual_index
+            FROM ({index}) GROUP BY year, member_id
         )
         SELECT a.*,
                (SELECT arg_max(label, minimum) FROM grades WHERE round(a.annual_index, 9) >= minimum) AS grade,
@@ -155,7 +165,7 @@ def appraisal_params(cfg: config_mod.Config) -> dict:
 
 def dimension_sums_sql(where: str) -> str:
     """SQL of score sums and counts per quarter, branch, dimension and rater of the rows of
-    vanguard_score ``s`` (joined with member ``m``) selected by ``where``.
+    vanguard_score ``s`` (joined with the member's membership of the quarter ``m``) selected by ``where``.
 
     Returns
     -------
@@ -167,7 +177,7 @@ def dimension_sums_sql(where: str) -> str:
                         f"count(*) FILTER (WHERE s.rater = '{r}') AS {r}_n" for r in RATERS)
     return f"""
         SELECT s.quarter, m.branch_id, s.dimension_id, {raters}, count(DISTINCT s.member_id) AS members
-        FROM vanguard_score s JOIN member m USING (member_id)
+        FROM vanguard_score s JOIN {BRANCH_OF_QUARTER}
         WHERE {where}
         GROUP BY s.quarter, m.branch_id, s.dimension_id
     """
@@ -333,6 +343,9 @@ def _record(con: duckdb.DuckDBPyConnection, family: str, cfg: config_mod.Config)
 
 VANGUARD_KEYS = "(SELECT unnest($key_quarters::VARCHAR[]) AS quarter, unnest($key_branches::VARCHAR[]) AS branch_id)"
 YEAR_KEYS = f"(SELECT DISTINCT CAST(left(quarter, 4) AS INTEGER) AS year, branch_id FROM {VANGUARD_KEYS})"
+# Every member who ever belonged to a keyed branch, with the keyed year: whose appraisal a change
+# of the keyed quarters can move (a member who moved is appraised by another branch).
+YEAR_MEMBERS = f"(SELECT DISTINCT k.year, h.member_id FROM {YEAR_KEYS} k JOIN member_quarter_branch h USING (branch_id))"
 MONTH_KEYS = "(SELECT unnest($key_months::DATE[]) AS month, unnest($key_branches::VARCHAR[]) AS branch_id)"
 
 
@@ -341,9 +354,13 @@ def refresh_vanguard(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, pai
     if not pairs:
         return
     keys = {"key_quarters": [q for q, _ in pairs], "key_branches": [b for _, b in pairs]}
-    # The members of the branches first: their ids' range then lets DuckDB skip the row groups
-    # of other members (five times less work for a few hundred branches of a province).
-    in_keys = (f"s.member_id IN (SELECT member_id FROM member WHERE branch_id IN (SELECT branch_id FROM {VANGUARD_KEYS})) "
+    # The quarters and the members of the branches first (whoever belonged to them at any time):
+    # scores are stored by quarter and member, so DuckDB skips the row groups of other quarters
+    # and members before matching each score to the member's branch of its quarter (five times
+    # less work for a few hundred branches of a province).
+    in_keys = (f"s.quarter IN (SELECT quarter FROM {VANGUARD_KEYS}) "
+               f"AND s.member_id IN (SELECT member_id FROM member_quarter_branch "
+               f"WHERE branch_id IN (SELECT branch_id FROM {VANGUARD_KEYS})) "
                f"AND EXISTS (SELECT 1 FROM {VANGUARD_KEYS} k WHERE k.quarter = s.quarter AND k.branch_id = m.branch_id)")
     for table in ("member_quarter_index", "branch_quarter_dimension"):
         con.execute(f"DELETE FROM {table} t USING {VANGUARD_KEYS} k "
@@ -352,8 +369,10 @@ def refresh_vanguard(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, pai
     con.execute(f"INSERT INTO branch_quarter_dimension BY NAME ({dimension_sums_sql(in_keys)})", keys)
     con.execute(f"DELETE FROM member_year_index t USING {YEAR_KEYS} k "
                 "WHERE t.year = k.year AND t.branch_id = k.branch_id", keys)
-    index = (f"SELECT i.* FROM member_quarter_index i JOIN {YEAR_KEYS} k "
-             "ON CAST(left(i.quarter, 4) AS INTEGER) = k.year AND i.branch_id = k.branch_id")
+    con.execute(f"DELETE FROM member_year_index t USING {YEAR_MEMBERS} k "
+                "WHERE t.year = k.year AND t.member_id = k.member_id", keys)
+    index = (f"SELECT i.* FROM member_quarter_index i JOIN {YEAR_MEMBERS} k "
+             "ON CAST(left(i.quarter, 4) AS INTEGER) = k.year AND i.member_id = k.member_id")
     con.execute(f"INSERT INTO member_year_index BY NAME ({appraisal_sql(index)})", keys | appraisal_params(cfg))
 
 
@@ -395,10 +414,17 @@ def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, 
 # before the write (a rollback deletes both) and once after it (an import creates both).
 
 TOUCHED_SQL = {
-    "vanguard": """
-        SELECT DISTINCT s.quarter, m.branch_id FROM vanguard_score s JOIN member m USING (member_id) WHERE s.batch_id = $b
-        UNION SELECT DISTINCT r.quarter, m.branch_id FROM replaced_vanguard_score r JOIN member m USING (member_id)
-        WHERE r.replaced_by = $b""",
+    # A transfer touches every quarter from its own on of its members' scores, in every branch of
+    # their history (before the write the old branch, after it the new one; a rollback deletes
+    # the new rows, so its first look must already name every branch).
+    "vanguard": f"""
+        SELECT DISTINCT s.quarter, m.branch_id FROM vanguard_score s JOIN {BRANCH_OF_QUARTER} WHERE s.batch_id = $b
+        UNION SELECT DISTINCT s.quarter, m.branch_id FROM replaced_vanguard_score s JOIN {BRANCH_OF_QUARTER}
+        WHERE s.replaced_by = $b
+        UNION SELECT DISTINCT s.quarter, h.branch_id FROM vanguard_score s JOIN member_quarter_branch h USING (member_id)
+        JOIN (SELECT member_id, min(effective_on) AS first_on FROM member_transfer WHERE batch_id = $b GROUP BY ALL) t
+          USING (member_id)
+        WHERE s.quarter >= strftime(t.first_on, '%Y') || 'Q' || quarter(t.first_on)""",
     "assessment": """
         SELECT DISTINCT quarter FROM branch_score WHERE batch_id = $b
         UNION SELECT DISTINCT quarter FROM replaced_branch_score WHERE replaced_by = $b""",

@@ -26,6 +26,9 @@ HEADERS: dict[str, str] = {
     "self_score": "自评分", "self_total": "自评总分", "self_gap": "自评差", "share": "得分率", "pct": "比例（%）",
     "hospital_mean": "全院均值", "hospital_n": "全院支部数", "gap": "与全院差", "commended_quarters": "获季度表扬次数",
     "ci_low": "95%CI下限（%）", "ci_high": "95%CI上限（%）",
+    # 党员调动 (reason is "调动原因" in its tables)
+    "effective_on": "生效日期", "direction": "方向", "from_branch_name": "调出支部", "to_branch_name": "调入支部",
+    "transfers": "调动人次",
     # 党员先锋指数
     "annual_index": "年度指数", "grade": "等级", "stars": "星级", "excellent_pct": "优秀比例（%）",
     "start_index": "起始指数", "last_index": "最新指数", "total_drop": "累计下降", "indices": "各季度指数",

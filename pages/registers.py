@@ -15,6 +15,7 @@ from analysis.registers import (
     notice,
     rectification,
     secretaries,
+    transfers,
 )
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
@@ -27,11 +28,11 @@ when = f"截至{date(as_of)}（{filters.period_label}末）"
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
 
 st.title("党务台账")
-st.caption(f"{filters.unit_label} · {when} · 软弱涣散整改、党员发展、支部书记、荣誉表彰、援派抗疫；"
+st.caption(f"{filters.unit_label} · {when} · 软弱涣散整改、党员发展、支部书记、荣誉表彰、援派抗疫、党员调动；"
            "姓名只显示在本人可查看的支部范围内")
 
-tab_rect, tab_dev, tab_sec, tab_hon, tab_brand, tab_dep, tab_mix, tab_notice = st.tabs(
-    ["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "工作法与品牌", "援派与抗疫", "党员结构", "亮分公示"])
+tab_rect, tab_dev, tab_sec, tab_hon, tab_brand, tab_dep, tab_mix, tab_move, tab_notice = st.tabs(
+    ["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "工作法与品牌", "援派与抗疫", "党员结构", "党员调动", "亮分公示"])
 
 with tab_rect:
     s = cached(rectification.summary, as_of=as_of, unit=filters.unit)
@@ -229,6 +230,19 @@ with tab_mix:
                 st.warning(f"{int(staff['exceeds'].sum())} 个支部的在职党员多于所对应科室的职工人数，比例不予计算，请核对科室职工人数。")
             table(headers(staff.drop(columns=["branch_id"]), members="在职党员", pct="党员占比（%）"), name="党员占职工比例",
                   key="staff_share")
+
+with tab_move:
+    moves = cached(transfers.transfer_counts, unit=filters.unit)
+    st.caption("调动前各季度的先锋指数计入原支部，调动后计入新支部（以季度末所在支部为准）；"
+               "姓名与党员编号只在其现所在支部属于本人可查看的范围时显示")
+    if moves.empty:
+        st.info("尚无党员组织关系调动记录（数据导入 → 党员组织关系调动）。")
+    else:
+        table(headers(moves, reason="调动原因"), name="党员调动统计", key="transfer_counts")
+        listed = cached(transfers.transfer_list, unit=filters.unit)
+        st.subheader(f"调动名册（{len(listed)}人次）")
+        table(headers(listed.drop(columns=["from_branch_id", "to_branch_id"]), reason="调动原因"),
+              name="党员调动名册", key="transfers", column_config={"生效日期": DATE})
 
 with tab_notice:
     choices = cached(notice.notice_branches)

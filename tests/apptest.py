@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def signed_in_app(demo_path: Path, tmp_path: Path, monkeypatch, username: str = "dangban") -> AppTest:
     """An AppTest of dashboard.py on a private copy of the demo, with a live session for ``username``."""
-    copy = tmp_path / "app.duckdb"
+    # A fresh file for every app of a test: copying over a file that an earlier app's cached
+    # handle still holds open would let DuckDB reuse that handle's stale in-memory state.
+    copy = next(tmp_path / f"app{n or ''}.duckdb" for n in range(100) if not (tmp_path / f"app{n or ''}.duckdb").exists())
     shutil.copy(demo_path, copy)
     con = db.open_database(copy)
     try:

@@ -26,7 +26,7 @@ VANGUARD_HEADER = ["季度", "党员编号", "评价维度", "评价主体", "�
 BRANCH_HEADER = ["季度", "所在支部", "考核指标", "得分"]
 TABLES = ["org_unit", "member", "vanguard_score", "branch_score", "four_have_score", "activity", "attendance",
           "service_task", "survey", "survey_answer", "import_batch", "import_file", "audit_log", "data_state",
-          "replaced_branch_score", "replaced_vanguard_score", "replaced_service_task"]
+          "replaced_branch_score", "replaced_vanguard_score", "replaced_service_task", "membership", "member_transfer"]
 
 
 def hospital(directory: Path, cfg: config_mod.Config | None = None) -> duckdb.DuckDBPyConnection:

@@ -15,7 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import exports
+from analysis import db, exports
+from analysis.access import auth
 from analysis.metrics import vanguard
 from analysis.scope import Scope, member_branch_ids
 from tests.apptest import release, signed_in_app
@@ -176,3 +177,43 @@ def test_formula_like_member_name_is_exported_as_text(demo_path, tmp_path):
 def test_every_formula_trigger_is_neutralised(value):
     assert exports.neutralise(value) == "'" + value
     assert exports.neutralise("正常文本") == "正常文本" and exports.neutralise(5) == 5
+
+
+def test_a_transferred_member_is_named_by_the_receiving_branch_only(demo_path, tmp_path, monkeypatch):
+    """The demo moves 医务部党支部 (B28)'s last 党员 to 党委办公室党支部 (B27) on 2025-07-01: B27's
+    secretary sees the member's whole record (the B28 quarters too), B28's sees its own aggregates
+    of those quarters but not the name (analysis/registers/transfers.py states the rule)."""
+    con = duckdb.connect(str(demo_path), read_only=True)
+    try:
+        member, name = con.execute("SELECT t.member_id, m.name FROM member_transfer t JOIN member m USING (member_id) "
+                                   "WHERE t.from_branch_id = 'B28'").fetchone()
+        receiving = vanguard.member_index(con, scope=Scope("s27", "secretary", "B27"), first="2025Q1", last="2025Q4")
+        record = receiving[receiving["member_id"] == member]
+        assert list(zip(record["quarter"], record["branch_id"])) == [
+            ("2025Q1", "B28"), ("2025Q2", "B28"), ("2025Q3", "B27"), ("2025Q4", "B27")]
+        old = Scope("s28", "secretary", "B28")
+        listed = vanguard.member_index(con, scope=old, first="2025Q1", last="2025Q4")
+        assert member not in set(listed["member_id"]) and len(listed)
+        # The old branch's aggregate of Q2 counts the member (B28's members now, plus the one who left).
+        trend = vanguard.trend(con, scope=old, first="2025Q2", last="2025Q2", level="branch")
+        now_in_b28 = con.execute("SELECT count(*) FROM member_quarter_index i JOIN member m USING (member_id) "
+                                 "WHERE i.quarter = '2025Q2' AND m.branch_id = 'B28'").fetchone()[0]
+        assert trend.set_index("unit_id").loc["B28", "n"] == now_in_b28 + 1
+    finally:
+        con.close()
+    # B28's secretary walks the pages: the move is listed as 调出, the name nowhere.
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_path, copy)
+    writer = db.open_database(copy)
+    try:
+        auth.create_user(writer, username="s28", display_name="医务部书记", role="secretary", unit_id="B28",
+                         password="Secret-B28-2026", actor=Scope.committee(), must_change_password=False)
+    finally:
+        writer.close()
+    app = signed_in_app(copy, tmp_path, monkeypatch, "s28")
+    try:
+        shown = walk(app, ["registers", "profile", "vanguard", "org_life"])
+        assert "调出" in shown["registers"] and "调出" in shown["profile"]
+    finally:
+        release()
+    assert not any(name in text for text in shown.values())

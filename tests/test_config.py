@@ -87,3 +87,17 @@ def test_serving_and_activity_write_limits_are_checked():
         config.from_mapping({"serving": {"page_runs_at_once": 0}})
     with pytest.raises(ValueError, match="activity_write_seconds"):
         config.from_mapping({"security": {"login": {"idle_minutes": 1, "activity_write_seconds": 60}}})
+
+
+def test_transfer_reasons_are_a_catalogue_with_the_branches_each_names():
+    cfg = config.from_mapping({"transfer_reasons": [
+        {"name": "调动", "from_branch": "required", "to_branch": "required"},
+        {"name": "挂职", "from_branch": "required", "to_branch": "optional"}]})
+    assert [(r.name, r.to_branch) for r in cfg.transfer_reasons] == [("调动", "required"), ("挂职", "optional")]
+    assert [r.name for r in config.DEFAULT.transfer_reasons] == ["调动", "转入", "转出", "退休"]
+    with pytest.raises(config.ConfigError, match="not both empty"):
+        config.from_mapping({"transfer_reasons": [{"name": "离开", "from_branch": "empty", "to_branch": "empty"}]})
+    with pytest.raises(config.ConfigError, match="required|empty|optional"):
+        config.from_mapping({"transfer_reasons": [{"name": "调动", "from_branch": "yes", "to_branch": "required"}]})
+    with pytest.raises(config.ConfigError, match="transfer_reasons"):
+        config.from_mapping({"transfer_reasons": [{"name": "调动", "from_branch": "required", "to_branch": "required"}] * 2})

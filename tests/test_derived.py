@@ -115,6 +115,34 @@ def test_imports_reimports_and_rollbacks_keep_every_family_equal_to_its_recomput
     assert_current_and_equal(con)
 
 
+def test_transfers_and_reimports_after_them_keep_the_vanguard_family_equal_to_its_recomputation(con, tmp_path):
+    """M0000 moves B01 -> B02 on 2025-04-01 (2024Q4 and 2025Q1 in B01, 2025Q2 in B02), then B02's
+    2025Q2 and B01's 2025Q1 are imported again: each replaces the quarter of the branch the
+    members belonged to then, and every step (and its rollback) leaves the family equal to its
+    recomputation."""
+    quarters = ["2024Q4", "2025Q1", "2025Q2"]
+    importer.import_file(con, write_csv(tmp_path / "v.csv", vanguard_rows(members(1) + members(2), quarters, 80)),
+                         user="t")
+    move = importer.import_file(con, write_csv(tmp_path / "t.csv", [
+        ["党员编号", "调出支部", "调入支部", "生效日期", "调动原因"], ["M0000", "B01", "B02", "2025-04-01", "调动"]]), user="t")
+    assert_current_and_equal(con)
+    in_branch = "SELECT quarter, count(*) FROM member_quarter_index WHERE branch_id = ? GROUP BY ALL ORDER BY 1"
+    assert con.execute(in_branch, ["B02"]).fetchall() == [("2024Q4", 10), ("2025Q1", 10), ("2025Q2", 11)]
+    # B02's 2025Q2 again, with its 11 members of that quarter: all 11 sheets replaced.
+    b02 = importer.import_file(con, write_csv(tmp_path / "b02.csv", vanguard_rows(["M0000", *members(2)], ["2025Q2"], 91)),
+                               user="t")
+    assert b02.replaced == 11 * 18
+    b01 = importer.import_file(con, write_csv(tmp_path / "b01.csv", vanguard_rows(members(1), ["2025Q1"], 85)), user="t")
+    assert b01.replaced == 10 * 18
+    assert con.execute("SELECT branch_id, quarters, round(annual_index, 6) FROM member_year_index "
+                       "WHERE member_id = 'M0000' AND year = 2025").fetchall() == [("B02", 2, 88.0)]
+    assert_current_and_equal(con)
+    for batch in (b01, b02, move):
+        rollback.rollback_batch(con, batch.batch_id, user="t")
+        assert_current_and_equal(con)
+    assert con.execute(in_branch, ["B01"]).fetchall() == [("2024Q4", 10), ("2025Q1", 10), ("2025Q2", 10)]
+
+
 def test_a_survey_import_checks_its_answers_once_and_its_rollback_forgets_them(con):
     survey_batch = importer.import_file(con, WJX_SAMPLE, user="t")
     assert con.execute("SELECT count(DISTINCT question_no) FROM survey_answer_check").fetchone()[0] > 0

@@ -52,6 +52,13 @@ def test_sections_show_the_demo_registers(page, demo_con):
     assert "心血管内科党支部2025年第4季度党员先锋指数亮分公示" in [h.value for h in app.subheader]
     notice = next(t for t in tables if "先锋指数" in t.columns and "名次" in t.columns)
     assert notice["名次"].iloc[0] == 1 and notice["先锋指数"].is_monotonic_decreasing
+    # 党员调动: the demo's five moves in 2025, listed with names for the committee.
+    moves = next(t for t in tables if "调入支部" in t.columns)
+    expected = demo_con.execute("SELECT m.name FROM member_transfer t JOIN member m USING (member_id)").fetchall()
+    assert sorted(moves["姓名"]) == sorted(n for (n,) in expected) and len(expected) == 5
+    assert set(moves["方向"]) == {"内部"} and set(moves["生效日期"].astype(str)) == {"2025-07-01", "2025-08-15"}
+    counts = next(t for t in tables if "调动人次" in t.columns)
+    assert counts[["年度", "调动原因", "调动人次"]].values.tolist() == [[2025, "调动", 5]]
 
 
 def test_a_branch_secretary_sees_names_of_their_branch_only(page, demo_path):

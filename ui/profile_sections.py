@@ -13,6 +13,7 @@ from analysis import charts, config, periods
 from analysis.formatting import count, percent, score, signed
 from analysis.labels import readable
 from analysis.metrics import activities, assessment, four_have, meetings, profile, tasks, vanguard
+from analysis.registers import transfers
 from ui.cache import cached, figure
 from ui.profile import Context, add_section
 from ui.tables import table
@@ -76,6 +77,19 @@ def members(ctx: Context) -> None:
                     key="profile_members")
 
 
+def moves(ctx: Context) -> None:
+    listed = cached(transfers.transfer_list, unit=ctx.unit_id)
+    if listed.empty:
+        st.info("没有党员调入或调出本单位的记录。")
+        return
+    counts = listed["direction"].value_counts()
+    st.caption("调入 {} 人次，调出 {} 人次；调动前的季度计入原支部，调动后计入新支部。姓名只在本人可查看的范围内显示。".format(
+        int(counts.get("调入", 0)), int(counts.get("调出", 0))))
+    table(readable(listed, drop=("from_branch_id", "to_branch_id"), reason="调动原因"),
+          name=f"{ctx.subject.name}党员调动", key="profile_moves",
+          column_config={"生效日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+
+
 def meeting_gaps(ctx: Context) -> None:
     common = {"first": ctx.first, "last": ctx.last, "unit": ctx.unit_id, "as_of": ctx.as_of}
     rates = cached(meetings.compliance_rates, **common)
@@ -136,6 +150,7 @@ def flags(ctx: Context) -> None:
 
 
 for title, draw in (("排名与趋势", rank_and_trend), ("失分指标", lost_points), ("党员先锋指数", members),
+                    ("党员调动", moves),
                     ("三会一课", meeting_gaps), ("活动", activity_totals), ("我为群众办实事", service_tasks),
                     ("四有工程", four_have_gaps), ("表扬与需关注", flags)):
     add_section(title, draw)

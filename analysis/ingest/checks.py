@@ -136,6 +136,8 @@ def check_staged(con: duckdb.DuckDBPyConnection, tables: TempTables, staged: Sta
     count += _record(con, problems, typed, layout.spec, KIND_CHECKS[layout.spec.kind](layout, typed), limit)
     if layout.spec.kind == "branch_scores":
         warnings += incomplete_quarters(con, typed, cfg)
+    if layout.spec.kind == "transfers":
+        count += _record(con, problems, typed, layout.spec, transfer_reason_checks(layout, cfg), limit)
     count += _record(con, problems, typed, layout.spec, repeated_rows(layout.spec, typed), limit)
     report(0.8, "正在校验")
     listed = con.execute(
@@ -531,6 +533,70 @@ def profile_checks(layout: Layout, typed: str) -> list[Check]:
     return checks
 
 
+# The membership history each transfer must continue (analysis/migrations/009): per file row, the
+# branch the member is in just before it (the previous row of the file for the same member, else
+# the open row of the stored history; NULL: in no branch of ours) and the date it must follow.
+TRANSFER_HISTORY_SQL = """
+WITH stored AS (
+    SELECT member_id, arg_max(branch_id, valid_from) FILTER (WHERE valid_to IS NULL) AS open_branch,
+           max(coalesce(valid_to, valid_from)) AS last_change, bool_or(valid_to IS NULL) AS is_open
+    FROM member_quarter_branch GROUP BY member_id
+), ordered AS (
+    SELECT _row, v_member_id AS member_id, v_effective_on,
+           row_number() OVER w AS k, lag(v_to_branch_id) OVER w AS previous_to
+    FROM {typed} WHERE v_member_id IS NOT NULL AND v_effective_on IS NOT NULL
+    WINDOW w AS (PARTITION BY v_member_id ORDER BY v_effective_on)
+)
+SELECT o._row, CASE WHEN o.k = 1 THEN s.open_branch ELSE o.previous_to END AS expected_from,
+       CASE WHEN o.k = 1 THEN s.last_change END AS last_change, o.k = 1 AND coalesce(s.is_open, FALSE) AS from_open
+FROM ordered o LEFT JOIN stored s USING (member_id)
+"""
+
+
+def transfer_checks(layout: Layout, typed: str) -> list[Check]:
+    """Each transfer continues the member's history: it leaves the branch the member is in (none
+    for a 转入), after the last change of the history; no move within one branch."""
+    spec = layout.spec
+    history = f"{typed} t JOIN ({TRANSFER_HISTORY_SQL.format(typed=typed)}) h USING (_row)"
+    where_zh = "coalesce(h.expected_from || '（' || u.name || '）', '院外（不在本院任何支部）')"
+    where_en = "coalesce(h.expected_from, 'outside the hospital')"
+    return member_name_checks(layout, typed) + [
+        Check("v_from_branch_id IS NOT NULL AND v_from_branch_id = v_to_branch_id", spec.column("to_branch_id"),
+              Message("调入支部与调出支部相同", "the receiving branch is the branch the member leaves")),
+        Check("t.v_from_branch_id IS DISTINCT FROM h.expected_from AND (t.v_from_branch_id IS NOT NULL OR t.r_from_branch_id IS NULL)",
+              spec.column("from_branch_id"),
+              Message("调出支部与党员 {member_id} 的组织关系不符：生效日期前其所在支部为 {where}",
+                      "member {member_id} was not in this branch before the transfer (but in {where_en})",
+                      sql={"member_id": "t.v_member_id", "where": where_zh, "where_en": where_en}),
+              rows=f"{history} LEFT JOIN org_unit u ON u.unit_id = h.expected_from"),
+        Check("h.from_open AND t.v_effective_on <= h.last_change OR NOT h.from_open AND t.v_effective_on < h.last_change",
+              spec.column("effective_on"),
+              Message("生效日期须晚于党员 {member_id} 上一次组织关系变动（{last_change}）",
+                      "member {member_id}'s transfer must come after the last change of their history ({last_change})",
+                      sql={"member_id": "t.v_member_id", "last_change": "h.last_change"}),
+              rows=history),
+    ]
+
+
+def transfer_reason_checks(layout: Layout, cfg: config_mod.Config) -> list[Check]:
+    """Each reason names the branches its configured rule asks for (``config.TransferReason``)."""
+    checks = []
+    for field_name, side in (("from_branch_id", "from_branch"), ("to_branch_id", "to_branch")):
+        column = layout.spec.column(field_name)
+        for rule, condition, zh, en in (
+                ("required", f"r_{field_name} IS NULL", "调动原因为“{reason}”时必须填写{header}",
+                 "a transfer for reason {reason} needs {field}"),
+                ("empty", f"r_{field_name} IS NOT NULL", "调动原因为“{reason}”时不填{header}",
+                 "a transfer for reason {reason} has no {field}")):
+            reasons = [r.name for r in cfg.transfer_reasons if getattr(r, side) == rule]
+            if reasons:
+                checks.append(Check(f"list_contains(?::VARCHAR[], v_reason) AND {condition}", column,
+                                    Message(zh, en, text={"header": column.header, "field": field_name},
+                                            sql={"reason": "v_reason"}),
+                                    params=(reasons,)))
+    return checks
+
+
 KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "org_units": org_unit_checks,
     "members": member_checks,
@@ -550,6 +616,7 @@ KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "profiles": profile_checks,
     "sites": no_checks,
     "methods": no_checks,
+    "transfers": transfer_checks,  # the reasons' rules need the configuration: transfer_reason_checks
 }
 
 

@@ -15,7 +15,7 @@ from analysis import config as config_mod
 from analysis import db, derived
 from analysis.access import audit
 from analysis.ingest.specs import REGISTER_TABLES
-from analysis.ingest.write import shadow_columns, user_name
+from analysis.ingest.write import shadow_columns, undo_transfers, user_name
 from analysis.scope import Scope
 
 # Foreign keys into tables that batches fill: (parent table, key, child table, child column).
@@ -41,6 +41,10 @@ DEPENDENTS = (
     ("member", "member_id", "deployment", "member_id"),
     ("member", "member_id", "member_profile", "member_id"),
     ("org_unit", "unit_id", "branch_method", "branch_id"),
+    ("org_unit", "unit_id", "membership", "branch_id"),
+    ("org_unit", "unit_id", "member_transfer", "from_branch_id"),
+    ("org_unit", "unit_id", "member_transfer", "to_branch_id"),
+    ("member", "member_id", "member_transfer", "member_id"),
 )
 # Tables whose rows a re-import replaces (kept in replaced_<table>; see write.replace_rows).
 SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "service_task", "department_branch",
@@ -75,7 +79,8 @@ STEPS = {
     "org_units": (("DELETE FROM org_unit WHERE batch_id = $b AND level = 'branch'",),
                   ("DELETE FROM org_unit WHERE batch_id = $b AND level = 'general_branch'",),
                   ("DELETE FROM org_unit WHERE batch_id = $b AND level = 'committee'",)),
-    "members": (("DELETE FROM member WHERE batch_id = $b",),),
+    "members": (("DELETE FROM membership WHERE batch_id = $b", "DELETE FROM member WHERE batch_id = $b"),),
+    "transfers": ((),),  # undo_transfers: the history is restored, not only deleted
     "vanguard_scores": (("DELETE FROM vanguard_score WHERE batch_id = $b",),),
     "branch_scores": (("DELETE FROM branch_score WHERE batch_id = $b",),),
     "four_have": (("DELETE FROM four_have_score WHERE batch_id = $b",),),
@@ -135,6 +140,8 @@ def rollback_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: str |
                 restored += _run_step(con, TWIN_RESTORE, batch_id)
                 _run_step(con, TWIN_FORGET, batch_id)
             deleted += _run_step(con, steps[0], batch_id)
+            if kind == "transfers":
+                deleted += undo_transfers(con, batch_id)
         now = dt.datetime.now()
         if single:
             restored = _restore(con, batch_id)
@@ -205,6 +212,10 @@ def _refuse_if_depended_upon(con, batch_id: int) -> None:
             [batch_id, batch_id],
         ).fetchall()
         blocking |= {r[0] for r in rows}
+    later_moves = con.execute(
+        "SELECT DISTINCT l.batch_id FROM member_transfer t JOIN member_transfer l USING (member_id) "
+        "WHERE t.batch_id = $b AND l.batch_id <> $b AND l.effective_on > t.effective_on", {"b": batch_id}).fetchall()
+    blocking |= {r[0] for r in later_moves}
     if blocking:
         named = sorted(b for b in blocking if b is not None)
         ids = "、".join(f"#{b}" for b in named) or "（无批次的数据）"

@@ -29,6 +29,8 @@ deployments        deployment           the same 派出编号
 profiles           member_profile       the same 党员编号 (composition changes over time)
 sites              demonstration_site   the same 支部, 年度 and 示范点称号
 methods            branch_method        the same 编号
+transfers          member_transfer      (never: a move is appended to the member's history;
+                   (and membership)     a wrong one is rolled back, then imported again)
 wjx                survey, survey_*     (never: each export is a new survey)
 =================  ===================  ================================================
 """
@@ -71,6 +73,7 @@ KIND_LABELS: dict[str, str] = {
     "profiles": "党员职称学历与岗位",
     "sites": "党建示范点",
     "methods": "支部工作法与党建品牌",
+    "transfers": "党员组织关系调动",
     "wjx": "问卷星问卷导出",
 }
 KINDS = tuple(KIND_LABELS)
@@ -209,6 +212,7 @@ def by_kind(cfg: config_mod.Config | None = None) -> dict[str, Spec]:
         _profiles(shared),
         _sites(shared),
         _methods(shared),
+        _transfers(shared, cfg),
     ]
     return {spec.kind: spec for spec in out}
 
@@ -681,4 +685,31 @@ def _methods(shared: _SharedColumns) -> Spec:
         key=("method_id",),
         replaces="编号已存在的记录将被本文件中的内容替换",
         description="每行是一个支部总结提炼的一项支部工作法或党建品牌。",
+    )
+
+
+def _transfers(shared: _SharedColumns, cfg: config_mod.Config) -> Spec:
+    year = shared.example_year
+    sides = {"required": "必填", "empty": "不填", "optional": "选填"}
+    rules = "；".join(f"{r.name}：调出支部{sides[r.from_branch]}、调入支部{sides[r.to_branch]}" for r in cfg.transfer_reasons)
+    return Spec(
+        "transfers", KIND_LABELS["transfers"], "member_transfer", "党员调动",
+        (
+            shared.member,
+            Column("姓名", "member_name", "text", required=False, stored=False, max_length=50,
+                   note="选填，用于核对", example="张三"),
+            Column("调出支部", "from_branch_id", "ref", ref="branch", required=False, aliases=("原支部", "转出支部"),
+                   note="党员调动前所在支部（编号或全称）；从院外转入不填", example="B01"),
+            Column("调入支部", "to_branch_id", "ref", ref="branch", required=False, aliases=("新支部", "接收支部"),
+                   note="党员调动后所在支部；转出院外不填", example="B02"),
+            Column("生效日期", "effective_on", "date", not_future=True, aliases=("调动日期", "转接日期"),
+                   note="组织关系转接生效之日：当日起属于调入支部；季度末所在支部计入该季度", example=dt.date(year, 7, 1)),
+            Column("调动原因", "reason", "choice", choices=_choices(*(r.name for r in cfg.transfer_reasons)),
+                   aliases=("原因", "类别"), note=rules, example=cfg.transfer_reasons[0].name),
+            Column("备注", "note", "text", required=False, max_length=200, example=None),
+        ),
+        key=("member_id", "effective_on"),
+        replaces="",
+        description="每行是一名党员的一次组织关系调动。同一党员的调动按生效日期依次登记，"
+                    "调出支部须是其当时所在支部；登记有误时撤销该批次后重新导入。",
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from analysis.derived import BRANCH_OF_QUARTER
 from analysis.ingest.specs import REGISTER_TABLES, YES_NO
 from analysis.ingest.stage import Layout, TempTables
 from analysis.scope import Scope
@@ -99,11 +100,13 @@ def _replaced_rows_sql(kind: str, typed: str, keys_table: str) -> tuple[str, tup
     """(SQL of the stored rows an import of ``kind`` replaces, their key, SQL summarising them once
     they are in ``keys_table``); None for kinds that never replace."""
     if kind == "vanguard_scores":
-        # The quarter of the branches in the file (by the member's current branch).
-        return (f"""SELECT vs.member_id, vs.quarter, vs.dimension_id, vs.rater, m.branch_id
-                FROM vanguard_score vs JOIN member m USING (member_id)
-                JOIN (SELECT DISTINCT v_quarter AS quarter, x_member_id_branch AS branch_id FROM {typed}) p
-                  ON p.quarter = vs.quarter AND p.branch_id = m.branch_id""",
+        # The quarter of the branches in the file (each member's branch in that quarter).
+        return (f"""SELECT s.member_id, s.quarter, s.dimension_id, s.rater, m.branch_id
+                FROM vanguard_score s JOIN {BRANCH_OF_QUARTER}
+                JOIN (SELECT DISTINCT s.quarter, m.branch_id
+                      FROM (SELECT v_member_id AS member_id, v_quarter AS quarter FROM {typed}) s
+                      JOIN {BRANCH_OF_QUARTER}) p
+                  ON p.quarter = s.quarter AND p.branch_id = m.branch_id""",
                 ("member_id", "quarter", "dimension_id", "rater"),
                 f"SELECT quarter, count(DISTINCT branch_id), count(DISTINCT member_id), count(*) FROM {keys_table} "
                 "GROUP BY ALL ORDER BY 1")
@@ -253,3 +256,59 @@ def insert_rows(con: duckdb.DuckDBPyConnection, layout: Layout, typed: str, batc
                         "WHERE v_level = ? ORDER BY _row", [batch_id, level])
         return
     con.execute(f"INSERT INTO {spec.table} ({columns}) SELECT {select} FROM {typed}", [batch_id])
+    if spec.kind == "members":
+        # A new member's history starts in the branch they are imported with (migration 009).
+        con.execute("INSERT INTO membership SELECT member_id, branch_id, joined_on, NULL, batch_id FROM member "
+                    "WHERE batch_id = ?", [batch_id])
+    elif spec.kind == "transfers":
+        apply_transfers(con, batch_id)
+
+
+# --- membership history (migration 009) -----------------------------------------------------
+
+# Each member's first transfer of a batch: where the batch's changes to their history begin.
+FIRST_TRANSFERS = ("(SELECT member_id, min(effective_on) AS first_on FROM member_transfer "
+                   "WHERE batch_id = $b GROUP BY member_id)")
+
+
+def apply_transfers(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """Continue the history of the members the batch's (checked) transfers move: close their open
+    row on the first transfer, add a row per receiving branch until the next transfer, then
+    bring member.branch_id and member.active in line (:func:`sync_members`)."""
+    params = {"b": batch_id}
+    # Members written without history (by something other than the importer) get their implicit
+    # row first, so that it can be closed (no batch: a rollback leaves it).
+    con.execute(f"INSERT INTO membership SELECT m.member_id, m.branch_id, m.joined_on, NULL, NULL FROM member m "
+                f"WHERE m.member_id IN (SELECT member_id FROM {FIRST_TRANSFERS}) "
+                "AND NOT EXISTS (SELECT 1 FROM membership h WHERE h.member_id = m.member_id)", params)
+    con.execute(f"UPDATE membership h SET valid_to = f.first_on FROM {FIRST_TRANSFERS} f "
+                "WHERE h.member_id = f.member_id AND h.valid_to IS NULL", params)
+    con.execute("""INSERT INTO membership
+                   SELECT member_id, to_branch_id, effective_on,
+                          lead(effective_on) OVER (PARTITION BY member_id ORDER BY effective_on), batch_id
+                   FROM member_transfer WHERE batch_id = $b
+                   QUALIFY to_branch_id IS NOT NULL""", params)
+    sync_members(con, batch_id)
+
+
+def undo_transfers(con: duckdb.DuckDBPyConnection, batch_id: int) -> int:
+    """Take the batch's transfers out of the history (rollback): delete the rows they added,
+    reopen the rows they closed, delete the transfers and sync the members. Returns the rows
+    deleted (transfers and history rows)."""
+    params = {"b": batch_id}
+    deleted = con.execute("DELETE FROM membership WHERE batch_id = $b", params).fetchall()[0][0]
+    con.execute(f"UPDATE membership h SET valid_to = NULL FROM {FIRST_TRANSFERS} f "
+                "WHERE h.member_id = f.member_id AND h.valid_to = f.first_on", params)
+    sync_members(con, batch_id)
+    return deleted + con.execute("DELETE FROM member_transfer WHERE batch_id = $b", params).fetchall()[0][0]
+
+
+def sync_members(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+    """member.branch_id := the branch of the latest history row, member.active := an open row
+    exists, for the members of the batch's transfers (the history is the source of truth)."""
+    con.execute("""UPDATE member SET branch_id = h.branch_id, active = h.is_open
+                   FROM (SELECT member_id, arg_max(branch_id, valid_from) AS branch_id,
+                                bool_or(valid_to IS NULL) AS is_open
+                         FROM membership WHERE member_id IN (SELECT member_id FROM member_transfer WHERE batch_id = $b)
+                         GROUP BY member_id) h
+                   WHERE member.member_id = h.member_id""", {"b": batch_id})

@@ -526,7 +526,9 @@ def member_attendance(
     One row per member × branch × kind with records, ordered by branch, attendance rate
     ascending, member id, kind: branch_id, branch_name, member_id, name, party_role, kind, n
     (records), present, leave, absent, attendance_rate, leave_rate (percent of n). The branch
-    is the meeting's branch, so a member who moved appears under each branch they attended.
+    is the meeting's branch, so a member who moved appears under each branch they attended;
+    whether the viewer sees the member goes by the member's current branch (as for
+    ``vanguard.member_index``).
     """
     cfg = cfg or config_mod.load()
     params = _params(cfg, kind, first, last, unit, as_of) | {"visible": member_branch_ids(con, scope)}
@@ -540,7 +542,7 @@ def member_attendance(
         JOIN member m USING (member_id)
         JOIN branch_lineage l ON l.branch_id = c.branch_id
         JOIN kinds k USING (kind)
-        WHERE c.visible
+        WHERE m.branch_id IN (SELECT unnest($visible))
         ORDER BY c.branch_id, attendance_rate, c.member_id, k.kind_order
         """,
         params,

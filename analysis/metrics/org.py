@@ -27,6 +27,21 @@ def unit_filter(column: str = "branch_id") -> str:
     )
 
 
+def membership_on(day: str) -> str:
+    """SQL to join after ``FROM member m``: ``h``, the member's history row in force on ``day``
+    (a SQL date expression of our own code, e.g. ``$as_of``), so that ``h.branch_id`` is the
+    branch the member belonged to that day (migration 009; the first row also covers the days
+    before it). A member out of the hospital that day (转出, not yet 转入) has no row: inner
+    joins leave them out.
+
+    Returns
+    -------
+    The join, ``JOIN member_quarter_branch h ON ...``.
+    """
+    return (f"JOIN member_quarter_branch h ON h.member_id = m.member_id "
+            f"AND (h.valid_from <= {day} OR h.from_quarter = '0000Q1') AND coalesce(h.valid_to > {day}, TRUE)")
+
+
 def branches_under(con: duckdb.DuckDBPyConnection, unit: str | None) -> list[str]:
     """The branches under ``unit`` (a branch, a general branch, or None for all).
 
@@ -79,7 +94,8 @@ def headcount(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None 
 
     Returns
     -------
-    A ``Headcount``: general_branches, branches, members (active, joined by ``as_of``),
+    A ``Headcount``: general_branches, branches, members (active, joined by ``as_of``, in a
+    branch under ``unit`` on ``as_of``),
     probationary (of them 预备党员), honour_posts (of them holding a 党员示范岗), as_of.
     """
     check_unit(scope, unit)
@@ -90,10 +106,10 @@ def headcount(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None 
             (SELECT count(DISTINCT general_branch_id) FROM b),
             (SELECT count(*) FROM b),
             count(*),
-            count(*) FILTER (WHERE party_role = '预备党员'),
-            count(honour_post)
-        FROM member
-        WHERE active AND joined_on <= $as_of AND branch_id IN (SELECT branch_id FROM b)
+            count(*) FILTER (WHERE m.party_role = '预备党员'),
+            count(m.honour_post)
+        FROM member m {membership_on('$as_of')}
+        WHERE m.active AND m.joined_on <= $as_of AND h.branch_id IN (SELECT branch_id FROM b)
         """,
         {"unit": unit, "as_of": as_of},
     ).fetchone()

@@ -155,7 +155,9 @@ def member_index(
     """Each visible member's index per quarter (亮分公示), with names: member-level data.
 
     Only members of branches in the viewer's member scope appear (committee: all; secretary:
-    their own branch or general branch; researcher: refused).
+    their own branch or general branch; researcher: refused), by their current branch: a
+    branch that received a member sees the member's earlier quarters in the old branch too,
+    and the old branch no longer sees the name (its aggregates keep the quarters).
 
     Returns: quarter, member_id, name, branch_id, branch_name, general_branch_name, vindex,
     rank_in_branch (competition ranking within the branch and quarter).
@@ -168,7 +170,7 @@ def member_index(
         SELECT i.quarter, i.member_id, m.name, i.branch_id, l.branch_name, l.general_branch_name, i.vindex,
                i.rank_in_branch
         FROM idx i JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = i.branch_id
-        WHERE i.branch_id IN (SELECT unnest($visible))
+        WHERE m.branch_id IN (SELECT unnest($visible))
         ORDER BY i.quarter, i.branch_id, rank_in_branch, i.member_id
         """,
         params | {"visible": member_branch_ids(con, scope)},
@@ -206,7 +208,7 @@ def appraisal(
         f"""
         SELECT a.member_id, m.name, a.branch_id, l.branch_name, a.quarters, a.annual_index, a.grade, a.stars
         FROM ({annual}) a JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
-        WHERE a.branch_id IN (SELECT unnest($visible))
+        WHERE m.branch_id IN (SELECT unnest($visible))
         ORDER BY a.branch_id, a.annual_index DESC, a.member_id
         """,
         params | {"visible": member_branch_ids(con, scope)},
@@ -331,12 +333,12 @@ def falling_members(
         WITH idx AS ({index}),
         series AS (
             SELECT member_id, branch_id, list(vindex ORDER BY quarter) AS indices, count(*) AS scored
-            FROM idx WHERE branch_id IN (SELECT unnest($visible)) GROUP BY ALL
+            FROM idx GROUP BY ALL
         )
         SELECT s.member_id, m.name, s.branch_id, l.branch_name, s.indices[1] AS start_index,
                s.indices[-1] AS last_index, s.indices[1] - s.indices[-1] AS total_drop, s.indices
         FROM series s JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = s.branch_id
-        WHERE s.scored = $window
+        WHERE s.scored = $window AND m.branch_id IN (SELECT unnest($visible))
           AND list_bool_and(list_transform(range(1, $window), lambda i: s.indices[i + 1] < s.indices[i]))
         ORDER BY total_drop DESC, s.member_id
         """,

@@ -3,8 +3,9 @@ function one tidy table or a small frozen dataclass: ``rectification`` (软弱�
 overdue, closed, time to close, recovery of the branch's scores, flagged branches without a
 record), ``development`` (党员发展 pipeline, time in stage, conversions, overdue 预备期, 双培养
 share), ``secretaries`` (双带头人 coverage, 换届 due and overdue), ``honours`` (counts by year and
-level, star levels, honours beside the assessment ranking) and ``deployments`` (援派 and 抗疫:
-person-days, share of Party members, how fast volunteers came forward).
+level, star levels, honours beside the assessment ranking), ``deployments`` (援派 and 抗疫:
+person-days, share of Party members, how fast volunteers came forward) and ``transfers`` (党员调动
+into, out of and within a unit; named only by the receiving side).
 
 Every function takes the connection, the viewer's ``scope`` (checked first) and a ``unit`` (a
 branch, a 总支 or None for the hospital, so that a branch profile can call it), binds every

@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from analysis.metrics.org import unit_filter
+from analysis.metrics.org import membership_on, unit_filter
 from analysis.periods import quarter_of
 from analysis.registers._common import with_share
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -16,14 +16,16 @@ YOUNG_MAX_AGE = 35  # 青年党员: 35 or younger in the year
 SENIOR_TITLES = ("副高级", "正高级")
 GROUPS = ("青年党员", "一线党员", "高级职称", "以上任一", "离退休")
 
-# Active members who had joined by $as_of under $unit, with their profile (a member without a
-# profile row counts as unknown: neither young nor front-line nor senior, and not retired).
+# Active members who had joined by $as_of and were in a branch under $unit that day, with their
+# profile (a member without a profile row counts as unknown: neither young nor front-line nor
+# senior, and not retired).
 _MEMBERS = f"""
-    SELECT m.member_id, m.branch_id, l.general_branch_id, l.general_branch_name,
+    SELECT m.member_id, h.branch_id, l.general_branch_id, l.general_branch_name,
            $year - m.birth_year <= {YOUNG_MAX_AGE} AS young, coalesce(p.front_line, FALSE) AS front_line,
            coalesce(list_contains({list(SENIOR_TITLES)}, p.title), FALSE) AS senior, coalesce(p.retired, FALSE) AS retired
-    FROM member m JOIN branch_lineage l USING (branch_id) LEFT JOIN member_profile p USING (member_id)
-    WHERE m.active AND m.joined_on <= $as_of AND {unit_filter('m.branch_id')}
+    FROM member m {membership_on('$as_of')} JOIN branch_lineage l ON l.branch_id = h.branch_id
+    LEFT JOIN member_profile p ON p.member_id = m.member_id
+    WHERE m.active AND m.joined_on <= $as_of AND {unit_filter('h.branch_id')}
 """
 
 

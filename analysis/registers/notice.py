@@ -37,7 +37,9 @@ class Notice:
 def score_notice(
     con: duckdb.DuckDBPyConnection, *, scope: Scope, branch: str, quarter: str, cfg: config_mod.Config | None = None
 ) -> Notice:
-    """The 亮分公示 of ``branch`` in ``quarter``: every member with a complete score sheet.
+    """The 亮分公示 of ``branch`` in ``quarter``: every member of the branch in that quarter (the
+    branch of the quarter's last day) with a complete score sheet. The sheet is the one posted on
+    the branch's board then, so a member who has moved away since is on it by name.
 
     PermissionError when the branch is outside the viewer's member scope (the sheet names
     everyone); ValueError for an unknown branch.
@@ -65,7 +67,7 @@ def score_notice(
             SELECT unnest($dims::VARCHAR[]) AS dimension_id, unnest($dim_weights::DOUBLE[]) AS dim_weight
         ), per_dimension AS (
             SELECT s.member_id, s.dimension_id, d.dim_weight, sum(r.rater_weight * s.score) AS score, count(*) AS n
-            FROM vanguard_score s JOIN member m USING (member_id) JOIN raters r USING (rater) JOIN dims d USING (dimension_id)
+            FROM vanguard_score s JOIN {derived.BRANCH_OF_QUARTER} JOIN raters r USING (rater) JOIN dims d USING (dimension_id)
             WHERE s.quarter = $quarter AND m.branch_id = $branch
             GROUP BY ALL
         ), complete AS (
