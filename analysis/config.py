@@ -93,7 +93,8 @@ class SiteRule:
 
 @dataclass(frozen=True)
 class MeetingRule:
-    """How often a 三会一课 meeting kind must be held: ``times`` per ``per`` ('month'|'quarter')."""
+    """How often a branch meeting kind must be held: ``times`` per ``per`` ('month'|'quarter' for
+    三会一课; 'year' for the yearly 组织生活会 and 民主评议党员)."""
 
     kind: str
     times: int
@@ -299,6 +300,9 @@ class Config:
     login: LoginPolicy = LoginPolicy()
     charts: ChartLimits = ChartLimits()
     business: BusinessConfig = DEFAULT_BUSINESS
+    # Every 党支部 holds a 组织生活会 and a 民主评议党员 at least once a year.
+    annual_meeting_rules: tuple[MeetingRule, ...] = (MeetingRule("组织生活会", 1, "year"),
+                                                     MeetingRule("民主评议党员", 1, "year"))
     source: str = field(default="默认配置")
 
     def rater_weight(self, rater: str) -> float:
@@ -401,6 +405,9 @@ def validate(config: Config) -> Config:
     for rule in config.meeting_rules:
         if rule.per not in ("month", "quarter") or rule.times < 1:
             raise ConfigError(f"meeting_rules.{rule.kind}: per must be month|quarter, times >= 1")
+    for rule in config.annual_meeting_rules:
+        if rule.per != "year" or rule.times < 1:
+            raise ConfigError(f"annual_meeting_rules.{rule.kind}: per must be year, times >= 1")
     if config.site_rule.top_n < 1 or not 0 <= config.site_rule.min_share <= 1:
         raise ConfigError("site_rule: top_n >= 1 and 0 <= min_share <= 1")
     if min(config.charts.max_units, config.charts.extreme_n, config.charts.page_rows, config.charts.table_rows,
@@ -488,6 +495,9 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         meeting_rules=tuple(MeetingRule(**r) for r in overrides["meeting_rules"])
         if "meeting_rules" in overrides
         else base.meeting_rules,
+        annual_meeting_rules=tuple(MeetingRule(**r) for r in overrides["annual_meeting_rules"])
+        if "annual_meeting_rules" in overrides
+        else base.annual_meeting_rules,
         survey=survey,
         site_rule=replace(base.site_rule, **overrides.get("site_rule", {})),
         password=replace(base.password, **overrides.get("security", {}).get("password", {})),

@@ -215,7 +215,10 @@ def _campus(seed: int, campus: int, ids: _Ids, quarters: list[str], cfg: config_
     members = _retirees_born_before_retiring(seed, campus, units, _members(rng, units, campus, ids))
     four_have, sites = _four_have(rng, branch_traits, cfg)
     # Activity ids are unique across campuses: a campus has fewer than 100,000 activities.
-    activities, attendance = _activities(rng, units, members, branch_traits, f"A{campus:03d}" if ids.scale > 1 else "A")
+    prefix = f"A{campus:03d}" if ids.scale > 1 else "A"
+    activities, attendance = _activities(rng, units, members, branch_traits, prefix)
+    activities, attendance = _yearly_meetings_and_lecturers(seed, campus, units, members, branch_traits, activities,
+                                                            attendance, prefix)
     frames = {
         "org_units": units,
         "members": members,
@@ -440,7 +443,7 @@ def _activities(rng, units, members, branch_traits, prefix: str) -> tuple[pd.Dat
     def add(branch_id, kind, title, day, served=0, hours=0.0, attendees=None):
         activity_id = f"{prefix}{len(activity_rows) + 1:05d}"
         activity_rows.append({
-            "activity_id": activity_id, "branch_id": branch_id, "activity_type": kind, "title": title,
+            "activity_id": activity_id, "unit_id": branch_id, "activity_type": kind, "title": title,
             "held_on": day, "people_served": int(served), "hours": float(hours),
         })
         if attendees is not None:
@@ -488,6 +491,63 @@ def _activities(rng, units, members, branch_traits, prefix: str) -> tuple[pd.Dat
     return pd.DataFrame(activity_rows), pd.DataFrame(attendance)
 
 
+CLINIC_DRIVES = ("“健康进社区”大型义诊", "“服务百姓健康行动”义诊周", "“送医下乡”巡回义诊")
+"""Titles of the free clinics a clinical 党总支 runs itself, twice a year (seed 000)."""
+
+
+def _yearly_meetings_and_lecturers(seed: int, campus: int, units: pd.DataFrame, members: pd.DataFrame,
+                                   branch_traits: pd.DataFrame, activities: pd.DataFrame, attendance: pd.DataFrame,
+                                   prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each branch's yearly 组织生活会 and 民主评议党员 (in late November or December; a few weak
+    branches miss one), the lecturer of every 党课, and the clinical 总支's own 义诊: drawn from
+    a generator of their own, so that every figure calibrated before them stays as it was."""
+    rng = np.random.default_rng([seed, campus, 23])
+    quality = branch_traits.set_index("branch_id")["quality"]
+    rows, present = [], {"activity_id": [], "member_id": [], "status": []}
+
+    def add(unit_id, kind, title, day, served=0, hours=0.0):
+        activity_id = f"{prefix}{len(activities) + len(rows) + 1:05d}"
+        rows.append({"activity_id": activity_id, "unit_id": unit_id, "activity_type": kind, "title": title,
+                     "held_on": day, "people_served": int(served), "hours": float(hours)})
+        return activity_id
+
+    branches = units[units["level"] == "branch"]
+    for year in (2023, 2024, 2025):
+        for branch in branches.itertuples():
+            team = members[(members["branch_id"] == branch.unit_id) & (members["joined_on"] <= dt.date(year, 11, 20))]
+            skip = 0.02 + 0.05 * max(0.0, -float(quality[branch.unit_id]))
+            day = dt.date(year, 11, 20) + dt.timedelta(days=int(rng.integers(0, 38)))
+            for kind, title, offset in (("组织生活会", f"{year}年度组织生活会", 0), ("民主评议党员", f"{year}年度民主评议党员", 1)):
+                if rng.random() < skip:
+                    continue
+                activity_id = add(branch.unit_id, kind, title, day + dt.timedelta(days=offset), hours=3)
+                draw = rng.random(len(team))
+                present["activity_id"].extend([activity_id] * len(team))
+                present["member_id"].extend(team["member_id"])
+                present["status"].extend(np.where(draw < 0.95, "出席", np.where(draw < 0.99, "请假", "缺席")))
+        for general in units[(units["level"] == "general_branch")].itertuples():
+            if _general_kind(general.unit_id) in {"G01", "G02", "G05"}:
+                for month in (5, 10):
+                    add(general.unit_id, "义诊", f"{year}年{general.name}{CLINIC_DRIVES[int(rng.integers(0, 3))]}",
+                        dt.date(year, month, int(rng.integers(8, 26))), served=rng.integers(300, 900),
+                        hours=rng.integers(6, 10))
+    lectures = activities["activity_type"] == "党课"
+    by_branch = {b: m for b, m in members.groupby("branch_id")}
+    lecturers, roles = [], []
+    for branch_id in activities.loc[lectures, "unit_id"]:
+        team = by_branch[branch_id]
+        role = str(rng.choice(["书记", "委员", "党员", "其他"], p=[0.34, 0.28, 0.26, 0.12]))
+        pool = team[team["party_role"] == role] if role in ("书记", "委员") else team[team["party_role"] == "党员"]
+        lecturers.append(str(rng.choice(pool["name"])) if role != "其他" and len(pool) else
+                         str(rng.choice(["院党委书记", "院长", "市委党校教师", "院纪委书记"])))
+        roles.append(role if role != "其他" and len(pool) else "其他")
+    activities = activities.assign(lecturer=None, lecturer_role=None)
+    activities.loc[lectures, "lecturer"] = lecturers
+    activities.loc[lectures, "lecturer_role"] = roles
+    return (pd.concat([activities, pd.DataFrame(rows)], ignore_index=True),
+            pd.concat([attendance, pd.DataFrame(present)], ignore_index=True))
+
+
 def _tasks(rng, branch_ids: list[str]) -> pd.DataFrame:
     branches = np.array(branch_ids)
     titles = (
@@ -510,7 +570,7 @@ def _tasks(rng, branch_ids: list[str]) -> pd.DataFrame:
         status = "已完成" if i < 19 else "进行中" if i < 24 else "未开始"
         done = started + dt.timedelta(days=int(rng.integers(30, (due - started).days + 20))) if status == "已完成" else None
         rows.append({
-            "task_id": f"T{i + 1:02d}", "title": title, "branch_id": str(rng.choice(branches)), "category": category,
+            "task_id": f"T{i + 1:02d}", "title": title, "unit_id": str(rng.choice(branches)), "category": category,
             "status": status, "started_on": started, "due_on": due, "completed_on": done,
         })
     return pd.DataFrame(rows)

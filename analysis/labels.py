@@ -47,6 +47,8 @@ HEADERS: dict[str, str] = {
     # activities
     "activity_id": "活动编号", "activity_type": "活动类型", "activities": "场次", "people_served": "服务人次",
     "hours": "时长（小时）", "first_held": "首次", "last_held": "最近一次",
+    "lecturer": "授课人", "lecturer_role": "授课人身份", "lectures": "党课次数", "with_lecturer": "登记授课人",
+    "by_secretary": "书记讲", "by_committee": "支委（含书记）讲", "by_member": "普通党员讲", "by_other": "院领导或外请讲",
     # 办实事
     "task_id": "编号", "category": "类别", "status_as_of": "期末状态", "started_on": "开始日期", "due_on": "计划完成",
     "completed_on": "实际完成", "done": "已完成", "open": "未完成", "overdue": "逾期未完成", "days_overdue": "逾期天数",

@@ -200,6 +200,8 @@ REF_MESSAGES = {
     "branch": Message("支部“{raw}”不存在（请填写已有支部的编号或全称，或先导入组织架构）",
                       "unknown branch '{raw}' (use an existing branch id or name)"),
     "unit": Message("上级单位“{raw}”不存在（应为系统中或本文件中已有单位的编号或名称）", "unknown parent unit '{raw}'"),
+    "owner": Message("单位“{raw}”不存在（请填写党委、党总支或党支部的编号或全称，或先导入组织架构）",
+                     "unknown unit '{raw}' (use the id or name of the committee, a general branch or a branch)"),
     "member": Message("党员编号“{raw}”不存在（请先导入党员名单）", "unknown member id '{raw}'"),
     "activity": Message("活动编号“{raw}”不存在（请先导入支部活动）", "unknown activity id '{raw}'"),
     "department": Message("科室“{raw}”不存在（请先导入“科室与支部对应”）", "unknown department '{raw}'"),
@@ -389,20 +391,31 @@ def member_name_checks(layout: Layout, typed: str) -> list[Check]:
 
 
 def activity_checks(layout: Layout, typed: str) -> list[Check]:
-    """New ids, and no activity twice (same branch, type, date and title) in the file or the database."""
-    keys = ["v_branch_id", "v_activity_type", "v_held_on", "v_title"]
-    title = layout.spec.column("title")
-    return [
+    """New ids, no activity twice (same unit, type, date and title) in the file or the database,
+    and a lecturer (with the lecturer's role) for a 党课 only."""
+    keys = ["v_unit_id", "v_activity_type", "v_held_on", "v_title"]
+    spec = layout.spec
+    title = spec.column("title")
+    lecturer_checks = [
+        Check("v_activity_type <> '党课' AND (r_lecturer IS NOT NULL OR r_lecturer_role IS NOT NULL)",
+              spec.column("lecturer"), Message("只有党课填写授课人和授课人身份", "only a 党课 has a lecturer")),
+        Check("(r_lecturer IS NULL) <> (r_lecturer_role IS NULL)", spec.column("lecturer_role"),
+              Message("授课人和授课人身份须一并填写", "a lecturer needs a role, a role needs a lecturer")),
+    ] if {"lecturer", "lecturer_role"} <= set(layout.mapping) else [
+        Check(f"r_{field} IS NOT NULL", spec.column(field),
+              Message(f"缺少“{other}”列：授课人和授课人身份须一并填写", "lecturer and lecturer role go together"))
+        for field, other in (("lecturer", "授课人身份"), ("lecturer_role", "授课人")) if field in layout.mapping]
+    return lecturer_checks + [
         _already_stored(layout.spec, typed, "activity", "activity_id", "活动编号", "activity id"),
         Check("t._row > d.first_row", title,
-              Message("与第 {first_row} 行是同一活动（支部、类型、日期、主题均相同）",
-                      "same branch, type, date and title as row {first_row}", sql=FIRST_ROW),
+              Message("与第 {first_row} 行是同一活动（单位、类型、日期、主题均相同）",
+                      "same unit, type, date and title as row {first_row}", sql=FIRST_ROW),
               rows=f"{typed} t JOIN {_repeats(typed, keys)} d USING ({', '.join(keys)})"),
         Check("TRUE", title,
-              Message("数据库中已有同一支部、类型、日期、主题的活动（编号 {activity_id}）",
-                      "an activity with the same branch, type, date and title exists (id {activity_id})",
+              Message("数据库中已有同一单位、类型、日期、主题的活动（编号 {activity_id}）",
+                      "an activity with the same unit, type, date and title exists (id {activity_id})",
                       sql={"activity_id": "d.activity_id"}),
-              rows=f"{typed} t JOIN activity d ON d.branch_id = t.v_branch_id AND d.activity_type = t.v_activity_type "
+              rows=f"{typed} t JOIN activity d ON d.unit_id = t.v_unit_id AND d.activity_type = t.v_activity_type "
                    "AND d.held_on = t.v_held_on AND d.title = t.v_title"),
     ]
 

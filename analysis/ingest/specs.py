@@ -41,10 +41,10 @@ from dataclasses import dataclass
 
 from analysis import config as config_mod
 from analysis import periods
-from analysis.metrics.activities import ACTIVITY_TYPES
+from analysis.metrics.activities import ACTIVITY_TYPES, LECTURER_ROLES
 
 TYPES = ("text", "int", "decimal", "date", "quarter", "year", "choice", "ref")
-REFS = ("unit", "branch", "member", "vanguard_dimension", "indicator", "four_have_dimension", "activity", "department")
+REFS = ("unit", "owner", "branch", "member", "vanguard_dimension", "indicator", "four_have_dimension", "activity", "department")
 # References whose names come from the hospital's configuration (not from the database).
 CATALOGUE_REFS = ("vanguard_dimension", "indicator", "four_have_dimension")
 
@@ -280,6 +280,9 @@ class _SharedColumns:
                               note="如 2025Q3 或 2025年第3季度", example=self.example_quarter)
         self.member = Column("党员编号", "member_id", "ref", ref="member", aliases=("编号", "人员编号"),
                              note="系统中已有的党员编号", example="M0001")
+        # An activity's or a task's owner: a branch as a rule, a 党总支 or the 党委 for their own.
+        self.owner_aliases = ("单位", "所在单位", "所在支部", "支部", "党支部", "支部名称", "支部编号")
+        self.owner_note = "填写党支部、党总支或党委的编号（如 B01）或全称；总支、党委自己组织的填总支或党委"
 
 
 def _org_units() -> Spec:
@@ -397,7 +400,8 @@ def _activities(shared: _SharedColumns) -> Spec:
         (
             Column("活动编号", "activity_id", "text", max_length=40, aliases=("编号",),
                    note="全院唯一编号，出勤记录按此编号对应", example="A2025-0001"),
-            shared.branch,
+            Column("举办单位", "unit_id", "ref", ref="owner", aliases=shared.owner_aliases + ("组织单位",),
+                   note=shared.owner_note, example="B01"),
             Column("活动类型", "activity_type", "choice", choices=_choices(*ACTIVITY_TYPES), aliases=("类型",),
                    example="主题党日"),
             Column("活动主题", "title", "text", aliases=("主题", "活动名称"), example="示例主题党日"),
@@ -407,6 +411,10 @@ def _activities(shared: _SharedColumns) -> Spec:
                    note="义诊、志愿服务等服务的群众人次，不填为 0", example=0),
             Column("时长（小时）", "hours", "decimal", required=False, minimum=0, maximum=2000, decimals=1,
                    aliases=("时长", "小时数"), note="不填为 0", example=2),
+            Column("授课人", "lecturer", "text", required=False, max_length=50, aliases=("主讲人",),
+                   note="仅党课填写：讲课人姓名", example=None),
+            Column("授课人身份", "lecturer_role", "choice", required=False, choices=LECTURER_ROLES,
+                   aliases=("主讲人身份",), note="仅党课填写，与授课人一并填写", example=None),
         ),
         key=("activity_id",),
         replaces="",
@@ -438,8 +446,8 @@ def _tasks(shared: _SharedColumns) -> Spec:
         (
             Column("任务编号", "task_id", "text", max_length=40, aliases=("编号",), example="T2025-01"),
             Column("任务名称", "title", "text", aliases=("任务", "名称"), note="全院唯一", example="示例：优化门诊预约流程"),
-            Column("责任支部", "branch_id", "ref", ref="branch", aliases=shared.branch.aliases + ("所在支部",),
-                   note=shared.branch.note, example="B01"),
+            Column("责任单位", "unit_id", "ref", ref="owner", aliases=shared.owner_aliases + ("责任支部",),
+                   note=shared.owner_note + "；全院性项目填党委", example="B01"),
             Column("类别", "category", "text", aliases=("任务类别",), example="便民服务"),
             Column("状态", "status", "choice", choices=_choices("未开始", "进行中", "已完成"), aliases=("进展",),
                    example="进行中"),
