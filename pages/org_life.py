@@ -104,9 +104,9 @@ with st.container(border=True):
 
 # ------------------------------------------------------------------ yearly meetings, 党课 lecturers
 st.header("组织生活会与民主评议党员")
-years = list(range(periods.split(filters.first)[0], periods.split(filters.last)[0] + 1))
+years = periods.years_of(filters.first, filters.last)
 yearly = cached(annual_meetings.annual_meeting_summary, years=years, unit=filters.unit, as_of=today)
-st.caption(f"{filters.unit_label} · {years[0]}–{years[-1]}年 · 规定："
+st.caption(f"{filters.unit_label} · {periods.years_label(years)} · 规定："
            + "；".join(f"每个党支部每年至少召开{r.times}次{r.kind}" for r in config.load().annual_meeting_rules)
            + "。当年未结束的记为“进行中”。")
 latest = yearly[yearly["year"] == years[-1]]

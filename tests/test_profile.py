@@ -145,3 +145,21 @@ def test_every_chart_from_zero_and_no_empty_cells(app_as, unit):
             charts += 1
         check_tables(app, page)
     assert charts > 20
+
+
+def test_profile_shows_the_yearly_meetings_of_a_branch_and_the_gaps_of_a_general_branch(app_as):
+    app = app_as("dangban")
+    app.query_params["id"] = "B06"   # 肾内科党支部 missed its 2025 组织生活会 in the demo
+    app.run()
+    app.switch_page("pages/profile.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "组织生活会与民主评议" in [s.value for s in app.subheader]
+    yearly = next(d.value for d in app.dataframe if {"会议类型", "状态", "召开日期"} <= set(d.value.columns))
+    status = dict(zip(yearly["会议类型"], yearly["状态"]))
+    assert status == {"组织生活会": "缺漏", "民主评议党员": "达标"}
+    assert any(c.value.startswith("委员带头讲党课：2025年") for c in app.caption)
+    app.query_params["id"] = "G01"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    gaps = next(d.value for d in app.dataframe if {"会议类型", "状态", "党支部"} <= set(d.value.columns))
+    assert gaps["党支部"].tolist() == ["肾内科党支部"]

@@ -96,7 +96,7 @@ def meeting_gaps(ctx: Context) -> None:
 
 
 def yearly_meetings(ctx: Context) -> None:
-    years = list(range(periods.split(ctx.first)[0], periods.split(ctx.last)[0] + 1))
+    years = periods.years_of(ctx.first, ctx.last)
     rows = cached(annual_meetings.annual_meeting_compliance, years=years, unit=ctx.unit_id, as_of=ctx.as_of)
     if rows.empty:
         st.info("该单位下没有党支部。")
@@ -107,9 +107,9 @@ def yearly_meetings(ctx: Context) -> None:
         table(readable(rows.drop(columns=["branch_id", "branch_name", "general_branch_name"])),
               name=f"{ctx.subject.name}组织生活会", key="profile_yearly")
     elif not_held.empty:
-        st.success(f"{years[0]}–{years[-1]}年各党支部均已召开组织生活会和民主评议党员。")
+        st.success(f"{periods.years_label(years)}各党支部均已召开组织生活会和民主评议党员。")
     else:
-        st.caption(f"{years[0]}–{years[-1]}年尚未召开的支部（当年未结束的记为“进行中”）：")
+        st.caption(f"{periods.years_label(years)}尚未召开的支部（当年未结束的记为“进行中”）：")
         table(readable(not_held.drop(columns=["branch_id", "dates"])), name=f"{ctx.subject.name}组织生活会未召开",
               key="profile_yearly")
     lecturers = cached(annual_meetings.lecturer_shares, years=years, unit=ctx.unit_id, as_of=ctx.as_of)
