@@ -92,6 +92,17 @@ class SiteRule:
 
 
 @dataclass(frozen=True)
+class AwardKind:
+    """A quarterly award (seed 003): ``recipient`` 'member' (a 先锋岗) or 'zone' (a 党员责任区);
+    ``audience`` of a member award 'staff' or 'student' (领航先锋岗), None for a zone."""
+
+    id: str
+    name: str
+    recipient: str
+    audience: str | None = None
+
+
+@dataclass(frozen=True)
 class MeetingRule:
     """How often a branch meeting kind must be held: ``times`` per ``per`` ('month'|'quarter' for
     三会一课; 'year' for the yearly 组织生活会 and 民主评议党员)."""
@@ -300,6 +311,16 @@ class Config:
     login: LoginPolicy = LoginPolicy()
     charts: ChartLimits = ChartLimits()
     business: BusinessConfig = DEFAULT_BUSINESS
+    # 先锋岗 and 红旗责任区, awarded every quarter: five 领跑先锋岗 for staff, 领航先锋岗 for students.
+    award_kinds: tuple[AwardKind, ...] = (
+        AwardKind("service", "服务领跑先锋岗", "member", "staff"),
+        AwardKind("skill", "技能领跑先锋岗", "member", "staff"),
+        AwardKind("innovation", "创新领跑先锋岗", "member", "staff"),
+        AwardKind("performance", "绩效领跑先锋岗", "member", "staff"),
+        AwardKind("management", "管理领跑先锋岗", "member", "staff"),
+        AwardKind("pilot", "领航先锋岗", "member", "student"),
+        AwardKind("red_flag", "红旗责任区", "zone"),
+    )
     # Every 党支部 holds a 组织生活会 and a 民主评议党员 at least once a year.
     annual_meeting_rules: tuple[MeetingRule, ...] = (MeetingRule("组织生活会", 1, "year"),
                                                      MeetingRule("民主评议党员", 1, "year"))
@@ -405,6 +426,11 @@ def validate(config: Config) -> Config:
     for rule in config.meeting_rules:
         if rule.per not in ("month", "quarter") or rule.times < 1:
             raise ConfigError(f"meeting_rules.{rule.kind}: per must be month|quarter, times >= 1")
+    _check_unique([k.id for k in config.award_kinds], "award_kinds")
+    _check_unique([k.name for k in config.award_kinds], "award_kinds names")
+    for kind in config.award_kinds:
+        if (kind.recipient, kind.audience) not in (("member", "staff"), ("member", "student"), ("zone", None)):
+            raise ConfigError(f"award_kinds.{kind.id}: recipient member (audience staff|student) or zone (no audience)")
     for rule in config.annual_meeting_rules:
         if rule.per != "year" or rule.times < 1:
             raise ConfigError(f"annual_meeting_rules.{rule.kind}: per must be year, times >= 1")
@@ -495,6 +521,8 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         meeting_rules=tuple(MeetingRule(**r) for r in overrides["meeting_rules"])
         if "meeting_rules" in overrides
         else base.meeting_rules,
+        award_kinds=tuple(AwardKind(**k) for k in overrides["award_kinds"]) if "award_kinds" in overrides
+        else base.award_kinds,
         annual_meeting_rules=tuple(MeetingRule(**r) for r in overrides["annual_meeting_rules"])
         if "annual_meeting_rules" in overrides
         else base.annual_meeting_rules,

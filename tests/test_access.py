@@ -176,3 +176,33 @@ def test_formula_like_member_name_is_exported_as_text(demo_path, tmp_path):
 def test_every_formula_trigger_is_neutralised(value):
     assert exports.neutralise(value) == "'" + value
     assert exports.neutralise("正常文本") == "正常文本" and exports.neutralise(5) == 5
+
+
+def test_awards_and_yearly_meetings_follow_the_scope(demo_con):
+    """The registers of issue #17 item 5 and 7: awardees and responsible members by name only within
+    the member scope; researchers get the hospital's counts and shares, nothing per branch."""
+    import datetime as dt
+
+    from analysis.metrics import annual_meetings
+    from analysis.registers import awards
+
+    span = {"first": "2025Q1", "last": "2025Q4"}
+    zongzhi = Scope("zongzhi", "secretary", "G01")
+    allowed = set(member_branch_ids(demo_con, zongzhi))
+    ranks = awards.awardee_ranks(demo_con, scope=zongzhi, **span)
+    named = ranks["name"].notna()
+    assert named.any() and (~named).any()
+    assert set(ranks.loc[named, "branch_id"]) <= allowed and not set(ranks.loc[~named, "branch_id"]) & allowed
+    zones = awards.duty_zones(demo_con, scope=zongzhi, **span)
+    assert set(zones.loc[zones["member_name"].notna(), "branch_id"]) <= allowed
+    researcher = Scope("yanjiu", "researcher")
+    assert awards.award_counts(demo_con, scope=researcher, **span)["awards"].sum() > 0
+    years = {"years": [2025], "as_of": dt.date(2026, 1, 31)}
+    assert annual_meetings.lecturer_shares(demo_con, scope=researcher, **years)["general_branch_name"].tolist() == ["全院"]
+    assert len(annual_meetings.annual_meeting_summary(demo_con, scope=researcher, **years)) == 2
+    for call in (lambda: awards.awardee_ranks(demo_con, scope=researcher, **span),
+                 lambda: awards.duty_zones(demo_con, scope=researcher, **span),
+                 lambda: awards.awards_by_branch(demo_con, scope=researcher, **span),
+                 lambda: annual_meetings.annual_meeting_compliance(demo_con, scope=researcher, **years)):
+        with pytest.raises(PermissionError):
+            call()

@@ -163,3 +163,16 @@ def test_profile_shows_the_yearly_meetings_of_a_branch_and_the_gaps_of_a_general
     assert not app.exception, [e.value for e in app.exception]
     gaps = next(d.value for d in app.dataframe if {"会议类型", "状态", "党支部"} <= set(d.value.columns))
     assert gaps["党支部"].tolist() == ["肾内科党支部"]
+
+
+def test_profile_lists_the_awards_of_the_branch(app_as, demo_con):
+    from analysis.registers import awards
+
+    app = app_as("zhibu")  # the secretary of B01: its awardees by name
+    app.run()
+    app.switch_page("pages/profile.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "先锋岗与责任区" in [s.value for s in app.subheader]
+    expected = awards.awardee_ranks(demo_con, scope=Scope.committee(), first="2025Q1", last="2025Q4", unit="B01")
+    shown = next(d.value for d in app.dataframe if "支部内名次" in d.value.columns)
+    assert sorted(shown["姓名"]) == sorted(expected["name"]) and len(shown) > 0

@@ -13,6 +13,7 @@ from analysis import charts, config, periods
 from analysis.formatting import count, percent, score, signed
 from analysis.labels import readable
 from analysis.metrics import activities, annual_meetings, assessment, four_have, meetings, profile, tasks, vanguard
+from analysis.registers import awards
 from ui.cache import cached, figure
 from ui.profile import Context, add_section
 from ui.tables import table
@@ -121,6 +122,24 @@ def yearly_meetings(ctx: Context) -> None:
                    f"（{percent(latest['pct'])}）。")
 
 
+def awards_and_zones(ctx: Context) -> None:
+    span = {"first": ctx.first, "last": ctx.last, "unit": ctx.unit_id}
+    ranks = cached(awards.awardee_ranks, **span)
+    zones = cached(awards.duty_zones, **span)
+    if ranks.empty and zones.empty:
+        st.info("所选范围内没有先锋岗评选，也没有党员责任区。")
+        return
+    red_flags = int(zones["red_flags"].sum())
+    st.caption(f"{ctx.period_label}：先锋岗 {len(ranks)} 人次，党员责任区 {len(zones)} 个，获评红旗责任区 {red_flags} 次。"
+               "姓名只在本人可查看的支部范围内显示。")
+    if len(ranks):
+        table(readable(ranks.drop(columns=["award_id", "kind", "branch_id", "branch_name"])),
+              name=f"{ctx.subject.name}先锋岗", key="profile_awards")
+    if len(zones):
+        table(readable(zones.drop(columns=["branch_id", "branch_name"])), name=f"{ctx.subject.name}党员责任区",
+              key="profile_zones")
+
+
 def activity_totals(ctx: Context) -> None:
     totals = cached(activities.activity_totals, first=ctx.first, last=ctx.last, unit=ctx.unit_id, as_of=ctx.as_of)
     if totals.empty:
@@ -163,5 +182,6 @@ def flags(ctx: Context) -> None:
 
 for title, draw in (("排名与趋势", rank_and_trend), ("失分指标", lost_points), ("党员先锋指数", members),
                     ("三会一课", meeting_gaps), ("组织生活会与民主评议", yearly_meetings), ("活动", activity_totals),
-                    ("我为群众办实事", service_tasks), ("四有工程", four_have_gaps), ("表扬与需关注", flags)):
+                    ("我为群众办实事", service_tasks), ("先锋岗与责任区", awards_and_zones), ("四有工程", four_have_gaps),
+                    ("表扬与需关注", flags)):
     add_section(title, draw)

@@ -136,6 +136,8 @@ def check_staged(con: duckdb.DuckDBPyConnection, tables: TempTables, staged: Sta
     count += _record(con, problems, typed, layout.spec, KIND_CHECKS[layout.spec.kind](layout, typed), limit)
     if layout.spec.kind == "branch_scores":
         warnings += incomplete_quarters(con, typed, cfg)
+    if layout.spec.kind == "awards":
+        count += _record(con, problems, typed, layout.spec, award_checks(layout, typed, cfg), limit)
     count += _record(con, problems, typed, layout.spec, repeated_rows(layout.spec, typed), limit)
     report(0.8, "正在校验")
     listed = con.execute(
@@ -202,6 +204,7 @@ REF_MESSAGES = {
     "unit": Message("上级单位“{raw}”不存在（应为系统中或本文件中已有单位的编号或名称）", "unknown parent unit '{raw}'"),
     "owner": Message("单位“{raw}”不存在（请填写党委、党总支或党支部的编号或全称，或先导入组织架构）",
                      "unknown unit '{raw}' (use the id or name of the committee, a general branch or a branch)"),
+    "zone": Message("党员责任区“{raw}”不存在（请先导入党员责任区）", "unknown duty zone '{raw}'"),
     "member": Message("党员编号“{raw}”不存在（请先导入党员名单）", "unknown member id '{raw}'"),
     "activity": Message("活动编号“{raw}”不存在（请先导入支部活动）", "unknown activity id '{raw}'"),
     "department": Message("科室“{raw}”不存在（请先导入“科室与支部对应”）", "unknown department '{raw}'"),
@@ -544,6 +547,57 @@ def profile_checks(layout: Layout, typed: str) -> list[Check]:
     return checks
 
 
+def zone_checks(layout: Layout, typed: str) -> list[Check]:
+    """The responsible member belongs to the zone's branch."""
+    return [Check("v_member_id IS NOT NULL AND v_branch_id IS NOT NULL AND x_member_id_branch <> v_branch_id",
+                  layout.spec.column("member_id"),
+                  Message("责任党员不属于所填支部", "the responsible member is not of that branch"))]
+
+
+def award_checks(layout: Layout, typed: str, cfg: config_mod.Config) -> list[Check]:
+    """A 先锋岗 goes to a member of the branch (领航先锋岗 to a student, the others to staff), a
+    红旗责任区 to a zone of the branch; never both, never neither (the kinds: ``cfg.award_kinds``)."""
+    spec = layout.spec
+    ids = {audience: [k.id for k in cfg.award_kinds if k.recipient == "member" and k.audience == audience]
+           for audience in ("staff", "student")}
+    zones = [k.id for k in cfg.award_kinds if k.recipient == "zone"]
+    members = ids["staff"] + ids["student"]
+    member_given = "r_member_id IS NOT NULL" if "member_id" in layout.mapping else "FALSE"
+    zone_given = "r_zone_id IS NOT NULL" if "zone_id" in layout.mapping else "FALSE"
+    kind = spec.column("kind")
+    checks = [
+        Check(f"list_contains(?::VARCHAR[], v_kind) AND NOT {member_given}",
+              spec.column("member_id") if "member_id" in layout.mapping else kind,
+              Message("先锋岗须填写获评党员编号", "a 先锋岗 needs the member"), params=(members,)),
+        Check(f"list_contains(?::VARCHAR[], v_kind) AND NOT {zone_given}",
+              spec.column("zone_id") if "zone_id" in layout.mapping else kind,
+              Message("红旗责任区须填写责任区编号", "a 红旗责任区 needs the zone"), params=(zones,)),
+    ]
+    if "member_id" in layout.mapping:
+        member = spec.column("member_id")
+        checks += [
+            Check(f"list_contains(?::VARCHAR[], v_kind) AND {member_given}", member,
+                  Message("红旗责任区评给责任区，不填党员编号", "a 红旗责任区 goes to a zone, not a member"), params=(zones,)),
+            Check("v_member_id IS NOT NULL AND v_branch_id IS NOT NULL AND x_member_id_branch <> v_branch_id", member,
+                  Message("获评党员不属于所填支部", "the member is not of that branch")),
+            Check("list_contains(?::VARCHAR[], t.v_kind) AND m.profession <> '学生'", member,
+                  Message("领航先锋岗只评给学生党员", "领航先锋岗 is for student members"), params=(ids["student"],),
+                  rows=f"{typed} t JOIN member m ON m.member_id = t.v_member_id"),
+            Check("list_contains(?::VARCHAR[], t.v_kind) AND m.profession = '学生'", member,
+                  Message("领跑先锋岗评给在职党员，学生党员评领航先锋岗", "学生 members get the 领航先锋岗"),
+                  params=(ids["staff"],), rows=f"{typed} t JOIN member m ON m.member_id = t.v_member_id"),
+        ]
+    if "zone_id" in layout.mapping:
+        zone = spec.column("zone_id")
+        checks += [
+            Check(f"list_contains(?::VARCHAR[], v_kind) AND {zone_given}", zone,
+                  Message("先锋岗评给党员，不填责任区", "a 先锋岗 goes to a member, not a zone"), params=(members,)),
+            Check("v_zone_id IS NOT NULL AND v_branch_id IS NOT NULL AND x_zone_id_branch <> v_branch_id", zone,
+                  Message("责任区不属于所填支部", "the zone is not of that branch")),
+        ]
+    return checks
+
+
 KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "org_units": org_unit_checks,
     "members": member_checks,
@@ -563,6 +617,8 @@ KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "profiles": profile_checks,
     "sites": no_checks,
     "methods": no_checks,
+    "zones": zone_checks,
+    "awards": no_checks,  # award_checks needs the configured kinds: run by check_staged
 }
 
 

@@ -41,6 +41,11 @@ DEPENDENTS = (
     ("member", "member_id", "deployment", "member_id"),
     ("member", "member_id", "member_profile", "member_id"),
     ("org_unit", "unit_id", "branch_method", "branch_id"),
+    ("org_unit", "unit_id", "duty_zone", "branch_id"),
+    ("member", "member_id", "duty_zone", "member_id"),
+    ("org_unit", "unit_id", "award", "branch_id"),
+    ("member", "member_id", "award", "member_id"),
+    ("duty_zone", "zone_id", "award", "zone_id"),
 )
 # Tables whose rows a re-import replaces (kept in replaced_<table>; see write.replace_rows).
 SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "service_task", "department_branch",
@@ -199,10 +204,13 @@ def _refuse_if_depended_upon(con, batch_id: int) -> None:
             f"rows of batch #{batch_id} were replaced by batch(es) {', '.join(map(str, sorted(later)))}; roll those back first")
     blocking: set[int] = set()
     for parent, key, child, column in DEPENDENTS:
+        # A parent row this batch replaced comes back with its key: what refers to it stays valid.
+        restored = (f" AND p.{key} NOT IN (SELECT {key} FROM replaced_{parent} WHERE replaced_by = ?)"
+                    if parent in SHADOWED else "")
         rows = con.execute(
             f"SELECT DISTINCT c.batch_id FROM {child} c JOIN {parent} p ON c.{column} = p.{key} "
-            "WHERE p.batch_id = ? AND c.batch_id IS DISTINCT FROM ?",
-            [batch_id, batch_id],
+            "WHERE p.batch_id = ? AND c.batch_id IS DISTINCT FROM ?" + restored,
+            [batch_id, batch_id] + ([batch_id] if restored else []),
         ).fetchall()
         blocking |= {r[0] for r in rows}
     if blocking:

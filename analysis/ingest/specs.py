@@ -29,6 +29,8 @@ deployments        deployment           the same 派出编号
 profiles           member_profile       the same 党员编号 (composition changes over time)
 sites              demonstration_site   the same 支部, 年度 and 示范点称号
 methods            branch_method        the same 编号
+zones              duty_zone            the same 责任区编号
+awards             award                the same 评选编号
 wjx                survey, survey_*     (never: each export is a new survey)
 =================  ===================  ================================================
 """
@@ -44,7 +46,7 @@ from analysis import periods
 from analysis.metrics.activities import ACTIVITY_TYPES, LECTURER_ROLES
 
 TYPES = ("text", "int", "decimal", "date", "quarter", "year", "choice", "ref")
-REFS = ("unit", "owner", "branch", "member", "vanguard_dimension", "indicator", "four_have_dimension", "activity", "department")
+REFS = ("unit", "owner", "branch", "member", "zone", "vanguard_dimension", "indicator", "four_have_dimension", "activity", "department")
 # References whose names come from the hospital's configuration (not from the database).
 CATALOGUE_REFS = ("vanguard_dimension", "indicator", "four_have_dimension")
 
@@ -71,6 +73,8 @@ KIND_LABELS: dict[str, str] = {
     "profiles": "党员职称学历与岗位",
     "sites": "党建示范点",
     "methods": "支部工作法与党建品牌",
+    "zones": "党员责任区",
+    "awards": "先锋岗与红旗责任区评选",
     "wjx": "问卷星问卷导出",
 }
 KINDS = tuple(KIND_LABELS)
@@ -86,7 +90,8 @@ EDUCATIONS = ("博士研究生", "硕士研究生", "大学本科", "大专及�
 # Register kinds: a re-import replaces the stored rows with the same key (kind -> table).
 REGISTER_TABLES = {"rectifications": "rectification", "development": "party_development",
                    "secretaries": "branch_secretary", "honours": "honour", "deployments": "deployment",
-                   "profiles": "member_profile", "sites": "demonstration_site", "methods": "branch_method"}
+                   "profiles": "member_profile", "sites": "demonstration_site", "methods": "branch_method",
+                   "zones": "duty_zone", "awards": "award"}
 RATER_ALIASES = {"个人自评": "self", "党员互评": "peer", "组织评价": "org"}
 
 
@@ -209,6 +214,8 @@ def by_kind(cfg: config_mod.Config | None = None) -> dict[str, Spec]:
         _profiles(shared),
         _sites(shared),
         _methods(shared),
+        _zones(shared),
+        _awards(shared, cfg),
     ]
     return {spec.kind: spec for spec in out}
 
@@ -689,4 +696,43 @@ def _methods(shared: _SharedColumns) -> Spec:
         key=("method_id",),
         replaces="编号已存在的记录将被本文件中的内容替换",
         description="每行是一个支部总结提炼的一项支部工作法或党建品牌。",
+    )
+
+
+def _zones(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "zones", KIND_LABELS["zones"], "duty_zone", "党员责任区",
+        (
+            Column("责任区编号", "zone_id", "text", max_length=40, aliases=("编号",), example="Z01"),
+            Column("责任区名称", "name", "text", max_length=60, aliases=("名称",), example="心血管内科一病区党员责任区"),
+            Column("病区", "ward", "text", max_length=40, aliases=("所在病区",), example="心血管内科一病区"),
+            shared.branch,
+            Column("责任党员编号", "member_id", "ref", ref="member", aliases=("责任人编号", "党员编号"),
+                   note="负责该责任区的党员", example="M0001"),
+            Column("设立日期", "established_on", "date", required=False, not_future=True, aliases=("设立时间",),
+                   example=dt.date(shared.example_year, 1, 1)),
+        ),
+        key=("zone_id",),
+        replaces="责任区编号已存在的记录将被本文件中的内容替换（用于更换责任党员）",
+        description="每行一个党员责任区：所在病区、所属支部和负责的党员。",
+    )
+
+
+def _awards(shared: _SharedColumns, cfg: config_mod.Config) -> Spec:
+    kinds = tuple((k.name, k.id) for k in cfg.award_kinds)
+    return Spec(
+        "awards", KIND_LABELS["awards"], "award", "季度评选",
+        (
+            Column("评选编号", "award_id", "text", max_length=40, aliases=("编号",), example=f"XF{shared.example_quarter}-01"),
+            shared.quarter,
+            Column("类别", "kind", "choice", choices=kinds, aliases=("评选类别", "先锋岗类别"), example=kinds[0][0]),
+            shared.branch,
+            Column("党员编号", "member_id", "ref", ref="member", required=False, aliases=("获评党员编号",),
+                   note="先锋岗填写获评党员；红旗责任区不填", example="M0001"),
+            Column("责任区编号", "zone_id", "ref", ref="zone", required=False, aliases=("责任区",),
+                   note="红旗责任区填写责任区编号或名称；先锋岗不填", example=None),
+        ),
+        key=("award_id",),
+        replaces="评选编号已存在的记录将被本文件中的内容替换",
+        description="每行一项季度评选结果：先锋岗评给党员（领航先锋岗限学生党员），红旗责任区评给党员责任区。",
     )
