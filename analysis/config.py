@@ -80,6 +80,8 @@ class AssessmentConfig:
     flag_bottom_n: int
     flag_falling_quarters: int
     commend_top_n: int
+    # The indicator the 党员发展 register is shown beside (a reference, never a score); None: none.
+    development_indicator: str | None = "A04"
 
 
 @dataclass(frozen=True)
@@ -307,6 +309,8 @@ class Config:
     meeting_rules: tuple[MeetingRule, ...]
     survey: SurveyConfig
     site_rule: SiteRule = SiteRule()
+    # The 四有 dimension whose evidence is the honours register (单位有典型); None: none.
+    four_have_honours_dimension: str | None = "model"
     password: PasswordPolicy = PasswordPolicy()
     login: LoginPolicy = LoginPolicy()
     charts: ChartLimits = ChartLimits()
@@ -423,6 +427,11 @@ def validate(config: Config) -> Config:
     _check_unique([i.id for i in indicators], "assessment.indicators")
     _check_sums_to(sum(i.max_points for i in indicators), 100.0, "assessment.indicators max_points")
     _check_unique([i.id for i in config.four_have], "four_have")
+    if config.four_have_honours_dimension not in {None, *(i.id for i in config.four_have)}:
+        raise ConfigError(f"four_have_honours_dimension: {config.four_have_honours_dimension} is not a 四有 dimension")
+    development = config.assessment.development_indicator
+    if development is not None and development not in {i.id for i in indicators}:
+        raise ConfigError(f"assessment.development_indicator: {development} is not an indicator id")
     for rule in config.meeting_rules:
         if rule.per not in ("month", "quarter") or rule.times < 1:
             raise ConfigError(f"meeting_rules.{rule.kind}: per must be month|quarter, times >= 1")
@@ -498,7 +507,8 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
     if "indicators" in a:
         assessment = replace(assessment, indicators=tuple(Indicator(**i) for i in a["indicators"]))
     assessment = replace(
-        assessment, **{k: a[k] for k in ("flag_below", "flag_bottom_n", "flag_falling_quarters", "commend_top_n") if k in a}
+        assessment, **{k: a[k] for k in ("flag_below", "flag_bottom_n", "flag_falling_quarters", "commend_top_n",
+                                         "development_indicator") if k in a}
     )
     s = overrides.get("survey", {})
     survey = replace(
@@ -528,6 +538,7 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         else base.annual_meeting_rules,
         survey=survey,
         site_rule=replace(base.site_rule, **overrides.get("site_rule", {})),
+        four_have_honours_dimension=overrides.get("four_have_honours_dimension", base.four_have_honours_dimension),
         password=replace(base.password, **overrides.get("security", {}).get("password", {})),
         login=replace(base.login, **overrides.get("security", {}).get("login", {})),
         charts=replace(base.charts, **overrides.get("charts", {})),

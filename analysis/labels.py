@@ -82,6 +82,9 @@ HEADERS: dict[str, str] = {
     "double_leader": "双带头人", "days_to_due": "距届满天数", "registered": "已登记书记的支部", "double_leaders": "双带头人支部",
     "honour_id": "荣誉编号", "level": "级别", "branch_honours": "支部荣誉", "member_honours": "党员荣誉",
     "honours": "荣誉数", "titles": "荣誉名称",
+    # the 党员发展 register beside the assessment's indicator
+    "applied": "新增申请人", "activists": "新确定积极分子", "candidates": "新确定发展对象", "received": "接收预备党员",
+    "converted": "转正", "in_pipeline": "培养中（季末）", "check": "核对提示",
     # 先锋岗 and 党员责任区
     "award_id": "评选编号", "kind_name": "类别", "awards": "获评数", "vanguard_posts": "先锋岗", "red_flags": "红旗责任区",
     "vindex": "先锋指数", "rank_in_branch": "支部内名次", "branch_scored": "支部参评人数", "rank_share": "名次百分位",
