@@ -375,7 +375,8 @@ def _plausible(seed: int, campus: int, units: pd.DataFrame, frames: dict[str, pd
     activities, attendance = frames["activities"], frames["attendance"]
     meetings = activities[activities["activity_type"].isin(["支部党员大会", "支委会", "党小组会", "党课"])]
     rates = attendance.merge(meetings[["activity_id", "held_on"]], on="activity_id")
-    rates["quarter"] = [periods.quarter_of(d) for d in pd.to_datetime(rates["held_on"]).dt.date]
+    held = pd.to_datetime(rates["held_on"])
+    rates["quarter"] = held.dt.year.astype(str) + "Q" + held.dt.quarter.astype(str)
     rates = (rates.assign(present=rates["status"] == "出席").groupby(["member_id", "quarter"])["present"].mean()
              .rename("attended").reset_index())
     scores = scores.merge(rates, on=["member_id", "quarter"], how="left")
