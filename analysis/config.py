@@ -83,6 +83,8 @@ class AssessmentConfig:
     flag_bottom_n: int
     flag_falling_quarters: int
     commend_top_n: int
+    # The indicator the 党员发展 register is shown beside (a reference, never a score); None: none.
+    development_indicator: str | None = "A04"
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,20 @@ class SiteRule:
 
 
 @dataclass(frozen=True)
+class AwardKind:
+    """A quarterly award (seed 003): ``recipient`` 'member' (a 先锋岗) or 'zone' (a 党员责任区);
+    ``audience`` of a member award 'staff' or 'student' (领航先锋岗), None for a zone."""
+
+    id: str
+    name: str
+    recipient: str
+    audience: str | None = None
+
+
+@dataclass(frozen=True)
 class MeetingRule:
-    """How often a 三会一课 meeting kind must be held: ``times`` per ``per`` ('month'|'quarter')."""
+    """How often a branch meeting kind must be held: ``times`` per ``per`` ('month'|'quarter' for
+    三会一课; 'year' for the yearly 组织生活会 and 民主评议党员)."""
 
     kind: str
     times: int
@@ -340,12 +354,27 @@ class Config:
     meeting_rules: tuple[MeetingRule, ...]
     survey: SurveyConfig
     site_rule: SiteRule = SiteRule()
+    # The 四有 dimension whose evidence is the honours register (单位有典型); None: none.
+    four_have_honours_dimension: str | None = "model"
     password: PasswordPolicy = PasswordPolicy()
     login: LoginPolicy = LoginPolicy()
     charts: ChartLimits = ChartLimits()
     serving: Serving = Serving()
     business: BusinessConfig = DEFAULT_BUSINESS
     transfer_reasons: tuple[TransferReason, ...] = DEFAULT_TRANSFER_REASONS
+    # 先锋岗 and 红旗责任区, awarded every quarter: five 领跑先锋岗 for staff, 领航先锋岗 for students.
+    award_kinds: tuple[AwardKind, ...] = (
+        AwardKind("service", "服务领跑先锋岗", "member", "staff"),
+        AwardKind("skill", "技能领跑先锋岗", "member", "staff"),
+        AwardKind("innovation", "创新领跑先锋岗", "member", "staff"),
+        AwardKind("performance", "绩效领跑先锋岗", "member", "staff"),
+        AwardKind("management", "管理领跑先锋岗", "member", "staff"),
+        AwardKind("pilot", "领航先锋岗", "member", "student"),
+        AwardKind("red_flag", "红旗责任区", "zone"),
+    )
+    # Every 党支部 holds a 组织生活会 and a 民主评议党员 at least once a year.
+    annual_meeting_rules: tuple[MeetingRule, ...] = (MeetingRule("组织生活会", 1, "year"),
+                                                     MeetingRule("民主评议党员", 1, "year"))
     source: str = field(default="默认配置")
 
     def rater_weight(self, rater: str) -> float:
@@ -445,9 +474,22 @@ def validate(config: Config) -> Config:
     _check_unique([i.id for i in indicators], "assessment.indicators")
     _check_sums_to(sum(i.max_points for i in indicators), 100.0, "assessment.indicators max_points")
     _check_unique([i.id for i in config.four_have], "four_have")
+    if config.four_have_honours_dimension not in {None, *(i.id for i in config.four_have)}:
+        raise ConfigError(f"four_have_honours_dimension: {config.four_have_honours_dimension} is not a 四有 dimension")
+    development = config.assessment.development_indicator
+    if development is not None and development not in {i.id for i in indicators}:
+        raise ConfigError(f"assessment.development_indicator: {development} is not an indicator id")
     for rule in config.meeting_rules:
         if rule.per not in ("month", "quarter") or rule.times < 1:
             raise ConfigError(f"meeting_rules.{rule.kind}: per must be month|quarter, times >= 1")
+    _check_unique([k.id for k in config.award_kinds], "award_kinds")
+    _check_unique([k.name for k in config.award_kinds], "award_kinds names")
+    for kind in config.award_kinds:
+        if (kind.recipient, kind.audience) not in (("member", "staff"), ("member", "student"), ("zone", None)):
+            raise ConfigError(f"award_kinds.{kind.id}: recipient member (audience staff|student) or zone (no audience)")
+    for rule in config.annual_meeting_rules:
+        if rule.per != "year" or rule.times < 1:
+            raise ConfigError(f"annual_meeting_rules.{rule.kind}: per must be year, times >= 1")
     if config.site_rule.top_n < 1 or not 0 <= config.site_rule.min_share <= 1:
         raise ConfigError("site_rule: top_n >= 1 and 0 <= min_share <= 1")
     if min(config.charts.max_units, config.charts.extreme_n, config.charts.page_rows, config.charts.table_rows,
@@ -519,7 +561,8 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
     if "indicators" in a:
         assessment = replace(assessment, indicators=tuple(Indicator(**i) for i in a["indicators"]))
     assessment = replace(
-        assessment, **{k: a[k] for k in ("flag_below", "flag_bottom_n", "flag_falling_quarters", "commend_top_n") if k in a}
+        assessment, **{k: a[k] for k in ("flag_below", "flag_bottom_n", "flag_falling_quarters", "commend_top_n",
+                                         "development_indicator") if k in a}
     )
     s = overrides.get("survey", {})
     survey = replace(
@@ -542,8 +585,14 @@ def from_mapping(overrides: dict, base: Config = DEFAULT, source: str = "") -> C
         meeting_rules=tuple(MeetingRule(**r) for r in overrides["meeting_rules"])
         if "meeting_rules" in overrides
         else base.meeting_rules,
+        award_kinds=tuple(AwardKind(**k) for k in overrides["award_kinds"]) if "award_kinds" in overrides
+        else base.award_kinds,
+        annual_meeting_rules=tuple(MeetingRule(**r) for r in overrides["annual_meeting_rules"])
+        if "annual_meeting_rules" in overrides
+        else base.annual_meeting_rules,
         survey=survey,
         site_rule=replace(base.site_rule, **overrides.get("site_rule", {})),
+        four_have_honours_dimension=overrides.get("four_have_honours_dimension", base.four_have_honours_dimension),
         password=replace(base.password, **overrides.get("security", {}).get("password", {})),
         login=replace(base.login, **overrides.get("security", {}).get("login", {})),
         charts=replace(base.charts, **overrides.get("charts", {})),

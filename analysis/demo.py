@@ -217,7 +217,10 @@ def _campus(seed: int, campus: int, ids: _Ids, quarters: list[str], cfg: config_
     members = _retirees_born_before_retiring(seed, campus, units, _members(rng, units, campus, ids))
     four_have, sites = _four_have(rng, branch_traits, cfg)
     # Activity ids are unique across campuses: a campus has fewer than 100,000 activities.
-    activities, attendance = _activities(rng, units, members, branch_traits, f"A{campus:03d}" if ids.scale > 1 else "A")
+    prefix = f"A{campus:03d}" if ids.scale > 1 else "A"
+    activities, attendance = _activities(rng, units, members, branch_traits, prefix)
+    activities, attendance = _yearly_meetings_and_lecturers(seed, campus, units, members, branch_traits, activities,
+                                                            attendance, prefix)
     frames = {
         "org_units": units,
         "members": members,
@@ -227,9 +230,10 @@ def _campus(seed: int, campus: int, ids: _Ids, quarters: list[str], cfg: config_
         "activities": activities,
         "attendance": attendance,
     }
+    frames = _plausible(seed, campus, units, frames)
     if campus != 0:
         return _Campus(frames, sites, None, None)
-    return _Campus(frames, sites, _tasks(rng, ids.all_branches()), _survey(rng))
+    return _Campus(frames, sites, _tasks(rng, ids.all_branches(), units), _survey(rng))
 
 
 # (username, display name, role, unit level whose first unit the secretary leads)
@@ -363,6 +367,49 @@ def _members(rng: np.random.Generator, units: pd.DataFrame, campus: int, ids: _I
     return pd.DataFrame(rows)
 
 
+def _plausible(seed: int, campus: int, units: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """What a real hospital's records show and the raw draws did not (issue #17), from a generator
+    of its own so that every figure calibrated before stays where it was:
+
+    - 离退休 members retired from every profession and hold no 示范岗 or 责任区;
+    - 重症医学科 has doctors as well as nurses;
+    - the 三会一课参与 dimension follows the member's attendance of that quarter's meetings;
+    - four members fall to 基本合格 in 2024 and one to 不合格 in 2025 (sustained low scores).
+
+    (The weakest branches already fall under the 80-point flag in several quarters.)
+    """
+    rng = np.random.default_rng([seed, campus, 29])
+    members = frames["members"].copy()
+    department = members["branch_id"].map(units.set_index("unit_id")["department"])
+    retired = (department == "离退休").to_numpy()
+    members.loc[retired, "profession"] = rng.choice(["医生", "护士", "医技", "药学", "行政后勤"], size=retired.sum(),
+                                                    p=[0.3, 0.3, 0.15, 0.05, 0.2])
+    members.loc[retired, ["honour_post", "duty_zone"]] = None
+    icu = ((department == "重症医学科") & (members["profession"] == "护士")).to_numpy()
+    members.loc[icu, "profession"] = np.where(rng.random(icu.sum()) < 0.4, "医生", "护士")
+
+    scores = frames["vanguard_scores"].copy()
+    activities, attendance = frames["activities"], frames["attendance"]
+    meetings = activities[activities["activity_type"].isin(["支部党员大会", "支委会", "党小组会", "党课"])]
+    rates = attendance.merge(meetings[["activity_id", "held_on"]], on="activity_id")
+    held = pd.to_datetime(rates["held_on"])
+    rates["quarter"] = held.dt.year.astype(str) + "Q" + held.dt.quarter.astype(str)
+    rates = (rates.assign(present=rates["status"] == "出席").groupby(["member_id", "quarter"])["present"].mean()
+             .rename("attended").reset_index())
+    scores = scores.merge(rates, on=["member_id", "quarter"], how="left")
+    attended = scores["attended"].fillna(rates["attended"].mean())
+    on_meetings = scores["dimension_id"] == "meetings"
+    # Ten points for every tenth of the meetings missed, relative to the usual attendance.
+    scores.loc[on_meetings, "score"] += 100 * (attended[on_meetings] - rates["attended"].mean())
+    ordinary = members[~retired & (members["party_role"] == "党员") & (members["joined_on"] < dt.date(2022, 1, 1))]
+    weak = rng.choice(ordinary["member_id"], size=5, replace=False)
+    for member_id, year, drop in [(m, "2024", 16.0) for m in weak[:4]] + [(weak[4], "2025", 30.0)]:
+        rows = (scores["member_id"] == member_id) & scores["quarter"].str.startswith(year)
+        scores.loc[rows, "score"] -= drop
+    scores["score"] = scores["score"].clip(40, 100).round(1)
+    return {**frames, "members": members, "vanguard_scores": scores.drop(columns="attended")}
+
+
 def _retirees_born_before_retiring(seed: int, campus: int, units: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     """Members of the 离退休 branch born 1938-1963 (of retirement age by the demo's years), drawn
     from a generator of their own so that every other figure of the demo stays as calibrated."""
@@ -442,6 +489,16 @@ def _four_have(rng, branch_traits, cfg) -> tuple[pd.DataFrame, pd.DataFrame]:
     return scores, sites
 
 
+# What a branch's activities are called, by month (主题党日) or in turn (志愿服务, 党课), as a 党办's
+# records name them rather than "2024年2月志愿服务".
+PARTY_DAY_THEMES = ("新春走访慰问困难党员", "学习全国两会精神", "学雷锋志愿服务月", "清明缅怀革命先烈",
+                    "五四青年座谈会", "重温入党誓词", "庆祝建党节", "八一拥军优属", "中秋关爱一线职工",
+                    "国庆爱国主义教育", "宪法宣传进病区", "年终组织生活准备")
+VOLUNTEER_TITLES = ("门诊导医志愿服务", "社区健康咨询志愿服务", "无偿献血志愿服务", "住院患者陪伴志愿服务",
+                    "自助机使用指导志愿服务", "敬老院健康关爱志愿服务")
+LECTURE_TOPICS = ("党章党规专题党课", "医德医风专题党课", "全面从严治党专题党课", "党史学习教育专题党课")
+
+
 def _activities(rng, units, members, branch_traits, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     branches = units[units["level"] == "branch"].set_index("unit_id")
     quality = branch_traits.set_index("branch_id")["quality"]
@@ -457,7 +514,7 @@ def _activities(rng, units, members, branch_traits, prefix: str) -> tuple[pd.Dat
     def add(branch_id, kind, title, day, served=0, hours=0.0, attendees=None):
         activity_id = f"{prefix}{len(activity_rows) + 1:05d}"
         activity_rows.append({
-            "activity_id": activity_id, "branch_id": branch_id, "activity_type": kind, "title": title,
+            "activity_id": activity_id, "unit_id": branch_id, "activity_type": kind, "title": title,
             "held_on": day, "people_served": int(served), "hours": float(hours),
         })
         if attendees is not None:
@@ -485,17 +542,21 @@ def _activities(rng, units, members, branch_traits, prefix: str) -> tuple[pd.Dat
             if rng.random() > miss:
                 add(branch_id, "党小组会", f"{label}党小组会", day(8, 20), attendees=team)
             if rng.random() > miss / 2:
-                add(branch_id, "主题党日", f"{label}主题党日", day(14, 26), attendees=team)
+                add(branch_id, "主题党日", f"{label}主题党日：{PARTY_DAY_THEMES[month.month - 1]}", day(14, 26),
+                    attendees=team)
             if month.month % 3 == 0:
                 quarter_label = f"{month.year}年第{month.month // 3}季度"
                 if rng.random() > miss / 2:
                     add(branch_id, "支部党员大会", f"{quarter_label}党员大会", day(1, 20), attendees=team)
                 if rng.random() > miss / 2:
-                    add(branch_id, "党课", f"{quarter_label}专题党课", day(5, 25), attendees=team)
+                    add(branch_id, "党课", f"{quarter_label}{LECTURE_TOPICS[month.month // 3 - 1]}", day(5, 25),
+                        attendees=team)
             if _general_kind(branch["parent_id"]) in clinical and rng.random() < 0.3:
-                add(branch_id, "义诊", f"{label}{branch['department']}义诊", day(1, 27), served=rng.integers(40, 320), hours=rng.integers(3, 9))
+                add(branch_id, "义诊", f"{label}{branch['department']}“健康进社区”义诊", day(1, 27),
+                    served=rng.integers(40, 320), hours=rng.integers(3, 9))
             if rng.random() < 0.28:
-                add(branch_id, "志愿服务", f"{label}志愿服务", day(1, 27), served=rng.integers(20, 200), hours=rng.integers(4, 30))
+                add(branch_id, "志愿服务", f"{label}{VOLUNTEER_TITLES[month.month % len(VOLUNTEER_TITLES)]}", day(1, 27),
+                    served=rng.integers(20, 200), hours=rng.integers(4, 30))
             if rng.random() < 0.12:
                 add(branch_id, "培训", f"{label}业务与党务培训", day(1, 27), served=rng.integers(20, 90), hours=rng.integers(2, 8))
             if month.month in (4, 10) and rng.random() < 0.25:
@@ -505,8 +566,90 @@ def _activities(rng, units, members, branch_traits, prefix: str) -> tuple[pd.Dat
     return pd.DataFrame(activity_rows), pd.DataFrame(attendance)
 
 
-def _tasks(rng, branch_ids: list[str]) -> pd.DataFrame:
+CLINIC_DRIVES = ("“健康进社区”大型义诊", "“服务百姓健康行动”义诊周", "“送医下乡”巡回义诊")
+"""Titles of the free clinics a clinical 党总支 runs itself, twice a year (seed 000)."""
+
+
+def _yearly_meetings_and_lecturers(seed: int, campus: int, units: pd.DataFrame, members: pd.DataFrame,
+                                   branch_traits: pd.DataFrame, activities: pd.DataFrame, attendance: pd.DataFrame,
+                                   prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each branch's yearly 组织生活会 and 民主评议党员 (in late November or December; a few weak
+    branches miss one), the lecturer of every 党课, the clinical 总支's own 义诊 and two 援派 a year:
+    drawn from generators of their own, so that every figure calibrated before them stays as it was."""
+    rng = np.random.default_rng([seed, campus, 23])
+    quality = branch_traits.set_index("branch_id")["quality"]
+    rows, present = [], {"activity_id": [], "member_id": [], "status": []}
+
+    def add(unit_id, kind, title, day, served=0, hours=0.0):
+        activity_id = f"{prefix}{len(activities) + len(rows) + 1:05d}"
+        rows.append({"activity_id": activity_id, "unit_id": unit_id, "activity_type": kind, "title": title,
+                     "held_on": day, "people_served": int(served), "hours": float(hours)})
+        return activity_id
+
+    branches = units[units["level"] == "branch"]
+    clinical = branches[branches["parent_id"].map(_general_kind).isin({"G01", "G02", "G05"})]
+    deploy = np.random.default_rng([seed, campus, 31])
+    for year in (2023, 2024, 2025):
+        for branch in branches.itertuples():
+            team = members[(members["branch_id"] == branch.unit_id) & (members["joined_on"] <= dt.date(year, 11, 20))]
+            skip = 0.02 + 0.05 * max(0.0, -float(quality[branch.unit_id]))
+            day = dt.date(year, 11, 20) + dt.timedelta(days=int(rng.integers(0, 38)))
+            for kind, title, offset in (("组织生活会", f"{year}年度组织生活会", 0), ("民主评议党员", f"{year}年度民主评议党员", 1)):
+                if rng.random() < skip:
+                    continue
+                activity_id = add(branch.unit_id, kind, title, day + dt.timedelta(days=offset), hours=3)
+                draw = rng.random(len(team))
+                present["activity_id"].extend([activity_id] * len(team))
+                present["member_id"].extend(team["member_id"])
+                present["status"].extend(np.where(draw < 0.95, "出席", np.where(draw < 0.99, "请假", "缺席")))
+        # 援派: a clinical branch sends a specialist to a county hospital (对口帮扶) each half-year
+        # (a generator of its own, drawn after the meetings above were calibrated).
+        for month, branch in zip((3, 9), clinical.iloc[deploy.choice(len(clinical), 2, replace=False)].itertuples()):
+            add(branch.unit_id, "援派", f"{year}年{branch.department}骨干赴对口帮扶县医院坐诊带教",
+                dt.date(year, month, int(deploy.integers(1, 28))), served=deploy.integers(150, 600),
+                hours=deploy.integers(40, 160))
+        for general in units[(units["level"] == "general_branch")].itertuples():
+            if _general_kind(general.unit_id) in {"G01", "G02", "G05"}:
+                for month in (5, 10):
+                    add(general.unit_id, "义诊", f"{year}年{general.name}{CLINIC_DRIVES[int(rng.integers(0, 3))]}",
+                        dt.date(year, month, int(rng.integers(8, 26))), served=rng.integers(300, 900),
+                        hours=rng.integers(6, 10))
+    lectures = activities["activity_type"] == "党课"
+    by_branch = {b: m for b, m in members.groupby("branch_id")}
+    lecturers, roles = [], []
+    for branch_id in activities.loc[lectures, "unit_id"]:
+        team = by_branch[branch_id]
+        role = str(rng.choice(["书记", "委员", "党员", "其他"], p=[0.34, 0.28, 0.26, 0.12]))
+        pool = team[team["party_role"] == role] if role in ("书记", "委员") else team[team["party_role"] == "党员"]
+        lecturers.append(str(rng.choice(pool["name"])) if role != "其他" and len(pool) else
+                         str(rng.choice(["院党委书记", "院长", "市委党校教师", "院纪委书记"])))
+        roles.append(role if role != "其他" and len(pool) else "其他")
+    activities = activities.assign(lecturer=None, lecturer_role=None)
+    activities.loc[lectures, "lecturer"] = lecturers
+    activities.loc[lectures, "lecturer_role"] = roles
+    return (pd.concat([activities, pd.DataFrame(rows)], ignore_index=True),
+            pd.concat([attendance, pd.DataFrame(present)], ignore_index=True))
+
+
+# The unit that owns each 办实事 task, by department (a branch), 总支 name or 医院党委: the
+# hospital-wide tasks are the committee's own (seed 002 lists them at hospital level).
+TASK_OWNERS = {
+    "门诊一站式服务中心": "医院党委", "检查结果线上查询": "信息中心", "夜间门诊延时服务": "门诊部",
+    "住院床旁结算": "财务部", "老年患者就医绿色通道": "门急诊党总支", "慢病患者健康讲座进社区": "内科党总支",
+    "孕产妇健康课堂": "妇产科", "儿童用药安全科普": "儿科", "乡镇卫生院巡回义诊": "医院党委",
+    "对口帮扶医院专家坐诊": "医务部", "高血压糖尿病筛查": "内分泌科", "检验报告出具提速": "检验科",
+    "影像检查预约缩短": "医学影像科", "出院带药流程简化": "药学部", "手术排程透明化": "手术室",
+    "互联网医院复诊开药": "信息中心", "智能导诊上线": "门诊部", "电子陪护证": "护理党总支",
+    "职工子女暑期托管": "人力资源部", "夜班职工餐改善": "后勤保障部", "青年职工宿舍改造": "后勤保障部",
+    "停车难问题改善": "保卫部", "合理用药咨询门诊": "药学部", "门诊退费一次办": "财务部",
+    "处方流转到家": "药学部", "一线医护心理疏导": "医院党委",
+}
+
+
+def _tasks(rng, branch_ids: list[str], units: pd.DataFrame) -> pd.DataFrame:
     branches = np.array(branch_ids)
+    owners = {**dict(zip(units["name"].str.replace(r"（\d+院区）$", "", regex=True), units["unit_id"])),
+              **dict(zip(units["department"].dropna(), units.loc[units["department"].notna(), "unit_id"]))}
     titles = (
         ("便民服务", "门诊一站式服务中心"), ("便民服务", "检查结果线上查询"), ("便民服务", "夜间门诊延时服务"),
         ("便民服务", "住院床旁结算"), ("便民服务", "老年患者就医绿色通道"), ("健康宣教", "慢病患者健康讲座进社区"),
@@ -526,8 +669,11 @@ def _tasks(rng, branch_ids: list[str]) -> pd.DataFrame:
         due = started + dt.timedelta(days=int(rng.integers(60, 240)))
         status = "已完成" if i < 19 else "进行中" if i < 24 else "未开始"
         done = started + dt.timedelta(days=int(rng.integers(30, (due - started).days + 20))) if status == "已完成" else None
+        # The owner was once a random branch: the draw stays, unused, so that the survey drawn
+        # after the tasks from the same generator keeps its calibrated figures (1,107 / 1,543; 93 % / 86 %).
+        rng.choice(branches)
         rows.append({
-            "task_id": f"T{i + 1:02d}", "title": title, "branch_id": str(rng.choice(branches)), "category": category,
+            "task_id": f"T{i + 1:02d}", "title": title, "unit_id": owners[TASK_OWNERS[title]], "category": category,
             "status": status, "started_on": started, "due_on": due, "completed_on": done,
         })
     return pd.DataFrame(rows)

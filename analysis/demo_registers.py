@@ -20,7 +20,11 @@ What is true in the synthetic data, so every section has something to say:
 - 13 支部工作法 (the article's count) and 5 党建品牌, mostly in branches that are 示范点;
 - deployments: 援鄂 (2020), 援沪 and 援港 (2022), 援疆 rotations and 对口帮扶 to county hospitals,
   about two thirds of those deployed are Party members, who volunteer on the day of the call
-  more often than others.
+  more often than others;
+- 党员责任区: one or two wards (病区) of each inpatient department, each with a responsible member
+  of its branch; every quarter each 总支 names a 领跑先锋岗 of a kind that fits its work, one
+  student is 领航先锋岗 and two zones are 红旗责任区; most awardees rank near the top of their
+  branch that quarter, not all (a generator of their own, ``[seed, 10]``).
 
 Everything is drawn from a generator of its own (``[seed, 17]``) and from the rows already
 imported, so the other demo figures are untouched and the registers are the same on every build.
@@ -85,6 +89,11 @@ def import_registers(con: duckdb.DuckDBPyConnection, *, seed: int, user: str, cf
     }
     for kind, frame in frames.items():
         importer.import_frame(con, frame, user=user, kind=kind, file_name=f"演示数据_{kind}", cfg=cfg)
+    awards_rng = np.random.default_rng([seed, 10])
+    zones = _zones(awards_rng, branches, members)
+    importer.import_frame(con, zones, user=user, kind="zones", file_name="演示数据_zones", cfg=cfg)
+    importer.import_frame(con, _awards(con, awards_rng, branches, members, zones, cfg), user=user, kind="awards",
+                          file_name="演示数据_awards", cfg=cfg)
 
 
 def _name(rng: np.random.Generator, used: set[str]) -> str:
@@ -331,4 +340,51 @@ def _methods(rng: np.random.Generator, branches: pd.DataFrame) -> pd.DataFrame:
                          "name": name, "year": int(rng.integers(2021, 2026)),
                          "summary": f"{department}党支部结合科室工作总结提炼" if kind == "支部工作法"
                          else f"{department}党支部的党建品牌"})
+    return pd.DataFrame(rows)
+
+
+INPATIENT = ("G01", "G02", "G04")  # 内科, 外科, 护理: the departments with wards
+POST_KINDS = {"G01": ("service", "skill", "innovation"), "G02": ("skill", "innovation", "service"),
+              "G03": ("skill", "innovation"), "G04": ("service", "performance"), "G05": ("service", "skill"),
+              "G06": ("management", "performance"), "G07": ("service", "management")}
+
+
+def _zones(rng: np.random.Generator, branches: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    wards = branches["general_branch_id"].isin(INPATIENT) & ~branches["department"].isin(("手术室", "门诊护理"))
+    for branch in branches[wards].itertuples():
+        staff = members[(members["branch_id"] == branch.branch_id) & (members["profession"] != "学生")]
+        department = branch.department.removesuffix("护理")
+        for number in ("一", "二")[:int(rng.integers(1, 3))]:
+            ward = f"{department}{number}病区"
+            rows.append({"zone_id": f"ZR{len(rows) + 1:02d}", "name": f"{ward}党员责任区", "ward": ward,
+                         "branch_id": branch.branch_id, "member_id": str(rng.choice(staff["member_id"])),
+                         "established_on": dt.date(2022, int(rng.integers(1, 13)), 1)})
+    return pd.DataFrame(rows)
+
+
+def _awards(con: duckdb.DuckDBPyConnection, rng: np.random.Generator, branches: pd.DataFrame, members: pd.DataFrame,
+            zones: pd.DataFrame, cfg: config_mod.Config) -> pd.DataFrame:
+    ranked = con.execute(
+        "SELECT quarter, branch_id, member_id, rank_in_branch FROM member_quarter_index "
+        "WHERE list_contains(?, branch_id) ORDER BY quarter, branch_id, rank_in_branch, member_id",
+        [list(branches["branch_id"])]).df().merge(members[["member_id", "profession"]], on="member_id")
+    rows = []
+    for quarter, scored in ranked.groupby("quarter"):
+        def add(kind, branch_id, member_id=None, zone_id=None, quarter=quarter):
+            rows.append({"award_id": f"XF{quarter}-{len(rows) + 1:03d}", "quarter": quarter, "kind": kind,
+                         "branch_id": branch_id, "member_id": member_id, "zone_id": zone_id})
+
+        for general, group in branches.groupby("general_branch_id"):
+            staff = scored[scored["branch_id"].isin(group["branch_id"]) & (scored["profession"] != "学生")]
+            # Mostly one of the best three of a branch that quarter; now and then another member.
+            pool = staff[staff["rank_in_branch"] <= 3] if rng.random() < 0.85 else staff
+            pick = pool.iloc[int(rng.integers(0, len(pool)))]
+            add(str(rng.choice(POST_KINDS[general])), pick["branch_id"], member_id=pick["member_id"])
+        students = scored[scored["profession"] == "学生"].sort_values("rank_in_branch")
+        if len(students):
+            pick = students.iloc[int(rng.integers(0, min(3, len(students))))]
+            add("pilot", pick["branch_id"], member_id=pick["member_id"])
+        for zone in zones.iloc[rng.choice(len(zones), size=2, replace=False)].itertuples():
+            add("red_flag", zone.branch_id, zone_id=zone.zone_id)
     return pd.DataFrame(rows)

@@ -8,7 +8,7 @@ import and rollback, inside its transaction, for the quarters, branches and mont
 * ``vanguard``: member_quarter_index (党员先锋指数 of every complete sheet, with the rank in the
   branch), member_year_index (the annual appraisal) and branch_quarter_dimension (score sums);
 * ``assessment``: branch_quarter_total (支部季度考核 totals, ranks, rank changes, falling runs);
-* ``meetings``: branch_month_activity (activities per branch, type and month, with their days);
+* ``meetings``: branch_month_activity (activities per owner unit, type and month, with their days);
 * ``surveys``: survey_answer_check (what every analysis checks a question's answers for before
   trusting them: a scan of millions of answers, done once when the survey is imported).
 
@@ -219,12 +219,12 @@ def month_activity_sql(where: str) -> str:
 
     Returns
     -------
-    SQL whose rows are month (first day), branch_id, activity_type, held (activities), dates
+    SQL whose rows are month (first day), unit_id (the owner), activity_type, held (activities), dates
     (days held, '3月5日、3月19日'), days ('5日、19日'), first_held, last_held, people_served
     (Σ 人次), hours (Σ, exact decimal).
     """
     return f"""
-        SELECT date_trunc('month', a.held_on)::DATE AS month, a.branch_id, a.activity_type, count(*) AS held,
+        SELECT date_trunc('month', a.held_on)::DATE AS month, a.unit_id, a.activity_type, count(*) AS held,
                string_agg(strftime(a.held_on, '%-m月%-d日'), '、' ORDER BY a.held_on) AS dates,
                string_agg(day(a.held_on) || '日', '、' ORDER BY a.held_on) AS days,
                min(a.held_on) AS first_held, max(a.held_on) AS last_held,
@@ -346,7 +346,7 @@ YEAR_KEYS = f"(SELECT DISTINCT CAST(left(quarter, 4) AS INTEGER) AS year, branch
 # Every member who ever belonged to a keyed branch, with the keyed year: whose appraisal a change
 # of the keyed quarters can move (a member who moved is appraised by another branch).
 YEAR_MEMBERS = f"(SELECT DISTINCT k.year, h.member_id FROM {YEAR_KEYS} k JOIN member_quarter_branch h USING (branch_id))"
-MONTH_KEYS = "(SELECT unnest($key_months::DATE[]) AS month, unnest($key_branches::VARCHAR[]) AS branch_id)"
+MONTH_KEYS = "(SELECT unnest($key_months::DATE[]) AS month, unnest($key_units::VARCHAR[]) AS unit_id)"
 
 
 def refresh_vanguard(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, pairs: list[tuple[str, str]]) -> None:
@@ -398,14 +398,14 @@ def refresh_surveys(con: duckdb.DuckDBPyConnection, survey_ids: list[int]) -> No
 
 
 def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, str]]) -> None:
-    """Recompute branch_month_activity for (month, branch_id) ``pairs``."""
+    """Recompute branch_month_activity for (month, unit_id) ``pairs``."""
     if not pairs:
         return
-    keys = {"key_months": [m for m, _ in pairs], "key_branches": [b for _, b in pairs]}
+    keys = {"key_months": [m for m, _ in pairs], "key_units": [u for _, u in pairs]}
     con.execute(f"DELETE FROM branch_month_activity t USING {MONTH_KEYS} k "
-                "WHERE t.month = k.month AND t.branch_id = k.branch_id", keys)
+                "WHERE t.month = k.month AND t.unit_id = k.unit_id", keys)
     where = (f"EXISTS (SELECT 1 FROM {MONTH_KEYS} k "
-             "WHERE k.month = date_trunc('month', a.held_on)::DATE AND k.branch_id = a.branch_id)")
+             "WHERE k.month = date_trunc('month', a.held_on)::DATE AND k.unit_id = a.unit_id)")
     con.execute(f"INSERT INTO branch_month_activity BY NAME ({month_activity_sql(where)})", keys)
 
 
@@ -428,7 +428,7 @@ TOUCHED_SQL = {
     "assessment": """
         SELECT DISTINCT quarter FROM branch_score WHERE batch_id = $b
         UNION SELECT DISTINCT quarter FROM replaced_branch_score WHERE replaced_by = $b""",
-    "meetings": "SELECT DISTINCT date_trunc('month', held_on)::DATE, branch_id FROM activity WHERE batch_id = $b",
+    "meetings": "SELECT DISTINCT date_trunc('month', held_on)::DATE, unit_id FROM activity WHERE batch_id = $b",
     "surveys": "SELECT survey_id FROM survey WHERE batch_id = $b",
 }
 
@@ -549,9 +549,9 @@ def _family_steps(con: duckdb.DuckDBPyConnection, family: str, cfg: config_mod.C
             yield Step(f"{label}：问卷 {survey_id}", lambda c, s=survey_id: refresh_surveys(c, [s]))
     else:
         yield Step(label, lambda c: c.execute("DELETE FROM branch_month_activity"))
-        branches = [r[0] for r in con.execute("SELECT unit_id FROM org_unit WHERE level = 'branch'").fetchall()]
+        owners = [r[0] for r in con.execute("SELECT DISTINCT unit_id FROM activity").fetchall()]
         months = [r[0] for r in con.execute(
             "SELECT DISTINCT date_trunc('month', held_on)::DATE FROM activity ORDER BY 1").fetchall()]
         for year in sorted({m.year for m in months}):
-            pairs = [(m, b) for m in months if m.year == year for b in branches]
+            pairs = [(m, u) for m in months if m.year == year for u in owners]
             yield Step(f"{label}：{year}年", lambda c, p=pairs: refresh_meetings(c, p))

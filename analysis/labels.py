@@ -50,6 +50,8 @@ HEADERS: dict[str, str] = {
     # activities
     "activity_id": "活动编号", "activity_type": "活动类型", "activities": "场次", "people_served": "服务人次",
     "hours": "时长（小时）", "first_held": "首次", "last_held": "最近一次",
+    "lecturer": "授课人", "lecturer_role": "授课人身份", "lectures": "党课次数", "with_lecturer": "登记授课人",
+    "by_secretary": "书记讲", "by_committee": "支委（含书记）讲", "by_member": "普通党员讲", "by_other": "院领导或外请讲",
     # 办实事
     "task_id": "编号", "category": "类别", "status_as_of": "期末状态", "started_on": "开始日期", "due_on": "计划完成",
     "completed_on": "实际完成", "done": "已完成", "open": "未完成", "overdue": "逾期未完成", "days_overdue": "逾期天数",
@@ -83,6 +85,14 @@ HEADERS: dict[str, str] = {
     "double_leader": "双带头人", "days_to_due": "距届满天数", "registered": "已登记书记的支部", "double_leaders": "双带头人支部",
     "honour_id": "荣誉编号", "level": "级别", "branch_honours": "支部荣誉", "member_honours": "党员荣誉",
     "honours": "荣誉数", "titles": "荣誉名称",
+    # the 党员发展 register beside the assessment's indicator
+    "applied": "新增申请人", "activists": "新确定积极分子", "candidates": "新确定发展对象", "received": "接收预备党员",
+    "converted": "转正", "in_pipeline": "培养中（季末）", "check": "核对提示",
+    # 先锋岗 and 党员责任区
+    "award_id": "评选编号", "kind_name": "类别", "awards": "获评数", "vanguard_posts": "先锋岗", "red_flags": "红旗责任区",
+    "vindex": "先锋指数", "rank_in_branch": "支部内名次", "branch_scored": "支部参评人数", "rank_share": "名次百分位",
+    "top_fifth": "居前五分之一", "zone_id": "责任区编号", "ward": "病区", "member_name": "责任党员",
+    "established_on": "设立日期", "last_red_flag": "最近获评红旗", "quarter_label": "季度名称",
     "deployment_id": "派出编号", "mission": "任务类别", "role": "承担工作", "destination": "派往地", "is_member": "党员", "called_on": "号召日期",
     "volunteered_on": "请战日期", "ended_on": "返回日期", "people": "人数", "person_days": "人·天", "deployments": "派出人次",
     "within_1_day": "一天内请战", "group": "类别", "count": "符合人数", "exceeds": "党员多于职工（请核对）", "members_median_days": "党员请战中位天数", "others_median_days": "非党员请战中位天数",

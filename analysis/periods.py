@@ -74,3 +74,13 @@ def axis_labels(quarters: list[str] | tuple[str, ...]) -> list[str]:
         year, q = split(quarter)
         out.append(f"第{q}季度\n{year}年" if index == 0 or q == 1 else f"第{q}季度")
     return out
+
+
+def years_of(first: str, last: str) -> list[int]:
+    """The calendar years quarters ``first``..``last`` touch: 2024Q3..2025Q2 -> [2024, 2025]."""
+    return list(range(split(first)[0], split(last)[0] + 1))
+
+
+def years_label(years: list[int]) -> str:
+    """'2025年' for one year, '2023–2025年' for a span."""
+    return f"{years[0]}年" if years[0] == years[-1] else f"{years[0]}–{years[-1]}年"

@@ -55,7 +55,7 @@ def baseline_sql(cfg: config.Config) -> str:
     held AS (SELECT branch_id, activity_type AS kind,
                     CASE WHEN activity_type IN ({", ".join(f"'{k}'" for k in monthly)})
                          THEN date_trunc('month', held_on) ELSE date_trunc('quarter', held_on) END AS period, count(*) AS n
-             FROM activity WHERE activity_type IN ({kinds}) AND held_on BETWEEN DATE '{start}' AND DATE '{end}'
+             FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) WHERE activity_type IN ({kinds}) AND held_on BETWEEN DATE '{start}' AND DATE '{end}'
              GROUP BY ALL),
     periods AS (SELECT unnest([{", ".join(f"'{k}'" for k in monthly)}]) AS kind, m AS period
                 FROM generate_series(DATE '{start}', DATE '{end}', INTERVAL 1 MONTH) g(m)

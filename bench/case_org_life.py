@@ -48,7 +48,7 @@ cells AS (
         FROM range(DATE '2025-01-01', DATE '2026-01-01', INTERVAL 3 MONTH) t(m)
     ), w AS (
         SELECT date_trunc('month', min(held_on))::DATE AS f, least(last_day(max(held_on)), DATE '2026-06-30') AS l
-        FROM activity WHERE held_on <= DATE '2026-06-30'
+        FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) WHERE held_on <= DATE '2026-06-30'
     ), rec AS (   -- periods with any record in the hospital
         SELECT DISTINCT 'month' AS grain, date_trunc('month', held_on)::DATE AS period_start FROM activity
         WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
@@ -58,7 +58,7 @@ cells AS (
     ), h AS (
         SELECT a.branch_id, a.activity_type AS kind, date_trunc(r.grain, a.held_on)::DATE AS period_start,
                count(*) AS held, string_agg(strftime(a.held_on, '%-m月%-d日'), '、' ORDER BY a.held_on) AS dates
-        FROM activity a JOIN {RULES} ON r.kind = a.activity_type
+        FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) a JOIN {RULES} ON r.kind = a.activity_type
         WHERE a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
         GROUP BY ALL
     )
@@ -115,7 +115,7 @@ SELECT a.branch_id, l.branch_name, l.general_branch_name, count(DISTINCT a.activ
        count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
        count(*) FILTER (WHERE t.status = '缺席') AS absent, 100.0 * present / n AS attendance_rate,
        100.0 * leave / n AS leave_rate, 100.0 * absent / n AS absence_rate
-FROM activity a JOIN attendance t USING (activity_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
+FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) a JOIN attendance t USING (activity_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
 WHERE a.activity_type = '支委会' AND a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
 GROUP BY ALL ORDER BY attendance_rate, a.branch_id
 """
@@ -125,7 +125,7 @@ SELECT a.branch_id, l.branch_name, t.member_id, m.name, m.party_role, count(*) A
        count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
        count(*) FILTER (WHERE t.status = '缺席') AS absent,
        100.0 * present / n AS attendance_rate, 100.0 * leave / n AS leave_rate
-FROM activity a JOIN attendance t USING (activity_id) JOIN member m USING (member_id)
+FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) a JOIN attendance t USING (activity_id) JOIN member m USING (member_id)
 JOIN branch_lineage l ON l.branch_id = a.branch_id
 WHERE a.activity_type = '支委会' AND a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
 GROUP BY ALL ORDER BY a.branch_id, attendance_rate, t.member_id
@@ -142,7 +142,7 @@ WITH {CELLS}, c AS (
     SELECT a.activity_type AS kind, count(*) AS attendance_n, count(DISTINCT t.member_id) AS members,
            count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
            count(*) FILTER (WHERE t.status = '缺席') AS absent
-    FROM activity a JOIN attendance t USING (activity_id)
+    FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) a JOIN attendance t USING (activity_id)
     WHERE a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
       AND a.activity_type IN ('支部党员大会', '支委会', '党小组会', '党课')
     GROUP BY GROUPING SETS ((a.activity_type), ())
@@ -159,7 +159,7 @@ WITH {CELLS}, months AS (
 ), pm AS (
     SELECT activity_type AS kind, date_trunc('month', held_on)::DATE AS month, count(*) AS held_in_month,
            string_agg(day(held_on) || '日', '、' ORDER BY held_on) AS days
-    FROM activity WHERE branch_id = 'B0001' AND held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' GROUP BY ALL
+    FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) WHERE branch_id = 'B0001' AND held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' GROUP BY ALL
 )
 SELECT m.month, c.kind, c.grain, c.period, c.period_label, c.status, c.observed, c.required, c.held,
        coalesce(pm.held_in_month, 0) AS held_in_month, pm.days
@@ -173,7 +173,7 @@ BRANCH_MEETINGS_SQL = """
 SELECT a.activity_id, a.held_on, a.activity_type AS kind, a.title, count(t.member_id) AS n,
        count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
        count(*) FILTER (WHERE t.status = '缺席') AS absent, 100.0 * present / nullif(n, 0) AS attendance_rate
-FROM activity a LEFT JOIN attendance t USING (activity_id)
+FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) a LEFT JOIN attendance t USING (activity_id)
 WHERE a.branch_id = 'B0001' AND a.activity_type IN ('支部党员大会', '支委会', '党小组会', '党课')
   AND a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
 GROUP BY ALL ORDER BY a.held_on, a.activity_id
@@ -186,14 +186,14 @@ TYPE_ORDER = ("list_position(['支部党员大会', '支委会', '党小组会',
 TOTALS_SQL = f"""
 SELECT activity_type, count(*) AS activities, sum(people_served) AS people_served, sum(hours)::DOUBLE AS hours,
        count(DISTINCT branch_id) AS branches, count(DISTINCT date_trunc('month', held_on)) AS months
-FROM activity WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
 GROUP BY activity_type ORDER BY {TYPE_ORDER}
 """
 
 SERVICE_SQL = """
 SELECT activity_type, count(*) AS activities, sum(people_served) AS people_served, sum(hours)::DOUBLE AS hours,
        count(DISTINCT branch_id) AS branches, count(DISTINCT date_trunc('month', held_on)) AS months
-FROM activity WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND activity_type IN ('义诊', '志愿服务')
+FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND activity_type IN ('义诊', '志愿服务')
 GROUP BY activity_type ORDER BY activity_type  -- 义 (U+4E49) sorts before 志 (U+5FD7)
 """
 
@@ -201,7 +201,7 @@ MONTHLY_SQL = f"""
 SELECT date_trunc('month', held_on)::DATE AS month, strftime(date_trunc('month', held_on), '%Y年%-m月') AS month_label, activity_type,
        count(*) AS activities, sum(people_served) AS people_served, sum(hours)::DOUBLE AS hours,
        count(DISTINCT branch_id) AS branches
-FROM activity WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND {EVENT_FILTER}
+FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND {EVENT_FILTER}
 GROUP BY 1, 2, 3 ORDER BY month, {TYPE_ORDER}
 """
 
@@ -209,7 +209,7 @@ BY_BRANCH_SQL = f"""
 SELECT a.branch_id, l.branch_name, l.general_branch_name, a.activity_type, count(*) AS activities,
        sum(a.people_served) AS people_served, sum(a.hours)::DOUBLE AS hours, min(a.held_on) AS first_held,
        max(a.held_on) AS last_held
-FROM activity a JOIN branch_lineage l USING (branch_id)
+FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) a JOIN branch_lineage l USING (branch_id)
 WHERE a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND a.{EVENT_FILTER}
 GROUP BY a.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, a.activity_type
 ORDER BY l.general_branch_id NULLS LAST, a.branch_id, {TYPE_ORDER.replace('activity_type)', 'a.activity_type)')}

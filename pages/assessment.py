@@ -4,6 +4,7 @@ from analysis import charts, config, periods
 from analysis.formatting import score
 from analysis.labels import headers
 from analysis.metrics import assessment
+from analysis.registers import development
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import find_unit, unit_window
@@ -79,6 +80,19 @@ with right:
                            title=f"{names[branch]}各指标与全院均值的差距（{periods.label(filters.last)}）"), key="gaps")
 table(headers(indicators[["indicator", "max_points", "score", "pct", "hospital_mean", "gap"]], pct="得分率（%）"),
       name=f"{names[branch]}{filters.last}指标得分", key="indicators")
+
+if config.load().assessment.development_indicator is not None:
+    reference = cached(development.indicator_reference, quarter=filters.last, unit=filters.unit)
+    mine = reference[reference["branch_id"] == branch]
+    if len(mine):
+        r = mine.iloc[0]
+        st.info(f"{r['indicator']}指标参考（党员发展台账，{periods.label(filters.last)}）：导入得分 {score(r['score'])} / "
+                f"{score(r['max_points'])}；本季度接收预备党员 {r['received']} 人、转正 {r['converted']} 人、"
+                f"新确定发展对象 {r['candidates']} 人；季末培养中 {r['in_pipeline']} 人，超期未转正 {r['overdue']} 人。"
+                + (f"{r['check']}。" if r["check"] else "") + "台账数据只作参考，不改变导入的得分。")
+    with st.expander(f"数据表：各支部党员发展台账与“党员发展”得分（{periods.label(filters.last)}）"):
+        table(headers(reference.drop(columns=["branch_id"]), score="导入得分", overdue="超期未转正"),
+              name=f"{filters.last}党员发展参考", key="development_reference")
 
 st.subheader("年度累计（年度评优依据）")
 year = st.selectbox("年度", filters.years, format_func=lambda y: f"{y}年", key="assessment_year")

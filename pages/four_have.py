@@ -1,9 +1,10 @@
 import streamlit as st
 
-from analysis import charts
+from analysis import charts, config
 from analysis.formatting import count, score, signed
 from analysis.labels import HEADERS, headers
 from analysis.metrics import four_have
+from analysis.registers import honours
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import unit_window
@@ -113,3 +114,20 @@ with st.container(border=True):
                                "weakest_dimension", "candidate", "is_site", "site_title", "site_year"]]
         table(headers(shown.fillna({"site_title": ""})), name=f"四有示范点候选_{ev.year}", key="candidates",
               column_config={HEADERS["min_share"]: st.column_config.NumberColumn(format="percent")})
+
+dimension = config.load().four_have_honours_dimension
+if dimension is not None:
+    with st.container(border=True):
+        name = next(d.name for d in config.load().four_have if d.id == dimension)
+        evidence = cached(honours.model_evidence, year=ev.year, unit=filters.unit)
+        st.subheader(f"{name}：荣誉表彰佐证（{year}）")
+        st.caption(f"{filters.unit_label} · 各支部“{name}”评定分与荣誉表彰台账中该年度支部及其党员获得的表彰；"
+                   "供核对评分依据，不改变评分")
+        if evidence.empty:
+            st.info(f"{year}没有该维度的评分，也没有荣誉表彰记录。")
+        else:
+            table(headers(evidence.drop(columns=["branch_id"]), score="评定分"), name=f"单位有典型佐证_{ev.year}",
+                  key="model_evidence")
+            listed = cached(honours.honour_list, unit=filters.unit, year=ev.year)
+            with st.expander(f"数据表：{year}荣誉表彰清单（{len(listed)}项；其他支部的党员不显示姓名）"):
+                table(headers(listed.drop(columns=["branch_id"])), name=f"荣誉表彰_{ev.year}", key="model_honours")

@@ -4,10 +4,10 @@ import datetime as dt
 
 import streamlit as st
 
-from analysis import charts
-from analysis.formatting import count, percent
+from analysis import charts, config, periods
+from analysis.formatting import ci, count, percent
 from analysis.labels import GRAINS, readable
-from analysis.metrics import activities, meetings
+from analysis.metrics import activities, annual_meetings, meetings
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import unit_window
@@ -101,6 +101,48 @@ with st.container(border=True):
     else:
         table(readable(missing, drop=("period", "period_start", "period_end")),
               name=f"三会一课缺漏清单_{filters.first}_{filters.last}", key="missing")
+
+# ------------------------------------------------------------------ yearly meetings, 党课 lecturers
+st.header("组织生活会与民主评议党员")
+years = periods.years_of(filters.first, filters.last)
+yearly = cached(annual_meetings.annual_meeting_summary, years=years, unit=filters.unit, as_of=today)
+st.caption(f"{filters.unit_label} · {periods.years_label(years)} · 规定："
+           + "；".join(f"每个党支部每年至少召开{r.times}次{r.kind}" for r in config.load().annual_meeting_rules)
+           + "。当年未结束的记为“进行中”。")
+latest = yearly[yearly["year"] == years[-1]]
+cols = st.columns(max(len(latest), 1) + 1)
+for col, row in zip(cols, latest.itertuples()):
+    col.metric(f"{row.year}年{row.kind}", f"{row.held} / {row.branches}",
+               help=f"已召开的支部 / 应召开的支部；{percent(row.pct)}，{ci(row.ci_low, row.ci_high)}；"
+                    f"缺漏 {row.missing} 个，进行中 {row.open} 个")
+with st.container(border=True):
+    compliance = cached(annual_meetings.annual_meeting_compliance, years=years, unit=filters.unit, as_of=today)
+    not_held = compliance[compliance["status"].isin(["缺漏", "进行中"])]
+    st.subheader(f"未召开的支部（{len(not_held)}项）")
+    if not_held.empty:
+        st.success("所选年度各党支部均已召开组织生活会和民主评议党员。")
+    else:
+        table(readable(not_held.drop(columns=["dates"])), name=f"组织生活会未召开_{years[0]}_{years[-1]}",
+              key="annual_missing")
+    with st.expander("数据表：各年度汇总与各支部召开日期"):
+        table(readable(yearly, held="已召开支部", branches="应召开支部", missing="缺漏支部", open="进行中支部",
+                       pct="召开率（%）"), name=f"组织生活会汇总_{years[0]}_{years[-1]}", key="annual_summary")
+        table(readable(compliance), name=f"组织生活会各支部_{years[0]}_{years[-1]}", key="annual_branches")
+
+with st.container(border=True):
+    lecturers = cached(annual_meetings.lecturer_shares, years=years, unit=filters.unit, as_of=today)
+    st.subheader("委员带头讲党课")
+    if lecturers.empty:
+        st.info("所选年度没有党课记录。")
+    else:
+        shown = lecturers[lecturers["year"] == years[-1]]
+        st.plotly_chart(figure(
+            charts.share_bars, shown, label="general_branch_name", count="by_committee", n="with_lecturer",
+            title=f"{years[-1]}年党课由支委（含书记）讲授的比例<br>{filters.unit_label} · 按党总支 · 分母为登记了授课人的党课",
+        ), key="lecturer_shares")
+        with st.expander("数据表：各年度党课授课人构成"):
+            table(readable(lecturers.drop(columns=["general_branch_id"]), general_branch_name="单位",
+                           pct="支委讲授比例（%）"), name=f"党课授课人_{years[0]}_{years[-1]}", key="lecturers")
 
 # ------------------------------------------------------------------ attendance
 st.header("党员出勤")

@@ -2,11 +2,12 @@ import datetime as dt
 
 import streamlit as st
 
-from analysis import charts
+from analysis import charts, config
 from analysis.formatting import ci, count, date, percent
 from analysis.labels import headers
 from analysis.notice_print import notice_html
 from analysis.registers import (
+    awards,
     brands,
     composition,
     deployments,
@@ -31,8 +32,8 @@ st.title("党务台账")
 st.caption(f"{filters.unit_label} · {when} · 软弱涣散整改、党员发展、支部书记、荣誉表彰、援派抗疫、党员调动；"
            "姓名只显示在本人可查看的支部范围内")
 
-tab_rect, tab_dev, tab_sec, tab_hon, tab_brand, tab_dep, tab_mix, tab_move, tab_notice = st.tabs(
-    ["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "工作法与品牌", "援派与抗疫", "党员结构", "党员调动", "亮分公示"])
+tab_rect, tab_dev, tab_sec, tab_hon, tab_award, tab_brand, tab_dep, tab_mix, tab_move, tab_notice = st.tabs(
+    ["软弱涣散整改", "党员发展", "支部书记", "荣誉表彰", "先锋岗与责任区", "工作法与品牌", "援派与抗疫", "党员结构", "党员调动", "亮分公示"])
 
 with tab_rect:
     s = cached(rectification.summary, as_of=as_of, unit=filters.unit)
@@ -153,6 +154,41 @@ with tab_hon:
         with st.expander("荣誉名册（党员姓名只显示本人可查看的支部）"):
             table(headers(cached(honours.honour_list, unit=filters.unit).drop(columns=["branch_id"])), name="荣誉名册",
                   key="honour_list")
+
+with tab_award:
+    span = {"first": filters.first, "last": filters.last, "unit": filters.unit}
+    counts = cached(awards.award_counts, **span)
+    ranks = cached(awards.awardee_ranks, **span)
+    zones = cached(awards.duty_zones, **span)
+    posts = counts[counts["kind"] != "red_flag"]["awards"].sum()
+    scored = ranks.dropna(subset=["rank_in_branch"])
+    cols = st.columns(4)
+    cols[0].metric("先锋岗（人次）", count(posts), help=f"{filters.period_label}每季度评选的领跑、领航先锋岗")
+    cols[1].metric("红旗责任区（次）", count(counts.loc[counts["kind"] == "red_flag", "awards"].sum()))
+    cols[2].metric("党员责任区", len(zones))
+    cols[3].metric("获评时居本支部前五分之一", f"{int(scored['top_fifth'].sum())} / {len(scored)}",
+                   help="获评季度的党员先锋指数在本支部排名前20%的获评党员 / 有当季指数的获评党员")
+    with st.container(border=True):
+        if counts.empty:
+            st.info("所选范围内没有先锋岗或红旗责任区的评选记录。")
+        else:
+            st.plotly_chart(figure(
+                charts.stacked_counts, counts, x="quarter_label", stack="kind_name", value="awards",
+                order=[k.name for k in config.load().award_kinds], x_title="季度", y_title="人次 / 次",
+                title=f"各季度先锋岗与红旗责任区评选（按类别）<br>{filters.unit_label} · {filters.period_label}",
+            ), key="award_counts")
+            by_branch = cached(awards.awards_by_branch, **span)
+            with st.expander("数据表：各支部获评"):
+                table(headers(by_branch.drop(columns=["branch_id"])), name="先锋岗各支部", key="award_branches")
+    with st.container(border=True):
+        st.subheader(f"获评党员与当季先锋指数排名（{len(ranks)}人次）")
+        st.caption("排名为获评季度在本支部的名次；评选由党委决定，未居前列不等于评错，是值得了解的情况；"
+                   "其他支部的获评党员不显示姓名")
+        table(headers(ranks.drop(columns=["award_id", "kind", "branch_id"])), name="先锋岗获评与排名", key="awardees")
+    with st.container(border=True):
+        st.subheader(f"党员责任区（{len(zones)}个）")
+        table(headers(zones.drop(columns=["branch_id"])), name="党员责任区", key="zones",
+              column_config={"设立日期": DATE})
 
 with tab_brand:
     counts = cached(brands.brand_counts, unit=filters.unit)

@@ -16,9 +16,9 @@ as_of = f"截至{date(report.as_of)}"
 st.title("办实事")
 st.caption(f"{filters.unit_label} · {as_of}（{filters.period_label}末）· 我为群众办实事项目的完成情况")
 
-# Here a branch owns a task, "total" counts tasks and "rate" is their completion; a task's
-# "status" is today's, beside the status at the period's end.
-TASK_HEADERS = {"branch_name": "责任支部", "title": "项目", "status": "当前状态", "counted": "计入完成率",
+# Here a unit (党委, 党总支 or 党支部) owns a task, "total" counts tasks and "rate" is their
+# completion; a task's "status" is today's, beside the status at the period's end.
+TASK_HEADERS = {"unit_name": "责任单位", "title": "项目", "status": "当前状态", "counted": "计入完成率",
                 "total": "项目数", "rate": "完成率（%）"}
 DATES = {HEADERS[c]: st.column_config.DateColumn(format="YYYY-MM-DD") for c in ("started_on", "due_on", "completed_on")}
 
@@ -49,14 +49,15 @@ with left:
         with st.expander("数据表：各季度末完成率"):
             table(headers(report.trend, **TASK_HEADERS), name="办实事_季度完成率", key="trend_table")
 with right, st.container(border=True):
-    branches = unit_window(report.by_branch, key="task_branches", order="完成率", keep=[filters.focus_branch])
+    owners = unit_window(report.by_owner, key="task_branches", noun="单位", order="完成率",
+                         id_column="unit_id", name_column="unit_name", keep=[filters.focus_branch])
     st.plotly_chart(figure(
-        charts.task_completion_bars, branches.rows, label="branch_name", y_title="责任支部", overall=c.rate,
-        title=f"各支部完成率（{filters.unit_label}，{as_of}，{len(report.by_branch)}个支部共{c.total}项）"
-              + (f"<br>{branches.note}" if branches.note else ""),
+        charts.task_completion_bars, owners.rows, label="unit_name", y_title="责任单位", overall=c.rate,
+        title=f"各责任单位完成率（{filters.unit_label}，{as_of}，{len(report.by_owner)}个单位共{c.total}项）"
+              + (f"<br>{owners.note}" if owners.note else ""),
     ), key="by_branch")
-    with st.expander("数据表：按支部"):
-        table(headers(report.by_branch, **TASK_HEADERS), name="办实事_按支部", key="branch")
+    with st.expander("数据表：按责任单位"):
+        table(headers(report.by_owner, **TASK_HEADERS), name="办实事_按责任单位", key="branch")
 
 with st.container(border=True):
     st.subheader(f"逾期未完成项目（{len(report.overdue)}项）")
@@ -64,11 +65,11 @@ with st.container(border=True):
     if report.overdue.empty:
         st.success("没有逾期未完成的项目。")
     else:
-        overdue = report.overdue.drop(columns=["branch_id", "counted", "overdue", "completed_on"])
+        overdue = report.overdue.drop(columns=["unit_id", "counted", "overdue", "completed_on"])
         table(headers(overdue, **TASK_HEADERS), name="办实事_逾期项目", key="overdue", column_config=DATES)
 
 with st.container(border=True):
     st.subheader(f"全部项目（{len(report.tasks)}项）")
-    st.caption(f"{filters.unit_label} · 期末状态按{as_of}计；开始日期晚于期末的项目不计入完成率；选中一行可查看责任支部的画像")
-    table(headers(report.tasks, **TASK_HEADERS).assign(unit_id=report.tasks["branch_id"]), name="办实事_项目清单",
+    st.caption(f"{filters.unit_label} · 期末状态按{as_of}计；开始日期晚于期末的项目不计入完成率；选中一行可查看责任单位的画像")
+    table(headers(report.tasks, **TASK_HEADERS).assign(unit_id=report.tasks["unit_id"]), name="办实事_项目清单",
           key="tasks", column_config=DATES, opens="unit_id")

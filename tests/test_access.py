@@ -217,3 +217,33 @@ def test_a_transferred_member_is_named_by_the_receiving_branch_only(demo_path, t
     finally:
         release()
     assert not any(name in text for text in shown.values())
+
+
+def test_awards_and_yearly_meetings_follow_the_scope(demo_con):
+    """The registers of issue #17 item 5 and 7: awardees and responsible members by name only within
+    the member scope; researchers get the hospital's counts and shares, nothing per branch."""
+    import datetime as dt
+
+    from analysis.metrics import annual_meetings
+    from analysis.registers import awards
+
+    span = {"first": "2025Q1", "last": "2025Q4"}
+    zongzhi = Scope("zongzhi", "secretary", "G01")
+    allowed = set(member_branch_ids(demo_con, zongzhi))
+    ranks = awards.awardee_ranks(demo_con, scope=zongzhi, **span)
+    named = ranks["name"].notna()
+    assert named.any() and (~named).any()
+    assert set(ranks.loc[named, "branch_id"]) <= allowed and not set(ranks.loc[~named, "branch_id"]) & allowed
+    zones = awards.duty_zones(demo_con, scope=zongzhi, **span)
+    assert set(zones.loc[zones["member_name"].notna(), "branch_id"]) <= allowed
+    researcher = Scope("yanjiu", "researcher")
+    assert awards.award_counts(demo_con, scope=researcher, **span)["awards"].sum() > 0
+    years = {"years": [2025], "as_of": dt.date(2026, 1, 31)}
+    assert annual_meetings.lecturer_shares(demo_con, scope=researcher, **years)["general_branch_name"].tolist() == ["全院"]
+    assert len(annual_meetings.annual_meeting_summary(demo_con, scope=researcher, **years)) == 2
+    for call in (lambda: awards.awardee_ranks(demo_con, scope=researcher, **span),
+                 lambda: awards.duty_zones(demo_con, scope=researcher, **span),
+                 lambda: awards.awards_by_branch(demo_con, scope=researcher, **span),
+                 lambda: annual_meetings.annual_meeting_compliance(demo_con, scope=researcher, **years)):
+        with pytest.raises(PermissionError):
+            call()

@@ -39,7 +39,7 @@ def hospital(empty_con):
     add_org(empty_con, {"G1": ["B1", "B2"], "G2": ["B3"]})
     for activity_id, branch, kind, day, served, hours in EVENTS:
         empty_con.execute(
-            "INSERT INTO activity (activity_id, branch_id, activity_type, title, held_on, people_served, hours) "
+            "INSERT INTO activity (activity_id, unit_id, activity_type, title, held_on, people_served, hours) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [activity_id, branch, kind, f"{day}{kind}", dt.date.fromisoformat(day), served, hours],
         )

@@ -81,7 +81,7 @@ def test_vanguard_and_meetings_enter_per_quarter(empty_con):
     # required 3 + 3 + 1 + 1 = 8, counted 2 + 3 + 1 + 0 = 6 -> 75%.
     meetings = [("支委会", 1), ("支委会", 2), ("党小组会", 1), ("党小组会", 2), ("党小组会", 3), ("支部党员大会", 3)]
     for number, (kind, month) in enumerate(meetings):
-        con.execute("INSERT INTO activity (activity_id, branch_id, activity_type, title, held_on) VALUES (?, 'B1', ?, ?, ?)",
+        con.execute("INSERT INTO activity (activity_id, unit_id, activity_type, title, held_on) VALUES (?, 'B1', ?, ?, ?)",
                     [f"A{number}", kind, f"{kind}{month}", dt.date(2024, month, 10)])
     frame = business.panel(con, scope=ALL, first="2024Q1", last="2024Q1", as_of=dt.date(2024, 12, 31))
     row = frame.iloc[0]

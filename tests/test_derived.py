@@ -69,7 +69,7 @@ def derived_rows(con) -> dict[str, list[tuple]]:
 
 
 def activity_frame(ids: range, branch: str, day: dt.date, kind: str = "支委会") -> pd.DataFrame:
-    return pd.DataFrame({"activity_id": [f"A{i:03d}" for i in ids], "branch_id": branch, "activity_type": kind,
+    return pd.DataFrame({"activity_id": [f"A{i:03d}" for i in ids], "unit_id": branch, "activity_type": kind,
                          "title": [f"{kind}{i}" for i in ids], "held_on": [day + dt.timedelta(days=i) for i in ids],
                          "people_served": 3, "hours": 1.5})
 

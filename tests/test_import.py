@@ -141,7 +141,7 @@ def test_import_page_upload_preview_confirm_rollback(demo_path, tmp_path, monkey
         assert [t.label for t in app.tabs] == ["导入数据", "导入记录与撤销", "模板下载"]
         # The demo arrives as ordinary import batches (its marker batch itself cannot be undone).
         choices = app.selectbox(key="rollback_batch").options
-        assert len(choices) == 19 and any("问卷星问卷导出" in c for c in choices)  # 12 kinds and 7 registers
+        assert len(choices) == 21 and any("问卷星问卷导出" in c for c in choices)  # 11 kinds and 10 registers
 
         # A corrected 2025Q4 for the demo's 34 branches: the preview states what it replaces.
         branches = [f"B{i:02d}" for i in range(1, 35)]

@@ -51,7 +51,7 @@ def test_readable_drops_rounds_and_translates_grains():
     lambda con: meetings.branch_meetings(con, scope=ALL, branch="B01", first="2025Q1", last="2025Q4"),
     lambda con: activities.activity_monthly(con, scope=ALL, first="2025Q1", last="2025Q4"),
     lambda con: activities.activity_by_branch(con, scope=ALL, first="2025Q1", last="2025Q4"),
-    lambda con: tasks.task_report(con, scope=ALL, first="2025Q1", last="2025Q4").by_branch,
+    lambda con: tasks.task_report(con, scope=ALL, first="2025Q1", last="2025Q4").by_owner,
     lambda con: tasks.task_report(con, scope=ALL, first="2025Q1", last="2025Q4").tasks,
     lambda con: rectification.rectifications(con, scope=ALL, as_of=YEAR_END),
     lambda con: rectification.recovery(con, scope=ALL),

@@ -56,7 +56,7 @@ ATTENDANCE = {
 def add_activity(con, activity_id: str, branch: str, kind: str, day: str, *, served: int = 0, hours: float = 0,
                  attendance: dict[str, str] | None = None) -> None:
     con.execute(
-        "INSERT INTO activity (activity_id, branch_id, activity_type, title, held_on, people_served, hours) "
+        "INSERT INTO activity (activity_id, unit_id, activity_type, title, held_on, people_served, hours) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [activity_id, branch, kind, f"{day}{kind}", dt.date.fromisoformat(day), served, hours],
     )

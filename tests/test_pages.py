@@ -152,6 +152,21 @@ def test_org_life_member_table_of_a_wide_unit_only_on_request(org_life_page):
     assert members and members[0]["支部编号"].nunique() > 1
 
 
+def test_org_life_page_lists_branches_without_their_yearly_meetings(org_life_page):
+    app = org_life_page()
+    # The demo's 2025 (the default period): 32 of 34 branches held a 组织生活会, 33 a 民主评议党员.
+    assert metrics(app)["2025年组织生活会"] == "32 / 34" and metrics(app)["2025年民主评议党员"] == "33 / 34"
+    assert any(h.value == "未召开的支部（3项）" for h in app.subheader)
+    missing = next(d.value for d in app.dataframe if "状态" in d.value.columns and "会议类型" in d.value.columns
+                   and "年度" in d.value.columns)
+    assert len(missing) == 3 and set(missing["状态"]) == {"缺漏"}
+    assert any(t.startswith("2025年党课由支委（含书记）讲授的比例") for t in chart_titles(app))
+    # Narrowed to 内科党总支: only its branches are listed.
+    app.sidebar.selectbox(key="general_branch").set_value("G01").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert metrics(app)["2025年组织生活会"] == "5 / 6"
+
+
 def test_org_life_member_table_follows_scope(org_life_page):
     app = org_life_page("zhibu")  # secretary of B01
     members = [d.value for d in app.dataframe if "姓名" in d.value.columns]

@@ -29,3 +29,9 @@ def test_short_and_axis_labels():
     assert periods.axis_labels(["2024Q3", "2024Q4", "2025Q1", "2025Q2"]) == [
         "第3季度\n2024年", "第4季度", "第1季度\n2025年", "第2季度"]
     assert periods.axis_labels([]) == []
+
+
+def test_years_of_a_quarter_range_and_their_label():
+    assert periods.years_of("2024Q3", "2025Q2") == [2024, 2025]
+    assert periods.years_label(periods.years_of("2025Q1", "2025Q4")) == "2025年"
+    assert periods.years_label([2023, 2024, 2025]) == "2023–2025年"

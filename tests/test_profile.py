@@ -145,3 +145,34 @@ def test_every_chart_from_zero_and_no_empty_cells(app_as, unit):
             charts += 1
         check_tables(app, page)
     assert charts > 20
+
+
+def test_profile_shows_the_yearly_meetings_of_a_branch_and_the_gaps_of_a_general_branch(app_as):
+    app = app_as("dangban")
+    app.query_params["id"] = "B06"   # 肾内科党支部 missed its 2025 组织生活会 in the demo
+    app.run()
+    app.switch_page("pages/profile.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "组织生活会与民主评议" in [s.value for s in app.subheader]
+    yearly = next(d.value for d in app.dataframe if {"会议类型", "状态", "召开日期"} <= set(d.value.columns))
+    status = dict(zip(yearly["会议类型"], yearly["状态"]))
+    assert status == {"组织生活会": "缺漏", "民主评议党员": "达标"}
+    assert any(c.value.startswith("委员带头讲党课：2025年") for c in app.caption)
+    app.query_params["id"] = "G01"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    gaps = next(d.value for d in app.dataframe if {"会议类型", "状态", "党支部"} <= set(d.value.columns))
+    assert gaps["党支部"].tolist() == ["肾内科党支部"]
+
+
+def test_profile_lists_the_awards_of_the_branch(app_as, demo_con):
+    from analysis.registers import awards
+
+    app = app_as("zhibu")  # the secretary of B01: its awardees by name
+    app.run()
+    app.switch_page("pages/profile.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "先锋岗与责任区" in [s.value for s in app.subheader]
+    expected = awards.awardee_ranks(demo_con, scope=Scope.committee(), first="2025Q1", last="2025Q4", unit="B01")
+    shown = next(d.value for d in app.dataframe if "支部内名次" in d.value.columns)
+    assert sorted(shown["姓名"]) == sorted(expected["name"]) and len(shown) > 0

@@ -86,6 +86,8 @@ ROWS = {
     "profiles": ["M3", "成员M3", "副高级", "博士研究生", "是", "否"],
     "sites": [2024, "B2", "“四有”示范点（第二批）"],
     "methods": ["F9", "B1", "党建品牌", "示例品牌", 2024, "简介"],
+    "zones": ["Z9", "一病区党员责任区", "一病区", "B1", "M2", dt.date(2024, 1, 1)],
+    "awards": ["W9", "2024Q3", "技能领跑先锋岗", "B1", "M1", None],
 }
 
 
@@ -111,7 +113,9 @@ def test_template_round_trip(small, tmp_path, kind):
                 "deployments": {"member_id": "M2", "mission": "援疆", "ended_on": dt.date(2024, 8, 31)},
                 "profiles": {"member_id": "M3", "title": "副高级", "front_line": True, "retired": False},
                 "sites": {"branch_id": "B2", "year": 2024},
-                "methods": {"branch_id": "B1", "kind": "党建品牌", "summary": "简介"}}[kind]
+                "methods": {"branch_id": "B1", "kind": "党建品牌", "summary": "简介"},
+                "zones": {"member_id": "M2", "ward": "一病区", "established_on": dt.date(2024, 1, 1)},
+                "awards": {"kind": "skill", "member_id": "M1", "zone_id": None}}[kind]
     for field, value in expected.items():
         assert _plain(stored[field]) == value, field
 

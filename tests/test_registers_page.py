@@ -75,3 +75,19 @@ def test_a_branch_secretary_sees_names_of_their_branch_only(page, demo_path):
     cells = {str(v) for frame in app.dataframe for v in frame.value.to_numpy().ravel()}
     assert not others & cells
     assert mine <= cells
+
+
+def test_awards_tab_shows_the_quarterly_awards_and_zones(page, demo_con):
+    from analysis.registers import awards
+
+    app = page()
+    counts = awards.award_counts(demo_con, scope=Scope.committee(), first="2025Q1", last="2025Q4")
+    posts = int(counts.loc[counts["kind"] != "red_flag", "awards"].sum())
+    shown = metrics(app)
+    # Every quarter: seven 总支 posts and a 领航先锋岗 (32 in 2025), two 红旗责任区 (8).
+    assert (shown["先锋岗（人次）"], shown["红旗责任区（次）"]) == (str(posts), "8") and posts == 32
+    assert shown["党员责任区"] == "20"  # one or two wards of each inpatient department
+    assert any(t.startswith("各季度先锋岗与红旗责任区评选") for t in chart_titles(app))
+    ranks = next(frame.value for frame in app.dataframe if "支部内名次" in frame.value.columns)
+    assert len(ranks) == 32 and set(ranks["类别"]) <= {"服务领跑先锋岗", "技能领跑先锋岗", "创新领跑先锋岗",
+                                                      "绩效领跑先锋岗", "管理领跑先锋岗", "领航先锋岗"}

@@ -234,3 +234,14 @@ def test_the_annual_ranking_shows_its_first_three_as_such(con, built):
     colours = annual.chart.series[0].point_colors
     assert [c == palette.GOOD for c in colours] == [r <= 3 for r in totals.head(len(colours))["rank"]]
     assert all(name in annual.title for name in top["branch_name"])
+
+
+def test_branches_hold_yearly_meetings_never_a_leadership_meeting(built):
+    """A branch's year-end meeting is the 组织生活会 (with 民主评议党员); 民主生活会 is the leadership
+    team's and must never be said of a branch."""
+    yearly = next(f for f in built.findings if f.key == "org_life.yearly")
+    # The demo's 2025: 32 of 34 branches held their 组织生活会, 33 their 民主评议党员 (3 missing).
+    assert yearly.title == "2025年组织生活会 32/34 个支部已召开，民主评议党员 33/34 个支部已召开，3 项未召开"
+    texts = [f.title for f in built.findings] + [p for f in built.findings for p in f.points]
+    texts += [f.method for f in built.findings] + [t.title for t in built.tables] + list(built.notes)
+    assert not [t for t in texts if "民主生活会" in t]

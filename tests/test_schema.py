@@ -35,9 +35,9 @@ BAD_ROWS = [
     ("unknown unit level", "INSERT INTO org_unit (unit_id, name, level, parent_id) VALUES ('B9', '某支部', 'team', 'G1')"),
     ("done task without date", "INSERT INTO service_task VALUES ('T1', '事项', 'B1', '便民', '已完成', DATE '2025-01-01', DATE '2025-03-01', NULL, NULL)"),
     ("due before start", "INSERT INTO service_task VALUES ('T1', '事项', 'B1', '便民', '进行中', DATE '2025-03-01', DATE '2025-01-01', NULL, NULL)"),
-    ("negative people served", "INSERT INTO activity (activity_id, branch_id, activity_type, title, held_on, people_served) "
+    ("negative people served", "INSERT INTO activity (activity_id, unit_id, activity_type, title, held_on, people_served) "
                                "VALUES ('A1', 'B1', '义诊', '义诊', DATE '2025-01-01', -3)"),
-    ("unknown activity type", "INSERT INTO activity (activity_id, branch_id, activity_type, title, held_on) "
+    ("unknown activity type", "INSERT INTO activity (activity_id, unit_id, activity_type, title, held_on) "
                               "VALUES ('A1', 'B1', '聚餐', '聚餐', DATE '2025-01-01')"),
     ("attendance of unknown activity", "INSERT INTO attendance VALUES ('A404', 'M1', '出席', NULL)"),
     ("secretary without unit", "INSERT INTO app_user (username, display_name, role, password_hash) "

@@ -34,7 +34,7 @@ def small(empty_con):
     add_org(empty_con, {"G1": ["B1", "B2"], "G2": ["B3", "B4"]})
     for task_id, branch, category, status, started, due, done in TASKS:
         empty_con.execute(
-            "INSERT INTO service_task (task_id, title, branch_id, category, status, started_on, due_on, completed_on) "
+            "INSERT INTO service_task (task_id, title, unit_id, category, status, started_on, due_on, completed_on) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [task_id, f"项目{task_id}", branch, category, status, started, due, done],
         )
@@ -64,19 +64,19 @@ def test_by_category_ties_and_narrowing(small):
     # G1 on 2025-02-15: 便民 T1 done of T1, T2, T7 -> 33.33; 宣教 T3 only started -> 0.00.
     feb = dt.date(2025, 2, 15)
     assert tasks.by_category(small, scope=ALL, as_of=feb, unit="G1")["rate"].tolist() == [33.33, 0.0]
-    assert tasks.by_branch(small, scope=ALL, as_of=feb, unit="G1")["rate"].tolist() == [33.33, 0.0]
+    assert tasks.by_owner(small, scope=ALL, as_of=feb, unit="G1")["rate"].tolist() == [33.33, 0.0]
 
 
-def test_by_branch(small):
-    b = tasks.by_branch(small, scope=ALL, as_of=JUNE_30)
+def test_by_owner(small):
+    b = tasks.by_owner(small, scope=ALL, as_of=JUNE_30)
     # B3 1/1 = 100.00; B1 2/3 = 66.67; B2 0/2 = 0.00 with 2 overdue. B4 owns no task: no row.
-    assert b[["branch_id", "done", "total", "open", "overdue", "rate"]].to_dict("list") == {
-        "branch_id": ["B3", "B1", "B2"], "done": [1, 2, 0], "total": [1, 3, 2], "open": [0, 1, 2],
+    assert b[["unit_id", "done", "total", "open", "overdue", "rate"]].to_dict("list") == {
+        "unit_id": ["B3", "B1", "B2"], "done": [1, 2, 0], "total": [1, 3, 2], "open": [0, 1, 2],
         "overdue": [0, 0, 2], "rate": [100.0, 66.67, 0.0],
     }
-    assert b["branch_name"].tolist() == ["B3支部", "B1支部", "B2支部"]
+    assert b["unit_name"].tolist() == ["B3支部", "B1支部", "B2支部"]
     assert b["general_branch_name"].tolist() == ["G2总支", "G1总支", "G1总支"]
-    assert tasks.by_branch(small, scope=ALL, as_of=JUNE_30, unit="G1")["branch_id"].tolist() == ["B1", "B2"]
+    assert tasks.by_owner(small, scope=ALL, as_of=JUNE_30, unit="G1")["unit_id"].tolist() == ["B1", "B2"]
 
 
 def test_overdue_tasks(small):
@@ -107,7 +107,7 @@ def test_task_list(small):
 
 def test_nothing_to_report(empty_con):
     add_org(empty_con, {"G1": ["B1"]})
-    for fn in (tasks.by_category, tasks.by_branch, tasks.overdue_tasks, tasks.task_list):
+    for fn in (tasks.by_category, tasks.by_owner, tasks.overdue_tasks, tasks.task_list):
         assert fn(empty_con, scope=ALL, as_of=JUNE_30).empty
     assert tasks.by_category(empty_con, scope=ALL, as_of=JUNE_30).columns.tolist() == [
         "category", "done", "total", "open", "overdue", "rate"]
@@ -125,7 +125,7 @@ def test_task_report_bundle(small):
 
 def test_researchers_get_hospital_totals_only(small):
     assert tasks.by_category(small, scope=RESEARCHER, as_of=JUNE_30)["total"].sum() == 6
-    for fn in (tasks.by_branch, tasks.overdue_tasks, tasks.task_list):
+    for fn in (tasks.by_owner, tasks.overdue_tasks, tasks.task_list):
         with pytest.raises(PermissionError):
             fn(small, scope=RESEARCHER, as_of=JUNE_30)
     with pytest.raises(PermissionError):
@@ -136,7 +136,7 @@ def test_demo_73_08_through_the_breakdowns(demo_con):
     c = tasks.by_category(demo_con, scope=ALL, as_of=YEAR_END)
     assert (c["done"].sum(), c["total"].sum()) == (19, 26)
     assert round(100 * c["done"].sum() / c["total"].sum(), 2) == 73.08
-    b = tasks.by_branch(demo_con, scope=ALL, as_of=YEAR_END)
+    b = tasks.by_owner(demo_con, scope=ALL, as_of=YEAR_END)
     assert (b["done"].sum(), b["total"].sum()) == (19, 26)
     headline = tasks.completion(demo_con, scope=ALL, as_of=YEAR_END)
     assert headline.rate == 73.08 and len(tasks.overdue_tasks(demo_con, scope=ALL, as_of=YEAR_END)) == headline.overdue
@@ -151,7 +151,7 @@ def test_task_completion_two_decimals(empty_con):
             ("T3", "丙", "B3", "进行中", "2025-02-01", "2025-05-01", None),
             ("T4", "丁", "B3", "未开始", "2025-09-01", "2025-12-01", None)]
     for r in rows:
-        con.execute("INSERT INTO service_task (task_id, title, branch_id, category, status, started_on, due_on, completed_on) "
+        con.execute("INSERT INTO service_task (task_id, title, unit_id, category, status, started_on, due_on, completed_on) "
                     "VALUES (?, ?, ?, '便民', ?, ?, ?, ?)", list(r))
     c = tasks.completion(con, scope=ALL, as_of=dt.date(2025, 6, 30))
     assert (c.done, c.total, c.overdue, c.rate) == (2, 3, 1, 66.67)

@@ -16,6 +16,8 @@ from analysis.ingest.specs import Column
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = (ROOT / "analysis" / "migrations" / "001_init.sql").read_text(encoding="utf-8")
+# Migration 010 rebuilt activity with two more types.
+ACTIVITY_SCHEMA = (ROOT / "analysis" / "migrations" / "010_activity_owner.sql").read_text(encoding="utf-8")
 SPECS = specs.by_kind(config_mod.DEFAULT)
 
 
@@ -23,9 +25,9 @@ def load(kind: str, **kwargs) -> openpyxl.Workbook:
     return openpyxl.load_workbook(io.BytesIO(templates.template_bytes(kind, cfg=config_mod.DEFAULT, **kwargs)))
 
 
-def schema_values(column: str) -> set[str]:
-    """The values a CHECK (column IN (...)) of migration 001 allows."""
-    match = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", SCHEMA)
+def schema_values(column: str, schema: str = SCHEMA) -> set[str]:
+    """The values a CHECK (column IN (...)) of migration 001 (or ``schema``) allows."""
+    match = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", schema)
     assert match, column
     return set(re.findall(r"'([^']*)'", match.group(1)))
 
@@ -83,7 +85,8 @@ def test_choices_are_the_schema_values(kind, field, schema_column):
 
 
 def test_activity_types_and_task_statuses_are_the_schema_values():
-    assert set(SPECS["activities"].column("activity_type").labels) == schema_values("activity_type")
+    assert set(SPECS["activities"].column("activity_type").labels) == schema_values("activity_type", ACTIVITY_SCHEMA)
+    assert {value for _, value in SPECS["activities"].column("lecturer_role").choices} == schema_values("lecturer_role", ACTIVITY_SCHEMA)
     task_status = re.search(r"service_task \(.*?status\s+VARCHAR NOT NULL CHECK \(status IN \(([^)]*)\)\)", SCHEMA, re.S)
     assert set(SPECS["tasks"].column("status").labels) == set(re.findall(r"'([^']*)'", task_status.group(1)))
 

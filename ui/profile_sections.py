@@ -12,8 +12,8 @@ import streamlit as st
 from analysis import charts, config, periods
 from analysis.formatting import count, percent, score, signed
 from analysis.labels import readable
-from analysis.metrics import activities, assessment, four_have, meetings, profile, tasks, vanguard
-from analysis.registers import transfers
+from analysis.metrics import activities, annual_meetings, assessment, four_have, meetings, profile, tasks, vanguard
+from analysis.registers import awards, transfers
 from ui.cache import cached, figure
 from ui.profile import Context, add_section
 from ui.tables import table
@@ -109,6 +109,50 @@ def meeting_gaps(ctx: Context) -> None:
               name=f"{ctx.subject.name}三会一课缺漏", key="profile_missing")
 
 
+def yearly_meetings(ctx: Context) -> None:
+    years = periods.years_of(ctx.first, ctx.last)
+    rows = cached(annual_meetings.annual_meeting_compliance, years=years, unit=ctx.unit_id, as_of=ctx.as_of)
+    if rows.empty:
+        st.info("该单位下没有党支部。")
+        return
+    not_held = rows[rows["status"].isin(["缺漏", "进行中"])]
+    if ctx.subject.level == "branch":
+        st.caption("每年至少召开一次组织生活会和民主评议党员。")
+        table(readable(rows.drop(columns=["branch_id", "branch_name", "general_branch_name"])),
+              name=f"{ctx.subject.name}组织生活会", key="profile_yearly")
+    elif not_held.empty:
+        st.success(f"{periods.years_label(years)}各党支部均已召开组织生活会和民主评议党员。")
+    else:
+        st.caption(f"{periods.years_label(years)}尚未召开的支部（当年未结束的记为“进行中”）：")
+        table(readable(not_held.drop(columns=["branch_id", "dates"])), name=f"{ctx.subject.name}组织生活会未召开",
+              key="profile_yearly")
+    lecturers = cached(annual_meetings.lecturer_shares, years=years, unit=ctx.unit_id, as_of=ctx.as_of)
+    whole = lecturers[lecturers["general_branch_id"].isna()]
+    if len(whole):
+        latest = whole.iloc[-1]
+        st.caption(f"委员带头讲党课：{int(latest['year'])}年 {int(latest['lectures'])} 次党课中登记授课人 "
+                   f"{int(latest['with_lecturer'])} 次，由支委（含书记）讲授 {int(latest['by_committee'])} 次"
+                   f"（{percent(latest['pct'])}）。")
+
+
+def awards_and_zones(ctx: Context) -> None:
+    span = {"first": ctx.first, "last": ctx.last, "unit": ctx.unit_id}
+    ranks = cached(awards.awardee_ranks, **span)
+    zones = cached(awards.duty_zones, **span)
+    if ranks.empty and zones.empty:
+        st.info("所选范围内没有先锋岗评选，也没有党员责任区。")
+        return
+    red_flags = int(zones["red_flags"].sum())
+    st.caption(f"{ctx.period_label}：先锋岗 {len(ranks)} 人次，党员责任区 {len(zones)} 个，获评红旗责任区 {red_flags} 次。"
+               "姓名只在本人可查看的支部范围内显示。")
+    if len(ranks):
+        table(readable(ranks.drop(columns=["award_id", "kind", "branch_id", "branch_name"])),
+              name=f"{ctx.subject.name}先锋岗", key="profile_awards")
+    if len(zones):
+        table(readable(zones.drop(columns=["branch_id", "branch_name"])), name=f"{ctx.subject.name}党员责任区",
+              key="profile_zones")
+
+
 def activity_totals(ctx: Context) -> None:
     totals = cached(activities.activity_totals, first=ctx.first, last=ctx.last, unit=ctx.unit_id, as_of=ctx.as_of)
     if totals.empty:
@@ -125,7 +169,7 @@ def service_tasks(ctx: Context) -> None:
         return
     st.caption(f"完成率 {percent(done.rate, 2)}（{done.done}/{done.total}），逾期未完成 {done.overdue} 项。")
     rows = cached(tasks.task_list, as_of=ctx.as_of, unit=ctx.unit_id)
-    table(readable(rows[["title", "category", "branch_name", "status_as_of", "due_on", "days_overdue"]]),
+    table(readable(rows[["title", "category", "unit_name", "status_as_of", "due_on", "days_overdue"]]),
           name=f"{ctx.subject.name}办实事", key="profile_tasks")
 
 
@@ -151,6 +195,7 @@ def flags(ctx: Context) -> None:
 
 for title, draw in (("排名与趋势", rank_and_trend), ("失分指标", lost_points), ("党员先锋指数", members),
                     ("党员调动", moves),
-                    ("三会一课", meeting_gaps), ("活动", activity_totals), ("我为群众办实事", service_tasks),
-                    ("四有工程", four_have_gaps), ("表扬与需关注", flags)):
+                    ("三会一课", meeting_gaps), ("组织生活会与民主评议", yearly_meetings), ("活动", activity_totals),
+                    ("我为群众办实事", service_tasks), ("先锋岗与责任区", awards_and_zones), ("四有工程", four_have_gaps),
+                    ("表扬与需关注", flags)):
     add_section(title, draw)

@@ -138,6 +138,8 @@ def check_staged(con: duckdb.DuckDBPyConnection, tables: TempTables, staged: Sta
         warnings += incomplete_quarters(con, typed, cfg)
     if layout.spec.kind == "transfers":
         count += _record(con, problems, typed, layout.spec, transfer_reason_checks(layout, cfg), limit)
+    if layout.spec.kind == "awards":
+        count += _record(con, problems, typed, layout.spec, award_checks(layout, typed, cfg), limit)
     count += _record(con, problems, typed, layout.spec, repeated_rows(layout.spec, typed), limit)
     report(0.8, "正在校验")
     listed = con.execute(
@@ -202,6 +204,9 @@ REF_MESSAGES = {
     "branch": Message("支部“{raw}”不存在（请填写已有支部的编号或全称，或先导入组织架构）",
                       "unknown branch '{raw}' (use an existing branch id or name)"),
     "unit": Message("上级单位“{raw}”不存在（应为系统中或本文件中已有单位的编号或名称）", "unknown parent unit '{raw}'"),
+    "owner": Message("单位“{raw}”不存在（请填写党委、党总支或党支部的编号或全称，或先导入组织架构）",
+                     "unknown unit '{raw}' (use the id or name of the committee, a general branch or a branch)"),
+    "zone": Message("党员责任区“{raw}”不存在（请先导入党员责任区）", "unknown duty zone '{raw}'"),
     "member": Message("党员编号“{raw}”不存在（请先导入党员名单）", "unknown member id '{raw}'"),
     "activity": Message("活动编号“{raw}”不存在（请先导入支部活动）", "unknown activity id '{raw}'"),
     "department": Message("科室“{raw}”不存在（请先导入“科室与支部对应”）", "unknown department '{raw}'"),
@@ -391,20 +396,31 @@ def member_name_checks(layout: Layout, typed: str) -> list[Check]:
 
 
 def activity_checks(layout: Layout, typed: str) -> list[Check]:
-    """New ids, and no activity twice (same branch, type, date and title) in the file or the database."""
-    keys = ["v_branch_id", "v_activity_type", "v_held_on", "v_title"]
-    title = layout.spec.column("title")
-    return [
+    """New ids, no activity twice (same unit, type, date and title) in the file or the database,
+    and a lecturer (with the lecturer's role) for a 党课 only."""
+    keys = ["v_unit_id", "v_activity_type", "v_held_on", "v_title"]
+    spec = layout.spec
+    title = spec.column("title")
+    lecturer_checks = [
+        Check("v_activity_type <> '党课' AND (r_lecturer IS NOT NULL OR r_lecturer_role IS NOT NULL)",
+              spec.column("lecturer"), Message("只有党课填写授课人和授课人身份", "only a 党课 has a lecturer")),
+        Check("(r_lecturer IS NULL) <> (r_lecturer_role IS NULL)", spec.column("lecturer_role"),
+              Message("授课人和授课人身份须一并填写", "a lecturer needs a role, a role needs a lecturer")),
+    ] if {"lecturer", "lecturer_role"} <= set(layout.mapping) else [
+        Check(f"r_{field} IS NOT NULL", spec.column(field),
+              Message(f"缺少“{other}”列：授课人和授课人身份须一并填写", "lecturer and lecturer role go together"))
+        for field, other in (("lecturer", "授课人身份"), ("lecturer_role", "授课人")) if field in layout.mapping]
+    return lecturer_checks + [
         _already_stored(layout.spec, typed, "activity", "activity_id", "活动编号", "activity id"),
         Check("t._row > d.first_row", title,
-              Message("与第 {first_row} 行是同一活动（支部、类型、日期、主题均相同）",
-                      "same branch, type, date and title as row {first_row}", sql=FIRST_ROW),
+              Message("与第 {first_row} 行是同一活动（单位、类型、日期、主题均相同）",
+                      "same unit, type, date and title as row {first_row}", sql=FIRST_ROW),
               rows=f"{typed} t JOIN {_repeats(typed, keys)} d USING ({', '.join(keys)})"),
         Check("TRUE", title,
-              Message("数据库中已有同一支部、类型、日期、主题的活动（编号 {activity_id}）",
-                      "an activity with the same branch, type, date and title exists (id {activity_id})",
+              Message("数据库中已有同一单位、类型、日期、主题的活动（编号 {activity_id}）",
+                      "an activity with the same unit, type, date and title exists (id {activity_id})",
                       sql={"activity_id": "d.activity_id"}),
-              rows=f"{typed} t JOIN activity d ON d.branch_id = t.v_branch_id AND d.activity_type = t.v_activity_type "
+              rows=f"{typed} t JOIN activity d ON d.unit_id = t.v_unit_id AND d.activity_type = t.v_activity_type "
                    "AND d.held_on = t.v_held_on AND d.title = t.v_title"),
     ]
 
@@ -594,6 +610,56 @@ def transfer_reason_checks(layout: Layout, cfg: config_mod.Config) -> list[Check
                                     Message(zh, en, text={"header": column.header, "field": field_name},
                                             sql={"reason": "v_reason"}),
                                     params=(reasons,)))
+
+
+def zone_checks(layout: Layout, typed: str) -> list[Check]:
+    """The responsible member belongs to the zone's branch."""
+    return [Check("v_member_id IS NOT NULL AND v_branch_id IS NOT NULL AND x_member_id_branch <> v_branch_id",
+                  layout.spec.column("member_id"),
+                  Message("责任党员不属于所填支部", "the responsible member is not of that branch"))]
+
+
+def award_checks(layout: Layout, typed: str, cfg: config_mod.Config) -> list[Check]:
+    """A 先锋岗 goes to a member of the branch (领航先锋岗 to a student, the others to staff), a
+    红旗责任区 to a zone of the branch; never both, never neither (the kinds: ``cfg.award_kinds``)."""
+    spec = layout.spec
+    ids = {audience: [k.id for k in cfg.award_kinds if k.recipient == "member" and k.audience == audience]
+           for audience in ("staff", "student")}
+    zones = [k.id for k in cfg.award_kinds if k.recipient == "zone"]
+    members = ids["staff"] + ids["student"]
+    member_given = "r_member_id IS NOT NULL" if "member_id" in layout.mapping else "FALSE"
+    zone_given = "r_zone_id IS NOT NULL" if "zone_id" in layout.mapping else "FALSE"
+    kind = spec.column("kind")
+    checks = [
+        Check(f"list_contains(?::VARCHAR[], v_kind) AND NOT {member_given}",
+              spec.column("member_id") if "member_id" in layout.mapping else kind,
+              Message("先锋岗须填写获评党员编号", "a 先锋岗 needs the member"), params=(members,)),
+        Check(f"list_contains(?::VARCHAR[], v_kind) AND NOT {zone_given}",
+              spec.column("zone_id") if "zone_id" in layout.mapping else kind,
+              Message("红旗责任区须填写责任区编号", "a 红旗责任区 needs the zone"), params=(zones,)),
+    ]
+    if "member_id" in layout.mapping:
+        member = spec.column("member_id")
+        checks += [
+            Check(f"list_contains(?::VARCHAR[], v_kind) AND {member_given}", member,
+                  Message("红旗责任区评给责任区，不填党员编号", "a 红旗责任区 goes to a zone, not a member"), params=(zones,)),
+            Check("v_member_id IS NOT NULL AND v_branch_id IS NOT NULL AND x_member_id_branch <> v_branch_id", member,
+                  Message("获评党员不属于所填支部", "the member is not of that branch")),
+            Check("list_contains(?::VARCHAR[], t.v_kind) AND m.profession <> '学生'", member,
+                  Message("领航先锋岗只评给学生党员", "领航先锋岗 is for student members"), params=(ids["student"],),
+                  rows=f"{typed} t JOIN member m ON m.member_id = t.v_member_id"),
+            Check("list_contains(?::VARCHAR[], t.v_kind) AND m.profession = '学生'", member,
+                  Message("领跑先锋岗评给在职党员，学生党员评领航先锋岗", "学生 members get the 领航先锋岗"),
+                  params=(ids["staff"],), rows=f"{typed} t JOIN member m ON m.member_id = t.v_member_id"),
+        ]
+    if "zone_id" in layout.mapping:
+        zone = spec.column("zone_id")
+        checks += [
+            Check(f"list_contains(?::VARCHAR[], v_kind) AND {zone_given}", zone,
+                  Message("先锋岗评给党员，不填责任区", "a 先锋岗 goes to a member, not a zone"), params=(members,)),
+            Check("v_zone_id IS NOT NULL AND v_branch_id IS NOT NULL AND x_zone_id_branch <> v_branch_id", zone,
+                  Message("责任区不属于所填支部", "the zone is not of that branch")),
+        ]
     return checks
 
 
@@ -617,6 +683,8 @@ KIND_CHECKS: dict[str, Callable[[Layout, str], list[Check]]] = {
     "sites": no_checks,
     "methods": no_checks,
     "transfers": transfer_checks,  # the reasons' rules need the configuration: transfer_reason_checks
+    "zones": zone_checks,
+    "awards": no_checks,  # award_checks needs the configured kinds: run by check_staged
 }
 
 

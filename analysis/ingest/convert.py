@@ -27,6 +27,10 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d",
 REFERENCES: dict[str, tuple[str, list[str]]] = {
     "branch": ("SELECT unit_id AS key, unit_id AS value, 1 AS pri FROM org_unit WHERE level = 'branch' "
                "UNION ALL SELECT name, unit_id, 2 FROM org_unit WHERE level = 'branch'", []),
+    "owner": ("SELECT unit_id AS key, unit_id AS value, 1 AS pri FROM org_unit "
+              "UNION ALL SELECT name, unit_id, 2 FROM org_unit", []),
+    "zone": ("SELECT zone_id AS key, zone_id AS value, 1 AS pri, branch_id AS x_branch FROM duty_zone "
+             "UNION ALL SELECT name, zone_id, 2, branch_id FROM duty_zone", ["branch"]),
     "member": ("SELECT member_id AS key, member_id AS value, 1 AS pri, name AS x_name, branch_id AS x_branch "
                "FROM member", ["name", "branch"]),
     "vanguard_dimension": ("SELECT dimension_id AS key, dimension_id AS value, 1 AS pri FROM vanguard_dimension "

@@ -25,8 +25,8 @@ DEPENDENTS = (
     ("org_unit", "unit_id", "branch_score", "branch_id"),
     ("org_unit", "unit_id", "four_have_score", "branch_id"),
     ("org_unit", "unit_id", "demonstration_site", "branch_id"),
-    ("org_unit", "unit_id", "activity", "branch_id"),
-    ("org_unit", "unit_id", "service_task", "branch_id"),
+    ("org_unit", "unit_id", "activity", "unit_id"),
+    ("org_unit", "unit_id", "service_task", "unit_id"),
     ("member", "member_id", "vanguard_score", "member_id"),
     ("member", "member_id", "attendance", "member_id"),
     ("activity", "activity_id", "attendance", "activity_id"),
@@ -45,6 +45,11 @@ DEPENDENTS = (
     ("org_unit", "unit_id", "member_transfer", "from_branch_id"),
     ("org_unit", "unit_id", "member_transfer", "to_branch_id"),
     ("member", "member_id", "member_transfer", "member_id"),
+    ("org_unit", "unit_id", "duty_zone", "branch_id"),
+    ("member", "member_id", "duty_zone", "member_id"),
+    ("org_unit", "unit_id", "award", "branch_id"),
+    ("member", "member_id", "award", "member_id"),
+    ("duty_zone", "zone_id", "award", "zone_id"),
 )
 # Tables whose rows a re-import replaces (kept in replaced_<table>; see write.replace_rows).
 SHADOWED = ("vanguard_score", "branch_score", "four_have_score", "attendance", "service_task", "department_branch",
@@ -206,10 +211,13 @@ def _refuse_if_depended_upon(con, batch_id: int) -> None:
             f"rows of batch #{batch_id} were replaced by batch(es) {', '.join(map(str, sorted(later)))}; roll those back first")
     blocking: set[int] = set()
     for parent, key, child, column in DEPENDENTS:
+        # A parent row this batch replaced comes back with its key: what refers to it stays valid.
+        restored = (f" AND p.{key} NOT IN (SELECT {key} FROM replaced_{parent} WHERE replaced_by = ?)"
+                    if parent in SHADOWED else "")
         rows = con.execute(
             f"SELECT DISTINCT c.batch_id FROM {child} c JOIN {parent} p ON c.{column} = p.{key} "
-            "WHERE p.batch_id = ? AND c.batch_id IS DISTINCT FROM ?",
-            [batch_id, batch_id],
+            "WHERE p.batch_id = ? AND c.batch_id IS DISTINCT FROM ?" + restored,
+            [batch_id, batch_id] + ([batch_id] if restored else []),
         ).fetchall()
         blocking |= {r[0] for r in rows}
     later_moves = con.execute(

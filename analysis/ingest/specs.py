@@ -31,6 +31,8 @@ sites              demonstration_site   the same 支部, 年度 and 示范点称
 methods            branch_method        the same 编号
 transfers          member_transfer      (never: a move is appended to the member's history;
                    (and membership)     a wrong one is rolled back, then imported again)
+zones              duty_zone            the same 责任区编号
+awards             award                the same 评选编号
 wjx                survey, survey_*     (never: each export is a new survey)
 =================  ===================  ================================================
 """
@@ -43,10 +45,10 @@ from dataclasses import dataclass
 
 from analysis import config as config_mod
 from analysis import periods
-from analysis.metrics.activities import ACTIVITY_TYPES
+from analysis.metrics.activities import ACTIVITY_TYPES, LECTURER_ROLES
 
 TYPES = ("text", "int", "decimal", "date", "quarter", "year", "choice", "ref")
-REFS = ("unit", "branch", "member", "vanguard_dimension", "indicator", "four_have_dimension", "activity", "department")
+REFS = ("unit", "owner", "branch", "member", "zone", "vanguard_dimension", "indicator", "four_have_dimension", "activity", "department")
 # References whose names come from the hospital's configuration (not from the database).
 CATALOGUE_REFS = ("vanguard_dimension", "indicator", "four_have_dimension")
 
@@ -74,6 +76,8 @@ KIND_LABELS: dict[str, str] = {
     "sites": "党建示范点",
     "methods": "支部工作法与党建品牌",
     "transfers": "党员组织关系调动",
+    "zones": "党员责任区",
+    "awards": "先锋岗与红旗责任区评选",
     "wjx": "问卷星问卷导出",
 }
 KINDS = tuple(KIND_LABELS)
@@ -89,7 +93,8 @@ EDUCATIONS = ("博士研究生", "硕士研究生", "大学本科", "大专及�
 # Register kinds: a re-import replaces the stored rows with the same key (kind -> table).
 REGISTER_TABLES = {"rectifications": "rectification", "development": "party_development",
                    "secretaries": "branch_secretary", "honours": "honour", "deployments": "deployment",
-                   "profiles": "member_profile", "sites": "demonstration_site", "methods": "branch_method"}
+                   "profiles": "member_profile", "sites": "demonstration_site", "methods": "branch_method",
+                   "zones": "duty_zone", "awards": "award"}
 RATER_ALIASES = {"个人自评": "self", "党员互评": "peer", "组织评价": "org"}
 
 
@@ -213,6 +218,8 @@ def by_kind(cfg: config_mod.Config | None = None) -> dict[str, Spec]:
         _sites(shared),
         _methods(shared),
         _transfers(shared, cfg),
+        _zones(shared),
+        _awards(shared, cfg),
     ]
     return {spec.kind: spec for spec in out}
 
@@ -284,6 +291,9 @@ class _SharedColumns:
                               note="如 2025Q3 或 2025年第3季度", example=self.example_quarter)
         self.member = Column("党员编号", "member_id", "ref", ref="member", aliases=("编号", "人员编号"),
                              note="系统中已有的党员编号", example="M0001")
+        # An activity's or a task's owner: a branch as a rule, a 党总支 or the 党委 for their own.
+        self.owner_aliases = ("单位", "所在单位", "所在支部", "支部", "党支部", "支部名称", "支部编号")
+        self.owner_note = "填写党支部、党总支或党委的编号（如 B01）或全称；总支、党委自己组织的填总支或党委"
 
 
 def _org_units() -> Spec:
@@ -401,7 +411,8 @@ def _activities(shared: _SharedColumns) -> Spec:
         (
             Column("活动编号", "activity_id", "text", max_length=40, aliases=("编号",),
                    note="全院唯一编号，出勤记录按此编号对应", example="A2025-0001"),
-            shared.branch,
+            Column("举办单位", "unit_id", "ref", ref="owner", aliases=shared.owner_aliases + ("组织单位",),
+                   note=shared.owner_note, example="B01"),
             Column("活动类型", "activity_type", "choice", choices=_choices(*ACTIVITY_TYPES), aliases=("类型",),
                    example="主题党日"),
             Column("活动主题", "title", "text", aliases=("主题", "活动名称"), example="示例主题党日"),
@@ -411,6 +422,10 @@ def _activities(shared: _SharedColumns) -> Spec:
                    note="义诊、志愿服务等服务的群众人次，不填为 0", example=0),
             Column("时长（小时）", "hours", "decimal", required=False, minimum=0, maximum=2000, decimals=1,
                    aliases=("时长", "小时数"), note="不填为 0", example=2),
+            Column("授课人", "lecturer", "text", required=False, max_length=50, aliases=("主讲人",),
+                   note="仅党课填写：讲课人姓名", example=None),
+            Column("授课人身份", "lecturer_role", "choice", required=False, choices=LECTURER_ROLES,
+                   aliases=("主讲人身份",), note="仅党课填写，与授课人一并填写", example=None),
         ),
         key=("activity_id",),
         replaces="",
@@ -442,8 +457,8 @@ def _tasks(shared: _SharedColumns) -> Spec:
         (
             Column("任务编号", "task_id", "text", max_length=40, aliases=("编号",), example="T2025-01"),
             Column("任务名称", "title", "text", aliases=("任务", "名称"), note="全院唯一", example="示例：优化门诊预约流程"),
-            Column("责任支部", "branch_id", "ref", ref="branch", aliases=shared.branch.aliases + ("所在支部",),
-                   note=shared.branch.note, example="B01"),
+            Column("责任单位", "unit_id", "ref", ref="owner", aliases=shared.owner_aliases + ("责任支部",),
+                   note=shared.owner_note + "；全院性项目填党委", example="B01"),
             Column("类别", "category", "text", aliases=("任务类别",), example="便民服务"),
             Column("状态", "status", "choice", choices=_choices("未开始", "进行中", "已完成"), aliases=("进展",),
                    example="进行中"),
@@ -712,4 +727,43 @@ def _transfers(shared: _SharedColumns, cfg: config_mod.Config) -> Spec:
         replaces="",
         description="每行是一名党员的一次组织关系调动。同一党员的调动按生效日期依次登记，"
                     "调出支部须是其当时所在支部；登记有误时撤销该批次后重新导入。",
+    )
+
+
+def _zones(shared: _SharedColumns) -> Spec:
+    return Spec(
+        "zones", KIND_LABELS["zones"], "duty_zone", "党员责任区",
+        (
+            Column("责任区编号", "zone_id", "text", max_length=40, aliases=("编号",), example="Z01"),
+            Column("责任区名称", "name", "text", max_length=60, aliases=("名称",), example="心血管内科一病区党员责任区"),
+            Column("病区", "ward", "text", max_length=40, aliases=("所在病区",), example="心血管内科一病区"),
+            shared.branch,
+            Column("责任党员编号", "member_id", "ref", ref="member", aliases=("责任人编号", "党员编号"),
+                   note="负责该责任区的党员", example="M0001"),
+            Column("设立日期", "established_on", "date", required=False, not_future=True, aliases=("设立时间",),
+                   example=dt.date(shared.example_year, 1, 1)),
+        ),
+        key=("zone_id",),
+        replaces="责任区编号已存在的记录将被本文件中的内容替换（用于更换责任党员）",
+        description="每行一个党员责任区：所在病区、所属支部和负责的党员。",
+    )
+
+
+def _awards(shared: _SharedColumns, cfg: config_mod.Config) -> Spec:
+    kinds = tuple((k.name, k.id) for k in cfg.award_kinds)
+    return Spec(
+        "awards", KIND_LABELS["awards"], "award", "季度评选",
+        (
+            Column("评选编号", "award_id", "text", max_length=40, aliases=("编号",), example=f"XF{shared.example_quarter}-01"),
+            shared.quarter,
+            Column("类别", "kind", "choice", choices=kinds, aliases=("评选类别", "先锋岗类别"), example=kinds[0][0]),
+            shared.branch,
+            Column("党员编号", "member_id", "ref", ref="member", required=False, aliases=("获评党员编号",),
+                   note="先锋岗填写获评党员；红旗责任区不填", example="M0001"),
+            Column("责任区编号", "zone_id", "ref", ref="zone", required=False, aliases=("责任区",),
+                   note="红旗责任区填写责任区编号或名称；先锋岗不填", example=None),
+        ),
+        key=("award_id",),
+        replaces="评选编号已存在的记录将被本文件中的内容替换",
+        description="每行一项季度评选结果：先锋岗评给党员（领航先锋岗限学生党员），红旗责任区评给党员责任区。",
     )

@@ -36,7 +36,7 @@ from analysis.ingest.specs import (
 
 TEMPLATE_ROWS = 5000  # rows that get the drop-down lists and checks in the template
 REF_FORMATS = {
-    "unit": "单位编号或名称", "branch": "支部编号或支部名称", "member": "党员编号",
+    "unit": "单位编号或名称", "owner": "党委、党总支或党支部的编号或名称", "branch": "支部编号或支部名称", "member": "党员编号", "zone": "责任区编号或名称",
     "vanguard_dimension": "评价维度名称", "indicator": "考核指标名称",
     "four_have_dimension": "“四有”维度名称", "activity": "活动编号", "department": "科室编号或科室名称",
 }

@@ -147,7 +147,8 @@ def _replaced_rows_sql(kind: str, typed: str, keys_table: str) -> tuple[str, tup
 # The stored key of every register (the spec's key; kept here so SQL is built from our own names).
 _REGISTER_KEYS = {"rectifications": ("rectification_id",), "development": ("person_id",),
                   "secretaries": ("branch_id", "term_start"), "honours": ("honour_id",), "deployments": ("deployment_id",),
-                  "profiles": ("member_id",), "sites": ("branch_id", "year", "title"), "methods": ("method_id",)}
+                  "profiles": ("member_id",), "sites": ("branch_id", "year", "title"), "methods": ("method_id",),
+                  "zones": ("zone_id",), "awards": ("award_id",)}
 
 
 def _same_key_sql(table: str, keys: tuple[str, ...], typed: str) -> str:

@@ -1,5 +1,7 @@
 """Activities: 主题党日, 义诊, 志愿服务, 健康扶贫, trainings and the rest, counted per type,
-branch and month, with people served (人次) and hours.
+owner and month, with people served (人次) and hours. An activity's owner is usually a 党支部,
+but a 党总支 (a 总支-run 义诊) or the committee may run one: it counts under that unit and
+the hospital, not under the branches below it.
 
 All results are aggregates over branches; no member appears. Activities dated after
 ``as_of`` (today by default) are planned, not held, and are left out.
@@ -14,20 +16,26 @@ import duckdb
 import pandas as pd
 
 from analysis import derived, periods
-from analysis.metrics.org import unit_filter
+from analysis.metrics.org import owner_filter
 from analysis.scope import Scope, check_unit, require_branch_detail
 
 ACTIVITY_TYPES = (
-    "支部党员大会", "支委会", "党小组会", "党课", "主题党日", "义诊", "志愿服务",
-    "健康扶贫", "培训", "讲党课比赛", "援派", "其他",
+    "支部党员大会", "支委会", "党小组会", "党课", "组织生活会", "民主评议党员", "主题党日", "义诊",
+    "志愿服务", "健康扶贫", "培训", "讲党课比赛", "援派", "其他",
 )
 """Every activity type the schema accepts, in display order."""
 
 MEETING_TYPES = ACTIVITY_TYPES[:4]
 """The 三会一课 meetings (analysed by ``analysis.meetings``)."""
 
-EVENT_TYPES = ACTIVITY_TYPES[4:]
-"""Every type that is not a 三会一课 meeting: what the activities view shows by default."""
+YEARLY_MEETING_TYPES = ACTIVITY_TYPES[4:6]
+"""The yearly meetings of every branch: 组织生活会 and 民主评议党员 (``analysis.metrics.yearly``)."""
+
+EVENT_TYPES = ACTIVITY_TYPES[6:]
+"""Every type that is not a branch meeting: what the activities view shows by default."""
+
+LECTURER_ROLES = (("支部书记", "书记"), ("支部委员", "委员"), ("普通党员", "党员"), ("院领导或外请", "其他"))
+"""Who gave a 党课, as (label, stored value): the stored values are the schema's."""
 
 
 @dataclass(frozen=True)
@@ -72,12 +80,13 @@ def _params(first: str, last: str, unit: str | None, types: tuple[str, ...] | li
 
 def _activities(con: duckdb.DuckDBPyConnection) -> str:
     """SQL of the activities of the chosen types ($types) under $unit held in [$start, $end] and
-    by $as_of, per month, branch and type (``derived.activity_months_sql``'s columns), with
-    type_order (the type's place in ``ACTIVITY_TYPES``)."""
+    by $as_of, per month, owner and type (``derived.activity_months_sql``'s columns), with
+    type_order (the type's place in ``ACTIVITY_TYPES``) and is_branch (the owner is a 党支部)."""
     return f"""
-        SELECT *, list_position($catalogue::VARCHAR[], activity_type) AS type_order
-        FROM ({derived.activity_months_sql(con)})
-        WHERE list_contains($types::VARCHAR[], activity_type) AND {unit_filter('branch_id')}
+        SELECT a.*, list_position($catalogue::VARCHAR[], a.activity_type) AS type_order,
+               o.level = 'branch' AS is_branch
+        FROM ({derived.activity_months_sql(con)}) a JOIN unit_lineage o USING (unit_id)
+        WHERE list_contains($types::VARCHAR[], a.activity_type) AND {owner_filter('a.unit_id')}
     """
 
 
@@ -104,14 +113,16 @@ def activity_totals(
     Returns
     -------
     One row per type with at least one activity, in ``ACTIVITY_TYPES`` order: activity_type,
-    activities (count), people_served (Σ 人次), hours (Σ hours), branches (distinct branches
-    holding the type), months (distinct months with the type).
+    activities (count, the activities of a 总支 or the committee under ``unit`` included),
+    people_served (Σ 人次), hours (Σ hours), branches (distinct 党支部 holding the type),
+    months (distinct months with the type).
     """
     check_unit(scope, unit)
     return con.execute(
         f"""
         SELECT activity_type, sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
-               sum(hours)::DOUBLE AS hours, count(DISTINCT branch_id) AS branches, count(DISTINCT month) AS months
+               sum(hours)::DOUBLE AS hours, count(DISTINCT unit_id) FILTER (WHERE is_branch) AS branches,
+               count(DISTINCT month) AS months
         FROM ({_activities(con)})
         GROUP BY activity_type, type_order
         ORDER BY type_order
@@ -136,14 +147,14 @@ def activity_monthly(
     -------
     One row per month × type with at least one activity, ordered by month and type:
     month (first day of the month), month_label ('2024年3月'), activity_type, activities,
-    people_served, hours, branches (distinct branches active).
+    people_served, hours, branches (distinct 党支部 active).
     """
     check_unit(scope, unit)
     return con.execute(
         f"""
         SELECT month, year(month) || '年' || month(month) || '月' AS month_label,
                activity_type, sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
-               sum(hours)::DOUBLE AS hours, count(DISTINCT branch_id) AS branches
+               sum(hours)::DOUBLE AS hours, count(DISTINCT unit_id) FILTER (WHERE is_branch) AS branches
         FROM ({_activities(con)})
         GROUP BY month, activity_type, type_order
         ORDER BY month, type_order
@@ -162,23 +173,25 @@ def activity_by_branch(
     types: tuple[str, ...] | None = None,
     as_of: dt.date | None = None,
 ) -> pd.DataFrame:
-    """Activities per branch and type (parameters as ``activity_totals``; not for researchers).
+    """Activities per owner and type (parameters as ``activity_totals``; not for researchers).
 
     Returns
     -------
-    One row per branch × type with at least one activity, ordered by general branch, branch
-    and type: branch_id, branch_name, general_branch_name, activity_type, activities,
-    people_served, hours, first_held, last_held (dates of the first and last one).
+    One row per owner × type with at least one activity, ordered by general branch (a 总支's
+    own rows before its branches'), owner and type: branch_id and branch_name (the owner: a
+    branch, or a 总支 or the committee for their own activities), general_branch_name,
+    activity_type, activities, people_served, hours, first_held, last_held (dates of the first
+    and last one).
     """
     require_branch_detail(scope)
     return con.execute(
         f"""
-        SELECT a.branch_id, l.branch_name, l.general_branch_name, a.activity_type,
+        SELECT a.unit_id AS branch_id, l.unit_name AS branch_name, l.general_branch_name, a.activity_type,
                sum(a.held)::BIGINT AS activities, sum(a.people_served)::BIGINT AS people_served,
                sum(a.hours)::DOUBLE AS hours, min(a.first_held) AS first_held, max(a.last_held) AS last_held
-        FROM ({_activities(con)}) a JOIN branch_lineage l USING (branch_id)
-        GROUP BY a.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, a.activity_type, a.type_order
-        ORDER BY l.general_branch_id NULLS LAST, a.branch_id, a.type_order
+        FROM ({_activities(con)}) a JOIN unit_lineage l USING (unit_id)
+        GROUP BY a.unit_id, l.unit_name, l.level, l.general_branch_id, l.general_branch_name, a.activity_type, a.type_order
+        ORDER BY l.general_branch_id NULLS LAST, l.level <> 'general_branch', a.unit_id, a.type_order
         """,
         _params(first, last, unit, types, as_of),
     ).df()

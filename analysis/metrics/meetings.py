@@ -192,9 +192,9 @@ WITH rules AS ({RULES_SQL}
     GROUP BY ALL
 ), data_window AS ({WINDOW_SQL}
 ), ruled AS (
-    SELECT m.branch_id, m.activity_type AS kind, r.grain, m.month, m.held, m.dates
+    SELECT m.unit_id AS branch_id, m.activity_type AS kind, r.grain, m.month, m.held, m.dates
     FROM monthly m JOIN rules r ON r.kind = m.activity_type
-    WHERE {unit_filter('m.branch_id')}
+    WHERE {unit_filter('m.unit_id')}
 ), held AS (
     -- A month is its own period (``monthly`` has one row per month, branch and type): only the
     -- quarterly kinds are grouped. Grouping every monthly row too, with its string_agg, was
@@ -258,7 +258,7 @@ GROUP BY branch_id, kind
 # The 三会一课 meetings of the configured kinds ($kinds) under $unit held in the range (and by $as_of).
 MEETING_FILTER = f"""list_contains($kinds::VARCHAR[], a.activity_type)
   AND a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
-  AND {unit_filter('a.branch_id')}"""
+  AND {unit_filter('a.unit_id')}"""
 
 # Attendance records of one group by status; n counts all three.
 ATTENDANCE_COUNTS = """
@@ -276,10 +276,10 @@ count(*) FILTER (WHERE status = '缺席') AS absent
 MEMBER_COUNTS_SQL = f"""
 SELECT c.*, v.branch_id IS NOT NULL AS visible
 FROM (
-    SELECT a.branch_id, a.activity_type AS kind, t.member_id, {ATTENDANCE_COUNTS}
+    SELECT a.unit_id AS branch_id, a.activity_type AS kind, t.member_id, {ATTENDANCE_COUNTS}
     FROM activity a JOIN attendance t USING (activity_id)
     WHERE {MEETING_FILTER}
-    GROUP BY a.branch_id, a.activity_type, t.member_id
+    GROUP BY a.unit_id, a.activity_type, t.member_id
 ) c
 LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.branch_id = c.branch_id
 """
@@ -287,10 +287,10 @@ LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.bran
 # Meetings with attendance records per branch and kind: a meeting belongs to one branch and one
 # kind, so these add up to the meetings of any larger group.
 MEETINGS_RECORDED_SQL = f"""
-SELECT a.branch_id, a.activity_type AS kind, count(*) AS meetings
+SELECT a.unit_id AS branch_id, a.activity_type AS kind, count(*) AS meetings
 FROM activity a
 WHERE {MEETING_FILTER} AND a.activity_id IN (SELECT activity_id FROM attendance)
-GROUP BY a.branch_id, a.activity_type
+GROUP BY a.unit_id, a.activity_type
 """
 
 # Counts and rates of one group of MEMBER_COUNTS_SQL rows; suppressed when the group covers
@@ -591,7 +591,7 @@ def branch_calendar(
             SELECT d::DATE AS month FROM generate_series($start::DATE, $end::DATE, INTERVAL 1 MONTH) g(d)
         ), per_month AS (
             SELECT activity_type AS kind, month, held AS held_in_month, days
-            FROM ({activity_months}) WHERE branch_id = $unit
+            FROM ({activity_months}) WHERE unit_id = $unit
         )
         SELECT m.month, year(m.month) || '年' || month(m.month) || '月' AS month_label,
                c.kind, c.grain, c.period, c.period_label, c.status, c.observed, c.required, c.held,
@@ -637,8 +637,8 @@ def branch_meetings(
         con,
         f"""
         WITH meetings AS (
-            SELECT activity_id, held_on, activity_type AS kind, title, branch_id FROM activity
-            WHERE branch_id = $unit AND list_contains($kinds::VARCHAR[], activity_type)
+            SELECT activity_id, held_on, activity_type AS kind, title, unit_id AS branch_id FROM activity
+            WHERE unit_id = $unit AND list_contains($kinds::VARCHAR[], activity_type)
               AND held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
         ), members AS (
             SELECT count(DISTINCT t.member_id) AS members

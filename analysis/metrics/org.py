@@ -42,6 +42,23 @@ def membership_on(day: str) -> str:
             f"AND (h.valid_from <= {day} OR h.from_quarter = '0000Q1') AND coalesce(h.valid_to > {day}, TRUE)")
 
 
+def owner_filter(column: str = "unit_id") -> str:
+    """SQL condition keeping rows owned by the chosen unit or a unit under it: every owner for
+    the whole hospital (``$unit`` NULL, the committee's own rows included); a 党总支 and its
+    branches for a 总支; the branch alone for a branch. For the registers whose rows may belong
+    to a unit of any level (activities, 办实事 tasks); ``column`` is a fixed identifier, as in
+    :func:`unit_filter`.
+
+    Returns
+    -------
+    The condition, to put in a WHERE clause of a query that binds ``$unit``.
+    """
+    return (
+        f"{column} IN (SELECT unit_id FROM unit_lineage "
+        "WHERE $unit IS NULL OR unit_id = $unit OR general_branch_id = $unit)"
+    )
+
+
 def branches_under(con: duckdb.DuckDBPyConnection, unit: str | None) -> list[str]:
     """The branches under ``unit`` (a branch, a general branch, or None for all).
 

@@ -1,4 +1,9 @@
-"""我为群众办实事: practical tasks and their completion."""
+"""我为群众办实事: practical tasks and their completion.
+
+A task's owner (unit_id) is the hospital (党委: the hospital-level list the 党办 reports), a 党总支
+or a 党支部. Under a unit count the tasks of that unit and of the units below it; the whole
+hospital counts every task.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analysis.metrics.org import unit_filter
+from analysis.metrics.org import owner_filter
 from analysis.periods import bounds, quarter_range
 from analysis.scope import Scope, check_unit, require_branch_detail
 
@@ -42,7 +47,7 @@ def completion(
                count(*),
                count(*) FILTER (WHERE due_on < $as_of AND (completed_on IS NULL OR completed_on > $as_of))
         FROM service_task
-        WHERE started_on <= $as_of AND {unit_filter()}
+        WHERE started_on <= $as_of AND {owner_filter()}
         """,
         {"as_of": as_of, "unit": unit},
     ).fetchone()
@@ -102,7 +107,7 @@ def by_category(
         f"""
         SELECT category, {_COUNTS}
         FROM service_task
-        WHERE started_on <= $as_of AND {unit_filter()}
+        WHERE started_on <= $as_of AND {owner_filter()}
         GROUP BY category
         """,
         {"as_of": as_of, "unit": unit},
@@ -113,33 +118,34 @@ def by_category(
     ]
 
 
-def by_branch(
+def by_owner(
     con: duckdb.DuckDBPyConnection, *, scope: Scope, as_of: dt.date, unit: str | None = None
 ) -> pd.DataFrame:
-    """Completion per owner branch under ``unit`` as of ``as_of`` (not for researchers).
+    """Completion per owner (党委, 党总支 or 党支部) under ``unit`` as of ``as_of`` (not for researchers).
 
-    Returns: branch_id, branch_name, general_branch_name, done, total (tasks started by
-    ``as_of``), open, overdue, rate (percent, two decimals). Only branches owning a started
-    task have a row. Ordered by rate (highest first), then total (more first), then branch id.
+    Returns: unit_id, unit_name, general_branch_name (the owner's 总支; a 总支's own), done,
+    total (tasks started by ``as_of``), open, overdue, rate (percent, two decimals). Only units
+    owning a started task have a row. Ordered by rate (highest first), then total (more
+    first), then unit id.
     """
     require_branch_detail(scope)
     frame = con.execute(
         f"""
-        SELECT t.branch_id, l.branch_name, l.general_branch_name, {_COUNTS}
-        FROM service_task t JOIN branch_lineage l USING (branch_id)
-        WHERE t.started_on <= $as_of AND {unit_filter('t.branch_id')}
+        SELECT t.unit_id, l.unit_name, l.general_branch_name, {_COUNTS}
+        FROM service_task t JOIN unit_lineage l USING (unit_id)
+        WHERE t.started_on <= $as_of AND {owner_filter('t.unit_id')}
         GROUP BY ALL
         """,
         {"as_of": as_of, "unit": unit},
     ).df()
     frame = _with_rate(frame)
-    return frame.sort_values(["rate", "total", "branch_id"], ascending=[False, False, True]).reset_index(drop=True)[
-        ["branch_id", "branch_name", "general_branch_name", "done", "total", "open", "overdue", "rate"]
+    return frame.sort_values(["rate", "total", "unit_id"], ascending=[False, False, True]).reset_index(drop=True)[
+        ["unit_id", "unit_name", "general_branch_name", "done", "total", "open", "overdue", "rate"]
     ]
 
 
 _TASK_ROWS = """
-    SELECT t.task_id, t.title, t.category, t.branch_id, l.branch_name, l.general_branch_name,
+    SELECT t.task_id, t.title, t.category, t.unit_id, l.unit_name, l.general_branch_name,
            t.status,
            CASE WHEN t.completed_on <= $as_of THEN '已完成'
                 WHEN t.started_on > $as_of THEN '未开始'
@@ -152,21 +158,21 @@ _TASK_ROWS = """
            CASE WHEN t.started_on <= $as_of AND t.due_on < $as_of
                      AND (t.completed_on IS NULL OR t.completed_on > $as_of)
                 THEN date_diff('day', t.due_on, $as_of) END AS days_overdue
-    FROM service_task t JOIN branch_lineage l USING (branch_id)
+    FROM service_task t JOIN unit_lineage l USING (unit_id)
 """
 
-_TASK_COLUMNS = """task_id, title, category, branch_id, branch_name, general_branch_name, status, status_as_of,
+_TASK_COLUMNS = """task_id, title, category, unit_id, unit_name, general_branch_name, status, status_as_of,
 started_on, due_on, completed_on, counted, overdue, days_overdue"""
 
 
 def task_list(
     con: duckdb.DuckDBPyConnection, *, scope: Scope, as_of: dt.date, unit: str | None = None
 ) -> pd.DataFrame:
-    """Every task owned by a branch under ``unit``, with its state on ``as_of``.
+    """Every task owned by ``unit`` or a unit under it, with its state on ``as_of``.
 
-    Task owners are branches, not members; the list is branch-level, so not for researchers.
+    Task owners are units, not members; the list is branch-level, so not for researchers.
 
-    Returns: task_id, title, category, branch_id, branch_name, general_branch_name,
+    Returns: task_id, title, category, unit_id, unit_name (the owner), general_branch_name,
     status (as recorded now), status_as_of (已完成 if completed by ``as_of``; 未开始 if its
     start date is later; otherwise the recorded status, 进行中 for a task completed only after
     ``as_of``), started_on, due_on, completed_on (dates), counted (started by ``as_of``: in the
@@ -175,7 +181,7 @@ def task_list(
     """
     require_branch_detail(scope)
     return con.execute(
-        f"SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {unit_filter('t.branch_id')}) ORDER BY task_id",
+        f"SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {owner_filter('t.unit_id')}) ORDER BY task_id",
         {"as_of": as_of, "unit": unit},
     ).df()
 
@@ -192,7 +198,7 @@ def overdue_tasks(
     require_branch_detail(scope)
     return con.execute(
         f"""
-        SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {unit_filter('t.branch_id')})
+        SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {owner_filter('t.unit_id')})
         WHERE overdue ORDER BY days_overdue DESC, task_id
         """,
         {"as_of": as_of, "unit": unit},
@@ -207,7 +213,7 @@ class TaskReport:
     completion: Completion
     trend: pd.DataFrame
     by_category: pd.DataFrame
-    by_branch: pd.DataFrame
+    by_owner: pd.DataFrame
     overdue: pd.DataFrame
     tasks: pd.DataFrame
 
@@ -216,14 +222,14 @@ def task_report(
     con: duckdb.DuckDBPyConnection, *, scope: Scope, first: str, last: str, unit: str | None = None
 ) -> TaskReport:
     """办实事 for quarters ``first``..``last`` under ``unit``: state at the end of ``last``
-    (:func:`completion`, :func:`by_category`, :func:`by_branch`, :func:`overdue_tasks`,
+    (:func:`completion`, :func:`by_category`, :func:`by_owner`, :func:`overdue_tasks`,
     :func:`task_list`) and the completion at the end of each quarter (:func:`completion_trend`).
     Branch-level, so not for researchers.
 
     Returns
     -------
     A ``TaskReport``: as_of (the last day of ``last``), completion, trend, by_category,
-    by_branch, overdue and tasks, each with the columns of the function named above.
+    by_owner, overdue and tasks, each with the columns of the function named above.
     """
     require_branch_detail(scope)
     as_of = bounds(last)[1]
@@ -233,7 +239,7 @@ def task_report(
         completion=completion(con, **common),
         trend=completion_trend(con, scope=scope, quarters=quarter_range(first, last), unit=unit),
         by_category=by_category(con, **common),
-        by_branch=by_branch(con, **common),
+        by_owner=by_owner(con, **common),
         overdue=overdue_tasks(con, **common),
         tasks=task_list(con, **common),
     )

@@ -3,9 +3,11 @@ function one tidy table or a small frozen dataclass: ``rectification`` (软弱�
 overdue, closed, time to close, recovery of the branch's scores, flagged branches without a
 record), ``development`` (党员发展 pipeline, time in stage, conversions, overdue 预备期, 双培养
 share), ``secretaries`` (双带头人 coverage, 换届 due and overdue), ``honours`` (counts by year and
-level, star levels, honours beside the assessment ranking), ``deployments`` (援派 and 抗疫:
-person-days, share of Party members, how fast volunteers came forward) and ``transfers`` (党员调动
-into, out of and within a unit; named only by the receiving side).
+level, star levels, honours beside the assessment ranking, the evidence of 四有 单位有典型),
+``deployments`` (援派 and 抗疫: person-days, share of Party members, how fast volunteers came
+forward), ``awards`` (先锋岗 and 红旗责任区 by quarter, awardees beside their 先锋指数 rank,
+党员责任区 by ward) and ``transfers`` (党员调动 into, out of and within a unit; named only by the
+receiving side); ``development`` also sets the register beside the assessment's 党员发展 indicator.
 
 Every function takes the connection, the viewer's ``scope`` (checked first) and a ``unit`` (a
 branch, a 总支 or None for the hospital, so that a branch profile can call it), binds every

@@ -7,6 +7,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analysis import config as config_mod
+from analysis import periods
 from analysis.metrics.org import unit_filter
 from analysis.registers._common import IN_SCOPE, visible, with_share
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -159,4 +161,58 @@ def people(con: duckdb.DuckDBPyConnection, *, scope: Scope, as_of: dt.date, unit
         ORDER BY d.branch_id, d.applied_on, d.person_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
+    ).df()
+
+
+def indicator_reference(
+    con: duckdb.DuckDBPyConnection, *, scope: Scope, quarter: str, unit: str | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """The 党员发展 register of ``quarter`` beside the imported score of the assessment's 党员发展
+    indicator (``cfg.assessment.development_indicator``): a reference for whoever checks the
+    score, never a score itself (not for researchers; no names).
+
+    Returns: branch_id, branch_name, indicator (its name), max_points, score (the imported
+    score; NULL when not scored), applied, activists, candidates, received, converted (people
+    who reached 入党申请人, 积极分子, 发展对象, 预备党员 and 正式党员 within the quarter),
+    in_pipeline (people between application and 转正 at the quarter's end), overdue (预备党员
+    past their 12 months without 转正 at the quarter's end), check (需核对 when the score is full
+    although a 转正 is overdue, or nothing while the register shows someone received or converted;
+    else empty). One row per branch under ``unit`` with a score or a register entry, by branch.
+    Empty when no indicator is configured.
+    """
+    require_branch_detail(scope)
+    check_unit(scope, unit)
+    cfg = cfg or config_mod.load()
+    indicator = cfg.assessment.development_indicator
+    start, end = periods.bounds(quarter)
+    reached = ", ".join(f"count(*) FILTER (WHERE {col} BETWEEN $start AND $end) AS {name}" for (col, _), name in zip(
+        STAGES, ("applied", "activists", "candidates", "received", "converted")))
+    return con.execute(
+        f"""
+        WITH register AS (
+            SELECT branch_id, {reached},
+                   count(*) FILTER (WHERE applied_on <= $end AND (full_on IS NULL OR full_on > $end)) AS in_pipeline,
+                   count(*) FILTER (WHERE probationary_on + INTERVAL {PROBATION_MONTHS} MONTH < $end
+                                    AND (full_on IS NULL OR full_on > $end)) AS overdue
+            FROM party_development GROUP BY branch_id
+        ), scored AS (
+            SELECT branch_id, score::DOUBLE AS score FROM branch_score WHERE quarter = $quarter AND indicator_id = $indicator
+        )
+        SELECT l.branch_id, l.branch_name, i.name AS indicator, i.max_points::DOUBLE AS max_points, s.score,
+               coalesce(r.applied, 0) AS applied, coalesce(r.activists, 0) AS activists,
+               coalesce(r.candidates, 0) AS candidates, coalesce(r.received, 0) AS received,
+               coalesce(r.converted, 0) AS converted, coalesce(r.in_pipeline, 0) AS in_pipeline,
+               coalesce(r.overdue, 0) AS overdue,
+               CASE WHEN s.score >= i.max_points AND r.overdue > 0 THEN '需核对：满分但有超期未转正'
+                    WHEN s.score = 0 AND r.received + r.converted > 0 THEN '需核对：零分但本季度有发展或转正'
+                    ELSE '' END AS check
+        FROM branch_lineage l
+        JOIN assessment_indicator i ON i.indicator_id = $indicator
+        LEFT JOIN register r USING (branch_id)
+        LEFT JOIN scored s USING (branch_id)
+        WHERE (r.branch_id IS NOT NULL OR s.branch_id IS NOT NULL) AND {unit_filter('l.branch_id')}
+        ORDER BY l.branch_id
+        """,
+        {"quarter": quarter, "start": start, "end": end, "indicator": indicator, "unit": unit},
     ).df()

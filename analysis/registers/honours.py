@@ -78,8 +78,48 @@ def honours_and_ranking(
     return out[["branch_id", "branch_name", "honours", "titles", "mean", "rank"]]
 
 
-def honour_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None) -> pd.DataFrame:
-    """Every honour; a member's name only within the viewer's member scope (NULL elsewhere).
+def model_evidence(
+    con: duckdb.DuckDBPyConnection, *, scope: Scope, year: int, unit: str | None = None,
+    cfg: config_mod.Config | None = None,
+) -> pd.DataFrame:
+    """四有 单位有典型 beside its evidence: each branch's score on the dimension
+    ``cfg.four_have_honours_dimension`` in ``year`` and the honours the register holds for the
+    branch and its members in that year (not for researchers; no names).
+
+    Returns: branch_id, branch_name, general_branch_name, score (the dimension's 评定分; NULL
+    when unscored or no dimension is configured), max_points, branch_honours, member_honours,
+    titles (the distinct honour titles, '、'-joined; empty without). Branches under ``unit``
+    with a score or an honour that year, by score (highest first), then branch id.
+    """
+    require_branch_detail(scope)
+    check_unit(scope, unit)
+    cfg = cfg or config_mod.load()
+    frame = con.execute(
+        f"""
+        WITH scored AS (
+            SELECT branch_id, score::DOUBLE AS score, max_points::DOUBLE AS max_points FROM four_have_score
+            WHERE year = $year AND dimension_id = $dimension
+        ), honoured AS (
+            SELECT branch_id, count(*) FILTER (WHERE member_id IS NULL) AS branch_honours,
+                   count(member_id) AS member_honours, string_agg(DISTINCT title, '、' ORDER BY title) AS titles
+            FROM honour WHERE year = $year GROUP BY branch_id
+        )
+        SELECT l.branch_id, l.branch_name, l.general_branch_name, s.score, s.max_points,
+               coalesce(h.branch_honours, 0) AS branch_honours, coalesce(h.member_honours, 0) AS member_honours,
+               coalesce(h.titles, '') AS titles
+        FROM branch_lineage l LEFT JOIN scored s USING (branch_id) LEFT JOIN honoured h USING (branch_id)
+        WHERE (s.branch_id IS NOT NULL OR h.branch_id IS NOT NULL) AND {unit_filter('l.branch_id')}
+        ORDER BY s.score DESC NULLS LAST, l.branch_id
+        """,
+        {"year": year, "dimension": cfg.four_have_honours_dimension, "unit": unit},
+    ).df()
+    return frame
+
+
+def honour_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None,
+                year: int | None = None) -> pd.DataFrame:
+    """Every honour (of ``year`` only, when given); a member's name only within the viewer's
+    member scope (NULL elsewhere).
 
     Returns: honour_id, year, title, level, branch_id, branch_name, member_id, name, stars.
     Newest first.
@@ -92,8 +132,8 @@ def honour_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | Non
                CASE WHEN {IN_SCOPE.format(column='h.branch_id')} THEN h.member_id END AS member_id,
                CASE WHEN {IN_SCOPE.format(column='h.branch_id')} THEN m.name END AS name, h.stars
         FROM honour h JOIN branch_lineage l USING (branch_id) LEFT JOIN member m USING (member_id)
-        WHERE {unit_filter('h.branch_id')}
+        WHERE {unit_filter('h.branch_id')} AND ($year IS NULL OR h.year = $year)
         ORDER BY h.year DESC, list_position($levels, h.level) DESC, h.honour_id
         """,
-        {"unit": unit, "visible": visible(con, scope), "levels": list(LEVELS)},
+        {"unit": unit, "visible": visible(con, scope), "levels": list(LEVELS), "year": year},
     ).df()

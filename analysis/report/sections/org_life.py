@@ -1,15 +1,18 @@
 """组织生活: 三会一课 compliance and attendance, the branches with gaps, and the activities.
 
 Findings: org_life.compliance (when some period has ended with records); org_life.attendance;
-org_life.gaps (not for one branch); org_life.activities. Tables: org_life_by_kind,
-org_life_missing, org_life_activities. Everything is judged as of ``Context.as_of``.
+org_life.gaps (not for one branch); org_life.yearly (组织生活会 and 民主评议党员, when a year ended in
+the period); org_life.activities. Tables: org_life_by_kind, org_life_missing, org_life_yearly,
+org_life_activities. Everything is judged as of ``Context.as_of``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from analysis import config as config_mod
 from analysis.formatting import date
-from analysis.metrics import activities, meetings
+from analysis.metrics import activities, annual_meetings, meetings
 from analysis.palette import ATTENDANCE, ATTENTION, MEASURE
 from analysis.report.model import Chart, Concern, Figure, Finding, Series, Table, table
 from analysis.report.sections.common import (
@@ -44,7 +47,7 @@ def build(ctx: Context) -> Built:
         findings.append(_attendance(ctx, summary, method))
     elif summary.attendance_n:
         notes.append("出勤人数不足，出勤比例不予报告。")
-    later_findings, later_tables = gather((_gaps(ctx, summary, method), _activities(ctx, until)))
+    later_findings, later_tables = gather((_gaps(ctx, summary, method), _yearly(ctx), _activities(ctx, until)))
     return findings + later_findings, [_by_kind_table(ctx, summary), *later_tables], notes
 
 
@@ -153,6 +156,40 @@ def _gaps(ctx: Context, summary: meetings.MeetingSummary, method: str) -> Part:
         "branch_name": ("党支部", "text"), "general_branch_name": ("党总支", "text"), "kind": ("会议类型", "text"),
         "period_label": ("期间", "text"), "required": ("应开", "int"), "held": ("召开", "int"),
         "shortfall": ("缺少", "int")}, source=SOURCE, in_deck=False)
+
+
+def _yearly(ctx: Context) -> Part:
+    """组织生活会 and 民主评议党员 of the years that ended in the period (a branch's year-end
+    meetings; 民主生活会 is the leadership team's, not a branch's)."""
+    p = ctx.period
+    first_year, last_year = int(p.first[:4]), int(p.last[:4])
+    years = [y for y in range(first_year, last_year + 1) if dt.date(y, 12, 31) <= ctx.as_of and f"{y}Q4" <= p.last]
+    if not years:
+        return None
+    summary = ctx.call(annual_meetings.annual_meeting_summary, years=years, unit=ctx.unit, as_of=ctx.as_of,
+                       cfg=ctx.cfg)
+    if summary["branches"].sum() == 0:
+        return None
+    latest = summary[summary["year"] == years[-1]]
+    missing = int(latest["missing"].sum())
+    rules = "；".join(f"每个党支部每年至少召开{r.times}次{r.kind}" for r in ctx.cfg.annual_meeting_rules)
+    finding = Finding(
+        key="org_life.yearly", section="org_life",
+        title=f"{years[-1]}年{ctx.prefix}" + "，".join(
+            f"{r.kind} {int(r.held)}/{int(r.branches)} 个支部已召开" for r in latest.itertuples())
+        + ("" if missing == 0 else f"，{missing} 项未召开"),
+        source=SOURCE, method=f"{rules}；按活动记录中的会议日期所在年度统计；当年成立晚于年末的支部不计。",
+        n=f"{int(latest['branches'].max())}个支部",
+        figures=tuple(Figure(f"{r.pct:.0f}%", f"{r.kind}召开率", f"{int(r.held)}/{int(r.branches)}")
+                      for r in latest.itertuples()),
+        points=tuple(f"{int(r.year)}年{r.kind}：{int(r.held)}/{int(r.branches)} 个支部已召开，缺漏 {int(r.missing)} 个"
+                     for r in summary.itertuples()),
+        weight=0.1 + min(0.1 * missing, 0.4),
+    )
+    return finding, table("org_life_yearly", f"组织生活会与民主评议党员（{years[0]}—{years[-1]}年）", summary, {
+        "year": ("年度", "int"), "kind": ("会议类型", "text"), "branches": ("应召开支部", "int"),
+        "held": ("已召开支部", "int"), "missing": ("缺漏支部", "int"), "pct": ("召开率", "pct"),
+        "ci_low": ("95%CI下限", "pct"), "ci_high": ("95%CI上限", "pct")}, source=SOURCE, in_deck=False)
 
 
 def _activities(ctx: Context, until: str) -> Part:

@@ -37,7 +37,7 @@ def build(ctx: Context) -> Built:
         tables.append(overdue_table)
     tables.append(table("tasks_list", f"办实事项目清单（截至{rep.as_of:%Y-%m-%d}）", rep.tasks, {
         "task_id": ("编号", "text"), "title": ("项目", "text"), "category": ("类别", "text"),
-        "branch_name": ("责任支部", "text"), "status_as_of": ("期末状态", "text"), "started_on": ("开始日期", "date"),
+        "unit_name": ("责任单位", "text"), "status_as_of": ("期末状态", "text"), "started_on": ("开始日期", "date"),
         "due_on": ("计划完成", "date"), "completed_on": ("实际完成", "date"), "counted": ("计入完成率", "bool")},
         source=SOURCE, in_deck=False))
     return findings, tables, []
@@ -90,7 +90,7 @@ def _overdue(ctx: Context, rep: tasks.TaskReport) -> tuple[Finding, Table]:
     overdue, total, as_of = rep.overdue, rep.completion.total, date(rep.as_of)
     overdue_table = table("tasks_overdue", f"逾期未完成项目（截至{rep.as_of:%Y-%m-%d}）", overdue, {
         "task_id": ("编号", "text"), "title": ("项目", "text"), "category": ("类别", "text"),
-        "branch_name": ("责任支部", "text"), "due_on": ("计划完成", "date"), "days_overdue": ("逾期天数", "int")},
+        "unit_name": ("责任单位", "text"), "due_on": ("计划完成", "date"), "days_overdue": ("逾期天数", "int")},
         source=SOURCE, in_deck=False)
     if len(overdue):
         longest = overdue.iloc[0]
@@ -109,7 +109,7 @@ def _overdue(ctx: Context, rep: tasks.TaskReport) -> tuple[Finding, Table]:
         source=SOURCE, method=METHOD, n=f"已启动项目{total}项",
         figures=(Figure(f"{len(overdue)}", "逾期未完成项目", f"共 {total} 项"),),
         table=overdue_table if len(overdue) else None,
-        points=tuple(f"{r.title}（{r.branch_name}）：逾期 {int(r.days_overdue)} 天" for r in overdue.head(5).itertuples()),
+        points=tuple(f"{r.title}（{r.unit_name}）：逾期 {int(r.days_overdue)} 天" for r in overdue.head(5).itertuples()),
         period_label=f"截至{as_of}",
         concerns=concerns,
         # The completion slide counts them and 存在问题 names the longest: a list slide of its own
