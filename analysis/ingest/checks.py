@@ -610,6 +610,7 @@ def transfer_reason_checks(layout: Layout, cfg: config_mod.Config) -> list[Check
                                     Message(zh, en, text={"header": column.header, "field": field_name},
                                             sql={"reason": "v_reason"}),
                                     params=(reasons,)))
+    return checks
 
 
 def zone_checks(layout: Layout, typed: str) -> list[Check]:
