@@ -269,9 +269,9 @@ class LoginPolicy:
     slot within ``check_wait_seconds`` is answered "稍后再试". ``trusted_proxy_header``: the
     header holding the client address set by the reverse proxy in front of the app (read only
     when the connection comes from the loopback address, i.e. from that proxy).
-    A session's activity time is written at most every ``activity_write_seconds``: a page run
-    then costs no database write, and an idle timeout ends a session at most that much early,
-    never late.
+    A session's activity time is written at most every ``activity_write_seconds`` (and at least
+    ten times per idle limit, see ``activity_write``): a page run then costs no database write,
+    and an idle timeout ends a session at most that much early, never late.
     """
 
     max_failures: int = 5
@@ -289,8 +289,8 @@ class LoginPolicy:
     def __post_init__(self) -> None:
         if self.max_failures < 1:
             raise ValueError("max_failures must be at least 1")
-        if self.activity_write_seconds < 0 or self.activity_write_seconds >= self.idle_minutes * 60:
-            raise ValueError("activity_write_seconds must be at least 0 and below the idle limit")
+        if self.activity_write_seconds < 0:
+            raise ValueError("activity_write_seconds must be at least 0")
         if min(self.lockout_minutes, self.idle_minutes, self.absolute_hours) <= 0:
             raise ValueError("lockout, idle and absolute limits must be positive")
         if self.client_free_attempts < 1 or self.concurrent_checks < 1:
@@ -301,6 +301,11 @@ class LoginPolicy:
     @property
     def lockout(self) -> timedelta:
         return timedelta(minutes=self.lockout_minutes)
+
+    @property
+    def activity_write(self) -> timedelta:
+        """How long a session's last written activity may stand before a request writes it again."""
+        return timedelta(seconds=min(self.activity_write_seconds, self.idle_minutes * 6))
 
     @property
     def idle(self) -> timedelta:

@@ -137,6 +137,7 @@ def test_shared_cache_never_serves_a_wider_scope(demo_path, tmp_path, monkeypatc
     try:
         committee.run()
         committee.switch_page("pages/vanguard.py").run()
+        committee.toggle(key="vanguard_appraisal").set_value(True).run()  # every member's appraisal
         assert len(set(members["name"]) & rendered_text(committee)) > 100
         # Same process, same database, cache not cleared: the secretary must not get the committee's rows.
         token = auth.start_session(session.cursor(), "zhibu")

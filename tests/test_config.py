@@ -86,7 +86,11 @@ def test_serving_and_activity_write_limits_are_checked():
     with pytest.raises(config.ConfigError, match="page_runs_at_once"):
         config.from_mapping({"serving": {"page_runs_at_once": 0}})
     with pytest.raises(ValueError, match="activity_write_seconds"):
-        config.from_mapping({"security": {"login": {"idle_minutes": 1, "activity_write_seconds": 60}}})
+        config.from_mapping({"security": {"login": {"activity_write_seconds": -1}}})
+    # A short idle limit writes more often: at least ten times within it.
+    short = config.from_mapping({"security": {"login": {"idle_minutes": 0.25}}}).login
+    assert short.activity_write.total_seconds() == 1.5
+    assert config.DEFAULT.login.activity_write.total_seconds() == 60
 
 
 def test_transfer_reasons_are_a_catalogue_with_the_branches_each_names():

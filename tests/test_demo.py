@@ -105,7 +105,7 @@ def test_demo_goes_through_the_import_pipeline(demo_con):
     kinds = [r[0] for r in demo_con.execute("SELECT kind FROM import_batch ORDER BY batch_id").fetchall()]
     assert kinds == ["demo", "org_units", "members", "vanguard_scores", "branch_scores", "four_have", "activities",
                      "attendance", "tasks", "wjx", "departments", "department_performance", "rectifications",
-                     "development", "secretaries", "honours", "deployments", "profiles", "methods", "transfers", "zones", "awards"]
+                     "development", "secretaries", "honours", "deployments", "profiles", "methods", "zones", "awards", "transfers"]
     assert demo_con.execute("SELECT count(*) FROM member WHERE batch_id IS NULL").fetchone()[0] == 0
 
 

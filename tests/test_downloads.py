@@ -18,6 +18,7 @@ import urllib.request
 import duckdb
 import openpyxl
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from tests.browser import app_server, demo_copy_with_user
 from tests.viewer import Viewer
@@ -91,6 +92,9 @@ def test_a_click_builds_the_file_and_writes_the_audit_row_then(demo_path, tmp_pa
         for page in PAGES:
             viewer.open(page)  # drawing pages writes no export row
         run = viewer.open("vanguard")
+        # Every member's appraisal is built once the switch is on.
+        switch = next(c.id for c in run.of_type("checkbox") if c.id.endswith("-vanguard_appraisal"))
+        run = viewer.run(page="vanguard", widgets=[WidgetState(id=switch, bool_value=True)])
         workbook = viewer.download(button(run, "appraisal_xlsx").deferred_file_id)
         text = viewer.download(button(run, "appraisal_csv").deferred_file_id).decode("utf-8-sig")
     rows = list(openpyxl.load_workbook(io.BytesIO(workbook), read_only=True).worksheets[0].iter_rows(values_only=True))

@@ -79,6 +79,7 @@ def test_many_branches_show_the_best_the_worst_and_the_chosen(app, demo_con):
 def test_tables_send_one_page_and_offer_every_row_for_download(app):
     app.run()
     app.switch_page("pages/vanguard.py").run()
+    app.toggle(key="vanguard_appraisal").set_value(True).run()
     assert not app.exception, [e.value for e in app.exception]
     appraisal = next(d.value for d in app.dataframe if "年度指数" in d.value.columns)
     assert len(appraisal) == 50  # of 640 members

@@ -679,7 +679,7 @@ def touch_session(
             if over:
                 _end_session_row(con, key, username, reason, now)
                 return SessionState("expired", END_REASONS[reason], username, end_reason=reason)
-        if now - last_seen >= timedelta(seconds=policy.activity_write_seconds):
+        if now - last_seen >= policy.activity_write:
             con.execute(
                 "UPDATE app_session SET last_seen = greatest(last_seen, ?) WHERE session_id = ?",
                 [now, key],
