@@ -160,12 +160,16 @@ def open_database(
         return con
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
-    limit_memory(con)
     try:
+        # Upgrades and rebuilds rewrite whole tables in one transaction each, and the indexes of
+        # the rows a transaction adds must fit in memory when it commits: at a province's size
+        # (18M attendance rows) a migration failed under the cap. They run before it, with
+        # DuckDB's own limit; the cap then holds for the server's reads and imports.
         migrate(con)
         cfg = cfg or config_mod.load()
         sync_catalogues(con, cfg)
         rebuild_derived(con, cfg, progress)
+        limit_memory(con)
     except Exception:
         con.close()
         raise

@@ -127,3 +127,13 @@ def test_units_stay_renamable_after_use(con):
     con.execute("UPDATE org_unit SET name = '新名称党支部', department = '新科室' WHERE unit_id = 'B1'")
     con.execute("UPDATE member SET name = '改名' WHERE member_id = 'M1'")
     assert con.execute("SELECT name FROM org_unit WHERE unit_id = 'B1'").fetchone()[0] == "新名称党支部"
+
+
+def test_the_memory_cap_holds_once_the_file_is_open(tmp_path, monkeypatch):
+    monkeypatch.setenv(db.MEMORY_LIMIT_ENV, "300MB")
+    con = db.open_database(tmp_path / "capped.duckdb")
+    try:
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    finally:
+        con.close()
+    assert limit.replace(" ", "") in {"286.1MiB", "300.0MB", "300MB"}
