@@ -282,7 +282,8 @@ def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str,
     """Each unit's quarterly mean (``trend``: quarter, unit_id, unit_name, mean, n) over the
     hospital mean ± 1 sd band: the ``chosen`` unit (an id) and, with more than ``4 * extremes``
     units, the best and the worst ``extremes`` of the last quarter in colour with their names
-    at the line's end; every other unit in grey, all of them one trace.
+    at the line's end; every other unit in grey, all of them one trace, or, above
+    ``charts.webgl_points`` points, their 10–90 % and 25–75 % percentile bands per quarter.
     """
     quarters = sorted(set(trend["quarter"]) | set(hospital["quarter"]))
     position = {q: i for i, q in enumerate(quarters)}
@@ -300,13 +301,18 @@ def unit_trend_lines(trend: pd.DataFrame, hospital: pd.DataFrame, *, title: str,
     if chosen is not None:
         marked[chosen] = (CHOSEN, "所选单位")
     rest = trend[~trend["unit_id"].isin(set(marked))]
-    # The field goes underneath the band and the marked units; faint enough that thousands of
-    # lines shade by density instead of filling the plot.
-    field = _gapped_lines(rest, x="quarter", y="mean", unit="unit_id", name="unit_name", position=position,
-                          legend_name="其他单位", colour=translucent(NEUTRAL, _field_alpha(rest["unit_id"].nunique())),
-                          hover="%{text}<br>均值 %{y:.1f}<extra></extra>")
-    fig.add_trace(field)
-    fig.data = (fig.data[-1], *fig.data[:-1])
+    # The field goes underneath the band and the marked units: faint lines that shade by
+    # density; above ``charts.webgl_points`` points, the shading itself (percentile bands),
+    # which a browser draws at once where ten thousand lines took it seconds.
+    if len(rest) > config_mod.load().charts.webgl_points:
+        field = _field_bands(rest, x="quarter", y="mean", position=position, legend_name="其他单位")
+    else:
+        field = [_gapped_lines(rest, x="quarter", y="mean", unit="unit_id", name="unit_name", position=position,
+                               legend_name="其他单位",
+                               colour=translucent(NEUTRAL, _field_alpha(rest["unit_id"].nunique())),
+                               hover="%{text}<br>均值 %{y:.1f}<extra></extra>")]
+    fig.add_traces(field)
+    fig.data = (*fig.data[-len(field):], *fig.data[:-len(field)])
     ends = _named_lines(fig, trend, marked, x="quarter", y="mean", unit="unit_id", name="unit_name",
                         position=position, hover="均值 %{y:.1f}<br>n=%{customdata[1]}", extra="n", chosen=chosen)
     fig = _style(fig, title=title, height=height, y_title=y_title)
@@ -393,6 +399,22 @@ def _end_labels(fig: go.Figure, ends: list[tuple[float, float, str, str]], *, he
         fig.add_annotation(x=x, y=y, ax=x + 0.12, ay=label_y, axref="x", ayref="y", text=label, xanchor="left",
                            showarrow=True, arrowhead=0, arrowwidth=0.8, arrowcolor=colour, standoff=4,
                            font={"color": colour, "size": 11})
+
+
+def _field_bands(frame: pd.DataFrame, *, x: str, y: str, position: dict[str, int], legend_name: str) -> list[go.Scatter]:
+    """Many units' values per ``x`` as two grey bands, the 10th–90th and the 25th–75th percentile
+    of the units (each band a lower edge and an upper edge filled down to it)."""
+    quantiles = frame.groupby(x)[y].quantile([0.1, 0.25, 0.75, 0.9]).unstack().sort_index()
+    xs = [position[q] for q in quantiles.index]
+    traces = []
+    for low, high, alpha, label in ((0.1, 0.9, 0.22, "10%–90%"), (0.25, 0.75, 0.4, "25%–75%")):
+        traces.append(go.Scatter(x=xs, y=quantiles[low], mode="lines", line={"width": 0}, showlegend=False,
+                                 hoverinfo="skip"))
+        traces.append(go.Scatter(
+            x=xs, y=quantiles[high], mode="lines", line={"width": 0}, fill="tonexty",
+            fillcolor=translucent(NEUTRAL, alpha), name=f"{legend_name}（{label}）",
+            customdata=quantiles[low], hovertemplate=f"{legend_name}{label}：%{{customdata:.1f}}–%{{y:.1f}}<extra></extra>"))
+    return traces
 
 
 def _gapped_lines(frame: pd.DataFrame, *, x: str, y: str, unit: str, name: str, position: dict[str, int],

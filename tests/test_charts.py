@@ -25,13 +25,23 @@ HOSPITAL = pd.DataFrame({"quarter": QUARTERS, "mean": [70.0, 71, 72, 73], "media
 
 @pytest.mark.parametrize("units", [20, 3000])
 def test_trend_lines_stay_a_handful_of_traces(units):
-    fig = charts.unit_trend_lines(unit_trend(units), HOSPITAL, chosen="U00010", title="t", y_title="y")
-    field = fig.data[0]
-    # band, hospital mean, the field, 3 best, 3 worst, the chosen one
-    assert len(fig.data) == 2 + 1 + 3 + 3 + 1
-    assert field.name == "其他单位" and np.isnan(np.asarray(field.y, dtype=float)).sum() == units - 7
-    assert (field.type == "scattergl") == (units * 4 > 5000)
-    colours = {t.line.color for t in fig.data[3:]}
+    trend = unit_trend(units)
+    fig = charts.unit_trend_lines(trend, HOSPITAL, chosen="U00010", title="t", y_title="y")
+    lines = units * 4 <= 5000  # beyond charts.webgl_points points the field is drawn as bands
+    fields = 1 if lines else 4
+    # the field, band, hospital mean, 3 best, 3 worst, the chosen one
+    assert len(fig.data) == fields + 2 + 3 + 3 + 1
+    if lines:
+        field = fig.data[0]
+        assert field.name == "其他单位" and np.isnan(np.asarray(field.y, dtype=float)).sum() == units - 7
+    else:
+        rest = trend[~trend["unit_id"].isin({f"U{i:05d}" for i in (units - 1, units - 2, units - 3, 0, 1, 2, 10)})]
+        expected = rest.groupby("quarter")["mean"].quantile([0.1, 0.9]).unstack()
+        low, high = fig.data[0], fig.data[1]
+        assert high.name == "其他单位（10%–90%）" and high.fill == "tonexty"
+        assert list(low.y) == pytest.approx(list(expected[0.1])) and list(high.y) == pytest.approx(list(expected[0.9]))
+        assert fig.data[3].name == "其他单位（25%–75%）"
+    colours = {t.line.color for t in fig.data[fields + 2:]}
     assert colours == {GOOD, ATTENTION, CHOSEN}
     names = {a.text: a for a in fig.layout.annotations if a.showarrow}
     assert set(names) == {f"第{i}支部" for i in (units - 1, units - 2, units - 3, 0, 1, 2, 10)}
@@ -56,7 +66,12 @@ def test_webgl_threshold_comes_from_the_configuration(tmp_path, monkeypatch):
     toml = tmp_path / "hospital.toml"
     toml.write_text("[charts]\nwebgl_points = 50\n", encoding="utf-8")
     monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
-    assert charts.unit_trend_lines(unit_trend(20), HOSPITAL, title="t", y_title="y").data[0].type == "scattergl"
+    # 14 grey units × 4 quarters = 56 points > 50: the trend shades its field as percentile bands,
+    # and the rank chart draws its grey lines with WebGL.
+    assert charts.unit_trend_lines(unit_trend(20), HOSPITAL, title="t", y_title="y").data[1].fill == "tonexty"
+    ranking = unit_trend(20).rename(columns={"unit_id": "branch_id", "unit_name": "branch_name"})
+    ranking["rank"] = ranking.groupby("quarter")["mean"].rank(ascending=False).astype(int)
+    assert charts.rank_bump(ranking, title="t").data[0].type == "scattergl"
 
 
 def test_rank_bump_marks_a_few_and_greys_the_rest():
