@@ -132,10 +132,12 @@ with st.container(border=True):
 with st.container(border=True):
     lecturers = cached(annual_meetings.lecturer_shares, years=years, unit=filters.unit, as_of=today)
     st.subheader("委员带头讲党课")
+    shown = lecturers[lecturers["year"] == years[-1]]
     if lecturers.empty:
         st.info("所选年度没有党课记录。")
+    elif shown["with_lecturer"].sum() == 0:
+        st.info(f"{years[-1]}年的党课都没有登记授课人：导入活动时填写“授课人”和“授课人身份”，即可统计委员带头讲党课的比例。")
     else:
-        shown = lecturers[lecturers["year"] == years[-1]]
         st.plotly_chart(figure(
             charts.share_bars, shown, label="general_branch_name", count="by_committee", n="with_lecturer",
             title=f"{years[-1]}年党课由支委（含书记）讲授的比例<br>{filters.unit_label} · 按党总支 · 分母为登记了授课人的党课",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 
 import pytest
 
@@ -204,3 +205,24 @@ def test_vanguard_member_appraisal_of_the_hospital_only_on_request(app):
     assert not app.exception, [e.value for e in app.exception]
     shown = appraisal_tables()
     assert shown and len(shown[0]) > 0
+
+
+def test_org_life_says_when_no_lecturer_is_recorded(demo_path, tmp_path, monkeypatch):
+    import duckdb
+
+    unrecorded = tmp_path / "unrecorded.duckdb"
+    shutil.copy(demo_path, unrecorded)
+    con = duckdb.connect(str(unrecorded))
+    try:
+        # DuckDB updates a row as delete + insert: the 党课's attendance rows go first.
+        lectures = "SELECT activity_id FROM activity WHERE lecturer IS NOT NULL"
+        con.execute(f"DELETE FROM attendance WHERE activity_id IN ({lectures})")
+        con.execute("UPDATE activity SET lecturer = NULL, lecturer_role = NULL WHERE lecturer IS NOT NULL")
+    finally:
+        con.close()
+    app = opened(signed_in_app(unrecorded, tmp_path, monkeypatch), "pages/org_life.py")
+    try:
+        assert any("都没有登记授课人" in i.value for i in app.info)
+        assert not any(t.startswith("2025年党课由支委") for t in chart_titles(app))
+    finally:
+        release(app)
