@@ -137,3 +137,18 @@ def test_the_memory_cap_holds_once_the_file_is_open(tmp_path, monkeypatch):
     finally:
         con.close()
     assert limit.replace(" ", "") in {"286.1MiB", "300.0MB", "300MB"}
+
+
+def test_a_lowered_memory_limit_is_put_back_even_after_an_error(con):
+    def limit():
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    configured = limit()
+    with pytest.raises(RuntimeError), db.lowered_memory_limit(con, "100MB"):
+        assert limit().replace(" ", "") == "95.3MiB"
+        raise RuntimeError("inside")
+    assert limit() == configured
+    with db.lowered_memory_limit(con, "64GB"):  # never raised above the configured cap
+        assert limit() == configured
+    with pytest.raises(ValueError, match="expected an amount"), db.lowered_memory_limit(con, "100; DROP"):
+        pass

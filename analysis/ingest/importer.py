@@ -378,7 +378,11 @@ def _attempt(con, source: read.Source, request: _Request) -> tuple[Preview, int 
         try:
             rows = read.header_rows(source)
             survey = request.kind == "wjx" or (request.kind is None and any(wjx.is_export_header(r.cells) for r in rows))
-            staged = None if survey else _stage(con, tables, source, rows, request, known)
+            if survey:
+                staged = None
+            else:
+                with db.lowered_memory_limit(con, db.CHECKING_MEMORY_LIMIT):
+                    staged = _stage(con, tables, source, rows, request, known)
         except read.FileProblem as exc:
             return known.refused(exc), None
         con.execute("BEGIN TRANSACTION")
@@ -417,16 +421,18 @@ def _import_table(con, tables: TempTables, staged: Staged, request: _Request,
                   known: _Known) -> tuple[Preview, int | None]:
     """Check the staged rows and, for an import without problems, write them as a batch."""
     request.report(0.4, "正在校验")
-    checked = check_staged(con, tables, staged, cfg=request.cfg, today=dt.date.today(), limit=MAX_PROBLEMS,
-                           report=request.report)
-    known.warnings += checked.warnings
-    layout, source = staged.layout, staged.source
-    problems, count = checked.problems, checked.problem_count
-    if checked.rows == 0 and count == 0:
-        problems = [Problem(source.label, layout.sheet, None, None, "文件中没有数据行（表头之下为空）",
-                            "the file has no data rows")]
-        count = 1
-    replaced = write.find_replaced(con, tables, layout, checked.typed) if count == 0 else write.Replaced(None, (), [])
+    with db.lowered_memory_limit(con, db.CHECKING_MEMORY_LIMIT):
+        checked = check_staged(con, tables, staged, cfg=request.cfg, today=dt.date.today(), limit=MAX_PROBLEMS,
+                               report=request.report)
+        known.warnings += checked.warnings
+        layout, source = staged.layout, staged.source
+        problems, count = checked.problems, checked.problem_count
+        if checked.rows == 0 and count == 0:
+            problems = [Problem(source.label, layout.sheet, None, None, "文件中没有数据行（表头之下为空）",
+                                "the file has no data rows")]
+            count = 1
+        replaced = (write.find_replaced(con, tables, layout, checked.typed) if count == 0
+                    else write.Replaced(None, (), []))
     preview = known.preview(rows=checked.rows, counts={layout.spec.table: checked.rows},
                             replacements=replaced.sentences, problems=problems, problem_count=count,
                             sample=staged.sample)
