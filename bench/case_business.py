@@ -2,22 +2,20 @@
 against the same joins written as one raw DuckDB statement with literal weights and periods.
 
 The panel is compared with the raw statement's rows value by value before anything is timed.
-``measure_at(path)`` runs the comparison on any database holding the demo's department data (the
-100x provincial database is one: see ``add_department_panel``); the registered case builds the
-10x demo (1x with --quick).
+``measure_at(path)`` runs the comparison on any database holding the demo's department data (every
+demo does); the registered case uses the demo of ``--scale`` (1x with --quick).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 
 import duckdb
 
 from analysis import business, config, periods
 from analysis.scope import Scope
-from bench import Measurement, best_of, case, demo_database, same_rows
+from bench import Measurement, best_of, case, demo_database, same_rows, settings
 from bench.case_indices import _index_sql
 
 SCOPE = Scope.committee("bench")
@@ -113,22 +111,9 @@ def measure_at(path: str | Path, repeats: int = REPEATS) -> list[dict]:
     ]
 
 
-def add_department_panel(path: str | Path) -> None:
-    """Migrate a demo database built before 党建+业务 and import the demo's department data into it."""
-    from analysis import db, demo, demo_business
-
-    con = db.open_database(path)
-    try:
-        demo_business.import_panel(con, seed=demo.SEED, user=demo.DEMO_USER, cfg=config.load())
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-
-
-@case("business", "党建+业务 panel and all models on the 10x demo vs the same joins in one raw DuckDB statement")
+@case("business", "党建+业务 panel and all models on the scaled demo vs the same joins in one raw DuckDB statement")
 def measure(quick: bool = False) -> Measurement:
-    with tempfile.TemporaryDirectory() as workdir:
-        rows = measure_at(demo_database(workdir, 1 if quick else 10))
+    rows = measure_at(demo_database(1 if quick else settings.scale))
     return Measurement(
         case="business", seconds=rows[1]["ours_s"], baseline="one raw DuckDB statement of the panel's joins",
         baseline_seconds=rows[1]["baseline_s"],

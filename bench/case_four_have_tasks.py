@@ -80,23 +80,23 @@ SELECT category, count(*) FILTER (WHERE completed_on <= DATE '2025-12-31') AS do
 FROM service_task WHERE started_on <= DATE '2025-12-31' GROUP BY ALL ORDER BY rate DESC, category
 """
 
-BY_BRANCH_SQL = """
-SELECT t.branch_id, l.branch_name, count(*) FILTER (WHERE completed_on <= DATE '2025-12-31') AS done,
+BY_OWNER_SQL = """
+SELECT t.unit_id, l.unit_name, l.general_branch_name, count(*) FILTER (WHERE completed_on <= DATE '2025-12-31') AS done,
        count(*) AS total, round(100 * done / total, 2) AS rate
-FROM service_task t JOIN branch_lineage l USING (branch_id)
-WHERE started_on <= DATE '2025-12-31' GROUP BY ALL ORDER BY rate DESC, total DESC, t.branch_id
+FROM service_task t JOIN unit_lineage l USING (unit_id)
+WHERE started_on <= DATE '2025-12-31' GROUP BY ALL ORDER BY rate DESC, total DESC, t.unit_id
 """
 
 OVERDUE_SQL = """
-SELECT task_id, title, l.branch_name, due_on, date_diff('day', due_on, DATE '2025-12-31') AS days_overdue
-FROM service_task t JOIN branch_lineage l USING (branch_id)
+SELECT task_id, title, l.unit_name, due_on, date_diff('day', due_on, DATE '2025-12-31') AS days_overdue
+FROM service_task t JOIN unit_lineage l USING (unit_id)
 WHERE started_on <= DATE '2025-12-31' AND due_on < DATE '2025-12-31'
   AND (completed_on IS NULL OR completed_on > DATE '2025-12-31')
 ORDER BY days_overdue DESC, task_id
 """
 
 TASK_LIST_SQL = """
-SELECT t.task_id, t.title, t.status, l.branch_name FROM service_task t JOIN branch_lineage l USING (branch_id)
+SELECT t.task_id, t.title, t.status, l.unit_name FROM service_task t JOIN unit_lineage l USING (unit_id)
 ORDER BY task_id
 """
 
@@ -116,7 +116,7 @@ GROUP BY ALL ORDER BY q.quarter
 
 BASELINES = {
     "scores": SCORES_SQL, "totals": TOTALS_SQL, "profile": PROFILE_SQL, "candidates": CANDIDATES_SQL,
-    "by_category": BY_CATEGORY_SQL, "by_branch": BY_BRANCH_SQL, "overdue": OVERDUE_SQL, "task_list": TASK_LIST_SQL,
+    "by_category": BY_CATEGORY_SQL, "by_owner": BY_OWNER_SQL, "overdue": OVERDUE_SQL, "task_list": TASK_LIST_SQL,
     "completion": COMPLETION_SQL, "trend": TREND_SQL,
 }
 
@@ -146,14 +146,14 @@ def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
          ["scores", "totals", "profile", "candidates"], []),
         ("tasks.by_category", lambda: tasks.by_category(con, **day), ["by_category"],
          ["category", "done", "total", "overdue", "rate"]),
-        ("tasks.by_branch", lambda: tasks.by_branch(con, **day), ["by_branch"],
-         ["branch_id", "branch_name", "done", "total", "rate"]),
+        ("tasks.by_owner", lambda: tasks.by_owner(con, **day), ["by_owner"],
+         ["unit_id", "unit_name", "general_branch_name", "done", "total", "rate"]),
         ("tasks.overdue_tasks", lambda: tasks.overdue_tasks(con, **day), ["overdue"],
-         ["task_id", "title", "branch_name", "due_on", "days_overdue"]),
+         ["task_id", "title", "unit_name", "due_on", "days_overdue"]),
         ("tasks.task_list", lambda: tasks.task_list(con, **day), ["task_list"],
-         ["task_id", "title", "status", "branch_name"]),
+         ["task_id", "title", "status", "unit_name"]),
         ("tasks.task_report (page)", lambda: tasks.task_report(con, scope=SCOPE, first=FIRST, last=LAST),
-         ["completion", "trend", "by_category", "by_branch", "overdue", "task_list"], []),
+         ["completion", "trend", "by_category", "by_owner", "overdue", "task_list"], []),
     ]
     baseline_times, baseline_results = {}, {}
     for name, sql in BASELINES.items():

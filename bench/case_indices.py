@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config, periods
+from analysis.derived import BRANCH_OF_QUARTER
 from analysis.metrics import assessment, vanguard
 from analysis.scope import Scope
 from bench import case, settings
@@ -30,10 +31,10 @@ def _index_sql(first: str, last: str) -> str:
     terms = " + ".join(f"{d.weight} * {w} * sum(score) FILTER (WHERE dimension_id = '{d.id}' AND rater = '{r}')"
                        for d in V.dimensions for r, w in V.rater_weights.items())
     return f"""
-        SELECT quarter, any_value(m.branch_id) AS branch_id, member_id, {terms} AS vindex
-        FROM vanguard_score JOIN member m USING (member_id)
-        WHERE quarter BETWEEN '{first}' AND '{last}'
-        GROUP BY member_id, quarter HAVING count(*) = {SHEET}"""
+        SELECT s.quarter, any_value(m.branch_id) AS branch_id, s.member_id, {terms} AS vindex
+        FROM vanguard_score s JOIN {BRANCH_OF_QUARTER}
+        WHERE s.quarter BETWEEN '{first}' AND '{last}'
+        GROUP BY s.member_id, s.quarter HAVING count(*) = {SHEET}"""
 
 
 GRADE_CASE = "CASE " + " ".join(f"WHEN round({{x}}, 9) >= {t.minimum} THEN '{t.label}'" for t in V.grades) + " END"
@@ -68,7 +69,7 @@ def _appraisal_sql(annual: str) -> str:
 
 
 RAW_ANNUAL = f"""
-    SELECT member_id, any_value(branch_id) AS branch_id, count(*) AS quarters, avg(vindex) AS annual_index,
+    SELECT member_id, arg_max(branch_id, quarter) AS branch_id, count(*) AS quarters, avg(vindex) AS annual_index,
            {GRADE_CASE.format(x='avg(vindex)')} AS grade
     FROM ({_index_sql(f'{YEAR}Q1', f'{YEAR}Q4')}) GROUP BY member_id"""
 
@@ -140,6 +141,7 @@ DERIVED_INDEX = "SELECT * FROM member_quarter_index WHERE quarter BETWEEN '{firs
 FRAMES = {
     "scores": "SELECT member_id, quarter, dimension_id, rater, score::DOUBLE AS score FROM vanguard_score",
     "members": "SELECT member_id, name, branch_id FROM member",
+    "history": "SELECT member_id, branch_id, from_quarter, to_quarter FROM member_quarter_branch",
     "lineage": "SELECT * FROM branch_lineage",
     "branch_scores": "SELECT branch_id, quarter, indicator_id, score::DOUBLE AS score FROM branch_score",
 }
@@ -161,7 +163,10 @@ class Pandas:
         weighted = s["score"] * s["dimension_id"].map(self.dim_w) * s["rater"].map(V.rater_weights)
         sheets = weighted.groupby([s["member_id"], s["quarter"]]).agg(["sum", "size"])
         sheets = sheets[sheets["size"] == SHEET]["sum"].rename("vindex").reset_index()
-        return sheets.merge(self.d["members"][["member_id", "branch_id"]], on="member_id")
+        # The branch of the member in that quarter (analysis.derived.BRANCH_OF_QUARTER).
+        sheets = sheets.merge(self.d["history"], on="member_id")
+        in_force = (sheets["quarter"] >= sheets["from_quarter"]) & (sheets["quarter"] < sheets["to_quarter"])
+        return sheets[in_force].drop(columns=["from_quarter", "to_quarter"])
 
     def trend(self) -> pd.DataFrame:
         q = (self.index(WIDE_FIRST, LAST).groupby(["quarter", "branch_id"])["vindex"]
@@ -181,8 +186,10 @@ class Pandas:
         return i.merge(self.d["members"][["member_id", "name"]], on="member_id")
 
     def appraisal(self) -> pd.DataFrame:
-        a = (self.index(f"{YEAR}Q1", f"{YEAR}Q4").groupby(["member_id", "branch_id"])["vindex"]
-             .agg(quarters="size", annual_index="mean").reset_index())
+        i = self.index(f"{YEAR}Q1", f"{YEAR}Q4").sort_values("quarter")
+        # The branch of the member's last scored quarter of the year.
+        a = i.groupby("member_id").agg(branch_id=("branch_id", "last"), quarters=("vindex", "size"),
+                                       annual_index=("vindex", "mean")).reset_index()
         a["grade"] = np.select([a["annual_index"].round(9) >= t.minimum for t in V.grades], [t.label for t in V.grades], default="")
         return a
 

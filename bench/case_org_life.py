@@ -180,19 +180,19 @@ GROUP BY ALL ORDER BY a.held_on, a.activity_id
 """
 
 EVENT_FILTER = "activity_type IN ('主题党日', '义诊', '志愿服务', '健康扶贫', '培训', '讲党课比赛', '援派', '其他')"
-TYPE_ORDER = ("list_position(['支部党员大会', '支委会', '党小组会', '党课', '主题党日', '义诊', '志愿服务', "
-              "'健康扶贫', '培训', '讲党课比赛', '援派', '其他'], activity_type)")
+TYPE_ORDER = ("list_position(['支部党员大会', '支委会', '党小组会', '党课', '组织生活会', '民主评议党员', '主题党日', "
+              "'义诊', '志愿服务', '健康扶贫', '培训', '讲党课比赛', '援派', '其他'], activity_type)")
 
 TOTALS_SQL = f"""
 SELECT activity_type, count(*) AS activities, sum(people_served) AS people_served, sum(hours)::DOUBLE AS hours,
-       count(DISTINCT branch_id) AS branches, count(DISTINCT date_trunc('month', held_on)) AS months
+       count(DISTINCT branch_id) FILTER (WHERE branch_id IN (SELECT unit_id FROM org_unit WHERE level = 'branch')) AS branches, count(DISTINCT date_trunc('month', held_on)) AS months
 FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
 GROUP BY activity_type ORDER BY {TYPE_ORDER}
 """
 
 SERVICE_SQL = """
 SELECT activity_type, count(*) AS activities, sum(people_served) AS people_served, sum(hours)::DOUBLE AS hours,
-       count(DISTINCT branch_id) AS branches, count(DISTINCT date_trunc('month', held_on)) AS months
+       count(DISTINCT branch_id) FILTER (WHERE branch_id IN (SELECT unit_id FROM org_unit WHERE level = 'branch')) AS branches, count(DISTINCT date_trunc('month', held_on)) AS months
 FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND activity_type IN ('义诊', '志愿服务')
 GROUP BY activity_type ORDER BY activity_type  -- 义 (U+4E49) sorts before 志 (U+5FD7)
 """
@@ -200,19 +200,19 @@ GROUP BY activity_type ORDER BY activity_type  -- 义 (U+4E49) sorts before 志 
 MONTHLY_SQL = f"""
 SELECT date_trunc('month', held_on)::DATE AS month, strftime(date_trunc('month', held_on), '%Y年%-m月') AS month_label, activity_type,
        count(*) AS activities, sum(people_served) AS people_served, sum(hours)::DOUBLE AS hours,
-       count(DISTINCT branch_id) AS branches
+       count(DISTINCT branch_id) FILTER (WHERE branch_id IN (SELECT unit_id FROM org_unit WHERE level = 'branch')) AS branches
 FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) WHERE held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND {EVENT_FILTER}
 GROUP BY 1, 2, 3 ORDER BY month, {TYPE_ORDER}
 """
 
 BY_BRANCH_SQL = f"""
-SELECT a.branch_id, l.branch_name, l.general_branch_name, a.activity_type, count(*) AS activities,
+SELECT a.unit_id AS branch_id, l.unit_name AS branch_name, l.general_branch_name, a.activity_type, count(*) AS activities,
        sum(a.people_served) AS people_served, sum(a.hours)::DOUBLE AS hours, min(a.held_on) AS first_held,
        max(a.held_on) AS last_held
-FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) a JOIN branch_lineage l USING (branch_id)
+FROM activity a JOIN unit_lineage l USING (unit_id)
 WHERE a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' AND a.{EVENT_FILTER}
-GROUP BY a.branch_id, l.branch_name, l.general_branch_id, l.general_branch_name, a.activity_type
-ORDER BY l.general_branch_id NULLS LAST, a.branch_id, {TYPE_ORDER.replace('activity_type)', 'a.activity_type)')}
+GROUP BY a.unit_id, l.unit_name, l.level, l.general_branch_id, l.general_branch_name, a.activity_type
+ORDER BY l.general_branch_id NULLS LAST, l.level <> 'general_branch', a.unit_id, {TYPE_ORDER.replace('activity_type)', 'a.activity_type)')}
 """
 
 BASELINES = {
