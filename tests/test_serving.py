@@ -54,3 +54,19 @@ def test_page_modules_leave_slow_libraries_for_when_they_are_needed():
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_server_imports_the_landing_pages_slow_modules_in_the_background(tmp_path):
+    probe = (
+        "import sys, threading\n"
+        "from ui import session\n"
+        "before = [m for m in session.PRELOADED if m in sys.modules]\n"
+        "session._database(sys.argv[1])\n"
+        "for thread in threading.enumerate():\n"
+        "    if thread.name == 'preload':\n"
+        "        thread.join(timeout=60)\n"
+        "print(before, [m for m in session.PRELOADED if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "server.duckdb")], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[] ['scipy.stats']"

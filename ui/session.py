@@ -6,6 +6,7 @@ from it, so concurrent sessions read consistent snapshots (see README: concurren
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,12 @@ from analysis.access import auth
 from analysis.ingest import inbox
 
 SWEEP_SECONDS = 60
+
+PRELOADED = ("scipy.stats",)
+"""Modules the landing page needs (总览's survey headline tests its comparison) and that cost
+0.3-0.6 s to import: imported in the background when the server opens its database, so the
+first viewer does not wait for them. Pages still import them only where used (see
+tests/test_serving.py)."""
 
 
 def database_path() -> Path:
@@ -37,11 +44,17 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     # Sessions of closed tabs send no request that would end them: sweep them every minute.
     db.Periodic(con, "session-sweep", lambda c: auth.end_idle_sessions(c, policy=config_mod.load().login),
                 interval=SWEEP_SECONDS).start()
+    threading.Thread(target=_preload, name="preload", daemon=True).start()
     password = auth.ensure_admin(con, policy=config_mod.load().password)
     if password:
         # Shown once, on the server console only; the administrator must change it at first login.
         print(f"首次启动：已创建管理员账号 admin，初始密码 {password}（仅显示一次，登录后须修改）", flush=True)
     return con
+
+
+def _preload() -> None:
+    for module in PRELOADED:
+        importlib.import_module(module)
 
 
 def connection() -> duckdb.DuckDBPyConnection:
