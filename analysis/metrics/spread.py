@@ -18,12 +18,13 @@ GROUPINGS = ("general_branch", "branch")
 
 # Quartiles by linear interpolation (quantile_cont: numpy's default); the whiskers end at the
 # most extreme values within 1.5 IQR of the box (Tukey), as plotly draws them from raw values.
+# The CTEs after ``members`` (the index rows of the members the viewer may see).
 SPREAD_SQL = """
-WITH v AS (
+v AS (
     SELECT CASE $by WHEN 'branch' THEN l.branch_id ELSE l.general_branch_id END AS group_id,
            CASE $by WHEN 'branch' THEN l.branch_name ELSE l.general_branch_name END AS group_name,
            m.vindex
-    FROM spread_members m JOIN branch_lineage l USING (branch_id)
+    FROM members m JOIN branch_lineage l USING (branch_id)
 ),
 q AS (
     SELECT group_id, group_name, count(*) AS n, avg(vindex) AS mean, min(vindex) AS min,
@@ -63,9 +64,5 @@ def index_spread(
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}")
-    members = vanguard.member_index(con, scope=scope, first=quarter, last=quarter, unit=unit, cfg=cfg)
-    con.register("spread_members", members[["branch_id", "vindex"]])
-    try:
-        return con.execute(SPREAD_SQL, {"by": by}).df()
-    finally:
-        con.unregister("spread_members")
+    members, params = vanguard.visible_index(con, scope=scope, first=quarter, last=quarter, unit=unit, cfg=cfg)
+    return con.execute(f"WITH members AS ({members}), {SPREAD_SQL}", params | {"by": by}).df()

@@ -25,6 +25,18 @@ def _index(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, unit: str | N
     return derived.member_index_sql(where), params | derived.index_params(cfg)
 
 
+def visible_index(con: duckdb.DuckDBPyConnection, *, scope: Scope, first: str, last: str, unit: str | None = None,
+                  cfg: config_mod.Config | None = None) -> tuple[str, dict]:
+    """SQL of the member index rows (``derived.member_index_sql``'s columns) of the quarters
+    ``first``..``last`` under ``unit`` of the members ``scope`` may see by their current branch
+    (as :func:`member_index`), and the parameters it binds: for aggregates over members that
+    need no names, without bringing the rows into Python."""
+    require_branch_detail(scope)
+    index, params = _index(con, cfg or config_mod.load(), unit, first, last)
+    return (f"SELECT i.* FROM ({index}) i JOIN member m USING (member_id) WHERE m.branch_id IN (SELECT unnest($visible))",
+            params | {"visible": member_branch_ids(con, scope)})
+
+
 LEVELS = ("hospital", "general_branch", "branch")
 
 
