@@ -669,10 +669,12 @@ def branch_meetings(
 
 
 # 三会一课 under $unit per configured kind and (kind NULL) for all kinds together: compliance
-# from the grid, attendance from the members' counts (suppressed as ATTENDANCE_AGGREGATES says), and
-# the observation window on every row.
+# from the grid and the observation window on every row. The attendance figures are a statement
+# of their own (ATTENDANCE_SUMMARY_SQL): inside this one, DuckDB probed all 19M attendance records
+# of a province against the year's meetings without the filter it builds for the statement alone
+# (2.0 s instead of 0.4 s).
 def _summary_sql(months: str) -> str:
-    """SQL of ``hospital_summary``'s rows (see the comment above)."""
+    """SQL of ``hospital_summary``'s compliance rows (see the comment above)."""
     return f"""
 WITH cells AS ({_grid_sql(months)}), kinds AS ({RULES_SQL}), compliance AS (
     SELECT kind,
@@ -683,9 +685,6 @@ WITH cells AS ({_grid_sql(months)}), kinds AS ({RULES_SQL}), compliance AS (
            sum(shortfall)::BIGINT AS shortfall,
            count(DISTINCT branch_id) FILTER (WHERE shortfall > 0) AS branches_with_gaps
     FROM cells GROUP BY GROUPING SETS ((kind), ())
-), member_counts AS ({MEMBER_COUNTS_SQL}), attendance AS (
-    SELECT kind, {ATTENDANCE_AGGREGATES}
-    FROM member_counts GROUP BY GROUPING SETS ((kind), ())
 ), rows AS (
     SELECT kind, grain, times, kind_order FROM kinds UNION ALL SELECT NULL, NULL, NULL, NULL
 ), data_window AS ({WINDOW_SQL})
@@ -694,16 +693,34 @@ SELECT k.kind, k.grain, k.times, w.first_day AS window_first, w.last_day AS wind
        coalesce(c.counted, 0) AS counted,
        100.0 * c.counted / nullif(c.required, 0) AS rate,
        coalesce(c.missing, 0) AS missing, coalesce(c.shortfall, 0) AS shortfall,
-       coalesce(c.branches_with_gaps, 0) AS branches_with_gaps,
-       coalesce(a.n, 0) AS attendance_n, coalesce(a.members, 0) AS members,
-       coalesce(a.suppressed, FALSE) AS suppressed,
-       a.present, a.leave, a.absent, a.attendance_rate, a.leave_rate, a.absence_rate
+       coalesce(c.branches_with_gaps, 0) AS branches_with_gaps
 FROM rows k
 CROSS JOIN data_window w
 LEFT JOIN compliance c ON c.kind IS NOT DISTINCT FROM k.kind
-LEFT JOIN attendance a ON a.kind IS NOT DISTINCT FROM k.kind
 ORDER BY k.kind_order NULLS LAST
 """
+
+
+# Attendance per kind and (kind NULL) for all kinds together, suppressed as ATTENDANCE_AGGREGATES says.
+ATTENDANCE_SUMMARY_SQL = f"""
+WITH member_counts AS ({MEMBER_COUNTS_SQL})
+SELECT kind, {ATTENDANCE_AGGREGATES}
+FROM member_counts GROUP BY GROUPING SETS ((kind), ())
+"""
+
+ALL_KINDS = "（全部）"  # the all-kinds row's key while the two statements' rows are matched
+
+
+def _with_attendance(compliance: pd.DataFrame, attendance: pd.DataFrame) -> pd.DataFrame:
+    """``compliance`` with the attendance columns of its kind (zero records where none)."""
+    attendance = attendance.rename(columns={"n": "attendance_n"})
+    merged = compliance.merge(attendance.drop(columns="kind"), how="left",
+                              left_on=compliance["kind"].fillna(ALL_KINDS).to_numpy(),
+                              right_on=attendance["kind"].fillna(ALL_KINDS).to_numpy())
+    merged = merged.drop(columns="key_0")
+    return merged.fillna({"attendance_n": 0, "members": 0, "suppressed": False}).astype(
+        {"attendance_n": "int64", "members": "int64", "suppressed": "bool"})
+
 
 BY_KIND_COLUMNS = ["kind", "grain", "times", "branches", "required", "counted", "rate", "ci_low", "ci_high",
                    "missing", "shortfall", "branches_with_gaps", "attendance_n", "members", "suppressed",
@@ -745,7 +762,8 @@ def hospital_summary(
     params = _params(cfg, None, first, last, unit, as_of) | {
         "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
     }
-    frame = _run(con, _summary_sql(derived.activity_months_sql(con)), params).df()
+    frame = _with_attendance(_run(con, _summary_sql(derived.activity_months_sql(con)), params).df(),
+                             _run(con, ATTENDANCE_SUMMARY_SQL, params).df())
     frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
     by_kind = frame[frame["kind"].notna()].reset_index(drop=True)[BY_KIND_COLUMNS]
     return _summary(by_kind, frame[frame["kind"].isna()].iloc[0], params["as_of"])
