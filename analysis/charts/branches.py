@@ -1,6 +1,7 @@
 """四有工程, 办实事, 先锋指数 and 考核 by branch or unit (analysis/metrics/four_have.py,
-tasks.py, vanguard, assessment): rankings, heatmaps, the rank bump chart, the radar, the
-distribution of units and the profile of one unit.
+tasks.py, vanguard.py, assessment.py, profile.py): rankings, heatmaps, the rank bump chart
+(drawn with the line helpers of ``trends``), the radar, the distribution of units and the
+profile of one unit.
 """
 
 from __future__ import annotations
