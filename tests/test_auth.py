@@ -14,7 +14,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from analysis import config, db
-from analysis.access import auth
+from analysis.access import accounts, auth
 from analysis.access.audit import ACTIONS, audit_entries, record
 from analysis.scope import Scope
 
@@ -476,7 +476,7 @@ def test_audit_changes_commit_with_their_change(con, user, monkeypatch):
     """A failing audit insert rolls the account change back with it."""
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(auth, "record", broken)
+    monkeypatch.setattr(accounts, "record", broken)  # reset_password lives in accounts
     with pytest.raises(RuntimeError):
         auth.reset_password(con, user, OTHER_GOOD, ADMIN, now=T0, hasher=FAST)
     monkeypatch.undo()

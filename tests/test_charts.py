@@ -1,4 +1,4 @@
-"""Charts of many units (analysis/charts.py): a fixed number of traces however many units there
+"""Charts of many units (analysis/charts/): a fixed number of traces however many units there
 are, WebGL above the configured number of points, and heatmap rows in rank order."""
 
 from __future__ import annotations

@@ -1,0 +1,78 @@
+"""The house style shared by every chart family: the font, quarter labels, ``_style`` (title,
+subtitle, margins, axes), the quarter axis of line charts and the reference lines (threshold,
+mean) drawn on bars and lines.
+
+The families (``trends``, ``branches``, ``meetings``, ``registers``, ``survey``, ``business``,
+``report``) import from here; nothing here imports them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.formatting import plotly_text
+from analysis.palette import ATTENTION, AXIS_LINE, GOOD, GRID, NEUTRAL, PALETTE, SUBTITLE_INK, WHITE
+from analysis.periods import label as quarter_label
+from analysis.periods import short_label
+
+FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
+
+
+def quarter_text(quarters) -> list[str]:
+    """Axis labels of ``quarters``: '2025年第4季度' for up to four of them, '25Q4' beyond, where the
+    long labels would overlap (1440 px wide, half-width cards)."""
+    quarters = list(quarters)
+    return [quarter_label(q) if len(quarters) <= 4 else short_label(q) for q in quarters]
+
+
+def _style(fig: go.Figure, *, title: str, height: int, y_title: str | None = None, x_title: str | None = None) -> go.Figure:
+    """House style. ``title`` is text (escaped: it may hold a unit's name); lines after a
+    "<br>" are set as a smaller grey subtitle."""
+    fig.update_layout(
+        title={"text": _subtitle(title), "x": 0.0, "xanchor": "left", "font": {"size": 15}},
+        font={"family": FONT_FAMILY, "size": 12},
+        height=height,
+        margin={"l": 48, "r": 16, "t": 48, "b": 40},
+        colorway=PALETTE,
+        plot_bgcolor=WHITE,
+        legend={"orientation": "h", "y": -0.2},
+        hoverlabel={"font_family": FONT_FAMILY},
+    )
+    fig.update_xaxes(title_text=x_title, showgrid=False, linecolor=AXIS_LINE)
+    fig.update_yaxes(title_text=y_title, gridcolor=GRID, zeroline=False)
+    return fig
+
+
+def _quarter_axis(fig: go.Figure, quarters: list[str]) -> None:
+    """An x axis of quarter positions 0, 1, ... labelled with the quarters' Chinese labels."""
+    fig.update_xaxes(tickvals=list(range(len(quarters))), ticktext=quarter_text(quarters),
+                     range=[-0.3, len(quarters) - 0.7], zeroline=False)
+
+
+def _reference_lines(fig: go.Figure, *, threshold: float | None = None, mean: float | None = None,
+                     target: float | None = None, axis: str = "y", unit: str = "分") -> None:
+    """The lines a reader judges a value by: the 需关注 threshold, a target (100% 三会一课) and the
+    hospital mean, each labelled at its end."""
+    lines = [(threshold, f"需关注线 {threshold:g}{unit}" if threshold is not None else "", ATTENTION, "dash"),
+             (target, f"目标 {target:g}{unit}" if target is not None else "", GOOD, "dot"),
+             (mean, f"全院均值 {mean:.1f}{unit}" if mean is not None else "", NEUTRAL, "dot")]
+    for value, text, colour, dash in lines:
+        if value is None or pd.isna(value):
+            continue
+        add = fig.add_vline if axis == "x" else fig.add_hline
+        # The threshold labelled below its line, the others above: close lines keep their labels apart.
+        low = value == threshold
+        where = {"annotation_position": ("bottom" if low else "top")} if axis == "x" else \
+            {"annotation_position": ("bottom left" if low else "top left")}
+        add(value, line={"color": colour, "dash": dash, "width": 1.5}, annotation_text=text,
+            annotation_font={"size": 11, "color": colour}, **where)
+
+
+def _subtitle(title: str) -> str:
+    """Lines (split at <br>) after the first are set smaller and grey: subject first, then period and n.
+
+    Everything else in ``title`` is text (it may hold a unit's name), so it is escaped.
+    """
+    head, *rest = [plotly_text(line) for line in title.split("<br>")]
+    return head + "".join(f"<br><span style='font-size:12px;color:{SUBTITLE_INK}'>{line}</span>" for line in rest)
