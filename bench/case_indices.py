@@ -77,8 +77,10 @@ RAW_ANNUAL = f"""
 def _falling_sql(index: str) -> str:
     return f"""
         WITH s AS (SELECT member_id, branch_id, list(vindex ORDER BY quarter) AS v FROM ({index}) GROUP BY ALL)
-        SELECT member_id, v[1] AS start_index, v[3] AS last_index, v[1] - v[3] AS total_drop
-        FROM s WHERE len(v) = 3 AND v[2] < v[1] AND v[3] < v[2] ORDER BY total_drop DESC, member_id"""
+        SELECT s.member_id, m.name, s.branch_id, l.branch_name, v[1] AS start_index, v[3] AS last_index,
+               v[1] - v[3] AS total_drop, v AS indices
+        FROM s JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = s.branch_id
+        WHERE len(v) = 3 AND v[2] < v[1] AND v[3] < v[2] ORDER BY total_drop DESC, s.member_id"""
 
 
 RANKING_RAW = f"""
@@ -105,8 +107,9 @@ def _annual_totals_sql(totals: str) -> str:
         WITH y AS (SELECT branch_id, count(*) AS quarters, sum(total) AS total, avg(total) AS mean,
                           count(*) FILTER (WHERE rank <= 3) AS commended_quarters
                    FROM ({totals}) WHERE quarter BETWEEN '{YEAR}Q1' AND '{YEAR}Q4' GROUP BY ALL)
-        SELECT branch_id, quarters, total, mean, commended_quarters, rank() OVER (ORDER BY round(mean, 9) DESC) AS rank FROM y
-        ORDER BY rank, branch_id"""
+        SELECT y.branch_id, l.branch_name, l.general_branch_name, quarters, total, mean, commended_quarters,
+               rank() OVER (ORDER BY round(mean, 9) DESC) AS rank
+        FROM y JOIN branch_lineage l USING (branch_id) ORDER BY rank, y.branch_id"""
 
 
 def _total_trend_sql(totals: str) -> str:
@@ -125,16 +128,26 @@ INDICATORS_SQL = f"""
     FROM branch_score s JOIN branch_lineage l USING (branch_id)
     WHERE s.quarter = '{LAST}' ORDER BY s.branch_id, s.indicator_id"""
 
-DIMENSION_RAW = f"""
+def _dimension_sql(means: str) -> str:
+    """The breakdown with the dimension's name, the weighted combination (literal rater
+    weights) and the self-rating gap, from ``means`` (quarter, dimension_id, self, peer, org, n)."""
+    w = V.rater_weights
+    return f"""
+    SELECT m.quarter, m.dimension_id, d.name AS dimension, m.self, m.peer, m.org,
+           {w['self']} * m.self + {w['peer']} * m.peer + {w['org']} * m.org AS combined, m.self - m.org AS self_gap, m.n
+    FROM ({means}) m JOIN vanguard_dimension d USING (dimension_id) ORDER BY m.quarter, d.position"""
+
+
+DIMENSION_RAW = _dimension_sql(f"""
     SELECT quarter, dimension_id, avg(score) FILTER (WHERE rater = 'self')::DOUBLE AS self,
            avg(score) FILTER (WHERE rater = 'peer')::DOUBLE AS peer, avg(score) FILTER (WHERE rater = 'org')::DOUBLE AS org,
            count(DISTINCT member_id) AS n
-    FROM vanguard_score WHERE quarter = '{LAST}' GROUP BY ALL ORDER BY quarter, dimension_id"""
+    FROM vanguard_score WHERE quarter = '{LAST}' GROUP BY ALL""")
 
-DIMENSION_DERIVED = f"""
+DIMENSION_DERIVED = _dimension_sql(f"""
     SELECT quarter, dimension_id, sum(self_sum)::DOUBLE / sum(self_n) AS self, sum(peer_sum)::DOUBLE / sum(peer_n) AS peer,
            sum(org_sum)::DOUBLE / sum(org_n) AS org, sum(members) AS n
-    FROM branch_quarter_dimension WHERE quarter = '{LAST}' GROUP BY ALL ORDER BY quarter, dimension_id"""
+    FROM branch_quarter_dimension WHERE quarter = '{LAST}' GROUP BY ALL""")
 
 DERIVED_INDEX = "SELECT * FROM member_quarter_index WHERE quarter BETWEEN '{first}' AND '{last}'"
 
@@ -142,6 +155,7 @@ FRAMES = {
     "scores": "SELECT member_id, quarter, dimension_id, rater, score::DOUBLE AS score FROM vanguard_score",
     "members": "SELECT member_id, name, branch_id FROM member",
     "history": "SELECT member_id, branch_id, from_quarter, to_quarter FROM member_quarter_branch",
+    "dimensions": "SELECT dimension_id, name AS dimension, position FROM vanguard_dimension",
     "lineage": "SELECT * FROM branch_lineage",
     "branch_scores": "SELECT branch_id, quarter, indicator_id, score::DOUBLE AS score FROM branch_score",
 }
@@ -198,17 +212,23 @@ class Pandas:
         s = s[s["quarter"] == LAST]
         means = s.pivot_table(index=["quarter", "dimension_id"], columns="rater", values="score", aggfunc="mean")
         n = s.groupby(["quarter", "dimension_id"])["member_id"].nunique().rename("n")
-        return means.join(n).reset_index()
+        d = means.join(n).reset_index().merge(self.d["dimensions"], on="dimension_id")
+        w = V.rater_weights
+        return d.assign(combined=w["self"] * d["self"] + w["peer"] * d["peer"] + w["org"] * d["org"],
+                        self_gap=d["self"] - d["org"]).sort_values(["quarter", "position"])
 
     def falling(self) -> pd.DataFrame:
         i = self.index(periods.shift(LAST, -2), LAST).sort_values("quarter")
         w = i.pivot(index="member_id", columns="quarter", values="vindex").dropna()
         first, middle, last = (w[c] for c in w.columns)
         w = w[(middle < first) & (last < middle)]
-        return pd.DataFrame({"member_id": w.index, "start_index": first[w.index].to_numpy(),
-                             "last_index": last[w.index].to_numpy()}).assign(
-            total_drop=lambda f: f["start_index"] - f["last_index"]).sort_values(
-            ["total_drop", "member_id"], ascending=[False, True])
+        branch = i.groupby("member_id")["branch_id"].last()
+        return (pd.DataFrame({"member_id": w.index, "branch_id": branch[w.index].to_numpy(),
+                              "start_index": first[w.index].to_numpy(), "last_index": last[w.index].to_numpy()})
+                .assign(total_drop=lambda f: f["start_index"] - f["last_index"])
+                .merge(self.d["members"][["member_id", "name"]], on="member_id")
+                .merge(self.d["lineage"][["branch_id", "branch_name"]], on="branch_id")
+                .sort_values(["total_drop", "member_id"], ascending=[False, True]))
 
     def totals(self) -> pd.DataFrame:
         # Scores are decimals with two places: summed in hundredths, as exactly as DuckDB's DECIMAL,
@@ -250,7 +270,7 @@ class Pandas:
         a = t.assign(commended=t["rank"] <= 3).groupby("branch_id").agg(
             quarters=("quarter", "size"), total=("total", "sum"), mean=("total", "mean"), commended_quarters=("commended", "sum"))
         a["rank"] = a["mean"].round(9).rank(method="min", ascending=False)
-        return a.reset_index()
+        return a.reset_index().merge(self.d["lineage"][["branch_id", "branch_name", "general_branch_name"]], on="branch_id")
 
 
 def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
@@ -272,10 +292,11 @@ def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
                {"raw tables": _appraisal_sql(RAW_ANNUAL),
                 "derived tables": _appraisal_sql(f"SELECT * FROM member_year_index WHERE year = {YEAR}")}, p.appraisal),
         Versus("vanguard.dimension_breakdown", lambda: vanguard.dimension_breakdown(con, scope=SCOPE, first=LAST, last=LAST),
-               ["quarter", "dimension_id", "self", "peer", "org", "n"], ["quarter", "dimension_id"],
+               ["quarter", "dimension_id", "dimension", "self", "peer", "org", "combined", "self_gap", "n"],
+               ["quarter", "dimension_id"],
                {"raw tables": DIMENSION_RAW, "derived tables": DIMENSION_DERIVED}, p.dimensions),
         Versus("vanguard.falling_members", lambda: vanguard.falling_members(con, scope=SCOPE, last=LAST),
-               ["member_id", "start_index", "last_index", "total_drop"], ["member_id"],
+               ["member_id", "name", "branch_id", "branch_name", "start_index", "last_index", "total_drop"], ["member_id"],
                {"raw tables": _falling_sql(_index_sql(periods.shift(LAST, -2), LAST)),
                 "derived tables": _falling_sql(DERIVED_INDEX.format(first=periods.shift(LAST, -2), last=LAST))},
                p.falling),
@@ -290,7 +311,8 @@ def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
                {"raw tables": _total_trend_sql(RAW_TOTALS),
                 "derived tables": _total_trend_sql("SELECT * FROM branch_quarter_total")}, p.total_trend),
         Versus("assessment.annual_totals", lambda: assessment.annual_totals(con, scope=SCOPE, year=YEAR),
-               ["branch_id", "quarters", "total", "mean", "commended_quarters", "rank"], ["branch_id"],
+               ["branch_id", "branch_name", "general_branch_name", "quarters", "total", "mean", "commended_quarters", "rank"],
+               ["branch_id"],
                {"raw tables": _annual_totals_sql(RAW_TOTALS),
                 "derived tables": _annual_totals_sql("SELECT * FROM branch_quarter_total")}, p.annual),
     ]

@@ -27,10 +27,15 @@ def _index(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, unit: str | N
 
 def visible_index(con: duckdb.DuckDBPyConnection, *, scope: Scope, first: str, last: str, unit: str | None = None,
                   cfg: config_mod.Config | None = None) -> tuple[str, dict]:
-    """SQL of the member index rows (``derived.member_index_sql``'s columns) of the quarters
-    ``first``..``last`` under ``unit`` of the members ``scope`` may see by their current branch
-    (as :func:`member_index`), and the parameters it binds: for aggregates over members that
-    need no names, without bringing the rows into Python."""
+    """The member index rows of the quarters ``first``..``last`` under ``unit`` of the members
+    ``scope`` may see by their current branch (as :func:`member_index`): for aggregates over
+    members that need no names, without bringing the rows into Python.
+
+    Returns
+    -------
+    The SQL (``derived.member_index_sql``'s columns: quarter, branch_id, member_id, vindex,
+    rank_in_branch) and the parameters it binds.
+    """
     require_branch_detail(scope)
     index, params = _index(con, cfg or config_mod.load(), unit, first, last)
     return (f"SELECT i.* FROM ({index}) i JOIN member m USING (member_id) WHERE m.branch_id IN (SELECT unnest($visible))",
