@@ -327,7 +327,9 @@ class ChartLimits:
     A chart of more than ``max_units`` units shows a window instead of every unit: the
     ``extreme_n`` best and worst, the viewer's unit and any unit searched for, or one page of
     ``page_rows`` units. Tables send ``table_rows`` rows a page. A line or point chart with more
-    than ``webgl_points`` points is drawn with WebGL (plotly's Scattergl).
+    than ``webgl_points`` points is drawn with WebGL (plotly's Scattergl). A search among more
+    than ``find_list_max`` units starts from typed text and lists the first ``find_list_max``
+    matches (a list of every one of 10,000 names is 370 KB for the browser to take in).
     """
 
     max_units: int = 60
@@ -335,6 +337,7 @@ class ChartLimits:
     page_rows: int = 50
     table_rows: int = 100
     webgl_points: int = 5000
+    find_list_max: int = 300
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from analysis import charts, config, periods
@@ -138,9 +139,16 @@ with st.container(border=True):
     elif shown["with_lecturer"].sum() == 0:
         st.info(f"{years[-1]}年的党课都没有登记授课人：导入活动时填写“授课人”和“授课人身份”，即可统计委员带头讲党课的比例。")
     else:
+        # The unit's own row first, then its 总支 (a window of them, lowest share first, when many).
+        generals = shown[shown["general_branch_id"].notna()].sort_values(["pct", "general_branch_id"])
+        drawn = unit_window(generals, key="lecturers", noun="党总支", order="支委讲授比例（由低到高）",
+                            id_column="general_branch_id", name_column="general_branch_name",
+                            keep=[filters.focus_general_branch])
+        note = f"<br>{drawn.note}" if drawn.note else ""
         st.plotly_chart(figure(
-            charts.share_bars, shown, label="general_branch_name", count="by_committee", n="with_lecturer",
-            title=f"{years[-1]}年党课由支委（含书记）讲授的比例<br>{filters.unit_label} · 按党总支 · 分母为登记了授课人的党课",
+            charts.share_bars, pd.concat([shown[shown["general_branch_id"].isna()], drawn.rows]),
+            label="general_branch_name", count="by_committee", n="with_lecturer",
+            title=f"{years[-1]}年党课由支委（含书记）讲授的比例<br>{filters.unit_label} · 按党总支 · 分母为登记了授课人的党课{note}",
         ), key="lecturer_shares")
         with st.expander("数据表：各年度党课授课人构成"):
             table(readable(lecturers.drop(columns=["general_branch_id"]), general_branch_name="单位",

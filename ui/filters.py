@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from analysis import config as config_mod
 from analysis import periods
 from analysis.metrics import org
 from ui.cache import cached
@@ -102,11 +103,16 @@ def sidebar_filters(*, in_url: bool = True) -> Filters:
         general = st.selectbox("党总支", options=list(general_names), format_func=general_names.get, key=GENERAL,
                                disabled=compare)
         branches = units if general == ALL else units[units["general_branch_id"] == general]
+        many = general == ALL and len(branches) > config_mod.load().charts.find_list_max
+        if many:
+            # Every branch of a province is 370 KB for the browser on every run: a branch is chosen
+            # within its 党总支 (those directly under the committee, and the one chosen, stay listed).
+            branches = branches[branches["general_branch_id"].isna() | (branches["branch_id"] == st.session_state[BRANCH])]
         branch_names = {ALL: "全部支部", **dict(zip(branches["branch_id"].tolist(), branches["branch_name"].tolist()))}
         if st.session_state[BRANCH] not in branch_names:
             st.session_state[BRANCH] = ALL
         branch = st.selectbox("党支部", options=list(branch_names), format_func=branch_names.get, key=BRANCH,
-                              disabled=compare)
+                              disabled=compare, help="支部较多：先选择党总支，再选择其下的支部。" if many else None)
         saved[GENERAL], saved[BRANCH] = general, branch
     own = scope.unit_id
     general_of = {b: g for b, g in zip(units["branch_id"].tolist(), units["general_branch_id"].tolist()) if isinstance(g, str)}

@@ -67,9 +67,27 @@ def paged(frame: pd.DataFrame, *, key: str) -> pd.DataFrame:
 
 
 def find_unit(names: dict[str, str], *, key: str, noun: str = "支部", where=st) -> str | None:
-    """A search box over ``names`` (id -> name; type to filter): the id found, or None."""
-    return where.selectbox(f"查找{noun}", list(names), index=None, format_func=names.get, key=f"{key}_find",
-                           placeholder=f"输入名称查找{noun}（共 {count(len(names))} 个）")
+    """A search box over ``names`` (id -> name; type to filter): the id found, or None.
+
+    Up to ``charts.find_list_max`` names are one list to type into; beyond it the viewer types
+    part of a name (or id) first and picks among the matches, so the browser never receives
+    every name of a province."""
+    limit = config_mod.load().charts.find_list_max
+    if len(names) <= limit:
+        return where.selectbox(f"查找{noun}", list(names), index=None, format_func=names.get, key=f"{key}_find",
+                               placeholder=f"输入名称查找{noun}（共 {count(len(names))} 个）")
+    box = where.container()
+    query = box.text_input(f"查找{noun}", key=f"{key}_query",
+                           placeholder=f"输入名称中的字，回车（共 {count(len(names))} 个{noun}）").strip().lower()
+    if not query:
+        return None
+    matches = [unit for unit, name in names.items() if query in name.lower() or query in unit.lower()]
+    if not matches:
+        box.caption(f"没有名称含“{query}”的{noun}。")
+        return None
+    more = f"，列出前 {count(limit)} 个" if len(matches) > limit else ""
+    return box.selectbox(f"匹配的{noun}（{count(len(matches))} 个{more}）", matches[:limit], format_func=names.get,
+                         key=f"{key}_find")
 
 
 @dataclass(frozen=True)
