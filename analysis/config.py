@@ -329,7 +329,9 @@ class ChartLimits:
     ``page_rows`` units. Tables send ``table_rows`` rows a page. A line or point chart with more
     than ``webgl_points`` points is drawn with WebGL (plotly's Scattergl). A search among more
     than ``find_list_max`` units starts from typed text and lists the first ``find_list_max``
-    matches (a list of every one of 10,000 names is 370 KB for the browser to take in).
+    matches (a list of every one of 10,000 names is 370 KB for the browser to take in). A rank
+    chart draws the grey lines of the other units up to ``field_lines_max`` of them (10,000
+    lines are 1.1 MB and one grey mass).
     """
 
     max_units: int = 60
@@ -338,6 +340,7 @@ class ChartLimits:
     table_rows: int = 100
     webgl_points: int = 5000
     find_list_max: int = 300
+    field_lines_max: int = 1000
 
 
 @dataclass(frozen=True)

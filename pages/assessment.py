@@ -65,8 +65,12 @@ with st.expander("表格：各季度总分与名次"):
 
 st.subheader("支部指标分析")
 options = list(names)
-branch = st.selectbox("选择支部（或在侧栏选择）", options, index=options.index(chosen) if chosen in options else 0,
-                      format_func=names.get, key="assessment_branch")
+if len(options) > cfg_charts.find_list_max:
+    branch = find_unit(names, key="assessment_branch", noun="支部") or chosen or options[0]
+    st.caption(f"当前：{names[branch]}（未查找时为侧栏所选支部或第 1 名）")
+else:
+    branch = st.selectbox("选择支部（或在侧栏选择）", options, index=options.index(chosen) if chosen in options else 0,
+                          format_func=names.get, key="assessment_branch")
 indicators = cached(assessment.indicator_scores, quarter=filters.last, unit=branch)
 left, right = st.columns(2)
 with left:

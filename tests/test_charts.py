@@ -83,6 +83,17 @@ def test_rank_bump_marks_a_few_and_greys_the_rest():
     assert fig.layout.yaxis.dtick is None  # 100 branches: no tick every 5 ranks
 
 
+def test_rank_bump_leaves_out_a_field_beyond_the_configured_lines(tmp_path, monkeypatch):
+    toml = tmp_path / "hospital.toml"
+    toml.write_text("[charts]\nfield_lines_max = 50\n", encoding="utf-8")
+    monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
+    ranking = pd.DataFrame([{"quarter": q, "branch_id": f"B{i}", "branch_name": f"支部{i}", "rank": i}
+                            for i in range(1, 101) for q in QUARTERS])
+    fig = charts.rank_bump(ranking, commended={"B1"}, chosen={"B50"}, title="t")
+    assert fig.data[0].name == "其余 98 个支部未画出" and list(fig.data[0].x) == [None]
+    assert [t.name for t in fig.data[1:]] == ["表扬", "所选支部"] and len(fig.data[2].x) == len(QUARTERS)
+
+
 def test_quarter_heatmap_rows_follow_the_latest_rank():
     ranking = pd.DataFrame({
         "quarter": ["2024Q3"] * 3 + ["2024Q4"] * 2,

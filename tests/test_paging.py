@@ -102,8 +102,11 @@ def test_above_the_list_limit_the_search_starts_from_typed_text(demo_path, demo_
     try:
         app.run()
         app.switch_page("pages/assessment.py").run()
-        # No list of every branch is sent: only a text box until something is typed.
-        assert not [s for s in app.selectbox if s.key == "ranked_find"]
+        # No list of every branch is sent: only a text box until something is typed (the
+        # indicator section shows the first-ranked branch meanwhile).
+        assert not [s for s in app.selectbox if s.key in ("ranked_find", "assessment_branch", "assessment_branch_find")]
+        assert app.text_input(key="assessment_branch_query") is not None
+        assert any(c.value.startswith("当前：") for c in app.caption)
         names = org.unit_names(demo_con, scope=Scope.committee())
         bars = chart(app, "ranked")["data"][0]
         middle = next(b for b in sorted(names) if b.startswith("B") and names[b] not in bars["y"])

@@ -325,16 +325,22 @@ def rank_bump(ranking: pd.DataFrame, *, title: str, commended: Collection[str] =
               height: int = 460) -> go.Figure:
     """Rank per quarter for each branch (1 at the top): ``commended`` ids in GOOD, ``flagged``
     in ATTENTION and ``chosen`` in their own colour, each named at its line's end; every other
-    branch in grey, all of them one trace."""
+    branch in grey, all of them one trace, up to ``charts.field_lines_max`` of them (beyond, the
+    legend says how many are not drawn)."""
     marked = {b: (GOOD, "表扬") for b in commended} | {b: (ATTENTION, "需关注") for b in flagged}
     marked |= {b: (CHOSEN, "所选支部") for b in chosen}
     quarters = sorted(set(ranking["quarter"]))
     position = {q: i for i, q in enumerate(quarters)}
     rest = ranking[~ranking["branch_id"].isin(set(marked))]
-    fig = go.Figure(_gapped_lines(rest, x="quarter", y="rank", unit="branch_id", name="branch_name", position=position,
-                                  legend_name="其他支部", colour=translucent(NEUTRAL, _field_alpha(rest["branch_id"].nunique())),
-                                  width=1,
-                                  hover="%{text}<br>第 %{y} 名<extra></extra>"))
+    others = rest["branch_id"].nunique()
+    if others <= config_mod.load().charts.field_lines_max:
+        field = _gapped_lines(rest, x="quarter", y="rank", unit="branch_id", name="branch_name", position=position,
+                              legend_name="其他支部", colour=translucent(NEUTRAL, _field_alpha(others)), width=1,
+                              hover="%{text}<br>第 %{y} 名<extra></extra>")
+    else:
+        field = go.Scatter(x=[None], y=[None], mode="lines", line={"color": NEUTRAL, "width": 1},
+                           name=f"其余 {count(others)} 个支部未画出", hoverinfo="skip")
+    fig = go.Figure(field)
     ends = _named_lines(fig, ranking, marked, x="quarter", y="rank", unit="branch_id", name="branch_name",
                         position=position, hover="第 %{y} 名")
     fig = _style(fig, title=title, height=height, y_title="名次")
