@@ -144,7 +144,7 @@ with st.container(border=True):
         drawn = unit_window(generals, key="lecturers", noun="党总支", order="支委讲授比例（由低到高）",
                             id_column="general_branch_id", name_column="general_branch_name",
                             keep=[filters.focus_general_branch])
-        note = f"<br>{drawn.note}" if drawn.note else ""
+        note = f" · {drawn.note}" if drawn.note else ""
         st.plotly_chart(figure(
             charts.share_bars, pd.concat([shown[shown["general_branch_id"].isna()], drawn.rows]),
             label="general_branch_name", count="by_committee", n="with_lecturer",
