@@ -37,10 +37,13 @@ adds must fit in memory when it commits (a 100,000-response survey failed at 256
 DuckDB then closes the database until restart)."""
 
 CHECKING_MEMORY_LIMIT = "192MB"
-"""DuckDB's memory while an import stages and checks a file, before it writes: the staged and typed
-copies of the rows (about 300 bytes a row) then spill to ``<database>.tmp`` instead of filling
-the whole limit, so a million-row import peaks near 420 MB of process memory instead of 520 MB,
-for about 0.3 s more. Writing runs under the full limit again (see ``DEFAULT_MEMORY_LIMIT``)."""
+"""DuckDB's memory while the CLI, in a process of its own, stages and checks a file before it
+writes (``importer.import_file``'s ``checking_memory``): the staged and typed copies of the rows
+(about 300 bytes a row) then spill to ``<database>.tmp`` instead of filling the whole limit, so a
+million-row import peaks near 420 MB of process memory instead of 520 MB, for about 0.3 s more.
+Writing runs under the full limit again (see ``DEFAULT_MEMORY_LIMIT``). Not in the server: the
+limit is the DuckDB instance's, and a viewer's query meanwhile (a province's compliance grid)
+runs out of memory under it."""
 
 
 def default_path() -> Path:

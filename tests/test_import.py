@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis import db
 from analysis.access import audit
-from analysis.ingest import importer, rollback
+from analysis.ingest import importer, inbox, rollback
 from analysis.scope import Scope
 from tests.import_files import WJX_SAMPLE, branch_rows, hospital, rejected, snapshot, write_csv, write_xlsx
 
@@ -180,3 +181,42 @@ def test_import_benchmark_smoke():
     assert CASES["import_vanguard_csv"].run is import_throughput.import_vanguard_csv
     result = import_throughput.import_vanguard_csv(quick=True)
     assert result.detail["rows"] == 20_000 and result.seconds > 0 and result.baseline_seconds > 0
+
+
+def limits_while_checking(con, path, **kwargs) -> set[str]:
+    """The DuckDB memory limits seen while ``path`` was staged and checked."""
+    seen = set()
+
+    def progress(fraction, text):
+        if text == "正在校验":
+            seen.add(con.execute("SELECT current_setting('memory_limit')").fetchone()[0].replace(" ", ""))
+
+    importer.validate_file(con, path, progress=progress, **kwargs)
+    return seen
+
+
+def test_only_a_process_of_its_own_checks_a_file_under_the_lower_limit(con, tmp_path):
+    path = write_csv(tmp_path / "b.csv", branch_rows("2025Q1", ["B01", "B02", "B03"], 0.9))
+    configured = con.execute("SELECT current_setting('memory_limit')").fetchone()[0].replace(" ", "")
+    assert limits_while_checking(con, path) == {configured}  # the server's imports: viewers share the limit
+    assert limits_while_checking(con, path, checking_memory=db.CHECKING_MEMORY_LIMIT) == {"183.1MiB"}  # 192 MB
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0].replace(" ", "") == configured
+
+
+def test_the_cli_on_its_own_database_checks_under_the_lower_limit_and_the_inbox_does_not(con, tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "b.csv", branch_rows("2025Q1", ["B01", "B02", "B03"], 0.9))
+    asked = []
+    real = importer.validate_file
+
+    def recorded(*args, **kwargs):
+        asked.append(kwargs.get("checking_memory"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "validate_file", recorded)
+    request = {"action": "validate", "upload": "upload.csv", "file_name": "b.csv"}
+    assert inbox.handle(con, request, files={"upload": path}, user="os:tester")["ok"]
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "upload.csv").write_bytes(path.read_bytes())
+    assert inbox.handle(con, request, spool, user="os:tester")["ok"]
+    assert asked == [db.CHECKING_MEMORY_LIMIT, None]

@@ -29,6 +29,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,7 @@ def validate_file(
     twin: str | Path | None = None,
     progress: Progress | None = None,
     cfg: config_mod.Config | None = None,
+    checking_memory: str | None = None,
 ) -> Preview:
     """Check a file as ``import_file`` would, and write nothing.
 
@@ -188,12 +190,16 @@ def validate_file(
         name); it is never used as a path. Default: the path's name.
     twin : for kind 'wjx', the other download of the same 问卷星 survey (see ``wjx.parse_wjx``).
     progress : called with (fraction 0..1, Chinese stage text).
+    checking_memory : a lower DuckDB memory limit (e.g. ``db.CHECKING_MEMORY_LIMIT``) for
+        staging and checking the file, so that its copies spill to disk early. For a process of
+        its own (the CLI): the limit is the DuckDB instance's, and a server's viewers reading
+        meanwhile would run out of memory under it (a province's compliance grid does at 192 MB).
 
     Returns
     -------
     Preview (``.ok`` is False when there are problems).
     """
-    return _run_file(con, path, file_name, _request(kind, None, progress, cfg, twin))[0]
+    return _run_file(con, path, file_name, _request(kind, None, progress, cfg, twin, checking_memory))[0]
 
 
 def import_file(
@@ -206,14 +212,16 @@ def import_file(
     twin: str | Path | None = None,
     progress: Progress | None = None,
     cfg: config_mod.Config | None = None,
+    checking_memory: str | None = None,
 ) -> ImportResult:
     """Validate and import a file as one batch, in one transaction.
 
     ``user`` is the importing user's name, or their Scope (which must be the committee's:
     PermissionError otherwise). Raises ImportRejected (with the preview and its problems) when
-    anything is wrong; the database is then unchanged.
+    anything is wrong; the database is then unchanged. Other parameters as ``validate_file``;
+    writing always runs under the full memory limit.
     """
-    request = _request(kind, write.user_name(user), progress, cfg, twin)
+    request = _request(kind, write.user_name(user), progress, cfg, twin, checking_memory)
     return _run_file(con, path, file_name, request)[1]
 
 
@@ -293,14 +301,22 @@ class _Request:
     report: Progress
     cfg: config_mod.Config
     twin: Path | None
+    checking_memory: str | None = None
 
 
 def _request(kind: str | None, username: str | None, progress: Progress | None, cfg: config_mod.Config | None,
-             twin: str | Path | None) -> _Request:
+             twin: str | Path | None, checking_memory: str | None = None) -> _Request:
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     return _Request(kind, username, progress or (lambda fraction, text: None), cfg or config_mod.load(),
-                    None if twin is None else Path(twin))
+                    None if twin is None else Path(twin), checking_memory)
+
+
+def _checking(con, request: _Request) -> AbstractContextManager:
+    """The memory limit staging and checking run under (see ``import_file``'s ``checking_memory``)."""
+    if request.checking_memory is None:
+        return nullcontext()
+    return db.lowered_memory_limit(con, request.checking_memory)
 
 
 def _run_file(con, path: str | Path, file_name: str | None, request: _Request) -> tuple[Preview, ImportResult | None]:
@@ -381,7 +397,7 @@ def _attempt(con, source: read.Source, request: _Request) -> tuple[Preview, int 
             if survey:
                 staged = None
             else:
-                with db.lowered_memory_limit(con, db.CHECKING_MEMORY_LIMIT):
+                with _checking(con, request):
                     staged = _stage(con, tables, source, rows, request, known)
         except read.FileProblem as exc:
             return known.refused(exc), None
@@ -420,8 +436,8 @@ def _stage(con, tables: TempTables, source: read.Source, rows: list[read.HeaderR
 def _import_table(con, tables: TempTables, staged: Staged, request: _Request,
                   known: _Known) -> tuple[Preview, int | None]:
     """Check the staged rows and, for an import without problems, write them as a batch."""
-    request.report(0.4, "正在校验")
-    with db.lowered_memory_limit(con, db.CHECKING_MEMORY_LIMIT):
+    with _checking(con, request):
+        request.report(0.4, "正在校验")
         checked = check_staged(con, tables, staged, cfg=request.cfg, today=dt.date.today(), limit=MAX_PROBLEMS,
                                report=request.report)
         known.warnings += checked.warnings

@@ -179,13 +179,16 @@ def _import(con, request: dict[str, Any], directory: Path | None, files: dict[st
         twin = _upload_path(directory, request["twin"]) if request.get("twin") else None
     kind = request.get("kind") or None
     label = read.safe_upload_name(str(request.get("file_name") or path.name))
+    # The CLI in a process of its own may stage under a lower limit; the server may not (its
+    # viewers share the limit).
+    checking = {"checking_memory": db.CHECKING_MEMORY_LIMIT} if files is not None else {}
     action = request["action"]
     if action == "validate":
-        preview = importer.validate_file(con, path, kind=kind, file_name=label, twin=twin)
+        preview = importer.validate_file(con, path, kind=kind, file_name=label, twin=twin, **checking)
         batch_id = None
     else:
         try:
-            result = importer.import_file(con, path, kind=kind, file_name=label, twin=twin, user=user)
+            result = importer.import_file(con, path, kind=kind, file_name=label, twin=twin, user=user, **checking)
         except importer.ImportRejected as exc:
             preview, batch_id = exc.preview, None
             importer.record_rejection(con, preview, user=user)
