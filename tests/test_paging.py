@@ -94,55 +94,54 @@ def test_tables_send_one_page_and_offer_every_row_for_download(app):
     assert app.number_input(key="appraisal_page").value <= app.number_input(key="appraisal_page").max
 
 
-def test_above_the_list_limit_the_search_starts_from_typed_text(demo_path, demo_con, tmp_path, monkeypatch):
+@pytest.fixture()
+def short_lists(demo_path, tmp_path, monkeypatch):
+    """The app under limits for which the demo's 34 branches are too many to list (5)."""
     toml = tmp_path / "hospital.toml"
     toml.write_text("[charts]\nmax_units = 10\nextreme_n = 3\nfind_list_max = 5\n", encoding="utf-8")
     monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
     app = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
-    try:
-        app.run()
-        app.switch_page("pages/assessment.py").run()
-        # No list of every branch is sent: only a text box until something is typed (the
-        # indicator section shows the first-ranked branch meanwhile).
-        assert not [s for s in app.selectbox if s.key in ("ranked_find", "assessment_branch", "assessment_branch_find")]
-        assert app.text_input(key="assessment_branch_query") is not None
-        assert any(c.value.startswith("当前：") for c in app.caption)
-        names = org.unit_names(demo_con, scope=Scope.committee())
-        bars = chart(app, "ranked")["data"][0]
-        middle = next(b for b in sorted(names) if b.startswith("B") and names[b] not in bars["y"])
-        app.text_input(key="ranked_query").set_value(names[middle]).run()
-        found = app.selectbox(key="ranked_find")
-        assert found.options == [names[middle]] and found.value == middle
-        assert names[middle] in chart(app, "ranked")["data"][0]["y"]
-        # A common character matches many: at most find_list_max are listed, and the count is said.
-        app.text_input(key="ranked_query").set_value("党支部").run()
-        found = app.selectbox(key="ranked_find")
-        assert len(found.options) == 5 and "列出前 5 个" in found.label
-        app.text_input(key="ranked_query").set_value("没有这个").run()
-        assert not [s for s in app.selectbox if s.key == "ranked_find"]
-        assert any("没有名称含" in c.value for c in app.caption)
-    finally:
-        release(app)
+    yield app
+    release(app)
 
 
-def test_above_the_list_limit_a_branch_is_chosen_within_its_general_branch(demo_path, tmp_path, monkeypatch):
-    toml = tmp_path / "hospital.toml"
-    toml.write_text("[charts]\nfind_list_max = 5\n", encoding="utf-8")
-    monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
-    app = signed_in_app(demo_path, tmp_path, monkeypatch, "dangban")
-    try:
-        app.run()
-        branch = app.sidebar.selectbox(key="branch")
-        assert branch.options == ["全部支部"] and "先选择党总支" in branch.help  # not all 34 branches
-        app.sidebar.selectbox(key="general_branch").set_value("G01").run()
-        assert len(app.sidebar.selectbox(key="branch").options) == 1 + 6
-        app.sidebar.selectbox(key="branch").set_value("B01").run()
-        assert app.sidebar.selectbox(key="branch").value == "B01"
-        # Back to every 总支: the chosen branch stays chosen (as with a short list) and listed alone.
-        app.sidebar.selectbox(key="general_branch").set_value("").run()
-        branch = app.sidebar.selectbox(key="branch")
-        assert branch.value == "B01" and len(branch.options) == 2
-        branch.set_value("").run()
-        assert app.sidebar.selectbox(key="branch").options == ["全部支部"]
-    finally:
-        release(app)
+def test_above_the_list_limit_the_search_starts_from_typed_text(short_lists, demo_con):
+    app = short_lists
+    app.run()
+    app.switch_page("pages/assessment.py").run()
+    # No list of every branch is sent: only a text box until something is typed (the
+    # indicator section shows the first-ranked branch meanwhile).
+    assert not [s for s in app.selectbox if s.key in ("ranked_find", "assessment_branch", "assessment_branch_find")]
+    assert app.text_input(key="assessment_branch_query") is not None
+    assert any(c.value.startswith("当前：") for c in app.caption)
+    names = org.unit_names(demo_con, scope=Scope.committee())
+    bars = chart(app, "ranked")["data"][0]
+    middle = next(b for b in sorted(names) if b.startswith("B") and names[b] not in bars["y"])
+    app.text_input(key="ranked_query").set_value(names[middle]).run()
+    found = app.selectbox(key="ranked_find")
+    assert found.options == [names[middle]] and found.value == middle
+    assert names[middle] in chart(app, "ranked")["data"][0]["y"]
+    # A common character matches many: at most find_list_max are listed, and the count is said.
+    app.text_input(key="ranked_query").set_value("党支部").run()
+    found = app.selectbox(key="ranked_find")
+    assert len(found.options) == 5 and "列出前 5 个" in found.label
+    app.text_input(key="ranked_query").set_value("没有这个").run()
+    assert not [s for s in app.selectbox if s.key == "ranked_find"]
+    assert any("没有名称含" in c.value for c in app.caption)
+
+
+def test_above_the_list_limit_a_branch_is_chosen_within_its_general_branch(short_lists):
+    app = short_lists
+    app.run()
+    branch = app.sidebar.selectbox(key="branch")
+    assert branch.options == ["全部支部"] and "先选择党总支" in branch.help  # not all 34 branches
+    app.sidebar.selectbox(key="general_branch").set_value("G01").run()
+    assert len(app.sidebar.selectbox(key="branch").options) == 1 + 6
+    app.sidebar.selectbox(key="branch").set_value("B01").run()
+    assert app.sidebar.selectbox(key="branch").value == "B01"
+    # Back to every 总支: the chosen branch stays chosen (as with a short list) and listed alone.
+    app.sidebar.selectbox(key="general_branch").set_value("").run()
+    branch = app.sidebar.selectbox(key="branch")
+    assert branch.value == "B01" and len(branch.options) == 2
+    branch.set_value("").run()
+    assert app.sidebar.selectbox(key="branch").options == ["全部支部"]
