@@ -708,16 +708,10 @@ SELECT kind, {ATTENDANCE_AGGREGATES}
 FROM member_counts GROUP BY GROUPING SETS ((kind), ())
 """
 
-ALL_KINDS = "（全部）"  # the all-kinds row's key while the two statements' rows are matched
-
-
 def _with_attendance(compliance: pd.DataFrame, attendance: pd.DataFrame) -> pd.DataFrame:
-    """``compliance`` with the attendance columns of its kind (zero records where none)."""
-    attendance = attendance.rename(columns={"n": "attendance_n"})
-    merged = compliance.merge(attendance.drop(columns="kind"), how="left",
-                              left_on=compliance["kind"].fillna(ALL_KINDS).to_numpy(),
-                              right_on=attendance["kind"].fillna(ALL_KINDS).to_numpy())
-    merged = merged.drop(columns="key_0")
+    """``compliance`` with the attendance columns of its kind (zero records where none); the
+    all-kinds rows (kind missing) match each other, as pandas matches missing keys."""
+    merged = compliance.merge(attendance.rename(columns={"n": "attendance_n"}), on="kind", how="left")
     return merged.fillna({"attendance_n": 0, "members": 0, "suppressed": False}).astype(
         {"attendance_n": "int64", "members": "int64", "suppressed": "bool"})
 
