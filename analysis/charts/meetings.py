@@ -51,9 +51,14 @@ ACTIVITY_COLOURS = {
 }
 
 
-def _status_heatmap(z_status: list[list[str | None]], *, x: list[str], y: list[str], text: list[list[str]],
-                    custom: list[list[list]], hover: str) -> list:
-    """A heatmap whose cells are coloured by meeting status, plus one legend entry per status shown."""
+STATUS_LEGEND = {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}
+
+
+def _status_figure(z_status: list[list[str | None]], *, x: list[str], y: list[str], text: list[list[str]],
+                   custom: list[list[list]], hover: str, title: str, height: int, x_title: str, y_title: str,
+                   left: int) -> go.Figure:
+    """A heatmap whose cells are coloured by meeting status, with one legend entry per status
+    shown, rows top-down and both axes categories (``left``: the row labels' margin)."""
     names = list(MEETING_STATUS_COLOURS)
     codes = {s: i for i, s in enumerate(names)}
     n = len(names)
@@ -72,10 +77,11 @@ def _status_heatmap(z_status: list[list[str | None]], *, x: list[str], y: list[s
                            "line": {"color": SWATCH_EDGE, "width": 1}})
         for name in names if name in present
     ]
-    return [heatmap, *legend]
-
-
-STATUS_LEGEND = {"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.0, "yanchor": "bottom"}
+    fig = _style(go.Figure([heatmap, *legend]), title=title, height=height, x_title=x_title, y_title=y_title)
+    fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
+    fig.update_xaxes(type="category")
+    fig.update_layout(margin={"l": left, "r": 16, "t": 96, "b": 60}, legend=STATUS_LEGEND)
+    return fig
 
 
 def compliance_heatmap(grid: pd.DataFrame, *, title: str, branch_order: list[str] | None = None) -> go.Figure:
@@ -96,16 +102,11 @@ def compliance_heatmap(grid: pd.DataFrame, *, title: str, branch_order: list[str
     # The branch id last: a click on a cell opens the branch (ui.profile.clicked_unit).
     custom = [[[c.status, c.held, c.required, c.dates if isinstance(c.dates, str) else "—", c.branch_id]
                if (c := cell(b, p)) is not None else ["", 0, 0, "", ""] for p in x] for b in y]
-    fig = go.Figure(_status_heatmap(
+    return _status_figure(
         status, x=x, y=y, text=text, custom=custom,
         hover="%{y}<br>%{x}：%{customdata[0]}<br>召开 %{customdata[1]} 次 / 应开 %{customdata[2]} 次"
               "<br>日期：%{customdata[3]}<extra></extra>",
-    ))
-    fig = _style(fig, title=title, height=max(300, 22 * len(y) + 190), x_title="期间", y_title="党支部")
-    fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
-    fig.update_xaxes(type="category")
-    fig.update_layout(margin={"l": 160, "r": 16, "t": 96, "b": 60}, legend=STATUS_LEGEND)
-    return fig
+        title=title, height=max(300, 22 * len(y) + 190), x_title="期间", y_title="党支部", left=160)
 
 
 def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
@@ -149,16 +150,11 @@ def meeting_calendar(calendar: pd.DataFrame, *, title: str) -> go.Figure:
              for m in x] for k in y]
     custom = [[[c.status, c.period_label, c.held, c.required] if (c := cells.get((k, m))) is not None else ["", "", 0, 0]
                for m in x] for k in y]
-    fig = go.Figure(_status_heatmap(
+    return _status_figure(
         status, x=x, y=y, text=text, custom=custom,
         hover="%{y} · %{x}<br>%{customdata[1]}：%{customdata[0]}<br>本期召开 %{customdata[2]} 次 / 应开 %{customdata[3]} 次"
               "<extra></extra>",
-    ))
-    fig = _style(fig, title=title, height=max(300, 44 * len(y) + 170), x_title="月份", y_title="会议类型")
-    fig.update_yaxes(autorange="reversed", showgrid=False, type="category")
-    fig.update_xaxes(type="category")
-    fig.update_layout(margin={"l": 100, "r": 16, "t": 96, "b": 60}, legend=STATUS_LEGEND)
-    return fig
+        title=title, height=max(300, 44 * len(y) + 170), x_title="月份", y_title="会议类型", left=100)
 
 
 def attendance_bars(rates: pd.DataFrame, *, title: str) -> go.Figure:
