@@ -17,6 +17,7 @@ Only the keys present in the file change; everything else keeps its default. Exa
 
     [serving]                   # page runs computed at once by one server process
     page_runs_at_once = 2
+    refresh_after_import = 64   # recently viewed results recomputed in the background after an import
 
     [[assessment.indicators]]   # replaces the whole catalogue; must still sum to 100
     id = "A01"
@@ -351,9 +352,14 @@ class Serving:
     turn in arrival order. Page runs are Python work that takes turns on one interpreter lock:
     twenty runs let in together all finish together, at twenty times one run, while in turn
     the first finishes after one run and the median viewer after half the queue.
+
+    After every import (a new data version) the server recomputes in the background, most
+    recent first, up to ``refresh_after_import`` of the results viewers asked for in the last
+    working day (see ``ui.cache``), so the next viewer of a page finds them ready; 0 turns that off.
     """
 
     page_runs_at_once: int = 2
+    refresh_after_import: int = 64
 
 
 @dataclass(frozen=True)
@@ -508,6 +514,8 @@ def validate(config: Config) -> Config:
         raise ConfigError("charts: every limit must be at least 1")
     if config.serving.page_runs_at_once < 1:
         raise ConfigError("serving.page_runs_at_once must be at least 1")
+    if config.serving.refresh_after_import < 0:
+        raise ConfigError("serving.refresh_after_import must be 0 (off) or more")
     if config.survey.min_cell < 1:
         raise ConfigError("survey.min_cell must be at least 1")
     for scale in config.survey.ordinal_scales:

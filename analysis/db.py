@@ -12,10 +12,12 @@ the raw rows or the configuration, one small transaction per step, reporting pro
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -300,6 +302,7 @@ class Periodic(threading.Thread):
             cursor = self.con.cursor()
         except duckdb.Error:
             return
+        _running.add(self)
         while not self._stop_event.is_set():
             try:
                 self.job(cursor)
@@ -313,3 +316,14 @@ class Periodic(threading.Thread):
         self._stop_event.set()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
+
+
+_running: weakref.WeakSet[Periodic] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_running() -> None:
+    # A daemon thread still inside DuckDB while the interpreter finalises aborts the process
+    # ("terminate called after throwing ..."): at exit, let each finish its run and stop.
+    for thread in list(_running):
+        thread.stop()

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis import db
 from analysis.access import auth
+from ui import cache
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,7 @@ def signed_in_app(demo_path: Path, tmp_path: Path, monkeypatch, username: str = 
     monkeypatch.setenv("PARTY_DASHBOARD_DB", str(copy))
     st.cache_data.clear()
     st.cache_resource.clear()
+    cache.clear()
     app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     app.session_state["session_token"] = token
     return app
@@ -37,3 +39,4 @@ def release(app: AppTest | None = None) -> None:
     """Drop cached results and the cached database handle so the next test starts clean."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    cache.clear()

@@ -13,7 +13,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analysis import db
+from analysis import config, db
 from analysis.scope import Scope
 from ui import cache
 from ui.session import connection
@@ -48,9 +48,11 @@ def database(demo_path, tmp_path, monkeypatch):
     CALLS.clear()
     st.cache_data.clear()
     st.cache_resource.clear()
+    cache.clear()
     yield copy
     st.cache_data.clear()
     st.cache_resource.clear()
+    cache.clear()
 
 
 def session(scope: Scope) -> AppTest:
@@ -90,6 +92,55 @@ def test_a_new_data_version_is_computed_afresh(database):
     con = connection().cursor()
     with db.transaction(con):
         db.bump_data_version(con)
+    app.run()
+    assert len(CALLS) == 4
+
+
+def test_an_import_refreshes_what_viewers_asked_for(database):
+    app = session(Scope.committee())
+    app.run()
+    assert len(CALLS) == 2
+    con = connection().cursor()
+    refresher = cache.REFRESHERS[str(database)]
+    assert refresher.wait(db.data_version(con), timeout=30)  # its first look: nothing to refresh
+    assert len(CALLS) == 2
+    with db.transaction(con):
+        db.bump_data_version(con)
+    assert refresher.wait(db.data_version(con), timeout=30)
+    # Both results were computed again in the background, for the new version ...
+    assert sorted(CALLS[2:], key=str) == sorted(CALLS[:2], key=str)
+    # ... so the viewer's next run computes nothing, and nothing of the old version is kept.
+    app.run()
+    assert not app.exception and len(CALLS) == 4
+    assert {key[2] for key in cache._results} == {db.data_version(con)}
+
+
+def test_a_refresh_takes_the_most_recent_first_and_stops_at_its_limit(database):
+    app = session(Scope.committee())
+    app.run()  # asks for the hospital, then for B01
+    con = connection().cursor()
+    with db.transaction(con):
+        db.bump_data_version(con)
+    CALLS.clear()
+    assert cache.refresh(con, database=str(database), limit=1) == 1
+    assert CALLS == [("2025Q1", "B01", ("committee", None))]
+    assert cache.refresh(con, database=str(database), limit=5, still_current=lambda: False) == 0
+    assert cache.refresh(con, database=str(database), limit=5) == 1  # the hospital's; B01's is there
+    assert cache.refresh(con, database="another.duckdb", limit=5) == 0
+
+
+def test_refreshing_can_be_turned_off(database, tmp_path, monkeypatch):
+    path = tmp_path / "hospital.toml"
+    path.write_text("[serving]\nrefresh_after_import = 0\n", encoding="utf-8")
+    monkeypatch.setenv(config.CONFIG_ENV, str(path))
+    app = session(Scope.committee())
+    app.run()
+    con = connection().cursor()
+    refresher = cache.REFRESHERS[str(database)]
+    with db.transaction(con):
+        db.bump_data_version(con)
+    assert refresher.wait(db.data_version(con), timeout=30)
+    assert len(CALLS) == 2
     app.run()
     assert len(CALLS) == 4
 

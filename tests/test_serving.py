@@ -70,3 +70,22 @@ def test_the_server_imports_the_landing_pages_slow_modules_in_the_background(tmp
     done = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "server.duckdb")], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[] ['scipy.stats']"
+
+
+def test_the_process_exits_cleanly_while_background_threads_query():
+    # A daemon thread still inside DuckDB when the interpreter finalises aborts the process
+    # (exit status 134, "terminate called after throwing ..."): the server's background threads
+    # (inbox, session sweep, result refresh) are stopped at exit first.
+    probe = (
+        "import time, duckdb\n"
+        "from analysis import db\n"
+        "con = duckdb.connect()\n"
+        "for i in range(4):\n"
+        "    db.Periodic(con, f'busy{i}', lambda c: c.execute('SELECT sum(range) FROM range(3000000)').fetchall(),\n"
+        "                interval=0).start()\n"
+        "time.sleep(0.5)\n"
+    )
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "terminate called" not in done.stderr

@@ -7,23 +7,34 @@ the viewer's scope: no one is served a stale result or one computed for a wider 
 figure is keyed by the chart function and the keys of what it is drawn from (a shared result
 by its key, anything else by its content), so it is as safe as its inputs.
 
-Values are shared objects, not copies (``st.cache_resource``): twenty viewers of a page hold
-one copy of its tables and nothing is unpickled on every run. Callers treat them as read-only;
-pandas' copy-on-write makes every derived frame (a selection, ``assign``, ``rename``) a new
-object, so only assigning into a result itself would change it, and no page does.
+Values are shared objects, not copies: twenty viewers of a page hold one copy of its tables
+and nothing is unpickled on every run. Callers treat them as read-only; pandas' copy-on-write
+makes every derived frame (a selection, ``assign``, ``rename``) a new object, so only assigning
+into a result itself would change it, and no page does.
+
+Results live in a store of this module (a ``cachetools.TTLCache`` behind one condition: a
+result being computed is waited for, never computed twice), not in ``st.cache_resource``, so
+that a thread outside any script run may fill it: after every import the server's refresher
+(``start_refresher``) recomputes the results viewers asked for most recently, for the new data
+version, and the next viewer of a page finds them ready instead of paying for the whole page.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import hashlib
 import inspect
+import logging
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
 
+import cachetools
+import duckdb
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -40,10 +51,15 @@ TTL_SECONDS = 900
 MAX_ENTRIES = 256
 
 
-@st.cache_resource(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
-def _shared_result(name: str, database: str, version: int, config_key: str, scope_key: tuple,
-                   arguments: tuple, _fn: Callable, _con, _scope: Scope) -> Any:
-    return _fn(_con, scope=_scope, **dict(arguments))
+_results: cachetools.TTLCache = cachetools.TTLCache(maxsize=MAX_ENTRIES, ttl=TTL_SECONDS)
+_results_ready = threading.Condition()
+
+
+@cachetools.cached(_results, key=lambda key, *_: key, condition=_results_ready)
+def _shared_result(key: tuple, fn: Callable, con: duckdb.DuckDBPyConnection, scope: Scope, arguments: tuple) -> Any:
+    """``fn`` computed once for ``key`` (name, database, data version, configuration, scope,
+    ``arguments`` as ``_input_key`` keys them)."""
+    return fn(con, scope=scope, **dict(arguments))
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -65,12 +81,127 @@ def cached(fn: Callable, **kwargs: Any) -> Any:
     """``fn(con, scope=viewer, **kwargs)`` through the shared cache (see the module docstring)."""
     con = cursor()
     scope = viewer()
-    name = f"{fn.__module__}.{fn.__qualname__}"
     arguments = bound_arguments(fn, kwargs)
-    key = (name, str(database_path()), db.data_version(con), _config_key(), scope.cache_key, arguments)
-    result = _shared_result(*key, _fn=fn, _con=con, _scope=scope)
+    try:
+        arguments_key = tuple((name, _input_key(value)) for name, value in arguments)
+    except _Unkeyable as exc:
+        raise TypeError(f"{fn.__qualname__}: an argument of type {exc} cannot be a cache key") from None
+    demand = _Demand(f"{fn.__module__}.{fn.__qualname__}", str(database_path()), scope.cache_key, arguments_key)
+    _asked(demand, fn, scope, arguments)
+    key = demand.key(db.data_version(con), _config_key())
+    result = _shared_result(key, fn, con, scope, arguments)
     _remember(result, key)
     return result
+
+
+def clear() -> None:
+    """Forget every shared result and what was asked for (tests start clean with it)."""
+    _shared_result.cache_clear()
+    with _demand_lock:
+        _demand.clear()
+
+
+# --- refreshing after an import ---------------------------------------------------------------
+# What viewers asked for, most recent last: the function, its bound arguments and the scope it
+# was asked in, without the data version and configuration (a refresh keys them afresh).
+DEMAND_SECONDS = 8 * 3600  # a working day: the morning's views are refreshed after a noon import
+REFRESH_POLL_SECONDS = 2.0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Demand:
+    name: str
+    database: str
+    scope_key: tuple
+    arguments_key: tuple
+
+    def key(self, version: int, config_key: str) -> tuple:
+        return (self.name, self.database, version, config_key, self.scope_key, self.arguments_key)
+
+
+# demand -> (function, scope, bound arguments, when last asked)
+_demand: collections.OrderedDict[_Demand, tuple[Callable, Scope, tuple, float]] = collections.OrderedDict()
+_demand_lock = threading.Lock()
+
+
+def _asked(demand: _Demand, fn: Callable, scope: Scope, arguments: tuple) -> None:
+    with _demand_lock:
+        _demand[demand] = (fn, scope, arguments, time.monotonic())
+        _demand.move_to_end(demand)
+        while len(_demand) > MAX_ENTRIES:
+            _demand.popitem(last=False)
+
+
+def refresh(con: duckdb.DuckDBPyConnection, *, database: str, limit: int,
+            still_current: Callable[[], bool] = lambda: True) -> int:
+    """Compute, for the data version now in ``database``, the results asked for there within
+    ``DEMAND_SECONDS``, most recent first, at most ``limit``; stop early once ``still_current()``
+    is false (another import came). Results of older versions are dropped first: no run will ask
+    for them again. Returns how many were computed.
+
+    A result that fails here is left for its viewer's own run to compute and show the error.
+    """
+    version, config_key = db.data_version(con), _config_key()
+    with _results_ready:
+        for key in [k for k in _results if k[1] == database and k[2] != version]:
+            del _results[key]
+    horizon = time.monotonic() - DEMAND_SECONDS
+    with _demand_lock:
+        wanted = [(d, entry) for d, entry in reversed(_demand.items()) if d.database == database and entry[3] >= horizon]
+    computed = 0
+    for demand, (fn, scope, arguments, _) in wanted[:limit]:
+        if not still_current():
+            break
+        key = demand.key(version, config_key)
+        with _results_ready:
+            if key in _results:
+                continue
+        try:
+            _shared_result(key, fn, con, scope, arguments)
+        except Exception:  # noqa: BLE001 - the viewer's run computes it again and shows the error
+            logging.getLogger(__name__).info("refresh of %s failed", demand.name, exc_info=True)
+            continue
+        computed += 1
+    return computed
+
+
+class Refresher:
+    """The server's refresher: each time the data version changes, ``refresh`` (see above)."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.refreshed = -1  # the data version last refreshed for
+        self.computed, self.seconds = 0, 0.0  # what the last refresh computed and took
+        self._done = threading.Condition()
+
+    def __call__(self, con: duckdb.DuckDBPyConnection) -> None:
+        version = db.data_version(con)
+        if version == self.refreshed:
+            return
+        if self.refreshed >= 0:  # the server's first look is not an import: nothing to refresh yet
+            started = time.perf_counter()
+            self.computed = refresh(con, database=self.database, limit=config_mod.load().serving.refresh_after_import,
+                                    still_current=lambda: db.data_version(con) == version)
+            self.seconds = time.perf_counter() - started
+        with self._done:
+            self.refreshed = version
+            self._done.notify_all()
+
+    def wait(self, version: int, timeout: float) -> bool:
+        """Wait until the refresh for ``version`` (or a later one) has run; False on timeout."""
+        with self._done:
+            return self._done.wait_for(lambda: self.refreshed >= version, timeout)
+
+
+REFRESHERS: dict[str, Refresher] = {}
+"""The refresher of each database this process serves, by path (the latest one started)."""
+
+
+def start_refresher(con: duckdb.DuckDBPyConnection, database: str) -> Refresher:
+    """Start the server's refresher thread on ``con`` (the process's handle of ``database``)."""
+    refresher = REFRESHERS[database] = Refresher(database)
+    db.Periodic(con, "result-refresh", refresher, interval=REFRESH_POLL_SECONDS).start()
+    return refresher
 
 
 def figure(draw: Callable, *args: Any, **kwargs: Any) -> Any:

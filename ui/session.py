@@ -45,6 +45,9 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
     db.Periodic(con, "session-sweep", lambda c: auth.end_idle_sessions(c, policy=config_mod.load().login),
                 interval=SWEEP_SECONDS).start()
     threading.Thread(target=_preload, name="preload", daemon=True).start()
+    from ui import cache  # it imports this module
+
+    cache.start_refresher(con, path)
     password = auth.ensure_admin(con, policy=config_mod.load().password)
     if password:
         # Shown once, on the server console only; the administrator must change it at first login.
