@@ -24,6 +24,9 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis import config as config_mod
 from analysis import derived
@@ -270,6 +273,43 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+# DuckDB's ``.df()`` types: a nullable integer or boolean column (one holding NULLs) becomes a
+# pandas nullable column of its width, a DATE a datetime64, a DECIMAL (and HUGEINT) a float.
+_NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+             pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+             pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+    """The rows of ``sql`` (with its bound ``params``) on ``con``.
+
+    Returns
+    -------
+    A DataFrame typed as DuckDB's ``.df()`` types it, except that a text column without any
+    value stays text (``.df()`` makes it ``object``).
+
+    Notes
+    -----
+    Through Arrow: ``.df()`` builds a Python object per text cell, and a result of 54,400 rows
+    with four text columns took 60 ms that way against 15 ms through Arrow (tests/test_db.py
+    checks the types match).
+    """
+    con.complete()  # a result left unread by an earlier execute() (a fetchone) would block sql()
+    table = con.sql(sql, params=params).to_arrow_table()
+    columns = []
+    for column in table.columns:
+        if pa.types.is_date32(column.type):
+            column = column.cast(pa.timestamp("us"))
+        elif pa.types.is_decimal(column.type):
+            column = pc.cast(column, pa.float64())
+        columns.append(column)
+    result = pa.table(columns, names=table.column_names).to_pandas()
+    for position, column in enumerate(columns):
+        if column.null_count and column.type in _NULLABLE:
+            result.isetitem(position, column.to_pandas(types_mapper=_NULLABLE.get))
+    return result
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:

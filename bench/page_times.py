@@ -36,7 +36,6 @@ def run_page(database: str, page: str) -> dict:
     from analysis import db
     from analysis.access import auth
     from bench.served import USER
-    from ui import cache
 
     con = db.open_database(database)
     try:
@@ -65,7 +64,7 @@ def run_page(database: str, page: str) -> dict:
                 writer.close()
         if run == "refreshed":
             # The next viewer once the server's background refresh after that import is done.
-            refresher = cache.REFRESHERS[str(Path(database))]
+            refresher = next(t.job for t in threading.enumerate() if t.name == "result-refresh")
             if not refresher.wait(version, timeout=1800):
                 raise RuntimeError("the refresh after the data change did not finish")
             times["refresh"], times["refreshed_results"] = refresher.seconds, refresher.computed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 from analysis import db
@@ -152,3 +153,38 @@ def test_a_lowered_memory_limit_is_put_back_even_after_an_error(con):
         assert limit() == configured
     with pytest.raises(ValueError, match="expected an amount"), db.lowered_memory_limit(con, "100; DROP"):
         pass
+
+
+WIDE_SQL = """
+SELECT * FROM (VALUES
+    (DATE '2024-01-02', TIMESTAMP '2024-01-02 03:04:05', 1.5::DECIMAL(5, 2), 1::INTEGER, TRUE, '甲', [1, 2],
+     10::BIGINT, 1::HUGEINT, 1.0::DOUBLE, 3::TINYINT, 7::BIGINT, FALSE, 2::SMALLINT),
+    (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 8, TRUE, 4)
+) t(day, moment, amount, n, flag, name, ids, big, huge, mean, tiny, never_null, bool_never_null, small)
+WHERE $keep OR day IS NULL
+"""
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_frame_types_its_rows_as_duckdbs_own_conversion(keep):
+    con = duckdb.connect()
+    expected = con.execute(WIDE_SQL, {"keep": keep}).df()
+    got = db.fetch_frame(con, WIDE_SQL, {"keep": keep})
+    # One difference, on purpose: a text column without any value stays text ('str'), where
+    # .df() falls back to 'object'.
+    text_without_values = [c for c in expected if c != "ids" and expected[c].dtype == object and expected[c].isna().all()]
+    assert text_without_values == ([] if keep else ["name"])
+    assert all(str(got[c].dtype) == "str" for c in text_without_values)
+    expected = expected.astype({c: "str" for c in text_without_values})
+    assert list(got.dtypes.astype(str)) == list(expected.dtypes.astype(str))
+    pd.testing.assert_frame_equal(got.drop(columns="ids"), expected.drop(columns="ids"))
+    assert [None if v is None or v is pd.NA else list(v) for v in got["ids"]] == \
+        [None if v is None or v is pd.NA else list(v) for v in expected["ids"]]
+    empty = db.fetch_frame(con, "SELECT * FROM (" + WIDE_SQL + ") WHERE FALSE", {"keep": keep})
+    assert list(empty.columns) == list(expected.columns) and empty.empty
+
+
+def test_frame_reads_after_a_result_left_unread():
+    con = duckdb.connect()
+    con.execute("SELECT * FROM range(10)").fetchone()  # the rest left unread
+    assert db.fetch_frame(con, "SELECT 42 AS answer")["answer"].tolist() == [42]

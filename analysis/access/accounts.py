@@ -26,6 +26,7 @@ from analysis.access.passwords import (
     password_problems,
 )
 from analysis.config import PasswordPolicy
+from analysis.db import fetch_frame
 from analysis.scope import ROLES, Scope
 
 ADMIN_DISPLAY_NAME = "系统管理员"
@@ -333,7 +334,8 @@ def list_users(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
     an expired one is ended at its next request); ordered by username.
     """
     _require_admin(scope)
-    df = con.execute(
+    df = fetch_frame(
+        con,
         """
         SELECT u.username, u.display_name, u.role, u.unit_id, o.name AS unit_name, u.active,
                u.must_change_password, u.failed_logins, u.locked_until, u.password_changed_at,
@@ -347,6 +349,6 @@ def list_users(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
         ) s ON s.username = u.username
         ORDER BY u.username
         """
-    ).df()
+    )
     df.insert(3, "role_zh", df["role"].map(ROLES))
     return df

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 
 # Every action the application records, with its label for the audit page.
@@ -132,7 +133,8 @@ def audit_entries(
         since = datetime(since.year, since.month, since.day)
     elif since is not None:
         since = local_now(since)
-    df = con.execute(
+    df = fetch_frame(
+        con,
         """
         SELECT audit_id, logged_at, username, action, detail
         FROM audit_log
@@ -143,6 +145,6 @@ def audit_entries(
         LIMIT $limit
         """,
         {"since": since, "action": action, "username": username, "limit": limit},
-    ).df()
+    )
     df.insert(4, "action_zh", df["action"].map(ACTIONS).fillna(df["action"]))
     return df

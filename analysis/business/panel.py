@@ -18,6 +18,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
+from analysis.db import fetch_frame
 from analysis.metrics import assessment, meetings, vanguard
 from analysis.metrics.org import unit_filter
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -175,18 +176,19 @@ def _panel(con, *, scope: Scope, first: str, last: str, unit: str | None, as_of:
     inner = Scope.committee(scope.username) if scope.role == "researcher" else scope
     party = _party(con, inner, first, last, unit, as_of, cfg)
     params = {"quarters": quarters, "unit": unit}
-    attributes = con.execute(ATTRIBUTES_SQL, {**params, "types": list(config_mod.DEPARTMENT_TYPES)}).df()
+    attributes = fetch_frame(con, ATTRIBUTES_SQL, {**params, "types": list(config_mod.DEPARTMENT_TYPES)})
     catalogue = cfg.business.indicators
-    performance = con.execute(PERFORMANCE_SQL, {
+    performance = fetch_frame(con, PERFORMANCE_SQL, {
         **params, "ids": [i.id for i in catalogue], "per_staff": [i.per_staff for i in catalogue],
-    }).df()
-    shares = con.execute(
+    })
+    shares = fetch_frame(
+        con,
         f"""
         SELECT branch_id, quarter, indicator_id, score::DOUBLE / max_points::DOUBLE AS share
         FROM branch_score WHERE quarter BETWEEN $first AND $last AND {unit_filter('branch_id')}
         """,
         {"first": first, "last": last, "unit": unit},
-    ).df()
+    )
     wide = [
         _wide(shares, "share", [i.id for i in cfg.assessment.indicators], ASSESSMENT_PREFIX),
         _wide(performance, "value", [i.id for i in catalogue], PERFORMANCE_PREFIX),
@@ -196,7 +198,7 @@ def _panel(con, *, scope: Scope, first: str, last: str, unit: str | None, as_of:
     frame = pd.concat([f[["branch_id", "quarter"]] for f in parts]).drop_duplicates()
     for part in parts:
         frame = frame.merge(part, how="left", on=["branch_id", "quarter"])
-    names = con.execute("SELECT branch_id, branch_name, general_branch_name FROM branch_lineage").df()
+    names = fetch_frame(con, "SELECT branch_id, branch_name, general_branch_name FROM branch_lineage")
     frame = names.merge(frame, on="branch_id").sort_values(["branch_id", "quarter"], ignore_index=True)
     return frame.astype({"departments": "Int64", "staff": "Int64", "vanguard_n": "Int64"})
 
@@ -240,7 +242,7 @@ def pseudonymised(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.Dat
     The same rows and columns; branch_id = branch_name = pseudonym, general_branch_name empty.
     """
     secret = con.execute("SELECT secret FROM pseudonym_key").fetchone()[0]
-    ids = con.execute("SELECT branch_id FROM branch_lineage").df()["branch_id"]
+    ids = fetch_frame(con, "SELECT branch_id FROM branch_lineage")["branch_id"]
     digests = sorted(ids, key=lambda b: hashlib.sha256(f"{secret}\x00{b}".encode()).hexdigest())
     width = max(3, len(str(len(digests))))
     names = {b: f"R{i:0{width}d}" for i, b in enumerate(digests, start=1)}
@@ -266,7 +268,8 @@ def department_coverage(
     """
     cfg = cfg or config_mod.load()
     catalogue = cfg.business.indicators
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         WITH mapped AS ({MAPPING_SQL}),
         catalogue AS (SELECT unnest($ids::VARCHAR[]) AS indicator_id, generate_subscripts($ids::VARCHAR[], 1) AS position)
@@ -279,7 +282,7 @@ def department_coverage(
         GROUP BY c.indicator_id, c.position ORDER BY c.position
         """,
         {"quarters": periods.quarter_range(first, last), "unit": None, "ids": [i.id for i in catalogue]},
-    ).df()
+    )
     frame.insert(1, "indicator", [i.name for i in catalogue])
     frame.insert(2, "unit", [i.unit for i in catalogue])
     return frame

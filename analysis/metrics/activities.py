@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from analysis import derived, periods
+from analysis.db import fetch_frame
 from analysis.metrics.org import owner_filter
 from analysis.scope import Scope, check_unit, require_branch_detail
 
@@ -118,7 +119,8 @@ def activity_totals(
     months (distinct months with the type).
     """
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT activity_type, sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
                sum(hours)::DOUBLE AS hours, count(DISTINCT unit_id) FILTER (WHERE is_branch) AS branches,
@@ -128,7 +130,7 @@ def activity_totals(
         ORDER BY type_order
         """,
         _params(first, last, unit, types, as_of),
-    ).df()
+    )
 
 
 def activity_monthly(
@@ -150,7 +152,8 @@ def activity_monthly(
     people_served, hours, branches (distinct 党支部 active).
     """
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT month, year(month) || '年' || month(month) || '月' AS month_label,
                activity_type, sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
@@ -160,7 +163,7 @@ def activity_monthly(
         ORDER BY month, type_order
         """,
         _params(first, last, unit, types, as_of),
-    ).df()
+    )
 
 
 def activity_by_branch(
@@ -184,7 +187,8 @@ def activity_by_branch(
     and last one).
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT a.unit_id AS branch_id, l.unit_name AS branch_name, l.general_branch_name, a.activity_type,
                sum(a.held)::BIGINT AS activities, sum(a.people_served)::BIGINT AS people_served,
@@ -194,7 +198,7 @@ def activity_by_branch(
         ORDER BY l.general_branch_id NULLS LAST, l.level <> 'general_branch', a.unit_id, a.type_order
         """,
         _params(first, last, unit, types, as_of),
-    ).df()
+    )
 
 
 def service_totals(

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.registers._common import with_share
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -107,14 +108,15 @@ def annual_meeting_compliance(
     """
     require_branch_detail(scope)
     cfg = cfg or config_mod.load()
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT branch_id, branch_name, general_branch_name, year, kind, required, held, dates, status
         FROM ({COMPLIANCE_SQL})
         ORDER BY year, kind_order, general_branch_id NULLS LAST, branch_id
         """,
         _params(cfg, years, unit, kinds, as_of),
-    ).df()
+    )
 
 
 def annual_meeting_summary(
@@ -138,7 +140,8 @@ def annual_meeting_summary(
     """
     check_unit(scope, unit)
     cfg = cfg or config_mod.load()
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         SELECT year, kind, count(*) FILTER (WHERE status <> '未成立') AS branches,
                count(*) FILTER (WHERE status = '达标') AS held,
@@ -149,7 +152,7 @@ def annual_meeting_summary(
         ORDER BY year, kind_order
         """,
         _params(cfg, years, unit, None, as_of),
-    ).df()
+    )
     return with_share(frame, count="held", n="branches")
 
 
@@ -182,7 +185,8 @@ def lecturer_shares(
     if not years:
         raise ValueError("years: at least one year")
     per_general_branch = scope.role != "researcher"
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         WITH lectures AS (
             SELECT year(a.held_on) AS year, l.general_branch_id, l.general_branch_name, a.lecturer_role
@@ -213,5 +217,5 @@ def lecturer_shares(
         """,
         {"years": [int(y) for y in years], "unit": unit, "as_of": as_of or dt.date.today(),
          "committee": list(COMMITTEE_ROLES), "per_general_branch": per_general_branch},
-    ).df()
+    )
     return with_share(frame, count="by_committee", n="with_lecturer")

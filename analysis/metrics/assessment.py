@@ -7,6 +7,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import derived
+from analysis.db import fetch_frame
 from analysis.metrics.org import branches_under, unit_filter
 from analysis.scope import Scope, check_unit, require_branch_detail
 
@@ -25,7 +26,8 @@ def branch_ranking(
     (quarters in a row, up to this one, in which the total fell). Not for researchers.
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT s.quarter, s.branch_id, l.branch_name, l.general_branch_name, s.total, s.indicators, s.rank,
                s.rank_change, s.falling_streak
@@ -34,7 +36,7 @@ def branch_ranking(
         ORDER BY s.quarter, s.rank, s.branch_id
         """,
         {"first": first, "last": last, "unit": unit},
-    ).df()
+    )
 
 
 def totals_sql(con: duckdb.DuckDBPyConnection) -> str:
@@ -103,7 +105,8 @@ def total_trend(
     Returns: quarter, mean, median, min, max, n (branches scored).
     """
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT quarter, avg(total) AS mean, median(total) AS median, min(total) AS min, max(total) AS max,
                count(*) AS n
@@ -112,7 +115,7 @@ def total_trend(
         GROUP BY quarter ORDER BY quarter
         """,
         {"first": first, "last": last, "unit": unit},
-    ).df()
+    )
 
 
 def indicator_scores(
@@ -126,7 +129,8 @@ def indicator_scores(
     The hospital mean is over every branch even when ``unit`` narrows the rows.
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH scores AS (
             SELECT s.branch_id, s.indicator_id, s.score::DOUBLE AS score, s.max_points::DOUBLE AS max_points
@@ -144,7 +148,7 @@ def indicator_scores(
         ORDER BY s.branch_id, i.position
         """,
         {"quarter": quarter, "unit": unit},
-    ).df()
+    )
 
 
 def annual_totals(
@@ -160,7 +164,8 @@ def annual_totals(
     sum; ``quarters`` shows it).
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH y AS (
             SELECT t.branch_id, count(DISTINCT t.quarter) AS quarters, sum(t.total) AS total, avg(t.total) AS mean,
@@ -179,4 +184,4 @@ def annual_totals(
         """,
         {"first": f"{year}Q1", "last": f"{year}Q4", "unit": unit,
          "top_n": (cfg or config_mod.load()).assessment.commend_top_n},
-    ).df()
+    )

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.periods import split
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -73,14 +74,14 @@ _SITES = """
 def _query(con: duckdb.DuckDBPyConnection, sql: str, cfg: config_mod.Config, year: int, unit: str | None) -> pd.DataFrame:
     """Run ``sql`` with the configured dimensions, ``$year`` and ``$unit`` bound."""
     dims = cfg.four_have
-    return con.execute(sql, {
+    return fetch_frame(con, sql, {
         "dim_ids": [d.id for d in dims],
         "dim_names": [d.name for d in dims],
         "dim_max": [float(d.max_points) for d in dims],
         "dim_positions": list(range(1, len(dims) + 1)),
         "year": year,
         "unit": unit,
-    }).df()
+    })
 
 
 def years(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> list[int]:

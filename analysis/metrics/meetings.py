@@ -48,6 +48,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import derived, periods
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail
 from analysis.stats import wilson_interval
@@ -137,10 +138,10 @@ def _params(
     }
 
 
-def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> duckdb.DuckDBPyConnection:
-    """Execute ``sql`` with the subset of ``params`` it names (DuckDB refuses unused names)."""
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pd.DataFrame:
+    """The rows of ``sql`` with the subset of ``params`` it names (DuckDB refuses unused names)."""
     used = set(re.findall(r"\$([A-Za-z_]\w*)", sql))
-    return con.execute(sql, {k: v for k, v in params.items() if k in used})
+    return fetch_frame(con, sql, {k: v for k, v in params.items() if k in used})
 
 
 def _wilson(count: pd.Series, n: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -375,7 +376,7 @@ def meeting_compliance(
         f"SELECT * FROM ({_grid_sql(derived.activity_months_sql(con), with_dates=True)}) "
         "ORDER BY general_branch_id NULLS LAST, branch_id, kind_order, period_start",
         _params(cfg, kind, first, last, unit, as_of),
-    ).df()
+    )
     return frame.drop(columns="kind_order")
 
 
@@ -412,7 +413,7 @@ def missing_meetings(
         ORDER BY general_branch_id NULLS LAST, branch_id, kind_order, period_start
         """,
         _params(cfg, kind, first, last, unit, as_of),
-    ).df()
+    )
 
 
 def compliance_rates(
@@ -452,7 +453,7 @@ def compliance_rates(
         f"SELECT * FROM ({_rates_sql(derived.activity_months_sql(con))}) "
         "ORDER BY kind_order, rate ASC NULLS LAST, general_branch_id NULLS LAST, branch_id",
         _params(cfg, kind, first, last, unit, as_of),
-    ).df()
+    )
     frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
     return frame.drop(columns=["kind_order", "general_branch_id"]).reset_index(drop=True)
 
@@ -506,7 +507,7 @@ def attendance_rates(
         ORDER BY k.kind_order, g.attendance_rate ASC NULLS LAST, g.branch_id
         """,
         params,
-    ).df()
+    )
     frame["ci_low"], frame["ci_high"] = _wilson(frame["present"], frame["n"])
     return frame
 
@@ -553,7 +554,7 @@ def member_attendance(
         ORDER BY c.branch_id, attendance_rate, c.member_id, k.kind_order
         """,
         params,
-    ).df()
+    )
 
 
 def _require_branch(con: duckdb.DuckDBPyConnection, branch: str) -> None:
@@ -609,7 +610,7 @@ def branch_calendar(
         ORDER BY c.kind_order, m.month
         """,
         params,
-    ).df()
+    )
 
 
 def branch_meetings(
@@ -665,7 +666,7 @@ def branch_meetings(
         ORDER BY m.held_on, m.activity_id
         """,
         params,
-    ).df()
+    )
 
 
 # 三会一课 under $unit per configured kind and (kind NULL) for all kinds together: compliance
@@ -756,8 +757,8 @@ def hospital_summary(
     params = _params(cfg, None, first, last, unit, as_of) | {
         "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
     }
-    frame = _with_attendance(_run(con, _summary_sql(derived.activity_months_sql(con)), params).df(),
-                             _run(con, ATTENDANCE_SUMMARY_SQL, params).df())
+    frame = _with_attendance(_run(con, _summary_sql(derived.activity_months_sql(con)), params),
+                             _run(con, ATTENDANCE_SUMMARY_SQL, params))
     frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
     by_kind = frame[frame["kind"].notna()].reset_index(drop=True)[BY_KIND_COLUMNS]
     return _summary(by_kind, frame[frame["kind"].isna()].iloc[0], params["as_of"])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.scope import Scope, check_unit
 
 
@@ -75,9 +76,10 @@ def units(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
     Returns: branch_id, branch_name, department, general_branch_id, general_branch_name
     (ordered by general branch, then branch id).
     """
-    return con.execute(
+    return fetch_frame(
+        con,
         "SELECT * FROM branch_lineage ORDER BY general_branch_id NULLS LAST, branch_id"
-    ).df()
+    )
 
 
 def unit_names(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> dict[str, str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.metrics.assessment import totals_sql
 from analysis.metrics.org import branches_under
 from analysis.scope import Scope, require_branch_detail
@@ -66,7 +67,8 @@ def total_comparison(
     One row per quarter in ``first``..``last`` with scores, ascending.
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH t AS (
             SELECT s.quarter, s.branch_id, s.total, s.rank, l.general_branch_id
@@ -85,7 +87,7 @@ def total_comparison(
         FROM t GROUP BY quarter ORDER BY quarter
         """,
         {"unit": unit, "first": first, "last": last},
-    ).df()
+    )
 
 
 def lost_points(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str, quarter: str) -> pd.DataFrame:
@@ -97,7 +99,8 @@ def lost_points(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str, quar
     score that quarter have no row.
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         """
         WITH s AS (
             SELECT branch_id, indicator_id, score::DOUBLE AS score, max_points::DOUBLE AS max_points
@@ -113,4 +116,4 @@ def lost_points(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str, quar
         ORDER BY lost DESC, i.position
         """,
         {"quarter": quarter, "branches": branches_under(con, unit)},
-    ).df()
+    )

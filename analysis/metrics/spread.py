@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
+from analysis.db import fetch_frame
 from analysis.metrics import vanguard
 from analysis.scope import Scope
 
@@ -65,4 +66,4 @@ def index_spread(
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {GROUPINGS}")
     members, params = vanguard.visible_index(con, scope=scope, first=quarter, last=quarter, unit=unit, cfg=cfg)
-    return con.execute(f"WITH members AS ({members}), {SPREAD_SQL}", params | {"by": by}).df()
+    return fetch_frame(con, f"WITH members AS ({members}), {SPREAD_SQL}", params | {"by": by})

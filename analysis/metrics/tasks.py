@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.metrics.org import owner_filter
 from analysis.periods import bounds, quarter_range
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -103,7 +104,8 @@ def by_category(
     Notes: the sums of ``done`` and ``total`` equal ``completion(...).done`` and ``.total``.
     """
     check_unit(scope, unit)
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         SELECT category, {_COUNTS}
         FROM service_task
@@ -111,7 +113,7 @@ def by_category(
         GROUP BY category
         """,
         {"as_of": as_of, "unit": unit},
-    ).df()
+    )
     frame = _with_rate(frame)
     return frame.sort_values(["rate", "category"], ascending=[False, True]).reset_index(drop=True)[
         ["category", "done", "total", "open", "overdue", "rate"]
@@ -129,7 +131,8 @@ def by_owner(
     first), then unit id.
     """
     require_branch_detail(scope)
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         SELECT t.unit_id, l.unit_name, l.general_branch_name, {_COUNTS}
         FROM service_task t JOIN unit_lineage l USING (unit_id)
@@ -137,7 +140,7 @@ def by_owner(
         GROUP BY ALL
         """,
         {"as_of": as_of, "unit": unit},
-    ).df()
+    )
     frame = _with_rate(frame)
     return frame.sort_values(["rate", "total", "unit_id"], ascending=[False, False, True]).reset_index(drop=True)[
         ["unit_id", "unit_name", "general_branch_name", "done", "total", "open", "overdue", "rate"]
@@ -180,10 +183,11 @@ def task_list(
     days_overdue (``as_of`` - due_on in days when overdue, else NULL). Ordered by task id.
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {owner_filter('t.unit_id')}) ORDER BY task_id",
         {"as_of": as_of, "unit": unit},
-    ).df()
+    )
 
 
 def overdue_tasks(
@@ -196,13 +200,14 @@ def overdue_tasks(
     (longest first), then task id. Their number equals ``completion(...).overdue``.
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {owner_filter('t.unit_id')})
         WHERE overdue ORDER BY days_overdue DESC, task_id
         """,
         {"as_of": as_of, "unit": unit},
-    ).df()
+    )
 
 
 @dataclass(frozen=True)

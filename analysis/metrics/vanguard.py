@@ -7,6 +7,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import derived
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.periods import shift
 from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail
@@ -74,7 +75,8 @@ def trend(
     if level != "hospital":
         require_branch_detail(scope)
     index, params = _index(con, cfg or config_mod.load(), unit, shift(first, -4), last)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH idx AS ({index}),
         units AS (
@@ -99,7 +101,7 @@ def trend(
         ORDER BY cur.quarter, cur.unit_id
         """,
         {**params, "shown_from": first, "level": level},
-    ).df()
+    )
 
 
 def hospital_trend(
@@ -143,7 +145,8 @@ def dimension_breakdown(
     else:
         sums = derived.dimension_sums_sql(f"s.quarter BETWEEN $first AND $last AND {unit_filter('m.branch_id')}")
     means = ",\n".join(f"sum({r}_sum)::DOUBLE / nullif(sum({r}_n), 0) AS {r}" for r in derived.RATERS)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH means AS (
             SELECT quarter, dimension_id, {means}, sum(members)::BIGINT AS n
@@ -157,7 +160,7 @@ def dimension_breakdown(
         ORDER BY m.quarter, d.position
         """,
         params,
-    ).df()
+    )
 
 
 def member_index(
@@ -181,7 +184,8 @@ def member_index(
     """
     require_branch_detail(scope)
     index, params = _index(con, cfg or config_mod.load(), unit, first, last)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH idx AS ({index})
         SELECT i.quarter, i.member_id, m.name, i.branch_id, l.branch_name, l.general_branch_name, i.vindex,
@@ -191,7 +195,7 @@ def member_index(
         ORDER BY i.quarter, i.branch_id, rank_in_branch, i.member_id
         """,
         params | {"visible": member_branch_ids(con, scope)},
-    ).df()
+    )
 
 
 def _appraisal(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, unit: str | None,
@@ -221,7 +225,8 @@ def appraisal(
     """
     require_branch_detail(scope)
     annual, params = _appraisal(con, cfg or config_mod.load(), unit, year)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT a.member_id, m.name, a.branch_id, l.branch_name, a.quarters, a.annual_index, a.grade, a.stars
         FROM ({annual}) a JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
@@ -229,7 +234,7 @@ def appraisal(
         ORDER BY a.branch_id, a.annual_index DESC, a.member_id
         """,
         params | {"visible": member_branch_ids(con, scope)},
-    ).df()
+    )
 
 
 def appraisal_counts(
@@ -250,14 +255,15 @@ def appraisal_counts(
     require_branch_detail(scope)
     cfg = cfg or config_mod.load()
     annual, params = _appraisal(con, cfg, unit, year)
-    rows = con.execute(
+    rows = fetch_frame(
+        con,
         f"""
         SELECT a.branch_id, l.branch_name, a.grade, a.stars, count(*) AS n
         FROM ({annual}) a JOIN branch_lineage l ON l.branch_id = a.branch_id
         GROUP BY ALL
         """,
         params,
-    ).df()
+    )
     grades = [t.label for t in cfg.vanguard.grades]
     star_levels = [int(t.label) for t in cfg.vanguard.stars]
     by_grade = rows.pivot_table(index=["branch_id", "branch_name"], columns="grade", values="n", aggfunc="sum")
@@ -298,7 +304,8 @@ def grade_distribution(
     index, params = _index(con, cfg, None, quarter, quarter)
     params |= {"target": unit, "grade_labels": [t.label for t in cfg.vanguard.grades],
                "grade_minima": [t.minimum for t in cfg.vanguard.grades]}
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH idx AS ({index}),
         grades AS (SELECT unnest($grade_labels) AS label, unnest($grade_minima) AS minimum,
@@ -319,7 +326,7 @@ def grade_distribution(
         FROM counts ORDER BY position
         """,
         params,
-    ).df()
+    )
 
 
 def falling_members(
@@ -345,7 +352,8 @@ def falling_members(
         raise ValueError("quarters must be at least 1")
     index, params = _index(con, cfg or config_mod.load(), unit, shift(last, -quarters), last)
     params |= {"visible": member_branch_ids(con, scope), "window": quarters + 1}
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH idx AS ({index}),
         series AS (
@@ -360,4 +368,4 @@ def falling_members(
         ORDER BY total_drop DESC, s.member_id
         """,
         params,
-    ).df()
+    )

@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import derived, periods
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.registers._common import IN_SCOPE, visible
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -45,7 +46,8 @@ def award_counts(
     check_unit(scope, unit)
     periods.quarter_range(first, last)
     cfg = cfg or config_mod.load()
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         WITH kinds AS ({KINDS_SQL})
         SELECT a.quarter, a.kind, k.kind_name, count(*) AS awards, count(DISTINCT a.branch_id) AS branches
@@ -55,7 +57,7 @@ def award_counts(
         ORDER BY a.quarter, k.kind_order
         """,
         {"first": first, "last": last, "unit": unit, **_kinds(cfg)},
-    ).df()
+    )
     frame.insert(1, "quarter_label", [periods.label(q) for q in frame["quarter"]])
     return frame
 
@@ -75,7 +77,8 @@ def awards_by_branch(
     """
     require_branch_detail(scope)
     periods.quarter_range(first, last)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT a.branch_id, l.branch_name, l.general_branch_name,
                count(a.member_id) AS vanguard_posts, count(a.zone_id) AS red_flags, count(*) AS awards,
@@ -86,7 +89,7 @@ def awards_by_branch(
         ORDER BY awards DESC, a.branch_id
         """,
         {"first": first, "last": last, "unit": unit},
-    ).df()
+    )
 
 
 def awardee_ranks(
@@ -119,7 +122,8 @@ def awardee_ranks(
     index = ("SELECT quarter, branch_id, member_id, vindex, rank_in_branch FROM member_quarter_index "
              "WHERE quarter BETWEEN $first AND $last" if current else derived.member_index_sql(where))
     in_scope = IN_SCOPE.format(column="a.branch_id")
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH kinds AS ({KINDS_SQL}), idx AS ({index}), scored AS (
             SELECT quarter, branch_id, count(*) AS branch_scored FROM idx GROUP BY ALL
@@ -141,7 +145,7 @@ def awardee_ranks(
         """,
         {"first": first, "last": last, "unit": unit, "visible": visible(con, scope), "top": TOP_SHARE,
          **_kinds(cfg), **({} if current else derived.index_params(cfg))},
-    ).df()
+    )
 
 
 def duty_zones(
@@ -159,7 +163,8 @@ def duty_zones(
     require_branch_detail(scope)
     periods.quarter_range(first, last)
     in_scope = IN_SCOPE.format(column="z.branch_id")
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT z.zone_id, z.name, z.ward, z.branch_id, l.branch_name,
                CASE WHEN {in_scope} THEN z.member_id END AS member_id,
@@ -174,4 +179,4 @@ def duty_zones(
         ORDER BY z.branch_id, z.zone_id
         """,
         {"first": first, "last": last, "unit": unit, "visible": visible(con, scope)},
-    ).df()
+    )

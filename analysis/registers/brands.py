@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.scope import Scope, check_unit, require_branch_detail
 
@@ -20,7 +21,8 @@ def brand_catalogue(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str |
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         WITH sites AS (
             SELECT branch_id, string_agg(year || '年' || title, '、' ORDER BY year, title) AS sites
@@ -33,7 +35,7 @@ def brand_catalogue(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str |
         ORDER BY b.branch_id, list_position($kinds, b.kind), b.year, b.name
         """,
         {"unit": unit, "kinds": list(KINDS)},
-    ).df()
+    )
     return frame
 
 
@@ -45,7 +47,8 @@ def brand_counts(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | No
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH per_branch AS (
             SELECT l.branch_id, l.general_branch_id, coalesce(l.general_branch_name, '直属支部') AS general_branch_name,
@@ -71,4 +74,4 @@ def brand_counts(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | No
         ) ORDER BY level, sort_key
         """,
         {"unit": unit},
-    ).df()
+    )

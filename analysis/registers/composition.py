@@ -7,6 +7,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.metrics.org import membership_on, unit_filter
 from analysis.periods import quarter_of
 from analysis.registers._common import with_share
@@ -42,7 +43,8 @@ def composition(
     """
     if unit is not None or scope.role != "researcher":
         check_unit(scope, unit)
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         WITH m AS ({_MEMBERS}),
         units AS (
@@ -67,7 +69,7 @@ def composition(
         """,
         {"as_of": as_of, "year": as_of.year, "unit": unit, "detail": scope.role != "researcher",
          "groups": list(GROUPS)},
-    ).df()
+    )
     names = dict(con.execute("SELECT unit_id, name FROM org_unit WHERE level = 'general_branch'").fetchall())
     frame.insert(2, "unit_name", [names.get(u, "全院") if u is not None and u == u else "全院" for u in frame["unit_id"]])
     return with_share(frame.drop(columns="level"), count="count", n="n")
@@ -85,7 +87,8 @@ def party_share_of_staff(
     Not for researchers.
     """
     require_branch_detail(scope)
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         WITH mapping AS (
             SELECT * FROM department_branch WHERE from_quarter <= $quarter
@@ -97,7 +100,7 @@ def party_share_of_staff(
         WHERE {unit_filter('s.branch_id')}
         """,
         {"as_of": as_of, "year": as_of.year, "unit": unit, "quarter": quarter_of(as_of)},
-    ).df()
+    )
     exceeds = frame["members"] > frame["staff"]
     shares = with_share(frame.assign(staff=frame["staff"].where(~exceeds, 0)), count="members", n="staff")
     shares = shares.assign(staff=frame["staff"])

@@ -7,6 +7,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.registers._common import IN_SCOPE, visible, with_share
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -29,7 +30,8 @@ def person_days(
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH s AS ({_SPELLS}),
         y AS (SELECT s.*, unnest(range(year(started_on), year(last_day) + 1)) AS year FROM s)
@@ -39,7 +41,7 @@ def person_days(
         FROM y GROUP BY ALL ORDER BY year, person_days DESC, mission
         """,
         {"as_of": as_of, "unit": unit},
-    ).df()
+    )
 
 
 def member_share(
@@ -52,14 +54,15 @@ def member_share(
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         WITH s AS ({_SPELLS})
         SELECT coalesce(mission, '合计') AS mission, count(*) AS deployments, count(member_id) AS members
         FROM s GROUP BY ROLLUP (mission) ORDER BY mission IS NULL, deployments DESC, mission
         """,
         {"as_of": as_of, "unit": unit},
-    ).df()
+    )
     return with_share(frame, count="members", n="deployments")
 
 
@@ -74,7 +77,8 @@ def response_times(
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH s AS (SELECT *, date_diff('day', called_on, volunteered_on) AS days FROM ({_SPELLS})
                    WHERE called_on IS NOT NULL AND volunteered_on IS NOT NULL)
@@ -84,7 +88,7 @@ def response_times(
         FROM s GROUP BY ALL ORDER BY n DESC, mission
         """,
         {"as_of": as_of, "unit": unit},
-    ).df()
+    )
 
 
 def deployment_list(
@@ -97,7 +101,8 @@ def deployment_list(
     return, or to ``as_of``). Newest first.
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT s.deployment_id, s.name, s.branch_id, l.branch_name, s.member_id IS NOT NULL AS is_member, s.mission,
                s.destination, s.role, s.called_on, s.volunteered_on, s.started_on,
@@ -108,4 +113,4 @@ def deployment_list(
         ORDER BY s.started_on DESC, s.deployment_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
-    ).df()
+    )

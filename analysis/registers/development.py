@@ -9,6 +9,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.registers._common import IN_SCOPE, visible, with_share
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -34,7 +35,8 @@ def pipeline(
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT * FROM (
             SELECT d.branch_id, l.branch_name, d.stage, count(*) AS n
@@ -45,7 +47,7 @@ def pipeline(
         ORDER BY branch_id, list_position($stages, stage)
         """,
         {"as_of": as_of, "unit": unit, "stages": list(STAGE_NAMES)},
-    ).df()
+    )
 
 
 def time_in_stage(
@@ -70,10 +72,11 @@ def time_in_stage(
                    median(date_diff('day', {start}, $as_of))
                        FILTER (WHERE {start} <= $as_of AND ({end} IS NULL OR {end} > $as_of)) AS waiting_median_days
             FROM party_development WHERE {unit_filter()}""")
-    return con.execute(
+    return fetch_frame(
+        con,
         f"SELECT * EXCLUDE (position) FROM ({' UNION ALL '.join(parts)}) ORDER BY position",
         {"as_of": as_of, "unit": unit},
-    ).df()
+    )
 
 
 def conversions(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None) -> pd.DataFrame:
@@ -85,7 +88,8 @@ def conversions(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | Non
     check_unit(scope, unit)
     unpivot = " UNION ALL ".join(f"SELECT year({col}) AS year, '{name}' AS stage FROM party_development "
                                  f"WHERE {col} IS NOT NULL AND {unit_filter()}" for col, name in STAGES)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH e AS ({unpivot})
         SELECT * FROM (
@@ -96,7 +100,7 @@ def conversions(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | Non
         ORDER BY year, list_position($stages, stage)
         """,
         {"unit": unit, "stages": list(STAGE_NAMES)},
-    ).df()
+    )
 
 
 def overdue_probation(
@@ -108,7 +112,8 @@ def overdue_probation(
     days_overdue (``as_of`` - due_on, > 0). Longest overdue first.
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT d.person_id, d.name, d.branch_id, l.branch_name, d.probationary_on,
                CAST(d.probationary_on + INTERVAL {PROBATION_MONTHS} MONTH AS DATE) AS due_on,
@@ -121,7 +126,7 @@ def overdue_probation(
         ORDER BY days_overdue DESC, d.person_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
-    ).df()
+    )
 
 
 def backbone_share(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None) -> pd.DataFrame:
@@ -132,7 +137,8 @@ def backbone_share(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | 
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         SELECT year(probationary_on) AS year, count(*) AS n, count(*) FILTER (WHERE backbone) AS backbone,
                count(*) FILTER (WHERE high_talent) AS high_talent
@@ -140,7 +146,7 @@ def backbone_share(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | 
         GROUP BY ALL ORDER BY year
         """,
         {"unit": unit},
-    ).df()
+    )
     return with_share(frame, count="backbone", n="n")
 
 
@@ -152,7 +158,8 @@ def people(con: duckdb.DuckDBPyConnection, *, scope: Scope, as_of: dt.date, unit
     """
     require_branch_detail(scope)
     dates = ", ".join(f"CASE WHEN d.{col} <= $as_of THEN d.{col} END AS {col}" for col, _ in STAGES)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT d.person_id, d.name, d.branch_id, l.branch_name, d.profession, d.backbone, d.high_talent,
                {_STAGE_ON.replace('WHEN ', 'WHEN d.')} AS stage, {dates}
@@ -161,7 +168,7 @@ def people(con: duckdb.DuckDBPyConnection, *, scope: Scope, as_of: dt.date, unit
         ORDER BY d.branch_id, d.applied_on, d.person_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
-    ).df()
+    )
 
 
 def indicator_reference(
@@ -188,7 +195,8 @@ def indicator_reference(
     start, end = periods.bounds(quarter)
     reached = ", ".join(f"count(*) FILTER (WHERE {col} BETWEEN $start AND $end) AS {name}" for (col, _), name in zip(
         STAGES, ("applied", "activists", "candidates", "received", "converted")))
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         WITH register AS (
             SELECT branch_id, {reached},
@@ -215,4 +223,4 @@ def indicator_reference(
         ORDER BY l.branch_id
         """,
         {"quarter": quarter, "start": start, "end": end, "indicator": indicator, "unit": unit},
-    ).df()
+    )

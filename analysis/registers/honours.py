@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
+from analysis.db import fetch_frame
 from analysis.metrics import assessment
 from analysis.metrics.org import unit_filter
 from analysis.registers._common import IN_SCOPE, visible
@@ -22,7 +23,8 @@ def honour_counts(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | N
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT * FROM (
             SELECT year, level, count(*) FILTER (WHERE member_id IS NULL) AS branch_honours,
@@ -32,7 +34,7 @@ def honour_counts(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | N
         ORDER BY year, list_position($levels, level)
         """,
         {"unit": unit, "levels": list(LEVELS)},
-    ).df()
+    )
 
 
 def star_levels(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None) -> pd.DataFrame:
@@ -42,7 +44,8 @@ def star_levels(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | Non
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT h.branch_id, l.branch_name, h.year, max(h.stars) AS stars
         FROM honour h JOIN branch_lineage l USING (branch_id)
@@ -50,7 +53,7 @@ def star_levels(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | Non
         GROUP BY ALL ORDER BY h.branch_id, h.year
         """,
         {"unit": unit},
-    ).df()
+    )
 
 
 def honours_and_ranking(
@@ -64,14 +67,15 @@ def honours_and_ranking(
     (annual rank, hospital-wide). Branches assessed that year, by rank.
     """
     annual = assessment.annual_totals(con, scope=scope, year=year, unit=unit, cfg=cfg)
-    got = con.execute(
+    got = fetch_frame(
+        con,
         f"""
         SELECT branch_id, count(*) AS honours, string_agg(title, '、' ORDER BY title) AS titles
         FROM honour WHERE year = $year AND member_id IS NULL AND {unit_filter()}
         GROUP BY ALL
         """,
         {"year": year, "unit": unit},
-    ).df()
+    )
     out = annual[["branch_id", "branch_name", "mean", "rank"]].merge(got, on="branch_id", how="left")
     out["honours"] = out["honours"].fillna(0).astype(int)
     out["titles"] = out["titles"].fillna("")
@@ -94,7 +98,8 @@ def model_evidence(
     require_branch_detail(scope)
     check_unit(scope, unit)
     cfg = cfg or config_mod.load()
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         WITH scored AS (
             SELECT branch_id, score::DOUBLE AS score, max_points::DOUBLE AS max_points FROM four_have_score
@@ -112,7 +117,7 @@ def model_evidence(
         ORDER BY s.score DESC NULLS LAST, l.branch_id
         """,
         {"year": year, "dimension": cfg.four_have_honours_dimension, "unit": unit},
-    ).df()
+    )
     return frame
 
 
@@ -126,7 +131,8 @@ def honour_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | Non
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT h.honour_id, h.year, h.title, h.level, h.branch_id, l.branch_name,
                CASE WHEN {IN_SCOPE.format(column='h.branch_id')} THEN h.member_id END AS member_id,
@@ -136,4 +142,4 @@ def honour_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | Non
         ORDER BY h.year DESC, list_position($levels, h.level) DESC, h.honour_id
         """,
         {"unit": unit, "visible": visible(con, scope), "levels": list(LEVELS), "year": year},
-    ).df()
+    )

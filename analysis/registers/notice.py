@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import derived, periods
+from analysis.db import fetch_frame
 from analysis.scope import Scope, member_branch_ids, require_branch_detail
 
 
@@ -59,7 +60,8 @@ def score_notice(
     if branch not in member_branch_ids(con, scope):
         raise PermissionError("亮分公示列出党员姓名，只能查看本人所在支部或总支的公示")
     params = derived.index_params(cfg)
-    sheet = con.execute(
+    sheet = fetch_frame(
+        con,
         f"""
         WITH raters AS (
             SELECT unnest({list(derived.RATERS)}) AS rater, unnest($rater_weights::DOUBLE[]) AS rater_weight
@@ -80,7 +82,7 @@ def score_notice(
         FROM per_dimension p JOIN complete USING (member_id) JOIN member m USING (member_id)
         """,
         params | {"quarter": quarter, "branch": branch},
-    ).df()
+    )
     labels = {d.id: d.name for d in cfg.vanguard.dimensions}
     wide = sheet.pivot_table(index=["member_id", "name", "vindex"], columns="dimension_id", values="score").reset_index()
     wide = wide.rename(columns=labels)
@@ -97,7 +99,8 @@ def notice_branches(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataF
 
     Returns: branch_id, branch_name (by branch id).
     """
-    return con.execute(
+    return fetch_frame(
+        con,
         "SELECT branch_id, branch_name FROM branch_lineage WHERE branch_id IN (SELECT unnest($visible)) ORDER BY branch_id",
         {"visible": member_branch_ids(con, scope)},
-    ).df()
+    )

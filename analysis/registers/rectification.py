@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
+from analysis.db import fetch_frame
 from analysis.metrics import assessment
 from analysis.metrics.org import unit_filter
 from analysis.registers._common import IN_SCOPE, visible
@@ -36,7 +37,8 @@ def rectifications(
     Ordered: overdue first, then open, then closed; by deadline.
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT r.rectification_id, r.branch_id, l.branch_name, l.general_branch_name, r.year, r.designated_on,
                r.designated_by, r.reasons, r.measures, r.responsible, r.deadline, r.progress,
@@ -51,7 +53,7 @@ def rectifications(
         ORDER BY list_position(['已逾期', '整改中', '已销号'], status), r.deadline, r.rectification_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
-    ).df()
+    )
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ def recovery(
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    closed = con.execute(
+    closed = fetch_frame(
+        con,
         f"""
         SELECT r.rectification_id, r.branch_id, l.branch_name, r.designated_on, r.closed_on
         FROM rectification r JOIN branch_lineage l USING (branch_id)
@@ -115,16 +118,17 @@ def recovery(
         ORDER BY r.closed_on, r.rectification_id
         """,
         {"unit": unit},
-    ).df()
+    )
     columns = ["rectification_id", "branch_id", "branch_name", "designated_quarter", "closed_quarter", "before_mean",
                "before_n", "after_mean", "after_n", "change", "recovered"]
     if closed.empty:
         return pd.DataFrame(columns=columns)
-    totals = con.execute(
+    totals = fetch_frame(
+        con,
         "SELECT branch_id, quarter, sum(score)::DOUBLE AS total FROM branch_score "
         "WHERE list_contains($branches, branch_id) GROUP BY ALL",
         {"branches": sorted(set(closed["branch_id"]))},
-    ).df()
+    )
     rows = []
     for r in closed.itertuples():
         mine = totals[totals["branch_id"] == r.branch_id].sort_values("quarter")

@@ -7,6 +7,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.registers._common import IN_SCOPE, visible, with_share
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -39,7 +40,8 @@ def current_secretaries(
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT branch_id, branch_name, general_branch_name,
                CASE WHEN {IN_SCOPE.format(column='branch_id')} THEN name END AS name,
@@ -53,7 +55,7 @@ def current_secretaries(
         ORDER BY list_position($statuses, status), term_due NULLS LAST, branch_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope), "statuses": list(TERM_STATUSES)},
-    ).df()
+    )
 
 
 def double_leader_coverage(
@@ -67,7 +69,8 @@ def double_leader_coverage(
     """
     require_branch_detail(scope)
     check_unit(scope, unit)
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         WITH c AS ({_CURRENT})
         SELECT unit_id, unit_name, branches, registered, double_leaders FROM (
@@ -83,7 +86,7 @@ def double_leader_coverage(
         ) ORDER BY level, unit_id
         """,
         {"as_of": as_of, "unit": unit},
-    ).df()
+    )
     names = dict(con.execute("SELECT unit_id, name FROM org_unit WHERE unit_id = $unit", {"unit": unit}).fetchall())
     frame.loc[0, "unit_name"] = names.get(unit, "全院")
     return with_share(frame, count="double_leaders", n="branches")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.registers._common import IN_SCOPE, visible
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -33,7 +34,8 @@ def transfer_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | N
     from_branch_id, from_branch_name, to_branch_id, to_branch_name (NULL: outside the hospital).
     """
     require_branch_detail(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT t.effective_on,
                CASE WHEN {IN_SCOPE.format(column='m.branch_id')} THEN t.member_id END AS member_id,
@@ -46,7 +48,7 @@ def transfer_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | N
         ORDER BY t.effective_on DESC, t.member_id
         """,
         {"unit": unit, "visible": visible(con, scope)},
-    ).df()
+    )
 
 
 def transfer_counts(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None = None) -> pd.DataFrame:
@@ -55,10 +57,11 @@ def transfer_counts(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str |
     Returns: year, reason, transfers (moves that year for that reason). Ordered by year, reason.
     """
     check_unit(scope, unit)
-    return con.execute(
+    return fetch_frame(
+        con,
         f"""
         SELECT year(effective_on) AS year, reason, count(*) AS transfers
         FROM ({_MOVES}) GROUP BY ALL ORDER BY year, reason
         """,
         {"unit": unit},
-    ).df()
+    )

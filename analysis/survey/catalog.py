@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from analysis import config as config_mod
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 from analysis.survey._common import ORDER_RULE_LABELS, QTYPE_LABELS, check_scope
 from analysis.survey._question import load_question, require_survey
@@ -53,7 +54,8 @@ def surveys(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
         * ``questions``: number of questions
     """
     check_scope(scope)
-    out = con.execute(
+    out = fetch_frame(
+        con,
         """
         SELECT s.survey_id, s.title, s.source, s.fielded_from, s.fielded_to,
                (SELECT count(*) FROM survey_response r WHERE r.survey_id = s.survey_id) AS respondents,
@@ -61,7 +63,7 @@ def surveys(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
         FROM survey s
         ORDER BY s.fielded_to DESC NULLS LAST, s.survey_id DESC
         """
-    ).df()
+    )
     return out.astype({"survey_id": "int64", "respondents": "int64", "questions": "int64"})
 
 
@@ -98,7 +100,8 @@ def questions(con: duckdb.DuckDBPyConnection, *, scope: Scope, survey_id: int) -
     """
     check_scope(scope)
     require_survey(con, survey_id)
-    out = con.execute(
+    out = fetch_frame(
+        con,
         """
         SELECT q.question_no, q.text, q.qtype, q.attribute, coalesce(q.ordinal, FALSE) AS ordinal, q.order_rule,
                (SELECT count(*) FROM survey_option o
@@ -117,7 +120,7 @@ def questions(con: duckdb.DuckDBPyConnection, *, scope: Scope, survey_id: int) -
         ORDER BY q.question_no
         """,
         {"s": survey_id},
-    ).df()
+    )
     out = out.astype({c: "int64" for c in ("question_no", "options", "items", "answered", "text_answers")})
     out["scored"] = out["scored"].astype(bool) & (out["qtype"] == "matrix")
     out["qtype_label"] = out["qtype"].map(QTYPE_LABELS)

@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 from analysis.survey._common import TOTAL_LABEL, check_scope, resolve_min_cell, unique_labels
 from analysis.survey._groups import ANSWERED_SQL, attribute_blocks
@@ -197,7 +198,8 @@ def _observed(
     con: duckdb.DuckDBPyConnection, rq: Question, cq: Question, row_item_no: int, col_item_no: int
 ) -> np.ndarray:
     """Respondents by row option × column option (every option, in option order)."""
-    long = con.execute(
+    long = fetch_frame(
+        con,
         """
         SELECT r.option_no AS row_option, c.option_no AS col_option, count(*) AS n
         FROM survey_answer r
@@ -209,7 +211,7 @@ def _observed(
         GROUP BY ALL
         """,
         {"s": rq.survey_id, "rq": rq.question_no, "ri": row_item_no, "cq": cq.question_no, "ci": col_item_no},
-    ).df()
+    )
     r_at = {int(no): i for i, no in enumerate(rq.options["option_no"])}
     c_at = {int(no): j for j, no in enumerate(cq.options["option_no"])}
     observed = np.zeros((len(r_at), len(c_at)), dtype=np.int64)

@@ -305,13 +305,24 @@ class FilteredConnection:
         self._params = params
 
     def execute(self, sql: str, parameters: dict | None = None):
+        return self.unfiltered.execute(*self._filtered(sql, parameters))
+
+    def sql(self, sql: str, params: dict | None = None):
+        """``execute`` as a relation (what ``db.fetch_frame`` reads)."""
+        query, parameters = self._filtered(sql, params)
+        return self.unfiltered.sql(query, params=parameters)
+
+    def complete(self) -> None:
+        self.unfiltered.complete()
+
+    def _filtered(self, sql: str, parameters: dict | None) -> tuple[str, dict | None]:
         if "survey_answer" not in sql and "survey_response" not in sql:
-            return self.unfiltered.execute(sql, parameters)
+            return sql, parameters
         if parameters is not None and not isinstance(parameters, Mapping):
             raise TypeError("filtered survey queries take named parameters only")
         body = sql.lstrip()
         joined = f"WITH {_VIEWS_SQL},\n{body[4:]}" if body[:4].upper() == "WITH" else f"WITH {_VIEWS_SQL}\n{body}"
-        return self.unfiltered.execute(joined, {**(parameters or {}), **self._params})
+        return joined, {**(parameters or {}), **self._params}
 
 
 def restrict(

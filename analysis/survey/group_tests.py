@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 from analysis.survey._common import check_scope, resolve_min_cell
 from analysis.survey._groups import attribute_blocks, grouping, membership, refused_groups
@@ -87,7 +88,7 @@ def respondent_scores(
         raise ValueError(f"{q.label}的选项没有分值，不能做均值比较")
     if item_no is not None:
         check_item(q, item_no)
-    return con.execute(_SCORES_SQL + " ORDER BY a.response_id", _score_params(q, item_no)).df().astype(
+    return fetch_frame(con, _SCORES_SQL + " ORDER BY a.response_id", _score_params(q, item_no)).astype(
         {"response_id": "int64", "score": "float64"})
 
 
@@ -160,7 +161,7 @@ def compare_scores(
     split = grouping(con, survey_id, group_question_no, groups)
     scores = respondent_scores(con, survey_id=survey_id, question_no=question_no, item_no=item_no, scope=scope)
     members_sql, m_params = membership(split)
-    member_rows = con.execute(members_sql, {"s": survey_id, **m_params}).df()
+    member_rows = fetch_frame(con, members_sql, {"s": survey_id, **m_params})
     data = scores.merge(member_rows.rename(columns={"grp": "group"}), on="response_id")
     hidden_marks = _hidden_groups(con, survey_id, split, question_no, item_no, min_group)
     table = _describe(data, split.order, hidden_marks)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 from analysis.survey._common import check_scope
 from analysis.survey._question import load_question
@@ -62,7 +63,8 @@ def ranking_scores(
     q = load_question(con, survey_id, question_no, allowed=("ranking",), purpose="排序题得分")
     k = len(q.options)
     params = {"s": survey_id, "q": question_no, "k": k}
-    out = con.execute(
+    out = fetch_frame(
+        con,
         """
         WITH ranked AS (
             SELECT response_id, option_no, rank
@@ -84,7 +86,7 @@ def ranking_scores(
         ORDER BY score DESC, o.position, o.option_no
         """,
         params,
-    ).df()
+    )
     answered = int(out["answered"].iloc[0]) if len(out) else 0
     out = out.drop(columns="answered")
     out["n"] = out["n"].astype("int64")

@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 from analysis.survey._common import check_scope, pct, resolve_min_cell
 from analysis.survey._groups import Grouping, attribute_blocks, group_order, grouping, membership
@@ -127,18 +128,20 @@ def _scored_answers(
             WHERE a.survey_id = $s AND a.question_no = $q AND o.value IS NOT NULL
         )
     """
-    summary = con.execute(
+    summary = fetch_frame(
+        con,
         scored
         + """
         SELECT item_no, grp AS "group", count(*) AS n, avg(value) AS mean, stddev_samp(value) AS sd
         FROM scored GROUP BY ALL
         """,
         params,
-    ).df()
-    dist = con.execute(
+    )
+    dist = fetch_frame(
+        con,
         scored + 'SELECT item_no, grp AS "group", value, count(*) AS k FROM scored GROUP BY ALL',
         params,
-    ).df()
+    )
     return summary, dist
 
 
@@ -310,7 +313,8 @@ def cronbach_alpha(
 
 def _scores_by_respondent(con: duckdb.DuckDBPyConnection, q: Question, item_nos: pd.Series) -> pd.DataFrame:
     """Scored answers, one row per respondent with any, one column per item (NaN: not scored)."""
-    long = con.execute(
+    long = fetch_frame(
+        con,
         """
         SELECT a.response_id, a.item_no, o.value
         FROM survey_answer a
@@ -319,7 +323,7 @@ def _scores_by_respondent(con: duckdb.DuckDBPyConnection, q: Question, item_nos:
         WHERE a.survey_id = $s AND a.question_no = $q AND a.item_no > 0 AND o.value IS NOT NULL
         """,
         {"s": q.survey_id, "q": q.question_no},
-    ).df()
+    )
     return long.pivot(index="response_id", columns="item_no", values="value").reindex(columns=item_nos)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config as config_mod
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 from analysis.survey._common import MISSING_LABEL, TOTAL_LABEL, check_scope, pct, resolve_min_cell, wilson_pct
 from analysis.survey._groups import (
@@ -108,7 +109,8 @@ def frequencies(
 def _option_counts(con: duckdb.DuckDBPyConnection, q: Question, item_no: int) -> tuple[pd.DataFrame, int]:
     """(option_no, option, n for every option, respondents who answered) of one question or matrix row."""
     params = {"s": q.survey_id, "q": q.question_no, "i": item_no}
-    counts = con.execute(
+    counts = fetch_frame(
+        con,
         """
         WITH chosen AS (
             SELECT option_no, count(DISTINCT response_id) AS n
@@ -123,7 +125,7 @@ def _option_counts(con: duckdb.DuckDBPyConnection, q: Question, item_no: int) ->
         ORDER BY o.position, o.option_no
         """,
         params,
-    ).df()
+    )
     answered = con.execute(
         """
         SELECT count(DISTINCT response_id)
@@ -189,7 +191,8 @@ def _effective_counts(
     split = grouping(con, survey_id, group_question_no, groups)
     members, m_params = membership(split)
     params = {"s": survey_id, "q": question_no, "i": item_no}
-    counts = con.execute(
+    counts = fetch_frame(
+        con,
         f"""
         WITH membership AS ({members}),
         outcome AS (
@@ -204,7 +207,7 @@ def _effective_counts(
         GROUP BY m.grp
         """,
         {**params, "effective": effective_nos, **m_params},
-    ).df()
+    )
     counts = (
         counts.set_index("group")
         .reindex(group_order(split), fill_value=0)

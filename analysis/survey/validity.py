@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 from analysis.survey._common import check_scope
 from analysis.survey._question import load_questions
@@ -96,7 +97,8 @@ def scale_items(
             raise ValueError(f"{q.label}的选项没有分值，不能做效度分析")
     items = pd.concat([q.items[q.items["item_no"] > 0].assign(question_no=q.question_no) for q in questions],
                       ignore_index=True)[["question_no", "item_no", "item"]]
-    long = con.execute(
+    long = fetch_frame(
+        con,
         """
         SELECT a.response_id, 'Q' || a.question_no || '.' || a.item_no AS column_name, o.value
         FROM survey_answer a
@@ -105,7 +107,7 @@ def scale_items(
         WHERE a.survey_id = $s AND list_contains($qs, a.question_no) AND a.item_no > 0 AND o.value IS NOT NULL
         """,
         {"s": survey_id, "qs": [int(q) for q in question_nos]},
-    ).df()
+    )
     columns = [f"Q{q}.{i}" for q, i in zip(items["question_no"], items["item_no"])]
     wide = long.pivot(index="response_id", columns="column_name", values="value").reindex(columns=columns).dropna()
     wide.attrs["items"] = items

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 from analysis.survey._common import ALL_LABEL, TOTAL_LABEL, check_scope
 from analysis.survey._question import require_survey
@@ -47,7 +48,8 @@ def waves(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
         * ``matched``: questions matched to the first wave's
     """
     check_scope(scope)
-    return con.execute(
+    return fetch_frame(
+        con,
         """
         SELECT w.instrument, w.wave_order, w.wave_label, w.survey_id, s.title,
                (SELECT count(*) FROM survey_response r WHERE r.survey_id = w.survey_id) AS respondents,
@@ -55,7 +57,7 @@ def waves(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataFrame:
         FROM survey_wave w JOIN survey s USING (survey_id)
         ORDER BY w.instrument, w.wave_order
         """
-    ).df().astype({"wave_order": "int64", "survey_id": "int64", "respondents": "int64", "matched": "int64"})
+    ).astype({"wave_order": "int64", "survey_id": "int64", "respondents": "int64", "matched": "int64"})
 
 
 def _plain(text: str) -> str:
