@@ -26,7 +26,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from analysis import config as config_mod
 from analysis import derived
@@ -287,8 +286,7 @@ def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | 
 
     Returns
     -------
-    A DataFrame typed as DuckDB's ``.df()`` types it, except that a text column without any
-    value stays text (``.df()`` makes it ``object``).
+    A DataFrame typed as DuckDB's ``.df()`` types it.
 
     Notes
     -----
@@ -298,17 +296,19 @@ def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | 
     """
     con.complete()  # a result left unread by an earlier execute() (a fetchone) would block sql()
     table = con.sql(sql, params=params).to_arrow_table()
-    columns = []
-    for column in table.columns:
-        if pa.types.is_date32(column.type):
-            column = column.cast(pa.timestamp("us"))
-        elif pa.types.is_decimal(column.type):
-            column = pc.cast(column, pa.float64())
-        columns.append(column)
-    result = pa.table(columns, names=table.column_names).to_pandas()
-    for position, column in enumerate(columns):
+    schema = pa.schema([field.with_type(pa.timestamp("us")) if pa.types.is_date32(field.type)
+                        else field.with_type(pa.float64()) if pa.types.is_decimal(field.type)
+                        else field for field in table.schema])
+    if schema != table.schema:
+        table = table.cast(schema)
+    result = table.to_pandas()
+    for position, column in enumerate(table.columns):
         if column.null_count and column.type in _NULLABLE:
             result.isetitem(position, column.to_pandas(types_mapper=_NULLABLE.get))
+        elif pa.types.is_string(column.type) and column.null_count == len(column):
+            # .df() gives a text column without values ``object`` dtype; pandas 3.1 cannot merge
+            # two empty Arrow-backed text columns (it concatenates their zero chunks).
+            result.isetitem(position, pd.Series([None] * len(column), index=result.index, dtype=object))
     return result
 
 
