@@ -55,6 +55,15 @@ def member_branch_ids(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]
     return [r[0] for r in rows]
 
 
+def visible_branch(column: str) -> str:
+    """SQL condition: the branch in ``column`` is one whose members the viewer may see.
+
+    It reads the parameter ``$visible``, which the query binds to :func:`member_branch_ids`.
+    ``column`` is a fixed identifier of the query (``m.branch_id``), never user input.
+    """
+    return f"{column} IN (SELECT unnest($visible))"
+
+
 def require_branch_detail(scope: Scope) -> None:
     """Branch-level results (rankings, per-branch tables) are for the committee and secretaries."""
     if scope.role == "researcher":

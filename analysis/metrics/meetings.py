@@ -50,7 +50,7 @@ from analysis import config as config_mod
 from analysis import derived, periods
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
 from analysis.stats import wilson_interval
 
 STATUSES = ("达标", "缺漏", "进行中", "无数据", "未成立")
@@ -550,7 +550,7 @@ def member_attendance(
         JOIN member m USING (member_id)
         JOIN branch_lineage l ON l.branch_id = c.branch_id
         JOIN kinds k USING (kind)
-        WHERE m.branch_id IN (SELECT unnest($visible))
+        WHERE {visible_branch('m.branch_id')}
         ORDER BY c.branch_id, attendance_rate, c.member_id, k.kind_order
         """,
         params,

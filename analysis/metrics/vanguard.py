@@ -10,7 +10,7 @@ from analysis import derived
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
 from analysis.periods import shift
-from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
 
 
 def _index(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, unit: str | None, first: str,
@@ -39,7 +39,7 @@ def visible_index(con: duckdb.DuckDBPyConnection, *, scope: Scope, first: str, l
     """
     require_branch_detail(scope)
     index, params = _index(con, cfg or config_mod.load(), unit, first, last)
-    return (f"SELECT i.* FROM ({index}) i JOIN member m USING (member_id) WHERE m.branch_id IN (SELECT unnest($visible))",
+    return (f"SELECT i.* FROM ({index}) i JOIN member m USING (member_id) WHERE {visible_branch('m.branch_id')}",
             params | {"visible": member_branch_ids(con, scope)})
 
 
@@ -191,7 +191,7 @@ def member_index(
         SELECT i.quarter, i.member_id, m.name, i.branch_id, l.branch_name, l.general_branch_name, i.vindex,
                i.rank_in_branch
         FROM idx i JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = i.branch_id
-        WHERE m.branch_id IN (SELECT unnest($visible))
+        WHERE {visible_branch('m.branch_id')}
         ORDER BY i.quarter, i.branch_id, rank_in_branch, i.member_id
         """,
         params | {"visible": member_branch_ids(con, scope)},
@@ -230,7 +230,7 @@ def appraisal(
         f"""
         SELECT a.member_id, m.name, a.branch_id, l.branch_name, a.quarters, a.annual_index, a.grade, a.stars
         FROM ({annual}) a JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
-        WHERE m.branch_id IN (SELECT unnest($visible))
+        WHERE {visible_branch('m.branch_id')}
         ORDER BY a.branch_id, a.annual_index DESC, a.member_id
         """,
         params | {"visible": member_branch_ids(con, scope)},
@@ -363,7 +363,7 @@ def falling_members(
         SELECT s.member_id, m.name, s.branch_id, l.branch_name, s.indices[1] AS start_index,
                s.indices[-1] AS last_index, s.indices[1] - s.indices[-1] AS total_drop, s.indices
         FROM series s JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = s.branch_id
-        WHERE s.scored = $window AND m.branch_id IN (SELECT unnest($visible))
+        WHERE s.scored = $window AND {visible_branch('m.branch_id')}
           AND list_bool_and(list_transform(range(1, $window), lambda i: s.indices[i + 1] < s.indices[i]))
         ORDER BY total_drop DESC, s.member_id
         """,

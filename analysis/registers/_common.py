@@ -8,9 +8,6 @@ import pandas as pd
 from analysis.scope import Scope, member_branch_ids
 from analysis.stats import wilson_interval
 
-# A person's name is shown only for rows of a branch in the bound list $visible.
-IN_SCOPE = "{column} IN (SELECT unnest($visible))"
-
 
 def visible(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
     """The branches whose people the viewer may see by name (bound as ``$visible``)."""

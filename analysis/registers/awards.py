@@ -15,8 +15,8 @@ from analysis import config as config_mod
 from analysis import derived, periods
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import IN_SCOPE, visible
-from analysis.scope import Scope, check_unit, require_branch_detail
+from analysis.registers._common import visible
+from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
 
 TOP_SHARE = 0.2
 """An awardee ranked within the best fifth of the branch that quarter counts as 'in the top fifth'."""
@@ -121,7 +121,7 @@ def awardee_ranks(
     current = derived.is_current(con, "vanguard", cfg)
     index = ("SELECT quarter, branch_id, member_id, vindex, rank_in_branch FROM member_quarter_index "
              "WHERE quarter BETWEEN $first AND $last" if current else derived.member_index_sql(where))
-    in_scope = IN_SCOPE.format(column="a.branch_id")
+    in_scope = visible_branch("a.branch_id")
     return fetch_frame(
         con,
         f"""
@@ -162,7 +162,7 @@ def duty_zones(
     """
     require_branch_detail(scope)
     periods.quarter_range(first, last)
-    in_scope = IN_SCOPE.format(column="z.branch_id")
+    in_scope = visible_branch("z.branch_id")
     return fetch_frame(
         con,
         f"""

@@ -9,8 +9,8 @@ import pandas as pd
 
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import IN_SCOPE, visible, with_share
-from analysis.scope import Scope, check_unit, require_branch_detail
+from analysis.registers._common import visible, with_share
+from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
 
 # A deployment's days in a year: its days from departure to return (or to $as_of while away),
 # both counted, that fall in the year.
@@ -109,7 +109,7 @@ def deployment_list(
                CASE WHEN s.ended_on <= $as_of THEN s.ended_on END AS ended_on,
                date_diff('day', s.started_on, s.last_day) + 1 AS days
         FROM ({_SPELLS}) s JOIN branch_lineage l USING (branch_id)
-        WHERE {IN_SCOPE.format(column='s.branch_id')}
+        WHERE {visible_branch('s.branch_id')}
         ORDER BY s.started_on DESC, s.deployment_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},

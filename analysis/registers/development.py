@@ -11,8 +11,8 @@ from analysis import config as config_mod
 from analysis import periods
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import IN_SCOPE, visible, with_share
-from analysis.scope import Scope, check_unit, require_branch_detail
+from analysis.registers._common import visible, with_share
+from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
 
 # (date column, stage reached on that date), in order.
 STAGES = (("applied_on", "入党申请人"), ("activist_on", "积极分子"), ("candidate_on", "发展对象"),
@@ -122,7 +122,7 @@ def overdue_probation(
         FROM party_development d JOIN branch_lineage l USING (branch_id)
         WHERE d.probationary_on + INTERVAL {PROBATION_MONTHS} MONTH < $as_of
           AND (d.full_on IS NULL OR d.full_on > $as_of)
-          AND {unit_filter('d.branch_id')} AND {IN_SCOPE.format(column='d.branch_id')}
+          AND {unit_filter('d.branch_id')} AND {visible_branch('d.branch_id')}
         ORDER BY days_overdue DESC, d.person_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
@@ -164,7 +164,7 @@ def people(con: duckdb.DuckDBPyConnection, *, scope: Scope, as_of: dt.date, unit
         SELECT d.person_id, d.name, d.branch_id, l.branch_name, d.profession, d.backbone, d.high_talent,
                {_STAGE_ON.replace('WHEN ', 'WHEN d.')} AS stage, {dates}
         FROM party_development d JOIN branch_lineage l USING (branch_id)
-        WHERE d.applied_on <= $as_of AND {unit_filter('d.branch_id')} AND {IN_SCOPE.format(column='d.branch_id')}
+        WHERE d.applied_on <= $as_of AND {unit_filter('d.branch_id')} AND {visible_branch('d.branch_id')}
         ORDER BY d.branch_id, d.applied_on, d.person_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},

@@ -9,8 +9,8 @@ from analysis import config as config_mod
 from analysis.db import fetch_frame
 from analysis.metrics import assessment
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import IN_SCOPE, visible
-from analysis.scope import Scope, check_unit, require_branch_detail
+from analysis.registers._common import visible
+from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
 
 LEVELS = ("院级", "市级", "省级", "国家级")
 
@@ -135,8 +135,8 @@ def honour_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | Non
         con,
         f"""
         SELECT h.honour_id, h.year, h.title, h.level, h.branch_id, l.branch_name,
-               CASE WHEN {IN_SCOPE.format(column='h.branch_id')} THEN h.member_id END AS member_id,
-               CASE WHEN {IN_SCOPE.format(column='h.branch_id')} THEN m.name END AS name, h.stars
+               CASE WHEN {visible_branch('h.branch_id')} THEN h.member_id END AS member_id,
+               CASE WHEN {visible_branch('h.branch_id')} THEN m.name END AS name, h.stars
         FROM honour h JOIN branch_lineage l USING (branch_id) LEFT JOIN member m USING (member_id)
         WHERE {unit_filter('h.branch_id')} AND ($year IS NULL OR h.year = $year)
         ORDER BY h.year DESC, list_position($levels, h.level) DESC, h.honour_id

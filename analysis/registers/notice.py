@@ -11,7 +11,7 @@ import pandas as pd
 from analysis import config as config_mod
 from analysis import derived, periods
 from analysis.db import fetch_frame
-from analysis.scope import Scope, member_branch_ids, require_branch_detail
+from analysis.scope import Scope, member_branch_ids, require_branch_detail, visible_branch
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,6 @@ def notice_branches(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> pd.DataF
     """
     return fetch_frame(
         con,
-        "SELECT branch_id, branch_name FROM branch_lineage WHERE branch_id IN (SELECT unnest($visible)) ORDER BY branch_id",
+        f"SELECT branch_id, branch_name FROM branch_lineage WHERE {visible_branch('branch_id')} ORDER BY branch_id",
         {"visible": member_branch_ids(con, scope)},
     )

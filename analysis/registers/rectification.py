@@ -13,8 +13,8 @@ from analysis import periods
 from analysis.db import fetch_frame
 from analysis.metrics import assessment
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import IN_SCOPE, visible
-from analysis.scope import Scope, check_unit, require_branch_detail
+from analysis.registers._common import visible
+from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
 
 STATUSES = ("整改中", "已逾期", "已销号")
 
@@ -49,7 +49,7 @@ def rectifications(
                    AS days_open,
                CASE WHEN {_STATUS} = '已逾期' THEN date_diff('day', r.deadline, $as_of) ELSE 0 END AS days_overdue
         FROM rectification r JOIN branch_lineage l USING (branch_id)
-        WHERE r.designated_on <= $as_of AND {unit_filter('r.branch_id')} AND {IN_SCOPE.format(column='r.branch_id')}
+        WHERE r.designated_on <= $as_of AND {unit_filter('r.branch_id')} AND {visible_branch('r.branch_id')}
         ORDER BY list_position(['已逾期', '整改中', '已销号'], status), r.deadline, r.rectification_id
         """,
         {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},

@@ -9,8 +9,8 @@ import pandas as pd
 
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import IN_SCOPE, visible, with_share
-from analysis.scope import Scope, check_unit, require_branch_detail
+from analysis.registers._common import visible, with_share
+from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
 
 DUE_SOON_MONTHS = 6
 TERM_STATUSES = ("逾期未换届", f"{DUE_SOON_MONTHS}个月内届满", "任期内", "未登记")
@@ -44,7 +44,7 @@ def current_secretaries(
         con,
         f"""
         SELECT branch_id, branch_name, general_branch_name,
-               CASE WHEN {IN_SCOPE.format(column='branch_id')} THEN name END AS name,
+               CASE WHEN {visible_branch('branch_id')} THEN name END AS name,
                term_start, term_due, department_head, discipline_leader,
                department_head OR discipline_leader AS double_leader,
                CASE WHEN term_due IS NULL THEN '未登记' WHEN term_due < $as_of THEN '逾期未换届'

@@ -14,8 +14,8 @@ import pandas as pd
 
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import IN_SCOPE, visible
-from analysis.scope import Scope, check_unit, require_branch_detail
+from analysis.registers._common import visible
+from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
 
 # The moves touching a branch under $unit: into it from elsewhere (调入), out of it (调出), or
 # between two of its branches (内部, e.g. within a 总支; every move of ours for the hospital).
@@ -38,8 +38,8 @@ def transfer_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | N
         con,
         f"""
         SELECT t.effective_on,
-               CASE WHEN {IN_SCOPE.format(column='m.branch_id')} THEN t.member_id END AS member_id,
-               CASE WHEN {IN_SCOPE.format(column='m.branch_id')} THEN m.name END AS name,
+               CASE WHEN {visible_branch('m.branch_id')} THEN t.member_id END AS member_id,
+               CASE WHEN {visible_branch('m.branch_id')} THEN m.name END AS name,
                CASE WHEN t.out_of_unit AND t.into_unit THEN '内部' WHEN t.into_unit THEN '调入' ELSE '调出' END
                    AS direction,
                t.reason, t.from_branch_id, f.name AS from_branch_name, t.to_branch_id, d.name AS to_branch_name
