@@ -1,6 +1,6 @@
 """The house style shared by every chart family: the font, quarter labels, ``_style`` (title,
-subtitle, margins, axes), the quarter axis of line charts and the reference lines (threshold,
-mean) drawn on bars and lines.
+subtitle, margins, axes), the quarter axis of line charts, the reference lines (threshold,
+mean) drawn on bars and lines and the shaded range band behind a line.
 
 The families (``trends``, ``branches``, ``meetings``, ``registers``, ``survey``, ``business``,
 ``report``) import from here; nothing here imports them.
@@ -67,6 +67,14 @@ def _reference_lines(fig: go.Figure, *, threshold: float | None = None, mean: fl
             {"annotation_position": ("bottom left" if low else "top left")}
         add(value, line={"color": colour, "dash": dash, "width": 1.5}, annotation_text=text,
             annotation_font={"size": 11, "color": colour}, **where)
+
+
+def range_band(x: list, upper, lower, *, colour: str, name: str) -> go.Scatter:
+    """A filled band from ``lower`` to ``upper`` over the positions ``x`` (a spread behind a
+    line): one closed outline, along ``upper`` and back along ``lower``. ``colour`` fills it
+    (pass a translucent one: the line stays visible); no outline, no hover of its own."""
+    return go.Scatter(x=x + x[::-1], y=list(upper) + list(lower)[::-1], mode="lines", fill="toself",
+                      fillcolor=colour, line={"width": 0}, hoverinfo="skip", name=name)
 
 
 def _subtitle(title: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.charts.base import _style, quarter_text
+from analysis.charts.base import _style, quarter_text, range_band
 from analysis.formatting import plotly_text
 from analysis.palette import (
     ATTENTION,
@@ -113,10 +113,8 @@ def business_branch_trend(trend: pd.DataFrame, *, branch_label: str, title: str,
     """
     x = quarter_text(trend["quarter"])
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=x + x[::-1], y=list(trend["hospital_p75"]) + list(trend["hospital_p25"][::-1]), mode="lines", fill="toself",
-        fillcolor=translucent(NEUTRAL, 0.15), line={"width": 0}, hoverinfo="skip", name="全院支部中间 50%",
-    ))
+    fig.add_trace(range_band(x, trend["hospital_p75"], trend["hospital_p25"], colour=translucent(NEUTRAL, 0.15),
+                             name="全院支部中间 50%"))
     fig.add_trace(go.Scatter(
         x=x, y=trend["hospital_median"], mode="lines", name="全院支部中位数",
         line={"color": REFERENCE_INK, "width": 2, "dash": "dash"}, hovertemplate="%{x}<br>中位数 %{y:.2f}<extra></extra>",

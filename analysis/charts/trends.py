@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import config as config_mod
-from analysis.charts.base import _quarter_axis, _style, quarter_text
+from analysis.charts.base import _quarter_axis, _style, quarter_text, range_band
 from analysis.formatting import plotly_text
 from analysis.palette import ATTENTION, CHOSEN, GOOD, MEASURE, NEUTRAL, REFERENCE_INK, SERIES, WHITE, translucent
 from analysis.periods import label as quarter_label
@@ -26,11 +26,8 @@ def vanguard_trend(trend: pd.DataFrame, *, title: str, height: int = 260, x: lis
     labels = quarter_text(trend["quarter"])
     x = labels if x is None else list(x)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=x + x[::-1],
-        y=list(trend["mean"] + trend["sd"]) + list((trend["mean"] - trend["sd"])[::-1]),
-        mode="lines", fill="toself", fillcolor=translucent(MEASURE, 0.10), line={"width": 0}, hoverinfo="skip", name="±1 标准差",
-    ))
+    fig.add_trace(range_band(x, trend["mean"] + trend["sd"], trend["mean"] - trend["sd"],
+                             colour=translucent(MEASURE, 0.10), name="±1 标准差"))
     fig.add_trace(go.Scatter(
         x=x, y=trend["mean"], mode="lines+markers", name="均值", line={"color": MEASURE, "width": 2.5},
         customdata=list(zip(trend["n"].tolist(), trend["median"].tolist(), labels)),
@@ -43,10 +40,7 @@ def total_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> go.Fig
     """Mean branch total per quarter with the range (lowest to highest branch)."""
     x = quarter_text(trend["quarter"])
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=x + x[::-1], y=list(trend["max"]) + list(trend["min"][::-1]), mode="lines", fill="toself",
-        fillcolor=translucent(MEASURE, 0.10), line={"width": 0}, hoverinfo="skip", name="最低—最高",
-    ))
+    fig.add_trace(range_band(x, trend["max"], trend["min"], colour=translucent(MEASURE, 0.10), name="最低—最高"))
     fig.add_trace(go.Scatter(
         x=x, y=trend["mean"], mode="lines+markers", name="支部均分", line={"color": MEASURE, "width": 2.5},
         customdata=trend[["n"]], hovertemplate="%{x}<br>均分 %{y:.1f}<br>支部数 %{customdata[0]}<extra></extra>",
