@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from bench import Measurement, best_of, same_rows
 
 # Slow baselines (pandas over millions of rows) repeat until they have used this many seconds.
@@ -51,7 +52,7 @@ def compare(con: duckdb.DuckDBPyConnection, cases: list[Versus]) -> list[dict]:
         ours = _sorted(case.adapt(result) if case.adapt else result, case.key)
         sql_s = {}
         for label, statement in case.sql.items():
-            sql_s[label], expected = best_of(lambda s=statement: con.execute(s).df(), budget_s=BUDGET_S)
+            sql_s[label], expected = best_of(lambda s=statement: fetch_frame(con, s), budget_s=BUDGET_S)
             if not same_rows(ours, _sorted(expected, case.key), case.columns):
                 raise AssertionError(f"{case.name}: result differs from the statement over the {label}")
         pandas_s = None
@@ -86,4 +87,4 @@ def measurement(name: str, rows: list[dict], scale: int) -> Measurement:
 
 def frames(con: duckdb.DuckDBPyConnection, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
     """Raw tables loaded into pandas once (not timed): name -> frame."""
-    return {name: con.execute(sql).df() for name, sql in queries.items()}
+    return {name: fetch_frame(con, sql) for name, sql in queries.items()}

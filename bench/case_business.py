@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from analysis import business, config, periods
+from analysis.db import fetch_frame
 from analysis.scope import Scope
 from bench import Measurement, best_of, case, demo_database, same_rows, settings
 from bench.case_indices import _index_sql
@@ -94,7 +95,7 @@ def measure_at(path: str | Path, repeats: int = REPEATS) -> list[dict]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         sql = baseline_sql(cfg)
-        base_s, expected = best_of(lambda: con.execute(sql).df(), repeats)
+        base_s, expected = best_of(lambda: fetch_frame(con, sql), repeats)
         panel_s, panel = best_of(lambda: business.panel(con, scope=SCOPE, first=FIRST, last=LAST, as_of=AS_OF, cfg=cfg),
                                  repeats)
         if not same_rows(panel, expected, COMPARED):

@@ -16,6 +16,7 @@ import datetime as dt
 
 import duckdb
 
+from analysis.db import fetch_frame
 from analysis.metrics import four_have, tasks
 from analysis.scope import Scope
 from bench import best_of, rows_case, same_rows
@@ -157,7 +158,7 @@ def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ]
     baseline_times, baseline_results = {}, {}
     for name, sql in BASELINES.items():
-        baseline_times[name], baseline_results[name] = best_of(lambda sql=sql: con.execute(sql).df())
+        baseline_times[name], baseline_results[name] = best_of(lambda sql=sql: fetch_frame(con, sql))
     out = []
     for case, fn, baselines, columns in cases:
         ours, result = best_of(fn)

@@ -21,6 +21,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analysis.db import fetch_frame
 from analysis.metrics import activities, meetings
 from analysis.scope import Scope
 from bench import best_of, rows_case, same_rows
@@ -293,7 +294,7 @@ def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     out = []
     for name, fn, baseline, columns, adapt in cases:
         sql = baselines[baseline]
-        base_s, expected = best_of(lambda sql=sql: con.execute(sql).df(), budget_s=BUDGET_S)
+        base_s, expected = best_of(lambda sql=sql: fetch_frame(con, sql), budget_s=BUDGET_S)
         ours_s, result = best_of(fn, budget_s=BUDGET_S)
         got = adapt(result) if adapt else result
         if not same_rows(got, expected, columns):
