@@ -31,7 +31,7 @@ HEADERS: dict[str, str] = {
     "transfers": "调动人次",
     # 党员先锋指数
     "annual_index": "年度指数", "grade": "等级", "stars": "星级", "excellent_pct": "优秀比例（%）",
-    "start_index": "起始指数", "last_index": "最新指数", "total_drop": "累计下降", "indices": "各季度指数",
+    "start_index": "起始指数", "last_index": "最新指数", "total_drop": "累计下降", "indices": "各季度指数", "index_path": "各季度指数",
     # 支部考核
     "indicator_id": "指标编号", "indicator": "指标", "indicators": "指标数", "position": "排列顺序",
     "hospital_pct": "全院得分率（%）", "commended": "表扬", "flagged": "需关注",

@@ -97,5 +97,4 @@ falling = cached(vanguard.falling_members, last=filters.last, unit=filters.unit)
 if falling.empty:
     st.success(f"截至{periods.label(filters.last)}，您的权限范围内没有连续两个季度下降的党员。")
 else:
-    steps = falling["indices"].map(lambda indices: " → ".join(score(x) for x in indices))
-    table(headers(falling.assign(indices=steps)), name="连续下降党员", key="falling")
+    table(headers(falling.drop(columns="indices")), name="连续下降党员", key="falling")

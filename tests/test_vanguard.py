@@ -79,3 +79,19 @@ def test_grade_distribution_of_a_unit_against_the_hospital(small):
     assert vanguard.grade_distribution(small, scope=ALL, quarter="2030Q1")["pct"].isna().all()
     with pytest.raises(PermissionError):
         vanguard.grade_distribution(small, scope=Scope("r", "researcher"), quarter="2024Q1")
+
+
+def test_falling_members_fell_every_quarter_and_show_their_path(demo_con):
+    falling = vanguard.falling_members(demo_con, scope=ALL, last="2025Q4")
+    assert not falling.empty
+    for row in falling.itertuples():
+        indices = list(row.indices)
+        assert len(indices) == 3 and all(b < a for a, b in zip(indices, indices[1:]))
+        assert (row.start_index, row.last_index) == (indices[0], indices[-1])
+        assert row.total_drop == pytest.approx(indices[0] - indices[-1])
+        assert row.index_path == " → ".join(f"{x:.1f}" for x in indices)
+    # Against the member index itself: the members whose three quarters fell, and no others.
+    index = vanguard.member_index(demo_con, scope=ALL, first="2025Q2", last="2025Q4")
+    series = index.sort_values("quarter").groupby("member_id")["vindex"].apply(list)
+    expected = {m for m, s in series.items() if len(s) == 3 and s[0] > s[1] > s[2]}
+    assert set(falling["member_id"]) == expected

@@ -345,7 +345,7 @@ def falling_members(
 
     Returns: member_id, name, branch_id, branch_name, start_index (``quarters`` quarters
     before ``last``), last_index, total_drop (start − last, positive), indices (list, oldest
-    first).
+    first), index_path (the indices as shown: "87.1 → 85.2 → 83.0").
     """
     require_branch_detail(scope)
     if quarters < 1:
@@ -361,7 +361,10 @@ def falling_members(
             FROM idx GROUP BY ALL
         )
         SELECT s.member_id, m.name, s.branch_id, l.branch_name, s.indices[1] AS start_index,
-               s.indices[-1] AS last_index, s.indices[1] - s.indices[-1] AS total_drop, s.indices
+               s.indices[-1] AS last_index, s.indices[1] - s.indices[-1] AS total_drop, s.indices,
+               -- formatted here, once per result, not by every page run (16,500 rows of a province);
+               -- printf's one decimal reads as formatting.score's (checked on 200,000 values)
+               array_to_string(list_transform(s.indices, lambda x: printf('%.1f', x)), ' → ') AS index_path
         FROM series s JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = s.branch_id
         WHERE s.scored = $window AND {visible_branch('m.branch_id')}
           AND list_bool_and(list_transform(range(1, $window), lambda i: s.indices[i + 1] < s.indices[i]))
