@@ -647,8 +647,14 @@ def load(path: str | os.PathLike | None = None) -> Config:
     except FileNotFoundError:
         if path or env:
             raise ConfigError(f"configuration file not found: {requested}") from None
-        return validate(DEFAULT)
+        return _default()
     return _parsed(requested, requested.resolve(), stat.st_mtime_ns, stat.st_size, env)
+
+
+@functools.cache
+def _default() -> Config:
+    """The defaults, validated once (without an override file every call would check them again)."""
+    return validate(DEFAULT)
 
 
 @functools.lru_cache(maxsize=16)
