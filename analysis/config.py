@@ -355,7 +355,7 @@ class Serving:
 
     After every import (a new data version) the server recomputes in the background, most
     recent first, up to ``refresh_after_import`` of the results viewers asked for in the last
-    working day (see ``ui.cache``), so the next viewer of a page finds them ready; 0 turns that off.
+    hour (see ``ui.cache``), so the next viewer of a page finds them ready; 0 turns that off.
     """
 
     page_runs_at_once: int = 2

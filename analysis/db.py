@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -291,7 +292,7 @@ def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | 
     Notes
     -----
     Through Arrow: ``.df()`` builds a Python object per text cell, and a result of 54,400 rows
-    with four text columns took 60 ms that way against 15 ms through Arrow (tests/test_db.py
+    with four text columns took 60 ms that way against 15 ms through Arrow (tests/test_schema.py
     checks the types match).
     """
     con.complete()  # a result left unread by an earlier execute() (a fetchone) would block sql()
@@ -361,9 +362,17 @@ class Periodic(threading.Thread):
 _running: weakref.WeakSet[Periodic] = weakref.WeakSet()
 
 
+EXIT_WAIT_SECONDS = 5.0
+
+
 @atexit.register
 def _stop_running() -> None:
     # A daemon thread still inside DuckDB while the interpreter finalises aborts the process
-    # ("terminate called after throwing ..."): at exit, let each finish its run and stop.
-    for thread in list(_running):
-        thread.stop()
+    # ("terminate called after throwing ..."): at exit, tell every one to stop, then give them
+    # EXIT_WAIT_SECONDS together to finish the run they are in.
+    threads = list(_running)
+    for thread in threads:
+        thread._stop_event.set()
+    deadline = time.monotonic() + EXIT_WAIT_SECONDS
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))

@@ -31,13 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_page(database: str, page: str) -> dict:
     """In this process: open the app signed in, draw 我的账户, then ``page`` twice; the seconds."""
-    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
     from streamlit.testing.v1 import AppTest, app_test
 
     # The server compiles each page script once (its Runtime keeps one ScriptCache); AppTest
     # makes a new cache, so compiles again, on every run: 12-23 ms of a warm 组织生活 or 问卷分析
     # run that no viewer pays. One cache for all of this process's runs, as in the server.
-    script_cache = ScriptCache()
+    script_cache = app_test.ScriptCache()
     app_test.ScriptCache = lambda: script_cache
 
     from analysis import db

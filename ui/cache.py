@@ -45,9 +45,11 @@ from analysis.scope import Scope
 from ui.login import viewer
 from ui.session import cursor, database_path
 
-# Shared values live 15 minutes; the bound keeps a busy server's memory in check (a page holds
-# about ten results and ten figures).
-TTL_SECONDS = 900
+# Results live an hour (a result of one data version never goes stale; an import makes new
+# keys), figures 15 minutes (they are redrawn quickly); the bound keeps a busy server's memory
+# in check (a page holds about ten results and ten figures).
+TTL_SECONDS = 3600
+FIGURE_TTL_SECONDS = 900
 MAX_ENTRIES = 256
 
 
@@ -62,7 +64,7 @@ def _shared_result(key: tuple, fn: Callable, con: duckdb.DuckDBPyConnection, sco
     return fn(con, scope=scope, **dict(arguments))
 
 
-@st.cache_resource(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
+@st.cache_resource(ttl=FIGURE_TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
 def _shared_figure(name: str, inputs: tuple, _draw: Callable, _args: tuple, _kwargs: dict) -> Any:
     return _draw(*_args, **_kwargs)
 
@@ -87,9 +89,9 @@ def cached(fn: Callable, **kwargs: Any) -> Any:
     except _Unkeyable as exc:
         raise TypeError(f"{fn.__qualname__}: an argument of type {exc} cannot be a cache key") from None
     demand = _Demand(f"{fn.__module__}.{fn.__qualname__}", str(database_path()), scope.cache_key, arguments_key)
-    _asked(demand, fn, scope, arguments)
     key = demand.key(db.data_version(con), _config_key())
     result = _shared_result(key, fn, con, scope, arguments)
+    _asked(demand, fn, scope, arguments)  # only what succeeded: a refused call is not refreshed
     _remember(result, key)
     return result
 
@@ -104,7 +106,7 @@ def clear() -> None:
 # --- refreshing after an import ---------------------------------------------------------------
 # What viewers asked for, most recent last: the function, its bound arguments and the scope it
 # was asked in, without the data version and configuration (a refresh keys them afresh).
-DEMAND_SECONDS = 8 * 3600  # a working day: the morning's views are refreshed after a noon import
+DEMAND_SECONDS = TTL_SECONDS  # what would still be shared had there been no import
 REFRESH_POLL_SECONDS = 2.0
 
 
@@ -143,8 +145,8 @@ def refresh(con: duckdb.DuckDBPyConnection, *, database: str, limit: int,
     """
     version, config_key = db.data_version(con), _config_key()
     with _results_ready:
-        for key in [k for k in _results if k[1] == database and k[2] != version]:
-            del _results[key]
+        for key in [k for k in _results if k[1] == database and k[2] < version]:
+            _results.pop(key, None)  # it may have expired since it was listed
     horizon = time.monotonic() - DEMAND_SECONDS
     with _demand_lock:
         wanted = [(d, entry) for d, entry in reversed(_demand.items()) if d.database == database and entry[3] >= horizon]
@@ -284,7 +286,8 @@ def _input_key(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return ("seq", tuple(_input_key(v) for v in value))
     if isinstance(value, dict):
-        return ("map", tuple(sorted(((repr(k), _input_key(v)) for k, v in value.items()))))
+        # In order: a survey's groups ({name: options}) are listed in the order they are given.
+        return ("map", tuple((repr(k), _input_key(v)) for k, v in value.items()))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (type(value).__qualname__, tuple(_input_key(getattr(value, f.name)) for f in dataclasses.fields(value)))
     raise _Unkeyable(type(value).__name__)
