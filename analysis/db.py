@@ -297,6 +297,12 @@ def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | 
     """
     con.complete()  # a result left unread by an earlier execute() (a fetchone) would block sql()
     table = con.sql(sql, params=params).to_arrow_table()
+    # Kinds .df() converts otherwise (it renames a repeated name to name_1): refused, so that a
+    # query that starts returning one fails here rather than somewhere downstream.
+    if len(set(table.column_names)) < len(table.column_names):
+        raise ValueError(f"fetch_frame: repeated column names in {table.column_names}")
+    if unsupported := [f.name for f in table.schema if pa.types.is_interval(f.type) or pa.types.is_map(f.type)]:
+        raise TypeError(f"fetch_frame: INTERVAL or MAP columns are not converted: {unsupported}")
     schema = pa.schema([field.with_type(pa.timestamp("us")) if pa.types.is_date32(field.type)
                         else field.with_type(pa.float64()) if pa.types.is_decimal(field.type)
                         else field for field in table.schema])

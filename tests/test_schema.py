@@ -186,3 +186,13 @@ def test_frame_reads_after_a_result_left_unread():
     con = duckdb.connect()
     con.execute("SELECT * FROM range(10)").fetchone()  # the rest left unread
     assert db.fetch_frame(con, "SELECT 42 AS answer")["answer"].tolist() == [42]
+
+
+def test_frame_refuses_what_it_would_convert_differently_from_df():
+    con = duckdb.connect()
+    with pytest.raises(ValueError, match="repeated column names"):
+        db.fetch_frame(con, "SELECT 1 AS a, 2 AS a")
+    with pytest.raises(TypeError, match="INTERVAL or MAP"):
+        db.fetch_frame(con, "SELECT INTERVAL 1 DAY AS gap")
+    with pytest.raises(TypeError, match="INTERVAL or MAP"):
+        db.fetch_frame(con, "SELECT MAP {'a': 1} AS m")
