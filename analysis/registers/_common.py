@@ -1,17 +1,10 @@
-"""What the register modules share: the viewer's member scope as a bound list, shares with intervals."""
+"""What the register modules share: shares with intervals."""
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
-from analysis.scope import Scope, member_branch_ids
 from analysis.stats import wilson_interval
-
-
-def visible(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
-    """The branches whose people the viewer may see by name (bound as ``$visible``)."""
-    return member_branch_ids(con, scope)
 
 
 def with_share(frame: pd.DataFrame, *, count: str, n: str) -> pd.DataFrame:

@@ -15,8 +15,7 @@ from analysis import config as config_mod
 from analysis import derived, periods
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import visible
-from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
 
 TOP_SHARE = 0.2
 """An awardee ranked within the best fifth of the branch that quarter counts as 'in the top fifth'."""
@@ -143,7 +142,7 @@ def awardee_ranks(
         WHERE a.member_id IS NOT NULL AND a.quarter BETWEEN $first AND $last AND {unit_filter('a.branch_id')}
         ORDER BY a.quarter, a.branch_id, i.rank_in_branch NULLS LAST, a.award_id
         """,
-        {"first": first, "last": last, "unit": unit, "visible": visible(con, scope), "top": TOP_SHARE,
+        {"first": first, "last": last, "unit": unit, "visible": member_branch_ids(con, scope), "top": TOP_SHARE,
          **_kinds(cfg), **({} if current else derived.index_params(cfg))},
     )
 
@@ -178,5 +177,5 @@ def duty_zones(
         GROUP BY ALL
         ORDER BY z.branch_id, z.zone_id
         """,
-        {"first": first, "last": last, "unit": unit, "visible": visible(con, scope)},
+        {"first": first, "last": last, "unit": unit, "visible": member_branch_ids(con, scope)},
     )

@@ -9,8 +9,8 @@ import pandas as pd
 
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import visible, with_share
-from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
+from analysis.registers._common import with_share
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
 
 # A deployment's days in a year: its days from departure to return (or to $as_of while away),
 # both counted, that fall in the year.
@@ -112,5 +112,5 @@ def deployment_list(
         WHERE {visible_branch('s.branch_id')}
         ORDER BY s.started_on DESC, s.deployment_id
         """,
-        {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
+        {"as_of": as_of, "unit": unit, "visible": member_branch_ids(con, scope)},
     )

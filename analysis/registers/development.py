@@ -11,8 +11,8 @@ from analysis import config as config_mod
 from analysis import periods
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import visible, with_share
-from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
+from analysis.registers._common import with_share
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
 
 # (date column, stage reached on that date), in order.
 STAGES = (("applied_on", "入党申请人"), ("activist_on", "积极分子"), ("candidate_on", "发展对象"),
@@ -125,7 +125,7 @@ def overdue_probation(
           AND {unit_filter('d.branch_id')} AND {visible_branch('d.branch_id')}
         ORDER BY days_overdue DESC, d.person_id
         """,
-        {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
+        {"as_of": as_of, "unit": unit, "visible": member_branch_ids(con, scope)},
     )
 
 
@@ -167,7 +167,7 @@ def people(con: duckdb.DuckDBPyConnection, *, scope: Scope, as_of: dt.date, unit
         WHERE d.applied_on <= $as_of AND {unit_filter('d.branch_id')} AND {visible_branch('d.branch_id')}
         ORDER BY d.branch_id, d.applied_on, d.person_id
         """,
-        {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
+        {"as_of": as_of, "unit": unit, "visible": member_branch_ids(con, scope)},
     )
 
 

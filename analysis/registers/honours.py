@@ -9,8 +9,7 @@ from analysis import config as config_mod
 from analysis.db import fetch_frame
 from analysis.metrics import assessment
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import visible
-from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
 
 LEVELS = ("院级", "市级", "省级", "国家级")
 
@@ -141,5 +140,5 @@ def honour_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | Non
         WHERE {unit_filter('h.branch_id')} AND ($year IS NULL OR h.year = $year)
         ORDER BY h.year DESC, list_position($levels, h.level) DESC, h.honour_id
         """,
-        {"unit": unit, "visible": visible(con, scope), "levels": list(LEVELS), "year": year},
+        {"unit": unit, "visible": member_branch_ids(con, scope), "levels": list(LEVELS), "year": year},
     )

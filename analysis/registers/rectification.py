@@ -13,8 +13,7 @@ from analysis import periods
 from analysis.db import fetch_frame
 from analysis.metrics import assessment
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import visible
-from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
 
 STATUSES = ("整改中", "已逾期", "已销号")
 
@@ -52,7 +51,7 @@ def rectifications(
         WHERE r.designated_on <= $as_of AND {unit_filter('r.branch_id')} AND {visible_branch('r.branch_id')}
         ORDER BY list_position(['已逾期', '整改中', '已销号'], status), r.deadline, r.rectification_id
         """,
-        {"as_of": as_of, "unit": unit, "visible": visible(con, scope)},
+        {"as_of": as_of, "unit": unit, "visible": member_branch_ids(con, scope)},
     )
 
 

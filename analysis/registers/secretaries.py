@@ -9,8 +9,8 @@ import pandas as pd
 
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import visible, with_share
-from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
+from analysis.registers._common import with_share
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
 
 DUE_SOON_MONTHS = 6
 TERM_STATUSES = ("逾期未换届", f"{DUE_SOON_MONTHS}个月内届满", "任期内", "未登记")
@@ -54,7 +54,7 @@ def current_secretaries(
         FROM ({_CURRENT})
         ORDER BY list_position($statuses, status), term_due NULLS LAST, branch_id
         """,
-        {"as_of": as_of, "unit": unit, "visible": visible(con, scope), "statuses": list(TERM_STATUSES)},
+        {"as_of": as_of, "unit": unit, "visible": member_branch_ids(con, scope), "statuses": list(TERM_STATUSES)},
     )
 
 

@@ -14,8 +14,7 @@ import pandas as pd
 
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.registers._common import visible
-from analysis.scope import Scope, check_unit, require_branch_detail, visible_branch
+from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
 
 # The moves touching a branch under $unit: into it from elsewhere (调入), out of it (调出), or
 # between two of its branches (内部, e.g. within a 总支; every move of ours for the hospital).
@@ -47,7 +46,7 @@ def transfer_list(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | N
         LEFT JOIN org_unit f ON f.unit_id = t.from_branch_id LEFT JOIN org_unit d ON d.unit_id = t.to_branch_id
         ORDER BY t.effective_on DESC, t.member_id
         """,
-        {"unit": unit, "visible": visible(con, scope)},
+        {"unit": unit, "visible": member_branch_ids(con, scope)},
     )
 
 
