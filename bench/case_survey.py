@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from analysis import db, demo, survey
-from analysis.db import fetch_frame
 from analysis.ingest import importer
 from analysis.scope import Scope
 from analysis.survey import free_text
@@ -81,7 +80,7 @@ def _measure(con: duckdb.DuckDBPyConnection, distinct: bool, responses: int) -> 
     """(name, ours_s, baseline_s, note) of the cross table (demo answers only) and the keywords."""
     out = []
     if not distinct:
-        base_s, counts = best_of(lambda: fetch_frame(con, OBSERVED_SQL))
+        base_s, counts = best_of(lambda: db.fetch_frame(con, OBSERVED_SQL))
         ours_s, table = best_of(lambda: survey.crosstab(con, survey_id=1, row_question_no=ROW_QUESTION,
                                                         col_question_no=COL_QUESTION, scope=SCOPE, min_cell=0))
         assert int(counts["n"].sum()) == table.n == responses

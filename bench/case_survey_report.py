@@ -17,7 +17,6 @@ import duckdb
 
 from analysis import config as config_mod
 from analysis import db, derived
-from analysis.db import fetch_frame
 from analysis.report import survey_report
 from analysis.scope import Scope
 from bench import Measurement, best_of, case
@@ -83,7 +82,7 @@ def survey_report_case(quick: bool = False) -> Measurement:
         con = duckdb.connect(str(path), read_only=True)
         try:
             answers = con.execute("SELECT count(*) FROM survey_answer").fetchone()[0]
-            base_s, counts = best_of(lambda: fetch_frame(con, BASELINE_SQL), repeats=5)
+            base_s, counts = best_of(lambda: db.fetch_frame(con, BASELINE_SQL), repeats=5)
             ours_s, report = best_of(lambda: survey_report.survey_report(con, survey_id=1, scope=SCOPE), repeats=3)
         finally:
             con.close()
