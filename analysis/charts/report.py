@@ -168,5 +168,7 @@ def report_images(figures: list[go.Figure], *, width: int, height: int, scale: f
         specs = [{"fig": fig.to_dict(), "path": path,
                   "opts": {"format": "png", "width": width, "height": height, "scale": scale}}
                  for fig, path in zip(figures, paths)]
-        kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False})
+        # cancel_on_error: kaleido otherwise returns a render's error instead of raising it, and
+        # the missing image surfaced later as a bare FileNotFoundError (seen once in CI under load).
+        kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False}, cancel_on_error=True)
         return [path.read_bytes() for path in paths]
