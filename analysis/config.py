@@ -17,7 +17,7 @@ Only the keys present in the file change; everything else keeps its default. Exa
 
     [serving]                   # page runs computed at once by one server process
     page_runs_at_once = 2
-    refresh_after_import = 64   # recently viewed results recomputed in the background after an import
+    refresh_after_import = 64   # recently viewed results recomputed in the background after an import or a restart
 
     [[assessment.indicators]]   # replaces the whole catalogue; must still sum to 100
     id = "A01"
@@ -356,6 +356,8 @@ class Serving:
     After every import (a new data version) the server recomputes in the background, most
     recent first, up to ``refresh_after_import`` of the results viewers asked for in the last
     hour (see ``ui.cache``), so the next viewer of a page finds them ready; 0 turns that off.
+    The same number of the last week's views, kept in a file beside the database, is computed
+    when a restarted server opens its database.
     """
 
     page_runs_at_once: int = 2

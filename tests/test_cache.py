@@ -6,7 +6,10 @@ The analysis function here counts its calls, which is what "computed once" means
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
+import time
 
 import pandas as pd
 import pytest
@@ -28,6 +31,15 @@ def counted(con, *, scope: Scope, first: str, unit: str | None = None, cfg=None)
     """
     CALLS.append((first, unit, scope.cache_key))
     return pd.DataFrame({"first": [first], "unit": [unit], "role": [scope.role]})
+
+
+def counted_on(con, *, scope: Scope, as_of: dt.date, kinds: tuple, groups: dict) -> pd.DataFrame:
+    """A stand-in analysis function with a date, a tuple and a mapping: records each call.
+
+    Returns: as_of (one row).
+    """
+    CALLS.append((as_of, kinds, groups, scope.cache_key))
+    return pd.DataFrame({"as_of": [as_of]})
 
 
 def session_script(counted) -> None:
@@ -145,6 +157,73 @@ def test_refreshing_can_be_turned_off(database, tmp_path, monkeypatch):
     assert len(CALLS) == 2
     app.run()
     assert len(CALLS) == 4
+
+
+def saved_entries(database) -> list:
+    path = cache.demand_path(str(database))
+    return json.loads(path.read_text(encoding="utf-8"))["entries"] if path.exists() else []
+
+
+def restart() -> None:
+    """What a server restart does to this process's state: no results, nothing asked, a new handle."""
+    st.cache_resource.clear()
+    cache.clear()
+    CALLS.clear()
+
+
+def test_a_restarted_server_computes_what_was_asked_before(database, monkeypatch):
+    monkeypatch.setattr(cache, "RESTORABLE_MODULES", (*cache.RESTORABLE_MODULES, counted.__module__))
+    app = session(Scope.committee())
+    app.run()
+    deadline = time.monotonic() + 30  # the refresher saves on its next look (every two seconds)
+    while len(saved_entries(database)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [e["arguments"] for e in saved_entries(database)] == [
+        [["cfg", None], ["first", "2025Q1"], ["unit", None]], [["cfg", None], ["first", "2025Q1"], ["unit", "B01"]]]
+    restart()
+    con = connection().cursor()  # opening the database starts the new server's refresher
+    refresher = cache.REFRESHERS[str(database)]
+    assert refresher.wait(db.data_version(con), timeout=30)
+    # Both views were computed before anyone asked, most recent (B01) first ...
+    assert CALLS == [("2025Q1", "B01", ("committee", None)), ("2025Q1", None, ("committee", None))]
+    assert refresher.computed == 2
+    # ... so the first viewer after the restart computes nothing.
+    session(Scope.committee()).run()
+    assert len(CALLS) == 2
+
+
+def test_kept_views_are_computed_for_the_day_of_the_restart(database, monkeypatch):
+    monkeypatch.setattr(cache, "RESTORABLE_MODULES", (*cache.RESTORABLE_MODULES, counted.__module__))
+    path = str(database)
+    today, yesterday, fixed = dt.date.today(), dt.date.today() - dt.timedelta(days=1), dt.date(2025, 6, 30)
+    scope = Scope("zhibu", "secretary", "B01")
+    arguments = (("as_of", yesterday), ("groups", {"党员": ["1"], "其他": ["2", fixed]}), ("kinds", ("支委会", "党课")))
+    asked = cache._Demand("x", path, scope.cache_key, tuple((n, cache._input_key(v)) for n, v in arguments))
+    cache._asked(asked, counted_on, scope, arguments, when=time.monotonic() - 86_400)  # asked yesterday
+    older = cache._Demand("y", path, scope.cache_key, (("as_of", fixed),))
+    cache._asked(older, counted_on, scope, (("as_of", fixed),), when=time.monotonic() - 8 * 86_400)
+    assert cache.save_demand(path) == 2
+    cache.clear()
+    assert cache.load_demand(path) == 1  # the one of eight days ago is left out
+    [(fn, loaded_scope, loaded, _)] = cache._demand.values()
+    # Yesterday's "today" is today; other dates, tuples and the mapping's order come back as they were.
+    assert fn is counted_on and loaded_scope == scope
+    assert loaded == (("as_of", today), ("groups", {"党员": ["1"], "其他": ["2", fixed]}), ("kinds", ("支委会", "党课")))
+
+
+def test_a_kept_view_is_called_back_only_if_it_is_an_analysis_function(database, caplog):
+    path = str(database)
+    entry = {"scope": {"username": "a", "role": "committee", "unit_id": None}, "arguments": [["path", "/tmp/x"]],
+             "asked_at": time.time()}
+    cache.demand_path(path).write_text(json.dumps({"version": 1, "entries": [
+        {**entry, "function": "os:remove"},
+        {**entry, "function": "analysis.metrics.vanguard:no_such_function"},
+        {**entry, "function": "analysis.metrics.vanguard:member_index", "scope": {"role": "king"}},
+    ]}), encoding="utf-8")
+    assert cache.load_demand(path) == 0 and not cache._demand
+    cache.demand_path(path).write_text("{not json", encoding="utf-8")
+    assert cache.load_demand(path) == 0  # logged and ignored: the server starts as without it
+    assert "not a file of what was asked for" in caplog.text
 
 
 def figure_script() -> None:

@@ -17,6 +17,9 @@ result being computed is waited for, never computed twice), not in ``st.cache_re
 that a thread outside any script run may fill it: after every import the server's refresher
 (``start_refresher``) recomputes the results viewers asked for most recently, for the new data
 version, and the next viewer of a page finds them ready instead of paying for the whole page.
+What was asked for is also kept in a file beside the database (``save_demand``), so that a
+restarted server computes the week's most recent views again as soon as it opens the database
+(the sign-in page of its first session), before their viewers come back.
 """
 
 from __future__ import annotations
@@ -25,12 +28,17 @@ import collections
 import dataclasses
 import datetime as dt
 import hashlib
+import importlib
 import inspect
+import json
 import logging
+import os
+import tempfile
 import threading
 import time
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import cachetools
@@ -121,23 +129,25 @@ class _Demand:
         return (self.name, self.database, version, config_key, self.scope_key, self.arguments_key)
 
 
-# demand -> (function, scope, bound arguments, when last asked)
+# demand -> (function, scope, bound arguments, when last asked (time.monotonic()))
 _demand: collections.OrderedDict[_Demand, tuple[Callable, Scope, tuple, float]] = collections.OrderedDict()
 _demand_lock = threading.Lock()
+_demand_changes = [0]  # bumped by every _asked: save_demand writes only after a change
 
 
-def _asked(demand: _Demand, fn: Callable, scope: Scope, arguments: tuple) -> None:
+def _asked(demand: _Demand, fn: Callable, scope: Scope, arguments: tuple, when: float | None = None) -> None:
     with _demand_lock:
-        _demand[demand] = (fn, scope, arguments, time.monotonic())
+        _demand[demand] = (fn, scope, arguments, time.monotonic() if when is None else when)
         _demand.move_to_end(demand)
         while len(_demand) > MAX_ENTRIES:
             _demand.popitem(last=False)
+        _demand_changes[0] += 1
 
 
 def refresh(con: duckdb.DuckDBPyConnection, *, database: str, limit: int,
-            still_current: Callable[[], bool] = lambda: True) -> int:
+            still_current: Callable[[], bool] = lambda: True, within: float = DEMAND_SECONDS) -> int:
     """Compute, for the data version now in ``database``, the results asked for there within
-    ``DEMAND_SECONDS``, most recent first, at most ``limit``; stop early once ``still_current()``
+    ``within`` seconds, most recent first, at most ``limit``; stop early once ``still_current()``
     is false (another import came). Results of older versions are dropped first: no run will ask
     for them again. Returns how many were computed.
 
@@ -147,7 +157,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, database: str, limit: int,
     with _results_ready:
         for key in [k for k in _results if k[1] == database and k[2] < version]:
             _results.pop(key, None)  # it may have expired since it was listed
-    horizon = time.monotonic() - DEMAND_SECONDS
+    horizon = time.monotonic() - within
     with _demand_lock:
         wanted = [(d, entry) for d, entry in reversed(_demand.items()) if d.database == database and entry[3] >= horizon]
     computed = 0
@@ -168,26 +178,40 @@ def refresh(con: duckdb.DuckDBPyConnection, *, database: str, limit: int,
 
 
 class Refresher:
-    """The server's refresher: each time the data version changes, ``refresh`` (see above)."""
+    """The server's refresher: at its first look the views asked for before the last restart
+    (``load_demand``), then each time the data version changes, ``refresh`` (see above); on
+    every look, ``save_demand`` once something new was asked for."""
 
     def __init__(self, database: str) -> None:
         self.database = database
         self.refreshed = -1  # the data version last refreshed for
         self.computed, self.seconds = 0, 0.0  # what the last refresh computed and took
+        self._saved = -1  # _demand_changes when last saved
         self._done = threading.Condition()
 
     def __call__(self, con: duckdb.DuckDBPyConnection) -> None:
         version = db.data_version(con)
-        if version == self.refreshed:
-            return
-        if self.refreshed >= 0:  # the server's first look is not an import: nothing to refresh yet
+        if version != self.refreshed:
             started = time.perf_counter()
-            self.computed = refresh(con, database=self.database, limit=config_mod.load().serving.refresh_after_import,
-                                    still_current=lambda: db.data_version(con) == version)
+            limit = config_mod.load().serving.refresh_after_import
+            if self.refreshed < 0:  # the server's first look: what was viewed before it started
+                within = RESTART_DEMAND_SECONDS if limit and load_demand(self.database) else 0
+            else:
+                within = DEMAND_SECONDS
+            self.computed = refresh(con, database=self.database, limit=limit, within=within,
+                                    still_current=lambda: db.data_version(con) == version) if within else 0
             self.seconds = time.perf_counter() - started
-        with self._done:
-            self.refreshed = version
-            self._done.notify_all()
+            with self._done:
+                self.refreshed = version
+                self._done.notify_all()
+        if _demand_changes[0] != self._saved:
+            self._saved = _demand_changes[0]
+            save_demand(self.database)
+
+    def save_demand(self) -> Path:
+        """``save_demand`` now, as the next look would; the file written."""
+        save_demand(self.database)
+        return demand_path(self.database)
 
     def wait(self, version: int, timeout: float) -> bool:
         """Wait until the refresh for ``version`` (or a later one) has run; False on timeout."""
@@ -204,6 +228,129 @@ def start_refresher(con: duckdb.DuckDBPyConnection, database: str) -> Refresher:
     refresher = REFRESHERS[database] = Refresher(database)
     db.Periodic(con, "result-refresh", refresher, interval=REFRESH_POLL_SECONDS).start()
     return refresher
+
+
+# --- what was asked for, across restarts ------------------------------------------------------
+# A restarted server computes the most recent views of the last week again; older ones are left.
+RESTART_DEMAND_SECONDS = 7 * 24 * 3600
+# Only analysis functions are called back from the file: it names functions by module and name.
+RESTORABLE_MODULES: tuple[str, ...] = ("analysis.",)
+DEMAND_FILE_VERSION = 1
+
+
+def demand_path(database: str) -> Path:
+    """The file beside ``database`` that keeps what viewers asked for there."""
+    return Path(f"{database}.demand.json")
+
+
+def save_demand(database: str) -> int:
+    """Write what viewers asked for in ``database`` (function, scope, arguments, when) to
+    ``demand_path(database)``, replacing it whole; returns the entries written.
+
+    A date argument equal to the day it was asked is written as "today" (the pages' ``as_of``),
+    so that a view asked yesterday is computed for the day of the restart. Entries whose
+    arguments are not plain values (text, numbers, dates, lists, mappings) are left out. A file
+    that cannot be written (a read-only data directory) is logged and skipped.
+    """
+    now_wall, now = time.time(), time.monotonic()
+    with _demand_lock:
+        entries = [(d, e) for d, e in _demand.items() if d.database == database]
+    written = []
+    for _, (fn, scope, arguments, when) in entries:
+        asked_at = now_wall - (now - when)
+        try:
+            encoded = [[name, _encode(value, dt.date.fromtimestamp(asked_at))] for name, value in arguments]
+        except _Unkeyable:
+            continue
+        written.append({"function": f"{fn.__module__}:{fn.__qualname__}", "scope": dataclasses.asdict(scope),
+                        "arguments": encoded, "asked_at": asked_at})
+    path = demand_path(database)
+    try:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=path.name,
+                                         suffix=".part", delete=False) as part:
+            json.dump({"version": DEMAND_FILE_VERSION, "entries": written}, part, ensure_ascii=False)
+        os.replace(part.name, path)  # readers see the old file or the new one, never half of one
+    except OSError:
+        logging.getLogger(__name__).info("could not keep what was asked for in %s", path, exc_info=True)
+        return 0
+    return len(written)
+
+
+def load_demand(database: str) -> int:
+    """Add the entries of ``demand_path(database)`` asked within ``RESTART_DEMAND_SECONDS`` to
+    what was asked for (older first, so the most recent stay most recent); returns how many.
+
+    A function outside ``RESTORABLE_MODULES`` or no longer there, an unknown scope or a value
+    that does not decode leaves its entry out (logged); an unreadable file is logged and ignored.
+    """
+    path = demand_path(database)
+    log = logging.getLogger(__name__)
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        entries = stored["entries"] if stored.get("version") == DEMAND_FILE_VERSION else []
+    except FileNotFoundError:
+        return 0
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        log.warning("ignored %s: not a file of what was asked for", path, exc_info=True)
+        return 0
+    now_wall, now, today = time.time(), time.monotonic(), dt.date.today()
+    loaded = 0
+    for entry in sorted(entries, key=lambda e: e.get("asked_at", 0) if isinstance(e, dict) else 0):
+        try:
+            if now_wall - entry["asked_at"] > RESTART_DEMAND_SECONDS:
+                continue
+            fn = _restorable(entry["function"])
+            scope = Scope(**entry["scope"])
+            arguments = tuple((name, _decode(value, today)) for name, value in entry["arguments"])
+            arguments_key = tuple((name, _input_key(value)) for name, value in arguments)
+        except (KeyError, TypeError, ValueError, AttributeError, ImportError, _Unkeyable):
+            log.info("left out an entry of %s: %r", path, entry, exc_info=True)
+            continue
+        demand = _Demand(f"{fn.__module__}.{fn.__qualname__}", database, scope.cache_key, arguments_key)
+        _asked(demand, fn, scope, arguments, when=now - (now_wall - entry["asked_at"]))
+        loaded += 1
+    return loaded
+
+
+def _restorable(name: str) -> Callable:
+    module, _, qualname = name.partition(":")
+    if not module.startswith(RESTORABLE_MODULES):
+        raise ValueError(f"{module} is not an analysis module")
+    value: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        value = getattr(value, part)
+    if not callable(value):
+        raise TypeError(f"{name} is not a function")
+    return value
+
+
+def _encode(value: Any, asked_on: dt.date) -> Any:
+    """``value`` as JSON: text, numbers and lists as they are; dates, tuples and mappings tagged."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return {"today": True} if value == asked_on else {"date": value.isoformat()}
+    if isinstance(value, list):
+        return [_encode(v, asked_on) for v in value]
+    if isinstance(value, tuple):
+        return {"tuple": [_encode(v, asked_on) for v in value]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"map": [[k, _encode(v, asked_on)] for k, v in value.items()]}
+    raise _Unkeyable(type(value).__name__)
+
+
+def _decode(value: Any, today: dt.date) -> Any:
+    if isinstance(value, list):
+        return [_decode(v, today) for v in value]
+    if isinstance(value, dict):
+        if value.get("today") is True:
+            return today
+        if "date" in value:
+            return dt.date.fromisoformat(value["date"])
+        if "tuple" in value:
+            return tuple(_decode(v, today) for v in value["tuple"])
+        return {k: _decode(v, today) for k, v in value["map"]}
+    return value
 
 
 def figure(draw: Callable, *args: Any, **kwargs: Any) -> Any:

@@ -26,7 +26,8 @@ PRELOADED = ("scipy.stats",)
 """Modules the landing page needs (总览's survey headline tests its comparison) and that cost
 0.3-0.6 s to import: imported in the background when the server opens its database, so the
 first viewer does not wait for them. Pages still import them only where used (see
-tests/test_serving.py)."""
+tests/test_serving.py). The same thread also sets up, once per process, what the first page
+run would otherwise pay for (``_preload``)."""
 
 
 def database_path() -> Path:
@@ -58,6 +59,14 @@ def _database(path: str) -> duckdb.DuckDBPyConnection:
 def _preload() -> None:
     for module in PRELOADED:
         importlib.import_module(module)
+    from analysis.charts.base import warm_up
+
+    warm_up()  # plotly's property checks
+    # Streamlit compiles its emoji pattern (0.15-0.2 s) at the first option label that is not
+    # ASCII: every page's Chinese radio or segmented control.
+    from streamlit import string_util
+
+    string_util.extract_leading_icon("党建")
 
 
 def connection() -> duckdb.DuckDBPyConnection:

@@ -84,3 +84,29 @@ def _subtitle(title: str) -> str:
     """
     head, *rest = [plotly_text(line) for line in title.split("<br>")]
     return head + "".join(f"<br><span style='font-size:12px;color:{SUBTITLE_INK}'>{line}</span>" for line in rest)
+
+
+def warm_up() -> None:
+    """Draw one small figure with the trace kinds and settings the charts use, and write it as
+    JSON. Plotly sets up its checks of a property the first time a process sets it: about 0.1 s
+    over one page's charts, which the server's first viewer would otherwise pay (see
+    ``ui.session``, which calls this in the background when the server starts)."""
+    fig = go.Figure([
+        go.Bar(x=[1.0], y=["a"], orientation="h", text=["1"], textposition="outside", customdata=[["a"]],
+               marker={"color": [PALETTE[0]], "line": {"width": 0}}, error_x={"type": "data", "array": [0.5]},
+               hovertemplate="%{y}<extra></extra>", name="a", showlegend=False),
+        go.Heatmap(z=[[1]], x=["a"], y=["b"], text=[["1"]], texttemplate="%{text}", customdata=[["a"]],
+                   colorscale=[[0, WHITE], [1, GOOD]], showscale=False, xgap=1, ygap=1, hoverongaps=False),
+        go.Scatter(x=[0, 1], y=[1.0, None], mode="lines+markers", line={"color": NEUTRAL, "dash": "dot", "width": 1},
+                   marker={"size": 6, "symbol": "circle"}, connectgaps=False, hovertemplate="%{x}<extra></extra>"),
+        range_band([0, 1], [2, 2], [1, 1], colour=GRID, name="range"),
+        go.Scattergl(x=[0], y=[1], mode="markers", marker={"opacity": 0.5}),
+        go.Box(y=[1, 2, 3], boxpoints=False, name="b"),
+    ])
+    _style(fig, title="a<br>b", height=300, y_title="y", x_title="x")
+    _reference_lines(fig, threshold=1, mean=2, target=3)
+    _quarter_axis(fig, ["2025Q1", "2025Q2"])
+    fig.update_layout(barmode="stack", bargap=0.2, clickmode="event+select", uniformtext={"minsize": 9},
+                      xaxis={"tickangle": -45, "side": "top", "automargin": True},
+                      yaxis={"autorange": "reversed", "type": "category", "automargin": True})
+    fig.to_json()
