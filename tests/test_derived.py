@@ -15,7 +15,7 @@ import pytest
 from analysis import config as config_mod
 from analysis import db, derived
 from analysis.ingest import importer, rollback
-from analysis.metrics import activities, assessment, meetings, vanguard
+from analysis.metrics import activities, assessment, meetings, org, vanguard
 from analysis.scope import Scope
 from tests.import_files import WJX_SAMPLE, branch_rows, hospital, rejected, vanguard_rows, write_csv
 
@@ -229,6 +229,7 @@ CALLS = [
     ("activities.activity_monthly", lambda c: activities.activity_monthly(c, scope=ALL, **DEMO_RANGE, **DEMO_AS_OF)),
     ("activities.activity_by_branch", lambda c: activities.activity_by_branch(c, scope=ALL, unit="G04", **DEMO_RANGE,
                                                                               **DEMO_AS_OF)),
+    ("org.quarters_with_data", lambda c: pd.DataFrame({"quarter": org.quarters_with_data(c, scope=ALL)})),
 ]
 
 

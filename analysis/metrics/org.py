@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from analysis import config as config_mod
+from analysis import derived
 from analysis.db import fetch_frame
 from analysis.scope import Scope, check_unit
 
@@ -136,15 +138,20 @@ def headcount(con: duckdb.DuckDBPyConnection, *, scope: Scope, unit: str | None 
 
 
 def quarters_with_data(con: duckdb.DuckDBPyConnection, *, scope: Scope) -> list[str]:
-    """The quarters that have vanguard or branch-assessment scores.
+    """The quarters that have vanguard scores of members in one of our branches that quarter (the
+    scores every analysis counts) or branch-assessment scores.
 
     Returns
     -------
     Quarters 'YYYYQn', ascending.
     """
-    rows = con.execute(
-        "SELECT DISTINCT quarter FROM vanguard_score UNION SELECT DISTINCT quarter FROM branch_score ORDER BY 1"
-    ).fetchall()
+    # Read from the derived sums when current: every page's sidebar asks, and a distinct over a
+    # province's 43M raw scores took 0.19 s at a server's start (12 ms from the sums).
+    vanguard = ("SELECT quarter FROM branch_quarter_dimension" if derived.is_current(con, "vanguard", config_mod.load())
+                else f"SELECT s.quarter FROM vanguard_score s JOIN {derived.BRANCH_OF_QUARTER}")
+    assessment = ("SELECT quarter FROM branch_quarter_total" if derived.is_current(con, "assessment")
+                  else "SELECT quarter FROM branch_score")
+    rows = con.execute(f"SELECT DISTINCT quarter FROM ({vanguard} UNION ALL {assessment}) ORDER BY 1").fetchall()
     return [r[0] for r in rows]
 
 
