@@ -213,3 +213,31 @@ def test_html_names_the_unit_meeting_and_data_date_and_no_system_words(built, ht
     for system in ("生成者权限", SCOPE.username, "各部分均有数据", "analysis."):
         assert system not in html_text[html_text.index("<body>"):], system
     assert 'id="problems"' in html_text and "存在问题与下步打算（初稿）" in html_text
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="kaleido needs Chromium (.ci/run installs it)")
+def test_chart_images_get_a_second_chromium_when_the_first_fails(monkeypatch, caplog):
+    import kaleido
+    import plotly.graph_objects as go
+
+    from analysis.charts import report as chart_report
+
+    real, calls = kaleido.write_fig_from_object_sync, []
+
+    def failing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("ReferenceError: kaleido_scopes is not defined")  # as seen under load
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", failing_once)
+    [image] = chart_report.report_images([go.Figure(go.Bar(x=[1], y=[2]))], width=200, height=150)
+    assert image[:8] == b"\x89PNG\r\n\x1a\n" and len(calls) == 2
+    assert "Chromium failed (attempt 1)" in caplog.text
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("Chromium is gone")
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", failing)
+    with pytest.raises(RuntimeError, match="Chromium is gone"):  # a second failure is the caller's
+        chart_report.report_images([go.Figure(go.Bar(x=[1], y=[2]))], width=200, height=150)

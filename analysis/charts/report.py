@@ -4,6 +4,7 @@ the PNGs of figures (``kaleido`` is imported only when images are wanted).
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -148,11 +149,17 @@ def _report_axes(fig: go.Figure, chart, style: dict) -> None:
         fig.update_xaxes(**category_axis)
 
 
+# Under load kaleido's Chromium has failed to set up a tab in time ("kaleido_scopes is not
+# defined", "Session with given id not found"): a fresh Chromium gets another try.
+RENDER_ATTEMPTS = 2
+
+
 def report_images(figures: list[go.Figure], *, width: int, height: int, scale: float = 1) -> list[bytes]:
     """PNG images of ``figures``, all in one kaleido (headless Chromium) session.
 
     plotly.js comes from the plotly package, and MathJax is off, which kaleido would otherwise
     load from a CDN (a wait on an offline intranet). ``scale`` multiplies the pixels (2 for print).
+    A failed session is logged and run once more in a new Chromium; a second failure raises.
 
     Returns
     -------
@@ -170,5 +177,13 @@ def report_images(figures: list[go.Figure], *, width: int, height: int, scale: f
                  for fig, path in zip(figures, paths)]
         # cancel_on_error: kaleido otherwise returns a render's error instead of raising it, and
         # the missing image surfaced later as a bare FileNotFoundError (seen once in CI under load).
-        kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False}, cancel_on_error=True)
+        for attempt in range(1, RENDER_ATTEMPTS + 1):
+            try:
+                kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False}, cancel_on_error=True)
+                break
+            except Exception:
+                if attempt == RENDER_ATTEMPTS:
+                    raise
+                logging.getLogger(__name__).warning("chart images: Chromium failed (attempt %d), starting it again",
+                                                    attempt, exc_info=True)
         return [path.read_bytes() for path in paths]
