@@ -8,7 +8,9 @@ import and rollback, inside its transaction, for the quarters, branches and mont
 * ``vanguard``: member_quarter_index (党员先锋指数 of every complete sheet, with the rank in the
   branch), member_year_index (the annual appraisal) and branch_quarter_dimension (score sums);
 * ``assessment``: branch_quarter_total (支部季度考核 totals, ranks, rank changes, falling runs);
-* ``meetings``: branch_month_activity (activities per owner unit, type and month, with their days);
+* ``meetings``: branch_month_activity (activities per owner unit, type and month, with their days),
+  member_quarter_attendance (each member's attendance records per owner unit, type and quarter)
+  and unit_quarter_meetings (activities with attendance records per owner unit, type and quarter);
 * ``surveys``: survey_answer_check (what every analysis checks a question's answers for before
   trusting them: a scan of millions of answers, done once when the survey is imported).
 
@@ -45,7 +47,7 @@ FORMULA_VERSION = 3
 SOURCES: dict[str, tuple[str, ...]] = {
     "vanguard": ("vanguard_score", "membership"),
     "assessment": ("branch_score",),
-    "meetings": ("activity",),
+    "meetings": ("activity", "attendance"),
     "surveys": ("survey_answer",),
 }
 # Import kind -> the families its rows feed (a transfer moves members' quarters between branches;
@@ -56,6 +58,7 @@ FAMILIES_OF_KIND: dict[str, tuple[str, ...]] = {
     "members": ("vanguard",),  # only their first membership rows, no scores: marked current again
     "branch_scores": ("assessment",),
     "activities": ("meetings",),
+    "attendance": ("meetings",),
     "wjx": ("surveys",),
 }
 RATERS = ("self", "peer", "org")
@@ -235,25 +238,100 @@ def month_activity_sql(where: str) -> str:
     """
 
 
+# Attendance records of one group by status; n counts all three.
+ATTENDANCE_COUNTS = """
+count(*) AS n,
+count(*) FILTER (WHERE status = '出席') AS present,
+count(*) FILTER (WHERE status = '请假') AS leave,
+count(*) FILTER (WHERE status = '缺席') AS absent
+"""
+
+
+def quarter_attendance_sql(where: str) -> str:
+    """SQL of attendance records per quarter, owner unit, meeting type and member, of the
+    activities ``a`` (joined with their records ``t``) selected by ``where``.
+
+    Returns
+    -------
+    SQL whose rows are quarter_start (first day), unit_id, activity_type, member_id, n
+    (records), present (出席), leave (请假), absent (缺席).
+    """
+    return f"""
+        SELECT date_trunc('quarter', a.held_on)::DATE AS quarter_start, a.unit_id, a.activity_type, t.member_id,
+               {ATTENDANCE_COUNTS}
+        FROM activity a JOIN attendance t USING (activity_id)
+        WHERE {where}
+        GROUP BY ALL
+    """
+
+
+def quarter_meetings_sql(where: str) -> str:
+    """SQL of the activities ``a`` selected by ``where`` that have attendance records, counted
+    per quarter, owner unit and type.
+
+    Returns
+    -------
+    SQL whose rows are quarter_start (first day), unit_id, activity_type, meetings.
+    """
+    return f"""
+        SELECT date_trunc('quarter', a.held_on)::DATE AS quarter_start, a.unit_id, a.activity_type, count(*) AS meetings
+        FROM activity a
+        WHERE a.activity_id IN (SELECT activity_id FROM attendance) AND {where}
+        GROUP BY ALL
+    """
+
+
+def _periods_sql(con: duckdb.DuckDBPyConnection, table: str, formula: Callable[[str], str], grain: str) -> str:
+    """SQL of ``formula``'s rows for the activities held in [$start, $end] and by $as_of ($start
+    the first day of a ``grain``, 'month' or 'quarter'): the complete periods from ``table``
+    (stored by the meetings family, one row per period by its first day) when the family is
+    current, the period of $as_of, if it is in the range and not yet over, from the activities up
+    to $as_of; with a stale family everything from the activities."""
+    if not is_current(con, "meetings"):
+        return formula("a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)")
+    months = {"month": 1, "quarter": 3}[grain]
+    column = {"month": "month", "quarter": "quarter_start"}[grain]
+    period_end = f"(date_trunc('{grain}', $as_of::DATE) + INTERVAL {months} MONTH)::DATE - 1"
+    partial = formula(
+        f"a.held_on BETWEEN greatest($start::DATE, date_trunc('{grain}', $as_of::DATE)) "
+        f"AND least($end::DATE, $as_of::DATE) AND $as_of::DATE < {period_end}")
+    return (f"SELECT * FROM {table} WHERE {column} BETWEEN $start::DATE AND $end::DATE "
+            f"AND ({column} + INTERVAL {months} MONTH)::DATE - 1 <= $as_of::DATE UNION ALL BY NAME ({partial})")
+
+
 def activity_months_sql(con: duckdb.DuckDBPyConnection) -> str:
     """SQL of :func:`month_activity_sql`'s rows for the activities held in [$start, $end] and by
-    $as_of (dates; $start the first day of a month), every branch and type.
-
-    Complete months come from branch_month_activity when the family is current; the month of
-    $as_of, if it is in the range and not yet over, is counted from the activities up to
-    $as_of; with a stale family everything is counted from the activities.
+    $as_of (dates; $start the first day of a month), every branch and type: complete months from
+    branch_month_activity, the month of $as_of from the activities (see ``_periods_sql``).
 
     Returns
     -------
     The SQL (it binds $start, $end and $as_of).
     """
-    if not is_current(con, "meetings"):
-        return month_activity_sql("a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)")
-    partial = month_activity_sql(
-        "a.held_on BETWEEN greatest($start::DATE, date_trunc('month', $as_of::DATE)) AND least($end::DATE, $as_of::DATE) "
-        "AND $as_of::DATE < last_day($as_of::DATE)")
-    return (f"SELECT * FROM branch_month_activity WHERE month BETWEEN $start::DATE AND $end::DATE "
-            f"AND last_day(month) <= $as_of::DATE UNION ALL BY NAME ({partial})")
+    return _periods_sql(con, "branch_month_activity", month_activity_sql, "month")
+
+
+def attendance_quarters_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of :func:`quarter_attendance_sql`'s rows for the meetings held in [$start, $end] and
+    by $as_of ($start the first day of a quarter), every owner and type: complete quarters from
+    member_quarter_attendance, the quarter of $as_of from the records (see ``_periods_sql``).
+
+    Returns
+    -------
+    The SQL (it binds $start, $end and $as_of).
+    """
+    return _periods_sql(con, "member_quarter_attendance", quarter_attendance_sql, "quarter")
+
+
+def recorded_meetings_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of :func:`quarter_meetings_sql`'s rows for [$start, $end] and by $as_of, as
+    :func:`attendance_quarters_sql` (from unit_quarter_meetings).
+
+    Returns
+    -------
+    The SQL (it binds $start, $end and $as_of).
+    """
+    return _periods_sql(con, "unit_quarter_meetings", quarter_meetings_sql, "quarter")
 
 
 def answer_checks_sql(where: str) -> str:
@@ -347,6 +425,8 @@ YEAR_KEYS = f"(SELECT DISTINCT CAST(left(quarter, 4) AS INTEGER) AS year, branch
 # of the keyed quarters can move (a member who moved is appraised by another branch).
 YEAR_MEMBERS = f"(SELECT DISTINCT k.year, h.member_id FROM {YEAR_KEYS} k JOIN member_quarter_branch h USING (branch_id))"
 MONTH_KEYS = "(SELECT unnest($key_months::DATE[]) AS month, unnest($key_units::VARCHAR[]) AS unit_id)"
+# The quarters of those months, for the attendance counted per quarter.
+QUARTER_KEYS = f"(SELECT DISTINCT date_trunc('quarter', month)::DATE AS quarter_start, unit_id FROM {MONTH_KEYS})"
 
 
 def refresh_vanguard(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, pairs: list[tuple[str, str]]) -> None:
@@ -398,7 +478,8 @@ def refresh_surveys(con: duckdb.DuckDBPyConnection, survey_ids: list[int]) -> No
 
 
 def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, str]]) -> None:
-    """Recompute branch_month_activity for (month, unit_id) ``pairs``."""
+    """Recompute branch_month_activity for (month, unit_id) ``pairs``, and the attendance tables
+    for those months' quarters and units."""
     if not pairs:
         return
     keys = {"key_months": [m for m, _ in pairs], "key_units": [u for _, u in pairs]}
@@ -407,6 +488,13 @@ def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, 
     where = (f"EXISTS (SELECT 1 FROM {MONTH_KEYS} k "
              "WHERE k.month = date_trunc('month', a.held_on)::DATE AND k.unit_id = a.unit_id)")
     con.execute(f"INSERT INTO branch_month_activity BY NAME ({month_activity_sql(where)})", keys)
+    in_quarters = (f"EXISTS (SELECT 1 FROM {QUARTER_KEYS} k "
+                   "WHERE k.quarter_start = date_trunc('quarter', a.held_on)::DATE AND k.unit_id = a.unit_id)")
+    for table, formula in (("member_quarter_attendance", quarter_attendance_sql),
+                           ("unit_quarter_meetings", quarter_meetings_sql)):
+        con.execute(f"DELETE FROM {table} t USING {QUARTER_KEYS} k "
+                    "WHERE t.quarter_start = k.quarter_start AND t.unit_id = k.unit_id", keys)
+        con.execute(f"INSERT INTO {table} BY NAME ({formula(in_quarters)})", keys)
 
 
 # --- around an import or a rollback -------------------------------------------------------
@@ -428,7 +516,13 @@ TOUCHED_SQL = {
     "assessment": """
         SELECT DISTINCT quarter FROM branch_score WHERE batch_id = $b
         UNION SELECT DISTINCT quarter FROM replaced_branch_score WHERE replaced_by = $b""",
-    "meetings": "SELECT DISTINCT date_trunc('month', held_on)::DATE, unit_id FROM activity WHERE batch_id = $b",
+    # An activity batch touches its activities' months; an attendance batch those of the
+    # activities whose records it writes or replaces.
+    "meetings": """
+        SELECT DISTINCT date_trunc('month', held_on)::DATE, unit_id FROM activity WHERE batch_id = $b
+        UNION SELECT DISTINCT date_trunc('month', a.held_on)::DATE, a.unit_id FROM activity a
+        WHERE a.activity_id IN (SELECT activity_id FROM attendance WHERE batch_id = $b
+                                UNION SELECT activity_id FROM replaced_attendance WHERE replaced_by = $b)""",
     "surveys": "SELECT survey_id FROM survey WHERE batch_id = $b",
 }
 
@@ -548,7 +642,8 @@ def _family_steps(con: duckdb.DuckDBPyConnection, family: str, cfg: config_mod.C
         for (survey_id,) in con.execute("SELECT survey_id FROM survey ORDER BY 1").fetchall():
             yield Step(f"{label}：问卷 {survey_id}", lambda c, s=survey_id: refresh_surveys(c, [s]))
     else:
-        yield Step(label, lambda c: c.execute("DELETE FROM branch_month_activity"))
+        yield Step(label, lambda c: [c.execute(f"DELETE FROM {t}") for t in
+                                     ("branch_month_activity", "member_quarter_attendance", "unit_quarter_meetings")])
         owners = [r[0] for r in con.execute("SELECT DISTINCT unit_id FROM activity").fetchall()]
         months = [r[0] for r in con.execute(
             "SELECT DISTINCT date_trunc('month', held_on)::DATE FROM activity ORDER BY 1").fetchall()]

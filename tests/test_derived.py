@@ -21,7 +21,7 @@ from tests.import_files import WJX_SAMPLE, branch_rows, hospital, rejected, vang
 
 ALL = Scope.committee()
 DERIVED_TABLES = ("member_quarter_index", "member_year_index", "branch_quarter_dimension", "branch_quarter_total",
-                  "branch_month_activity", "survey_answer_check")
+                  "branch_month_activity", "member_quarter_attendance", "unit_quarter_meetings", "survey_answer_check")
 # Another hospital's weights and thresholds: the organisation's score counts more, 优秀 from 88.
 OTHER = replace(config_mod.DEFAULT, vanguard=replace(
     config_mod.DEFAULT.vanguard, rater_weights={"self": 0.1, "peer": 0.3, "org": 0.6},
@@ -43,6 +43,8 @@ def recomputed(cfg: config_mod.Config) -> dict[str, tuple[str, dict]]:
         "branch_quarter_total": (f"SELECT quarter, branch_id, round(total, 9), indicators, rank, rank_change, "
                                  f"falling_streak FROM ({derived.BRANCH_TOTAL_SQL})", {}),
         "branch_month_activity": (derived.month_activity_sql("TRUE"), {}),
+        "member_quarter_attendance": (derived.quarter_attendance_sql("TRUE"), {}),
+        "unit_quarter_meetings": (derived.quarter_meetings_sql("TRUE"), {}),
         "survey_answer_check": (derived.answer_checks_sql("TRUE"), {}),
     }
 
@@ -143,6 +145,34 @@ def test_transfers_and_reimports_after_them_keep_the_vanguard_family_equal_to_it
     assert con.execute(in_branch, ["B01"]).fetchall() == [("2024Q4", 10), ("2025Q1", 10), ("2025Q2", 10)]
 
 
+def test_attendance_imports_replacements_and_rollbacks_keep_the_meetings_family_equal_to_its_recomputation(con, tmp_path):
+    meetings_batch = importer.import_frame(con, pd.concat([
+        activity_frame(range(1, 4), "B01", dt.date(2025, 3, 28)),  # A001-A003: 3-29 to 3-31
+        activity_frame(range(4, 6), "B02", dt.date(2025, 3, 27), kind="党课")]), user="t", kind="activities")  # A005: 4-1
+    header = ["活动编号", "党员编号", "姓名", "出勤情况"]
+    statuses = ("出席", "请假", "缺席")
+    first = importer.import_file(con, write_csv(tmp_path / "a.csv", [header] + [
+        [f"A{a:03d}", m, "", statuses[i % 3]] for a in (1, 2) for i, m in enumerate(members(1))]), user="t")
+    assert con.execute("SELECT sum(n), sum(present), count(*) FROM member_quarter_attendance").fetchone() == (20, 8, 10)
+    assert con.execute("SELECT unit_id, activity_type, meetings FROM unit_quarter_meetings").fetchall() == [
+        ("B01", "支委会", 2)]
+    assert_current_and_equal(con)
+    # A re-import of A002's attendance replaces it: B01's quarter is counted again.
+    again = importer.import_file(con, write_csv(tmp_path / "b.csv", [header] + [
+        ["A002", m, "", "出席"] for m in members(1)[:4]]), user="t")
+    assert con.execute("SELECT sum(n), sum(present) FROM member_quarter_attendance").fetchone() == (14, 8)
+    assert_current_and_equal(con)
+    later = importer.import_file(con, write_csv(tmp_path / "c.csv", [header] + [
+        ["A005", m, "", "缺席"] for m in members(2)[:3]]), user="t")
+    assert_current_and_equal(con)
+    for batch in (later, again, first):
+        rollback.rollback_batch(con, batch.batch_id, user="t")
+        assert_current_and_equal(con)
+    assert con.execute("SELECT count(*) FROM member_quarter_attendance").fetchone()[0] == 0
+    rollback.rollback_batch(con, meetings_batch.batch_id, user="t")
+    assert_current_and_equal(con)
+
+
 def test_a_survey_import_checks_its_answers_once_and_its_rollback_forgets_them(con):
     survey_batch = importer.import_file(con, WJX_SAMPLE, user="t")
     assert con.execute("SELECT count(DISTINCT question_no) FROM survey_answer_check").fetchone()[0] > 0
@@ -230,6 +260,11 @@ CALLS = [
     ("activities.activity_by_branch", lambda c: activities.activity_by_branch(c, scope=ALL, unit="G04", **DEMO_RANGE,
                                                                               **DEMO_AS_OF)),
     ("org.quarters_with_data", lambda c: pd.DataFrame({"quarter": org.quarters_with_data(c, scope=ALL)})),
+    ("meetings.attendance_rates", lambda c: meetings.attendance_rates(c, scope=ALL, **DEMO_RANGE, **DEMO_AS_OF)),
+    ("meetings.attendance_rates quarter end", lambda c: meetings.attendance_rates(
+        c, scope=ALL, kind="支委会", unit="G02", first="2024Q3", last="2025Q2", as_of=dt.date(2025, 6, 30))),
+    ("meetings.member_attendance", lambda c: meetings.member_attendance(c, scope=ALL, unit="G03", **DEMO_RANGE,
+                                                                        **DEMO_AS_OF)),
 ]
 
 

@@ -263,47 +263,40 @@ FROM ({_grid_sql(months)})
 GROUP BY branch_id, kind
 """
 
-# The 三会一课 meetings of the configured kinds ($kinds) under $unit held in the range (and by $as_of).
-MEETING_FILTER = f"""list_contains($kinds::VARCHAR[], a.activity_type)
-  AND a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
-  AND {unit_filter('a.unit_id')}"""
+# The 三会一课 of the configured kinds ($kinds) under $unit, of rows with the owner unit_id and
+# activity_type of ``derived.attendance_quarters_sql`` or ``derived.recorded_meetings_sql``
+# (meetings held in the range and by $as_of).
+KIND_AND_UNIT = f"list_contains($kinds::VARCHAR[], q.activity_type) AND {unit_filter('q.unit_id')}"
 
-# Attendance records of one group by status; n counts all three.
-ATTENDANCE_COUNTS = """
-count(*) AS n,
-count(*) FILTER (WHERE status = '出席') AS present,
-count(*) FILTER (WHERE status = '请假') AS leave,
-count(*) FILTER (WHERE status = '缺席') AS absent
+
+def _attendance_rows_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of the attendance at those meetings per branch (the meeting's), kind, member and quarter
+    (``derived.attendance_quarters_sql``: about half as many rows as the records): every
+    attendance figure is a sum or a distinct count over these rows. ``visible``: the viewer may
+    see this branch's members ($visible, joined rather than searched row by row: the list holds
+    every branch for the committee)."""
+    return f"""
+SELECT q.unit_id AS branch_id, q.activity_type AS kind, q.member_id, q.n, q.present, q.leave, q.absent,
+       v.branch_id IS NOT NULL AS visible
+FROM ({derived.attendance_quarters_sql(con)}) q
+LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.branch_id = q.unit_id
+WHERE {KIND_AND_UNIT}
 """
 
-# Attendance of those meetings counted once per branch, kind and member: every attendance
-# figure is a sum over these rows (a few hundred thousand at 3,400 branches) instead of a
-# distinct count over the millions of records. ``visible``: the viewer may see this branch's
-# members ($visible, joined rather than searched row by row: the list holds every branch for
-# the committee).
-MEMBER_COUNTS_SQL = f"""
-SELECT c.*, v.branch_id IS NOT NULL AS visible
-FROM (
-    SELECT a.unit_id AS branch_id, a.activity_type AS kind, t.member_id, {ATTENDANCE_COUNTS}
-    FROM activity a JOIN attendance t USING (activity_id)
-    WHERE {MEETING_FILTER}
-    GROUP BY a.unit_id, a.activity_type, t.member_id
-) c
-LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.branch_id = c.branch_id
+
+def _meetings_recorded_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of the meetings with attendance records per branch and kind: a meeting belongs to one
+    branch and one kind, so these add up to the meetings of any larger group."""
+    return f"""
+SELECT q.unit_id AS branch_id, q.activity_type AS kind, sum(q.meetings)::BIGINT AS meetings
+FROM ({derived.recorded_meetings_sql(con)}) q
+WHERE {KIND_AND_UNIT}
+GROUP BY q.unit_id, q.activity_type
 """
 
-# Meetings with attendance records per branch and kind: a meeting belongs to one branch and one
-# kind, so these add up to the meetings of any larger group.
-MEETINGS_RECORDED_SQL = f"""
-SELECT a.unit_id AS branch_id, a.activity_type AS kind, count(*) AS meetings
-FROM activity a
-WHERE {MEETING_FILTER} AND a.activity_id IN (SELECT activity_id FROM attendance)
-GROUP BY a.unit_id, a.activity_type
-"""
-
-# Counts and rates of one group of MEMBER_COUNTS_SQL rows; suppressed when the group covers
+# Counts and rates of one group of ``_attendance_rows_sql`` rows; suppressed when the group covers
 # fewer than $min_cell members and the viewer may not see every branch in it. (The sums are
-# spelt out: inside the group, ``present`` and ``n`` name the members' counts, not these.)
+# spelt out: inside the group, ``present`` and ``n`` name the rows' counts, not these.)
 ATTENDANCE_AGGREGATES = """
 count(DISTINCT member_id) AS members,
 sum(n)::BIGINT AS n,
@@ -497,12 +490,12 @@ def attendance_rates(
     frame = _run(
         con,
         f"""
-        WITH member_counts AS ({MEMBER_COUNTS_SQL}), kinds AS ({RULES_SQL}), grouped AS (
+        WITH attendance AS ({_attendance_rows_sql(con)}), kinds AS ({RULES_SQL}), grouped AS (
             SELECT branch_id, kind, {ATTENDANCE_AGGREGATES}
-            FROM member_counts GROUP BY branch_id, kind
+            FROM attendance GROUP BY branch_id, kind
         )
         SELECT g.branch_id, l.branch_name, l.general_branch_name, g.kind, r.meetings, g.* EXCLUDE (branch_id, kind)
-        FROM grouped g JOIN ({MEETINGS_RECORDED_SQL}) r USING (branch_id, kind)
+        FROM grouped g JOIN ({_meetings_recorded_sql(con)}) r USING (branch_id, kind)
         JOIN branch_lineage l USING (branch_id) JOIN kinds k USING (kind)
         ORDER BY k.kind_order, g.attendance_rate ASC NULLS LAST, g.branch_id
         """,
@@ -543,7 +536,11 @@ def member_attendance(
     return _run(
         con,
         f"""
-        WITH member_counts AS ({MEMBER_COUNTS_SQL}), kinds AS ({RULES_SQL})
+        WITH member_counts AS (
+            SELECT branch_id, kind, member_id, sum(n)::BIGINT AS n, sum(present)::BIGINT AS present,
+                   sum(leave)::BIGINT AS leave, sum(absent)::BIGINT AS absent
+            FROM ({_attendance_rows_sql(con)}) GROUP BY branch_id, kind, member_id
+        ), kinds AS ({RULES_SQL})
         SELECT c.branch_id, l.branch_name, c.member_id, m.name, m.party_role, c.kind, c.n, c.present, c.leave,
                c.absent, 100.0 * c.present / c.n AS attendance_rate, 100.0 * c.leave / c.n AS leave_rate
         FROM member_counts c
@@ -652,7 +649,7 @@ def branch_meetings(
             SELECT count(DISTINCT t.member_id) AS members
             FROM meetings JOIN attendance t USING (activity_id)
         ), counts AS (
-            SELECT activity_id, {ATTENDANCE_COUNTS}
+            SELECT activity_id, {derived.ATTENDANCE_COUNTS}
             FROM meetings JOIN attendance USING (activity_id) GROUP BY activity_id
         ), flags AS (
             SELECT members < $min_cell AND NOT list_contains($visible::VARCHAR[], $unit) AS suppressed FROM members
@@ -671,7 +668,7 @@ def branch_meetings(
 
 # 三会一课 under $unit per configured kind and (kind NULL) for all kinds together: compliance
 # from the grid and the observation window on every row. The attendance figures are a statement
-# of their own (ATTENDANCE_SUMMARY_SQL): inside this one, DuckDB probed all 19M attendance records
+# of their own (``_attendance_summary_sql``): inside this one, DuckDB probed all 19M attendance records
 # of a province against the year's meetings without the filter it builds for the statement alone
 # (2.0 s instead of 0.4 s).
 def _summary_sql(months: str) -> str:
@@ -702,12 +699,15 @@ ORDER BY k.kind_order NULLS LAST
 """
 
 
-# Attendance per kind and (kind NULL) for all kinds together, suppressed as ATTENDANCE_AGGREGATES says.
-ATTENDANCE_SUMMARY_SQL = f"""
-WITH member_counts AS ({MEMBER_COUNTS_SQL})
+def _attendance_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of the attendance per kind and (kind NULL) for all kinds together, suppressed as
+    ATTENDANCE_AGGREGATES says."""
+    return f"""
+WITH attendance AS ({_attendance_rows_sql(con)})
 SELECT kind, {ATTENDANCE_AGGREGATES}
-FROM member_counts GROUP BY GROUPING SETS ((kind), ())
+FROM attendance GROUP BY GROUPING SETS ((kind), ())
 """
+
 
 def _with_attendance(compliance: pd.DataFrame, attendance: pd.DataFrame) -> pd.DataFrame:
     """``compliance`` with the attendance columns of its kind (zero records where none); the
@@ -758,7 +758,7 @@ def hospital_summary(
         "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
     }
     frame = _with_attendance(_run(con, _summary_sql(derived.activity_months_sql(con)), params),
-                             _run(con, ATTENDANCE_SUMMARY_SQL, params))
+                             _run(con, _attendance_summary_sql(con), params))
     frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
     by_kind = frame[frame["kind"].notna()].reset_index(drop=True)[BY_KIND_COLUMNS]
     return _summary(by_kind, frame[frame["kind"].isna()].iloc[0], params["as_of"])
