@@ -1,6 +1,6 @@
 """组织生活 page functions on the 10x demo vs the same result as one raw DuckDB statement.
 
-``run()`` times every analysis function the 组织生活 page calls against a hand-written SQL
+``run()`` times every analysis function the 组织生活 page calls against the fastest hand-written SQL
 statement with literal values (default configuration, committee scope) that returns the same
 rows, fetched into a DataFrame the same way. The shared columns are compared value by value
 before anything is timed, so a baseline cannot be fast by being wrong. Each side runs
@@ -132,26 +132,66 @@ WHERE a.activity_type = '支委会' AND a.held_on BETWEEN DATE '2025-01-01' AND 
 GROUP BY ALL ORDER BY a.branch_id, attendance_rate, t.member_id
 """
 
-SUMMARY_SQL = f"""
+KINDS_2025 = """held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+      AND activity_type IN ('支部党员大会', '支委会', '党小组会', '党课')"""
+
+
+def _summary_sql(attendance: str) -> str:
+    """The hospital summary: compliance from the cells, attendance per kind and in all from ``attendance``."""
+    return f"""
 WITH {CELLS}, c AS (
     SELECT kind, count(DISTINCT branch_id) FILTER (WHERE observed) AS branches,
            sum(required) FILTER (WHERE observed) AS required, sum(counted) AS counted,
            count(*) FILTER (WHERE shortfall > 0) AS missing, sum(shortfall) AS shortfall,
            count(DISTINCT branch_id) FILTER (WHERE shortfall > 0) AS branches_with_gaps
     FROM cells GROUP BY GROUPING SETS ((kind), ())
-), att AS (
-    SELECT a.activity_type AS kind, count(*) AS attendance_n, count(DISTINCT t.member_id) AS members,
-           count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
-           count(*) FILTER (WHERE t.status = '缺席') AS absent
-    FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) a JOIN attendance t USING (activity_id)
-    WHERE a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
-      AND a.activity_type IN ('支部党员大会', '支委会', '党小组会', '党课')
-    GROUP BY GROUPING SETS ((a.activity_type), ())
-)
+), att AS ({attendance})
 SELECT c.*, 100.0 * c.counted / c.required AS rate, att.* EXCLUDE (kind),
        100.0 * att.present / att.attendance_n AS attendance_rate, 100.0 * att.leave / att.attendance_n AS leave_rate
 FROM c LEFT JOIN att ON att.kind IS NOT DISTINCT FROM c.kind
 ORDER BY list_position(['支部党员大会', '支委会', '党小组会', '党课'], c.kind) NULLS LAST
+"""
+
+
+SUMMARY_SQL = _summary_sql(f"""
+    SELECT a.activity_type AS kind, count(*) AS attendance_n, count(DISTINCT t.member_id) AS members,
+           count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
+           count(*) FILTER (WHERE t.status = '缺席') AS absent
+    FROM activity a JOIN attendance t USING (activity_id)
+    WHERE a.{KINDS_2025}
+    GROUP BY GROUPING SETS ((a.activity_type), ())""")
+
+# The attendance over the per-quarter counts (analysis.derived, migration 012).
+SUMMARY_DERIVED_SQL = _summary_sql(f"""
+    SELECT activity_type AS kind, sum(n)::BIGINT AS attendance_n, count(DISTINCT member_id) AS members,
+           sum(present)::BIGINT AS present, sum(leave)::BIGINT AS leave, sum(absent)::BIGINT AS absent
+    FROM member_quarter_attendance
+    WHERE {KINDS_2025.replace("held_on", "quarter_start")}
+    GROUP BY GROUPING SETS ((activity_type), ())""")
+
+ATTENDANCE_DERIVED_SQL = """
+WITH q AS (
+    SELECT * FROM member_quarter_attendance
+    WHERE activity_type = '支委会' AND quarter_start BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+), r AS (
+    SELECT unit_id, sum(meetings)::BIGINT AS meetings FROM unit_quarter_meetings
+    WHERE activity_type = '支委会' AND quarter_start BETWEEN DATE '2025-01-01' AND DATE '2025-12-31' GROUP BY unit_id
+)
+SELECT q.unit_id AS branch_id, l.branch_name, l.general_branch_name, any_value(r.meetings) AS meetings,
+       count(DISTINCT q.member_id) AS members, sum(q.n)::BIGINT AS n, sum(q.present)::BIGINT AS present,
+       sum(q.leave)::BIGINT AS leave, sum(q.absent)::BIGINT AS absent, 100.0 * sum(q.present) / sum(q.n) AS attendance_rate,
+       100.0 * sum(q.leave) / sum(q.n) AS leave_rate, 100.0 * sum(q.absent) / sum(q.n) AS absence_rate
+FROM q JOIN r USING (unit_id) JOIN branch_lineage l ON l.branch_id = q.unit_id
+GROUP BY q.unit_id, l.branch_name, l.general_branch_name ORDER BY attendance_rate, branch_id
+"""
+
+MEMBERS_DERIVED_SQL = """
+SELECT q.unit_id AS branch_id, l.branch_name, q.member_id, m.name, m.party_role, sum(q.n)::BIGINT AS n,
+       sum(q.present)::BIGINT AS present, sum(q.leave)::BIGINT AS leave, sum(q.absent)::BIGINT AS absent,
+       100.0 * sum(q.present) / sum(q.n) AS attendance_rate, 100.0 * sum(q.leave) / sum(q.n) AS leave_rate
+FROM member_quarter_attendance q JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = q.unit_id
+WHERE q.activity_type = '支委会' AND q.quarter_start BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
+GROUP BY ALL ORDER BY branch_id, attendance_rate, q.member_id
 """
 
 CALENDAR_SQL = f"""
@@ -216,10 +256,13 @@ GROUP BY a.unit_id, l.unit_name, l.level, l.general_branch_id, l.general_branch_
 ORDER BY l.general_branch_id NULLS LAST, l.level <> 'general_branch', a.unit_id, {TYPE_ORDER.replace('activity_type)', 'a.activity_type)')}
 """
 
+# Each function's statements: over the raw tables and, where a derived table holds the same
+# counts, over it; the fastest is the baseline.
 BASELINES = {
-    "grid": GRID_SQL, "rates": RATES_SQL, "missing": MISSING_SQL, "attendance": ATTENDANCE_SQL,
-    "members": MEMBERS_SQL, "summary": SUMMARY_SQL, "calendar": CALENDAR_SQL, "branch_meetings": BRANCH_MEETINGS_SQL,
-    "totals": TOTALS_SQL, "service": SERVICE_SQL, "monthly": MONTHLY_SQL, "by_branch": BY_BRANCH_SQL,
+    "grid": (GRID_SQL,), "rates": (RATES_SQL,), "missing": (MISSING_SQL,),
+    "attendance": (ATTENDANCE_SQL, ATTENDANCE_DERIVED_SQL), "members": (MEMBERS_SQL, MEMBERS_DERIVED_SQL),
+    "summary": (SUMMARY_SQL, SUMMARY_DERIVED_SQL), "calendar": (CALENDAR_SQL,), "branch_meetings": (BRANCH_MEETINGS_SQL,),
+    "totals": (TOTALS_SQL,), "service": (SERVICE_SQL,), "monthly": (MONTHLY_SQL,), "by_branch": (BY_BRANCH_SQL,),
 }
 
 
@@ -247,12 +290,12 @@ def _summary_frame(summary: meetings.MeetingSummary) -> pd.DataFrame:
 
 
 @rows_case("org_life", "组织生活 page functions (三会一课, attendance, activities) on the 10x demo vs one raw SQL statement each",
-           "one raw DuckDB statement per function, literal values")
+           "the fastest raw DuckDB statement per function (over raw or derived tables), literal values")
 def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     # The calendar's branch: the first one (B0001 in the 10x demo, B01 in the 1x demo); an id
     # from the database, spliced into the two baselines that name it.
     first_branch = con.execute("SELECT min(branch_id) FROM branch_lineage").fetchone()[0]
-    baselines = {name: sql.replace("'B0001'", f"'{first_branch}'") for name, sql in BASELINES.items()}
+    baselines = {name: [sql.replace("'B0001'", f"'{first_branch}'") for sql in sqls] for name, sqls in BASELINES.items()}
     common = {"scope": SCOPE, "first": FIRST, "last": LAST, "as_of": AS_OF}
     branch = {"scope": SCOPE, "branch": first_branch, "first": FIRST, "last": LAST, "as_of": AS_OF}
     events = {**common, "types": activities.EVENT_TYPES}
@@ -293,12 +336,15 @@ def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
     ]
     out = []
     for name, fn, baseline, columns, adapt in cases:
-        sql = baselines[baseline]
-        base_s, expected = best_of(lambda sql=sql: fetch_frame(con, sql), budget_s=BUDGET_S)
         ours_s, result = best_of(fn, budget_s=BUDGET_S)
         got = adapt(result) if adapt else result
-        if not same_rows(got, expected, columns):
-            raise AssertionError(f"{name}: result differs from its baseline statement")
+        timings = []
+        for sql in baselines[baseline]:
+            seconds, expected = best_of(lambda sql=sql: fetch_frame(con, sql), budget_s=BUDGET_S)
+            if not same_rows(got, expected, columns):
+                raise AssertionError(f"{name}: result differs from its baseline statement")
+            timings.append(seconds)
+        base_s = min(timings)
         out.append({"case": name, "ours_s": round(ours_s, 5), "baseline_s": round(base_s, 5),
                     "ratio": round(ours_s / base_s, 2) if base_s else float("inf"), "rows": len(expected)})
     return out
