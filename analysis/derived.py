@@ -488,8 +488,11 @@ def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, 
     where = (f"EXISTS (SELECT 1 FROM {MONTH_KEYS} k "
              "WHERE k.month = date_trunc('month', a.held_on)::DATE AND k.unit_id = a.unit_id)")
     con.execute(f"INSERT INTO branch_month_activity BY NAME ({month_activity_sql(where)})", keys)
-    in_quarters = (f"EXISTS (SELECT 1 FROM {QUARTER_KEYS} k "
-                   "WHERE k.quarter_start = date_trunc('quarter', a.held_on)::DATE AND k.unit_id = a.unit_id)")
+    # The keyed activities by id: DuckDB then joins a handful of activities to the attendance
+    # records (0.02 s for a campus's quarter at 300x) where a condition on the activity's quarter
+    # and unit took 2.5 s.
+    in_quarters = (f"a.activity_id IN (SELECT k_a.activity_id FROM activity k_a JOIN {QUARTER_KEYS} k "
+                   "ON k.quarter_start = date_trunc('quarter', k_a.held_on)::DATE AND k.unit_id = k_a.unit_id)")
     for table, formula in (("member_quarter_attendance", quarter_attendance_sql),
                            ("unit_quarter_meetings", quarter_meetings_sql)):
         con.execute(f"DELETE FROM {table} t USING {QUARTER_KEYS} k "
