@@ -32,7 +32,9 @@ st.caption(
 cols = st.columns(5)
 cols[0].metric("三会一课达标率", percent(summary.rate), help=f"按规定应开 {count(summary.required)} 次，按期达标 {count(summary.counted)} 次")
 cols[1].metric("缺漏", f"{count(summary.missing)} 期次", help="已结束的统计期内未按规定召开的会议期次")
-cols[2].metric("有缺漏的支部", f"{summary.branches_with_gaps} / {summary.branches}")
+# The denominator in the help: "6748 / 10200" did not fit a fifth of the page at a province.
+cols[2].metric("有缺漏的支部", f"{count(summary.branches_with_gaps)} 个",
+               help=f"共 {count(summary.branches)} 个支部有可统计的期间，其中 {count(summary.branches_with_gaps)} 个至少缺漏一期")
 cols[3].metric("党员出席率", percent(summary.attendance_rate),
                help="出席 ÷（出席 + 请假 + 缺席）" + (f"，n={count(summary.attendance_n)} 条出勤记录" if summary.attendance_n else ""))
 cols[4].metric("请假率", percent(summary.leave_rate), help="请假 ÷ 全部出勤记录；请假不计为出席")
