@@ -281,12 +281,29 @@ def quarter_meetings_sql(where: str) -> str:
     """
 
 
-def _periods_sql(con: duckdb.DuckDBPyConnection, table: str, formula: Callable[[str], str], grain: str) -> str:
-    """SQL of ``formula``'s rows for the activities held in [$start, $end] and by $as_of ($start
-    the first day of a ``grain``, 'month' or 'quarter'): the complete periods from ``table``
-    (stored by the meetings family, one row per period by its first day) when the family is
-    current, the period of $as_of, if it is in the range and not yet over, from the activities up
-    to $as_of; with a stale family everything from the activities."""
+# The meetings family's tables that hold rows per period, with the formula of their rows over
+# the activities and their period ('month': a column month; 'quarter': quarter_start).
+PERIOD_TABLES: dict[str, tuple[Callable[[str], str], str]] = {
+    "branch_month_activity": (month_activity_sql, "month"),
+    "member_quarter_attendance": (quarter_attendance_sql, "quarter"),
+    "unit_quarter_meetings": (quarter_meetings_sql, "quarter"),
+}
+
+
+def stored_periods_sql(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SQL of the rows of ``table`` (one of ``PERIOD_TABLES``) for the activities held in
+    [$start, $end] and by $as_of ($start the first day of the table's period: a month, or a
+    quarter).
+
+    Complete periods come from ``table`` when the meetings family is current; the period of
+    $as_of, if it is in the range and not yet over, is computed by the table's formula from the
+    activities up to $as_of; with a stale family everything is computed from the activities.
+
+    Returns
+    -------
+    The SQL (it binds $start, $end and $as_of).
+    """
+    formula, grain = PERIOD_TABLES[table]
     if not is_current(con, "meetings"):
         return formula("a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)")
     months = {"month": 1, "quarter": 3}[grain]
@@ -300,38 +317,8 @@ def _periods_sql(con: duckdb.DuckDBPyConnection, table: str, formula: Callable[[
 
 
 def activity_months_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL of :func:`month_activity_sql`'s rows for the activities held in [$start, $end] and by
-    $as_of (dates; $start the first day of a month), every branch and type: complete months from
-    branch_month_activity, the month of $as_of from the activities (see ``_periods_sql``).
-
-    Returns
-    -------
-    The SQL (it binds $start, $end and $as_of).
-    """
-    return _periods_sql(con, "branch_month_activity", month_activity_sql, "month")
-
-
-def attendance_quarters_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL of :func:`quarter_attendance_sql`'s rows for the meetings held in [$start, $end] and
-    by $as_of ($start the first day of a quarter), every owner and type: complete quarters from
-    member_quarter_attendance, the quarter of $as_of from the records (see ``_periods_sql``).
-
-    Returns
-    -------
-    The SQL (it binds $start, $end and $as_of).
-    """
-    return _periods_sql(con, "member_quarter_attendance", quarter_attendance_sql, "quarter")
-
-
-def recorded_meetings_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL of :func:`quarter_meetings_sql`'s rows for [$start, $end] and by $as_of, as
-    :func:`attendance_quarters_sql` (from unit_quarter_meetings).
-
-    Returns
-    -------
-    The SQL (it binds $start, $end and $as_of).
-    """
-    return _periods_sql(con, "unit_quarter_meetings", quarter_meetings_sql, "quarter")
+    """:func:`stored_periods_sql` of branch_month_activity: activities per month, owner and type."""
+    return stored_periods_sql(con, "branch_month_activity")
 
 
 def answer_checks_sql(where: str) -> str:
@@ -493,8 +480,9 @@ def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, 
     # and unit took 2.5 s.
     in_quarters = (f"a.activity_id IN (SELECT k_a.activity_id FROM activity k_a JOIN {QUARTER_KEYS} k "
                    "ON k.quarter_start = date_trunc('quarter', k_a.held_on)::DATE AND k.unit_id = k_a.unit_id)")
-    for table, formula in (("member_quarter_attendance", quarter_attendance_sql),
-                           ("unit_quarter_meetings", quarter_meetings_sql)):
+    for table, (formula, grain) in PERIOD_TABLES.items():
+        if grain != "quarter":
+            continue
         con.execute(f"DELETE FROM {table} t USING {QUARTER_KEYS} k "
                     "WHERE t.quarter_start = k.quarter_start AND t.unit_id = k.unit_id", keys)
         con.execute(f"INSERT INTO {table} BY NAME ({formula(in_quarters)})", keys)

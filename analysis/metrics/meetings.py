@@ -264,21 +264,21 @@ GROUP BY branch_id, kind
 """
 
 # The 三会一课 of the configured kinds ($kinds) under $unit, of rows with the owner unit_id and
-# activity_type of ``derived.attendance_quarters_sql`` or ``derived.recorded_meetings_sql``
-# (meetings held in the range and by $as_of).
+# activity_type of the per-quarter attendance tables (``derived.stored_periods_sql``: meetings
+# held in the range and by $as_of).
 KIND_AND_UNIT = f"list_contains($kinds::VARCHAR[], q.activity_type) AND {unit_filter('q.unit_id')}"
 
 
 def _attendance_rows_sql(con: duckdb.DuckDBPyConnection) -> str:
     """SQL of the attendance at those meetings per branch (the meeting's), kind, member and quarter
-    (``derived.attendance_quarters_sql``: about half as many rows as the records): every
-    attendance figure is a sum or a distinct count over these rows. ``visible``: the viewer may
-    see this branch's members ($visible, joined rather than searched row by row: the list holds
-    every branch for the committee)."""
+    (member_quarter_attendance through ``derived.stored_periods_sql``: about half as many rows
+    as the records): every attendance figure is a sum or a distinct count over these rows.
+    ``visible``: the viewer may see this branch's members ($visible, joined rather than searched
+    row by row: the list holds every branch for the committee)."""
     return f"""
 SELECT q.unit_id AS branch_id, q.activity_type AS kind, q.member_id, q.n, q.present, q.leave, q.absent,
        v.branch_id IS NOT NULL AS visible
-FROM ({derived.attendance_quarters_sql(con)}) q
+FROM ({derived.stored_periods_sql(con, "member_quarter_attendance")}) q
 LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.branch_id = q.unit_id
 WHERE {KIND_AND_UNIT}
 """
@@ -289,7 +289,7 @@ def _meetings_recorded_sql(con: duckdb.DuckDBPyConnection) -> str:
     branch and one kind, so these add up to the meetings of any larger group."""
     return f"""
 SELECT q.unit_id AS branch_id, q.activity_type AS kind, sum(q.meetings)::BIGINT AS meetings
-FROM ({derived.recorded_meetings_sql(con)}) q
+FROM ({derived.stored_periods_sql(con, "unit_quarter_meetings")}) q
 WHERE {KIND_AND_UNIT}
 GROUP BY q.unit_id, q.activity_type
 """
