@@ -91,7 +91,12 @@ def warm_up() -> None:
     JSON. Plotly sets up its checks of a property the first time a process sets it: about 0.1 s
     over one page's charts, which the server's first viewer would otherwise pay (see
     ``ui.session``, which calls this in the background when the server starts)."""
+    # Columns as the charts get them: pandas Series of Arrow-backed text, selected by a mask
+    # (plotly reads Series through narwhals, imported at its first Series; pyarrow's kernels).
+    frame = pd.DataFrame({"unit": pd.Series(["a", "b"], dtype="string[pyarrow]"), "value": [1.0, 2.0]})
+    rows = frame[frame["unit"] == "a"]
     fig = go.Figure([
+        go.Scatter(x=rows["unit"], y=rows["value"], text=frame["unit"], customdata=frame[["unit", "value"]]),
         go.Bar(x=[1.0], y=["a"], orientation="h", text=["1"], textposition="outside", customdata=[["a"]],
                marker={"color": [PALETTE[0]], "line": {"width": 0}}, error_x={"type": "data", "array": [0.5]},
                hovertemplate="%{y}<extra></extra>", name="a", showlegend=False),
