@@ -267,7 +267,9 @@ def quarter_attendance_sql(where: str) -> str:
 
 def quarter_meetings_sql(where: str) -> str:
     """SQL of the activities ``a`` selected by ``where`` that have attendance records, counted
-    per quarter, owner unit and type.
+    per quarter, owner unit and type. (The records are named ``t``: a caller's CTE called
+    attendance would otherwise stand in for the table, and an unqualified activity_id would bind
+    to ``a``, making every activity "recorded".)
 
     Returns
     -------
@@ -276,7 +278,7 @@ def quarter_meetings_sql(where: str) -> str:
     return f"""
         SELECT date_trunc('quarter', a.held_on)::DATE AS quarter_start, a.unit_id, a.activity_type, count(*) AS meetings
         FROM activity a
-        WHERE a.activity_id IN (SELECT activity_id FROM attendance) AND {where}
+        WHERE a.activity_id IN (SELECT t.activity_id FROM attendance t) AND {where}
         GROUP BY ALL
     """
 
@@ -512,8 +514,8 @@ TOUCHED_SQL = {
     "meetings": """
         SELECT DISTINCT date_trunc('month', held_on)::DATE, unit_id FROM activity WHERE batch_id = $b
         UNION SELECT DISTINCT date_trunc('month', a.held_on)::DATE, a.unit_id FROM activity a
-        WHERE a.activity_id IN (SELECT activity_id FROM attendance WHERE batch_id = $b
-                                UNION SELECT activity_id FROM replaced_attendance WHERE replaced_by = $b)""",
+        WHERE a.activity_id IN (SELECT t.activity_id FROM attendance t WHERE t.batch_id = $b
+                                UNION SELECT r.activity_id FROM replaced_attendance r WHERE r.replaced_by = $b)""",
     "surveys": "SELECT survey_id FROM survey WHERE batch_id = $b",
 }
 

@@ -173,6 +173,23 @@ def test_attendance_imports_replacements_and_rollbacks_keep_the_meetings_family_
     assert_current_and_equal(con)
 
 
+def test_meetings_without_records_are_not_counted_as_recorded_whether_their_quarter_is_over_or_not(con):
+    # Four 支委会 of B01 on 2025-04-01..04, records for two of them.
+    importer.import_frame(con, activity_frame(range(1, 5), "B01", dt.date(2025, 3, 31)), user="t", kind="activities")
+    records = pd.DataFrame([(f"A00{a}", m, "出席") for a in (1, 2) for m in members(1)],
+                           columns=["activity_id", "member_id", "status"])
+    importer.import_frame(con, records, user="t", kind="attendance")
+
+    def recorded(as_of: dt.date) -> list:
+        rates = meetings.attendance_rates(con, scope=ALL, first="2025Q2", last="2025Q2", kind="支委会", as_of=as_of)
+        return rates[["branch_id", "meetings", "members", "n"]].values.tolist()
+
+    # The quarter over (the stored counts) and the quarter of as_of (counted from the records).
+    assert recorded(dt.date(2025, 6, 30)) == recorded(dt.date(2025, 5, 20)) == [["B01", 2, 10, 20]]
+    con.execute("DELETE FROM derived_state WHERE family = 'meetings'")  # from the raw rows alone
+    assert recorded(dt.date(2025, 6, 30)) == recorded(dt.date(2025, 5, 20)) == [["B01", 2, 10, 20]]
+
+
 def test_a_survey_import_checks_its_answers_once_and_its_rollback_forgets_them(con):
     survey_batch = importer.import_file(con, WJX_SAMPLE, user="t")
     assert con.execute("SELECT count(DISTINCT question_no) FROM survey_answer_check").fetchone()[0] > 0

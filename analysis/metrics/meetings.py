@@ -490,9 +490,9 @@ def attendance_rates(
     frame = _run(
         con,
         f"""
-        WITH attendance AS ({_attendance_rows_sql(con)}), kinds AS ({RULES_SQL}), grouped AS (
+        WITH attendance_rows AS ({_attendance_rows_sql(con)}), kinds AS ({RULES_SQL}), grouped AS (
             SELECT branch_id, kind, {ATTENDANCE_AGGREGATES}
-            FROM attendance GROUP BY branch_id, kind
+            FROM attendance_rows GROUP BY branch_id, kind
         )
         SELECT g.branch_id, l.branch_name, l.general_branch_name, g.kind, r.meetings, g.* EXCLUDE (branch_id, kind)
         FROM grouped g JOIN ({_meetings_recorded_sql(con)}) r USING (branch_id, kind)
@@ -703,9 +703,9 @@ def _attendance_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
     """SQL of the attendance per kind and (kind NULL) for all kinds together, suppressed as
     ATTENDANCE_AGGREGATES says."""
     return f"""
-WITH attendance AS ({_attendance_rows_sql(con)})
+WITH attendance_rows AS ({_attendance_rows_sql(con)})
 SELECT kind, {ATTENDANCE_AGGREGATES}
-FROM attendance GROUP BY GROUPING SETS ((kind), ())
+FROM attendance_rows GROUP BY GROUPING SETS ((kind), ())
 """
 
 
