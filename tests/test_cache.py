@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import sys
 import time
 
 import pandas as pd
@@ -172,14 +173,16 @@ def restart() -> None:
 
 
 def test_a_restarted_server_computes_what_was_asked_before(database, monkeypatch):
-    monkeypatch.setattr(cache, "RESTORABLE_MODULES", (*cache.RESTORABLE_MODULES, counted.__module__))
-    app = session(Scope.committee())
+    monkeypatch.setattr(cache, "RESTORABLE_PACKAGES", (*cache.RESTORABLE_PACKAGES, counted.__module__))
+    app = session(Scope.committee("dangban"))
     app.run()
     deadline = time.monotonic() + 30  # the refresher saves on its next look (every two seconds)
     while len(saved_entries(database)) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert [e["arguments"] for e in saved_entries(database)] == [
+    saved = saved_entries(database)
+    assert [e["arguments"] for e in saved] == [
         [["cfg", None], ["first", "2025Q1"], ["unit", None]], [["cfg", None], ["first", "2025Q1"], ["unit", "B01"]]]
+    assert "dangban" not in json.dumps(saved)  # the scope's role and unit are kept, not who asked
     restart()
     con = connection().cursor()  # opening the database starts the new server's refresher
     refresher = cache.REFRESHERS[str(database)]
@@ -192,38 +195,89 @@ def test_a_restarted_server_computes_what_was_asked_before(database, monkeypatch
     assert len(CALLS) == 2
 
 
-def test_kept_views_are_computed_for_the_day_of_the_restart(database, monkeypatch):
-    monkeypatch.setattr(cache, "RESTORABLE_MODULES", (*cache.RESTORABLE_MODULES, counted.__module__))
-    path = str(database)
-    today, yesterday, fixed = dt.date.today(), dt.date.today() - dt.timedelta(days=1), dt.date(2025, 6, 30)
-    scope = Scope("zhibu", "secretary", "B01")
-    arguments = (("as_of", yesterday), ("groups", {"党员": ["1"], "其他": ["2", fixed]}), ("kinds", ("支委会", "党课")))
-    asked = cache._Demand("x", path, scope.cache_key, tuple((n, cache._input_key(v)) for n, v in arguments))
-    cache._asked(asked, counted_on, scope, arguments, when=time.monotonic() - 86_400)  # asked yesterday
-    older = cache._Demand("y", path, scope.cache_key, (("as_of", fixed),))
-    cache._asked(older, counted_on, scope, (("as_of", fixed),), when=time.monotonic() - 8 * 86_400)
-    assert cache.save_demand(path) == 2
+def ask(fn, scope: Scope, arguments: tuple, *, days_ago: float) -> None:
+    """``fn`` asked in ``scope`` with ``arguments`` ``days_ago`` days ago, in database "kept.duckdb"."""
+    key = cache._Demand(f"{fn.__module__}.{fn.__qualname__}", "kept.duckdb", scope.cache_key,
+                        tuple((n, cache._input_key(v)) for n, v in arguments))
+    day = dt.date.today() - dt.timedelta(days=days_ago)
+    asked = cache._Asked(fn, scope, arguments, time.monotonic() - days_ago * 86_400,
+                         frozenset(n for n, v in arguments if v == day))
+    with cache._demand_lock:
+        cache._remember_asked(key, asked)
+
+
+def test_kept_views_are_computed_for_the_day_of_each_restart(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "RESTORABLE_PACKAGES", (*cache.RESTORABLE_PACKAGES, counted.__module__))
+    monkeypatch.chdir(tmp_path)
     cache.clear()
-    assert cache.load_demand(path) == 1  # the one of eight days ago is left out
-    [(fn, loaded_scope, loaded, _)] = cache._demand.values()
-    # Yesterday's "today" is today; other dates, tuples and the mapping's order come back as they were.
-    assert fn is counted_on and loaded_scope == scope
-    assert loaded == (("as_of", today), ("groups", {"党员": ["1"], "其他": ["2", fixed]}), ("kinds", ("支委会", "党课")))
+    today, fixed = dt.date.today(), dt.date(2025, 6, 30)
+    scope = Scope("zhibu", "secretary", "B01")
+    groups, kinds = {"党员": ["1"], "其他": ["2", fixed]}, ("支委会", "党课")
+    # Asked yesterday for the day it was asked (as_of=today then), and eight days ago.
+    ask(counted_on, scope, (("as_of", today - dt.timedelta(days=1)), ("groups", groups), ("kinds", kinds)), days_ago=1)
+    ask(counted_on, Scope.committee(), (("as_of", fixed), ("groups", {}), ("kinds", ())), days_ago=8)
+    assert cache.save_demand("kept.duckdb") == 2
+    for _ in range(2):  # a second restart still computes it for its own day
+        cache.clear()
+        assert cache.load_demand("kept.duckdb") == 1  # the one of eight days ago is left out
+        [asked] = cache._demand.values()
+        # "today" is today; other dates, tuples and the mapping's order come back as they were;
+        # the scope is the role and unit, computed under the restorer's name.
+        assert asked.fn is counted_on and asked.scope == Scope(cache.RESTORED_BY, "secretary", "B01")
+        assert asked.arguments == (("as_of", today), ("groups", groups), ("kinds", kinds))
+        assert cache.save_demand("kept.duckdb") == 1
+    cache.clear()
 
 
-def test_a_kept_view_is_called_back_only_if_it_is_an_analysis_function(database, caplog):
-    path = str(database)
-    entry = {"scope": {"username": "a", "role": "committee", "unit_id": None}, "arguments": [["path", "/tmp/x"]],
+def test_a_view_asked_before_the_first_look_keeps_its_own_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "RESTORABLE_PACKAGES", (*cache.RESTORABLE_PACKAGES, counted.__module__))
+    monkeypatch.chdir(tmp_path)
+    cache.clear()
+    arguments = (("as_of", dt.date(2025, 6, 30)), ("groups", {}), ("kinds", ()))
+    ask(counted_on, Scope.committee(), arguments, days_ago=2)
+    assert cache.save_demand("kept.duckdb") == 1
+    cache.clear()
+    ask(counted_on, Scope.committee(), arguments, days_ago=0)  # a viewer, before the file is read
+    assert cache.load_demand("kept.duckdb") == 0
+    [asked] = cache._demand.values()
+    assert time.monotonic() - asked.when < 60
+    cache.clear()
+
+
+def test_a_kept_view_is_called_back_only_if_it_is_a_reading_analysis_function(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    cache.clear()
+    entry = {"role": "committee", "unit_id": None, "arguments": [["path", "/tmp/x"]], "today": [],
              "asked_at": time.time()}
-    cache.demand_path(path).write_text(json.dumps({"version": 1, "entries": [
-        {**entry, "function": "os:remove"},
-        {**entry, "function": "analysis.metrics.vanguard:no_such_function"},
-        {**entry, "function": "analysis.metrics.vanguard:member_index", "scope": {"role": "king"}},
+    refused = ["os:remove", "analysis.db:os.remove", "analysis.metrics.vanguard:fetch_frame",  # imported there
+               "analysis.survey.edits:unlink_waves", "analysis.__main__:main", "analysis.metrics._x:f",
+               "analysis.metrics.vanguard:no_such_function", "analysis.metrics.vanguard:__name__"]
+    cache.demand_path("kept.duckdb").write_text(json.dumps({"version": cache.DEMAND_FILE_VERSION, "entries": [
+        *({**entry, "function": name} for name in refused),
+        {**entry, "function": "analysis.metrics.vanguard:member_index", "role": "king"},
+        {**entry, "function": "analysis.metrics.vanguard:member_index", "unit_id": {"not": "text"}},
+        {**entry, "function": "analysis.metrics.vanguard:member_index", "asked_at": "yesterday"},
+        "not an entry",
     ]}), encoding="utf-8")
-    assert cache.load_demand(path) == 0 and not cache._demand
-    cache.demand_path(path).write_text("{not json", encoding="utf-8")
-    assert cache.load_demand(path) == 0  # logged and ignored: the server starts as without it
+    assert cache.load_demand("kept.duckdb") == 0 and not cache._demand
+    assert "analysis.__main__" not in sys.modules  # not even imported
+    for text in ("{not json", json.dumps({"version": cache.DEMAND_FILE_VERSION, "entries": 5})):
+        cache.demand_path("kept.duckdb").write_text(text, encoding="utf-8")
+        assert cache.load_demand("kept.duckdb") == 0  # logged and ignored: the server starts as without it
     assert "not a file of what was asked for" in caplog.text
+
+
+def test_a_failed_first_look_still_lets_later_imports_be_refreshed(database, monkeypatch):
+    def broken(path):
+        raise RuntimeError("a bug while reading the kept views")
+
+    monkeypatch.setattr(cache, "load_demand", broken)
+    monkeypatch.setattr(cache, "start_refresher", lambda con, path: None)  # looks taken by hand below
+    con = connection().cursor()
+    refresher = cache.Refresher(str(database))
+    with pytest.raises(RuntimeError):
+        refresher(con)
+    assert refresher.wait(db.data_version(con), timeout=1)  # the first look is over all the same
 
 
 def figure_script() -> None:

@@ -129,19 +129,39 @@ class _Demand:
         return (self.name, self.database, version, config_key, self.scope_key, self.arguments_key)
 
 
-# demand -> (function, scope, bound arguments, when last asked (time.monotonic()))
-_demand: collections.OrderedDict[_Demand, tuple[Callable, Scope, tuple, float]] = collections.OrderedDict()
+@dataclasses.dataclass(frozen=True)
+class _Asked:
+    """How a view was asked: the function, the scope and bound arguments it was computed with,
+    when it was last asked (``time.monotonic()``) and which arguments were the day it was asked
+    (a page's ``as_of=today``: a restarted server computes the view for its own day)."""
+
+    fn: Callable
+    scope: Scope
+    arguments: tuple
+    when: float
+    today: frozenset[str]
+
+
+_demand: collections.OrderedDict[_Demand, _Asked] = collections.OrderedDict()
 _demand_lock = threading.Lock()
-_demand_changes = [0]  # bumped by every _asked: save_demand writes only after a change
+_demand_changes = [0]  # bumped by every _asked: save_demand writes only after something was asked
 
 
-def _asked(demand: _Demand, fn: Callable, scope: Scope, arguments: tuple, when: float | None = None) -> None:
+def _asked(demand: _Demand, fn: Callable, scope: Scope, arguments: tuple) -> None:
+    today = dt.date.today()
+    asked = _Asked(fn, scope, arguments, time.monotonic(),
+                   frozenset(name for name, value in arguments if type(value) is dt.date and value == today))
     with _demand_lock:
-        _demand[demand] = (fn, scope, arguments, time.monotonic() if when is None else when)
-        _demand.move_to_end(demand)
-        while len(_demand) > MAX_ENTRIES:
-            _demand.popitem(last=False)
-        _demand_changes[0] += 1
+        _remember_asked(demand, asked)
+
+
+def _remember_asked(demand: _Demand, asked: _Asked) -> None:
+    # Called with _demand_lock held.
+    _demand[demand] = asked
+    _demand.move_to_end(demand)
+    while len(_demand) > MAX_ENTRIES:
+        _demand.popitem(last=False)
+    _demand_changes[0] += 1
 
 
 def refresh(con: duckdb.DuckDBPyConnection, *, database: str, limit: int,
@@ -159,9 +179,9 @@ def refresh(con: duckdb.DuckDBPyConnection, *, database: str, limit: int,
             _results.pop(key, None)  # it may have expired since it was listed
     horizon = time.monotonic() - within
     with _demand_lock:
-        wanted = [(d, entry) for d, entry in reversed(_demand.items()) if d.database == database and entry[3] >= horizon]
+        wanted = [(d, asked) for d, asked in reversed(_demand.items()) if d.database == database and asked.when >= horizon]
     computed = 0
-    for demand, (fn, scope, arguments, _) in wanted[:limit]:
+    for demand, asked in wanted[:limit]:
         if not still_current():
             break
         key = demand.key(version, config_key)
@@ -169,7 +189,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, database: str, limit: int,
             if key in _results:
                 continue
         try:
-            _shared_result(key, fn, con, scope, arguments)
+            _shared_result(key, asked.fn, con, asked.scope, asked.arguments)
         except Exception:  # noqa: BLE001 - the viewer's run computes it again and shows the error
             logging.getLogger(__name__).info("refresh of %s failed", demand.name, exc_info=True)
             continue
@@ -193,17 +213,20 @@ class Refresher:
         version = db.data_version(con)
         if version != self.refreshed:
             started = time.perf_counter()
-            limit = config_mod.load().serving.refresh_after_import
-            if self.refreshed < 0:  # the server's first look: what was viewed before it started
-                within = RESTART_DEMAND_SECONDS if limit and load_demand(self.database) else 0
-            else:
-                within = DEMAND_SECONDS
-            self.computed = refresh(con, database=self.database, limit=limit, within=within,
-                                    still_current=lambda: db.data_version(con) == version) if within else 0
-            self.seconds = time.perf_counter() - started
-            with self._done:
-                self.refreshed = version
-                self._done.notify_all()
+            try:
+                limit = config_mod.load().serving.refresh_after_import
+                if self.refreshed < 0:  # the server's first look: what was viewed before it started
+                    within = RESTART_DEMAND_SECONDS if limit and load_demand(self.database) else 0
+                else:
+                    within = DEMAND_SECONDS
+                self.computed = refresh(con, database=self.database, limit=limit, within=within,
+                                        still_current=lambda: db.data_version(con) == version) if within else 0
+            finally:
+                # Even a look that failed is done: the next one waits for the next import.
+                self.seconds = time.perf_counter() - started
+                with self._done:
+                    self.refreshed = version
+                    self._done.notify_all()
         if _demand_changes[0] != self._saved:
             self._saved = _demand_changes[0]
             save_demand(self.database)
@@ -233,9 +256,16 @@ def start_refresher(con: duckdb.DuckDBPyConnection, database: str) -> Refresher:
 # --- what was asked for, across restarts ------------------------------------------------------
 # A restarted server computes the most recent views of the last week again; older ones are left.
 RESTART_DEMAND_SECONDS = 7 * 24 * 3600
-# Only analysis functions are called back from the file: it names functions by module and name.
-RESTORABLE_MODULES: tuple[str, ...] = ("analysis.",)
-DEMAND_FILE_VERSION = 1
+# The packages whose functions the file may name, less the modules that write. A function is
+# called back only if it is defined in the module named (no attribute path through what the
+# module imported): the file cannot make the server call anything else.
+RESTORABLE_PACKAGES: tuple[str, ...] = ("analysis.metrics", "analysis.registers", "analysis.business",
+                                        "analysis.survey", "analysis.report")
+NOT_RESTORABLE = ("analysis.survey.edits", "analysis.report.settings")
+# Kept views are computed under this name: the file keeps a view's scope (role and unit), which
+# is all a result is keyed by, not who asked for it.
+RESTORED_BY = "system"
+DEMAND_FILE_VERSION = 2
 
 
 def demand_path(database: str) -> Path:
@@ -244,27 +274,28 @@ def demand_path(database: str) -> Path:
 
 
 def save_demand(database: str) -> int:
-    """Write what viewers asked for in ``database`` (function, scope, arguments, when) to
-    ``demand_path(database)``, replacing it whole; returns the entries written.
+    """Write what viewers asked for in ``database`` (function, scope's role and unit, arguments,
+    which arguments were the day asked, when) to ``demand_path(database)``, replacing it whole
+    (owner-only); returns the entries written.
 
-    A date argument equal to the day it was asked is written as "today" (the pages' ``as_of``),
-    so that a view asked yesterday is computed for the day of the restart. Entries whose
-    arguments are not plain values (text, numbers, dates, lists, mappings) are left out. A file
-    that cannot be written (a read-only data directory) is logged and skipped.
+    Entries whose arguments are not plain values (text, numbers, dates, lists, tuples, mappings
+    with text keys) are left out. A file that cannot be written (a read-only data directory) is
+    logged and skipped.
     """
     now_wall, now = time.time(), time.monotonic()
     with _demand_lock:
-        entries = [(d, e) for d, e in _demand.items() if d.database == database]
+        entries = [asked for d, asked in _demand.items() if d.database == database]
     written = []
-    for _, (fn, scope, arguments, when) in entries:
-        asked_at = now_wall - (now - when)
+    for asked in entries:
         try:
-            encoded = [[name, _encode(value, dt.date.fromtimestamp(asked_at))] for name, value in arguments]
+            arguments = [[name, _encode(value)] for name, value in asked.arguments]
         except _Unkeyable:
             continue
-        written.append({"function": f"{fn.__module__}:{fn.__qualname__}", "scope": dataclasses.asdict(scope),
-                        "arguments": encoded, "asked_at": asked_at})
+        written.append({"function": f"{asked.fn.__module__}:{asked.fn.__qualname__}",
+                        "role": asked.scope.role, "unit_id": asked.scope.unit_id, "arguments": arguments,
+                        "today": sorted(asked.today), "asked_at": now_wall - (now - asked.when)})
     path = demand_path(database)
+    part = None
     try:
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=path.name,
                                          suffix=".part", delete=False) as part:
@@ -272,84 +303,98 @@ def save_demand(database: str) -> int:
         os.replace(part.name, path)  # readers see the old file or the new one, never half of one
     except OSError:
         logging.getLogger(__name__).info("could not keep what was asked for in %s", path, exc_info=True)
+        if part is not None:
+            Path(part.name).unlink(missing_ok=True)
         return 0
     return len(written)
 
 
 def load_demand(database: str) -> int:
     """Add the entries of ``demand_path(database)`` asked within ``RESTART_DEMAND_SECONDS`` to
-    what was asked for (older first, so the most recent stay most recent); returns how many.
+    what was asked for (older first, so the most recent stay most recent), the arguments that
+    were the day asked set to today; returns how many.
 
-    A function outside ``RESTORABLE_MODULES`` or no longer there, an unknown scope or a value
-    that does not decode leaves its entry out (logged); an unreadable file is logged and ignored.
+    A view already asked for in this process keeps its own entry. An entry naming a function that
+    may not be called back (see ``RESTORABLE_PACKAGES``) or is no longer there, an unknown scope
+    or a value that does not decode is left out (logged); a file that cannot be read is logged
+    and ignored: nothing in it stops the server.
     """
     path = demand_path(database)
     log = logging.getLogger(__name__)
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
         entries = stored["entries"] if stored.get("version") == DEMAND_FILE_VERSION else []
+        if not isinstance(entries, list):
+            raise TypeError("entries is not a list")
     except FileNotFoundError:
         return 0
     except (OSError, ValueError, KeyError, AttributeError, TypeError):
         log.warning("ignored %s: not a file of what was asked for", path, exc_info=True)
         return 0
     now_wall, now, today = time.time(), time.monotonic(), dt.date.today()
-    loaded = 0
-    for entry in sorted(entries, key=lambda e: e.get("asked_at", 0) if isinstance(e, dict) else 0):
+    kept = []
+    for entry in entries:
         try:
-            if now_wall - entry["asked_at"] > RESTART_DEMAND_SECONDS:
+            asked_at = entry["asked_at"]
+            if not isinstance(asked_at, (int, float)) or not 0 <= now_wall - asked_at <= RESTART_DEMAND_SECONDS:
                 continue
             fn = _restorable(entry["function"])
-            scope = Scope(**entry["scope"])
-            arguments = tuple((name, _decode(value, today)) for name, value in entry["arguments"])
+            scope = Scope(RESTORED_BY, entry["role"], entry["unit_id"])
+            today_names = frozenset(entry["today"])
+            arguments = tuple((name, today if name in today_names else _decode(value)) for name, value in entry["arguments"])
             arguments_key = tuple((name, _input_key(value)) for name, value in arguments)
+            demand = _Demand(f"{fn.__module__}.{fn.__qualname__}", database, scope.cache_key, arguments_key)
+            hash(demand)  # a unit id that is not text fails here, not in the store
         except (KeyError, TypeError, ValueError, AttributeError, ImportError, _Unkeyable):
             log.info("left out an entry of %s: %r", path, entry, exc_info=True)
             continue
-        demand = _Demand(f"{fn.__module__}.{fn.__qualname__}", database, scope.cache_key, arguments_key)
-        _asked(demand, fn, scope, arguments, when=now - (now_wall - entry["asked_at"]))
-        loaded += 1
+        kept.append((asked_at, demand, _Asked(fn, scope, arguments, now - (now_wall - asked_at), today_names)))
+    loaded = 0
+    with _demand_lock:
+        for _, demand, asked in sorted(kept, key=lambda k: k[0]):
+            if demand not in _demand:
+                _remember_asked(demand, asked)
+                loaded += 1
     return loaded
 
 
 def _restorable(name: str) -> Callable:
-    module, _, qualname = name.partition(":")
-    if not module.startswith(RESTORABLE_MODULES):
-        raise ValueError(f"{module} is not an analysis module")
-    value: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        value = getattr(value, part)
-    if not callable(value):
-        raise TypeError(f"{name} is not a function")
-    return value
+    """The function ``name`` ('module:function') names, if it may be called back (see above)."""
+    module, _, function = name.partition(":")
+    if (not any(module == package or module.startswith(f"{package}.") for package in RESTORABLE_PACKAGES)
+            or module in NOT_RESTORABLE
+            or not all(part.isidentifier() and not part.startswith("_") for part in [*module.split("."), function])):
+        raise ValueError(f"{name} may not be called back")
+    fn = getattr(importlib.import_module(module), function, None)
+    if not inspect.isfunction(fn) or fn.__module__ != module:
+        raise ValueError(f"{name} is not a function of {module}")
+    return fn
 
 
-def _encode(value: Any, asked_on: dt.date) -> Any:
+def _encode(value: Any) -> Any:
     """``value`` as JSON: text, numbers and lists as they are; dates, tuples and mappings tagged."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return {"today": True} if value == asked_on else {"date": value.isoformat()}
+    if type(value) is dt.date:
+        return {"date": value.isoformat()}
     if isinstance(value, list):
-        return [_encode(v, asked_on) for v in value]
+        return [_encode(v) for v in value]
     if isinstance(value, tuple):
-        return {"tuple": [_encode(v, asked_on) for v in value]}
+        return {"tuple": [_encode(v) for v in value]}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {"map": [[k, _encode(v, asked_on)] for k, v in value.items()]}
+        return {"map": [[k, _encode(v)] for k, v in value.items()]}
     raise _Unkeyable(type(value).__name__)
 
 
-def _decode(value: Any, today: dt.date) -> Any:
+def _decode(value: Any) -> Any:
     if isinstance(value, list):
-        return [_decode(v, today) for v in value]
+        return [_decode(v) for v in value]
     if isinstance(value, dict):
-        if value.get("today") is True:
-            return today
         if "date" in value:
             return dt.date.fromisoformat(value["date"])
         if "tuple" in value:
-            return tuple(_decode(v, today) for v in value["tuple"])
-        return {k: _decode(v, today) for k, v in value["map"]}
+            return tuple(_decode(v) for v in value["tuple"])
+        return {k: _decode(v) for k, v in value["map"]}
     return value
 
 
