@@ -89,8 +89,10 @@ with right, st.container(border=True):
         shares = headline.shares[headline.shares["group"] != "合计"]
         st.caption(f"{headline.title} · {headline.question}（选择“作用明显”的比例，95% 置信区间）")
         respondents = count(int(shares["n"].sum()))
+        # The hospital's roster: the overview's own headcount when it is the hospital's.
+        roster = hc if filters.unit is None else cached(org.headcount, as_of=filters.period_end)
         st.caption(f"问卷答卷人共 {respondents} 人，按答卷时自报的政治面貌分组：统计对象是答卷人，不是党员名册"
-                   f"（名册党员 {count(cached(org.headcount, as_of=filters.period_end).members)} 名）。问卷不区分支部，始终为全院口径"
+                   f"（名册党员 {count(roster.members)} 名）。问卷不区分支部，始终为全院口径"
                    + ("，不随侧栏所选单位变化。" if filters.unit else "。"))
         cols = st.columns(len(shares))
         for col, row in zip(cols, shares.itertuples()):

@@ -68,6 +68,7 @@ def test_overview_shows_calibrated_figures(app):
     assert metrics["党支部"] == "34"
     assert metrics["完成率"] == "73.08%"
     assert any("演示数据" in c.value for c in app.sidebar.caption)
+    assert any("名册党员 640 名" in c.value for c in app.caption)  # the survey's note: the hospital's roster
 
 
 def test_overview_follows_unit_filter(app):
@@ -76,6 +77,7 @@ def test_overview_follows_unit_filter(app):
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["党总支"] == "1" and metrics["党支部"] == "6"
     assert int(metrics["党员"]) < 640
+    assert any("名册党员 640 名" in c.value for c in app.caption)  # the survey is the hospital's, whatever the unit
     app.sidebar.selectbox(key="branch").set_value("B01").run()
     # One branch (issue #14): its rank and score instead of "党总支 1 / 党支部 1".
     one = {m.label: m.value for m in app.metric}
