@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -22,6 +23,22 @@ default_config = survey_fixtures.default_config
 # ---------------------------------------------------------------------------------------------
 # Likert items
 # ---------------------------------------------------------------------------------------------
+
+
+def test_item_numbers_keep_one_type_whatever_order_duckdb_groups_them_in():
+    # DuckDB's grouping order varies from run to run; in the grid's order, pandas' reindex kept
+    # the summary's int32 item numbers (a filtered and an unfiltered run then differed in CI).
+    from analysis.survey.scales import _describe_items
+
+    summary = pd.DataFrame({"item_no": np.array([1, 2], dtype="int32"), "group": ["全部", "全部"], "n": [2, 1],
+                            "mean": [4.5, 3.0], "sd": [0.7, None]})
+    dist = pd.DataFrame({"item_no": np.array([1, 1, 2], dtype="int32"), "group": "全部", "value": [4.0, 5.0, 3.0],
+                         "k": [1, 1, 1]})
+    items = pd.DataFrame({"item_no": [0, 1, 2], "item": ["", "甲", "乙"]})[lambda f: f["item_no"] > 0]
+    shapes = [_describe_items(frame, dist, items, ["全部"], [1.0, 2.0, 3.0, 4.0, 5.0])
+              for frame in (summary, summary.iloc[::-1])]
+    assert [str(out["item_no"].dtype) for out in shapes] == ["int64", "int64"]
+    pd.testing.assert_frame_equal(*shapes)
 
 
 def test_likert_items(con):

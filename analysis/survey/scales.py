@@ -150,7 +150,9 @@ def _describe_items(
 ) -> pd.DataFrame:
     """One row per item × group (every one, unanswered included): n, mean, sd, pct_<value>, top2_pct."""
     grid = pd.MultiIndex.from_product([items["item_no"].tolist(), order], names=["item_no", "group"])
-    out = summary.set_index(["item_no", "group"]).reindex(grid)
+    # set_axis: reindex keeps the summary's own index when its rows come in the grid's order
+    # (DuckDB's grouping order varies), and with it item_no as INTEGER (int32) instead of int64.
+    out = summary.set_index(["item_no", "group"]).reindex(grid).set_axis(grid)
     out["n"] = out["n"].fillna(0).astype("int64")
     wide = dist.pivot_table(index=["item_no", "group"], columns="value", values="k", aggfunc="sum")
     wide = wide.reindex(index=grid, columns=scale).fillna(0)
