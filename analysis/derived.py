@@ -635,8 +635,7 @@ def _family_steps(con: duckdb.DuckDBPyConnection, family: str, cfg: config_mod.C
         for (survey_id,) in con.execute("SELECT survey_id FROM survey ORDER BY 1").fetchall():
             yield Step(f"{label}：问卷 {survey_id}", lambda c, s=survey_id: refresh_surveys(c, [s]))
     else:
-        yield Step(label, lambda c: [c.execute(f"DELETE FROM {t}") for t in
-                                     ("branch_month_activity", "member_quarter_attendance", "unit_quarter_meetings")])
+        yield Step(label, lambda c: [c.execute(f"DELETE FROM {t}") for t in PERIOD_TABLES])
         owners = [r[0] for r in con.execute("SELECT DISTINCT unit_id FROM activity").fetchall()]
         months = [r[0] for r in con.execute(
             "SELECT DISTINCT date_trunc('month', held_on)::DATE FROM activity ORDER BY 1").fetchall()]

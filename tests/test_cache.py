@@ -197,8 +197,7 @@ def test_a_restarted_server_computes_what_was_asked_before(database, monkeypatch
 
 def ask(fn, scope: Scope, arguments: tuple, *, days_ago: float) -> None:
     """``fn`` asked in ``scope`` with ``arguments`` ``days_ago`` days ago, in database "kept.duckdb"."""
-    key = cache._Demand(f"{fn.__module__}.{fn.__qualname__}", "kept.duckdb", scope.cache_key,
-                        tuple((n, cache._input_key(v)) for n, v in arguments))
+    key = cache._Demand.of(fn, "kept.duckdb", scope, arguments)
     day = dt.date.today() - dt.timedelta(days=days_ago)
     asked = cache._Asked(fn, scope, arguments, time.monotonic() - days_ago * 86_400,
                          frozenset(n for n, v in arguments if v == day))

@@ -93,10 +93,9 @@ def cached(fn: Callable, **kwargs: Any) -> Any:
     scope = viewer()
     arguments = bound_arguments(fn, kwargs)
     try:
-        arguments_key = tuple((name, _input_key(value)) for name, value in arguments)
+        demand = _Demand.of(fn, str(database_path()), scope, arguments)
     except _Unkeyable as exc:
         raise TypeError(f"{fn.__qualname__}: an argument of type {exc} cannot be a cache key") from None
-    demand = _Demand(f"{fn.__module__}.{fn.__qualname__}", str(database_path()), scope.cache_key, arguments_key)
     key = demand.key(db.data_version(con), _config_key())
     result = _shared_result(key, fn, con, scope, arguments)
     _asked(demand, fn, scope, arguments)  # only what succeeded: a refused call is not refreshed
@@ -124,6 +123,13 @@ class _Demand:
     database: str
     scope_key: tuple
     arguments_key: tuple
+
+    @classmethod
+    def of(cls, fn: Callable, database: str, scope: Scope, arguments: tuple) -> _Demand:
+        """The demand for ``fn`` with bound ``arguments`` in ``scope``; ``_Unkeyable`` if an
+        argument cannot be keyed."""
+        arguments_key = tuple((name, _input_key(value)) for name, value in arguments)
+        return cls(f"{fn.__module__}.{fn.__qualname__}", database, scope.cache_key, arguments_key)
 
     def key(self, version: int, config_key: str) -> tuple:
         return (self.name, self.database, version, config_key, self.scope_key, self.arguments_key)
@@ -342,8 +348,7 @@ def load_demand(database: str) -> int:
             scope = Scope(RESTORED_BY, entry["role"], entry["unit_id"])
             today_names = frozenset(entry["today"])
             arguments = tuple((name, today if name in today_names else _decode(value)) for name, value in entry["arguments"])
-            arguments_key = tuple((name, _input_key(value)) for name, value in arguments)
-            demand = _Demand(f"{fn.__module__}.{fn.__qualname__}", database, scope.cache_key, arguments_key)
+            demand = _Demand.of(fn, database, scope, arguments)
             hash(demand)  # a unit id that is not text fails here, not in the store
         except (KeyError, TypeError, ValueError, AttributeError, ImportError, _Unkeyable):
             log.info("left out an entry of %s: %r", path, entry, exc_info=True)
