@@ -9,7 +9,7 @@ from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import find_unit, unit_window
 from ui.profile import chart_opening_profile
-from ui.tables import table
+from ui.tables import data_box, table
 
 filters = sidebar_filters()
 cfg = config.load().assessment
@@ -60,8 +60,9 @@ with tab_bump:
         charts.rank_bump, ranking, commended=set(latest["branch_id"].head(3)), flagged=set(latest["branch_id"].tail(3)),
         chosen={b for b in (filters.focus_branch, found) if b},
         title=f"支部名次变化（{filters.period_label}）<br>蓝色：最新前三名；橙色：最新后三名；紫色：所选或查找的支部"), key="bump")
-with st.expander("表格：各季度总分与名次"):
-    table(headers(ranking), name="考核总分与名次", key="ranking_table")
+if box := data_box("表格：各季度总分与名次", key="ranking_table"):
+    with box:
+        table(headers(ranking), name="考核总分与名次", key="ranking_table")
 
 st.subheader("支部指标分析")
 options = list(names)
@@ -94,9 +95,11 @@ if config.load().assessment.development_indicator is not None:
                 f"{score(r['max_points'])}；本季度接收预备党员 {r['received']} 人、转正 {r['converted']} 人、"
                 f"新确定发展对象 {r['candidates']} 人；季末培养中 {r['in_pipeline']} 人，超期未转正 {r['overdue']} 人。"
                 + (f"{r['check']}。" if r["check"] else "") + "台账数据只作参考，不改变导入的得分。")
-    with st.expander(f"数据表：各支部党员发展台账与“党员发展”得分（{periods.label(filters.last)}）"):
-        table(headers(reference.drop(columns=["branch_id"]), score="导入得分", overdue="超期未转正"),
-              name=f"{filters.last}党员发展参考", key="development_reference")
+    if box := data_box(f"数据表：各支部党员发展台账与“党员发展”得分（{periods.label(filters.last)}）",
+                       key="development_reference"):
+        with box:
+            table(headers(reference.drop(columns=["branch_id"]), score="导入得分", overdue="超期未转正"),
+                  name=f"{filters.last}党员发展参考", key="development_reference")
 
 st.subheader("年度累计（年度评优依据）")
 year = st.selectbox("年度", filters.years, format_func=lambda y: f"{y}年", key="assessment_year")

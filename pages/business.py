@@ -12,7 +12,7 @@ from analysis.metrics import org, overview
 from ui.cache import cached
 from ui.filters import sidebar_filters
 from ui.login import viewer
-from ui.tables import table
+from ui.tables import data_box, table
 
 filters = sidebar_filters()
 scope = viewer()
@@ -76,10 +76,12 @@ if filters.unit is not None and scope.role != "researcher":
     units = cached(org.units)
     under = set(units.loc[(units["branch_id"] == filters.unit) | (units["general_branch_id"] == filters.unit), "branch_id"])
     shown = quadrant[quadrant["branch_id"].isin(under)]
-with st.expander(f"各象限支部（{filters.unit_label}）", expanded=scope.role != "researcher"):
-    table(headers(shown[["quadrant_name", "branch_name", "general_branch_name", "department_type", "party", "party_pct",
-                         "business", "business_pct", "suggestion"]].round(2), business="业务得分（指标均值或综合百分位）"),
-          name=f"党建业务象限{filters.last}", key="business_quadrant_table")
+if box := data_box(f"各象限支部（{filters.unit_label}）", key="business_quadrant_table", expanded=scope.role != "researcher"):
+    with box:
+        table(headers(shown[["quadrant_name", "branch_name", "general_branch_name", "department_type", "party",
+                             "party_pct", "business", "business_pct", "suggestion"]].round(2),
+                      business="业务得分（指标均值或综合百分位）"),
+              name=f"党建业务象限{filters.last}", key="business_quadrant_table")
 
 st.subheader("哪些指标有明确关联")
 association = result.association
@@ -117,11 +119,12 @@ for tab, (key, (title, frame, estimate, method)) in zip(st.tabs([v[0] for v in v
         table(headers(frame[columns].round(3), n="支部数", ci_low="95%CI下限", ci_high="95%CI上限"),
               name=f"党建业务_{title}_{filters.last}", key=f"business_{key}")
 
-with st.expander("数据覆盖：各指标有多少科室、支部和季度"):
-    coverage = cached(business.department_coverage, first=filters.first, last=filters.last)
-    st.caption("未对应支部的科室季度不进入分析（该季度科室尚未导入所属支部）。")
-    table(headers(coverage, departments="科室数", branches="支部数", quarters="季度数"),
-          name=f"党建业务数据覆盖_{filters.last}", key="business_coverage")
+if box := data_box("数据覆盖：各指标有多少科室、支部和季度", key="business_coverage"):
+    with box:
+        coverage = cached(business.department_coverage, first=filters.first, last=filters.last)
+        st.caption("未对应支部的科室季度不进入分析（该季度科室尚未导入所属支部）。")
+        table(headers(coverage, departments="科室数", branches="支部数", quarters="季度数"),
+              name=f"党建业务数据覆盖_{filters.last}", key="business_coverage")
 
 if scope.role != "researcher":
     st.subheader("支部的位置与业绩走势")
@@ -151,9 +154,10 @@ if scope.role != "researcher":
                 one, branch_label=branches[branch], y_title=f"{names[chosen]}{f'（{unit}）' if unit else ''}",
                 title=f"{branches[branch]}{names[chosen]}与全院支部（{filters.period_label}）"), key="branch_trend")
 
-with st.expander("研究数据：支部季度面板（无党员个人数据）" + ("，支部编号已匿名" if scope.role == "researcher" else "")):
-    st.caption(f"每行一个支部一个季度，{periods.label(filters.first)}至{periods.label(filters.last)}；科室指标按职工人数加权"
-               "（计数类为每百名职工）。")
-    panel = result.panel
-    table(headers(panel.round(4), **column_headers(cfg)), name=f"党建业务面板_{filters.first}_{filters.last}",
-          key="business_panel")
+if box := data_box("研究数据：支部季度面板（无党员个人数据）" + ("，支部编号已匿名" if scope.role == "researcher" else ""),
+                  key="business_panel"):
+    with box:
+        st.caption(f"每行一个支部一个季度，{periods.label(filters.first)}至{periods.label(filters.last)}；"
+                   "科室指标按职工人数加权（计数类为每百名职工）。")
+        table(headers(result.panel.round(4), **column_headers(cfg)), name=f"党建业务面板_{filters.first}_{filters.last}",
+              key="business_panel")

@@ -9,7 +9,7 @@ from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import unit_window
 from ui.profile import chart_opening_profile
-from ui.tables import table
+from ui.tables import data_box, table
 
 LISTED = 20  # unscored branches named in the warning; the rest are counted
 
@@ -83,9 +83,10 @@ with st.container(border=True):
               + (f"<br>{rows.note}" if rows.note else ""),
     ), key="heatmap")
     st.caption("点击格子查看该支部画像。")
-    with st.expander("数据表：各支部各维度得分"):
-        # The score the branch was given, beside the one it gave itself.
-        table(headers(ev.scores.round(3), score="评定分"), name=f"四有维度得分_{ev.year}", key="scores")
+    if box := data_box("数据表：各支部各维度得分", key="scores"):
+        with box:
+            # The score the branch was given, beside the one it gave itself.
+            table(headers(ev.scores.round(3), score="评定分"), name=f"四有维度得分_{ev.year}", key="scores")
 
 with st.container(border=True):
     # One branch is ranked among the whole hospital (rankings are public inside the hospital).
@@ -100,9 +101,10 @@ with st.container(border=True):
               + (f"<br>{ranked.note}" if ranked.note else ""),
     ), key="ranking")
     st.caption("点击柱条查看该支部画像。")
-    with st.expander("数据表：总分与排名"):
-        ranking = among.totals.drop(columns=["year", "hospital_n"])
-        table(headers(ranking.round(3)), name=f"四有总分排名_{ev.year}", key="totals")
+    if box := data_box("数据表：总分与排名", key="totals"):
+        with box:
+            ranking = among.totals.drop(columns=["year", "hospital_n"])
+            table(headers(ranking.round(3)), name=f"四有总分排名_{ev.year}", key="totals")
 
 with st.container(border=True):
     st.subheader("示范点候选")
@@ -128,6 +130,8 @@ if dimension is not None:
         else:
             table(headers(evidence.drop(columns=["branch_id"]), score="评定分"), name=f"单位有典型佐证_{ev.year}",
                   key="model_evidence")
-            listed = cached(honours.honour_list, unit=filters.unit, year=ev.year)
-            with st.expander(f"数据表：{year}荣誉表彰清单（{len(listed)}项；其他支部的党员不显示姓名）"):
-                table(headers(listed.drop(columns=["branch_id"])), name=f"荣誉表彰_{ev.year}", key="model_honours")
+            if box := data_box(f"数据表：{year}荣誉表彰清单（其他支部的党员不显示姓名）", key="model_honours"):
+                with box:
+                    listed = cached(honours.honour_list, unit=filters.unit, year=ev.year)
+                    st.caption(f"共 {len(listed)} 项。")
+                    table(headers(listed.drop(columns=["branch_id"])), name=f"荣誉表彰_{ev.year}", key="model_honours")

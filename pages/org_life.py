@@ -13,7 +13,7 @@ from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import unit_window
 from ui.profile import chart_opening_profile
-from ui.tables import member_rows_wanted, table
+from ui.tables import data_box, member_rows_wanted, table
 
 filters = sidebar_filters()
 today = dt.date.today()
@@ -39,8 +39,9 @@ cols[3].metric("党员出席率", percent(summary.attendance_rate),
                help="出席 ÷（出席 + 请假 + 缺席）" + (f"，n={count(summary.attendance_n)} 条出勤记录" if summary.attendance_n else ""))
 cols[4].metric("请假率", percent(summary.leave_rate), help="请假 ÷ 全部出勤记录；请假不计为出席")
 
-with st.expander("各类会议汇总（数据表）"):
-    table(readable(summary.by_kind), name=f"三会一课汇总_{filters.first}_{filters.last}", key="by_kind")
+if box := data_box("各类会议汇总（数据表）", key="by_kind"):
+    with box:
+        table(readable(summary.by_kind), name=f"三会一课汇总_{filters.first}_{filters.last}", key="by_kind")
 
 # ------------------------------------------------------------------ 三会一课 compliance
 st.header("三会一课完成情况")
@@ -61,11 +62,14 @@ if filters.is_branch:
         meetings_held = cached(meetings.branch_meetings, branch=filters.unit, first=filters.first, last=filters.last,
                                as_of=today)
         st.caption(f"共召开三会一课 {len(meetings_held)} 次。")
-        with st.expander("数据表：会议清单与出勤"):
-            table(readable(meetings_held, n="出勤记录数"), name=f"会议清单_{filters.unit}_{filters.first}_{filters.last}", key="branch_meetings")
-        with st.expander("数据表：各类会议达标率"):
-            rates = cached(meetings.compliance_rates, **common)
-            table(readable(rates), name=f"达标率_{filters.unit}_{filters.first}_{filters.last}", key="rates")
+        if box := data_box("数据表：会议清单与出勤", key="branch_meetings"):
+            with box:
+                table(readable(meetings_held, n="出勤记录数"), name=f"会议清单_{filters.unit}_{filters.first}_{filters.last}",
+                      key="branch_meetings")
+        if box := data_box("数据表：各类会议达标率", key="rates"):
+            with box:
+                rates = cached(meetings.compliance_rates, **common)
+                table(readable(rates), name=f"达标率_{filters.unit}_{filters.first}_{filters.last}", key="rates")
 else:
     grid = cached(meetings.meeting_compliance, kind=kind, **common)
     rates = cached(meetings.compliance_rates, kind=kind, **common)
@@ -81,16 +85,18 @@ else:
             branch_order=None if shown.complete else shown.rows["branch_name"].tolist(),
             title=f"{kind}召开情况：支部 × {GRAINS[rule['grain']]}<br>{filters.unit_label} · {period} · 格内数字为召开次数{note}",
         ), key="compliance_heatmap")
-        with st.expander("数据表：各支部各期召开情况"):
-            table(readable(grid, drop=("general_branch_id",)), name=f"{kind}召开情况_{filters.first}_{filters.last}",
-                  key="grid")
+        if box := data_box("数据表：各支部各期召开情况", key="grid"):
+            with box:
+                table(readable(grid, drop=("general_branch_id",)), name=f"{kind}召开情况_{filters.first}_{filters.last}",
+                      key="grid")
     with right, st.container(border=True):
         chart_opening_profile(figure(
             charts.compliance_ranking, shown.rows, title=f"{kind}达标率排名（由低到高）<br>{period} · n={count(n_branches)}个支部{note}",
         ), key="compliance_ranking")
         st.caption("点击柱条或格子查看该支部画像。橙色：有缺漏；蓝色：全部按期召开；括号内为按期达标次数 / 应开次数；误差线为95%置信区间（Wilson）。")
-        with st.expander("数据表：达标率"):
-            table(readable(rates), name=f"{kind}达标率_{filters.first}_{filters.last}", key="rates")
+        if box := data_box("数据表：达标率", key="rates"):
+            with box:
+                table(readable(rates), name=f"{kind}达标率_{filters.first}_{filters.last}", key="rates")
     st.caption("在侧栏选择一个党支部，可查看该支部的逐月会议日历。")
 
 with st.container(border=True):
@@ -127,10 +133,11 @@ with st.container(border=True):
     else:
         table(readable(not_held.drop(columns=["dates"])), name=f"组织生活会未召开_{years[0]}_{years[-1]}",
               key="annual_missing")
-    with st.expander("数据表：各年度汇总与各支部召开日期"):
-        table(readable(yearly, held="已召开支部", branches="应召开支部", missing="缺漏支部", open="进行中支部",
-                       pct="召开率（%）"), name=f"组织生活会汇总_{years[0]}_{years[-1]}", key="annual_summary")
-        table(readable(compliance), name=f"组织生活会各支部_{years[0]}_{years[-1]}", key="annual_branches")
+    if box := data_box("数据表：各年度汇总与各支部召开日期", key="annual_summary"):
+        with box:
+            table(readable(yearly, held="已召开支部", branches="应召开支部", missing="缺漏支部", open="进行中支部",
+                           pct="召开率（%）"), name=f"组织生活会汇总_{years[0]}_{years[-1]}", key="annual_summary")
+            table(readable(compliance), name=f"组织生活会各支部_{years[0]}_{years[-1]}", key="annual_branches")
 
 with st.container(border=True):
     lecturers = cached(annual_meetings.lecturer_shares, years=years, unit=filters.unit, as_of=today)
@@ -152,9 +159,10 @@ with st.container(border=True):
             label="general_branch_name", count="by_committee", n="with_lecturer",
             title=f"{years[-1]}年党课由支委（含书记）讲授的比例<br>{filters.unit_label} · 按党总支 · 分母为登记了授课人的党课{note}",
         ), key="lecturer_shares")
-        with st.expander("数据表：各年度党课授课人构成"):
-            table(readable(lecturers.drop(columns=["general_branch_id"]), general_branch_name="单位",
-                           pct="支委讲授比例（%）"), name=f"党课授课人_{years[0]}_{years[-1]}", key="lecturers")
+        if box := data_box("数据表：各年度党课授课人构成", key="lecturers"):
+            with box:
+                table(readable(lecturers.drop(columns=["general_branch_id"]), general_branch_name="单位",
+                               pct="支委讲授比例（%）"), name=f"党课授课人_{years[0]}_{years[-1]}", key="lecturers")
 
 # ------------------------------------------------------------------ attendance
 st.header("党员出勤")
@@ -172,8 +180,10 @@ with st.container(border=True):
         ), key="attendance")
         if attendance["suppressed"].any():
             st.caption("党员人数不足的支部不显示出勤比例，以免推知个人情况。")
-        with st.expander("数据表：各支部出勤率"):
-            table(readable(attendance, n="出勤记录数"), name=f"{kind}出勤率_{filters.first}_{filters.last}", key="attendance_table")
+        if box := data_box("数据表：各支部出勤率", key="attendance_table"):
+            with box:
+                table(readable(attendance, n="出勤记录数"), name=f"{kind}出勤率_{filters.first}_{filters.last}",
+                      key="attendance_table")
 
 with st.container(border=True):
     st.subheader("党员个人出勤")
@@ -214,11 +224,14 @@ else:
             charts.activity_stacked, monthly, value="people_served", y_title="服务人次",
             title=f"各月服务人次（按类型）<br>{filters.unit_label} · {period} · 共{count(total_people)}人次",
         ), key="activity_people")
-    with st.expander("数据表：各月各类活动"):
-        table(readable(monthly, drop=("month",)), name=f"活动月度统计_{filters.first}_{filters.last}", key="monthly")
-    totals = cached(activities.activity_totals, **common)
-    with st.expander("数据表：各类活动合计（含三会一课）"):
-        table(readable(totals), name=f"活动合计_{filters.first}_{filters.last}", key="activity_totals")
-    by_branch = cached(activities.activity_by_branch, types=activities.EVENT_TYPES, **common)
-    with st.expander("数据表：各支部活动"):
-        table(readable(by_branch), name=f"支部活动统计_{filters.first}_{filters.last}", key="activity_branches")
+    if box := data_box("数据表：各月各类活动", key="monthly"):
+        with box:
+            table(readable(monthly, drop=("month",)), name=f"活动月度统计_{filters.first}_{filters.last}", key="monthly")
+    if box := data_box("数据表：各类活动合计（含三会一课）", key="activity_totals"):
+        with box:
+            totals = cached(activities.activity_totals, **common)
+            table(readable(totals), name=f"活动合计_{filters.first}_{filters.last}", key="activity_totals")
+    if box := data_box("数据表：各支部活动", key="activity_branches"):
+        with box:
+            by_branch = cached(activities.activity_by_branch, types=activities.EVENT_TYPES, **common)
+            table(readable(by_branch), name=f"支部活动统计_{filters.first}_{filters.last}", key="activity_branches")

@@ -20,7 +20,7 @@ from analysis.registers import (
 )
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
-from ui.tables import audited, table
+from ui.tables import audited, data_box, table
 
 filters = sidebar_filters()
 as_of = filters.period_end
@@ -107,9 +107,11 @@ with tab_dev:
     with st.container(border=True):
         st.subheader("各支部发展梯队")
         table(headers(pipe.drop(columns=["branch_id"])), name="各支部发展梯队", key="pipeline")
-        people = cached(development.people, as_of=as_of, unit=filters.unit)
-        with st.expander(f"发展对象名册（{len(people)}人，本人可查看的支部）"):
-            table(headers(people.drop(columns=["branch_id"])), name="党员发展名册", key="people")
+        if box := data_box("发展对象名册（本人可查看的支部）", key="people"):
+            with box:
+                people = cached(development.people, as_of=as_of, unit=filters.unit)
+                st.caption(f"共 {len(people)} 人。")
+                table(headers(people.drop(columns=["branch_id"])), name="党员发展名册", key="people")
 
 with tab_sec:
     coverage = cached(secretaries.double_leader_coverage, as_of=as_of, unit=filters.unit)
@@ -151,9 +153,10 @@ with tab_hon:
         stars = cached(honours.star_levels, unit=filters.unit)
         table(headers(stars.pivot_table(index="branch_name", columns="year", values="stars").reset_index()
                       .rename(columns=lambda c: f"{c}年" if isinstance(c, int) else c)), name="星级党支部", key="stars")
-        with st.expander("荣誉名册（党员姓名只显示本人可查看的支部）"):
-            table(headers(cached(honours.honour_list, unit=filters.unit).drop(columns=["branch_id"])), name="荣誉名册",
-                  key="honour_list")
+        if box := data_box("荣誉名册（党员姓名只显示本人可查看的支部）", key="honour_list"):
+            with box:
+                table(headers(cached(honours.honour_list, unit=filters.unit).drop(columns=["branch_id"])), name="荣誉名册",
+                      key="honour_list")
 
 with tab_award:
     span = {"first": filters.first, "last": filters.last, "unit": filters.unit}
@@ -177,9 +180,10 @@ with tab_award:
                 order=[k.name for k in config.load().award_kinds], x_title="季度", y_title="人次 / 次",
                 title=f"各季度先锋岗与红旗责任区评选（按类别）<br>{filters.unit_label} · {filters.period_label}",
             ), key="award_counts")
-            by_branch = cached(awards.awards_by_branch, **span)
-            with st.expander("数据表：各支部获评"):
-                table(headers(by_branch.drop(columns=["branch_id"])), name="先锋岗各支部", key="award_branches")
+            if box := data_box("数据表：各支部获评", key="award_branches"):
+                with box:
+                    by_branch = cached(awards.awards_by_branch, **span)
+                    table(headers(by_branch.drop(columns=["branch_id"])), name="先锋岗各支部", key="award_branches")
     with st.container(border=True):
         st.subheader(f"获评党员与当季先锋指数排名（{len(ranks)}人次）")
         st.caption("排名为获评季度在本支部的名次；评选由党委决定，未居前列不等于评错，是值得了解的情况；"
@@ -253,8 +257,10 @@ with tab_mix:
             charts.share_bars, whole, label="group", count="count", n="n",
             title=f"党员结构（{filters.unit_label}，{date(as_of)}；青年为{composition.YOUNG_MAX_AGE}岁及以下，离退休占全体党员）",
         ), key="composition")
-        with st.expander("数据表：各党总支"):
-            table(headers(mix.drop(columns=["unit_id"]), unit_name="单位", n="基数（人）"), name="党员结构", key="composition_table")
+        if box := data_box("数据表：各党总支", key="composition_table"):
+            with box:
+                table(headers(mix.drop(columns=["unit_id"]), unit_name="单位", n="基数（人）"), name="党员结构",
+                      key="composition_table")
     staff = cached(composition.party_share_of_staff, as_of=as_of, unit=filters.unit)
     with st.container(border=True):
         st.subheader("党员占职工的比例（按支部）")

@@ -32,7 +32,7 @@ from ui.survey import (
     validity_tab,
     waves_tab,
 )
-from ui.tables import table
+from ui.tables import data_box, table
 
 # ------------------------------------------------------------------------------ survey and question
 
@@ -339,8 +339,9 @@ with tab_text:
                 if found is not None:
                     st.caption(f"含“{markdown_escape(keyword)}”的回答 {len(found):,} 条（按文字排序，不显示答卷编号，不能与其他题目的回答对应）。")
                     table(result_table(found), name=f"开放题_Q{text_no}_含关键词的回答", key="survey_answers_table", note=note)
-                with st.expander("关键词频数表"):
-                    table(result_table(words), name=f"关键词_Q{text_no}", key="survey_keywords_table", note=note)
+                if box := data_box("关键词频数表", key="survey_keywords_table"):
+                    with box:
+                        table(result_table(words), name=f"关键词_Q{text_no}", key="survey_keywords_table", note=note)
             if words is not None and not words.empty:
                 st.markdown("**全部回答**（去掉首尾空白和标点后相同的回答合并计数，人数多的在前）")
                 text_group = int(st.selectbox("按分组查看", [NO_GROUP, *groupers], format_func=group_label,

@@ -7,7 +7,7 @@ from analysis.metrics import tasks
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import unit_window
-from ui.tables import table
+from ui.tables import data_box, table
 
 filters = sidebar_filters()
 report = cached(tasks.task_report, first=filters.first, last=filters.last, unit=filters.unit)
@@ -40,14 +40,16 @@ with left:
             charts.task_completion_bars, report.by_category, label="category", y_title="项目类别", overall=c.rate,
             title=f"各类别完成率（{filters.unit_label}，{as_of}，n={c.total}项）",
         ), key="by_category")
-        with st.expander("数据表：按类别"):
-            table(headers(report.by_category, **TASK_HEADERS), name="办实事_按类别", key="category")
+        if box := data_box("数据表：按类别", key="category"):
+            with box:
+                table(headers(report.by_category, **TASK_HEADERS), name="办实事_按类别", key="category")
     with st.container(border=True):
         st.plotly_chart(figure(
             charts.completion_trend, report.trend, title=f"各季度末完成率（{filters.unit_label}，{filters.period_label}）",
         ), key="trend")
-        with st.expander("数据表：各季度末完成率"):
-            table(headers(report.trend, **TASK_HEADERS), name="办实事_季度完成率", key="trend_table")
+        if box := data_box("数据表：各季度末完成率", key="trend_table"):
+            with box:
+                table(headers(report.trend, **TASK_HEADERS), name="办实事_季度完成率", key="trend_table")
 with right, st.container(border=True):
     owners = unit_window(report.by_owner, key="task_branches", noun="单位", order="完成率",
                          id_column="unit_id", name_column="unit_name", keep=[filters.focus_branch])
@@ -56,8 +58,9 @@ with right, st.container(border=True):
         title=f"各责任单位完成率（{filters.unit_label}，{as_of}，{len(report.by_owner)}个单位共{c.total}项）"
               + (f"<br>{owners.note}" if owners.note else ""),
     ), key="by_branch")
-    with st.expander("数据表：按责任单位"):
-        table(headers(report.by_owner, **TASK_HEADERS), name="办实事_按责任单位", key="branch")
+    if box := data_box("数据表：按责任单位", key="branch"):
+        with box:
+            table(headers(report.by_owner, **TASK_HEADERS), name="办实事_按责任单位", key="branch")
 
 with st.container(border=True):
     st.subheader(f"逾期未完成项目（{len(report.overdue)}项）")

@@ -7,7 +7,7 @@ from analysis.metrics import spread, vanguard
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import find_unit, unit_window
-from ui.tables import member_rows_wanted, table
+from ui.tables import data_box, member_rows_wanted, table
 
 filters = sidebar_filters()
 cfg = config.load()
@@ -40,8 +40,9 @@ st.plotly_chart(figure(
     charts.unit_trend_lines, units, hospital, chosen=chosen, y_title="先锋指数",
     title=f"各{noun}先锋指数季度均值与全院均值±1标准差<br>{filters.period_label} · n={count(units['unit_id'].nunique())}个{noun}"),
     key="unit_trend")
-with st.expander("表格：各单位季度均值"):
-    table(headers(units), name="先锋指数趋势", key="trend_table")
+if box := data_box("表格：各单位季度均值", key="trend_table"):
+    with box:
+        table(headers(units), name="先锋指数趋势", key="trend_table")
 
 left, right = st.columns(2)
 with left:
@@ -88,9 +89,11 @@ else:
                     key="grades")
     table(headers(counts), name=f"{year}年评定等级统计", key="grade_counts")
     if member_rows_wanted("显示党员个人年度评定（仅限您的权限范围）", key="vanguard_appraisal", one_branch=filters.is_branch):
-        appraisal = cached(vanguard.appraisal, year=year, unit=filters.unit)
-        with st.expander(f"党员个人年度评定（{count(len(appraisal))} 人，仅限您的权限范围）", expanded=not filters.is_branch):
-            table(headers(appraisal), name=f"{year}年党员评定", key="appraisal")
+        if box := data_box("党员个人年度评定（仅限您的权限范围）", key="appraisal", expanded=not filters.is_branch):
+            with box:
+                appraisal = cached(vanguard.appraisal, year=year, unit=filters.unit)
+                st.caption(f"共 {count(len(appraisal))} 人。")
+                table(headers(appraisal), name=f"{year}年党员评定", key="appraisal")
 
 st.subheader("连续两个季度下降的党员")
 falling = cached(vanguard.falling_members, last=filters.last, unit=filters.unit)

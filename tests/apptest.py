@@ -40,3 +40,17 @@ def release(app: AppTest | None = None) -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
     cache.clear()
+
+
+def open_data_boxes(app: AppTest) -> AppTest:
+    """``app`` rerun with every data box (``ui.tables.data_box``) open, as a viewer clicking each
+    would see it; opened boxes can draw further ones, so until none is left closed."""
+    for _ in range(5):
+        closed = [key for key in (e.proto.id.rpartition("-")[2] for e in app.expander)
+                  if key.endswith("_open") and not app.session_state[key]]
+        if not closed:
+            return app
+        for key in closed:
+            app.session_state[key] = True
+        app.run()
+    raise AssertionError("data boxes kept appearing")

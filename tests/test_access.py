@@ -19,7 +19,7 @@ from analysis import db, exports
 from analysis.access import auth
 from analysis.metrics import vanguard
 from analysis.scope import Scope, member_branch_ids
-from tests.apptest import release, signed_in_app
+from tests.apptest import open_data_boxes, release, signed_in_app
 
 PAGES_BY_ROLE = {
     "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "profile", "registers", "business", "survey",
@@ -84,6 +84,7 @@ def walk(app, pages: list[str]) -> dict[str, str]:
     for page in pages:
         app.switch_page(f"pages/{page}.py")
         app.run()
+        open_data_boxes(app)
         assert not app.exception, (page, [e.value for e in app.exception])
         shown[page] = rendered_text(app)
     return shown
@@ -145,7 +146,7 @@ def test_shared_cache_never_serves_a_wider_scope(demo_path, tmp_path, monkeypatc
         secretary.session_state["session_token"] = token
         secretary.run()
         secretary.switch_page("pages/vanguard.py").run()
-        text = rendered_text(secretary)
+        text = rendered_text(open_data_boxes(secretary))
     finally:
         release()
     assert not set(members.loc[members["branch_id"] != "B01", "name"]) & text

@@ -10,7 +10,7 @@ import pytest
 
 from analysis import business
 from analysis.scope import Scope
-from tests.apptest import release, signed_in_app
+from tests.apptest import open_data_boxes, release, signed_in_app
 from tests.test_access import ACCOUNTS, rendered_text
 
 PAGE = "pages/business.py"
@@ -79,7 +79,7 @@ def test_secretary_lands_on_their_branch(open_page):
 
 @pytest.mark.parametrize("username", list(ACCOUNTS))
 def test_scope_walk_no_member_names_and_no_branch_names_for_researchers(open_page, demo_path, username):
-    app = open_page(username)
+    app = open_data_boxes(open_page(username))
     shown = rendered_text(app)
     con = duckdb.connect(str(demo_path), read_only=True)
     try:

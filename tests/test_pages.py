@@ -9,9 +9,10 @@ import shutil
 
 import pytest
 
+from analysis import config
 from analysis.metrics import tasks
 from analysis.scope import Scope
-from tests.apptest import release, signed_in_app
+from tests.apptest import open_data_boxes, release, signed_in_app
 
 COMMITTEE_PAGES = ["pages/overview.py", "pages/vanguard.py", "pages/assessment.py", "pages/four_have.py",
                    "pages/org_life.py", "pages/tasks.py", "pages/profile.py", "pages/registers.py", "pages/business.py", "pages/survey.py", "pages/report.py", "pages/present.py",
@@ -144,6 +145,33 @@ def test_org_life_page_shows_compliance_and_follows_filters(org_life_page):
     assert any("逐月记录" in t for t in chart_titles(app))
     members = [d.value for d in app.dataframe if "姓名" in d.value.columns]
     assert members and set(members[0]["支部编号"]) == {"B01"}
+
+
+def test_org_life_data_tables_are_built_only_when_opened(org_life_page, demo_con):
+    from analysis.metrics import activities
+    from ui import cache
+
+    app = org_life_page()
+    asked = lambda: {key[0].rpartition(".")[2] for key in cache._results}  # noqa: E731
+    by_branch = lambda: [d.value for d in app.dataframe if {"活动类型", "场次", "首次"} <= set(d.value.columns)]  # noqa: E731
+    closed = [e.label for e in app.expander if e.label.startswith("数据表")]
+    outside = len(app.dataframe)  # the lists of gaps, shown without a box
+    assert "数据表：各支部活动" in closed and not by_branch()
+    assert "activity_by_branch" not in asked() and "hospital_summary" in asked()
+    app.session_state["activity_branches_open"] = True
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "activity_by_branch" in asked()
+    (shown,) = by_branch()
+    expected = activities.activity_by_branch(demo_con, scope=Scope.committee(), types=activities.EVENT_TYPES,
+                                             first="2025Q1", last="2025Q4", as_of=dt.date.today())
+    assert len(expected) > 34 and len(shown) == min(len(expected), config.load().charts.table_rows)
+    assert shown["场次"].tolist() == expected["activities"].head(len(shown)).tolist()
+    assert [b.label for b in app.get("download_button") if "activity_branches" in b.proto.id] == ["下载 CSV", "下载 Excel"]
+    # Every other box opens too, each with its table.
+    open_data_boxes(app)
+    assert not app.exception, [e.value for e in app.exception]
+    assert len(app.dataframe) >= outside + len(closed)
 
 
 def test_org_life_member_table_of_a_wide_unit_only_on_request(org_life_page):

@@ -13,7 +13,7 @@ import pytest
 from analysis import config as config_mod
 from analysis.registers import development, honours
 from analysis.scope import Scope
-from tests.apptest import release, signed_in_app
+from tests.apptest import open_data_boxes, release, signed_in_app
 from tests.builders import add_branch_total, add_member, add_org
 from tests.test_pages import metrics, opened
 
@@ -102,5 +102,5 @@ def test_assessment_page_shows_the_register_beside_the_score(app):
     assert metrics(app)["参评支部"] == "34"
     note = next(i.value for i in app.info if i.value.startswith("党员发展指标参考"))
     assert "导入得分" in note and "不改变导入的得分" in note
-    reference = next(d.value for d in app.dataframe if "核对提示" in d.value.columns)
+    reference = next(d.value for d in open_data_boxes(app).dataframe if "核对提示" in d.value.columns)
     assert len(reference) == 34 and {"导入得分", "接收预备党员", "超期未转正"} <= set(reference.columns)

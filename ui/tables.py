@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.mutable_expander_container import ExpanderContainer
 
 from analysis import db, exports
 from analysis.access import audit
@@ -103,6 +104,18 @@ def audited(make: Callable[[], bytes], *, detail: dict) -> Callable[[], bytes]:
         return make()
 
     return build
+
+
+def data_box(label: str, *, key: str, expanded: bool = False) -> ExpanderContainer | None:
+    """An expander whose contents are built only while it is open: the expander when open, else
+    None (``if box := data_box(...): with box: ...``).
+
+    Streamlit runs a closed expander's contents and sends them to the browser on every run; a
+    page's data tables (their queries, a page of formatted rows, two download buttons each) were
+    a large part of its runs. Opening or closing the box reruns the page, which then draws it.
+    """
+    box = st.expander(label, expanded=expanded, key=f"{key}_open", on_change="rerun")
+    return box if box.open else None
 
 
 def member_rows_wanted(label: str, *, key: str, one_branch: bool) -> bool:
