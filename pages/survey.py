@@ -153,160 +153,167 @@ with st.expander("本题要点" + ("" if first_tab else "（展开查看）"), e
 (tab_compare, tab_freq, tab_cross, tab_likert, tab_rank, tab_alpha, tab_text, tab_scores, tab_validity,
  tab_waves) = st.tabs(["分组比较", "频数分布", "交叉分析", "量表题", "排序题", "信度分析", "开放题", "差异分析", "效度分析",
                        "多期对比"], key="survey_tab", on_change="rerun")
+# Each tab runs only when open (``.open``): a page load computes and sends one tab.
 
 with tab_compare:
-    if qtype == "multiple":
-        st.info("分组比较适用于单选题或矩阵题的某一行；多选题请看“频数分布”。")
-    elif shares is None:
-        st.info("请先在上方选好“肯定回答”选项和分组。")
-    else:
-        grouped_by = "全体受访者" if group_no == NO_GROUP else group_label(group_no)
-        st.plotly_chart(figure(charts.survey_group_shares,
-            shares, y_title=f"选择“{outcome_label}”的比例（%）",
-            title=f"选择“{outcome_label}”的比例：按{grouped_by}<br>{title} · {subject} · 误差线为 95% CI",
-        ), key="survey_group_shares")
-        st.markdown("**各组比例**")
-        table(result_table(shares, rename={"pct": "肯定回答比例(%)"}), name=f"分组比例_Q{question_no}", key="survey_shares_table", note=note)
-        if comparison is not None:
-            st.markdown("**两组比较**（文字解读见上方卡片）")
-            table(reading.comparison_table(comparison), name=f"两组比较_Q{question_no}",
-                  key="survey_comparison_table", note=note)
-            st.caption("差值的置信区间为 Newcombe 混合得分法；χ² 检验不做连续性校正；任一期望频数小于 5 时改用 Fisher 精确检验。"
-                       "Cramér's V 的强弱按 Cohen 标准（0.1 弱，0.3 中等，0.5 强）。")
+    if tab_compare.open:
+        if qtype == "multiple":
+            st.info("分组比较适用于单选题或矩阵题的某一行；多选题请看“频数分布”。")
+        elif shares is None:
+            st.info("请先在上方选好“肯定回答”选项和分组。")
+        else:
+            grouped_by = "全体受访者" if group_no == NO_GROUP else group_label(group_no)
+            st.plotly_chart(figure(charts.survey_group_shares,
+                shares, y_title=f"选择“{outcome_label}”的比例（%）",
+                title=f"选择“{outcome_label}”的比例：按{grouped_by}<br>{title} · {subject} · 误差线为 95% CI",
+            ), key="survey_group_shares")
+            st.markdown("**各组比例**")
+            table(result_table(shares, rename={"pct": "肯定回答比例(%)"}), name=f"分组比例_Q{question_no}", key="survey_shares_table", note=note)
+            if comparison is not None:
+                st.markdown("**两组比较**（文字解读见上方卡片）")
+                table(reading.comparison_table(comparison), name=f"两组比较_Q{question_no}",
+                      key="survey_comparison_table", note=note)
+                st.caption("差值的置信区间为 Newcombe 混合得分法；χ² 检验不做连续性校正；任一期望频数小于 5 时改用 Fisher 精确检验。"
+                           "Cramér's V 的强弱按 Cohen 标准（0.1 弱，0.3 中等，0.5 强）。")
 
 with tab_freq:
-    if freq is not None:
-        answered = freq.attrs["answered"]
-        column = "case_pct" if qtype == "multiple" else "valid_pct"
-        basis = "占作答人数（多选，合计超过 100%）" if qtype == "multiple" else "有效百分比"
-        shown_freq = freq
-        if qtype == "multiple" and not st.toggle("按问卷顺序排列选项", key="survey_freq_order"):
-            shown_freq = freq.sort_values(column, ascending=False, na_position="last")  # most chosen first
-        st.plotly_chart(figure(charts.survey_option_bars,
-            shown_freq, pct=column, x_title=f"{basis}（%）",
-            title=f"{subject}：各选项比例<br>{title} · 作答 n={answered:,} · 误差线为 95% CI",
-        ), key="survey_freq_chart")
-        missing = freq.attrs["respondents"] - answered
-        base = "符合筛选条件的答卷" if respondents is not None else "全部答卷"
-        st.caption(f"{base} {freq.attrs['respondents']:,} 份，本题作答 {answered:,} 份，未作答 {missing:,} 份。")
-        table(result_table(freq, drop=("option_no",)), name=f"频数_Q{question_no}" + (f"_{item_no}" if item_no else ""), key="survey_freq_table", note=note)
-        option_order_editor(survey_id=survey_id, question_no=question_no,
-                            question=qs.set_index("question_no").loc[question_no])
+    if tab_freq.open:
+        if freq is not None:
+            answered = freq.attrs["answered"]
+            column = "case_pct" if qtype == "multiple" else "valid_pct"
+            basis = "占作答人数（多选，合计超过 100%）" if qtype == "multiple" else "有效百分比"
+            shown_freq = freq
+            if qtype == "multiple" and not st.toggle("按问卷顺序排列选项", key="survey_freq_order"):
+                shown_freq = freq.sort_values(column, ascending=False, na_position="last")  # most chosen first
+            st.plotly_chart(figure(charts.survey_option_bars,
+                shown_freq, pct=column, x_title=f"{basis}（%）",
+                title=f"{subject}：各选项比例<br>{title} · 作答 n={answered:,} · 误差线为 95% CI",
+            ), key="survey_freq_chart")
+            missing = freq.attrs["respondents"] - answered
+            base = "符合筛选条件的答卷" if respondents is not None else "全部答卷"
+            st.caption(f"{base} {freq.attrs['respondents']:,} 份，本题作答 {answered:,} 份，未作答 {missing:,} 份。")
+            table(result_table(freq, drop=("option_no",)), name=f"频数_Q{question_no}" + (f"_{item_no}" if item_no else ""), key="survey_freq_table", note=note)
+            option_order_editor(survey_id=survey_id, question_no=question_no,
+                                question=qs.set_index("question_no").loc[question_no])
 
 with tab_cross:
-    cross_nos = groupers
-    if len(cross_nos) < 2:
-        st.info("交叉分析需要至少两道单选题。")
-    else:
-        a, b, c = st.columns([2, 2, 1.4])
-        default_rows, default_cols = survey.default_crosstab(qs, question_no=question_no)
-        rows_no = int(a.selectbox("行", cross_nos, index=cross_nos.index(default_rows), format_func=labels.get,
-                                  key=f"survey_ct_rows_{survey_id}"))
-        cols_no = int(b.selectbox("列", cross_nos, index=cross_nos.index(default_cols), format_func=labels.get,
-                                  key=f"survey_ct_cols_{survey_id}"))
-        show = c.radio("格内百分比", ["行百分比", "列百分比"], horizontal=True, key="survey_ct_show")
-        ct = attempt(survey.crosstab, respondents=respondents, survey_id=survey_id, row_question_no=rows_no, col_question_no=cols_no)
-        if ct is not None:
-            shares_ct = ct.row_pct if show == "行百分比" else ct.col_pct
-            st.plotly_chart(figure(charts.crosstab_heatmap,
-                ct.counts, shares_ct, ct.residuals,
-                title=f"{texts[rows_no]} × {texts[cols_no]}<br>{title} · n={ct.n:,} · 格内为人数与{show}；"
-                      "着色格的调整残差 |r| > 1.96（绿：多于独立时的期望，紫：少于期望；颜色不表示好坏）",
-            ), key="survey_crosstab_chart")
-            if pd.isna(ct.chi2):
-                st.info("有效的行或列不足两个，无法做 χ² 检验。")
-            else:
-                st.markdown(reading.independence_sentence(ct))
-                if warning := reading.sparse_table_warning(ct):
-                    st.warning(warning)
-            for reason in ct.hidden_rows.values():
-                st.caption(markdown_escape(reason) + "（该行的人数、百分比和残差都不显示；检验统计量基于完整表格。）")
-            t_counts, t_row, t_col, t_res = st.tabs(["人数", "行百分比", "列百分比", "调整残差"])
-            name = f"交叉表_Q{rows_no}xQ{cols_no}"
-            with t_counts:
-                table(two_way_table(ct.counts), name=f"{name}_人数", key="survey_ct_counts", note=note)
-            with t_row:
-                table(two_way_table(ct.row_pct, 2), name=f"{name}_行百分比", key="survey_ct_rowpct", note=note)
-            with t_col:
-                table(two_way_table(ct.col_pct, 2), name=f"{name}_列百分比", key="survey_ct_colpct", note=note)
-            with t_res:
-                table(two_way_table(ct.residuals, 2), name=f"{name}_调整残差", key="survey_ct_residuals", note=note)
-                st.caption("调整残差 =（观察 − 期望）/ √(期望 ×（1 − 行比例）×（1 − 列比例）)，|r| > 1.96 表示该格在 5% 水平上偏离独立。")
+    if tab_cross.open:
+        cross_nos = groupers
+        if len(cross_nos) < 2:
+            st.info("交叉分析需要至少两道单选题。")
+        else:
+            a, b, c = st.columns([2, 2, 1.4])
+            default_rows, default_cols = survey.default_crosstab(qs, question_no=question_no)
+            rows_no = int(a.selectbox("行", cross_nos, index=cross_nos.index(default_rows), format_func=labels.get,
+                                      key=f"survey_ct_rows_{survey_id}"))
+            cols_no = int(b.selectbox("列", cross_nos, index=cross_nos.index(default_cols), format_func=labels.get,
+                                      key=f"survey_ct_cols_{survey_id}"))
+            show = c.radio("格内百分比", ["行百分比", "列百分比"], horizontal=True, key="survey_ct_show")
+            ct = attempt(survey.crosstab, respondents=respondents, survey_id=survey_id, row_question_no=rows_no, col_question_no=cols_no)
+            if ct is not None:
+                shares_ct = ct.row_pct if show == "行百分比" else ct.col_pct
+                st.plotly_chart(figure(charts.crosstab_heatmap,
+                    ct.counts, shares_ct, ct.residuals,
+                    title=f"{texts[rows_no]} × {texts[cols_no]}<br>{title} · n={ct.n:,} · 格内为人数与{show}；"
+                          "着色格的调整残差 |r| > 1.96（绿：多于独立时的期望，紫：少于期望；颜色不表示好坏）",
+                ), key="survey_crosstab_chart")
+                if pd.isna(ct.chi2):
+                    st.info("有效的行或列不足两个，无法做 χ² 检验。")
+                else:
+                    st.markdown(reading.independence_sentence(ct))
+                    if warning := reading.sparse_table_warning(ct):
+                        st.warning(warning)
+                for reason in ct.hidden_rows.values():
+                    st.caption(markdown_escape(reason) + "（该行的人数、百分比和残差都不显示；检验统计量基于完整表格。）")
+                t_counts, t_row, t_col, t_res = st.tabs(["人数", "行百分比", "列百分比", "调整残差"])
+                name = f"交叉表_Q{rows_no}xQ{cols_no}"
+                with t_counts:
+                    table(two_way_table(ct.counts), name=f"{name}_人数", key="survey_ct_counts", note=note)
+                with t_row:
+                    table(two_way_table(ct.row_pct, 2), name=f"{name}_行百分比", key="survey_ct_rowpct", note=note)
+                with t_col:
+                    table(two_way_table(ct.col_pct, 2), name=f"{name}_列百分比", key="survey_ct_colpct", note=note)
+                with t_res:
+                    table(two_way_table(ct.residuals, 2), name=f"{name}_调整残差", key="survey_ct_residuals", note=note)
+                    st.caption("调整残差 =（观察 − 期望）/ √(期望 ×（1 − 行比例）×（1 − 列比例）)，|r| > 1.96 表示该格在 5% 水平上偏离独立。")
 
 scales = qs[(qs["qtype"] == "matrix") & qs["scored"]]
 scale_nos = [int(n) for n in scales["question_no"]]
 
 with tab_likert:
-    if not scale_nos:
-        st.info("这份问卷没有带分值的矩阵量表题。")
-    else:
-        a, b = st.columns([3, 2])
-        likert_no = int(a.selectbox("量表题", scale_nos, format_func=labels.get, key=f"survey_likert_{survey_id}"))
-        likert_groups = [NO_GROUP] + groupers
-        likert_group = int(b.selectbox("分组（可选）", likert_groups, format_func=group_label,
-                                       key=f"survey_likert_group_{survey_id}"))
-        scale_options = cached(survey.question_options, survey_id=survey_id, question_no=likert_no)
-        overall = attempt(survey.likert_items, respondents=respondents, survey_id=survey_id, question_no=likert_no)
-        if overall is not None:
-            weakest = overall.sort_values(["rank", "item_no"])
-            n_max = int(pd.to_numeric(overall["n"], errors="coerce").max())
-            scale = overall.attrs["scale"]
-            st.plotly_chart(figure(charts.likert_diverging,
-                weakest, scale=scale, scale_labels=reading.scale_labels(scale_options),
-                title=f"{texts[likert_no]}：各条目评分分布（按均值由低到高）<br>{title} · n={n_max:,} · 括号内为均值",
-            ), key="survey_likert_chart")
-            st.markdown(reading.weakest_items_sentence(weakest))
-            table(result_table(weakest[["rank", "item", "n", "mean", "sd", *[f"pct_{v:g}" for v in scale], "top2_pct"]]),
-                  name=f"量表_Q{likert_no}", key="survey_likert_table", note=note)
-            if likert_group != NO_GROUP:
-                split = cached(survey.member_groups, survey_id=survey_id, question_no=likert_group)
-                grouped = attempt(survey.likert_items, respondents=respondents, survey_id=survey_id, question_no=likert_no,
-                                  group_question_no=likert_group, groups=split)
-                if grouped is not None:
-                    st.plotly_chart(figure(charts.likert_group_means,
-                        grouped, order=list(weakest["item"]),
-                        title=f"{texts[likert_no]}：各条目均值按{group_label(likert_group)}比较"
-                              f"<br>{title} · 条目按全体均值由低到高 · 人数过少的组不显示",
-                    ), key="survey_likert_groups")
-                    table(result_table(grouped, drop=("item_no",)), name=f"量表_Q{likert_no}_按Q{likert_group}分组", key="survey_likert_group_table", note=note)
-                    for reason in dict.fromkeys(grouped.attrs["hidden"].values()):
-                        st.caption(markdown_escape(reason))
+    if tab_likert.open:
+        if not scale_nos:
+            st.info("这份问卷没有带分值的矩阵量表题。")
+        else:
+            a, b = st.columns([3, 2])
+            likert_no = int(a.selectbox("量表题", scale_nos, format_func=labels.get, key=f"survey_likert_{survey_id}"))
+            likert_groups = [NO_GROUP] + groupers
+            likert_group = int(b.selectbox("分组（可选）", likert_groups, format_func=group_label,
+                                           key=f"survey_likert_group_{survey_id}"))
+            scale_options = cached(survey.question_options, survey_id=survey_id, question_no=likert_no)
+            overall = attempt(survey.likert_items, respondents=respondents, survey_id=survey_id, question_no=likert_no)
+            if overall is not None:
+                weakest = overall.sort_values(["rank", "item_no"])
+                n_max = int(pd.to_numeric(overall["n"], errors="coerce").max())
+                scale = overall.attrs["scale"]
+                st.plotly_chart(figure(charts.likert_diverging,
+                    weakest, scale=scale, scale_labels=reading.scale_labels(scale_options),
+                    title=f"{texts[likert_no]}：各条目评分分布（按均值由低到高）<br>{title} · n={n_max:,} · 括号内为均值",
+                ), key="survey_likert_chart")
+                st.markdown(reading.weakest_items_sentence(weakest))
+                table(result_table(weakest[["rank", "item", "n", "mean", "sd", *[f"pct_{v:g}" for v in scale], "top2_pct"]]),
+                      name=f"量表_Q{likert_no}", key="survey_likert_table", note=note)
+                if likert_group != NO_GROUP:
+                    split = cached(survey.member_groups, survey_id=survey_id, question_no=likert_group)
+                    grouped = attempt(survey.likert_items, respondents=respondents, survey_id=survey_id, question_no=likert_no,
+                                      group_question_no=likert_group, groups=split)
+                    if grouped is not None:
+                        st.plotly_chart(figure(charts.likert_group_means,
+                            grouped, order=list(weakest["item"]),
+                            title=f"{texts[likert_no]}：各条目均值按{group_label(likert_group)}比较"
+                                  f"<br>{title} · 条目按全体均值由低到高 · 人数过少的组不显示",
+                        ), key="survey_likert_groups")
+                        table(result_table(grouped, drop=("item_no",)), name=f"量表_Q{likert_no}_按Q{likert_group}分组", key="survey_likert_group_table", note=note)
+                        for reason in dict.fromkeys(grouped.attrs["hidden"].values()):
+                            st.caption(markdown_escape(reason))
 
 with tab_rank:
-    rank_nos = [int(n) for n in qs.loc[qs["qtype"] == "ranking", "question_no"]]
-    if not rank_nos:
-        st.info("这份问卷没有排序题。")
-    else:
-        rank_no = int(st.selectbox("排序题", rank_nos, format_func=labels.get, key=f"survey_rank_{survey_id}"))
-        scores = attempt(survey.ranking_scores, respondents=respondents, survey_id=survey_id, question_no=rank_no)
-        if scores is not None:
-            st.plotly_chart(figure(charts.ranking_score_bars,
-                scores, title=f"{texts[rank_no]}：综合得分<br>{title} · 作答 n={scores.attrs['answered']:,}",
-            ), key="survey_rank_chart")
-            st.caption("综合得分（问卷星算法）= Σ 排在第 p 位的次数 ×（选项数 − p + 1）÷ 本题作答人数；"
-                       "平均名次为排了该选项的人给它的平均位置（1 = 最靠前）。")
-            table(result_table(scores[["order", "option", "n", "mean_rank", "score"]]), name=f"排序题_Q{rank_no}",
-                  key="survey_rank_table", note=note)
+    if tab_rank.open:
+        rank_nos = [int(n) for n in qs.loc[qs["qtype"] == "ranking", "question_no"]]
+        if not rank_nos:
+            st.info("这份问卷没有排序题。")
+        else:
+            rank_no = int(st.selectbox("排序题", rank_nos, format_func=labels.get, key=f"survey_rank_{survey_id}"))
+            scores = attempt(survey.ranking_scores, respondents=respondents, survey_id=survey_id, question_no=rank_no)
+            if scores is not None:
+                st.plotly_chart(figure(charts.ranking_score_bars,
+                    scores, title=f"{texts[rank_no]}：综合得分<br>{title} · 作答 n={scores.attrs['answered']:,}",
+                ), key="survey_rank_chart")
+                st.caption("综合得分（问卷星算法）= Σ 排在第 p 位的次数 ×（选项数 − p + 1）÷ 本题作答人数；"
+                           "平均名次为排了该选项的人给它的平均位置（1 = 最靠前）。")
+                table(result_table(scores[["order", "option", "n", "mean_rank", "score"]]), name=f"排序题_Q{rank_no}",
+                      key="survey_rank_table", note=note)
 
 with tab_alpha:
-    if not scale_nos:
-        st.info("信度分析需要带分值的矩阵量表题。")
-    else:
-        alpha_no = int(st.selectbox("量表题", scale_nos, format_func=labels.get, key=f"survey_alpha_{survey_id}"))
-        rel = attempt(survey.cronbach_alpha, respondents=respondents, survey_id=survey_id, question_no=alpha_no)
-        if rel is not None:
-            cols = st.columns(4)
-            cols[0].metric("Cronbach's α", f"{rel.alpha:.3f}")
-            cols[0].caption(f"95% CI {rel.ci_low:.3f}–{rel.ci_high:.3f}（Feldt）")
-            cols[1].metric("条目数", rel.k)
-            cols[2].metric("完整作答", f"{rel.n:,}")
-            cols[3].metric("不完整（未计入）", f"{rel.n_incomplete:,}")
-            st.markdown(reading.reliability_sentence(rel))
-            st.plotly_chart(figure(charts.item_total_bars,
-                rel.items, alpha=rel.alpha,
-                title=f"{texts[alpha_no]}：条目与总分的相关<br>{title} · n={rel.n:,} · α = {rel.alpha:.3f}",
-            ), key="survey_alpha_chart")
-            table(result_table(rel.items, drop=("item_no",)), name=f"信度_Q{alpha_no}", key="survey_alpha_table", note=note)
+    if tab_alpha.open:
+        if not scale_nos:
+            st.info("信度分析需要带分值的矩阵量表题。")
+        else:
+            alpha_no = int(st.selectbox("量表题", scale_nos, format_func=labels.get, key=f"survey_alpha_{survey_id}"))
+            rel = attempt(survey.cronbach_alpha, respondents=respondents, survey_id=survey_id, question_no=alpha_no)
+            if rel is not None:
+                cols = st.columns(4)
+                cols[0].metric("Cronbach's α", f"{rel.alpha:.3f}")
+                cols[0].caption(f"95% CI {rel.ci_low:.3f}–{rel.ci_high:.3f}（Feldt）")
+                cols[1].metric("条目数", rel.k)
+                cols[2].metric("完整作答", f"{rel.n:,}")
+                cols[3].metric("不完整（未计入）", f"{rel.n_incomplete:,}")
+                st.markdown(reading.reliability_sentence(rel))
+                st.plotly_chart(figure(charts.item_total_bars,
+                    rel.items, alpha=rel.alpha,
+                    title=f"{texts[alpha_no]}：条目与总分的相关<br>{title} · n={rel.n:,} · α = {rel.alpha:.3f}",
+                ), key="survey_alpha_chart")
+                table(result_table(rel.items, drop=("item_no",)), name=f"信度_Q{alpha_no}", key="survey_alpha_table", note=note)
 
 with tab_text:
     # Run only when open: keywords load jieba's dictionary and the word cloud matplotlib (about

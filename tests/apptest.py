@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import streamlit as st
@@ -54,3 +55,22 @@ def open_data_boxes(app: AppTest) -> AppTest:
             app.session_state[key] = True
         app.run()
     raise AssertionError("data boxes kept appearing")
+
+
+# The pages' tabs that run only while open (key, labels): a walk over everything a page shows
+# visits each. The survey's toolbox tabs (差异分析 and after) have tests of their own.
+SECTION_TABS = {
+    "org_life": ("org_life_section", ["三会一课", "组织生活会与党课", "党员出勤", "活动统计"]),
+    "survey": ("survey_tab", ["分组比较", "频数分布", "交叉分析", "量表题", "排序题", "信度分析"]),
+}
+
+
+def each_section(app: AppTest, page: str) -> Iterator[AppTest]:
+    """``app`` (already on ``page``) run once per section tab of the page, once for a page
+    without them, each time with every data box open."""
+    key, labels = SECTION_TABS.get(page, (None, [None]))
+    for label in labels:
+        if key is not None:
+            app.session_state[key] = label
+        app.run()
+        yield open_data_boxes(app)

@@ -19,7 +19,7 @@ from analysis import db, exports
 from analysis.access import auth
 from analysis.metrics import vanguard
 from analysis.scope import Scope, member_branch_ids
-from tests.apptest import open_data_boxes, release, signed_in_app
+from tests.apptest import each_section, open_data_boxes, release, signed_in_app
 
 PAGES_BY_ROLE = {
     "committee": ["overview", "vanguard", "assessment", "four_have", "org_life", "tasks", "profile", "registers", "business", "survey",
@@ -78,15 +78,15 @@ def names(demo_path):
     return members, branches
 
 
-def walk(app, pages: list[str]) -> dict[str, str]:
+def walk(app, pages: list[str]) -> dict[str, set[str]]:
     shown = {}
     app.run()
     for page in pages:
         app.switch_page(f"pages/{page}.py")
-        app.run()
-        open_data_boxes(app)
-        assert not app.exception, (page, [e.value for e in app.exception])
-        shown[page] = rendered_text(app)
+        shown[page] = set()
+        for section in each_section(app, page):
+            assert not section.exception, (page, [e.value for e in section.exception])
+            shown[page] |= rendered_text(section)
     return shown
 
 

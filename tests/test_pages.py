@@ -126,24 +126,36 @@ def test_tasks_page_follows_filters(app, demo_con):
     assert 0 < total < 26 and done <= total
 
 
+def section(app, label: str):
+    """``app`` (on 组织生活) rerun with the tab ``label`` open."""
+    app.session_state["org_life_section"] = label
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def test_org_life_page_shows_compliance_and_follows_filters(org_life_page):
     app = org_life_page()
     assert app.title[0].value == "组织生活"
-    metrics = {m.label: m.value for m in app.metric}
-    assert metrics["三会一课达标率"].endswith("%") and metrics["义诊（场）"] != "0"
+    assert metrics(app)["三会一课达标率"].endswith("%") and "义诊（场）" not in metrics(app)
     titles = chart_titles(app)
     # The first configured kind is shown first.
     assert any(t.startswith("支部党员大会召开情况") for t in titles)
     assert any("达标率排名" in t and "n=34个支部" in t for t in titles)
     assert not any("会议日历" in h.value for h in app.subheader)
-    # Another meeting kind, then a branch: the calendar drill-down appears.
+    # Another meeting kind; the attendance tab shows the same kind, and the activities tab its own figures.
     app.radio(key="org_life_kind").set_value("支委会").run()
     assert any(t.startswith("支委会召开情况：支部 × 月") for t in chart_titles(app))
-    app.sidebar.selectbox(key="branch").set_value("B01").run()
+    assert [t for t in chart_titles(section(app, "党员出勤")) if "出勤构成" in t][0].startswith("支委会出勤构成")
+    assert not any("召开情况" in t for t in chart_titles(app))
+    assert metrics(section(app, "活动统计"))["义诊（场）"] != "0"
+    # Back on 三会一课, with a branch: still 支委会, and the calendar drill-down appears.
+    section(app, "三会一课").sidebar.selectbox(key="branch").set_value("B01").run()
     assert not app.exception, [e.value for e in app.exception]
+    assert app.radio(key="org_life_kind").value == "支委会"
     assert any("会议日历" in h.value for h in app.subheader)
     assert any("逐月记录" in t for t in chart_titles(app))
-    members = [d.value for d in app.dataframe if "姓名" in d.value.columns]
+    members = [d.value for d in section(app, "党员出勤").dataframe if "姓名" in d.value.columns]
     assert members and set(members[0]["支部编号"]) == {"B01"}
 
 
@@ -154,10 +166,15 @@ def test_org_life_data_tables_are_built_only_when_opened(org_life_page, demo_con
     app = org_life_page()
     asked = lambda: {key[0].rpartition(".")[2] for key in cache._results}  # noqa: E731
     by_branch = lambda: [d.value for d in app.dataframe if {"活动类型", "场次", "首次"} <= set(d.value.columns)]  # noqa: E731
+    # A closed tab computes nothing.
+    assert {"hospital_summary", "meeting_compliance"} <= asked()
+    assert not {"attendance_rates", "annual_meeting_summary", "activity_monthly"} & asked()
+    section(app, "活动统计")
+    assert "activity_monthly" in asked() and "attendance_rates" not in asked()
     closed = [e.label for e in app.expander if e.label.startswith("数据表")]
-    outside = len(app.dataframe)  # the lists of gaps, shown without a box
+    outside = len(app.dataframe)
     assert "数据表：各支部活动" in closed and not by_branch()
-    assert "activity_by_branch" not in asked() and "hospital_summary" in asked()
+    assert "activity_by_branch" not in asked()
     app.session_state["activity_branches_open"] = True
     app.run()
     assert not app.exception, [e.value for e in app.exception]
@@ -175,7 +192,7 @@ def test_org_life_data_tables_are_built_only_when_opened(org_life_page, demo_con
 
 
 def test_org_life_member_table_of_a_wide_unit_only_on_request(org_life_page):
-    app = org_life_page()
+    app = section(org_life_page(), "党员出勤")
     assert not [d for d in app.dataframe if "姓名" in d.value.columns]
     app.toggle(key="org_life_members").set_value(True).run()
     assert not app.exception, [e.value for e in app.exception]
@@ -184,7 +201,7 @@ def test_org_life_member_table_of_a_wide_unit_only_on_request(org_life_page):
 
 
 def test_org_life_page_lists_branches_without_their_yearly_meetings(org_life_page):
-    app = org_life_page()
+    app = section(org_life_page(), "组织生活会与党课")
     # The demo's 2025 (the default period): 32 of 34 branches held a 组织生活会, 33 a 民主评议党员.
     assert metrics(app)["2025年组织生活会"] == "32 / 34" and metrics(app)["2025年民主评议党员"] == "33 / 34"
     assert any(h.value == "未召开的支部（3项）" for h in app.subheader)
@@ -199,7 +216,7 @@ def test_org_life_page_lists_branches_without_their_yearly_meetings(org_life_pag
 
 
 def test_org_life_member_table_follows_scope(org_life_page):
-    app = org_life_page("zhibu")  # secretary of B01
+    app = section(org_life_page("zhibu"), "党员出勤")  # secretary of B01
     members = [d.value for d in app.dataframe if "姓名" in d.value.columns]
     assert members and set(members[0]["支部编号"]) == {"B01"}
     app.sidebar.selectbox(key="general_branch").set_value("G02").run()
@@ -250,7 +267,7 @@ def test_org_life_says_when_no_lecturer_is_recorded(demo_path, tmp_path, monkeyp
         con.execute("UPDATE activity SET lecturer = NULL, lecturer_role = NULL WHERE lecturer IS NOT NULL")
     finally:
         con.close()
-    app = opened(signed_in_app(unrecorded, tmp_path, monkeypatch), "pages/org_life.py")
+    app = section(opened(signed_in_app(unrecorded, tmp_path, monkeypatch), "pages/org_life.py"), "组织生活会与党课")
     try:
         assert any("都没有登记授课人" in i.value for i in app.info)
         assert not any(t.startswith("2025年党课由支委") for t in chart_titles(app))

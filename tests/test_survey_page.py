@@ -80,6 +80,14 @@ def expected_shares(demo_path, **kwargs) -> pd.DataFrame:
         con.close()
 
 
+def tab(app, label: str):
+    """``app`` rerun with the tab ``label`` open (each tab runs only while open)."""
+    app.session_state["survey_tab"] = label
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def shown_strings(app) -> list[str]:
     """Every table cell and column name, text element and chart string the page shows."""
     out: list[str] = []
@@ -186,7 +194,7 @@ def test_other_question_types_run(app, demo):
 
 
 def test_crosstab_shows_every_count_of_groups_of_five_or_more(app, demo, demo_path):
-    app.selectbox(key="survey_ct_rows_1").set_value(demo["department"]).run()
+    tab(app, "交叉分析").selectbox(key="survey_ct_rows_1").set_value(demo["department"]).run()
     app.selectbox(key="survey_ct_cols_1").set_value(demo["effect"]).run()
     assert not app.exception, [e.value for e in app.exception]
     con = db.open_database(demo_path, read_only=True)
@@ -209,7 +217,7 @@ def test_crosstab_hides_a_small_group_with_the_reason(demo, demo_path, tmp_path,
     monkeypatch.setenv("PARTY_DASHBOARD_CONFIG", str(toml))
     app = open_page(demo_path, tmp_path, monkeypatch)
     try:
-        app.selectbox(key="survey_ct_rows_1").set_value(demo["department"]).run()
+        tab(app, "交叉分析").selectbox(key="survey_ct_rows_1").set_value(demo["department"]).run()
         app.selectbox(key="survey_ct_cols_1").set_value(demo["effect"]).run()
         assert not app.exception, [e.value for e in app.exception]
         counts = next(f.value for f in app.dataframe if "合计" in f.value.columns and "作用明显" in f.value.columns)
@@ -223,13 +231,17 @@ def test_crosstab_hides_a_small_group_with_the_reason(demo, demo_path, tmp_path,
 
 def test_scale_ranking_reliability_and_text_tabs(app, demo):
     political = demo["political"]
-    app.selectbox(key="survey_likert_group_1").set_value(political).run()
+    assert not [s for s in app.selectbox if s.key == "survey_likert_group_1"]  # a closed tab draws nothing
+    tab(app, "量表题").selectbox(key="survey_likert_group_1").set_value(political).run()
     assert not app.exception, [e.value for e in app.exception]
     assert any(json.loads(c.proto.spec)["data"][0]["type"] == "scatter" for c in app.get("plotly_chart"))
-    body = texts(app)
-    assert "均值最低的条目：DRG与CMI考核" in body
+    assert "均值最低的条目：DRG与CMI考核" in texts(app)
+    assert not any(m.label == "Cronbach's α" for m in app.metric)
+    tab(app, "信度分析")
     assert any(m.label == "Cronbach's α" for m in app.metric)
-    assert "内部一致性" in body
+    assert "内部一致性" in texts(app)
+    ranked = texts(tab(app, "排序题"))
+    assert "综合得分（问卷星算法）" in ranked and "内部一致性" not in ranked
     # Free text (computed once its tab is open): keywords, then the answers containing one, as
     # bare sorted texts.
     text_q = demo["types"]["text"][0]
@@ -313,7 +325,6 @@ def test_toolbox_tabs_run_when_opened_and_show_what_the_library_computes(app, de
             kmo_shown, validity_body = metrics(app)["KMO"], body
             scree = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in app.get("plotly_chart")]
     # 差异分析: the first scored question by the first grouping question, as the library says.
-    assert "选项顺序：" in body
     scale_no = demo["types"]["matrix"][0]
     con = db.open_database(demo_path, read_only=True)
     try:
@@ -337,6 +348,8 @@ def test_default_report_downloads_build_on_click(app):
 
 
 def frequency_table(app) -> pd.DataFrame:
+    tab(app, "频数分布")
+    assert "选项顺序：" in texts(app)
     return next(f.value for f in app.dataframe if "有效百分比(%)" in f.value.columns)
 
 
