@@ -13,6 +13,7 @@ from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.paging import unit_window
 from ui.profile import chart_opening_profile
+from ui.sections import kept_choice, section_tabs
 from ui.tables import data_box, member_rows_wanted, table
 
 filters = sidebar_filters()
@@ -45,14 +46,8 @@ if box := data_box("各类会议汇总（数据表）", key="by_kind"):
 
 
 def choose_kind() -> str:
-    """The meeting kind of the 三会一课 and 党员出勤 tabs. Streamlit forgets a widget's value while
-    its tab is closed, so the choice is kept apart and carried from one tab to the other."""
-    kinds = list(summary.by_kind["kind"])
-    kept = st.session_state.get("org_life_kind_kept")
-    kind = st.radio("会议类型", options=kinds, index=kinds.index(kept) if kept in kinds else 0, horizontal=True,
-                    key="org_life_kind")
-    st.session_state["org_life_kind_kept"] = kind
-    return kind
+    """The meeting kind of the 三会一课 and 党员出勤 tabs, carried from one to the other."""
+    return kept_choice(st.radio, "会议类型", list(summary.by_kind["kind"]), key="org_life_kind", horizontal=True)
 
 
 def compliance_section() -> None:
@@ -109,17 +104,18 @@ def compliance_section() -> None:
                     table(readable(rates), name=f"{kind}达标率_{filters.first}_{filters.last}", key="rates")
         st.caption("在侧栏选择一个党支部，可查看该支部的逐月会议日历。")
 
-    with st.container(border=True):
-        missing = cached(meetings.missing_meetings, **common)
-        st.subheader("缺漏清单")
-        st.caption(f"{filters.unit_label} · {period} · 全部会议类型 · 共 {len(missing)} 期次")
-        if summary.required == 0:
-            st.info("所选范围内没有可统计的期间：没有活动记录，或期间尚未结束。")
-        elif missing.empty:
-            st.success("所选范围内没有缺漏：各支部均按规定召开了三会一课。")
-        else:
-            table(readable(missing, drop=("period", "period_start", "period_end")),
-                  name=f"三会一课缺漏清单_{filters.first}_{filters.last}", key="missing")
+
+
+def missing_section() -> None:
+    missing = cached(meetings.missing_meetings, **common)
+    st.caption(f"{filters.unit_label} · {period} · 全部会议类型 · 共 {len(missing)} 期次未按规定召开")
+    if summary.required == 0:
+        st.info("所选范围内没有可统计的期间：没有活动记录，或期间尚未结束。")
+    elif missing.empty:
+        st.success("所选范围内没有缺漏：各支部均按规定召开了三会一课。")
+    else:
+        table(readable(missing, drop=("period", "period_start", "period_end")),
+              name=f"三会一课缺漏清单_{filters.first}_{filters.last}", key="missing")
 
 
 def yearly_section() -> None:
@@ -248,11 +244,5 @@ def activities_section() -> None:
                 table(readable(by_branch), name=f"支部活动统计_{filters.first}_{filters.last}", key="activity_branches")
 
 
-# Each section runs only while its tab is open: together they were four times the first one's
-# queries at a province, paid on every run of the page.
-SECTIONS = {"三会一课": compliance_section, "组织生活会与党课": yearly_section, "党员出勤": attendance_section,
-            "活动统计": activities_section}
-for tab, draw in zip(st.tabs(list(SECTIONS), key="org_life_section", on_change="rerun"), SECTIONS.values()):
-    if tab.open:
-        with tab:
-            draw()
+section_tabs({"三会一课": compliance_section, "缺漏清单": missing_section, "组织生活会与党课": yearly_section,
+              "党员出勤": attendance_section, "活动统计": activities_section}, key="org_life_section")

@@ -60,7 +60,9 @@ def open_data_boxes(app: AppTest) -> AppTest:
 # The pages' tabs that run only while open (key, labels): a walk over everything a page shows
 # visits each. The survey's toolbox tabs (差异分析 and after) have tests of their own.
 SECTION_TABS = {
-    "org_life": ("org_life_section", ["三会一课", "组织生活会与党课", "党员出勤", "活动统计"]),
+    "vanguard": ("vanguard_section", ["趋势", "维度与分布", "年度评定与星级", "连续两个季度下降的党员"]),
+    "assessment": ("assessment_section", ["季度总分热力图", "名次变化", "支部指标分析", "年度累计（年度评优依据）"]),
+    "org_life": ("org_life_section", ["三会一课", "缺漏清单", "组织生活会与党课", "党员出勤", "活动统计"]),
     "survey": ("survey_tab", ["分组比较", "频数分布", "交叉分析", "量表题", "排序题", "信度分析"]),
 }
 
@@ -74,3 +76,13 @@ def each_section(app: AppTest, page: str) -> Iterator[AppTest]:
             app.session_state[key] = label
         app.run()
         yield open_data_boxes(app)
+
+
+def open_section(app: AppTest, page: str, label: str) -> AppTest:
+    """``app`` (already on ``page``) rerun with its section tab ``label`` open."""
+    key, labels = SECTION_TABS[page]
+    assert label in labels, (page, label)
+    app.session_state[key] = label
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app

@@ -12,7 +12,7 @@ import pytest
 from analysis import config
 from analysis.metrics import tasks
 from analysis.scope import Scope
-from tests.apptest import open_data_boxes, release, signed_in_app
+from tests.apptest import open_data_boxes, open_section, release, signed_in_app
 
 COMMITTEE_PAGES = ["pages/overview.py", "pages/vanguard.py", "pages/assessment.py", "pages/four_have.py",
                    "pages/org_life.py", "pages/tasks.py", "pages/profile.py", "pages/registers.py", "pages/business.py", "pages/survey.py", "pages/report.py", "pages/present.py",
@@ -128,10 +128,7 @@ def test_tasks_page_follows_filters(app, demo_con):
 
 def section(app, label: str):
     """``app`` (on 组织生活) rerun with the tab ``label`` open."""
-    app.session_state["org_life_section"] = label
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_section(app, "org_life", label)
 
 
 def test_org_life_page_shows_compliance_and_follows_filters(org_life_page):
@@ -242,7 +239,7 @@ def test_admin_shows_a_refused_account_change_and_then_the_success(app):
 
 
 def test_vanguard_member_appraisal_of_the_hospital_only_on_request(app):
-    opened(app, "pages/vanguard.py")
+    open_section(opened(app, "pages/vanguard.py"), "vanguard", "年度评定与星级")
 
     def appraisal_tables():
         return [d.value for d in app.dataframe if "年度指数" in d.value.columns and "姓名" in d.value.columns]

@@ -14,7 +14,7 @@ import pytest
 from analysis.metrics import org
 from analysis.palette import CHOSEN
 from analysis.scope import Scope
-from tests.apptest import release, signed_in_app
+from tests.apptest import open_section, release, signed_in_app
 from ui import paging
 
 UNITS = pd.DataFrame({"branch_id": [f"B{i:02d}" for i in range(1, 31)], "branch_name": [f"第{i}支部" for i in range(1, 31)]})
@@ -79,7 +79,7 @@ def test_many_branches_show_the_best_the_worst_and_the_chosen(app, demo_con):
 def test_tables_send_one_page_and_offer_every_row_for_download(app):
     app.run()
     app.switch_page("pages/vanguard.py").run()
-    app.toggle(key="vanguard_appraisal").set_value(True).run()
+    open_section(app, "vanguard", "年度评定与星级").toggle(key="vanguard_appraisal").set_value(True).run()
     assert not app.exception, [e.value for e in app.exception]
     appraisal = next(d.value for d in app.dataframe if "年度指数" in d.value.columns)
     assert len(appraisal) == 50  # of 640 members
@@ -111,6 +111,7 @@ def test_above_the_list_limit_the_search_starts_from_typed_text(short_lists, dem
     app.switch_page("pages/assessment.py").run()
     # No list of every branch is sent: only a text box until something is typed (the
     # indicator section shows the first-ranked branch meanwhile).
+    open_section(app, "assessment", "支部指标分析")
     assert not [s for s in app.selectbox if s.key in ("ranked_find", "assessment_branch", "assessment_branch_find")]
     assert app.text_input(key="assessment_branch_query") is not None
     assert any(c.value.startswith("当前：") for c in app.caption)

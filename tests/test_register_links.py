@@ -13,7 +13,7 @@ import pytest
 from analysis import config as config_mod
 from analysis.registers import development, honours
 from analysis.scope import Scope
-from tests.apptest import open_data_boxes, release, signed_in_app
+from tests.apptest import open_data_boxes, open_section, release, signed_in_app
 from tests.builders import add_branch_total, add_member, add_org
 from tests.test_pages import metrics, opened
 
@@ -98,7 +98,7 @@ def test_four_have_page_shows_the_honours_evidence(app, demo_con):
 
 
 def test_assessment_page_shows_the_register_beside_the_score(app):
-    opened(app, "pages/assessment.py")
+    open_section(opened(app, "pages/assessment.py"), "assessment", "支部指标分析")
     assert metrics(app)["参评支部"] == "34"
     note = next(i.value for i in app.info if i.value.startswith("党员发展指标参考"))
     assert "导入得分" in note and "不改变导入的得分" in note
