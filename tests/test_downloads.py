@@ -92,9 +92,11 @@ def test_a_click_builds_the_file_and_writes_the_audit_row_then(demo_path, tmp_pa
         for page in PAGES:
             viewer.open(page)  # drawing pages writes no export row
         run = viewer.open("vanguard")
-        # Every member's appraisal is built once the switch is on.
+        # Every member's appraisal is built once the switch is on, in its section's tab.
+        section = WidgetState(id=run.tabs("vanguard_section"), string_value="年度评定与星级")
+        run = viewer.run(page="vanguard", widgets=[section])
         switch = next(c.id for c in run.of_type("checkbox") if c.id.endswith("-vanguard_appraisal"))
-        run = viewer.run(page="vanguard", widgets=[WidgetState(id=switch, bool_value=True)])
+        run = viewer.run(page="vanguard", widgets=[section, WidgetState(id=switch, bool_value=True)])
         workbook = viewer.download(button(run, "appraisal_xlsx").deferred_file_id)
         text = viewer.download(button(run, "appraisal_csv").deferred_file_id).decode("utf-8-sig")
     rows = list(openpyxl.load_workbook(io.BytesIO(workbook), read_only=True).worksheets[0].iter_rows(values_only=True))

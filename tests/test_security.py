@@ -29,7 +29,7 @@ from analysis.config import LoginPolicy
 from analysis.ingest import importer, inbox
 from analysis.scope import Scope
 from tests import builders
-from tests.apptest import ROOT, release, signed_in_app
+from tests.apptest import ROOT, open_section, release, signed_in_app
 from tests.browser import SHOTS, app_server, chromium, demo_copy_with_user, requires_chromium, settle, sign_in
 from tests.survey_fixtures import make_survey, repeat
 from tests.test_import import branch_rows, write_csv
@@ -478,7 +478,7 @@ def test_crosstab_logs_an_arrow_type_error_on_every_view(demo_path, tmp_path, mo
     try:
         app.run()
         app.switch_page("pages/survey.py").run()
-        app.selectbox(key="survey_ct_rows_1").set_value(2).run()  # 科室类别 × 引领作用
+        open_section(app, "survey", "交叉分析").selectbox(key="survey_ct_rows_1").set_value(2).run()  # 科室类别 × 引领作用
         app.selectbox(key="survey_ct_cols_1").set_value(4).run()
         assert not app.exception, [e.value for e in app.exception]
         assert any(isinstance(v, str) and v.startswith("<") for f in app.dataframe for v in f.value.to_numpy().ravel())

@@ -27,16 +27,22 @@ XSRF_COOKIE = "_streamlit_xsrf"
 
 @dataclass
 class Run:
-    """What one script run sent: its elements in order, the seconds from request to the end
-    of the run, and how it ended."""
+    """What one script run sent: its elements and blocks (containers: tabs, expanders ...) in
+    order, the seconds from request to the end of the run, and how it ended."""
 
     elements: list = field(default_factory=list)
+    blocks: list = field(default_factory=list)
     seconds: float = 0.0
     status: str = ""
 
     def of_type(self, kind: str) -> list:
         """The elements of one kind (a field of the Element proto: "plotly_chart", "download_button" ...)."""
         return [getattr(e, kind) for e in self.elements if e.WhichOneof("type") == kind]
+
+    def tabs(self, key: str) -> str:
+        """The widget id of the tabs with ``key`` (their state is the open tab's label)."""
+        return next(b.tab_container.id for b in self.blocks
+                    if b.WhichOneof("type") == "tab_container" and b.tab_container.id.endswith(f"-{key}"))
 
     @property
     def exceptions(self) -> list[str]:
@@ -96,6 +102,8 @@ class Viewer:
             kind = msg.WhichOneof("type")
             if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 run.elements.append(msg.delta.new_element)
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+                run.blocks.append(msg.delta.add_block)
             elif kind == "script_finished":
                 status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
                 if status == "FINISHED_EARLY_FOR_RERUN":
