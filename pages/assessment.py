@@ -75,8 +75,8 @@ def indicator_section() -> None:
         branch = find_unit(names, key="assessment_branch", noun="支部") or chosen or options[0]
         st.caption(f"当前：{names[branch]}（未查找时为侧栏所选支部或第 1 名）")
     else:
-        branch = st.selectbox("选择支部（或在侧栏选择）", options, index=options.index(chosen) if chosen in options else 0,
-                              format_func=names.get, key="assessment_branch")
+        branch = kept_choice(st.selectbox, "选择支部（或在侧栏选择）", options, default=chosen, format_func=names.get,
+                             key="assessment_branch")
     indicators = cached(assessment.indicator_scores, quarter=filters.last, unit=branch)
     left, right = st.columns(2)
     with left:

@@ -21,6 +21,7 @@ from analysis.survey import reading
 from analysis.survey.catalog import CHOICE_TYPES
 from analysis.survey.reading import NO_GROUP, result_table, two_way_table
 from ui.cache import cached, figure
+from ui.sections import kept_choice
 from ui.survey import (
     GroupChoice,
     attempt,
@@ -204,11 +205,11 @@ with tab_cross:
         else:
             a, b, c = st.columns([2, 2, 1.4])
             default_rows, default_cols = survey.default_crosstab(qs, question_no=question_no)
-            rows_no = int(a.selectbox("行", cross_nos, index=cross_nos.index(default_rows), format_func=labels.get,
+            rows_no = int(kept_choice(a.selectbox, "行", cross_nos, default=default_rows, format_func=labels.get,
                                       key=f"survey_ct_rows_{survey_id}"))
-            cols_no = int(b.selectbox("列", cross_nos, index=cross_nos.index(default_cols), format_func=labels.get,
+            cols_no = int(kept_choice(b.selectbox, "列", cross_nos, default=default_cols, format_func=labels.get,
                                       key=f"survey_ct_cols_{survey_id}"))
-            show = c.radio("格内百分比", ["行百分比", "列百分比"], horizontal=True, key="survey_ct_show")
+            show = kept_choice(c.radio, "格内百分比", ["行百分比", "列百分比"], horizontal=True, key="survey_ct_show")
             ct = attempt(survey.crosstab, respondents=respondents, survey_id=survey_id, row_question_no=rows_no, col_question_no=cols_no)
             if ct is not None:
                 shares_ct = ct.row_pct if show == "行百分比" else ct.col_pct
@@ -246,9 +247,10 @@ with tab_likert:
             st.info("这份问卷没有带分值的矩阵量表题。")
         else:
             a, b = st.columns([3, 2])
-            likert_no = int(a.selectbox("量表题", scale_nos, format_func=labels.get, key=f"survey_likert_{survey_id}"))
+            likert_no = int(kept_choice(a.selectbox, "量表题", scale_nos, format_func=labels.get,
+                                        key=f"survey_likert_{survey_id}"))
             likert_groups = [NO_GROUP] + groupers
-            likert_group = int(b.selectbox("分组（可选）", likert_groups, format_func=group_label,
+            likert_group = int(kept_choice(b.selectbox, "分组（可选）", likert_groups, format_func=group_label,
                                            key=f"survey_likert_group_{survey_id}"))
             scale_options = cached(survey.question_options, survey_id=survey_id, question_no=likert_no)
             overall = attempt(survey.likert_items, respondents=respondents, survey_id=survey_id, question_no=likert_no)
@@ -283,7 +285,8 @@ with tab_rank:
         if not rank_nos:
             st.info("这份问卷没有排序题。")
         else:
-            rank_no = int(st.selectbox("排序题", rank_nos, format_func=labels.get, key=f"survey_rank_{survey_id}"))
+            rank_no = int(kept_choice(st.selectbox, "排序题", rank_nos, format_func=labels.get,
+                                      key=f"survey_rank_{survey_id}"))
             scores = attempt(survey.ranking_scores, respondents=respondents, survey_id=survey_id, question_no=rank_no)
             if scores is not None:
                 st.plotly_chart(figure(charts.ranking_score_bars,
@@ -299,7 +302,8 @@ with tab_alpha:
         if not scale_nos:
             st.info("信度分析需要带分值的矩阵量表题。")
         else:
-            alpha_no = int(st.selectbox("量表题", scale_nos, format_func=labels.get, key=f"survey_alpha_{survey_id}"))
+            alpha_no = int(kept_choice(st.selectbox, "量表题", scale_nos, format_func=labels.get,
+                                       key=f"survey_alpha_{survey_id}"))
             rel = attempt(survey.cronbach_alpha, respondents=respondents, survey_id=survey_id, question_no=alpha_no)
             if rel is not None:
                 cols = st.columns(4)

@@ -270,3 +270,19 @@ def test_org_life_says_when_no_lecturer_is_recorded(demo_path, tmp_path, monkeyp
         assert not any(t.startswith("2025年党课由支委") for t in chart_titles(app))
     finally:
         release(app)
+
+
+def test_a_choice_in_a_closed_tab_is_kept(app):
+    # Streamlit forgets a widget's value once a run leaves it out (its tab closed): the crosstab's
+    # questions and 支部考核's branch come back as chosen.
+    opened(app, "pages/assessment.py")
+    open_section(app, "assessment", "支部指标分析").selectbox(key="assessment_branch").set_value("B07").run()
+    open_section(app, "assessment", "年度累计（年度评优依据）")
+    assert not [s for s in app.selectbox if s.key == "assessment_branch"]
+    assert open_section(app, "assessment", "支部指标分析").selectbox(key="assessment_branch").value == "B07"
+    app.switch_page("pages/survey.py").run()
+    crosstab = open_section(app, "survey", "交叉分析").selectbox(key="survey_ct_rows_1")
+    other = 3 if crosstab.value != 3 else 2  # question numbers of single-choice questions of the demo
+    crosstab.set_value(other).run()
+    open_section(app, "survey", "频数分布")
+    assert open_section(app, "survey", "交叉分析").selectbox(key="survey_ct_rows_1").value == other

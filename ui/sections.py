@@ -22,11 +22,15 @@ def section_tabs(sections: dict[str, Callable[[], None]], *, key: str) -> None:
                 draw()
 
 
-def kept_choice(widget: Callable[..., object], label: str, options: list, *, key: str, **kwargs) -> object:
+def kept_choice(widget: Callable[..., object], label: str, options: list, *, key: str, default: object = None,
+                **kwargs) -> object:
     """``widget(label, options, key=key, ...)`` (a radio or a selectbox) whose choice survives the
     runs in which it is not drawn: Streamlit forgets a widget's value once a run leaves it out,
-    as when the tab holding it is closed, so the choice is kept apart and given back as its index."""
+    as when the tab holding it is closed, so the choice is kept apart and given back as its index.
+    Until something is chosen (or when the choice is no longer offered): ``default`` if offered,
+    else the first option."""
     kept = st.session_state.get(f"{key}_kept")
-    chosen = widget(label, options, index=options.index(kept) if kept in options else 0, key=key, **kwargs)
+    start = kept if kept in options else default if default in options else options[0]
+    chosen = widget(label, options, index=options.index(start), key=key, **kwargs)
     st.session_state[f"{key}_kept"] = chosen
     return chosen
