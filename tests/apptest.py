@@ -63,7 +63,7 @@ SECTION_TABS = {
     "vanguard": ("vanguard_section", ["趋势", "维度与分布", "年度评定与星级", "连续两个季度下降的党员"]),
     "assessment": ("assessment_section", ["季度总分热力图", "名次变化", "支部指标分析", "年度累计（年度评优依据）"]),
     "org_life": ("org_life_section", ["三会一课", "缺漏清单", "组织生活会与党课", "党员出勤", "活动统计"]),
-    "survey": ("survey_tab", ["分组比较", "频数分布", "交叉分析", "量表题", "排序题", "信度分析"]),
+    "survey": ("survey_tab", ["分组比较", "频数分布", "交叉分析", "量表题", "排序题", "信度分析", "开放题"]),
 }
 
 
@@ -75,6 +75,9 @@ def each_section(app: AppTest, page: str) -> Iterator[AppTest]:
         if key is not None:
             app.session_state[key] = label
         app.run()
+        if key is not None:
+            # Streamlit opens the first tab, without an error, for a label it does not offer.
+            assert label in [t.label for t in app.tabs] and app.session_state[key] == label, (page, label)
         yield open_data_boxes(app)
 
 

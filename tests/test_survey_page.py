@@ -16,7 +16,7 @@ import pytest
 from analysis import db
 from analysis import survey as ss
 from analysis.scope import Scope
-from tests.apptest import release, signed_in_app
+from tests.apptest import each_section, release, signed_in_app
 
 PAGE = "pages/survey.py"
 SCOPE = Scope("test", "researcher")
@@ -191,6 +191,18 @@ def test_other_question_types_run(app, demo):
     assert not app.exception, [e.value for e in app.exception]
     assert "作答人数" in metrics(app)
     assert any("多选题" in i.value for i in app.info)
+    # Its options, most chosen first unless asked for the questionnaire's order.
+    def chart_options() -> list:
+        (chart,) = [json.loads(c.proto.spec) for c in app.get("plotly_chart") if c.key == "survey_freq_chart"] or [None]
+        return [t for trace in chart["data"] for t in (trace.get("y") or [])]
+
+    assert tab(app, "频数分布").toggle(key="survey_freq_order").value is False
+    table = next(f.value for f in app.dataframe if "占作答人数(%)" in f.value.columns)
+    most_first = chart_options()
+    app.toggle(key="survey_freq_order").set_value(True).run()
+    assert not app.exception, [e.value for e in app.exception]
+    in_order = chart_options()
+    assert sorted(most_first) == sorted(in_order) and most_first != in_order and len(table) > 2
 
 
 def test_crosstab_shows_every_count_of_groups_of_five_or_more(app, demo, demo_path):
@@ -261,13 +273,16 @@ def test_scale_ranking_reliability_and_text_tabs(app, demo):
 
 
 def test_no_respondent_can_be_identified(app):
-    app.session_state["survey_tab"] = "开放题"  # free text too
-    app.run()
-    assert any(list(f.value.columns) == ["回答内容"] for f in app.dataframe if isinstance(f.value, pd.DataFrame))
-    shown = shown_strings(app)
+    # Every tab the walks visit (each runs only while open), free text too.
+    shown, columns, free_text = [], set(), False
+    for section in each_section(app, "survey"):
+        shown += shown_strings(section)
+        frames = [f.value for f in section.dataframe if isinstance(f.value, pd.DataFrame)]
+        columns |= {str(c) for f in frames for c in f.columns}
+        free_text = free_text or any(list(f.columns) == ["回答内容"] for f in frames)
+    assert free_text and "Cronbach's α" in " ".join(shown)
     # No IP addresses (问卷星 exports carry 来自IP), no response ids, no submission times.
     assert not [s for s in shown if IPV4.search(s)]
-    columns = {str(c) for f in app.dataframe if isinstance(f.value, pd.DataFrame) for c in f.value.columns}
     assert not {c for c in columns if re.search(r"response|序号|答卷编号|IP|提交|时间|来源", c)}
     assert not [s for s in shown if re.search(r"\b\d{1,2}:\d{2}:\d{2}\b", s)]
 
@@ -277,7 +292,7 @@ def test_researcher_sees_the_same_survey_page(demo_path, tmp_path, monkeypatch):
     try:
         shown = metrics(app)
         assert shown["党员（n=1,107）"] == "93.0%" and shown["非党员（n=1,543）"] == "86.0%"
-        assert not [s for s in shown_strings(app) if IPV4.search(s)]
+        assert not [s for section in each_section(app, "survey") for s in shown_strings(section) if IPV4.search(s)]
     finally:
         release(app)
 

@@ -1,7 +1,7 @@
 """A page's sections as tabs of which only the open one runs.
 
 Streamlit runs every tab's contents on every run and sends them all to the browser. A page whose
-sections each cost their own queries (组织生活 at a province: four sections, 1.8 s for its first
+sections each cost their own queries (组织生活 at a province: five sections, 1.8 s for its first
 viewer) pays for all of them at every filter change, though a viewer reads one at a time. With
 ``on_change="rerun"`` a tab knows whether it is open, and switching tabs reruns the page.
 """
@@ -30,7 +30,7 @@ def kept_choice(widget: Callable[..., object], label: str, options: list, *, key
     Until something is chosen (or when the choice is no longer offered): ``default`` if offered,
     else the first option."""
     kept = st.session_state.get(f"{key}_kept")
-    start = kept if kept in options else default if default in options else options[0]
-    chosen = widget(label, options, index=options.index(start), key=key, **kwargs)
+    start = kept if kept in options else default if default in options else None
+    chosen = widget(label, options, index=options.index(start) if start in options else 0, key=key, **kwargs)
     st.session_state[f"{key}_kept"] = chosen
     return chosen
