@@ -105,7 +105,6 @@ def compliance_section() -> None:
         st.caption("在侧栏选择一个党支部，可查看该支部的逐月会议日历。")
 
 
-
 def missing_section() -> None:
     missing = cached(meetings.missing_meetings, **common)
     st.caption(f"{filters.unit_label} · {period} · 全部会议类型 · 共 {len(missing)} 期次未按规定召开")

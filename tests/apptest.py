@@ -70,15 +70,12 @@ SECTION_TABS = {
 def each_section(app: AppTest, page: str) -> Iterator[AppTest]:
     """``app`` (already on ``page``) run once per section tab of the page, once for a page
     without them, each time with every data box open."""
-    key, labels = SECTION_TABS.get(page, (None, [None]))
-    for label in labels:
-        if key is not None:
-            app.session_state[key] = label
+    if page not in SECTION_TABS:
         app.run()
-        if key is not None:
-            # Streamlit opens the first tab, without an error, for a label it does not offer.
-            assert label in [t.label for t in app.tabs] and app.session_state[key] == label, (page, label)
         yield open_data_boxes(app)
+        return
+    for label in SECTION_TABS[page][1]:
+        yield open_data_boxes(open_section(app, page, label))
 
 
 def open_section(app: AppTest, page: str, label: str) -> AppTest:
@@ -87,5 +84,7 @@ def open_section(app: AppTest, page: str, label: str) -> AppTest:
     assert label in labels, (page, label)
     app.session_state[key] = label
     app.run()
-    assert not app.exception, [e.value for e in app.exception]
+    assert not app.exception, (page, label, [e.value for e in app.exception])
+    # Streamlit opens the first tab, without an error, for a label it does not offer.
+    assert label in [t.label for t in app.tabs] and app.session_state[key] == label, (page, label)
     return app

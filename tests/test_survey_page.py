@@ -16,7 +16,7 @@ import pytest
 from analysis import db
 from analysis import survey as ss
 from analysis.scope import Scope
-from tests.apptest import each_section, release, signed_in_app
+from tests.apptest import each_section, open_section, release, signed_in_app
 
 PAGE = "pages/survey.py"
 SCOPE = Scope("test", "researcher")
@@ -82,10 +82,7 @@ def expected_shares(demo_path, **kwargs) -> pd.DataFrame:
 
 def tab(app, label: str):
     """``app`` rerun with the tab ``label`` open (each tab runs only while open)."""
-    app.session_state["survey_tab"] = label
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_section(app, "survey", label)
 
 
 def shown_strings(app) -> list[str]:
