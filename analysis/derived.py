@@ -9,8 +9,10 @@ import and rollback, inside its transaction, for the quarters, branches and mont
   branch), member_year_index (the annual appraisal) and branch_quarter_dimension (score sums);
 * ``assessment``: branch_quarter_total (支部季度考核 totals, ranks, rank changes, falling runs);
 * ``meetings``: branch_month_activity (activities per owner unit, type and month, with their days),
-  member_quarter_attendance (each member's attendance records per owner unit, type and quarter)
-  and unit_quarter_meetings (activities with attendance records per owner unit, type and quarter);
+  member_quarter_attendance (each member's attendance records per owner unit, type and quarter),
+  unit_quarter_meetings (activities with attendance records per owner unit, type and quarter),
+  unit_quarter_attendance (the records per owner unit, type and quarter) and member_kind_quarters
+  (the quarters in which a member has records of a type, as bits: migration 013);
 * ``surveys``: survey_answer_check (what every analysis checks a question's answers for before
   trusting them: a scan of millions of answers, done once when the survey is imported).
 
@@ -283,12 +285,58 @@ def quarter_meetings_sql(where: str) -> str:
     """
 
 
+def quarter_unit_attendance_sql(where: str) -> str:
+    """SQL of attendance records per quarter, owner unit and meeting type, of the activities
+    ``a`` (joined with their records ``t``) selected by ``where``.
+
+    Returns
+    -------
+    SQL whose rows are quarter_start (first day), unit_id, activity_type, n, present, leave, absent.
+    """
+    return f"""
+        SELECT date_trunc('quarter', a.held_on)::DATE AS quarter_start, a.unit_id, a.activity_type,
+               {ATTENDANCE_COUNTS}
+        FROM activity a JOIN attendance t USING (activity_id)
+        WHERE {where}
+        GROUP BY ALL
+    """
+
+
+# A quarter as a number (year 0's first quarter is 0), and its era and bit in member_kind_quarters
+# (migration 013): 64 quarters, 16 years, to an era.
+QUARTERS_PER_ERA = 64
+
+
+def quarter_number(day: dt.date) -> int:
+    """The number of ``day``'s quarter: 4 · year + quarter − 1."""
+    return 4 * day.year + (day.month - 1) // 3
+
+
+def member_quarters_sql(where: str) -> str:
+    """SQL of member_kind_quarters' rows from member_quarter_attendance ``q``, for the rows
+    selected by ``where``.
+
+    Returns
+    -------
+    SQL whose rows are activity_type, member_id, era, quarters (see migration 013).
+    """
+    number = "(4 * year(q.quarter_start) + quarter(q.quarter_start) - 1)"
+    return f"""
+        SELECT q.activity_type, q.member_id, ({number} // {QUARTERS_PER_ERA})::INTEGER AS era,
+               bit_or((1::UBIGINT) << ({number} % {QUARTERS_PER_ERA})::UBIGINT) AS quarters
+        FROM member_quarter_attendance q
+        WHERE {where}
+        GROUP BY ALL
+    """
+
+
 # The meetings family's tables that hold rows per period, with the formula of their rows over
 # the activities and their period ('month': a column month; 'quarter': quarter_start).
 PERIOD_TABLES: dict[str, tuple[Callable[[str], str], str]] = {
     "branch_month_activity": (month_activity_sql, "month"),
     "member_quarter_attendance": (quarter_attendance_sql, "quarter"),
     "unit_quarter_meetings": (quarter_meetings_sql, "quarter"),
+    "unit_quarter_attendance": (quarter_unit_attendance_sql, "quarter"),
 }
 
 
@@ -467,8 +515,8 @@ def refresh_surveys(con: duckdb.DuckDBPyConnection, survey_ids: list[int]) -> No
 
 
 def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, str]]) -> None:
-    """Recompute branch_month_activity for (month, unit_id) ``pairs``, and the attendance tables
-    for those months' quarters and units."""
+    """Recompute branch_month_activity for (month, unit_id) ``pairs``, the attendance tables
+    for those months' quarters and units, and the quarters of the members recorded in them."""
     if not pairs:
         return
     keys = {"key_months": [m for m, _ in pairs], "key_units": [u for _, u in pairs]}
@@ -482,12 +530,23 @@ def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, 
     # and unit took 2.5 s.
     in_quarters = (f"a.activity_id IN (SELECT k_a.activity_id FROM activity k_a JOIN {QUARTER_KEYS} k "
                    "ON k.quarter_start = date_trunc('quarter', k_a.held_on)::DATE AND k.unit_id = k_a.unit_id)")
+    # The members whose quarters of a type the keys can change: those with records in them
+    # before the write and after it.
+    keyed_members = (f"SELECT DISTINCT q.activity_type, q.member_id FROM member_quarter_attendance q "
+                     f"JOIN {QUARTER_KEYS} k ON k.quarter_start = q.quarter_start AND k.unit_id = q.unit_id")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE refreshed_members AS {keyed_members}", keys)
     for table, (formula, grain) in PERIOD_TABLES.items():
         if grain != "quarter":
             continue
         con.execute(f"DELETE FROM {table} t USING {QUARTER_KEYS} k "
                     "WHERE t.quarter_start = k.quarter_start AND t.unit_id = k.unit_id", keys)
         con.execute(f"INSERT INTO {table} BY NAME ({formula(in_quarters)})", keys)
+    con.execute(f"INSERT INTO refreshed_members {keyed_members}", keys)
+    con.execute("DELETE FROM member_kind_quarters t USING refreshed_members r "
+                "WHERE t.activity_type = r.activity_type AND t.member_id = r.member_id")
+    con.execute("INSERT INTO member_kind_quarters BY NAME (" + member_quarters_sql(
+        "EXISTS (SELECT 1 FROM refreshed_members r WHERE r.activity_type = q.activity_type AND r.member_id = q.member_id)") + ")")
+    con.execute("DROP TABLE refreshed_members")
 
 
 # --- around an import or a rollback -------------------------------------------------------
@@ -635,7 +694,7 @@ def _family_steps(con: duckdb.DuckDBPyConnection, family: str, cfg: config_mod.C
         for (survey_id,) in con.execute("SELECT survey_id FROM survey ORDER BY 1").fetchall():
             yield Step(f"{label}：问卷 {survey_id}", lambda c, s=survey_id: refresh_surveys(c, [s]))
     else:
-        yield Step(label, lambda c: [c.execute(f"DELETE FROM {t}") for t in PERIOD_TABLES])
+        yield Step(label, lambda c: [c.execute(f"DELETE FROM {t}") for t in (*PERIOD_TABLES, "member_kind_quarters")])
         owners = [r[0] for r in con.execute("SELECT DISTINCT unit_id FROM activity").fetchall()]
         months = [r[0] for r in con.execute(
             "SELECT DISTINCT date_trunc('month', held_on)::DATE FROM activity ORDER BY 1").fetchall()]

@@ -76,22 +76,25 @@ def compliance_section() -> None:
                     rates = cached(meetings.compliance_rates, **common)
                     table(readable(rates), name=f"达标率_{filters.unit}_{filters.first}_{filters.last}", key="rates")
     else:
-        grid = cached(meetings.meeting_compliance, kind=kind, **common)
         rates = cached(meetings.compliance_rates, kind=kind, **common)
         counted = rates[rates["required"] > 0]
         n_branches = len(counted)
-        # With many branches both charts show the same window of them, weakest first.
+        # With many branches both charts show the same window of them, weakest first, and the
+        # heat map's cells are asked for that window only.
         shown = unit_window(counted, key="compliance", order="达标率", keep=[filters.focus_branch])
         note = f"<br>{shown.note}" if shown.note else ""
         left, right = st.columns([3, 2])
         with left, st.container(border=True):
             chart_opening_profile(figure(
-                charts.compliance_heatmap, grid if shown.complete else grid[grid["branch_id"].isin(set(shown.rows["branch_id"]))],
+                charts.compliance_heatmap,
+                cached(meetings.meeting_compliance, kind=kind, **common,
+                       branches=None if shown.complete else tuple(shown.rows["branch_id"])),
                 branch_order=None if shown.complete else shown.rows["branch_name"].tolist(),
                 title=f"{kind}召开情况：支部 × {GRAINS[rule['grain']]}<br>{filters.unit_label} · {period} · 格内数字为召开次数{note}",
             ), key="compliance_heatmap")
             if box := data_box("数据表：各支部各期召开情况", key="grid"):
                 with box:
+                    grid = cached(meetings.meeting_compliance, kind=kind, **common)
                     table(readable(grid, drop=("general_branch_id",)), name=f"{kind}召开情况_{filters.first}_{filters.last}",
                           key="grid")
         with right, st.container(border=True):

@@ -21,7 +21,8 @@ from tests.import_files import WJX_SAMPLE, branch_rows, hospital, rejected, vang
 
 ALL = Scope.committee()
 DERIVED_TABLES = ("member_quarter_index", "member_year_index", "branch_quarter_dimension", "branch_quarter_total",
-                  "branch_month_activity", "member_quarter_attendance", "unit_quarter_meetings", "survey_answer_check")
+                  "branch_month_activity", "member_quarter_attendance", "unit_quarter_meetings", "unit_quarter_attendance",
+                  "member_kind_quarters", "survey_answer_check")
 # Another hospital's weights and thresholds: the organisation's score counts more, 优秀 from 88.
 OTHER = replace(config_mod.DEFAULT, vanguard=replace(
     config_mod.DEFAULT.vanguard, rater_weights={"self": 0.1, "peer": 0.3, "org": 0.6},
@@ -45,6 +46,10 @@ def recomputed(cfg: config_mod.Config) -> dict[str, tuple[str, dict]]:
         "branch_month_activity": (derived.month_activity_sql("TRUE"), {}),
         "member_quarter_attendance": (derived.quarter_attendance_sql("TRUE"), {}),
         "unit_quarter_meetings": (derived.quarter_meetings_sql("TRUE"), {}),
+        "unit_quarter_attendance": (derived.quarter_unit_attendance_sql("TRUE"), {}),
+        # from the raw records: the CTE stands in for the derived table the formula reads
+        "member_kind_quarters": (f"WITH member_quarter_attendance AS ({derived.quarter_attendance_sql('TRUE')}) "
+                                 f"{derived.member_quarters_sql('TRUE')}", {}),
         "survey_answer_check": (derived.answer_checks_sql("TRUE"), {}),
     }
 
@@ -272,6 +277,14 @@ CALLS = [
     ("meetings.branch_calendar", lambda c: meetings.branch_calendar(c, scope=ALL, branch="B05", **DEMO_RANGE,
                                                                     **DEMO_AS_OF)),
     ("meetings.hospital_summary", lambda c: meetings.hospital_summary(c, scope=ALL, **DEMO_RANGE, **DEMO_AS_OF).by_kind),
+    # Whole quarters: the attendance comes from unit_quarter_attendance and member_kind_quarters.
+    ("meetings.hospital_summary whole quarters", lambda c: meetings.hospital_summary(
+        c, scope=ALL, first="2023Q2", last="2025Q3", **DEMO_AS_OF).by_kind),
+    # A secretary's view of the hospital with a threshold between the kinds' member counts: some
+    # kinds are suppressed, others not.
+    ("meetings.hospital_summary suppressed", lambda c: meetings.hospital_summary(
+        c, scope=Scope("s", "secretary", "B05"), first="2025Q2", last="2025Q3", **DEMO_AS_OF,
+        cfg=replace(config_mod.load(), survey=replace(config_mod.load().survey, min_cell=300))).by_kind),
     ("activities.activity_totals", lambda c: activities.activity_totals(c, scope=ALL, **DEMO_RANGE, **DEMO_AS_OF)),
     ("activities.activity_monthly", lambda c: activities.activity_monthly(c, scope=ALL, **DEMO_RANGE, **DEMO_AS_OF)),
     ("activities.activity_by_branch", lambda c: activities.activity_by_branch(c, scope=ALL, unit="G04", **DEMO_RANGE,

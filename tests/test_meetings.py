@@ -123,6 +123,14 @@ def test_grid_statuses_for_a_monthly_rule(hospital):
     assert grid[grid["branch_id"] == "B1"]["held"].sum() == 5
 
 
+def test_the_grid_of_some_branches_is_their_rows_of_the_whole_grid(hospital):
+    whole = meetings.meeting_compliance(hospital, scope=ALL, **RANGE)
+    some = meetings.meeting_compliance(hospital, scope=ALL, branches=("B3", "B1"), **RANGE)
+    assert set(some["branch_id"]) == {"B1", "B3"}
+    pd.testing.assert_frame_equal(some, whole[whole["branch_id"].isin(["B1", "B3"])].reset_index(drop=True))
+    assert meetings.meeting_compliance(hospital, scope=ALL, branches=(), **RANGE).empty
+
+
 def test_quarter_with_no_data_is_not_missing(hospital):
     grid = meetings.meeting_compliance(hospital, scope=ALL, kind="支部党员大会", **RANGE)
     status = {(r.branch_id, r.period): r.status for r in grid.itertuples()}
