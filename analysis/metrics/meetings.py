@@ -746,9 +746,10 @@ def branch_meetings(
 
 
 # 三会一课 under $unit per configured kind and (kind NULL) for all kinds together: compliance
-# from the grid and the observation window on every row. The attendance figures are a statement
-# of their own (``_attendance_summary_sql``): inside this one, DuckDB probed all 19M attendance records
-# of a province against the year's meetings without the filter it builds for the statement alone
+# summed from the branches' rates and the observation window on every row. The attendance
+# figures are a statement of their own (``_attendance_summary_sql`` or, for the whole hospital,
+# ``HOSPITAL_ATTENDANCE_SQL``): inside this one, DuckDB probed all 19M attendance records of a
+# province against the year's meetings without the filter it builds for the statement alone
 # (2.0 s instead of 0.4 s).
 def _summary_sql(months: str) -> str:
     """SQL of ``hospital_summary``'s compliance rows (see the comment above)."""
