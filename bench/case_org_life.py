@@ -21,6 +21,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from analysis import derived
 from analysis.db import fetch_frame
 from analysis.metrics import activities, meetings
 from analysis.scope import Scope
@@ -169,6 +170,26 @@ SUMMARY_DERIVED_SQL = _summary_sql(f"""
     WHERE {KINDS_2025.replace("held_on", "quarter_start")}
     GROUP BY GROUPING SETS ((activity_type), ())""")
 
+# The attendance over the per-unit sums and the members' quarter bits (migration 013).
+_ERA, _BITS = divmod(derived.quarter_number(dt.date(2025, 1, 1)), derived.QUARTERS_PER_ERA)
+SUMMARY_QUARTER_BITS_SQL = _summary_sql(f"""
+    WITH sums AS (
+        SELECT activity_type AS kind, sum(n)::BIGINT AS attendance_n, sum(present)::BIGINT AS present,
+               sum(leave)::BIGINT AS leave, sum(absent)::BIGINT AS absent
+        FROM unit_quarter_attendance
+        WHERE {KINDS_2025.replace("held_on", "quarter_start")}
+        GROUP BY GROUPING SETS ((activity_type), ())
+    ), attended AS (
+        SELECT activity_type, member_id FROM member_kind_quarters
+        WHERE era = {_ERA} AND quarters & {0b1111 << _BITS}::UBIGINT != 0
+          AND activity_type IN ('支部党员大会', '支委会', '党小组会', '党课')
+    ), members AS (
+        SELECT activity_type AS kind, count(*) AS members FROM attended GROUP BY activity_type
+        UNION ALL SELECT NULL, count(DISTINCT member_id) FROM attended
+    )
+    SELECT s.kind, s.attendance_n, m.members, s.present, s.leave, s.absent
+    FROM sums s LEFT JOIN members m ON m.kind IS NOT DISTINCT FROM s.kind""")
+
 ATTENDANCE_DERIVED_SQL = """
 WITH q AS (
     SELECT * FROM member_quarter_attendance
@@ -261,7 +282,7 @@ ORDER BY l.general_branch_id NULLS LAST, l.level <> 'general_branch', a.unit_id,
 BASELINES = {
     "grid": (GRID_SQL,), "rates": (RATES_SQL,), "missing": (MISSING_SQL,),
     "attendance": (ATTENDANCE_SQL, ATTENDANCE_DERIVED_SQL), "members": (MEMBERS_SQL, MEMBERS_DERIVED_SQL),
-    "summary": (SUMMARY_SQL, SUMMARY_DERIVED_SQL), "calendar": (CALENDAR_SQL,), "branch_meetings": (BRANCH_MEETINGS_SQL,),
+    "summary": (SUMMARY_SQL, SUMMARY_DERIVED_SQL, SUMMARY_QUARTER_BITS_SQL), "calendar": (CALENDAR_SQL,), "branch_meetings": (BRANCH_MEETINGS_SQL,),
     "totals": (TOTALS_SQL,), "service": (SERVICE_SQL,), "monthly": (MONTHLY_SQL,), "by_branch": (BY_BRANCH_SQL,),
 }
 

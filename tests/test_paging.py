@@ -14,7 +14,7 @@ import pytest
 from analysis.metrics import org
 from analysis.palette import CHOSEN
 from analysis.scope import Scope
-from tests.apptest import open_section, release, signed_in_app
+from tests.apptest import open_data_boxes, open_section, release, signed_in_app
 from ui import paging
 
 UNITS = pd.DataFrame({"branch_id": [f"B{i:02d}" for i in range(1, 31)], "branch_name": [f"第{i}支部" for i in range(1, 31)]})
@@ -146,3 +146,20 @@ def test_above_the_list_limit_a_branch_is_chosen_within_its_general_branch(short
     assert branch.value == "B01" and len(branch.options) == 2
     branch.set_value("").run()
     assert app.sidebar.selectbox(key="branch").options == ["全部支部"]
+
+
+def test_the_meeting_heat_map_gets_the_cells_of_the_ranked_window_and_the_box_every_branch(app):
+    app.run()
+    app.switch_page("pages/org_life.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    heat, ranked = chart(app, "compliance_heatmap"), chart(app, "compliance_ranking")
+    assert "前 3 个与后 3 个" in heat["layout"]["title"]["text"] and len(ranked["data"][0]["y"]) == 6
+    # Six branches, and every cell of each drawn: the last of a cell's data is its branch id, empty
+    # for a branch whose cells were not asked for.
+    cells = [cell for trace in heat["data"] if trace.get("customdata") for line in trace["customdata"] for cell in line]
+    assert len({cell[-1] for cell in cells}) == 6 and all(cell[-1] for cell in cells)
+    # The data box under it has every branch's cells: 34 branches x 4 quarters of 支部党员大会,
+    # 50 rows a page.
+    open_data_boxes(app)
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.number_input(key="grid_page").max == 3
