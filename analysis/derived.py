@@ -514,9 +514,11 @@ def refresh_surveys(con: duckdb.DuckDBPyConnection, survey_ids: list[int]) -> No
                 keys)
 
 
-def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, str]]) -> None:
+def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, str]], *, members: bool = True) -> None:
     """Recompute branch_month_activity for (month, unit_id) ``pairs``, the attendance tables
-    for those months' quarters and units, and the quarters of the members recorded in them."""
+    for those months' quarters and units, and (``members``) the quarters of the members
+    recorded in them (a rebuild fills those once at its end: year by year, each year would
+    recompute the members of every year before it)."""
     if not pairs:
         return
     keys = {"key_months": [m for m, _ in pairs], "key_units": [u for _, u in pairs]}
@@ -534,14 +536,17 @@ def refresh_meetings(con: duckdb.DuckDBPyConnection, pairs: list[tuple[dt.date, 
     # before the write and after it.
     keyed_members = (f"SELECT DISTINCT q.activity_type, q.member_id FROM member_quarter_attendance q "
                      f"JOIN {QUARTER_KEYS} k ON k.quarter_start = q.quarter_start AND k.unit_id = q.unit_id")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE refreshed_members AS {keyed_members}", keys)
+    if members:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE refreshed_members AS {keyed_members}", keys)
     for table, (formula, grain) in PERIOD_TABLES.items():
         if grain != "quarter":
             continue
         con.execute(f"DELETE FROM {table} t USING {QUARTER_KEYS} k "
                     "WHERE t.quarter_start = k.quarter_start AND t.unit_id = k.unit_id", keys)
         con.execute(f"INSERT INTO {table} BY NAME ({formula(in_quarters)})", keys)
-    con.execute(f"INSERT INTO refreshed_members {keyed_members}", keys)
+    if not members:
+        return
+    con.execute(f"INSERT INTO refreshed_members {keyed_members} EXCEPT SELECT * FROM refreshed_members", keys)
     con.execute("DELETE FROM member_kind_quarters t USING refreshed_members r "
                 "WHERE t.activity_type = r.activity_type AND t.member_id = r.member_id")
     con.execute("INSERT INTO member_kind_quarters BY NAME (" + member_quarters_sql(
@@ -700,4 +705,6 @@ def _family_steps(con: duckdb.DuckDBPyConnection, family: str, cfg: config_mod.C
             "SELECT DISTINCT date_trunc('month', held_on)::DATE FROM activity ORDER BY 1").fetchall()]
         for year in sorted({m.year for m in months}):
             pairs = [(m, u) for m in months if m.year == year for u in owners]
-            yield Step(f"{label}：{year}年", lambda c, p=pairs: refresh_meetings(c, p))
+            yield Step(f"{label}：{year}年", lambda c, p=pairs: refresh_meetings(c, p, members=False))
+        yield Step(f"{label}：党员参加的季度", lambda c: c.execute(
+            f"INSERT INTO member_kind_quarters BY NAME ({member_quarters_sql('TRUE')})"))

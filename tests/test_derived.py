@@ -178,6 +178,24 @@ def test_attendance_imports_replacements_and_rollbacks_keep_the_meetings_family_
     assert_current_and_equal(con)
 
 
+def test_the_hospitals_attendance_counts_the_branches_meetings_whoever_else_ran_one(con):
+    # A 党课 of B01 and one the 党委 (C00) ran for 30 members: 三会一课 attendance is the branches'.
+    importer.import_frame(con, pd.concat([activity_frame(range(1, 2), "B01", dt.date(2025, 2, 10), kind="党课"),
+                                          activity_frame(range(2, 3), "C00", dt.date(2025, 2, 10), kind="党课")]),
+                          user="t", kind="activities")
+    records = [("A001", m, "出席") for m in members(1)] + [("A002", m, "缺席") for b in (1, 2, 3) for m in members(b)]
+    importer.import_frame(con, pd.DataFrame(records, columns=["activity_id", "member_id", "status"]), user="t",
+                          kind="attendance")
+    assert_current_and_equal(con)
+
+    def lesson(as_of: dt.date, last: str) -> tuple:
+        row = meetings.hospital_summary(con, scope=ALL, first="2025Q1", last=last, as_of=as_of).by_kind.set_index("kind").loc["党课"]
+        return row["attendance_n"], row["members"], row["present"], row["suppressed"]
+
+    # The first quarter over (derived tables), and not yet over (its records counted from the raw rows).
+    assert lesson(dt.date(2025, 6, 30), "2025Q1") == lesson(dt.date(2025, 3, 20), "2025Q1") == (10, 10, 10, False)
+
+
 def test_meetings_without_records_are_not_counted_as_recorded_whether_their_quarter_is_over_or_not(con):
     # Four 支委会 of B01 on 2025-04-01..04, records for two of them.
     importer.import_frame(con, activity_frame(range(1, 5), "B01", dt.date(2025, 3, 31)), user="t", kind="activities")

@@ -199,6 +199,12 @@ def test_rule_asking_for_two_meetings_per_month(hospital):
     assert rates.loc["B2", ["required", "counted", "missing", "shortfall", "rate"]].tolist() == [12, 6, 6, 6, 50.0]
 
 
+def test_a_rule_asking_for_no_meetings_is_refused(hospital):
+    cfg = replace(CFG, meeting_rules=(MeetingRule("支委会", 0, "month"),))
+    with pytest.raises(ValueError, match="at least one meeting"):
+        meetings.compliance_rates(hospital, scope=ALL, **{**RANGE, "cfg": cfg})
+
+
 def test_unknown_kind_and_reversed_range_are_refused(hospital):
     with pytest.raises(ValueError, match="unknown meeting kind"):
         meetings.meeting_compliance(hospital, scope=ALL, kind="民主生活会", **RANGE)

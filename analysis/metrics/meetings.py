@@ -114,6 +114,11 @@ class MeetingSummary:
 
 def _rules(cfg: config_mod.Config, kind: str | None) -> list[config_mod.MeetingRule]:
     rules = list(cfg.meeting_rules)
+    # ``_rates_sql`` counts an observed period without meetings as short; ``config.load``
+    # refuses such a rule, a configuration built in code is checked here.
+    for rule in rules:
+        if rule.times < 1:
+            raise ValueError(f"meeting rule {rule.kind!r} must ask for at least one meeting, not {rule.times}")
     if kind is not None:
         rules = [r for r in rules if r.kind == kind]
         if not rules:
@@ -181,7 +186,8 @@ def _held_ctes(months: str, *, with_dates: bool = False) -> str:
     the hospital) and ``held`` (meetings per branch, kind and period, from ``months``,
     ``derived.activity_months_sql``). Every identifier is fixed; every value a bound parameter.
     ``dates`` (the days held, joined as text) only ``with_dates``: only the grid shown cell by
-    cell needs it, and joining it per quarter was a third of the grid's time at 3,400 branches."""
+    cell needs it, and joining it per quarter was a third of the grid's time at 3,400 branches.
+    ``branches`` and ``ruled`` keep the branches of $branches only (``ONLY_BRANCHES``)."""
     dates, quarter_dates = ("m.dates", "string_agg(dates, '、' ORDER BY month)") if with_dates else ("NULL", "NULL")
     return f"""
 rules AS ({RULES_SQL}
@@ -349,8 +355,9 @@ CASE WHEN NOT suppressed THEN 100.0 * {absent} / {n} END AS absence_rate
 # inside the group, ``present`` and ``n`` name the rows' counts, not these.)
 ATTENDANCE_AGGREGATES = _attendance_columns("count(DISTINCT member_id)", "sum({})".format, "bool_and(visible)")
 
-# ``_attendance_summary_sql`` for the whole hospital over complete quarters inside one era of
-# member_kind_quarters ($era, the range's quarters as the bits $bits): the sums from
+# ``_attendance_summary_sql``'s rows for the whole hospital over complete quarters inside one era
+# of member_kind_quarters ($era, the range's quarters as the bits $bits), when only branches own
+# meetings of the kinds in the range (``_hospital_quarters``): the sums from
 # unit_quarter_attendance and the members from their quarters' bits (migration 013), where the
 # rows of every member took 0.3 s to group at a province.
 HOSPITAL_ATTENDANCE_SQL = f"""
@@ -374,14 +381,25 @@ SELECT s.kind, {_attendance_columns("coalesce(m.members, 0)", "s.{}".format, "s.
 FROM sums s LEFT JOIN members m ON m.kind IS NOT DISTINCT FROM s.kind
 """
 
+# Records of the kinds in the range at meetings a 党总支 or the 党委 ran: the attendance of
+# 三会一课 counts the branches' meetings only, and member_kind_quarters holds every owner's.
+OTHER_OWNERS_SQL = """
+SELECT count(*) FROM unit_quarter_attendance q
+WHERE q.quarter_start BETWEEN $start::DATE AND $end::DATE AND list_contains($kinds::VARCHAR[], q.activity_type)
+  AND q.unit_id NOT IN (SELECT branch_id FROM branch_lineage)
+"""
 
-def _hospital_quarters(params: dict) -> dict | None:
+
+def _hospital_quarters(con: duckdb.DuckDBPyConnection, params: dict) -> dict | None:
     """$era and $bits of ``HOSPITAL_ATTENDANCE_SQL`` for the range of ``params``, or None when
-    that SQL cannot answer: a unit is chosen, the range has a quarter not over by $as_of
-    (counted from the activities), or it spans two eras."""
+    that SQL cannot answer: the meetings family is stale, a unit is chosen, the range ends after
+    $as_of (its last quarter is counted from the activities), it spans two eras, or a 党总支 or
+    the 党委 ran meetings of the kinds with records in it."""
     first, last = derived.quarter_number(params["start"]), derived.quarter_number(params["end"])
     era = first // derived.QUARTERS_PER_ERA
-    if params["unit"] is not None or params["end"] > params["as_of"] or last // derived.QUARTERS_PER_ERA != era:
+    if (params["unit"] is not None or params["end"] > params["as_of"] or last // derived.QUARTERS_PER_ERA != era
+            or not derived.is_current(con, "meetings")
+            or _run(con, OTHER_OWNERS_SQL, params).iloc[0, 0]):
         return None
     return {"era": era, "bits": ((1 << (last - first + 1)) - 1) << (first % derived.QUARTERS_PER_ERA)}
 
@@ -837,7 +855,7 @@ def hospital_summary(
     params = _params(cfg, None, first, last, unit, as_of) | {
         "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
     }
-    quarters = _hospital_quarters(params) if derived.is_current(con, "meetings") else None
+    quarters = _hospital_quarters(con, params)
     attendance = (_run(con, _attendance_summary_sql(con), params) if quarters is None
                   else _run(con, HOSPITAL_ATTENDANCE_SQL, params | quarters))
     frame = _with_attendance(_run(con, _summary_sql(derived.activity_months_sql(con)), params), attendance)
