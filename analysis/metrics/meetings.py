@@ -269,8 +269,8 @@ def _rates_sql(months: str) -> str:
     The same sums as over ``_grid_sql``'s cells, without making the cells: a branch's observed
     periods are counted per grain, and only the periods with meetings are joined. (Making
     every cell of 10,200 branches and joining the meetings to them took 90 ms of the 160.)
-    Every rule asks for at least one meeting (``config``), so an observed period without
-    meetings is always short.
+    Every rule asks for at least one meeting (``config.load`` and ``_rules`` refuse others), so
+    an observed period without meetings is always short.
     """
     return f"""
 WITH {_held_ctes(months)}, branch_periods AS (
