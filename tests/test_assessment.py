@@ -56,6 +56,10 @@ def test_quarter_review_commends_and_flags_with_reasons(empty_con):
     assert review.loc["B6", "reason"] == "位列后3名；连续2个季度下降"
     assert review.loc["B4", "reason"] == "位列后3名"
     assert review["flagged"].sum() == 3
+    # A unit narrows the rows, never the yardstick: B5 is still in the hospital's bottom 3.
+    narrowed = assessment.quarter_review(con, scope=ALL, quarter="2024Q3", unit="B5")
+    assert narrowed["branch_id"].tolist() == ["B5"] and narrowed["reason"].tolist() == [review.loc["B5", "reason"]]
+    assert assessment.quarter_review(con, scope=ALL, quarter="2024Q3", unit="B4")["reason"].tolist() == ["位列后3名"]
 
 
 def test_annual_totals_rank_hospital_wide_and_narrow_to_the_unit(small):

@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from analysis import periods
 from analysis.metrics import tasks
 from analysis.scope import Scope
 from tests.builders import add_org, small_hospital
@@ -130,6 +131,25 @@ def test_researchers_get_hospital_totals_only(small):
             fn(small, scope=RESEARCHER, as_of=JUNE_30)
     with pytest.raises(PermissionError):
         tasks.by_category(small, scope=RESEARCHER, as_of=JUNE_30, unit="G1")
+
+
+def test_completion_trend_is_completion_per_quarter_end(small):
+    # Quarters in the order asked (not sorted), one before any task started (no rate), and
+    # every owner level: each row equals completion() on that quarter's last day.
+    quarters = ["2025Q3", "2024Q4", "2025Q1", "2025Q2"]
+    for unit in (None, "G1", "G2", "B2", "B4"):
+        trend = tasks.completion_trend(small, scope=ALL, quarters=quarters, unit=unit)
+        assert trend["quarter"].tolist() == quarters
+        for row in trend.itertuples():
+            expected = tasks.completion(small, scope=ALL, as_of=periods.bounds(row.quarter)[1], unit=unit)
+            assert (row.done, row.total) == (expected.done, expected.total), (unit, row.quarter)
+            assert (pd.isna(row.rate) and expected.rate is None) or row.rate == expected.rate, (unit, row.quarter)
+    whole = tasks.completion_trend(small, scope=ALL, quarters=quarters)
+    # By hand from TASKS: Q3 counts T5 (started in August) and T4 (done in July).
+    assert whole["total"].tolist() == [7, 0, 6, 6] and whole["done"].tolist() == [4, 0, 1, 3]
+    assert tasks.completion_trend(small, scope=ALL, quarters=[]).empty
+    with pytest.raises(PermissionError):
+        tasks.completion_trend(small, scope=RESEARCHER, quarters=quarters, unit="G1")
 
 
 def test_demo_73_08_through_the_breakdowns(demo_con):

@@ -75,26 +75,32 @@ def quarter_review(
     if ranks.empty:
         return ranks.assign(commended=pd.Series(dtype=bool), flagged=pd.Series(dtype=bool), reason=pd.Series(dtype=str))
     worst_counted = ranks["rank"].nlargest(a.flag_bottom_n).min() if a.flag_bottom_n else float("inf")
-    reasons = []
-    for row in ranks.itertuples():
-        found = []
-        if row.rank <= a.commend_top_n:
-            found.append(f"第{row.rank}名，予以表扬")
-        if row.total < a.flag_below:
-            found.append(f"总分{row.total:.1f}低于{a.flag_below:g}分")
-        if row.rank >= worst_counted:
-            found.append(f"位列后{a.flag_bottom_n}名")
-        if a.flag_falling_quarters and row.falling_streak >= a.flag_falling_quarters:
-            found.append(f"连续{row.falling_streak}个季度下降")
-        reasons.append(found)
-    ranks = ranks.assign(
-        commended=ranks["rank"] <= a.commend_top_n,
-        flagged=[len(r) > (rank <= a.commend_top_n) for r, rank in zip(reasons, ranks["rank"])],
-        reason=["；".join(r) for r in reasons],
-    )
+    commended = ranks["rank"] <= a.commend_top_n
+    flagged = (ranks["total"] < a.flag_below) | (ranks["rank"] >= worst_counted)
+    if a.flag_falling_quarters:
+        flagged |= ranks["falling_streak"] >= a.flag_falling_quarters
+    ranks = ranks.assign(commended=commended, flagged=flagged)
+    kept = ranks["commended"] | ranks["flagged"]
     if unit is not None:
-        ranks = ranks[ranks["branch_id"].isin(branches_under(con, unit))]
-    return ranks[ranks["commended"] | ranks["flagged"]].reset_index(drop=True)
+        kept &= ranks["branch_id"].isin(branches_under(con, unit))
+    # Reasons are worded for the kept rows only: a province has 10,000 branches and keeps a few hundred.
+    kept = ranks[kept].reset_index(drop=True)
+    return kept.assign(reason=pd.Series([_review_reasons(row, a, worst_counted) for row in kept.itertuples()],
+                                        index=kept.index, dtype=str))
+
+
+def _review_reasons(row, a: config_mod.AssessmentConfig, worst_counted: float) -> str:
+    """Why ``row`` of :func:`quarter_review` is commended or flagged, in Chinese, joined by '；'."""
+    found = []
+    if row.rank <= a.commend_top_n:
+        found.append(f"第{row.rank}名，予以表扬")
+    if row.total < a.flag_below:
+        found.append(f"总分{row.total:.1f}低于{a.flag_below:g}分")
+    if row.rank >= worst_counted:
+        found.append(f"位列后{a.flag_bottom_n}名")
+    if a.flag_falling_quarters and row.falling_streak >= a.flag_falling_quarters:
+        found.append(f"连续{row.falling_streak}个季度下降")
+    return "；".join(found)
 
 
 def total_trend(

@@ -58,15 +58,26 @@ def completion(
 def completion_trend(
     con: duckdb.DuckDBPyConnection, *, scope: Scope, quarters: list[str], unit: str | None = None
 ) -> pd.DataFrame:
-    """Completion at the end of each quarter.
+    """Completion at the end of each quarter, counted as :func:`completion` counts it.
 
-    Returns: quarter, done, total, rate (percent, two decimals; NULL with no tasks yet).
+    Returns: quarter (in the order given), done, total, rate (percent, two decimals; NaN with
+    no tasks yet).
     """
-    rows = []
-    for quarter in quarters:
-        c = completion(con, scope=scope, as_of=bounds(quarter)[1], unit=unit)
-        rows.append({"quarter": quarter, "done": c.done, "total": c.total, "rate": c.rate})
-    return pd.DataFrame(rows, columns=["quarter", "done", "total", "rate"])
+    check_unit(scope, unit)
+    frame = fetch_frame(
+        con,
+        f"""
+        WITH quarter_end AS (SELECT unnest($quarters::VARCHAR[]) AS quarter, unnest($ends::DATE[]) AS end_day),
+        owned AS (SELECT started_on, completed_on FROM service_task WHERE {owner_filter()})
+        SELECT q.quarter, count(t.started_on) FILTER (WHERE t.completed_on <= q.end_day) AS done,
+               count(t.started_on) AS total
+        FROM quarter_end q LEFT JOIN owned t ON t.started_on <= q.end_day
+        GROUP BY q.quarter, q.end_day
+        ORDER BY list_position($quarters::VARCHAR[], q.quarter)
+        """,
+        {"quarters": list(quarters), "ends": [bounds(q)[1] for q in quarters], "unit": unit},
+    )
+    return _with_rate(frame)
 
 
 # --- Breakdowns for the 办实事 page ---------------------------------------------------------
