@@ -26,6 +26,7 @@ class Grouping:
     option_nos: list[int]
     labels: list[str]  # the group of each option in option_nos
     order: list[str]  # the groups, in the order results list them
+    question: Question  # the grouping question, loaded and checked once for the whole analysis
 
 
 def grouping(
@@ -64,7 +65,7 @@ def grouping(
         order = [str(g) for g in groups]
     if TOTAL_LABEL in order:
         raise ValueError(f"分组名不能是“{TOTAL_LABEL}”（合计行专用）")
-    return Grouping(group_question_no, nos, labels, order)
+    return Grouping(group_question_no, nos, labels, order, gq)
 
 
 def group_order(grouping: Grouping | None) -> list[str]:

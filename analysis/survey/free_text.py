@@ -279,8 +279,7 @@ def text_answers(
     ).fetchall()
     hidden = {}
     if split is not None and min_group > 1:
-        attribute = load_question(con, survey_id, split.question_no, allowed=("single",), purpose="分组")
-        blocks = attribute_blocks(con, attribute, 0, _ANSWERED_TEXT_SQL, {"q": question_no}, min_group=min_group)
+        blocks = attribute_blocks(con, split.question, 0, _ANSWERED_TEXT_SQL, {"q": question_no}, min_group=min_group)
         hidden = {group: reason for group, (reason, _) in refused_groups(split, blocks).items()}
     merged: dict[tuple[str, str], dict[str, int]] = {}
     for group, text, n in rows:

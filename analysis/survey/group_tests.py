@@ -177,9 +177,8 @@ def _hidden_groups(con, survey_id: int, split, question_no: int, item_no: int | 
     """The groups that may not be shown over the respondents with a score: group -> (reason, mark)."""
     if min_group <= 1:
         return {}
-    attribute = load_question(con, survey_id, split.question_no, allowed=("single",), purpose="分组")
     scored = load_question(con, survey_id, question_no, allowed=("single", "matrix"), purpose="差异分析")
-    blocks = attribute_blocks(con, attribute, 0, f"SELECT response_id FROM ({_SCORES_SQL})",
+    blocks = attribute_blocks(con, split.question, 0, f"SELECT response_id FROM ({_SCORES_SQL})",
                               _score_params(scored, item_no), min_group=min_group)
     return refused_groups(split, blocks)
 

@@ -178,13 +178,12 @@ def _hide_groups(
     stat_cols: list[str],
 ) -> tuple[pd.DataFrame, dict[tuple[int, str], str]]:
     """Per item, the groups that may not be shown hidden (mark in n, NaN statistics), and why."""
-    attribute = load_question(con, q.survey_id, split.question_no, allowed=("single",), purpose="分组")
     members = {group: [no for no, label in zip(split.option_nos, split.labels) if label == group]
                for group in split.order}
     out = out.astype({"n": object})
     hidden = {}
     for item_no in out["item_no"].unique():
-        blocks = attribute_blocks(con, attribute, 0, SCORED_SQL, {"q": q.question_no, "i": int(item_no)},
+        blocks = attribute_blocks(con, split.question, 0, SCORED_SQL, {"q": q.question_no, "i": int(item_no)},
                                   min_group=min_group)
         for group, options in members.items():
             reason = blocks.refusal(group, options)

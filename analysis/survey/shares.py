@@ -218,8 +218,7 @@ def _effective_counts(
     counts["not_effective"] = counts["n"] - counts["effective"]
     if split is None or min_group <= 1:
         return counts, split, {}
-    attribute = load_question(con, survey_id, split.question_no, allowed=("single",), purpose="分组")
-    blocks = attribute_blocks(con, attribute, 0, ANSWERED_SQL, params, min_group=min_group)
+    blocks = attribute_blocks(con, split.question, 0, ANSWERED_SQL, params, min_group=min_group)
     return counts, split, refused_groups(split, blocks, with_total=True)
 
 
