@@ -172,6 +172,19 @@ def test_site_candidates_rule(hospital):
     assert four_have.site_candidates(hospital, scope=ALL, year=2024, unit="G2")["branch_id"].tolist() == ["B4"]
 
 
+def test_site_title_is_the_latest_naming(hospital):
+    # B1 (named 2023) gets two more titles in 2024: the year's, first by title, wins; B2's only
+    # naming is in 2025, after the year evaluated.
+    for branch, year, title in (("B1", 2024, "乙示范点"), ("B1", 2024, "甲示范点"), ("B2", 2025, "丙示范点")):
+        hospital.execute("INSERT INTO demonstration_site VALUES (?, ?, ?, NULL)", [branch, year, title])
+    t = four_have.branch_totals(hospital, scope=ALL, year=2024).set_index("branch_id")
+    assert t.loc["B1", ["site_title", "site_year"]].tolist() == [min("乙示范点", "甲示范点"), 2024]
+    assert not t.loc["B2", "is_site"] and pd.isna(t.loc["B2", "site_title"])
+    c = four_have.site_candidates(hospital, scope=ALL, year=2024).set_index("branch_id")
+    assert c.loc["B1", "site_title"] == t.loc["B1", "site_title"]
+    assert four_have.branch_totals(hospital, scope=ALL, year=2025).set_index("branch_id").loc["B2", "site_title"] == "丙示范点"
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"top_n": 0}, "top_n must be at least 1"),
     ({"min_share": 1.5}, "min_share is a share"),

@@ -58,7 +58,7 @@ _SHEETS = f"""
            sum(max_points) AS max_total,
            CASE WHEN count(self_score) = count(*) THEN sum(self_score) END AS self_total,
            min(score / max_points)::DOUBLE AS min_share,
-           list(dimension_name ORDER BY score / max_points, position)[1] AS weakest_dimension,
+           arg_min(dimension_name, {{'share': score / max_points, 'position': position}}) AS weakest_dimension,
            CASE WHEN complete THEN rank() OVER (PARTITION BY year, complete ORDER BY total DESC) END AS rank
     FROM ({_SCORES} AND f.year IN ($year, $year - 1))
     GROUP BY year, branch_id
@@ -66,15 +66,44 @@ _SHEETS = f"""
 
 # The latest 示范点 title of every branch named in $year or earlier.
 _SITES = """
-    SELECT branch_id, list(title ORDER BY year DESC, title)[1] AS site_title, max(year) AS site_year
+    SELECT branch_id, arg_min(title, {'newest': -year, 'title': title}) AS site_title, max(year) AS site_year
     FROM demonstration_site WHERE year <= $year GROUP BY branch_id
 """
 
 
-def _query(con: duckdb.DuckDBPyConnection, sql: str, cfg: config_mod.Config, year: int, unit: str | None) -> pd.DataFrame:
-    """Run ``sql`` with the configured dimensions, ``$year`` and ``$unit`` bound."""
+# Every branch under $unit with its sheet of $year (see ``branch_totals`` for the columns).
+_TOTALS = f"""
+WITH sheets AS ({_SHEETS}),
+mean AS (
+    SELECT avg(total)::DOUBLE AS hospital_mean, count(*) AS hospital_n
+    FROM sheets WHERE year = $year AND complete
+),
+site AS ({_SITES})
+SELECT $year::INTEGER AS year, l.branch_id, l.branch_name, l.general_branch_name,
+       coalesce(c.dimensions_scored, 0) AS dimensions_scored,
+       coalesce(c.complete, false) AS complete,
+       c.total::DOUBLE AS total, c.max_total::DOUBLE AS max_total,
+       (c.total / c.max_total)::DOUBLE AS share,
+       c.self_total::DOUBLE AS self_total, (c.self_total - c.total)::DOUBLE AS self_gap,
+       mean.hospital_mean, mean.hospital_n,
+       CASE WHEN c.complete THEN c.total::DOUBLE - mean.hospital_mean END AS gap,
+       c.rank, p.rank AS previous_rank, p.rank - c.rank AS rank_change,
+       c.min_share, c.weakest_dimension,
+       site.branch_id IS NOT NULL AS is_site, site.site_title, site.site_year
+FROM branch_lineage l
+CROSS JOIN mean
+LEFT JOIN (SELECT * FROM sheets WHERE year = $year) c USING (branch_id)
+LEFT JOIN (SELECT * FROM sheets WHERE year = $year - 1) p USING (branch_id)
+LEFT JOIN site USING (branch_id)
+WHERE {unit_filter('l.branch_id')}
+"""
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, cfg: config_mod.Config, year: int, unit: str | None,
+           **params) -> pd.DataFrame:
+    """Run ``sql`` with the configured dimensions, ``$year``, ``$unit`` and ``params`` bound."""
     dims = cfg.four_have
-    return fetch_frame(con, sql, {
+    return fetch_frame(con, sql, params | {
         "dim_ids": [d.id for d in dims],
         "dim_names": [d.name for d in dims],
         "dim_max": [float(d.max_points) for d in dims],
@@ -198,30 +227,7 @@ def branch_totals(
     return _query(
         con,
         f"""
-        WITH sheets AS ({_SHEETS}),
-        mean AS (
-            SELECT avg(total)::DOUBLE AS hospital_mean, count(*) AS hospital_n
-            FROM sheets WHERE year = $year AND complete
-        ),
-        site AS ({_SITES})
-        SELECT $year::INTEGER AS year, l.branch_id, l.branch_name, l.general_branch_name,
-               coalesce(c.dimensions_scored, 0) AS dimensions_scored,
-               coalesce(c.complete, false) AS complete,
-               c.total::DOUBLE AS total, c.max_total::DOUBLE AS max_total,
-               (c.total / c.max_total)::DOUBLE AS share,
-               c.self_total::DOUBLE AS self_total, (c.self_total - c.total)::DOUBLE AS self_gap,
-               mean.hospital_mean, mean.hospital_n,
-               CASE WHEN c.complete THEN c.total::DOUBLE - mean.hospital_mean END AS gap,
-               c.rank, p.rank AS previous_rank, p.rank - c.rank AS rank_change,
-               c.min_share, c.weakest_dimension,
-               site.branch_id IS NOT NULL AS is_site, site.site_title, site.site_year
-        FROM branch_lineage l
-        CROSS JOIN mean
-        LEFT JOIN (SELECT * FROM sheets WHERE year = $year) c USING (branch_id)
-        LEFT JOIN (SELECT * FROM sheets WHERE year = $year - 1) p USING (branch_id)
-        LEFT JOIN site USING (branch_id)
-        WHERE {unit_filter('l.branch_id')}
-        ORDER BY c.rank NULLS LAST, l.branch_id
+        SELECT * FROM ({_TOTALS}) ORDER BY rank NULLS LAST, branch_id
         """,
         cfg or config_mod.load(), year, unit,
     )
@@ -257,20 +263,23 @@ def profile(
     return _query(
         con,
         f"""
-        WITH s AS ({_SCORES} AND f.year = $year),
-        h AS (SELECT dimension_id, avg(score)::DOUBLE AS hospital_mean, count(*) AS hospital_n FROM s GROUP BY ALL),
-        u AS (
-            SELECT dimension_id, avg(score)::DOUBLE AS unit_mean, avg(self_score)::DOUBLE AS unit_self_mean,
-                   count(*) AS unit_n, avg(self_score - score)::DOUBLE AS self_gap
-            FROM s WHERE {unit_filter('s.branch_id')} GROUP BY ALL
+        WITH s AS (
+            SELECT f.dimension_id, f.score, f.self_score, {unit_filter('f.branch_id')} AS in_unit
+            FROM ({_SCORES} AND f.year = $year) f
+        ), g AS (
+            SELECT dimension_id, avg(score)::DOUBLE AS hospital_mean, count(*) AS hospital_n,
+                   avg(score) FILTER (in_unit)::DOUBLE AS unit_mean,
+                   avg(self_score) FILTER (in_unit)::DOUBLE AS unit_self_mean,
+                   count(*) FILTER (in_unit) AS unit_n,
+                   avg(self_score - score) FILTER (in_unit)::DOUBLE AS self_gap
+            FROM s GROUP BY dimension_id
         )
         SELECT d.dimension_id, d.dimension_name, d.dim_max AS max_points,
-               u.unit_mean, u.unit_self_mean, coalesce(u.unit_n, 0) AS unit_n,
-               h.hospital_mean, coalesce(h.hospital_n, 0) AS hospital_n,
-               u.unit_mean - h.hospital_mean AS gap, u.self_gap
+               g.unit_mean, g.unit_self_mean, coalesce(g.unit_n, 0) AS unit_n,
+               g.hospital_mean, coalesce(g.hospital_n, 0) AS hospital_n,
+               g.unit_mean - g.hospital_mean AS gap, g.self_gap
         FROM ({_DIMS}) d
-        LEFT JOIN h USING (dimension_id)
-        LEFT JOIN u USING (dimension_id)
+        LEFT JOIN g USING (dimension_id)
         ORDER BY d.position
         """,
         cfg or config_mod.load(), year, unit,
@@ -314,7 +323,10 @@ def site_candidates(
     require_branch_detail(scope)
     cfg = cfg or config_mod.load()
     top_n, min_share = _rule(cfg, top_n, min_share)
-    return _candidates(branch_totals(con, scope=scope, year=year, unit=unit, cfg=cfg), top_n, min_share)
+    # A branch outside the top_n can only be listed as a named site: the rest of a province's
+    # 10,000 branches are left in the database, and _candidates applies the rule to these.
+    listable = _query(con, f"SELECT * FROM ({_TOTALS}) WHERE rank <= $top_n OR is_site", cfg, year, unit, top_n=top_n)
+    return _candidates(listable, top_n, min_share)
 
 
 def _rule(cfg: config_mod.Config, top_n: int | None, min_share: float | None) -> tuple[int, float]:
