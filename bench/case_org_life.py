@@ -92,13 +92,23 @@ FROM cells
 WHERE kind = '支委会' ORDER BY general_branch_id NULLS LAST, branch_id, period_start
 """
 
+def _wilson(count: str, n: str) -> str:
+    """The 95% Wilson interval of count / n in percent, as two columns ci_low, ci_high (the formula of
+    ``stats.wilson_interval``)."""
+    p, z2 = f"({count})::DOUBLE / ({n})", "1.959963984540054 ^ 2"
+    centre, half = f"({p} + {z2} / (2 * ({n})))", f"1.959963984540054 * sqrt({p} * (1 - {p}) / ({n}) + {z2} / (4 * ({n}) ^ 2))"
+    return (f"100 * ({centre} - {half}) / (1 + {z2} / ({n})) AS ci_low, "
+            f"100 * ({centre} + {half}) / (1 + {z2} / ({n})) AS ci_high")
+
+
 RATES_SQL = f"""
 WITH {CELLS}
 SELECT branch_id, any_value(branch_name) AS branch_name, any_value(general_branch_name) AS general_branch_name,
        any_value(grain) AS grain, any_value(required) AS times, count(*) FILTER (WHERE observed) AS periods,
        sum(required) FILTER (WHERE observed) AS required, sum(held) FILTER (WHERE observed) AS held,
        sum(counted) AS counted, count(*) FILTER (WHERE shortfall > 0) AS missing, sum(shortfall) AS shortfall,
-       100.0 * sum(counted) / sum(required) FILTER (WHERE observed) AS rate
+       100.0 * sum(counted) / sum(required) FILTER (WHERE observed) AS rate,
+       {_wilson("sum(counted)", "sum(required) FILTER (WHERE observed)")}, '支委会' AS kind
 FROM cells WHERE kind = '支委会'
 GROUP BY branch_id, general_branch_id ORDER BY rate, general_branch_id NULLS LAST, branch_id
 """
@@ -111,12 +121,13 @@ FROM cells WHERE shortfall > 0
 ORDER BY general_branch_id NULLS LAST, branch_id, kind_order, period_start
 """
 
-ATTENDANCE_SQL = """
+ATTENDANCE_SQL = f"""
 SELECT a.branch_id, l.branch_name, l.general_branch_name, count(DISTINCT a.activity_id) AS meetings,
        count(DISTINCT t.member_id) AS members, count(*) AS n,
        count(*) FILTER (WHERE t.status = '出席') AS present, count(*) FILTER (WHERE t.status = '请假') AS leave,
        count(*) FILTER (WHERE t.status = '缺席') AS absent, 100.0 * present / n AS attendance_rate,
-       100.0 * leave / n AS leave_rate, 100.0 * absent / n AS absence_rate
+       100.0 * leave / n AS leave_rate, 100.0 * absent / n AS absence_rate, {_wilson("present", "n")},
+       '支委会' AS kind, false AS suppressed  -- a committee viewer sees every branch's members
 FROM (SELECT * RENAME (unit_id AS branch_id) FROM activity) a JOIN attendance t USING (activity_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
 WHERE a.activity_type = '支委会' AND a.held_on BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
 GROUP BY ALL ORDER BY attendance_rate, a.branch_id
@@ -190,7 +201,7 @@ SUMMARY_QUARTER_BITS_SQL = _summary_sql(f"""
     SELECT s.kind, s.attendance_n, m.members, s.present, s.leave, s.absent
     FROM sums s LEFT JOIN members m ON m.kind IS NOT DISTINCT FROM s.kind""")
 
-ATTENDANCE_DERIVED_SQL = """
+ATTENDANCE_DERIVED_SQL = f"""
 WITH q AS (
     SELECT * FROM member_quarter_attendance
     WHERE activity_type = '支委会' AND quarter_start BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'
@@ -201,7 +212,8 @@ WITH q AS (
 SELECT q.unit_id AS branch_id, l.branch_name, l.general_branch_name, any_value(r.meetings) AS meetings,
        count(DISTINCT q.member_id) AS members, sum(q.n)::BIGINT AS n, sum(q.present)::BIGINT AS present,
        sum(q.leave)::BIGINT AS leave, sum(q.absent)::BIGINT AS absent, 100.0 * sum(q.present) / sum(q.n) AS attendance_rate,
-       100.0 * sum(q.leave) / sum(q.n) AS leave_rate, 100.0 * sum(q.absent) / sum(q.n) AS absence_rate
+       100.0 * sum(q.leave) / sum(q.n) AS leave_rate, 100.0 * sum(q.absent) / sum(q.n) AS absence_rate,
+       {_wilson("sum(q.present)", "sum(q.n)")}, '支委会' AS kind, false AS suppressed
 FROM q JOIN r USING (unit_id) JOIN branch_lineage l ON l.branch_id = q.unit_id
 GROUP BY q.unit_id, l.branch_name, l.general_branch_name ORDER BY attendance_rate, branch_id
 """
@@ -287,10 +299,6 @@ BASELINES = {
 }
 
 
-
-
-
-
 def _service_frame(totals: activities.ServiceTotals) -> pd.DataFrame:
     return pd.DataFrame([(t.activity_type, t.activities, t.people_served, t.hours, t.branches)
                          for t in (totals.free_clinic, totals.volunteering)],
@@ -305,9 +313,6 @@ def _summary_frame(summary: meetings.MeetingSummary) -> pd.DataFrame:
              "members": summary.members, "present": summary.present, "leave": summary.leave, "absent": summary.absent,
              "attendance_rate": summary.attendance_rate, "leave_rate": summary.leave_rate}
     return pd.concat([summary.by_kind, pd.DataFrame([total])], ignore_index=True)
-
-
-
 
 
 @rows_case("org_life", "组织生活 page functions (三会一课, attendance, activities) on the 10x demo vs one raw SQL statement each",
@@ -330,13 +335,13 @@ def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
           "status", "counted", "shortfall"], None),
         ("meetings.compliance_rates", lambda: meetings.compliance_rates(con, kind=KIND, **common), "rates",
          ["branch_id", "branch_name", "general_branch_name", "grain", "times", "periods", "required", "held",
-          "counted", "missing", "shortfall", "rate"], None),
+          "counted", "missing", "shortfall", "rate", "ci_low", "ci_high", "kind"], None),
         ("meetings.missing_meetings", lambda: meetings.missing_meetings(con, **common), "missing",
          ["branch_id", "branch_name", "general_branch_name", "kind", "period", "period_label", "period_start",
           "period_end", "required", "held", "shortfall"], None),
         ("meetings.attendance_rates", lambda: meetings.attendance_rates(con, kind=KIND, **common), "attendance",
-         ["branch_id", "branch_name", "general_branch_name", "meetings", "members", "n", "present", "leave",
-          "absent", "attendance_rate", "leave_rate", "absence_rate"], None),
+         ["branch_id", "branch_name", "general_branch_name", "kind", "meetings", "members", "n", "suppressed",
+          "present", "leave", "absent", "attendance_rate", "leave_rate", "absence_rate", "ci_low", "ci_high"], None),
         ("meetings.member_attendance", lambda: meetings.member_attendance(con, kind=KIND, **common), "members",
          ["branch_id", "branch_name", "member_id", "name", "party_role", "n", "present", "leave", "absent",
           "attendance_rate", "leave_rate"], None),

@@ -85,7 +85,8 @@ def quarter_review(
         kept &= ranks["branch_id"].isin(branches_under(con, unit))
     # Reasons are worded for the kept rows only: a province has 10,000 branches and keeps a few hundred.
     kept = ranks[kept].reset_index(drop=True)
-    return kept.assign(reason=pd.Series([_review_reasons(row, a, worst_counted) for row in kept.itertuples()],
+    fields = kept[["rank", "total", "falling_streak"]].itertuples(index=False)
+    return kept.assign(reason=pd.Series([_review_reasons(row, a, worst_counted) for row in fields],
                                         index=kept.index, dtype=str))
 
 

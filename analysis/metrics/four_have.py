@@ -349,7 +349,10 @@ def _candidates(totals: pd.DataFrame, top_n: int, min_share: float) -> pd.DataFr
     ).astype(bool)
     out = totals.assign(candidate=candidate)
     out = out[out["candidate"] | out["is_site"]]
-    out = out.assign(note=[_note(row, top_n, min_share) for row in out.itertuples()])
+    # Only the columns a note reads are iterated: each pyarrow-backed column is a slow iterator.
+    fields = out[["candidate", "is_site", "site_year", "rank", "dimensions_scored", "complete", "min_share",
+                  "weakest_dimension"]]
+    out = out.assign(note=[_note(row, top_n, min_share) for row in fields.itertuples(index=False)])
     out = out.sort_values(["candidate", "rank", "branch_id"], ascending=[False, True, True], na_position="last")
     columns = ["rank", "branch_id", "branch_name", "general_branch_name", "total", "min_share", "weakest_dimension",
                "candidate", "is_site", "site_title", "site_year", "note"]
