@@ -91,13 +91,14 @@ RANKING_RAW = f"""
           FROM r WINDOW w AS (PARTITION BY branch_id ORDER BY quarter)),
     s AS (SELECT *, row_number() OVER (PARTITION BY branch_id, run ORDER BY quarter) - 1 AS falling_streak
           FROM (SELECT *, sum(CASE WHEN fell THEN 0 ELSE 1 END) OVER (PARTITION BY branch_id ORDER BY quarter) AS run FROM g))
-    SELECT s.quarter, s.branch_id, l.branch_name, s.total, s.indicators, s.rank,
+    SELECT s.quarter, s.branch_id, l.branch_name, l.general_branch_name, s.total, s.indicators, s.rank,
            CASE WHEN quarter_index(pq) = quarter_index(s.quarter) - 1 THEN pr - s.rank END AS rank_change, falling_streak
     FROM s JOIN branch_lineage l USING (branch_id)
     WHERE s.quarter BETWEEN '{FIRST}' AND '{LAST}' ORDER BY s.quarter, s.rank, s.branch_id"""
 
 RANKING_DERIVED = f"""
-    SELECT t.quarter, t.branch_id, l.branch_name, t.total, t.indicators, t.rank, t.rank_change, t.falling_streak
+    SELECT t.quarter, t.branch_id, l.branch_name, l.general_branch_name, t.total, t.indicators, t.rank, t.rank_change,
+           t.falling_streak
     FROM branch_quarter_total t JOIN branch_lineage l USING (branch_id)
     WHERE t.quarter BETWEEN '{FIRST}' AND '{LAST}' ORDER BY t.quarter, t.rank, t.branch_id"""
 
@@ -190,14 +191,16 @@ class Pandas:
             earlier = q[["branch_id", "qi", "mean"]].assign(qi=q["qi"] + back).rename(columns={"mean": name})
             q = q.merge(earlier, on=["branch_id", "qi"], how="left")
             q[name] = q["mean"] - q[name]
-        return q[q["quarter"] >= FIRST].rename(columns={"branch_id": "unit_id"})
+        q = q.merge(self.d["lineage"][["branch_id", "branch_name"]], on="branch_id")
+        return q[q["quarter"] >= FIRST].rename(columns={"branch_id": "unit_id", "branch_name": "unit_name"})
 
     def member_index(self) -> pd.DataFrame:
         i = self.index(LAST, LAST)
         # Ranked to 9 decimals, as analysis.derived documents.
         i["rank_in_branch"] = i["vindex"].round(9).groupby([i["quarter"], i["branch_id"]]).rank(method="min",
                                                                                                ascending=False)
-        return i.merge(self.d["members"][["member_id", "name"]], on="member_id")
+        return (i.merge(self.d["members"][["member_id", "name"]], on="member_id")
+                .merge(self.d["lineage"][["branch_id", "branch_name", "general_branch_name"]], on="branch_id"))
 
     def appraisal(self) -> pd.DataFrame:
         i = self.index(f"{YEAR}Q1", f"{YEAR}Q4").sort_values("quarter")
@@ -205,7 +208,8 @@ class Pandas:
         a = i.groupby("member_id").agg(branch_id=("branch_id", "last"), quarters=("vindex", "size"),
                                        annual_index=("vindex", "mean")).reset_index()
         a["grade"] = np.select([a["annual_index"].round(9) >= t.minimum for t in V.grades], [t.label for t in V.grades], default="")
-        return a
+        return (a.merge(self.d["members"][["member_id", "name"]], on="member_id")
+                .merge(self.d["lineage"][["branch_id", "branch_name"]], on="branch_id"))
 
     def dimensions(self) -> pd.DataFrame:
         s = self.d["scores"]
@@ -249,7 +253,8 @@ class Pandas:
         fell = t["total"] < by["total"].shift()
         run = (~fell).astype(int).groupby(t["branch_id"]).cumsum()
         t["falling_streak"] = t.groupby([t["branch_id"], run]).cumcount()
-        return t[(t["quarter"] >= FIRST) & (t["quarter"] <= LAST)]
+        t = t[(t["quarter"] >= FIRST) & (t["quarter"] <= LAST)]
+        return t.merge(self.d["lineage"][["branch_id", "branch_name", "general_branch_name"]], on="branch_id")
 
     def indicators(self) -> pd.DataFrame:
         b = self.d["branch_scores"]
@@ -279,16 +284,17 @@ def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
     member_rank = "rank() OVER (PARTITION BY i.quarter, i.branch_id ORDER BY round(i.vindex, 9) DESC) AS rank_in_branch"
     return [
         Versus("vanguard.trend (branch)", lambda: vanguard.trend(con, level="branch", **period),
-               ["quarter", "unit_id", "mean", "median", "sd", "n", "qoq", "yoy"], ["quarter", "unit_id"],
+               ["quarter", "unit_id", "unit_name", "mean", "median", "sd", "n", "qoq", "yoy"], ["quarter", "unit_id"],
                {"raw tables": _trend_sql(_index_sql(WIDE_FIRST, LAST)),
                 "derived tables": _trend_sql(DERIVED_INDEX.format(first=WIDE_FIRST, last=LAST))}, p.trend),
         Versus("vanguard.member_index", lambda: vanguard.member_index(con, scope=SCOPE, first=LAST, last=LAST),
-               ["quarter", "member_id", "name", "branch_id", "vindex", "rank_in_branch"], ["quarter", "member_id"],
+               ["quarter", "member_id", "name", "branch_id", "branch_name", "general_branch_name", "vindex", "rank_in_branch"],
+               ["quarter", "member_id"],
                {"raw tables": _members_sql(_index_sql(LAST, LAST), member_rank),
                 "derived tables": _members_sql(DERIVED_INDEX.format(first=LAST, last=LAST), "i.rank_in_branch")},
                p.member_index),
         Versus("vanguard.appraisal", lambda: vanguard.appraisal(con, scope=SCOPE, year=YEAR),
-               ["member_id", "branch_id", "quarters", "annual_index", "grade"], ["member_id"],
+               ["member_id", "name", "branch_id", "branch_name", "quarters", "annual_index", "grade"], ["member_id"],
                {"raw tables": _appraisal_sql(RAW_ANNUAL),
                 "derived tables": _appraisal_sql(f"SELECT * FROM member_year_index WHERE year = {YEAR}")}, p.appraisal),
         Versus("vanguard.dimension_breakdown", lambda: vanguard.dimension_breakdown(con, scope=SCOPE, first=LAST, last=LAST),
@@ -301,7 +307,8 @@ def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
                 "derived tables": _falling_sql(DERIVED_INDEX.format(first=periods.shift(LAST, -2), last=LAST))},
                p.falling),
         Versus("assessment.branch_ranking", lambda: assessment.branch_ranking(con, **period),
-               ["quarter", "branch_id", "total", "indicators", "rank", "rank_change", "falling_streak"],
+               ["quarter", "branch_id", "branch_name", "general_branch_name", "total", "indicators", "rank", "rank_change",
+                "falling_streak"],
                ["quarter", "branch_id"], {"raw tables": RANKING_RAW, "derived tables": RANKING_DERIVED}, p.ranking),
         Versus("assessment.indicator_scores", lambda: assessment.indicator_scores(con, scope=SCOPE, quarter=LAST),
                ["branch_id", "indicator_id", "score", "hospital_mean", "gap"], ["branch_id", "indicator_id"],
