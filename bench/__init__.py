@@ -122,13 +122,17 @@ def best_of(fn: Callable[[], object], repeats: int = REPEATS, budget_s: float | 
 
 def same_rows(ours, expected, columns: list[str]) -> bool:
     """True when both frames hold the same rows of ``columns`` in the same order: NULLs equal,
-    numbers equal within 1e-9 (sums in another order differ in the last bits), dates as dates."""
+    numbers equal within 1e-9 (sums in another order differ in the last bits), dates as dates,
+    lists element by element."""
     import datetime as dt
     import math
 
+    import numpy as np
     import pandas as pd
 
     def plain(v):
+        if isinstance(v, (list, tuple, np.ndarray)):
+            return tuple(plain(x) for x in v)
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             return None
         if isinstance(v, pd.Timestamp):
@@ -141,6 +145,8 @@ def same_rows(ours, expected, columns: list[str]) -> bool:
     def equal(a, b) -> bool:
         if isinstance(a, float) and isinstance(b, float):
             return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        if isinstance(a, tuple) and isinstance(b, tuple):
+            return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
         return a == b
 
     if len(ours) != len(expected):

@@ -38,6 +38,7 @@ def _index_sql(first: str, last: str) -> str:
 
 
 GRADE_CASE = "CASE " + " ".join(f"WHEN round({{x}}, 9) >= {t.minimum} THEN '{t.label}'" for t in V.grades) + " END"
+STARS_CASE = "CASE " + " ".join(f"WHEN round({{x}}, 9) >= {t.minimum} THEN {int(t.label)}" for t in V.stars) + " END"
 
 
 def _trend_sql(index: str) -> str:
@@ -63,14 +64,14 @@ def _members_sql(index: str, rank: str) -> str:
 
 def _appraisal_sql(annual: str) -> str:
     return f"""
-        SELECT a.member_id, m.name, a.branch_id, l.branch_name, a.quarters, a.annual_index, a.grade
+        SELECT a.member_id, m.name, a.branch_id, l.branch_name, a.quarters, a.annual_index, a.grade, a.stars
         FROM ({annual}) a JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
         ORDER BY a.branch_id, a.annual_index DESC, a.member_id"""
 
 
 RAW_ANNUAL = f"""
     SELECT member_id, arg_max(branch_id, quarter) AS branch_id, count(*) AS quarters, avg(vindex) AS annual_index,
-           {GRADE_CASE.format(x='avg(vindex)')} AS grade
+           {GRADE_CASE.format(x='avg(vindex)')} AS grade, {STARS_CASE.format(x='avg(vindex)')} AS stars
     FROM ({_index_sql(f'{YEAR}Q1', f'{YEAR}Q4')}) GROUP BY member_id"""
 
 
@@ -78,7 +79,8 @@ def _falling_sql(index: str) -> str:
     return f"""
         WITH s AS (SELECT member_id, branch_id, list(vindex ORDER BY quarter) AS v FROM ({index}) GROUP BY ALL)
         SELECT s.member_id, m.name, s.branch_id, l.branch_name, v[1] AS start_index, v[3] AS last_index,
-               v[1] - v[3] AS total_drop, v AS indices
+               v[1] - v[3] AS total_drop, v::DOUBLE[] AS indices,
+               array_to_string(list_transform(v::DOUBLE[], lambda x: printf('%.1f', x)), ' → ') AS index_path
         FROM s JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = s.branch_id
         WHERE len(v) = 3 AND v[2] < v[1] AND v[3] < v[2] ORDER BY total_drop DESC, s.member_id"""
 
@@ -123,11 +125,12 @@ def _total_trend_sql(totals: str) -> str:
 RAW_TOTALS = "SELECT quarter, branch_id, sum(score)::DOUBLE AS total, rank() OVER (PARTITION BY quarter ORDER BY sum(score) DESC) AS rank FROM branch_score GROUP BY quarter, branch_id"
 
 INDICATORS_SQL = f"""
-    SELECT s.branch_id, l.branch_name, s.indicator_id, s.score::DOUBLE AS score,
+    SELECT s.branch_id, l.branch_name, s.indicator_id, i.name AS indicator, s.max_points::DOUBLE AS max_points,
+           s.score::DOUBLE AS score, 100 * s.score::DOUBLE / s.max_points::DOUBLE AS pct,
            avg(s.score::DOUBLE) OVER (PARTITION BY s.indicator_id) AS hospital_mean,
-           s.score::DOUBLE - hospital_mean AS gap
-    FROM branch_score s JOIN branch_lineage l USING (branch_id)
-    WHERE s.quarter = '{LAST}' ORDER BY s.branch_id, s.indicator_id"""
+           100 * hospital_mean / s.max_points::DOUBLE AS hospital_pct, s.score::DOUBLE - hospital_mean AS gap, i.position
+    FROM branch_score s JOIN branch_lineage l USING (branch_id) JOIN assessment_indicator i USING (indicator_id)
+    WHERE s.quarter = '{LAST}' ORDER BY s.branch_id, i.position"""
 
 def _dimension_sql(means: str) -> str:
     """The breakdown with the dimension's name, the weighted combination (literal rater
@@ -158,7 +161,8 @@ FRAMES = {
     "history": "SELECT member_id, branch_id, from_quarter, to_quarter FROM member_quarter_branch",
     "dimensions": "SELECT dimension_id, name AS dimension, position FROM vanguard_dimension",
     "lineage": "SELECT * FROM branch_lineage",
-    "branch_scores": "SELECT branch_id, quarter, indicator_id, score::DOUBLE AS score FROM branch_score",
+    "branch_scores": "SELECT branch_id, quarter, indicator_id, score::DOUBLE AS score, max_points::DOUBLE AS max_points FROM branch_score",
+    "indicators": "SELECT indicator_id, name AS indicator, position FROM assessment_indicator",
 }
 
 
@@ -207,7 +211,9 @@ class Pandas:
         # The branch of the member's last scored quarter of the year.
         a = i.groupby("member_id").agg(branch_id=("branch_id", "last"), quarters=("vindex", "size"),
                                        annual_index=("vindex", "mean")).reset_index()
-        a["grade"] = np.select([a["annual_index"].round(9) >= t.minimum for t in V.grades], [t.label for t in V.grades], default="")
+        rounded = a["annual_index"].round(9)
+        a["grade"] = np.select([rounded >= t.minimum for t in V.grades], [t.label for t in V.grades], default="")
+        a["stars"] = np.select([rounded >= t.minimum for t in V.stars], [int(t.label) for t in V.stars], default=0)
         return (a.merge(self.d["members"][["member_id", "name"]], on="member_id")
                 .merge(self.d["lineage"][["branch_id", "branch_name"]], on="branch_id"))
 
@@ -229,7 +235,9 @@ class Pandas:
         branch = i.groupby("member_id")["branch_id"].last()
         return (pd.DataFrame({"member_id": w.index, "branch_id": branch[w.index].to_numpy(),
                               "start_index": first[w.index].to_numpy(), "last_index": last[w.index].to_numpy()})
-                .assign(total_drop=lambda f: f["start_index"] - f["last_index"])
+                .assign(total_drop=lambda f: f["start_index"] - f["last_index"],
+                        indices=[list(v) for v in zip(first[w.index], middle[w.index], last[w.index])],
+                        index_path=lambda f: [" → ".join(f"{x:.1f}" for x in v) for v in f["indices"]])
                 .merge(self.d["members"][["member_id", "name"]], on="member_id")
                 .merge(self.d["lineage"][["branch_id", "branch_name"]], on="branch_id")
                 .sort_values(["total_drop", "member_id"], ascending=[False, True]))
@@ -261,7 +269,10 @@ class Pandas:
         b = b[b["quarter"] == LAST].copy()
         b["hospital_mean"] = b.groupby("indicator_id")["score"].transform("mean")
         b["gap"] = b["score"] - b["hospital_mean"]
-        return b
+        b["pct"] = 100 * b["score"] / b["max_points"]
+        b["hospital_pct"] = 100 * b["hospital_mean"] / b["max_points"]
+        return (b.merge(self.d["indicators"], on="indicator_id")
+                .merge(self.d["lineage"][["branch_id", "branch_name"]], on="branch_id"))
 
     def total_trend(self) -> pd.DataFrame:
         t = self.totals()
@@ -294,7 +305,7 @@ def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
                 "derived tables": _members_sql(DERIVED_INDEX.format(first=LAST, last=LAST), "i.rank_in_branch")},
                p.member_index),
         Versus("vanguard.appraisal", lambda: vanguard.appraisal(con, scope=SCOPE, year=YEAR),
-               ["member_id", "name", "branch_id", "branch_name", "quarters", "annual_index", "grade"], ["member_id"],
+               ["member_id", "name", "branch_id", "branch_name", "quarters", "annual_index", "grade", "stars"], ["member_id"],
                {"raw tables": _appraisal_sql(RAW_ANNUAL),
                 "derived tables": _appraisal_sql(f"SELECT * FROM member_year_index WHERE year = {YEAR}")}, p.appraisal),
         Versus("vanguard.dimension_breakdown", lambda: vanguard.dimension_breakdown(con, scope=SCOPE, first=LAST, last=LAST),
@@ -302,7 +313,10 @@ def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
                ["quarter", "dimension_id"],
                {"raw tables": DIMENSION_RAW, "derived tables": DIMENSION_DERIVED}, p.dimensions),
         Versus("vanguard.falling_members", lambda: vanguard.falling_members(con, scope=SCOPE, last=LAST),
-               ["member_id", "name", "branch_id", "branch_name", "start_index", "last_index", "total_drop"], ["member_id"],
+               # index_path is not compared: the raw statement's exact decimals and the stored doubles
+               # print differently at a tie (84.45 exactly gives 84.5; the double 84.44999999999999, 84.4).
+               ["member_id", "name", "branch_id", "branch_name", "start_index", "last_index", "total_drop", "indices"],
+               ["member_id"],
                {"raw tables": _falling_sql(_index_sql(periods.shift(LAST, -2), LAST)),
                 "derived tables": _falling_sql(DERIVED_INDEX.format(first=periods.shift(LAST, -2), last=LAST))},
                p.falling),
@@ -311,7 +325,8 @@ def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
                 "falling_streak"],
                ["quarter", "branch_id"], {"raw tables": RANKING_RAW, "derived tables": RANKING_DERIVED}, p.ranking),
         Versus("assessment.indicator_scores", lambda: assessment.indicator_scores(con, scope=SCOPE, quarter=LAST),
-               ["branch_id", "indicator_id", "score", "hospital_mean", "gap"], ["branch_id", "indicator_id"],
+               ["branch_id", "branch_name", "indicator_id", "indicator", "max_points", "score", "pct", "hospital_mean",
+                "hospital_pct", "gap", "position"], ["branch_id", "indicator_id"],
                {"raw tables": INDICATORS_SQL}, p.indicators),
         Versus("assessment.total_trend", lambda: assessment.total_trend(con, **period),
                ["quarter", "mean", "median", "min", "max", "n"], ["quarter"],
