@@ -72,8 +72,6 @@ def quarter_review(
     require_branch_detail(scope)
     a = (cfg or config_mod.load()).assessment
     ranks = branch_ranking(con, scope=scope, first=quarter, last=quarter)
-    if ranks.empty:
-        return ranks.assign(commended=pd.Series(dtype=bool), flagged=pd.Series(dtype=bool), reason=pd.Series(dtype=str))
     worst_counted = ranks["rank"].nlargest(a.flag_bottom_n).min() if a.flag_bottom_n else float("inf")
     commended = ranks["rank"] <= a.commend_top_n
     flagged = (ranks["total"] < a.flag_below) | (ranks["rank"] >= worst_counted)
