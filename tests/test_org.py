@@ -23,3 +23,14 @@ def test_unit_names_general_branches_first(small):
     assert org.unit_names(small, scope=ALL) == {"G1": "G1总支", "G2": "G2总支", "B1": "B1支部", "B2": "B2支部",
                                                  "B3": "B3支部"}
     assert list(org.unit_names(small, scope=ALL)) == ["G1", "G2", "B1", "B2", "B3"]
+
+
+def test_branch_unit_filter_needs_no_join_without_a_unit(demo_con):
+    rows = "SELECT count(*) FROM branch_quarter_total WHERE {}"
+    everything = demo_con.execute(rows.format("TRUE")).fetchone()[0]
+    assert org.branch_unit_filter("branch_id", None) == "$unit IS NULL"
+    assert demo_con.execute(rows.format(org.branch_unit_filter("branch_id", None)), {"unit": None}).fetchone()[0] == everything
+    for unit in ("G01", "B01"):
+        narrowed = demo_con.execute(rows.format(org.branch_unit_filter("branch_id", unit)), {"unit": unit}).fetchone()[0]
+        general = demo_con.execute(rows.format(org.unit_filter()), {"unit": unit}).fetchone()[0]
+        assert 0 < narrowed == general < everything

@@ -95,3 +95,29 @@ def test_falling_members_fell_every_quarter_and_show_their_path(demo_con):
     series = index.sort_values("quarter").groupby("member_id")["vindex"].apply(list)
     expected = {m for m, s in series.items() if len(s) == 3 and s[0] > s[1] > s[2]}
     assert set(falling["member_id"]) == expected
+
+
+def test_committee_member_rows_are_every_secretarys_rows_together(demo_con):
+    # The committee's member-level queries skip the visibility semi-join
+    # (scope.member_visibility): what they list must be exactly the union of what the
+    # secretaries of the top-level units see.
+    units = demo_con.execute("SELECT unit_id FROM org_unit WHERE parent_id = "
+                             "(SELECT unit_id FROM org_unit WHERE level = 'committee') ORDER BY unit_id").fetchall()
+    assert len(units) > 1
+
+    def together(rows_of):
+        parts = [rows_of(Scope(f"s_{u}", "secretary", u)) for (u,) in units]
+        return pd.concat(parts).sort_values(["member_id"]).reset_index(drop=True)
+
+    for committee, of_secretary in (
+        (vanguard.member_index(demo_con, scope=ALL, first="2025Q3", last="2025Q4"),
+         lambda s: vanguard.member_index(demo_con, scope=s, first="2025Q3", last="2025Q4")),
+        (vanguard.appraisal(demo_con, scope=ALL, year=2025),
+         lambda s: vanguard.appraisal(demo_con, scope=s, year=2025)),
+    ):
+        assert len(committee) > 600
+        keys = ["member_id", "quarter"] if "quarter" in committee else ["member_id"]
+        pd.testing.assert_frame_equal(
+            committee.sort_values(keys).reset_index(drop=True),
+            together(of_secretary).sort_values(keys).reset_index(drop=True),
+        )

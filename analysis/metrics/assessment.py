@@ -8,7 +8,7 @@ import pandas as pd
 from analysis import config as config_mod
 from analysis import derived
 from analysis.db import fetch_frame
-from analysis.metrics.org import branches_under, unit_filter
+from analysis.metrics.org import branch_unit_filter, branches_under
 from analysis.scope import Scope, check_unit, require_branch_detail
 
 
@@ -32,7 +32,7 @@ def branch_ranking(
         SELECT s.quarter, s.branch_id, l.branch_name, l.general_branch_name, s.total, s.indicators, s.rank,
                s.rank_change, s.falling_streak
         FROM ({totals_sql(con)}) s JOIN branch_lineage l USING (branch_id)
-        WHERE s.quarter BETWEEN $first AND $last AND {unit_filter('s.branch_id')}
+        WHERE s.quarter BETWEEN $first AND $last AND {branch_unit_filter('s.branch_id', unit)}
         ORDER BY s.quarter, s.rank, s.branch_id
         """,
         {"first": first, "last": last, "unit": unit},
@@ -116,7 +116,7 @@ def total_trend(
         SELECT quarter, avg(total) AS mean, median(total) AS median, min(total) AS min, max(total) AS max,
                count(*) AS n
         FROM ({totals_sql(con)})
-        WHERE quarter BETWEEN $first AND $last AND {unit_filter()}
+        WHERE quarter BETWEEN $first AND $last AND {branch_unit_filter('branch_id', unit)}
         GROUP BY quarter ORDER BY quarter
         """,
         {"first": first, "last": last, "unit": unit},
@@ -149,7 +149,7 @@ def indicator_scores(
         FROM scores s JOIN means m USING (indicator_id)
         JOIN assessment_indicator i USING (indicator_id)
         JOIN branch_lineage l ON l.branch_id = s.branch_id
-        WHERE {unit_filter('s.branch_id')}
+        WHERE {branch_unit_filter('s.branch_id', unit)}
         ORDER BY s.branch_id, i.position
         """,
         {"quarter": quarter, "unit": unit},
@@ -175,7 +175,7 @@ def annual_totals(
         WITH y AS (
             SELECT t.branch_id, count(DISTINCT t.quarter) AS quarters, sum(t.total) AS total, avg(t.total) AS mean,
                    count(*) FILTER (WHERE t.rank <= $top_n) AS commended_quarters
-            FROM ({totals_sql(con)}) t JOIN branch_lineage l USING (branch_id)
+            FROM ({totals_sql(con)}) t
             WHERE t.quarter BETWEEN $first AND $last
             GROUP BY t.branch_id
         ), ranked AS (
@@ -184,7 +184,7 @@ def annual_totals(
         )
         SELECT r.branch_id, l.branch_name, l.general_branch_name, r.quarters, r.total, r.mean, r.commended_quarters, r.rank
         FROM ranked r JOIN branch_lineage l USING (branch_id)
-        WHERE {unit_filter('r.branch_id')}
+        WHERE {branch_unit_filter('r.branch_id', unit)}
         ORDER BY r.rank, r.branch_id
         """,
         {"first": f"{year}Q1", "last": f"{year}Q4", "unit": unit,

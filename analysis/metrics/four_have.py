@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis.db import fetch_frame
-from analysis.metrics.org import unit_filter
+from analysis.metrics.org import branch_unit_filter, unit_filter
 from analysis.periods import split
 from analysis.scope import Scope, check_unit, require_branch_detail
 
@@ -175,7 +175,7 @@ def branch_scores(
                r.score::DOUBLE - r.hospital_mean AS gap,
                r.dimension_rank
         FROM r JOIN branch_lineage l USING (branch_id)
-        WHERE {unit_filter('r.branch_id')}
+        WHERE {branch_unit_filter('r.branch_id', unit)}
         ORDER BY l.general_branch_id NULLS LAST, r.branch_id, r.position
         """,
         cfg or config_mod.load(), year, unit,
@@ -264,7 +264,7 @@ def profile(
         con,
         f"""
         WITH s AS (
-            SELECT f.dimension_id, f.score, f.self_score, {unit_filter('f.branch_id')} AS in_unit
+            SELECT f.dimension_id, f.score, f.self_score, {branch_unit_filter('f.branch_id', unit)} AS in_unit
             FROM ({_SCORES} AND f.year = $year) f
         ), g AS (
             SELECT dimension_id, avg(score)::DOUBLE AS hospital_mean, count(*) AS hospital_n,

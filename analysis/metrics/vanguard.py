@@ -8,9 +8,9 @@ import pandas as pd
 from analysis import config as config_mod
 from analysis import derived
 from analysis.db import fetch_frame
-from analysis.metrics.org import unit_filter
+from analysis.metrics.org import branch_unit_filter
 from analysis.periods import quarter_range, shift
-from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
+from analysis.scope import Scope, check_unit, member_visibility, require_branch_detail
 
 
 def _index(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, unit: str | None, first: str,
@@ -21,8 +21,8 @@ def _index(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, unit: str | N
     params = {"unit": unit, "first": first, "last": last}
     if derived.is_current(con, "vanguard", cfg):
         return (f"SELECT * FROM member_quarter_index WHERE quarter BETWEEN $first AND $last "
-                f"AND {unit_filter('branch_id')}", params)
-    where = f"s.quarter BETWEEN $first AND $last AND {unit_filter('m.branch_id')}"
+                f"AND {branch_unit_filter('branch_id', unit)}", params)
+    where = f"s.quarter BETWEEN $first AND $last AND {branch_unit_filter('m.branch_id', unit)}"
     return derived.member_index_sql(where), params | derived.index_params(cfg)
 
 
@@ -39,8 +39,8 @@ def visible_index(con: duckdb.DuckDBPyConnection, *, scope: Scope, first: str, l
     """
     require_branch_detail(scope)
     index, params = _index(con, cfg or config_mod.load(), unit, first, last)
-    return (f"SELECT i.* FROM ({index}) i JOIN member m USING (member_id) WHERE {visible_branch('m.branch_id')}",
-            params | {"visible": member_branch_ids(con, scope)})
+    visible, visible_params = member_visibility(con, scope, "m.branch_id")
+    return f"SELECT i.* FROM ({index}) i JOIN member m USING (member_id) WHERE {visible}", params | visible_params
 
 
 LEVELS = ("hospital", "general_branch", "branch")
@@ -141,9 +141,11 @@ def dimension_breakdown(
     params = {"unit": unit, "first": first, "last": last, "dims": [d.id for d in cfg.vanguard.dimensions],
               "rater_weights": derived.index_params(cfg)["rater_weights"]}
     if derived.is_current(con, "vanguard", cfg):
-        sums = f"SELECT * FROM branch_quarter_dimension WHERE quarter BETWEEN $first AND $last AND {unit_filter()}"
+        sums = ("SELECT * FROM branch_quarter_dimension WHERE quarter BETWEEN $first AND $last "
+                f"AND {branch_unit_filter('branch_id', unit)}")
     else:
-        sums = derived.dimension_sums_sql(f"s.quarter BETWEEN $first AND $last AND {unit_filter('m.branch_id')}")
+        sums = derived.dimension_sums_sql(
+            f"s.quarter BETWEEN $first AND $last AND {branch_unit_filter('m.branch_id', unit)}")
     means = ",\n".join(f"sum({r}_sum)::DOUBLE / nullif(sum({r}_n), 0) AS {r}" for r in derived.RATERS)
     return fetch_frame(
         con,
@@ -184,6 +186,7 @@ def member_index(
     """
     require_branch_detail(scope)
     index, params = _index(con, cfg or config_mod.load(), unit, first, last)
+    visible, visible_params = member_visibility(con, scope, "m.branch_id")
     return fetch_frame(
         con,
         f"""
@@ -191,10 +194,10 @@ def member_index(
         SELECT i.quarter, i.member_id, m.name, i.branch_id, l.branch_name, l.general_branch_name, i.vindex,
                i.rank_in_branch
         FROM idx i JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = i.branch_id
-        WHERE {visible_branch('m.branch_id')}
+        WHERE {visible}
         ORDER BY i.quarter, i.branch_id, rank_in_branch, i.member_id
         """,
-        params | {"visible": member_branch_ids(con, scope)},
+        params | visible_params,
     )
 
 
@@ -203,7 +206,7 @@ def _appraisal(con: duckdb.DuckDBPyConnection, cfg: config_mod.Config, unit: str
     """SQL of the annual appraisal (``derived.appraisal_sql``'s columns) of ``year`` under
     ``unit``, and its parameters: the derived table when current for ``cfg``, else computed."""
     if derived.is_current(con, "vanguard", cfg):
-        return (f"SELECT * FROM member_year_index WHERE year = $year AND {unit_filter('branch_id')}",
+        return (f"SELECT * FROM member_year_index WHERE year = $year AND {branch_unit_filter('branch_id', unit)}",
                 {"year": year, "unit": unit})
     index, params = _index(con, cfg, unit, f"{year}Q1", f"{year}Q4")
     return derived.appraisal_sql(index), params | derived.appraisal_params(cfg)
@@ -225,15 +228,16 @@ def appraisal(
     """
     require_branch_detail(scope)
     annual, params = _appraisal(con, cfg or config_mod.load(), unit, year)
+    visible, visible_params = member_visibility(con, scope, "m.branch_id")
     return fetch_frame(
         con,
         f"""
         SELECT a.member_id, m.name, a.branch_id, l.branch_name, a.quarters, a.annual_index, a.grade, a.stars
         FROM ({annual}) a JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = a.branch_id
-        WHERE {visible_branch('m.branch_id')}
+        WHERE {visible}
         ORDER BY a.branch_id, a.annual_index DESC, a.member_id
         """,
-        params | {"visible": member_branch_ids(con, scope)},
+        params | visible_params,
     )
 
 
@@ -352,7 +356,8 @@ def falling_members(
         raise ValueError("quarters must be at least 1")
     window = quarter_range(shift(last, -quarters), last)
     index, params = _index(con, cfg or config_mod.load(), unit, window[0], last)
-    params |= {"visible": member_branch_ids(con, scope), "window": len(window)}
+    visible, visible_params = member_visibility(con, scope, "m.branch_id")
+    params |= visible_params | {"window": len(window)}
     params |= {f"q{i}": quarter for i, quarter in enumerate(window)}
     # The window's indices as one list, a filtered max per quarter (a member has one index a
     # quarter) rather than an ordered list() aggregate: at a province 109 instead of 154 ms.
@@ -371,7 +376,7 @@ def falling_members(
                -- printf's one decimal reads as formatting.score's (checked on 200,000 values)
                array_to_string(list_transform(s.indices, lambda x: printf('%.1f', x)), ' → ') AS index_path
         FROM series s JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = s.branch_id
-        WHERE s.scored = $window AND {visible_branch('m.branch_id')}
+        WHERE s.scored = $window AND {visible}
           AND list_bool_and(list_transform(range(1, $window), lambda i: s.indices[i + 1] < s.indices[i]))
         ORDER BY total_drop DESC, s.member_id
         """,
