@@ -14,6 +14,7 @@ import html
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 MISSING = "—"
@@ -32,9 +33,36 @@ def suppression_mark(value: object) -> str | None:
     return value if isinstance(value, str) and _SUPPRESSION_MARK.match(value) else None
 
 
+def half_up(values, decimals: int):
+    """``values`` (a number or an array) rounded half away from zero at ``decimals`` places, as
+    四舍五入 and Excel's ROUND round the decimal value: 84.25 → 84.3, 84.45 → 84.5, -1.25 → -1.3.
+
+    Formatting a float directly rounds its binary value half to even: 84.25 gave "84.2", and
+    84.45, stored as 84.44999999999999 by a float sum, "84.4"; the browser (``toFixed``) gave
+    "84.3" for the first. So the value is first taken to 9 decimals (the precision the analyses
+    compare at), which removes the float error, then rounded. The result is the float nearest
+    to a number of ``decimals`` places: printing it with ``decimals`` places, in Python or in
+    the browser, shows exactly that number.
+
+    Returns
+    -------
+    A float for a number, an array of floats for an array (NaN stays NaN).
+    """
+    scale = 10.0 ** decimals
+    scaled = np.round(np.asarray(values, dtype=float) * scale, 9 - decimals)
+    rounded = np.copysign(np.floor(np.abs(scaled) + 0.5), scaled) / scale + 0.0  # + 0.0: no "-0.0"
+    return float(rounded) if rounded.ndim == 0 else rounded
+
+
+def fixed(value: float, decimals: int = 1, *, sign: bool = False, grouping: bool = False) -> str:
+    """A number as shown, rounded by :func:`half_up`: "85.3"; "+1.2" with ``sign``; "1,234.5" with
+    ``grouping``."""
+    return f"{half_up(value, decimals):{'+' if sign else ''}{',' if grouping else ''}.{decimals}f}"
+
+
 def score(value: float | None, decimals: int = 1) -> str:
-    """A score or index as shown: "85.3" (``decimals`` places), "—" when missing."""
-    return MISSING if _missing(value) else f"{value:.{decimals}f}"
+    """A score or index as shown: "85.3" (``decimals`` places, :func:`half_up`), "—" when missing."""
+    return MISSING if _missing(value) else fixed(value, decimals)
 
 
 def percent(value: float | str | None, decimals: int = 1, *, missing: str = MISSING) -> str:
@@ -42,7 +70,7 @@ def percent(value: float | str | None, decimals: int = 1, *, missing: str = MISS
     is; ``missing`` when there is no value."""
     if isinstance(value, str):
         return suppression_mark(value) or missing
-    return missing if _missing(value) else f"{value:.{decimals}f}%"
+    return missing if _missing(value) else f"{fixed(value, decimals)}%"
 
 
 def share(value: float | None, n: object, decimals: int = 1) -> str:
@@ -62,14 +90,14 @@ def count(value: object, *, missing: str = MISSING) -> str:
 def signed(value: float | None, decimals: int = 1, *, suffix: str = "", missing: str | None = MISSING) -> str | None:
     """A change with its sign and an optional note: "+1.2（环比）"; ``missing`` when there is
     none (pass None where "no change to show" must stay empty, as in a metric's delta)."""
-    return missing if _missing(value) else f"{value:+.{decimals}f}{suffix}"
+    return missing if _missing(value) else f"{fixed(value, decimals, sign=True)}{suffix}"
 
 
 def ci(low: float | None, high: float | None, *, unit: str = "%", decimals: int = 1) -> str:
     """A 95% confidence interval: "95% CI 62.1%–80.4%" ("95% CI —" when either end is missing)."""
     if _missing(low) or _missing(high):
         return f"95% CI {MISSING}"
-    return f"95% CI {low:.{decimals}f}{unit}–{high:.{decimals}f}{unit}"
+    return f"95% CI {fixed(low, decimals)}{unit}–{fixed(high, decimals)}{unit}"
 
 
 def date(day: dt.date) -> str:
@@ -118,7 +146,13 @@ def table_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], set[
         numeric = pd.api.types.is_numeric_dtype(values)
         whole = numeric and bool(values.dropna().map(lambda v: float(v).is_integer()).all())
         if numeric and not values.isna().any():
-            formats[header] = "%d" if whole and not pd.api.types.is_float_dtype(values) else f"%.{cell_decimals(header)}f"
+            if whole and not pd.api.types.is_float_dtype(values):
+                formats[header] = "%d"
+            else:
+                # rounded here (half_up) so that the browser's printf shows the decimal a report
+                # prints; a number it is: it still sorts as one
+                formats[header] = f"%.{cell_decimals(header)}f"
+                shown[column] = half_up(values.to_numpy(dtype=float), cell_decimals(header))
             continue
         if numeric:
             shown[column] = [blank(i) if _missing(v) else count(v) if whole else score(v, cell_decimals(header))

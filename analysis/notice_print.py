@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analysis.formatting import html_escape
+from analysis.formatting import fixed, html_escape
 from analysis.registers.notice import Notice
 
 RATER_NAMES = ("个人自评", "党员互评", "组织评定")
@@ -37,10 +37,10 @@ def notice_html(notice: Notice, *, published_on: dt.date, top: int = 3) -> str:
     head = "".join(f"<th>{html_escape(d)}</th>" for d in dims)
     body = []
     for r in notice.rows.to_dict("records"):
-        cells = "".join(f"<td>{r[d]:.1f}</td>" for d in dims)
+        cells = "".join(f"<td>{fixed(r[d], 1)}</td>" for d in dims)
         shade = ' class="top"' if r["rank"] <= top else ""
         body.append(f"<tr{shade}><td>{r['rank']}</td><td class=\"name\">{html_escape(r['name'])}</td>{cells}"
-                    f"<td><b>{r['vindex']:.2f}</b></td></tr>")
+                    f"<td><b>{fixed(r['vindex'], 2)}</b></td></tr>")
     weights = "、".join(f"{html_escape(n)} {w:.0%}" for n, w in notice.dimensions)
     raters = "、".join(f"{n} {w:.0%}" for n, w in zip(RATER_NAMES, notice.rater_weights))
     return f"""<!DOCTYPE html>

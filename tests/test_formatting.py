@@ -10,6 +10,8 @@ from analysis.formatting import (
     ci,
     count,
     date,
+    fixed,
+    half_up,
     html_escape,
     markdown_escape,
     p_value,
@@ -55,7 +57,7 @@ def test_escaping_keeps_data_text_inert():
     (signed(float("nan")), "—"),
     (signed(None, missing=None), None),
     (ci(62.14, 80.44), "95% CI 62.1%–80.4%"),
-    (ci(1.25, 3.5, unit=""), "95% CI 1.2–3.5"),
+    (ci(1.25, 3.5, unit=""), "95% CI 1.3–3.5"),  # 四舍五入: a half goes up
     (ci(None, 3.5), "95% CI —"),
     (date(dt.date(2025, 6, 30)), "2025年6月30日"),
 ])
@@ -92,6 +94,50 @@ def test_ci_text():
     assert ci(91.43, 94.44) == "95% CI 91.4%–94.4%"
     assert ci(4.7, 9.34, unit="") == "95% CI 4.7–9.3"
     assert ci(float("nan"), 3.0) == "95% CI —"
+
+
+@pytest.mark.parametrize(("value", "decimals", "expected"), [
+    (84.25, 1, "84.3"),  # a tie exact in binary: formatting the float gives "84.2" (half to even)
+    (84.45, 1, "84.5"),
+    (84.44999999999999, 1, "84.5"),  # a float sum's 84.45
+    (0.1 + 0.2 + 84.05, 1, "84.4"),  # 84.35 exactly, stored a little below or above
+    (2.675, 2, "2.68"),  # stored as 2.67499999999999982236431605997495353221893310546875
+    (73.075, 2, "73.08"),
+    (-1.25, 1, "-1.3"),  # away from zero, as Excel's ROUND
+    (-0.04, 1, "0.0"),  # never "-0.0"
+    (84.449, 1, "84.4"),
+    (99.95, 1, "100.0"),
+    (0.5, 0, "1"),
+])
+def test_half_up_rounds_the_decimal_value_as_excel_round_does(value, decimals, expected):
+    assert fixed(value, decimals) == expected
+    assert score(value, decimals) == expected
+
+
+def test_half_up_agrees_with_decimal_rounding_of_the_exact_value():
+    # Values with at most 4 decimals (the index's precision) computed the way the analyses
+    # compute them: a float sum of weighted scores. The reference is Decimal's ROUND_HALF_UP of
+    # the exact decimal value (4 decimals), independent of half_up.
+    from decimal import ROUND_HALF_UP, Decimal
+
+    rng = np.random.default_rng(7)
+    exact = rng.integers(0, 1_000_000, 20_000)  # 0.0000 .. 99.9999
+    exact[:2_000] = exact[:2_000] // 500 * 500  # many ties at one decimal (x.x5)
+    floats = np.array([sum([(e // 3) / 1e4, (e - e // 3) / 1e4]) for e in exact.tolist()])
+    shown = half_up(floats, 1)
+    expected = [float((Decimal(int(e)) / 10_000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) for e in exact]
+    assert shown.tolist() == expected
+    assert sum(f"{f:.1f}" != f"{e:.1f}" for f, e in zip(floats, expected)) > 100  # plain formatting misses them
+    assert np.isnan(half_up(np.array([np.nan]), 1)).all()
+
+
+def test_table_cells_round_numbers_half_up_for_the_browser():
+    from analysis.formatting import table_cells
+
+    shown, formats, _ = table_cells(pandas.DataFrame({"先锋指数": [84.25, 84.44999999999999, 90.0]}))
+    assert formats == {"先锋指数": "%.1f"}
+    # the browser prints these with %.1f; the floats are those nearest to 84.3 and 84.5
+    assert shown["先锋指数"].tolist() == [84.3, 84.5, 90.0]
 
 
 def test_table_cells_never_show_none_or_nan():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.formatting import plotly_text
+from analysis.formatting import fixed, plotly_text
 from analysis.palette import ATTENTION, AXIS_LINE, GOOD, GRID, NEUTRAL, PALETTE, SUBTITLE_INK, WHITE
 from analysis.periods import label as quarter_label
 from analysis.periods import short_label
@@ -56,7 +56,7 @@ def _reference_lines(fig: go.Figure, *, threshold: float | None = None, mean: fl
     hospital mean, each labelled at its end."""
     lines = [(threshold, f"需关注线 {threshold:g}{unit}" if threshold is not None else "", ATTENTION, "dash"),
              (target, f"目标 {target:g}{unit}" if target is not None else "", GOOD, "dot"),
-             (mean, f"全院均值 {mean:.1f}{unit}" if mean is not None else "", NEUTRAL, "dot")]
+             (mean, f"全院均值 {fixed(mean, 1)}{unit}" if mean is not None else "", NEUTRAL, "dot")]
     for value, text, colour, dash in lines:
         if value is None or pd.isna(value):
             continue

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from analysis import config as config_mod
 from analysis.charts.base import _quarter_axis, _reference_lines, _style, quarter_text
 from analysis.charts.trends import _end_labels, _field_alpha, _gapped_lines, _named_lines
-from analysis.formatting import count, plotly_text
+from analysis.formatting import count, fixed, plotly_text
 from analysis.labels import RATERS
 from analysis.palette import (
     ATTENTION,
@@ -55,7 +55,7 @@ def four_have_heatmap(scores: pd.DataFrame, *, title: str, branch_order: list[st
         return None if row is None else getattr(row, column)
 
     z = [[cell(b, d, "gap") for d in dims] for b in rows]
-    text = [[("" if (v := cell(b, d, "score")) is None else f"{v:.1f}") for d in dims] for b in rows]
+    text = [[("" if (v := cell(b, d, "score")) is None else fixed(v, 1)) for d in dims] for b in rows]
     ids = dict(zip(scores["branch_name"], scores["branch_id"]))  # the last item: a click opens the branch
     custom = [[[cell(b, d, "hospital_mean"), cell(b, d, "dimension_rank"), cell(b, d, "self_score"), ids.get(b)]
                for d in dims] for b in rows]
@@ -100,7 +100,7 @@ def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: Collec
             y=[lab for lab, m in zip(labels, mask) if m], x=part["total"], orientation="h", name=name,
             marker={"color": colour, "line": {"color": OUTLINE_INK,
                                               "width": [2.5 if b in highlight else 0 for b in part["branch_id"]]}},
-            text=[f"{'★ ' if b in candidates else ''}{t:.1f}" for b, t in zip(part["branch_id"], part["total"])],
+            text=[f"{'★ ' if b in candidates else ''}{fixed(t, 1)}" for b, t in zip(part["branch_id"], part["total"])],
             textposition="outside", cliponaxis=False,
             customdata=list(zip(part["gap"], [_rank_change_text(c) for c in part["rank_change"]], part["branch_id"])),
             hovertemplate="%{y}<br>总分 %{x:.1f}<br>与全院均值差 %{customdata[0]:+.1f}<br>%{customdata[1]}"
@@ -109,7 +109,7 @@ def four_have_ranking(totals: pd.DataFrame, *, title: str, candidate_ids: Collec
     if len(ranked):
         mean = float(ranked["hospital_mean"].iloc[0])
         fig.add_vline(x=mean, layer="below", line={"color": REFERENCE_INK, "dash": "dash", "width": 1})
-        fig.add_annotation(x=mean, y=1.0, yref="paper", yanchor="bottom", text=f"全院均值 {mean:.1f}",
+        fig.add_annotation(x=mean, y=1.0, yref="paper", yanchor="bottom", text=f"全院均值 {fixed(mean, 1)}",
                            showarrow=False, font={"size": 11, "color": REFERENCE_INK})
     top = float(ranked["max_total"].max()) if len(ranked) else 100.0
     height = max(320, 22 * len(ranked) + 170)
@@ -140,7 +140,7 @@ def task_completion_bars(frame: pd.DataFrame, *, label: str, title: str, y_title
     labels = [plotly_text(v) for v in frame[label].tolist()]
     fig = go.Figure(go.Bar(
         y=labels, x=frame["rate"], orientation="h", marker_color=MEASURE,
-        text=[f"{r:.2f}%（{d}/{t}）" for r, d, t in zip(frame["rate"], frame["done"], frame["total"])],
+        text=[f"{fixed(r, 2)}%（{d}/{t}）" for r, d, t in zip(frame["rate"], frame["done"], frame["total"])],
         textposition="outside", cliponaxis=False,
         customdata=frame[["done", "total", "overdue"]],
         hovertemplate="%{y}<br>完成率 %{x:.2f}%<br>已完成 %{customdata[0]} / %{customdata[1]} 项"
@@ -148,7 +148,7 @@ def task_completion_bars(frame: pd.DataFrame, *, label: str, title: str, y_title
     ))
     if overall is not None:
         fig.add_vline(x=overall, line={"color": REFERENCE_INK, "dash": "dash", "width": 1})
-        fig.add_annotation(x=overall, y=1.0, yref="paper", yanchor="bottom", text=f"总体 {overall:.2f}%",
+        fig.add_annotation(x=overall, y=1.0, yref="paper", yanchor="bottom", text=f"总体 {fixed(overall, 2)}%",
                            showarrow=False, font={"size": 11, "color": REFERENCE_INK})
     fig = _style(fig, title=title, height=max(260, 28 * len(frame) + 120), x_title="完成率（%）", y_title=y_title)
     fig.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed", showgrid=False)
@@ -226,7 +226,7 @@ def ranked_bars(ranking: pd.DataFrame, *, title: str, flagged: Collection[str] =
     fig = go.Figure(go.Bar(
         y=ranking["branch_name"].map(plotly_text), x=ranking["total"], orientation="h",
         marker_color=[colour(b) for b in ranking["branch_id"]], customdata=ranking["branch_id"].tolist(),
-        text=[f"{t:.1f}（第{r}名）" for t, r in zip(ranking["total"], ranking["rank"])], textposition="outside",
+        text=[f"{fixed(t, 1)}（第{r}名）" for t, r in zip(ranking["total"], ranking["rank"])], textposition="outside",
         textfont={"size": 12}, cliponaxis=False, hovertemplate="%{y}<br>总分 %{x:.1f}<br>点击查看支部画像<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height or max(360, 22 * len(ranking) + 120), x_title="总分（百分制）")
@@ -252,7 +252,7 @@ def profile_trend(totals: pd.DataFrame, *, unit_label: str, general_label: str |
                                  hovertemplate="%{x}<br>总支均值 %{y:.1f}<extra></extra>"))
     fig.add_trace(go.Scatter(
         x=x, y=totals["unit_total"], name=plotly_text(unit_label), mode="lines+markers+text",
-        line={"color": CHOSEN, "width": 3}, text=[f"{v:.1f}" if pd.notna(v) else "" for v in totals["unit_total"]],
+        line={"color": CHOSEN, "width": 3}, text=[fixed(v, 1) if pd.notna(v) else "" for v in totals["unit_total"]],
         textposition="top center", customdata=totals[["rank", "branches"]].to_numpy(),
         hovertemplate="%{x}<br>%{y:.1f}分 · 全院第%{customdata[0]}名/%{customdata[1]}<extra></extra>",
     ))
@@ -269,7 +269,7 @@ def lost_points_bars(lost: pd.DataFrame, *, title: str, height: int | None = Non
     fig = go.Figure(go.Bar(
         y=labels, x=lost["lost"], orientation="h", name="本单位失分",
         marker_color=[ATTENTION if v > h else MEASURE for v, h in zip(lost["lost"], lost["max_points"] - lost["hospital_mean"])],
-        text=[f"{v:.1f}" for v in lost["lost"]], textposition="outside", cliponaxis=False,
+        text=[fixed(v, 1) for v in lost["lost"]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>失分 %{x:.1f}<extra></extra>",
     ))
     fig.add_trace(go.Scatter(y=labels, x=lost["max_points"] - lost["hospital_mean"], mode="markers", name="全院平均失分",
@@ -378,7 +378,7 @@ def gap_bars(scores: pd.DataFrame, *, label: str, gap: str, title: str, x_title:
     fig = go.Figure(go.Bar(
         y=scores[label].map(plotly_text), x=scores[gap], orientation="h",
         marker_color=[ATTENTION if v < 0 else GOOD for v in scores[gap]],
-        text=[f"{v:+.2f}" for v in scores[gap]], textposition="outside", cliponaxis=False,
+        text=[fixed(v, 2, sign=True) for v in scores[gap]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>%{x:+.2f}<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height or max(300, 24 * len(scores) + 100), x_title=x_title)

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts.base import _reference_lines, _style
-from analysis.formatting import plotly_text
+from analysis.formatting import fixed, plotly_text
 from analysis.palette import (
     ATTENDANCE,
     ATTENTION,
@@ -122,7 +122,7 @@ def compliance_ranking(rates: pd.DataFrame, *, title: str) -> go.Figure:
         marker_color=[ATTENTION if m > 0 else GOOD for m in shown["missing"]],
         error_x={"type": "data", "symmetric": False, "array": shown["ci_high"] - shown["rate"],
                  "arrayminus": shown["rate"] - shown["ci_low"], "color": WHISKER, "thickness": 1},
-        text=[f"{r:.0f}%（{c}/{n}）" for r, c, n in zip(shown["rate"], shown["counted"], shown["required"])],
+        text=[f"{fixed(r, 0)}%（{c}/{n}）" for r, c, n in zip(shown["rate"], shown["counted"], shown["required"])],
         textposition="inside", insidetextanchor="start", textfont={"color": WHITE, "size": 12},
         customdata=shown[["counted", "required", "missing", "ci_low", "ci_high", "branch_id"]],
         hovertemplate="%{y}<br>达标率 %{x:.1f}%（95% CI %{customdata[3]:.0f}–%{customdata[4]:.0f}%）"
@@ -168,7 +168,7 @@ def attendance_bars(rates: pd.DataFrame, *, title: str) -> go.Figure:
     for status, column in (("出席", "attendance_rate"), ("请假", "leave_rate"), ("缺席", "absence_rate")):
         fig.add_trace(go.Bar(
             y=labels, x=rates[column], orientation="h", name=status, marker_color=ATTENDANCE_COLOURS[status],
-            text=[f"{v:.0f}%" if pd.notna(v) and (status == "出席" or v >= 8) else "" for v in rates[column]],
+            text=[f"{fixed(v, 0)}%" if pd.notna(v) and (status == "出席" or v >= 8) else "" for v in rates[column]],
             textposition="inside", textfont={"color": WHITE, "size": 10},
             customdata=rates[["members", "meetings"]],
             hovertemplate=f"%{{y}}<br>{status} %{{x:.1f}}%<br>党员 %{{customdata[0]}} 人 · 会议 %{{customdata[1]}} 次"

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.charts.base import _style
-from analysis.formatting import count, plotly_text
+from analysis.formatting import count, fixed, plotly_text
 from analysis.palette import (
     ATTENTION,
     GRID,
@@ -64,7 +64,7 @@ def survey_option_bars(freq: pd.DataFrame, *, title: str, pct: str = "valid_pct"
         hidden = _survey_hidden(n) or pd.isna(v)
         fig.add_annotation(
             x=0 if hidden else (hi if pd.notna(hi) else v), y=label, xanchor="left", xshift=6, showarrow=False,
-            text=SURVEY_HIDDEN_NOTE if hidden else f"{v:.1f}%（n={count(n)}）",
+            text=SURVEY_HIDDEN_NOTE if hidden else f"{fixed(v, 1)}%（n={count(n)}）",
             font={"size": 11, "color": NEUTRAL if hidden else LABEL_INK},
         )
     fig = _style(fig, title=title, height=height or max(240, 34 * len(labels) + 130), x_title=x_title,
@@ -89,7 +89,7 @@ def survey_group_shares(shares: pd.DataFrame, *, title: str, y_title: str, heigh
         x=labels, y=values, marker_color=colours,
         error_y={"type": "data", "symmetric": False, "array": shares["ci_high"].astype(float) - values,
                  "arrayminus": values - shares["ci_low"].astype(float), "color": REFERENCE_INK, "thickness": 1.2},
-        text=[f"{v:.1f}%" if pd.notna(v) else "" for v in values], textposition="inside",
+        text=[f"{fixed(v, 1)}%" if pd.notna(v) else "" for v in values], textposition="inside",
         insidetextanchor="middle", insidetextfont={"color": WHITE, "size": 15},
         customdata=list(zip(shares["ci_low"], shares["ci_high"])),
         hovertemplate="%{x}<br>%{y:.1f}%（95% CI %{customdata[0]:.1f}–%{customdata[1]:.1f}%）<extra></extra>",
@@ -122,7 +122,7 @@ def crosstab_heatmap(counts: pd.DataFrame, shares: pd.DataFrame, residuals: pd.D
         for c in cols:
             n = counts.at[r, c]
             share = shares.at[r, c]
-            line.append(plotly_text(count(n)) + ("" if pd.isna(share) else f"<br>{share:.1f}%"))
+            line.append(plotly_text(count(n)) + ("" if pd.isna(share) else f"<br>{fixed(share, 1)}%"))
         text.append(line)
     custom = [[[plotly_text(count(counts.at[r, c])), res.at[r, c]] for c in cols] for r in rows]
     fig = go.Figure(go.Heatmap(
@@ -159,7 +159,7 @@ def likert_diverging(items: pd.DataFrame, *, scale: list[float], scale_labels: d
     values = sorted(scale)
     k = len(values)
     colours = _likert_colours(k)
-    labels = [f"{plotly_text(i)}（{m:.2f}）" if pd.notna(m) else plotly_text(i) for i, m in zip(items["item"], items["mean"])]
+    labels = [f"{plotly_text(i)}（{fixed(m, 2)}）" if pd.notna(m) else plotly_text(i) for i, m in zip(items["item"], items["mean"])]
     fig = go.Figure()
     mid = values[k // 2] if k % 2 else None
     lows = [v for v in values if (mid is None and v < values[k // 2]) or (mid is not None and v < mid)]
@@ -242,7 +242,7 @@ def ranking_score_bars(scores: pd.DataFrame, *, title: str, height: int | None =
     labels = [plotly_text(o) for o in scores["option"]]
     fig = go.Figure(go.Bar(
         y=labels, x=scores["score"], orientation="h", marker_color=MEASURE,
-        text=[f"{s:.2f}（平均名次 {m:.2f}，n={int(n):,}）" if pd.notna(m) else f"{s:.2f}（n=0）"
+        text=[f"{fixed(s, 2)}（平均名次 {fixed(m, 2)}，n={int(n):,}）" if pd.notna(m) else f"{fixed(s, 2)}（n=0）"
               for s, m, n in zip(scores["score"], scores["mean_rank"], scores["n"])],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>综合得分 %{x:.2f}<extra></extra>",
@@ -267,7 +267,7 @@ def item_total_bars(items: pd.DataFrame, *, alpha: float, title: str, height: in
     fig = go.Figure(go.Bar(
         y=labels, x=items["item_total_r"], orientation="h",
         marker_color=[ATTENTION if r else MEASURE for r in raises],
-        text=[f"{r:.2f}" if pd.notna(r) else "" for r in items["item_total_r"]], textposition="outside",
+        text=[fixed(r, 2) if pd.notna(r) else "" for r in items["item_total_r"]], textposition="outside",
         cliponaxis=False, customdata=list(zip(items["alpha_if_deleted"], items["mean"])),
         hovertemplate="%{y}<br>校正条目-总分相关 r=%{x:.3f}<br>删除该条目后 α=%{customdata[0]:.3f}"
                       "<br>均值 %{customdata[1]:.2f}<extra></extra>",
@@ -317,7 +317,7 @@ def wave_share_lines(change: pd.DataFrame, *, title: str, y_title: str, height: 
         fig.add_trace(go.Scatter(
             x=[plotly_text(w) for w in rows["wave_label"]], y=values, mode="lines+markers+text",
             name=plotly_text(group), line={"color": PALETTE[index % len(PALETTE)], "width": 2},
-            text=[f"{v:.1f}%" if pd.notna(v) else "" for v in values], textposition="top center",
+            text=[f"{fixed(v, 1)}%" if pd.notna(v) else "" for v in values], textposition="top center",
             error_y={"type": "data", "symmetric": False, "array": rows["ci_high"].astype(float) - values,
                      "arrayminus": values - rows["ci_low"].astype(float), "thickness": 1.2},
             hovertemplate="%{x}<br>%{y:.1f}%<extra>" + plotly_text(group) + "</extra>",
@@ -333,7 +333,7 @@ def keyword_bars(words: pd.DataFrame, *, title: str, height: int | None = None) 
     labels = [plotly_text(w) for w in words["word"]]
     fig = go.Figure(go.Bar(
         y=labels, x=words["n"], orientation="h", marker_color=MEASURE,
-        text=[f"{n:,}（{p:.1f}%）" for n, p in zip(words["n"], words["pct"])], textposition="outside",
+        text=[f"{n:,}（{fixed(p, 1)}%）" for n, p in zip(words["n"], words["pct"])], textposition="outside",
         cliponaxis=False, hovertemplate="%{y}<br>%{x} 条回答提到<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height or max(260, 22 * len(labels) + 140),

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from analysis import config as config_mod
 from analysis.charts.base import _quarter_axis, _style, quarter_text, range_band
-from analysis.formatting import plotly_text
+from analysis.formatting import fixed, plotly_text
 from analysis.palette import ATTENTION, CHOSEN, GOOD, MEASURE, NEUTRAL, REFERENCE_INK, SERIES, WHITE, translucent
 from analysis.periods import label as quarter_label
 
@@ -52,7 +52,7 @@ def completion_trend(trend: pd.DataFrame, *, title: str, height: int = 260) -> g
     x = quarter_text(trend["quarter"])
     fig = go.Figure(go.Bar(
         x=x, y=trend["rate"], marker_color=MEASURE, customdata=trend[["done", "total"]],
-        text=[f"{r:.2f}%" if pd.notna(r) else "" for r in trend["rate"]], textposition="outside",
+        text=[f"{fixed(r, 2)}%" if pd.notna(r) else "" for r in trend["rate"]], textposition="outside",
         hovertemplate="%{x}<br>完成率 %{y:.2f}%<br>%{customdata[0]}/%{customdata[1]} 项<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height, y_title="完成率（%）")
@@ -68,7 +68,7 @@ def share_by_group(shares: pd.DataFrame, *, title: str, height: int = 260) -> go
         marker_color=SERIES[: len(shares)],
         error_y={"type": "data", "symmetric": False, "array": shares["ci_high"] - shares["pct"],
                  "arrayminus": shares["pct"] - shares["ci_low"], "color": REFERENCE_INK},
-        text=[f"{p:.0f}%" for p in shares["pct"]], textposition="inside", insidetextfont={"color": WHITE, "size": 16},
+        text=[f"{fixed(p, 0)}%" for p in shares["pct"]], textposition="inside", insidetextfont={"color": WHITE, "size": 16},
         hovertemplate="%{x}<br>%{y:.1f}%<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height, y_title="比例（%）")

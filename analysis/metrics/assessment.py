@@ -8,6 +8,7 @@ import pandas as pd
 from analysis import config as config_mod
 from analysis import derived
 from analysis.db import fetch_frame
+from analysis.formatting import fixed
 from analysis.metrics.org import branch_unit_filter, branches_under
 from analysis.scope import Scope, check_unit, require_branch_detail
 
@@ -94,7 +95,7 @@ def _review_reasons(row, a: config_mod.AssessmentConfig, worst_counted: float) -
     if row.rank <= a.commend_top_n:
         found.append(f"第{row.rank}名，予以表扬")
     if row.total < a.flag_below:
-        found.append(f"总分{row.total:.1f}低于{a.flag_below:g}分")
+        found.append(f"总分{fixed(row.total, 1)}低于{a.flag_below:g}分")
     if row.rank >= worst_counted:
         found.append(f"位列后{a.flag_bottom_n}名")
     if a.flag_falling_quarters and row.falling_streak >= a.flag_falling_quarters:

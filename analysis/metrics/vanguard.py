@@ -372,9 +372,11 @@ def falling_members(
         )
         SELECT s.member_id, m.name, s.branch_id, l.branch_name, s.indices[1] AS start_index,
                s.indices[-1] AS last_index, s.indices[1] - s.indices[-1] AS total_drop, s.indices,
-               -- formatted here, once per result, not by every page run (16,500 rows of a province);
-               -- printf's one decimal reads as formatting.score's (checked on 200,000 values)
-               array_to_string(list_transform(s.indices, lambda x: printf('%.1f', x)), ' → ') AS index_path
+               -- formatted here, once per result, not by every page run (16,500 rows of a province),
+               -- rounded as formatting.score rounds (half_up: to 9 decimals, then half away from
+               -- zero, which DuckDB's round of a DECIMAL does)
+               array_to_string(list_transform(s.indices, lambda x: round(round(x, 9)::DECIMAL(18, 9), 1)::VARCHAR),
+                               ' → ') AS index_path
         FROM series s JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = s.branch_id
         WHERE s.scored = $window AND {visible}
           AND list_bool_and(list_transform(range(1, $window), lambda i: s.indices[i + 1] < s.indices[i]))

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import periods
+from analysis.formatting import fixed
 from analysis.scope import ROLES, Scope
 
 SECTIONS: dict[str, str] = {
@@ -488,15 +489,15 @@ def format_value(value: Any, kind: str) -> str:
     if v is None:
         return str(value)
     if kind == "int":
-        return f"{v:,.0f}"
+        return fixed(v, 0, grouping=True)
     if kind == "score":
-        return f"{v:,.1f}"
+        return fixed(v, 1, grouping=True)
     if kind == "score2":
-        return f"{v:,.2f}"
+        return fixed(v, 2, grouping=True)
     if kind == "pct":
-        return f"{v:.2f}%"
+        return f"{fixed(v, 2)}%"
     if kind == "share":
-        return f"{100 * v:.2f}%"
+        return f"{fixed(100 * v, 2)}%"
     return str(value)
 
 

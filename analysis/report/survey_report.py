@@ -25,7 +25,7 @@ from docx.shared import RGBColor
 from scipy import stats
 
 from analysis import charts, survey
-from analysis.formatting import p_value, percent
+from analysis.formatting import fixed, p_value, percent
 from analysis.report.model import Chart, Series, Table, table
 from analysis.report.render.docx import (
     HEADING_FONT,
@@ -139,11 +139,11 @@ def _choice_part(con, scope: Scope, respondents: RespondentFilter | None, survey
         return QuestionPart(question_no, heading, "本题无人作答。", tbl, chart)
     top = options.loc[options[share].idxmax()]
     sentence = (f"本题作答 {answered:,} 人；选择最多的是“{top['option']}”，{percent(top[share])}"
-                f"（95% CI {top['ci_low']:.1f}%–{top['ci_high']:.1f}%）")
+                f"（95% CI {fixed(top['ci_low'], 1)}%–{fixed(top['ci_high'], 1)}%）")
     if freq.attrs["qtype"] != "multiple" and len(options) >= 2:
         test = stats.chisquare(options["n"].to_numpy(dtype=float))
         verdict = "各选项的比例不均等" if test.pvalue < reading.SIGNIFICANCE else "没有证据表明各选项的比例不均等"
-        sentence += (f"；拟合优度检验 χ²({len(options) - 1}) = {test.statistic:.2f}，{p_value(test.pvalue)}，"
+        sentence += (f"；拟合优度检验 χ²({len(options) - 1}) = {fixed(test.statistic, 2)}，{p_value(test.pvalue)}，"
                      f"{verdict}")
     return QuestionPart(question_no, heading, sentence + "。", tbl, chart)
 
@@ -158,7 +158,7 @@ def _scale_part(con, scope: Scope, respondents: RespondentFilter | None, survey_
                   value_title="均值", decimals=2, value_max=max(items.attrs["scale"]))
     weakest = items.sort_values(["rank", "item_no"]).head(3)
     sentence = (f"共 {len(items)} 个条目，作答最多 {int(items['n'].max()):,} 人；均值最低的条目："
-                + "、".join(f"“{r.item}”（{r.mean:.2f}）" for r in weakest.itertuples()) + "。")
+                + "、".join(f"“{r.item}”（{fixed(r.mean, 2)}）" for r in weakest.itertuples()) + "。")
     return QuestionPart(question_no, heading, sentence, tbl, chart)
 
 
@@ -170,7 +170,7 @@ def _ranking_part(con, scope: Scope, respondents: RespondentFilter | None, surve
     chart = Chart("bar", tuple(str(o) for o in scores["option"]),
                   (Series("综合得分", tuple(float(v) for v in scores["score"])),), value_title="综合得分", decimals=2)
     first = scores.iloc[0] if len(scores) else None
-    sentence = (f"本题作答 {scores.attrs['answered']:,} 人；综合得分最高的是“{first['option']}”（{first['score']:.2f}）。"
+    sentence = (f"本题作答 {scores.attrs['answered']:,} 人；综合得分最高的是“{first['option']}”（{fixed(first['score'], 2)}）。"
                 if first is not None and scores.attrs["answered"] else "本题无人作答。")
     return QuestionPart(question_no, heading, sentence, tbl, chart)
 

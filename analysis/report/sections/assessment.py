@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
-from analysis.formatting import signed
+from analysis.formatting import fixed, signed
 from analysis.metrics import assessment
 from analysis.palette import ATTENTION, GOOD, MEASURE, MUTED, NEUTRAL
 from analysis.report.model import Chart, Concern, Figure, Finding, Series, Table, number, table
@@ -108,7 +108,7 @@ def _overall_trend(ctx: Context, totals: pd.DataFrame) -> Finding:
               Series("最低", column_values(totals, "min"), MUTED))
     concerns = ()
     if falling(qoq):
-        concerns = (Concern(f"{ctx.prefix}支部考核平均分较上季度下降 {abs(qoq):.1f} 分（现为 {number_text(row['mean'])}）",
+        concerns = (Concern(f"{ctx.prefix}支部考核平均分较上季度下降 {fixed(abs(qoq), 1)} 分（现为 {number_text(row['mean'])}）",
                             "分析失分集中的指标和支部，召开支部书记专题会部署整改", 1.0 + abs(qoq)),)
     return Finding(
         key="assessment.trend", section="assessment",
@@ -226,7 +226,7 @@ def _indicators(ctx: Context) -> Part:
     series = [Series(ctx.unit_label if ctx.unit else "全院", column_values(shown, "pct"), MEASURE)]
     if ctx.unit is not None:
         series.append(Series("全院", column_values(shown, "hospital_pct"), NEUTRAL))
-    weakest = "、".join(f"{r.indicator} {r.pct:.1f}%" for r in by.head(3).itertuples())
+    weakest = "、".join(f"{r.indicator} {fixed(r.pct, 1)}%" for r in by.head(3).itertuples())
     low = by.iloc[0]
     finding = Finding(
         key="assessment.indicators", section="assessment",
@@ -234,13 +234,13 @@ def _indicators(ctx: Context) -> Part:
         source=SOURCE,
         method=_method(ctx.cfg) + " 得分率 = 得分 ÷ 该指标满分；多个支部时取各支部得分率的平均。",
         n=f"{int(by['n'].max())}个支部、{len(by)}项指标",
-        figures=(Figure(f"{low['pct']:.1f}%", "最低指标得分率", str(low["indicator"])),),
+        figures=(Figure(f"{fixed(low['pct'], 1)}%", "最低指标得分率", str(low["indicator"])),),
         chart=Chart("bar", tuple(shown["indicator"]), tuple(series), "得分率（%）", suffix="%", value_max=100),
         points=((f"图示得分率最低的{len(shown)}项指标（共{len(by)}项）",) if len(shown) < len(by) else ()) + tuple(
-            f"{r.indicator}：{r.pct:.1f}%（满分 {r.max_points:g}，全院 {r.hospital_pct:.1f}%）" if ctx.unit else
-            f"{r.indicator}：{r.pct:.1f}%（满分 {r.max_points:g}）" for r in by.head(5).itertuples()),
+            f"{r.indicator}：{fixed(r.pct, 1)}%（满分 {r.max_points:g}，全院 {fixed(r.hospital_pct, 1)}%）" if ctx.unit else
+            f"{r.indicator}：{fixed(r.pct, 1)}%（满分 {r.max_points:g}）" for r in by.head(5).itertuples()),
         period_label=label,
-        concerns=(Concern(f"{ctx.prefix}考核失分集中在“{low['indicator']}”等指标（得分率 {low['pct']:.1f}%）",
+        concerns=(Concern(f"{ctx.prefix}考核失分集中在“{low['indicator']}”等指标（得分率 {fixed(low['pct'], 1)}%）",
                           f"针对“{low['indicator']}”等薄弱指标开展专项辅导，下季度考核前组织支部自查",
                           0.5 + max(0.0, (95 - low["pct"]) / 10)),),
         weight=0.5 + max(0.0, (95 - low["pct"]) / 10),

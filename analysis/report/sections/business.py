@@ -11,7 +11,7 @@ from __future__ import annotations
 from analysis import periods
 from analysis.business import PARTY_MEASURES, QUADRANTS, VERDICTS, analyse
 from analysis.business.reading import estimate_text
-from analysis.formatting import percent
+from analysis.formatting import fixed, percent
 from analysis.metrics import org, overview
 from analysis.palette import ATTENTION, GOOD, MUTED, NEUTRAL
 from analysis.report.model import Chart, Figure, Finding, Series, table
@@ -76,8 +76,8 @@ def _association(ctx: Context, result, window: str) -> Finding:
         mine = result.quadrant[result.quadrant["branch_id"] == ctx.unit]
         if len(mine):
             row = mine.iloc[0]
-            points.insert(0, f"{ctx.unit_label}位于“{row['quadrant_name']}”（党建第 {row['party_pct']:.0f} 百分位，"
-                             f"业务第 {row['business_pct']:.0f} 百分位）：{QUADRANTS[row['quadrant']][1]}")
+            points.insert(0, f"{ctx.unit_label}位于“{row['quadrant_name']}”（党建第 {fixed(row['party_pct'], 0)} 百分位，"
+                             f"业务第 {fixed(row['business_pct'], 0)} 百分位）：{QUADRANTS[row['quadrant']][1]}")
     return Finding(
         key="business.association", section="business",
         title=(f"{party}与 {len(association)} 项科室业绩指标：{counts['favourable']} 项明确同向，"

@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
+from analysis.formatting import fixed, half_up
 from analysis.report.model import Call, Finding, Period, Table, number
 from analysis.scope import Scope
 
@@ -82,13 +83,13 @@ def quarter_axis(quarters: Iterable[str]) -> tuple[str, ...]:
 def falling(value: Any, decimals: int = 1) -> bool:
     """Whether a change is a fall as shown (rounded to ``decimals``): -0.04 is 持平, not a fall."""
     v = number(value)
-    return v is not None and round(v, decimals) < 0
+    return v is not None and half_up(v, decimals) < 0
 
 
 def number_text(value: Any, decimals: int = 1, suffix: str = "") -> str:
     """'86.9' ('—' without a value)."""
     v = number(value)
-    return "—" if v is None else f"{v:,.{decimals}f}{suffix}"
+    return "—" if v is None else f"{fixed(v, decimals, grouping=True)}{suffix}"
 
 
 def change_text(value: Any, decimals: int = 1, unit: str = "") -> str:
@@ -96,7 +97,7 @@ def change_text(value: Any, decimals: int = 1, unit: str = "") -> str:
     v = number(value)
     if v is None:
         return ""
-    shown = round(v, decimals)
+    shown = half_up(v, decimals)
     if shown == 0:
         return "持平"
     return f"{'上升' if shown > 0 else '下降'} {abs(shown):.{decimals}f}{unit}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from analysis import config as config_mod
-from analysis.formatting import date
+from analysis.formatting import date, fixed
 from analysis.metrics import activities, annual_meetings, meetings
 from analysis.palette import ATTENDANCE, ATTENTION, MEASURE
 from analysis.report.model import Chart, Concern, Figure, Finding, Series, Table, table
@@ -68,11 +68,11 @@ def _compliance(ctx: Context, summary: meetings.MeetingSummary, method: str, unt
                             1.0 + min(summary.missing / 10, 1.5)),)
     return Finding(
         key="org_life.compliance", section="org_life",
-        title=f"{ctx.period.label}{ctx.prefix}三会一课达标率 {summary.rate:.1f}%（{summary.counted:,}/{summary.required:,}），"
+        title=f"{ctx.period.label}{ctx.prefix}三会一课达标率 {fixed(summary.rate, 1)}%（{summary.counted:,}/{summary.required:,}），"
               f"缺漏 {summary.missing} 期次{spread}",
         source=SOURCE, method=method,
         n=f"{summary.branches}个支部、应开{summary.required:,}次（{until}）",
-        figures=(Figure(f"{summary.rate:.1f}%", "三会一课达标率", f"缺漏 {summary.missing} 期次"),),
+        figures=(Figure(f"{fixed(summary.rate, 1)}%", "三会一课达标率", f"缺漏 {summary.missing} 期次"),),
         chart=Chart("column", tuple(by_kind["kind"]), (Series("达标率", column_values(by_kind, "rate"), MEASURE),),
                     "达标率（%）", suffix="%", value_max=100),
         points=tuple(f"{r.kind}：{number_text(r.rate)}%（{int(r.counted):,}/{int(r.required):,}），缺漏 {int(r.missing)} 期次"
@@ -93,15 +93,15 @@ def _attendance(ctx: Context, summary: meetings.MeetingSummary, method: str) -> 
     absence = 100 * summary.absent / summary.attendance_n if summary.absent is not None else 0.0
     concerns = ()
     if absence >= ABSENCE_CONCERN:
-        concerns = (Concern(f"{ctx.prefix}党员参加组织生活缺席率 {absence:.1f}%",
+        concerns = (Concern(f"{ctx.prefix}党员参加组织生活缺席率 {fixed(absence, 1)}%",
                             "对无故缺席的党员由支部书记谈心谈话，组织生活时间提前公布、合理安排", absence / 5),)
     return Finding(
         key="org_life.attendance", section="org_life",
-        title=f"{ctx.period.label}{ctx.prefix}党员出席率 {summary.attendance_rate:.1f}%，请假率 {summary.leave_rate:.1f}%"
+        title=f"{ctx.period.label}{ctx.prefix}党员出席率 {fixed(summary.attendance_rate, 1)}%，请假率 {fixed(summary.leave_rate, 1)}%"
               f"（{summary.attendance_n:,}条出勤记录）",
         source=SOURCE, method=method,
         n=f"{summary.members:,}名党员、{summary.attendance_n:,}条出勤记录",
-        figures=(Figure(f"{summary.attendance_rate:.1f}%", "党员出席率", f"请假率 {summary.leave_rate:.1f}%"),),
+        figures=(Figure(f"{fixed(summary.attendance_rate, 1)}%", "党员出席率", f"请假率 {fixed(summary.leave_rate, 1)}%"),),
         chart=Chart("stacked_bar", tuple(by_kind["kind"]), series, "占出勤记录的比例（%）", suffix="%",
                     value_max=100),
         points=tuple(f"{r.kind}：出席 {number_text(r.attendance_rate)}%，请假 {number_text(r.leave_rate)}%，"
@@ -180,7 +180,7 @@ def _yearly(ctx: Context) -> Part:
         + ("" if missing == 0 else f"，{missing} 项未召开"),
         source=SOURCE, method=f"{rules}；按活动记录中的会议日期所在年度统计；当年成立晚于年末的支部不计。",
         n=f"{int(latest['branches'].max())}个支部",
-        figures=tuple(Figure(f"{r.pct:.0f}%", f"{r.kind}召开率", f"{int(r.held)}/{int(r.branches)}")
+        figures=tuple(Figure(f"{fixed(r.pct, 0)}%", f"{r.kind}召开率", f"{int(r.held)}/{int(r.branches)}")
                       for r in latest.itertuples()),
         points=tuple(f"{int(r.year)}年{r.kind}：{int(r.held)}/{int(r.branches)} 个支部已召开，缺漏 {int(r.missing)} 个"
                      for r in summary.itertuples()),

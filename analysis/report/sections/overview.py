@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import periods
-from analysis.formatting import date, signed
+from analysis.formatting import date, fixed, signed
 from analysis.metrics import assessment, meetings, org, tasks, vanguard
 from analysis.report.model import Figure, Finding, number
 from analysis.report.sections.common import Built, Context, change_text, number_text, source_of
@@ -123,7 +123,7 @@ def _assessment_figure(ctx: Context) -> _KeyFigure | None:
         hospital = _quarter_row(ctx.call(assessment.total_trend, first=p.trend_first, last=p.last, unit=None), p.last)
         gap = None if hospital is None else number(row["mean"] - hospital["mean"])
         if gap is not None:
-            versus = f"比全院{'高' if gap >= 0 else '低'} {abs(gap):.1f}"
+            versus = f"比全院{'高' if gap >= 0 else '低'} {fixed(abs(gap), 1)}"
     return _KeyFigure(
         Figure(number_text(row["mean"]), "支部考核平均分", f"{int(row['n'])} 个支部" + (f" · {versus}" if versus else "")),
         f"支部考核均分 {number_text(row['mean'])}" + (f"（{versus}）" if versus else ""),
@@ -139,9 +139,9 @@ def _tasks_figure(ctx: Context) -> _KeyFigure | None:
     if done.rate is None:
         return None
     return _KeyFigure(
-        Figure(f"{done.rate:.2f}%", "办实事完成率", f"{done.done}/{done.total} 项 · 逾期 {done.overdue} 项"),
-        f"办实事完成率 {done.rate:.2f}%",
-        f"截至{date(end)}办实事完成 {done.done}/{done.total} 项（{done.rate:.2f}%），逾期未完成 {done.overdue} 项",
+        Figure(f"{fixed(done.rate, 2)}%", "办实事完成率", f"{done.done}/{done.total} 项 · 逾期 {done.overdue} 项"),
+        f"办实事完成率 {fixed(done.rate, 2)}%",
+        f"截至{date(end)}办实事完成 {done.done}/{done.total} 项（{fixed(done.rate, 2)}%），逾期未完成 {done.overdue} 项",
         source_of("tasks"),
     )
 
@@ -152,8 +152,8 @@ def _org_life_figure(ctx: Context) -> _KeyFigure | None:
     if summary.rate is None:
         return None
     return _KeyFigure(
-        Figure(f"{summary.rate:.1f}%", "三会一课达标率", f"缺漏 {summary.missing} 期次"),
-        f"三会一课达标率 {summary.rate:.1f}%",
-        f"{p.label}三会一课达标率 {summary.rate:.1f}%（{summary.counted:,}/{summary.required:,}），缺漏 {summary.missing} 期次",
+        Figure(f"{fixed(summary.rate, 1)}%", "三会一课达标率", f"缺漏 {summary.missing} 期次"),
+        f"三会一课达标率 {fixed(summary.rate, 1)}%",
+        f"{p.label}三会一课达标率 {fixed(summary.rate, 1)}%（{summary.counted:,}/{summary.required:,}），缺漏 {summary.missing} 期次",
         source_of("meetings"),
     )

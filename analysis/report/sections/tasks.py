@@ -7,7 +7,7 @@ tasks_trend, tasks_categories, tasks_overdue (when any), tasks_list.
 from __future__ import annotations
 
 from analysis import periods
-from analysis.formatting import date
+from analysis.formatting import date, fixed
 from analysis.metrics import tasks
 from analysis.palette import MEASURE
 from analysis.report.model import Chart, Concern, Figure, Finding, Series, Table, table
@@ -50,9 +50,9 @@ def _completion(ctx: Context, rep: tasks.TaskReport) -> Finding:
     trend = rep.trend[rep.trend["total"].cumsum() > 0]
     return Finding(
         key="tasks.completion", section="tasks",
-        title=f"截至{as_of}{ctx.prefix}办实事完成率 {c.rate:.2f}%（{c.done}/{c.total}），逾期未完成 {c.overdue} 项",
+        title=f"截至{as_of}{ctx.prefix}办实事完成率 {fixed(c.rate, 2)}%（{c.done}/{c.total}），逾期未完成 {c.overdue} 项",
         source=SOURCE, method=METHOD, n=f"已启动项目{c.total}项",
-        figures=(Figure(f"{c.rate:.2f}%", "办实事完成率", f"{c.done}/{c.total} 项 · 逾期 {c.overdue} 项"),),
+        figures=(Figure(f"{fixed(c.rate, 2)}%", "办实事完成率", f"{c.done}/{c.total} 项 · 逾期 {c.overdue} 项"),),
         chart=Chart("column", quarter_axis(trend["quarter"]), (Series("完成率", column_values(trend, "rate"), MEASURE),),
                     "完成率（%）", decimals=2, suffix="%", value_max=100),
         points=(f"已完成 {c.done} 项，未完成 {c.total - c.done} 项", f"逾期未完成 {c.overdue} 项"),
@@ -69,14 +69,14 @@ def _categories(ctx: Context, rep: tasks.TaskReport) -> Part:
     low = cats.sort_values(["rate", "category"]).iloc[0]
     finding = Finding(
         key="tasks.categories", section="tasks",
-        title=f"截至{as_of}{ctx.prefix}完成率最低的类别：{low['category']} {low['rate']:.2f}%"
+        title=f"截至{as_of}{ctx.prefix}完成率最低的类别：{low['category']} {fixed(low['rate'], 2)}%"
               f"（{int(low['done'])}/{int(low['total'])}）",
         source=SOURCE, method=METHOD, n=f"{len(cats)}个类别、{rep.completion.total}项",
-        figures=(Figure(f"{low['rate']:.2f}%", f"{low['category']}完成率", f"{int(low['done'])}/{int(low['total'])} 项"),),
+        figures=(Figure(f"{fixed(low['rate'], 2)}%", f"{low['category']}完成率", f"{int(low['done'])}/{int(low['total'])} 项"),),
         chart=Chart("bar", tuple(cats["category"]), (Series("完成率", column_values(cats, "rate"), MEASURE),), "完成率（%）",
                     decimals=2, suffix="%", value_max=100),
         weight=0.3,
-        points=tuple(f"{r.category}：{r.rate:.2f}%（{int(r.done)}/{int(r.total)}），逾期 {int(r.overdue)} 项"
+        points=tuple(f"{r.category}：{fixed(r.rate, 2)}%（{int(r.done)}/{int(r.total)}），逾期 {int(r.overdue)} 项"
                      for r in cats.itertuples()),
         period_label=f"截至{as_of}",
     )

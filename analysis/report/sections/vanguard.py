@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import periods
-from analysis.formatting import signed
+from analysis.formatting import fixed, half_up, signed
 from analysis.labels import RATERS
 from analysis.metrics import vanguard
 from analysis.palette import GRADES, MEASURE, NEUTRAL, SERIES
@@ -73,14 +73,14 @@ def _trend(ctx: Context, trend: pd.DataFrame) -> tuple[Finding, Table]:
         series.append(Series("全院均值", column_values(hospital, "mean"), NEUTRAL))
         gap = number(row["mean"] - hospital["mean"].iloc[-1])
         if gap is not None:
-            relation = "持平" if round(gap, 1) == 0 else f"{'高' if gap > 0 else '低'} {abs(gap):.1f}"
+            relation = "持平" if half_up(gap, 1) == 0 else f"{'高' if gap > 0 else '低'} {fixed(abs(gap), 1)}"
             title += f"，比全院均值{relation}" if relation != "持平" else "，与全院均值持平"
             points.append(f"全院均值 {number_text(hospital['mean'].iloc[-1])}")
     change = row["yoy"] if p.kind == "year" else row["qoq"]
     concerns = ()
     if falling(change):
         compared = "上年同期" if p.kind == "year" else "上季度"
-        concerns = (Concern(f"{ctx.prefix}先锋指数均值较{compared}下降 {abs(number(change)):.1f}（现为 {number_text(row['mean'])}）",
+        concerns = (Concern(f"{ctx.prefix}先锋指数均值较{compared}下降 {fixed(abs(number(change)), 1)}（现为 {number_text(row['mean'])}）",
                             "逐支部、逐维度查找指数下降原因，对下降明显的支部开展专题组织生活和谈心谈话，下季度跟踪",
                             1.0 + abs(number(change))),)
     finding = Finding(
@@ -117,7 +117,7 @@ def _units(ctx: Context) -> Part:
     finding = Finding(
         key="vanguard.units", section="vanguard",
         title=f"{periods.label(p.last)}{ctx.prefix}各{what}先锋指数：{top['unit_name']}最高 {number_text(top['mean'])}，"
-              f"{low['unit_name']}最低 {number_text(low['mean'])}，相差 {spread:.1f}",
+              f"{low['unit_name']}最低 {number_text(low['mean'])}，相差 {fixed(spread, 1)}",
         source=SOURCE, method=_method(ctx.cfg),
         n=f"{len(units)}个{what}、参评党员{int(units['n'].sum()):,}名",
         figures=(Figure(number_text(spread), "最高与最低之差", f"{len(units)} 个{what}"),),
@@ -150,11 +150,11 @@ def _distribution(ctx: Context) -> Part:
     finding = Finding(
         key="vanguard.distribution", section="vanguard",
         title=f"{periods.label(p.last)}{ctx.unit_label}{scored}名党员中{best['grade']}档 {int(best['members'])} 名"
-              f"（{best['pct']:.1f}%），{relation}全院的 {hospital_best:.1f}%",
+              f"（{fixed(best['pct'], 1)}%），{relation}全院的 {fixed(hospital_best, 1)}%",
         source=SOURCE, method=_method(ctx.cfg) + " 按民主评议等级的分数线划分本季度指数：" + "、".join(
             f"{t.label}≥{t.minimum:g}" for t in ctx.cfg.vanguard.grades) + "。",
         n=f"本单位参评党员{scored}名，全院{int(bands['hospital_members'].sum()):,}名",
-        figures=(Figure(f"{best['pct']:.1f}%", f"{best['grade']}档占比", f"全院 {hospital_best:.1f}%"),),
+        figures=(Figure(f"{fixed(best['pct'], 1)}%", f"{best['grade']}档占比", f"全院 {fixed(hospital_best, 1)}%"),),
         chart=Chart("stacked_bar", (ctx.unit_label, "全院"), tuple(
             Series(str(r.grade), (number(r.pct), number(r.hospital_pct)), colour)
             for r, colour in zip(bands.itertuples(), GRADES)), "占参评党员的比例（%）", suffix="%", value_max=100),
@@ -180,7 +180,7 @@ def _dimensions(ctx: Context) -> Part:
     series = tuple(Series(name, column_values(dims, col), colour) for (col, name), colour in zip(RATERS.items(), SERIES))
     concerns = ()
     if gap >= 2:
-        concerns = (Concern(f"{ctx.prefix}党员自评普遍高于组织评定，“{widest['dimension']}”维度高 {gap:.1f} 分",
+        concerns = (Concern(f"{ctx.prefix}党员自评普遍高于组织评定，“{widest['dimension']}”维度高 {fixed(gap, 1)} 分",
                             "统一评分标准，在组织生活会上开展批评与自我批评，引导党员客观自评", 0.5 + gap / 5),)
     finding = Finding(
         key="vanguard.dimensions", section="vanguard",
@@ -220,17 +220,17 @@ def _appraisal(ctx: Context) -> Part:
                             f"对评定为{worst}的党员逐一谈话、限期改正，按规定作出组织处置", 1.0 + totals[worst] / 5),)
     finding = Finding(
         key="vanguard.appraisal", section="vanguard",
-        title=f"{p.year}年度{ctx.prefix}民主评议参考：{best} {totals[best]} 人（{100 * totals[best] / n:.1f}%），"
+        title=f"{p.year}年度{ctx.prefix}民主评议参考：{best} {totals[best]} 人（{fixed(100 * totals[best] / n, 1)}%），"
               f"{worst} {totals[worst]} 人",
         source=SOURCE,
         method=_method(cfg) + " 年度指数 = 全年各季度指数的平均；等级阈值：" + "、".join(
             f"{t.label}≥{t.minimum:g}" for t in cfg.vanguard.grades) + "。",
         n=f"{p.year}年有评分的党员{n:,}名",
-        figures=(Figure(f"{totals[best]}", f"{best}（人）", f"占 {100 * totals[best] / n:.1f}%"),),
+        figures=(Figure(f"{totals[best]}", f"{best}（人）", f"占 {fixed(100 * totals[best] / n, 1)}%"),),
         chart=Chart("column", tuple(grades), (Series("人数", tuple(float(totals[g]) for g in grades), MEASURE,
                                                      tuple(GRADES[:len(grades)])),),
                     "人数", decimals=0),
-        points=tuple(f"{g} {totals[g]} 人（{100 * totals[g] / n:.1f}%）" for g in grades),
+        points=tuple(f"{g} {totals[g]} 人（{fixed(100 * totals[g] / n, 1)}%）" for g in grades),
         period_label=f"{p.year}年度",
         concerns=concerns,
         weight=1.3,
