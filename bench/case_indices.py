@@ -8,6 +8,8 @@ database engine would.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -24,6 +26,11 @@ FIRST, LAST, YEAR = "2025Q1", "2025Q4", 2025
 WIDE_FIRST = periods.shift(FIRST, -4)  # trend looks a year back for 同比
 V = config.DEFAULT.vanguard
 SHEET = len(V.dimensions) * 3
+
+
+def _half_up(x: float) -> str:
+    """One decimal, rounded half up from the value to 9 decimals (as formatting.score), by Decimal."""
+    return str(Decimal(repr(round(x, 9))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def _index_sql(first: str, last: str) -> str:
@@ -80,7 +87,8 @@ def _falling_sql(index: str) -> str:
         WITH s AS (SELECT member_id, branch_id, list(vindex ORDER BY quarter) AS v FROM ({index}) GROUP BY ALL)
         SELECT s.member_id, m.name, s.branch_id, l.branch_name, v[1] AS start_index, v[3] AS last_index,
                v[1] - v[3] AS total_drop, v::DOUBLE[] AS indices,
-               array_to_string(list_transform(v::DOUBLE[], lambda x: printf('%.1f', x)), ' → ') AS index_path
+               array_to_string(list_transform(v, lambda x: round(round(x::DOUBLE, 9)::DECIMAL(18, 9), 1)::VARCHAR), ' → ')
+                   AS index_path
         FROM s JOIN member m USING (member_id) JOIN branch_lineage l ON l.branch_id = s.branch_id
         WHERE len(v) = 3 AND v[2] < v[1] AND v[3] < v[2] ORDER BY total_drop DESC, s.member_id"""
 
@@ -237,7 +245,7 @@ class Pandas:
                               "start_index": first[w.index].to_numpy(), "last_index": last[w.index].to_numpy()})
                 .assign(total_drop=lambda f: f["start_index"] - f["last_index"],
                         indices=[list(v) for v in zip(first[w.index], middle[w.index], last[w.index])],
-                        index_path=lambda f: [" → ".join(f"{x:.1f}" for x in v) for v in f["indices"]])
+                        index_path=lambda f: [" → ".join(_half_up(x) for x in v) for v in f["indices"]])
                 .merge(self.d["members"][["member_id", "name"]], on="member_id")
                 .merge(self.d["lineage"][["branch_id", "branch_name"]], on="branch_id")
                 .sort_values(["total_drop", "member_id"], ascending=[False, True]))
@@ -313,9 +321,8 @@ def versus(con: duckdb.DuckDBPyConnection) -> list[Versus]:
                ["quarter", "dimension_id"],
                {"raw tables": DIMENSION_RAW, "derived tables": DIMENSION_DERIVED}, p.dimensions),
         Versus("vanguard.falling_members", lambda: vanguard.falling_members(con, scope=SCOPE, last=LAST),
-               # index_path is not compared: the raw statement's exact decimals and the stored doubles
-               # print differently at a tie (84.45 exactly gives 84.5; the double 84.44999999999999, 84.4).
-               ["member_id", "name", "branch_id", "branch_name", "start_index", "last_index", "total_drop", "indices"],
+               ["member_id", "name", "branch_id", "branch_name", "start_index", "last_index", "total_drop", "indices",
+                "index_path"],
                ["member_id"],
                {"raw tables": _falling_sql(_index_sql(periods.shift(LAST, -2), LAST)),
                 "derived tables": _falling_sql(DERIVED_INDEX.format(first=periods.shift(LAST, -2), last=LAST))},
