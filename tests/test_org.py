@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from analysis.metrics import org
 from analysis.scope import Scope
 from tests.builders import add_member
@@ -25,12 +27,18 @@ def test_unit_names_general_branches_first(small):
     assert list(org.unit_names(small, scope=ALL)) == ["G1", "G2", "B1", "B2", "B3"]
 
 
-def test_branch_unit_filter_needs_no_join_without_a_unit(demo_con):
-    rows = "SELECT count(*) FROM branch_quarter_total WHERE {}"
+@pytest.mark.parametrize(("table", "column", "condition", "by_lineage"), [
+    ("branch_quarter_total", "branch_id", org.branch_unit_filter,
+     "branch_id IN (SELECT branch_id FROM branch_lineage WHERE branch_id = $unit OR general_branch_id = $unit)"),
+    ("activity", "unit_id", org.owner_filter,
+     "unit_id IN (SELECT unit_id FROM unit_lineage WHERE unit_id = $unit OR general_branch_id = $unit)"),
+])
+def test_unit_conditions_need_no_join_without_a_unit(demo_con, table, column, condition, by_lineage):
+    rows = f"SELECT count(*) FROM {table} WHERE {{}}"
     everything = demo_con.execute(rows.format("TRUE")).fetchone()[0]
-    assert org.branch_unit_filter("branch_id", None) == "$unit IS NULL"
-    assert demo_con.execute(rows.format(org.branch_unit_filter("branch_id", None)), {"unit": None}).fetchone()[0] == everything
+    assert condition(column, None) == "$unit IS NULL"
+    assert demo_con.execute(rows.format(condition(column, None)), {"unit": None}).fetchone()[0] == everything
     for unit in ("G01", "B01"):
-        narrowed = demo_con.execute(rows.format(org.branch_unit_filter("branch_id", unit)), {"unit": unit}).fetchone()[0]
-        general = demo_con.execute(rows.format(org.unit_filter()), {"unit": unit}).fetchone()[0]
-        assert 0 < narrowed == general < everything
+        narrowed = demo_con.execute(rows.format(condition(column, unit)), {"unit": unit}).fetchone()[0]
+        expected = demo_con.execute(rows.format(by_lineage), {"unit": unit}).fetchone()[0]
+        assert 0 < narrowed == expected < everything

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.formatting import score
+from analysis import formatting
 from analysis.metrics import vanguard
 from analysis.scope import Scope
 from tests.builders import add_sheet
@@ -90,7 +90,7 @@ def test_falling_members_fell_every_quarter_and_show_their_path(demo_con):
         assert len(indices) == 3 and all(b < a for a, b in zip(indices, indices[1:]))
         assert (row.start_index, row.last_index) == (indices[0], indices[-1])
         assert row.total_drop == pytest.approx(indices[0] - indices[-1])
-        assert row.index_path == " → ".join(score(x) for x in indices)
+        assert row.index_path == " → ".join(formatting.score(x) for x in indices)
     # Against the member index itself: the members whose three quarters fell, and no others.
     index = vanguard.member_index(demo_con, scope=ALL, first="2025Q2", last="2025Q4")
     series = index.sort_values("quarter").groupby("member_id")["vindex"].apply(list)

@@ -79,15 +79,16 @@ def _params(first: str, last: str, unit: str | None, types: tuple[str, ...] | li
     }
 
 
-def _activities(con: duckdb.DuckDBPyConnection) -> str:
+def _activities(con: duckdb.DuckDBPyConnection, unit: str | None) -> str:
     """SQL of the activities of the chosen types ($types) under $unit held in [$start, $end] and
     by $as_of, per month, owner and type (``derived.activity_months_sql``'s columns), with
-    type_order (the type's place in ``ACTIVITY_TYPES``) and is_branch (the owner is a 党支部)."""
+    type_order (the type's place in ``ACTIVITY_TYPES``), is_branch (the owner is a 党支部) and the
+    owner's ``unit_lineage`` columns (unit_name, level, general_branch_id, general_branch_name)."""
     return f"""
         SELECT a.*, list_position($catalogue::VARCHAR[], a.activity_type) AS type_order,
-               o.level = 'branch' AS is_branch
+               o.level = 'branch' AS is_branch, o.unit_name, o.level, o.general_branch_id, o.general_branch_name
         FROM ({derived.activity_months_sql(con)}) a JOIN unit_lineage o USING (unit_id)
-        WHERE list_contains($types::VARCHAR[], a.activity_type) AND {owner_filter('a.unit_id')}
+        WHERE list_contains($types::VARCHAR[], a.activity_type) AND {owner_filter('a.unit_id', unit)}
     """
 
 
@@ -125,7 +126,7 @@ def activity_totals(
         SELECT activity_type, sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
                sum(hours)::DOUBLE AS hours, count(DISTINCT unit_id) FILTER (WHERE is_branch) AS branches,
                count(DISTINCT month) AS months
-        FROM ({_activities(con)})
+        FROM ({_activities(con, unit)})
         GROUP BY activity_type, type_order
         ORDER BY type_order
         """,
@@ -158,7 +159,7 @@ def activity_monthly(
         SELECT month, year(month) || '年' || month(month) || '月' AS month_label,
                activity_type, sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
                sum(hours)::DOUBLE AS hours, count(DISTINCT unit_id) FILTER (WHERE is_branch) AS branches
-        FROM ({_activities(con)})
+        FROM ({_activities(con, unit)})
         GROUP BY month, activity_type, type_order
         ORDER BY month, type_order
         """,
@@ -190,12 +191,12 @@ def activity_by_branch(
     return fetch_frame(
         con,
         f"""
-        SELECT a.unit_id AS branch_id, l.unit_name AS branch_name, l.general_branch_name, a.activity_type,
-               sum(a.held)::BIGINT AS activities, sum(a.people_served)::BIGINT AS people_served,
-               sum(a.hours)::DOUBLE AS hours, min(a.first_held) AS first_held, max(a.last_held) AS last_held
-        FROM ({_activities(con)}) a JOIN unit_lineage l USING (unit_id)
-        GROUP BY a.unit_id, l.unit_name, l.level, l.general_branch_id, l.general_branch_name, a.activity_type, a.type_order
-        ORDER BY l.general_branch_id NULLS LAST, l.level <> 'general_branch', a.unit_id, a.type_order
+        SELECT unit_id AS branch_id, unit_name AS branch_name, general_branch_name, activity_type,
+               sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
+               sum(hours)::DOUBLE AS hours, min(first_held) AS first_held, max(last_held) AS last_held
+        FROM ({_activities(con, unit)})
+        GROUP BY unit_id, unit_name, level, general_branch_id, general_branch_name, activity_type, type_order
+        ORDER BY general_branch_id NULLS LAST, level <> 'general_branch', unit_id, type_order
         """,
         _params(first, last, unit, types, as_of),
     )

@@ -61,20 +61,25 @@ def membership_on(day: str) -> str:
             f"AND (h.valid_from <= {day} OR h.from_quarter = '0000Q1') AND coalesce(h.valid_to > {day}, TRUE)")
 
 
-def owner_filter(column: str = "unit_id") -> str:
-    """SQL condition keeping rows owned by the chosen unit or a unit under it: every owner for
-    the whole hospital (``$unit`` NULL, the committee's own rows included); a 党总支 and its
+def owner_filter(column: str, unit: str | None) -> str:
+    """SQL condition keeping rows owned by the chosen ``unit`` or a unit under it: every owner for
+    the whole hospital (``unit`` None, the committee's own rows included); a 党总支 and its
     branches for a 总支; the branch alone for a branch. For the registers whose rows may belong
-    to a unit of any level (activities, 办实事 tasks); ``column`` is a fixed identifier, as in
+    to a unit of any level (activities, 办实事 tasks: their owner column references org_unit, so
+    every owner is in ``unit_lineage``); ``column`` is a fixed identifier, as in
     :func:`unit_filter`.
 
     Returns
     -------
-    The condition, to put in a WHERE clause of a query that binds ``$unit``.
+    The condition, to put in a WHERE clause of a query that binds ``$unit`` (= ``unit``): for
+    the whole hospital ``$unit IS NULL``, which keeps every row without a join (see
+    :func:`branch_unit_filter`).
     """
+    if unit is None:
+        return "$unit IS NULL"
     return (
         f"{column} IN (SELECT unit_id FROM unit_lineage "
-        "WHERE $unit IS NULL OR unit_id = $unit OR general_branch_id = $unit)"
+        "WHERE unit_id = $unit OR general_branch_id = $unit)"
     )
 
 

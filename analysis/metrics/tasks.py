@@ -48,7 +48,7 @@ def completion(
                count(*),
                count(*) FILTER (WHERE due_on < $as_of AND (completed_on IS NULL OR completed_on > $as_of))
         FROM service_task
-        WHERE started_on <= $as_of AND {owner_filter()}
+        WHERE started_on <= $as_of AND {owner_filter('unit_id', unit)}
         """,
         {"as_of": as_of, "unit": unit},
     ).fetchone()
@@ -68,7 +68,7 @@ def completion_trend(
         con,
         f"""
         WITH quarter_end AS (SELECT unnest($quarters::VARCHAR[]) AS quarter, unnest($ends::DATE[]) AS end_day),
-        owned AS (SELECT started_on, completed_on FROM service_task WHERE {owner_filter()})
+        owned AS (SELECT started_on, completed_on FROM service_task WHERE {owner_filter('unit_id', unit)})
         SELECT q.quarter, count(t.started_on) FILTER (WHERE t.completed_on <= q.end_day) AS done,
                count(t.started_on) AS total
         FROM quarter_end q LEFT JOIN owned t ON t.started_on <= q.end_day
@@ -120,7 +120,7 @@ def by_category(
         f"""
         SELECT category, {_COUNTS}
         FROM service_task
-        WHERE started_on <= $as_of AND {owner_filter()}
+        WHERE started_on <= $as_of AND {owner_filter('unit_id', unit)}
         GROUP BY category
         """,
         {"as_of": as_of, "unit": unit},
@@ -147,7 +147,7 @@ def by_owner(
         f"""
         SELECT t.unit_id, l.unit_name, l.general_branch_name, {_COUNTS}
         FROM service_task t JOIN unit_lineage l USING (unit_id)
-        WHERE t.started_on <= $as_of AND {owner_filter('t.unit_id')}
+        WHERE t.started_on <= $as_of AND {owner_filter('t.unit_id', unit)}
         GROUP BY ALL
         """,
         {"as_of": as_of, "unit": unit},
@@ -196,7 +196,7 @@ def task_list(
     require_branch_detail(scope)
     return fetch_frame(
         con,
-        f"SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {owner_filter('t.unit_id')}) ORDER BY task_id",
+        f"SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {owner_filter('t.unit_id', unit)}) ORDER BY task_id",
         {"as_of": as_of, "unit": unit},
     )
 
@@ -214,7 +214,7 @@ def overdue_tasks(
     return fetch_frame(
         con,
         f"""
-        SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {owner_filter('t.unit_id')})
+        SELECT {_TASK_COLUMNS} FROM ({_TASK_ROWS} WHERE {owner_filter('t.unit_id', unit)})
         WHERE overdue ORDER BY days_overdue DESC, task_id
         """,
         {"as_of": as_of, "unit": unit},
