@@ -1,7 +1,7 @@
 import streamlit as st
 
 from analysis import charts, config, periods
-from analysis.formatting import score
+from analysis.formatting import count, score
 from analysis.labels import headers
 from analysis.metrics import assessment
 from analysis.registers import development
@@ -30,7 +30,7 @@ flagged = set(review.loc[review["flagged"], "branch_id"])
 commended = set(review.loc[review["commended"], "branch_id"])
 
 cols = st.columns(4)
-cols[0].metric("参评支部", len(latest))
+cols[0].metric("参评支部", count(len(latest)))
 cols[1].metric("平均分", score(latest["total"].mean()))
 cols[2].metric("表扬", int(review["commended"].sum()))
 cols[3].metric("需关注", int(review["flagged"].sum()))

@@ -31,7 +31,7 @@ rule = f"总分前{ev.top_n}名（并列同计）且各维度得分均不低于�
 one_branch = filters.unit is not None and len(totals) == 1
 
 cols = st.columns(4)
-cols[0].metric("参评支部", f"{len(scored)}", help=f"四个维度均有评分的支部（全院 {ev.hospital_n} 个）；评分不完整的支部不参与排名")
+cols[0].metric("参评支部", count(len(scored)), help=f"四个维度均有评分的支部（全院 {count(ev.hospital_n)} 个）；评分不完整的支部不参与排名")
 versus = signed(ev.gap_to_hospital, suffix="（与全院均值比）", missing=None)
 if one_branch and len(scored) == 1:
     row = scored.iloc[0]
