@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from analysis import config as config_mod
 from analysis.metrics import assessment
 from analysis.scope import Scope
 from tests.builders import add_branch_total, add_org
@@ -73,3 +74,14 @@ def test_annual_totals_rank_hospital_wide_and_narrow_to_the_unit(small):
     assert annual.loc["B1", "mean"] == pytest.approx(85) and annual.loc["B3", "quarters"] == 1
     g2 = assessment.annual_totals(small, scope=ALL, year=2024, unit="G2")
     assert g2["branch_id"].tolist() == ["B3"] and g2["rank"].tolist() == [3]
+
+
+def test_a_flag_reason_never_reads_as_the_line_itself():
+    # A total of 79.96 is under the 80-point line; at one decimal it would read "80.0低于80分".
+    from collections import namedtuple
+
+    a = config_mod.DEFAULT.assessment
+    row = namedtuple("Row", "rank total falling_streak")
+    assert a.flag_below == 80
+    assert assessment._review_reasons(row(50, 79.96, 0), a, worst_counted=1000) == "总分79.96低于80分"
+    assert assessment._review_reasons(row(50, 79.94, 0), a, worst_counted=1000) == "总分79.9低于80分"

@@ -8,7 +8,7 @@ import pandas as pd
 from analysis import config as config_mod
 from analysis import derived
 from analysis.db import fetch_frame
-from analysis.formatting import fixed
+from analysis.formatting import fixed, half_up
 from analysis.metrics.org import branch_unit_filter, branches_under
 from analysis.scope import Scope, check_unit, require_branch_detail
 
@@ -95,7 +95,9 @@ def _review_reasons(row, a: config_mod.AssessmentConfig, worst_counted: float) -
     if row.rank <= a.commend_top_n:
         found.append(f"第{row.rank}名，予以表扬")
     if row.total < a.flag_below:
-        found.append(f"总分{fixed(row.total, 1)}低于{a.flag_below:g}分")
+        # two decimals (the scores' precision) where one would round up to the line: 79.96, not 80.0
+        shown = fixed(row.total, 1 if half_up(row.total, 1) < a.flag_below else 2)
+        found.append(f"总分{shown}低于{a.flag_below:g}分")
     if row.rank >= worst_counted:
         found.append(f"位列后{a.flag_bottom_n}名")
     if a.flag_falling_quarters and row.falling_streak >= a.flag_falling_quarters:
