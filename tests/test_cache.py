@@ -293,6 +293,25 @@ def figure_script() -> None:
                                    id(figure(charts.vanguard_trend, trend, title="another title"))]
 
 
+def rounded_figure_script() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from analysis import charts
+    from ui.cache import figure
+
+    trend = pd.DataFrame({"quarter": ["2025Q1", "2025Q2"], "mean": [84.44999999999999, 84.25],
+                          "median": [80.0, 82.0], "sd": [5.0, 5.0], "n": [10, 10]})
+    drawn = figure(charts.vanguard_trend, trend, title="t")
+    st.session_state["means"] = [list(t.y) for t in drawn.data if "均值 %{y:.1f}" in (t.hovertemplate or "")]
+
+
+def test_a_figure_drawn_for_a_page_has_its_tooltip_values_rounded(database):
+    app = AppTest.from_function(rounded_figure_script, default_timeout=60)
+    app.run()
+    assert app.session_state["means"] == [[84.5, 84.3]]
+
+
 def test_a_figure_is_drawn_once_for_the_same_inputs(database):
     app = AppTest.from_function(figure_script, default_timeout=60)
     app.run()

@@ -159,3 +159,28 @@ def test_end_labels_keep_their_order_and_a_line_apart():
     # the close four are a block centred on their mean
     block = [placed[i] for i in (4, 0, 1, 2)]
     assert block == pytest.approx([10.0625 - 1.5, 10.0625 - 0.5, 10.0625 + 0.5, 10.0625 + 1.5])
+
+
+def test_tooltips_print_what_the_tables_print():
+    # The browser prints a template's %{x:.1f} from the float as it is (toFixed): 84.44999999999999,
+    # an index of 84.45 by a float sum, would read 84.4 where the tables read 84.5.
+    import plotly.graph_objects as go
+
+    from analysis.formatting import fixed
+
+    bars = go.Bar(x=[84.44999999999999, 84.25, None], y=["a", "b", "c"],
+                  customdata=[[1, 2.675, "x", 3.14159], [2, 1.005, "y", 2.0], [3, None, "z", 1.0]],
+                  hovertemplate="%{y} %{x:.1f} %{customdata[1]:.2f} %{customdata[2]} %{customdata[0]} "
+                                "%{customdata[3]:.1f} %{customdata[3]:.3f}")
+    heat = go.Heatmap(z=[[84.45, 1.25], [None, 2.5]], text=[["甲", "乙"], ["丙", "丁"]], texttemplate="%{text}",
+                      hovertemplate="%{z:.1f}")
+    percentiles = go.Scatter(x=[12.5, 40.4], y=[1, 2], hovertemplate="第 %{x:.0f} 百分位")
+    fig = charts.hover_rounded(go.Figure([bars, heat, percentiles]))
+    bars, heat, percentiles = fig.data
+    assert [f"{v:.1f}" if v is not None else None for v in bars.x] == ["84.5", "84.3", None]
+    assert [f"{v:.1f}" for v in bars.x[:2]] == [fixed(84.44999999999999, 1), fixed(84.25, 1)]
+    assert [row[1] for row in bars.customdata] == [2.68, 1.01, None]  # 2.675 is stored as 2.67499...
+    assert [row[2] for row in bars.customdata] == ["x", "y", "z"]  # text and raw values as they were
+    assert [row[3] for row in bars.customdata] == [3.14159, 2.0, 1.0]  # two formats: left alone
+    assert [list(r) for r in heat.z] == [[84.5, 1.3], [None, 2.5]] and heat.text[0][0] == "甲"
+    assert list(percentiles.x) == [12.5, 40.4]  # a position printed whole would move: left alone

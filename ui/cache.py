@@ -45,10 +45,12 @@ import cachetools
 import duckdb
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import config as config_mod
 from analysis import db
+from analysis.charts import hover_rounded
 from analysis.scope import Scope
 from ui.login import viewer
 from ui.session import cursor, database_path
@@ -74,7 +76,13 @@ def _shared_result(key: tuple, fn: Callable, con: duckdb.DuckDBPyConnection, sco
 
 @st.cache_resource(ttl=FIGURE_TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
 def _shared_figure(name: str, inputs: tuple, _draw: Callable, _args: tuple, _kwargs: dict) -> Any:
-    return _draw(*_args, **_kwargs)
+    return _drawn(_draw, _args, _kwargs)
+
+
+def _drawn(draw: Callable, args: tuple, kwargs: dict) -> Any:
+    """``draw``'s figure with the values its tooltips print rounded as the tables round them."""
+    drawn = draw(*args, **kwargs)
+    return hover_rounded(drawn) if isinstance(drawn, go.Figure) else drawn
 
 
 def bound_arguments(fn: Callable, kwargs: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -411,7 +419,7 @@ def figure(draw: Callable, *args: Any, **kwargs: Any) -> Any:
     try:
         inputs = (tuple(_input_key(a) for a in args), tuple((k, _input_key(v)) for k, v in sorted(kwargs.items())))
     except _Unkeyable:
-        return draw(*args, **kwargs)
+        return _drawn(draw, args, kwargs)
     return _shared_figure(f"{draw.__module__}.{draw.__qualname__}", inputs, _draw=draw, _args=args, _kwargs=kwargs)
 
 

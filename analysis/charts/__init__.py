@@ -11,7 +11,7 @@ write ``from analysis import charts`` and ``charts.<figure>(...)``: every figure
 is re-exported here.
 """
 
-from analysis.charts.base import FONT_FAMILY, quarter_text
+from analysis.charts.base import FONT_FAMILY, hover_rounded, quarter_text
 from analysis.charts.base import _quarter_axis as _quarter_axis
 from analysis.charts.base import _reference_lines as _reference_lines
 from analysis.charts.base import _style as _style
@@ -81,6 +81,7 @@ from analysis.charts.trends import (
 __all__ = [
     # base
     "FONT_FAMILY",
+    "hover_rounded",
     "quarter_text",
     # trends
     "END_LABEL_PX",

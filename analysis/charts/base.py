@@ -8,10 +8,13 @@ The families (``trends``, ``branches``, ``meetings``, ``registers``, ``survey``,
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.formatting import fixed, plotly_text
+from analysis.formatting import fixed, half_up, plotly_text
 from analysis.palette import ATTENTION, AXIS_LINE, GOOD, GRID, NEUTRAL, PALETTE, SUBTITLE_INK, WHITE
 from analysis.periods import label as quarter_label
 from analysis.periods import short_label
@@ -67,6 +70,67 @@ def _reference_lines(fig: go.Figure, *, threshold: float | None = None, mean: fl
             {"annotation_position": ("bottom left" if low else "top left")}
         add(value, line={"color": colour, "dash": dash, "width": 1.5}, annotation_text=text,
             annotation_font={"size": 11, "color": colour}, **where)
+
+
+# A value a template formats with fixed decimals: %{x:.1f}, %{customdata[2]:+.2f}, %{text:,.0f}.
+_TEMPLATE_FIELD = re.compile(r"%\{(x|y|z|r|text|customdata)(?:\[(\d+)\])?(?::([^}]*))?\}")
+_FIXED_SPEC = re.compile(r"[+]?,?\.(\d+)f")
+
+
+def hover_rounded(fig: go.Figure) -> go.Figure:
+    """``fig`` with the values its hover and text templates print with fixed decimals rounded
+    half up (``formatting.half_up``) to those decimals, so that the browser, which prints the
+    float as it is (``toFixed``: 84.44999999999999 gives "84.4"), shows what the tables and
+    reports show ("84.5").
+
+    A value printed with different decimals in two places, or also printed without a format,
+    is left as it is; so are positions (x, y, r) printed with no decimals, which rounding would
+    move visibly, and text that is not a number.
+
+    Returns
+    -------
+    ``fig``, changed in place.
+    """
+    for trace in fig.data:
+        wanted: dict[tuple[str, int | None], set[int | None]] = {}
+        for name in ("hovertemplate", "texttemplate"):
+            templates = getattr(trace, name, None)
+            for template in [templates] if isinstance(templates, str) else (templates or ()):
+                for field, index, spec in _TEMPLATE_FIELD.findall(str(template)):
+                    fixed_spec = _FIXED_SPEC.fullmatch(spec)
+                    wanted.setdefault((field, int(index) if index else None), set()).add(
+                        int(fixed_spec.group(1)) if fixed_spec else None)
+        for (field, index), decimals in wanted.items():
+            if len(decimals) != 1 or None in decimals:
+                continue
+            (places,) = decimals
+            if places == 0 and field in ("x", "y", "r"):
+                continue
+            rounded = _rounded_field(getattr(trace, field, None), index, places)
+            if rounded is not None:
+                trace[field] = rounded
+    return fig
+
+
+def _rounded_field(values, index: int | None, places: int) -> np.ndarray | None:
+    """``values`` (or their column ``index``) rounded to ``places``, missing values kept as None;
+    None when they are not all numbers."""
+    if values is None:
+        return None
+    array = np.array(values, dtype=object)
+    column = array if index is None else array[:, index] if array.ndim == 2 else None
+    if column is None or column.size == 0:
+        return None
+    numbers = pd.to_numeric(pd.Series(column.ravel()), errors="coerce")
+    given = pd.notna(pd.Series(column.ravel()))
+    if (numbers.isna() & given).any():
+        return None
+    shown = half_up(numbers.to_numpy(dtype=float), places).reshape(column.shape)
+    if index is None:  # floats where nothing is missing: a large trace serialises faster
+        return shown if given.all() else np.where(given.to_numpy().reshape(column.shape), shown, None)
+    column_rounded = np.where(given.to_numpy(), shown.ravel(), None).reshape(column.shape)
+    array[:, index] = column_rounded
+    return array
 
 
 def range_band(x: list, upper, lower, *, colour: str, name: str) -> go.Scatter:
