@@ -79,6 +79,12 @@ def member_visibility(con: duckdb.DuckDBPyConnection, scope: Scope, column: str)
     return visible_branch(column), {"visible": member_branch_ids(con, scope)}
 
 
+def sees_members_of(con: duckdb.DuckDBPyConnection, scope: Scope, branch: str) -> bool:
+    """Whether the viewer may see the member-level rows of ``branch`` (one of
+    :func:`member_branch_ids`; the committee's answer needs no query)."""
+    return scope.role == "committee" or branch in member_branch_ids(con, scope)
+
+
 def require_branch_detail(scope: Scope) -> None:
     """Branch-level results (rankings, per-branch tables) are for the committee and secretaries."""
     if scope.role == "researcher":

@@ -51,7 +51,14 @@ from analysis import config as config_mod
 from analysis import derived, periods
 from analysis.db import fetch_frame
 from analysis.metrics.org import unit_filter
-from analysis.scope import Scope, check_unit, member_branch_ids, require_branch_detail, visible_branch
+from analysis.scope import (
+    Scope,
+    check_unit,
+    member_branch_ids,
+    member_visibility,
+    require_branch_detail,
+    sees_members_of,
+)
 from analysis.stats import wilson_interval
 
 STATUSES = ("达标", "缺漏", "进行中", "无数据", "未成立")
@@ -307,17 +314,20 @@ FROM totals
 KIND_AND_UNIT = f"list_contains($kinds::VARCHAR[], q.activity_type) AND {unit_filter('q.unit_id')}"
 
 
-def _attendance_rows_sql(con: duckdb.DuckDBPyConnection) -> str:
+def _attendance_rows_sql(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
     """SQL of the attendance at those meetings per branch (the meeting's), kind, member and quarter
     (member_quarter_attendance through ``derived.stored_periods_sql``: about half as many rows
     as the records): every attendance figure is a sum or a distinct count over these rows.
-    ``visible``: the viewer may see this branch's members ($visible, joined rather than searched
-    row by row: the list holds every branch for the committee)."""
+    ``visible``: the viewer may see this branch's members (the committee every branch; anyone
+    else those of $visible, joined rather than searched row by row)."""
+    visible, join = ("TRUE", "") if scope.role == "committee" else (
+        "v.branch_id IS NOT NULL",
+        "LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.branch_id = q.unit_id")
     return f"""
 SELECT q.unit_id AS branch_id, q.activity_type AS kind, q.member_id, q.n, q.present, q.leave, q.absent,
-       v.branch_id IS NOT NULL AS visible
+       {visible} AS visible
 FROM ({derived.stored_periods_sql(con, "member_quarter_attendance")}) q
-LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.branch_id = q.unit_id
+{join}
 WHERE {KIND_AND_UNIT}
 """
 
@@ -587,7 +597,7 @@ def attendance_rates(
     frame = _run(
         con,
         f"""
-        WITH attendance_rows AS ({_attendance_rows_sql(con)}), kinds AS ({RULES_SQL}), grouped AS (
+        WITH attendance_rows AS ({_attendance_rows_sql(con, scope)}), kinds AS ({RULES_SQL}), grouped AS (
             SELECT branch_id, kind, {ATTENDANCE_AGGREGATES}
             FROM attendance_rows GROUP BY branch_id, kind
         )
@@ -629,14 +639,15 @@ def member_attendance(
     ``vanguard.member_index``).
     """
     cfg = cfg or config_mod.load()
-    params = _params(cfg, kind, first, last, unit, as_of) | {"visible": member_branch_ids(con, scope)}
+    visible, visible_params = member_visibility(con, scope, "m.branch_id")
+    params = _params(cfg, kind, first, last, unit, as_of) | visible_params
     return _run(
         con,
         f"""
         WITH member_counts AS (
             SELECT branch_id, kind, member_id, sum(n)::BIGINT AS n, sum(present)::BIGINT AS present,
                    sum(leave)::BIGINT AS leave, sum(absent)::BIGINT AS absent
-            FROM ({_attendance_rows_sql(con)}) GROUP BY branch_id, kind, member_id
+            FROM ({_attendance_rows_sql(con, scope)}) GROUP BY branch_id, kind, member_id
         ), kinds AS ({RULES_SQL})
         SELECT c.branch_id, l.branch_name, c.member_id, m.name, m.party_role, c.kind, c.n, c.present, c.leave,
                c.absent, 100.0 * c.present / c.n AS attendance_rate, 100.0 * c.leave / c.n AS leave_rate
@@ -644,7 +655,7 @@ def member_attendance(
         JOIN member m USING (member_id)
         JOIN branch_lineage l ON l.branch_id = c.branch_id
         JOIN kinds k USING (kind)
-        WHERE {visible_branch('m.branch_id')}
+        WHERE {visible}
         ORDER BY c.branch_id, attendance_rate, c.member_id, k.kind_order
         """,
         params,
@@ -733,7 +744,7 @@ def branch_meetings(
     cfg = cfg or config_mod.load()
     _require_branch(con, branch)
     params = _params(cfg, None, first, last, branch, as_of) | {
-        "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
+        "sees_members": sees_members_of(con, scope, branch), "min_cell": cfg.survey.min_cell,
     }
     return _run(
         con,
@@ -749,7 +760,7 @@ def branch_meetings(
             SELECT activity_id, {derived.ATTENDANCE_COUNTS}
             FROM meetings JOIN attendance USING (activity_id) GROUP BY activity_id
         ), flags AS (
-            SELECT members < $min_cell AND NOT list_contains($visible::VARCHAR[], $unit) AS suppressed FROM members
+            SELECT members < $min_cell AND NOT $sees_members AS suppressed FROM members
         )
         SELECT m.held_on, m.kind, m.title, m.activity_id, coalesce(c.n, 0) AS n, f.suppressed,
                CASE WHEN NOT f.suppressed THEN c.present END AS present,
@@ -797,11 +808,11 @@ ORDER BY k.kind_order NULLS LAST
 """
 
 
-def _attendance_summary_sql(con: duckdb.DuckDBPyConnection) -> str:
+def _attendance_summary_sql(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
     """SQL of the attendance per kind and (kind NULL) for all kinds together, suppressed as
     ATTENDANCE_AGGREGATES says."""
     return f"""
-WITH attendance_rows AS ({_attendance_rows_sql(con)})
+WITH attendance_rows AS ({_attendance_rows_sql(con, scope)})
 SELECT kind, {ATTENDANCE_AGGREGATES}
 FROM attendance_rows GROUP BY GROUPING SETS ((kind), ())
 """
@@ -856,7 +867,7 @@ def hospital_summary(
         "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
     }
     quarters = _hospital_quarters(con, params)
-    attendance = (_run(con, _attendance_summary_sql(con), params) if quarters is None
+    attendance = (_run(con, _attendance_summary_sql(con, scope), params) if quarters is None
                   else _run(con, HOSPITAL_ATTENDANCE_SQL, params | quarters))
     frame = _with_attendance(_run(con, _summary_sql(derived.activity_months_sql(con)), params), attendance)
     frame["ci_low"], frame["ci_high"] = _wilson(frame["counted"], frame["required"])
