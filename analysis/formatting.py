@@ -49,8 +49,11 @@ def half_up(values, decimals: int):
     A float for a number, an array of floats for an array (NaN stays NaN).
     """
     scale = 10.0 ** decimals
-    scaled = np.round(np.asarray(values, dtype=float) * scale, 9 - decimals)
+    given = np.asarray(values, dtype=float)
+    scaled = np.round(given * scale, 9 - decimals)
     rounded = np.copysign(np.floor(np.abs(scaled) + 0.5), scaled) / scale + 0.0  # + 0.0: no "-0.0"
+    # beyond 2**52 a float has no fraction left to round (and the scaling would lose digits)
+    rounded = np.where(np.abs(given * scale) >= 2.0**52, given, rounded)
     return float(rounded) if rounded.ndim == 0 else rounded
 
 
@@ -111,7 +114,8 @@ def cell_decimals(header: str) -> int:
     return 2 if "完成率" in header else 1
 
 
-def table_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], set[str]]:
+def table_cells(frame: pd.DataFrame, decimals: dict[str, int | None] | None = None,
+                ) -> tuple[pd.DataFrame, dict[str, str], set[str]]:
     """``frame`` (Chinese headers) as a table shows it, and a number format per numeric column.
 
     Columns with a missing value become text through the formatters above ("—" for missing,
@@ -120,6 +124,10 @@ def table_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], set[
     ``NumberColumn``. A row holding a suppression mark (a hidden group: "<5" or "*" in its
     counts) shows that mark in every empty cell too, never "—": its numbers are hidden, not
     missing. No cell reads "None" or "nan".
+
+    ``decimals``: the places to round a column's numbers to where the page formats it itself
+    (its own number format: 2 for "%.2f", 4 for a fraction shown as a percent with two), None
+    to leave its numbers as they are; other columns round to ``cell_decimals``.
 
     Returns
     -------
@@ -152,7 +160,9 @@ def table_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], set[
                 # rounded here (half_up) so that the browser's printf shows the decimal a report
                 # prints; a number it is: it still sorts as one
                 formats[header] = f"%.{cell_decimals(header)}f"
-                shown[column] = half_up(values.to_numpy(dtype=float), cell_decimals(header))
+                places = (decimals or {}).get(header, cell_decimals(header))
+                if places is not None:
+                    shown[column] = half_up(values.to_numpy(dtype=float), places)
             continue
         if numeric:
             shown[column] = [blank(i) if _missing(v) else count(v) if whole else score(v, cell_decimals(header))
@@ -174,7 +184,7 @@ def p_value(p: float | None, *, prefix: bool = True, missing: str | None = None)
         return missing if missing is not None else "" if prefix else "-"
     if p < 0.001:
         return "p < 0.001" if prefix else "< 0.001"
-    return f"p = {p:.3f}" if prefix else f"{p:.3f}"
+    return f"p = {fixed(p, 3)}" if prefix else fixed(p, 3)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=&^])")

@@ -31,6 +31,11 @@ class Scope:
         return cls(username, "committee")
 
     @property
+    def sees_every_branch(self) -> bool:
+        """Whether the viewer sees the member-level rows of every branch (the committee)."""
+        return self.role == "committee"
+
+    @property
     def cache_key(self) -> tuple[str, str | None]:
         """What distinguishes one scope's results from another's (not the user's name)."""
         return (self.role, self.unit_id)
@@ -74,15 +79,21 @@ def member_visibility(con: duckdb.DuckDBPyConnection, scope: Scope, column: str)
     -------
     The SQL condition and its parameters (``{"visible": ...}``, or none for the committee).
     """
-    if scope.role == "committee":
+    if scope.sees_every_branch:
         return "TRUE", {}
-    return visible_branch(column), {"visible": member_branch_ids(con, scope)}
+    return visible_branch(column), visible_params(con, scope)
+
+
+def visible_params(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict:
+    """``{"visible": member_branch_ids}`` for a query that joins the viewer's branches; nothing for
+    the committee, whose queries need not (see :func:`member_visibility`)."""
+    return {} if scope.sees_every_branch else {"visible": member_branch_ids(con, scope)}
 
 
 def sees_members_of(con: duckdb.DuckDBPyConnection, scope: Scope, branch: str) -> bool:
     """Whether the viewer may see the member-level rows of ``branch`` (one of
     :func:`member_branch_ids`; the committee's answer needs no query)."""
-    return scope.role == "committee" or branch in member_branch_ids(con, scope)
+    return scope.sees_every_branch or branch in member_branch_ids(con, scope)
 
 
 def require_branch_detail(scope: Scope) -> None:

@@ -9,7 +9,7 @@ from analysis.business.panel import column_headers
 from analysis.formatting import count, percent, score
 from analysis.labels import headers
 from analysis.metrics import org, overview
-from ui.cache import cached
+from ui.cache import cached, figure
 from ui.filters import sidebar_filters
 from ui.login import viewer
 from ui.tables import data_box, table
@@ -67,8 +67,8 @@ st.subheader("象限图")
 quadrant = result.quadrant
 highlight = filters.unit if filters.is_branch else None
 dimension = "业务综合" if indicator is None else names[indicator]
-st.plotly_chart(charts.business_quadrant(
-    quadrant, names=QUADRANTS, highlight=highlight, x_title=f"{party_label}（全院百分位）",
+st.plotly_chart(figure(
+    charts.business_quadrant, quadrant, names=QUADRANTS, highlight=highlight, x_title=f"{party_label}（全院百分位）",
     y_title=f"{dimension}（全院百分位，越高越好）",
     title=f"{party_label}与{dimension}：各支部{filters.period_label}均值（n={len(quadrant)}个支部）"), key="quadrant")
 shown = quadrant
@@ -85,8 +85,8 @@ if box := data_box(f"各象限支部（{filters.unit_label}）", key="business_q
 
 st.subheader("哪些指标有明确关联")
 association = result.association
-st.plotly_chart(charts.association_forest(
-    association, labels=VERDICTS, x_title="Spearman ρ（已按指标方向调整：右侧 = 党建强的支部业务更好）",
+st.plotly_chart(figure(
+    charts.association_forest, association, labels=VERDICTS, x_title="Spearman ρ（已按指标方向调整：右侧 = 党建强的支部业务更好）",
     title=f"{party_label}与各科室业绩指标的关联（各支部{filters.period_label}均值，95% 置信区间）"), key="forest")
 clear = association[association["verdict"].isin(["favourable", "unfavourable"])]
 for line in clear["reading"]:
@@ -150,8 +150,8 @@ if scope.role != "researcher":
             chosen = st.selectbox("指标", reported, format_func=names.get, key="business_trend_indicator")
             one = trend[trend["indicator_id"] == chosen]
             unit = one["unit"].iloc[0]
-            st.plotly_chart(charts.business_branch_trend(
-                one, branch_label=branches[branch], y_title=f"{names[chosen]}{f'（{unit}）' if unit else ''}",
+            st.plotly_chart(figure(
+                charts.business_branch_trend, one, branch_label=branches[branch], y_title=f"{names[chosen]}{f'（{unit}）' if unit else ''}",
                 title=f"{branches[branch]}{names[chosen]}与全院支部（{filters.period_label}）"), key="branch_trend")
 
 if box := data_box("研究数据：支部季度面板（无党员个人数据）" + ("，支部编号已匿名" if scope.role == "researcher" else ""),

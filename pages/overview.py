@@ -1,7 +1,7 @@
 import streamlit as st
 
 from analysis import charts, periods
-from analysis.formatting import ci, count, p_value, percent, score, signed
+from analysis.formatting import ci, count, fixed, p_value, percent, score, signed
 from analysis.metrics import assessment, org, overview
 from ui.cache import cached, figure
 from ui.filters import sidebar_filters
@@ -101,8 +101,8 @@ with right, st.container(border=True):
         cmp = headline.comparison
         if not cmp.suppressed:
             test = "χ² 检验" if cmp.test == "chi2" else "Fisher 精确检验"
-            st.caption(f"差值 {cmp.diff:.1f} 个百分点（{ci(cmp.ci_low, cmp.ci_high, unit='')}），"
-                       f"{test} {p_value(cmp.p_val)}，Cramér's V = {cmp.cramer_v:.2f}")
+            st.caption(f"差值 {fixed(cmp.diff, 1)} 个百分点（{ci(cmp.ci_low, cmp.ci_high, unit='')}），"
+                       f"{test} {p_value(cmp.p_val)}，Cramér's V = {fixed(cmp.cramer_v, 2)}")
         else:
             st.caption(cmp.note)
         st.plotly_chart(figure(charts.share_by_group, shares, title=f"认为“作用明显”的比例（{headline.title}）"),

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import charts, config, survey
-from analysis.formatting import ci, count, markdown_escape, percent, share
+from analysis.formatting import ci, count, fixed, markdown_escape, percent, share
 from analysis.survey import reading
 from analysis.survey.catalog import CHOICE_TYPES
 from analysis.survey.reading import NO_GROUP, result_table, two_way_table
@@ -307,15 +307,15 @@ with tab_alpha:
             rel = attempt(survey.cronbach_alpha, respondents=respondents, survey_id=survey_id, question_no=alpha_no)
             if rel is not None:
                 cols = st.columns(4)
-                cols[0].metric("Cronbach's α", f"{rel.alpha:.3f}")
-                cols[0].caption(f"95% CI {rel.ci_low:.3f}–{rel.ci_high:.3f}（Feldt）")
+                cols[0].metric("Cronbach's α", fixed(rel.alpha, 3))
+                cols[0].caption(f"95% CI {fixed(rel.ci_low, 3)}–{fixed(rel.ci_high, 3)}（Feldt）")
                 cols[1].metric("条目数", rel.k)
                 cols[2].metric("完整作答", f"{rel.n:,}")
                 cols[3].metric("不完整（未计入）", f"{rel.n_incomplete:,}")
                 st.markdown(reading.reliability_sentence(rel))
                 st.plotly_chart(figure(charts.item_total_bars,
                     rel.items, alpha=rel.alpha,
-                    title=f"{texts[alpha_no]}：条目与总分的相关<br>{title} · n={rel.n:,} · α = {rel.alpha:.3f}",
+                    title=f"{texts[alpha_no]}：条目与总分的相关<br>{title} · n={rel.n:,} · α = {fixed(rel.alpha, 3)}",
                 ), key="survey_alpha_chart")
                 table(result_table(rel.items, drop=("item_no",)), name=f"信度_Q{alpha_no}", key="survey_alpha_table", note=note)
 

@@ -140,6 +140,18 @@ def test_table_cells_round_numbers_half_up_for_the_browser():
     assert shown["先锋指数"].tolist() == [84.3, 84.5, 90.0]
 
 
+def test_table_cells_round_to_the_decimals_a_page_shows_a_column_with():
+    # A page's own format wins in the browser: "%.2f" shows 88.16, "percent" 79.60% of 0.796, so
+    # rounding those columns to one decimal would show 88.20 and 80.00% (under an 80% rule).
+    from analysis.formatting import table_cells
+
+    frame = pandas.DataFrame({"先锋指数": [88.159, 84.125], "最低维度得分率": [0.796, 0.89245], "其他": [1.04, 2.5]})
+    shown, _, _ = table_cells(frame, {"先锋指数": 2, "最低维度得分率": 4, "其他": None})
+    assert shown["先锋指数"].tolist() == [88.16, 84.13]
+    assert shown["最低维度得分率"].tolist() == [0.796, 0.8925]
+    assert shown["其他"].tolist() == [1.04, 2.5]
+
+
 def test_table_cells_never_show_none_or_nan():
     from analysis.formatting import table_cells
 
@@ -166,3 +178,16 @@ def test_table_cells_show_the_suppression_mark_in_a_hidden_row_and_dash_only_for
     assert list(shown["比例(%)"]) == ["93.0", "<5", "*", "89.1"]
     assert list(shown["95%CI下限"]) == ["91.4", "<5", "*", "—"]
     assert not {"None", "nan", ""} & set(shown.astype(str).to_numpy().ravel())
+
+
+def test_a_pages_own_number_format_sets_the_rounding():
+    import streamlit as st
+
+    from ui.tables import _places
+
+    assert _places(st.column_config.NumberColumn(format="%.2f")) == 2
+    assert _places(st.column_config.NumberColumn(format="percent")) == 4  # 0.7960 shown as 79.60%
+    assert _places(st.column_config.NumberColumn(format="%.1f%%")) == 1
+    assert _places(st.column_config.DateColumn(format="YYYY-MM-DD")) is None
+    assert _places(st.column_config.TextColumn(width="large")) is None
+    assert _places("本期题号") is None  # a label only

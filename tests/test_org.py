@@ -42,3 +42,24 @@ def test_unit_conditions_need_no_join_without_a_unit(demo_con, table, column, co
         narrowed = demo_con.execute(rows.format(condition(column, unit)), {"unit": unit}).fetchone()[0]
         expected = demo_con.execute(rows.format(by_lineage), {"unit": unit}).fetchone()[0]
         assert 0 < narrowed == expected < everything
+
+
+@pytest.mark.parametrize(("table", "column", "lineage"), [
+    ("branch_score", "branch_id", "branch_lineage"),
+    ("branch_quarter_total", "branch_id", "branch_lineage"),
+    ("branch_quarter_dimension", "branch_id", "branch_lineage"),
+    ("member_quarter_index", "branch_id", "branch_lineage"),
+    ("member_year_index", "branch_id", "branch_lineage"),
+    ("four_have_score", "branch_id", "branch_lineage"),
+    ("member", "branch_id", "branch_lineage"),
+    ("membership", "branch_id", "branch_lineage"),
+    ("activity", "unit_id", "unit_lineage"),
+    ("service_task", "unit_id", "unit_lineage"),
+])
+def test_the_columns_read_without_a_unit_condition_hold_only_lineage_units(demo_con, table, column, lineage):
+    # Why branch_unit_filter and owner_filter may drop the condition when no unit is chosen: on
+    # every column they serve, the lineage semi-join (the condition with $unit NULL) keeps every row.
+    rows, outside = demo_con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {column} NOT IN (SELECT {'branch_id' if lineage == 'branch_lineage' else 'unit_id'} "
+        f"FROM {lineage})) FROM {table}").fetchone()
+    assert rows > 0 and outside == 0

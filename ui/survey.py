@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from analysis import charts, survey
-from analysis.formatting import markdown_escape, p_value
+from analysis.formatting import fixed, markdown_escape, p_value
 from analysis.survey import OptionCondition, RangeCondition, RespondentFilter, edits, reading, validity
 from analysis.survey.reading import NO_GROUP
 from ui.cache import cached, figure
@@ -238,9 +238,9 @@ def validity_tab(*, survey_id: int, scale_nos: list[int], labels: dict[int, str]
     if fa is None:
         return
     cols = st.columns(4)
-    cols[0].metric("KMO", f"{fa.kmo:.3f}")
+    cols[0].metric("KMO", fixed(fa.kmo, 3))
     cols[0].caption(validity.kmo_label(fa.kmo))
-    cols[1].metric("Bartlett χ²", f"{fa.bartlett_chi2:,.1f}")
+    cols[1].metric("Bartlett χ²", fixed(fa.bartlett_chi2, 1, grouping=True))
     cols[1].caption(f"df = {fa.bartlett_dof}，{p_value(fa.bartlett_p)}")
     cols[2].metric("因子数", fa.n_factors)
     cols[3].metric("完整作答", f"{fa.n:,}")

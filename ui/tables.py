@@ -10,6 +10,7 @@ without a session and without an audit row (security issue #13, item 5).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -41,7 +42,8 @@ def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, 
     key = key or name
     page = paged(frame, key=f"{key}_page")
     ids = page[opens].tolist() if opens else []
-    rows, formats, texts = table_cells(_as_text_where_mixed(page.drop(columns=[opens]) if opens else page))
+    rows, formats, texts = table_cells(_as_text_where_mixed(page.drop(columns=[opens]) if opens else page),
+                                       {column: _places(spec) for column, spec in (column_config or {}).items()})
     # A column turned into text ("—" for a missing date or number) keeps no number/date format.
     config = {column: st.column_config.NumberColumn(format=fmt) for column, fmt in formats.items()}
     config |= {column: spec for column, spec in (column_config or {}).items() if column not in texts}
@@ -60,6 +62,16 @@ def table(frame: pd.DataFrame, *, name: str, column_config: dict | None = None, 
     for fmt, (label, mime) in FORMATS.items():
         buttons.download_button(label, data=export(shown, name=name, fmt=fmt), file_name=f"{name}.{fmt}", mime=mime,
                                 key=f"{key}_{fmt}", on_click="ignore")
+
+
+def _places(spec: object) -> int | None:
+    """The decimals a page's own column format shows its numbers with ("%.2f": 2; "percent", a
+    fraction shown as a percent with two: 4), None for any other format (left unrounded)."""
+    fmt = spec.get("type_config", {}).get("format") if isinstance(spec, dict) else None
+    if fmt == "percent":
+        return 4
+    fixed_places = re.fullmatch(r"%[+,]?\.(\d+)f%?%?", fmt or "")
+    return int(fixed_places.group(1)) if fixed_places else None
 
 
 def _as_text_where_mixed(rows: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 
 from analysis import config as config_mod
-from analysis.formatting import p_value
+from analysis.formatting import fixed, p_value
 
 VIEWS = ("association", "partial", "lagged", "within")
 
@@ -25,7 +25,7 @@ CAVEATS = {
 
 
 def _number(value: float) -> str:
-    return f"{value:.2f}".replace("-", "−")
+    return fixed(value, 2).replace("-", "−")
 
 
 def estimate_text(view: str, row: Mapping) -> str:
@@ -74,7 +74,7 @@ def _per_sd(view: str, row: Mapping, party: str) -> str:
         return ""
     what = f"{row['indicator']}的季度变化" if view == "lagged" else row["indicator"]
     unit = row.get("unit") or ""
-    return f"；{party}每高 1 个标准差，{what}平均变化 {coef:+.2f}{unit}".replace("-", "−")
+    return f"；{party}每高 1 个标准差，{what}平均变化 {fixed(coef, 2, sign=True)}{unit}".replace("-", "−")
 
 
 def sentence(view: str, row: Mapping, *, party: str, business: config_mod.BusinessConfig) -> str:

@@ -85,7 +85,8 @@ def hover_rounded(fig: go.Figure) -> go.Figure:
 
     A value printed with different decimals in two places, or also printed without a format,
     is left as it is; so are positions (x, y, r) printed with no decimals, which rounding would
-    move visibly, and text that is not a number.
+    move visibly, positions that carry error bars (the whiskers are drawn from them), and text
+    that is not a number.
 
     Returns
     -------
@@ -95,7 +96,7 @@ def hover_rounded(fig: go.Figure) -> go.Figure:
         wanted: dict[tuple[str, int | None], set[int | None]] = {}
         for name in ("hovertemplate", "texttemplate"):
             templates = getattr(trace, name, None)
-            for template in [templates] if isinstance(templates, str) else (templates or ()):
+            for template in [] if templates is None else [templates] if isinstance(templates, str) else list(templates):
                 for field, index, spec in _TEMPLATE_FIELD.findall(str(template)):
                     fixed_spec = _FIXED_SPEC.fullmatch(spec)
                     wanted.setdefault((field, int(index) if index else None), set()).add(
@@ -104,7 +105,7 @@ def hover_rounded(fig: go.Figure) -> go.Figure:
             if len(decimals) != 1 or None in decimals:
                 continue
             (places,) = decimals
-            if places == 0 and field in ("x", "y", "r"):
+            if field in ("x", "y", "r") and (places == 0 or _has_error_bars(trace)):
                 continue
             rounded = _rounded_field(getattr(trace, field, None), index, places)
             if rounded is not None:
@@ -112,13 +113,17 @@ def hover_rounded(fig: go.Figure) -> go.Figure:
     return fig
 
 
+def _has_error_bars(trace) -> bool:
+    return any(getattr(getattr(trace, bars, None), "array", None) is not None for bars in ("error_x", "error_y"))
+
+
 def _rounded_field(values, index: int | None, places: int) -> np.ndarray | None:
-    """``values`` (or their column ``index``) rounded to ``places``, missing values kept as None;
-    None when they are not all numbers."""
+    """``values`` (or their item ``index``: the last axis of a table or a grid of customdata)
+    rounded to ``places``, missing values kept as None; None when they are not all numbers."""
     if values is None:
         return None
     array = np.array(values, dtype=object)
-    column = array if index is None else array[:, index] if array.ndim == 2 else None
+    column = array if index is None else array[..., index] if array.ndim >= 2 else None
     if column is None or column.size == 0:
         return None
     numbers = pd.to_numeric(pd.Series(column.ravel()), errors="coerce")
@@ -129,7 +134,7 @@ def _rounded_field(values, index: int | None, places: int) -> np.ndarray | None:
     if index is None:  # floats where nothing is missing: a large trace serialises faster
         return shown if given.all() else np.where(given.to_numpy().reshape(column.shape), shown, None)
     column_rounded = np.where(given.to_numpy(), shown.ravel(), None).reshape(column.shape)
-    array[:, index] = column_rounded
+    array[..., index] = column_rounded
     return array
 
 

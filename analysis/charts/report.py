@@ -10,8 +10,8 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from analysis.charts.base import FONT_FAMILY
-from analysis.formatting import plotly_text
+from analysis.charts.base import FONT_FAMILY, hover_rounded
+from analysis.formatting import fixed, plotly_text
 from analysis.palette import ON_DARK
 
 # The report model holds chart data independent of the output (a native PowerPoint chart is
@@ -62,7 +62,7 @@ def report_figure(chart, *, title: str | None = None, theme: str = "light", heig
         hoverlabel={"font_family": FONT_FAMILY},
     )
     _report_axes(fig, chart, style)
-    return fig
+    return hover_rounded(fig)
 
 
 def _report_colour(style: dict, colour: str | None) -> str | None:
@@ -81,7 +81,7 @@ def _report_positions(chart) -> list[int]:
 def _report_trace(chart, s, index: int, style: dict) -> go.Scatter | go.Bar:
     """One series as a line (the first one labelled), dots, or bars."""
     fmt, suffix, values = chart.d3_format, chart.suffix, list(s.values)
-    labels = ["" if v is None else f"{v:,.{chart.decimals}f}{suffix}" for v in values]
+    labels = ["" if v is None else f"{fixed(v, chart.decimals, grouping=True)}{suffix}" for v in values]
     colour = _report_colour(style, s.color)
     name = plotly_text(s.name)
     hover_category = [plotly_text(c).replace("\n", " ") for c in chart.categories]

@@ -56,7 +56,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis import db, survey
-from analysis.formatting import count, p_value, percent
+from analysis.formatting import count, fixed, p_value, percent
 from analysis.report import survey_report
 from analysis.scope import Scope
 from analysis.survey import reading, validity
@@ -348,7 +348,7 @@ def _num(value: Any, digits: int = 2) -> str:
 
 
 def _ci(low: Any, high: Any) -> str:
-    return "-" if pd.isna(low) or pd.isna(high) else f"{low:.1f}-{high:.1f}%"
+    return "-" if pd.isna(low) or pd.isna(high) else f"{fixed(low, 1)}-{fixed(high, 1)}%"
 
 
 def _grid(frame: pd.DataFrame) -> str:
@@ -497,11 +497,11 @@ def _comparison_text(cmp: survey.GroupComparison, min_cell: int) -> str:
         return (f"{cmp.group1} vs {cmp.group2}: not reported, a group is hidden (fewer than {min_cell} respondents, "
                 "or it would give such a group back by subtraction)")
     test = ("Fisher's exact test (an expected count is below 5)" if cmp.test == "fisher"
-            else f"chi-square test (no continuity correction): chi2({cmp.dof}) = {cmp.chi2:.3f}")
-    return (f"{cmp.group1} vs {cmp.group2}: difference {cmp.diff:+.1f} percentage points "
-            f"(95% CI {cmp.ci_low:+.1f} to {cmp.ci_high:+.1f}, Newcombe)\n"
-            f"{test}, p {p_value(cmp.p_val, prefix=False)}; Cramer's V = {cmp.cramer_v:.3f}; odds ratio {cmp.odds_ratio:.2f}; "
-            f"smallest expected count {cmp.min_expected:.1f}")
+            else f"chi-square test (no continuity correction): chi2({cmp.dof}) = {fixed(cmp.chi2, 3)}")
+    return (f"{cmp.group1} vs {cmp.group2}: difference {fixed(cmp.diff, 1, sign=True)} percentage points "
+            f"(95% CI {fixed(cmp.ci_low, 1, sign=True)} to {fixed(cmp.ci_high, 1, sign=True)}, Newcombe)\n"
+            f"{test}, p {p_value(cmp.p_val, prefix=False)}; Cramer's V = {fixed(cmp.cramer_v, 3)}; odds ratio {fixed(cmp.odds_ratio, 2)}; "
+            f"smallest expected count {fixed(cmp.min_expected, 1)}")
 
 
 def _crosstab(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict, str]:
@@ -530,7 +530,7 @@ def _crosstab(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple
         "hidden_rows": ct.hidden_rows,
     }
     counts = ct.counts.map(_n).rename_axis(None).reset_index(names=f"Q{args.rows} \\ Q{args.cols}")
-    residuals = ct.residuals.map(lambda v: "-" if pd.isna(v) else f"{v:+.2f}").rename_axis(None)
+    residuals = ct.residuals.map(lambda v: "-" if pd.isna(v) else fixed(v, 2, sign=True)).rename_axis(None)
     residuals = residuals.reset_index(names="adjusted residual")
     lines = [f"survey {args.survey} {s['title']}", f"rows: Q{args.rows} {rq['text']}", f"cols: Q{args.cols} {cq['text']}",
              _group_rule_note(min_cell), "", _grid(counts), "", _grid(residuals), "", *_independence_lines(ct)]
@@ -541,9 +541,9 @@ def _independence_lines(ct: survey.Crosstab) -> list[str]:
     if pd.isna(ct.chi2):
         return ["chi-square test not possible: fewer than two non-empty rows or columns"]
     lines = [
-        f"chi-square test of independence: chi2({ct.dof}) = {ct.chi2:.3f}, p {p_value(ct.p_val, prefix=False)}, "
-        f"n = {ct.n:,}; Cramer's V = {ct.cramer_v:.3f}",
-        f"expected counts below 5: {ct.expected_below_5_pct:.0f}% of cells (smallest {ct.min_expected:.1f})"
+        f"chi-square test of independence: chi2({ct.dof}) = {fixed(ct.chi2, 3)}, p {p_value(ct.p_val, prefix=False)}, "
+        f"n = {ct.n:,}; Cramer's V = {fixed(ct.cramer_v, 3)}",
+        f"expected counts below 5: {fixed(ct.expected_below_5_pct, 0)}% of cells (smallest {fixed(ct.min_expected, 1)})"
         + ("; the chi-square approximation is unreliable" if ct.expected_below_5_pct > 20 else ""),
     ]
     if not pd.isna(ct.p_fisher):
@@ -566,7 +566,7 @@ def _alpha(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[di
         "alpha if deleted": rel.items["alpha_if_deleted"].map(lambda v: _num(v, 3)),
     })
     text = _heading(args, s, q) + (
-        f"Cronbach's alpha = {rel.alpha:.3f} (95% CI {rel.ci_low:.3f}-{rel.ci_high:.3f}, Feldt); "
+        f"Cronbach's alpha = {fixed(rel.alpha, 3)} (95% CI {fixed(rel.ci_low, 3)}-{fixed(rel.ci_high, 3)}, Feldt); "
         f"k = {rel.k} items, n = {rel.n:,} complete responses, {rel.n_incomplete:,} incomplete left out\n\n"
         f"{_grid(items)}")
     return payload, text
@@ -647,8 +647,8 @@ def _compare_scores(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) ->
         lines.append("fewer than two groups can be shown: no test")
     else:
         t = result.test.iloc[0]
-        lines.append(f"{t['method']}: statistic = {t['statistic']:.3f}, {p_value(t['p_val'])}, "
-                     f"{t['effect_name']} = {t['effect_size']:.3f}, {int(t['groups'])} groups, n = {int(t['n']):,}")
+        lines.append(f"{t['method']}: statistic = {fixed(t['statistic'], 3)}, {p_value(t['p_val'])}, "
+                     f"{t['effect_name']} = {fixed(t['effect_size'], 3)}, {int(t['groups'])} groups, n = {int(t['n']):,}")
     if not result.posthoc.empty:
         pairs = result.posthoc.assign(diff=result.posthoc["diff"].map(_num),
                                       p_adj=result.posthoc["p_adj"].map(lambda p: p_value(p, prefix=False)))
@@ -670,8 +670,8 @@ def _efa(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[dict
                "loadings": _records(fa.loadings), "reading": validity.factor_reading(fa)}
     loadings = fa.loadings.drop(columns=["question_no", "item_no"]).round(3)
     text = (f"survey {args.survey} {s['title']}, questions {', '.join(map(str, args.questions))}\n"
-            f"n = {fa.n:,} complete responses; KMO = {fa.kmo:.3f}; Bartlett chi2({fa.bartlett_dof}) = "
-            f"{fa.bartlett_chi2:.1f}, {p_value(fa.bartlett_p)}; {fa.n_factors} factors, {fa.rotation}\n\n"
+            f"n = {fa.n:,} complete responses; KMO = {fixed(fa.kmo, 3)}; Bartlett chi2({fa.bartlett_dof}) = "
+            f"{fixed(fa.bartlett_chi2, 1)}, {p_value(fa.bartlett_p)}; {fa.n_factors} factors, {fa.rotation}\n\n"
             f"{_grid(fa.eigen.round(3))}\n\n{_grid(loadings)}\n\n{validity.factor_reading(fa)}")
     return payload, text
 
@@ -709,7 +709,7 @@ def _waves(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> tuple[di
     table = change.drop(columns=["survey_id"]).assign(
         n=change["n"].map(_n), effective=change["effective"].map(_n), pct=change["pct"].map(_pct),
         ci=[_ci(lo, hi) for lo, hi in zip(change["ci_low"], change["ci_high"])],
-        diff=change["diff"].map(lambda v: "-" if pd.isna(v) else f"{v:+.1f} pp"),
+        diff=change["diff"].map(lambda v: "-" if pd.isna(v) else f"{fixed(v, 1, sign=True)} pp"),
         p_val=change["p_val"].map(lambda p: p_value(p, prefix=False)),
     ).drop(columns=["ci_low", "ci_high", "diff_ci_low", "diff_ci_high"])
     return payload, f"{args.instrument}, question {args.question}: share choosing {outcome}\n\n{_grid(table)}"

@@ -58,6 +58,7 @@ from analysis.scope import (
     member_visibility,
     require_branch_detail,
     sees_members_of,
+    visible_params,
 )
 from analysis.stats import wilson_interval
 
@@ -320,7 +321,7 @@ def _attendance_rows_sql(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
     as the records): every attendance figure is a sum or a distinct count over these rows.
     ``visible``: the viewer may see this branch's members (the committee every branch; anyone
     else those of $visible, joined rather than searched row by row)."""
-    visible, join = ("TRUE", "") if scope.role == "committee" else (
+    visible, join = ("TRUE", "") if scope.sees_every_branch else (
         "v.branch_id IS NOT NULL",
         "LEFT JOIN (SELECT DISTINCT unnest($visible::VARCHAR[]) AS branch_id) v ON v.branch_id = q.unit_id")
     return f"""
@@ -591,8 +592,8 @@ def attendance_rates(
     """
     require_branch_detail(scope)
     cfg = cfg or config_mod.load()
-    params = _params(cfg, kind, first, last, unit, as_of) | {
-        "visible": member_branch_ids(con, scope), "min_cell": cfg.survey.min_cell,
+    params = _params(cfg, kind, first, last, unit, as_of) | visible_params(con, scope) | {
+        "min_cell": cfg.survey.min_cell,
     }
     frame = _run(
         con,
@@ -639,8 +640,8 @@ def member_attendance(
     ``vanguard.member_index``).
     """
     cfg = cfg or config_mod.load()
-    visible, visible_params = member_visibility(con, scope, "m.branch_id")
-    params = _params(cfg, kind, first, last, unit, as_of) | visible_params
+    visible, visibility = member_visibility(con, scope, "m.branch_id")
+    params = _params(cfg, kind, first, last, unit, as_of) | visibility
     return _run(
         con,
         f"""

@@ -39,8 +39,8 @@ def visible_index(con: duckdb.DuckDBPyConnection, *, scope: Scope, first: str, l
     """
     require_branch_detail(scope)
     index, params = _index(con, cfg or config_mod.load(), unit, first, last)
-    visible, visible_params = member_visibility(con, scope, "m.branch_id")
-    return f"SELECT i.* FROM ({index}) i JOIN member m USING (member_id) WHERE {visible}", params | visible_params
+    visible, visibility = member_visibility(con, scope, "m.branch_id")
+    return f"SELECT i.* FROM ({index}) i JOIN member m USING (member_id) WHERE {visible}", params | visibility
 
 
 LEVELS = ("hospital", "general_branch", "branch")
@@ -186,7 +186,7 @@ def member_index(
     """
     require_branch_detail(scope)
     index, params = _index(con, cfg or config_mod.load(), unit, first, last)
-    visible, visible_params = member_visibility(con, scope, "m.branch_id")
+    visible, visibility = member_visibility(con, scope, "m.branch_id")
     return fetch_frame(
         con,
         f"""
@@ -197,7 +197,7 @@ def member_index(
         WHERE {visible}
         ORDER BY i.quarter, i.branch_id, rank_in_branch, i.member_id
         """,
-        params | visible_params,
+        params | visibility,
     )
 
 
@@ -228,7 +228,7 @@ def appraisal(
     """
     require_branch_detail(scope)
     annual, params = _appraisal(con, cfg or config_mod.load(), unit, year)
-    visible, visible_params = member_visibility(con, scope, "m.branch_id")
+    visible, visibility = member_visibility(con, scope, "m.branch_id")
     return fetch_frame(
         con,
         f"""
@@ -237,7 +237,7 @@ def appraisal(
         WHERE {visible}
         ORDER BY a.branch_id, a.annual_index DESC, a.member_id
         """,
-        params | visible_params,
+        params | visibility,
     )
 
 
@@ -356,8 +356,8 @@ def falling_members(
         raise ValueError("quarters must be at least 1")
     window = quarter_range(shift(last, -quarters), last)
     index, params = _index(con, cfg or config_mod.load(), unit, window[0], last)
-    visible, visible_params = member_visibility(con, scope, "m.branch_id")
-    params |= visible_params | {"window": len(window)}
+    visible, visibility = member_visibility(con, scope, "m.branch_id")
+    params |= visibility | {"window": len(window)}
     params |= {f"q{i}": quarter for i, quarter in enumerate(window)}
     # The window's indices as one list, a filtered max per quarter (a member has one index a
     # quarter) rather than an ordered list() aggregate: at a province 109 instead of 154 ms.

@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from analysis.formatting import ci, count, markdown_escape, p_value, percent
+from analysis.formatting import ci, count, fixed, markdown_escape, p_value, percent
 from analysis.survey.crosstabs import Crosstab
 from analysis.survey.group_tests import ScoreComparison
 from analysis.survey.scales import Reliability
@@ -235,19 +235,19 @@ def comparison_sentence(cmp: GroupComparison, outcome: str) -> str:
     if round(abs(cmp.diff), 1) == 0:
         gap = "两组比例几乎相同"
     else:
-        gap = f"{group1}比{group2}{'高' if cmp.diff > 0 else '低'} {abs(cmp.diff):.1f} 个百分点"
+        gap = f"{group1}比{group2}{'高' if cmp.diff > 0 else '低'} {fixed(abs(cmp.diff), 1)} 个百分点"
     text = (f"**{group1}** 中 {percent(cmp.pct1)}（n={count(cmp.n1)}）选择“{markdown_escape(outcome)}”，"
             f"**{group2}** 中 {percent(cmp.pct2)}（n={count(cmp.n2)}）；"
             f"{gap}（差值 {ci(cmp.ci_low, cmp.ci_high, unit='')} 个百分点）。")
     if cmp.test == "fisher":
         test = f"Fisher 精确检验（有期望频数小于 5）{p_value(cmp.p_val, missing='p 无法计算')}"
     elif cmp.test == "chi2":
-        test = f"χ² 检验 χ²({cmp.dof}) = {cmp.chi2:.2f}，{p_value(cmp.p_val, missing='p 无法计算')}"
+        test = f"χ² 检验 χ²({cmp.dof}) = {fixed(cmp.chi2, 2)}，{p_value(cmp.p_val, missing='p 无法计算')}"
     else:
         return text + (cmp.note or "")
     verdict = "差异有统计学意义（p < 0.05）" if cmp.p_val < SIGNIFICANCE else "差异无统计学意义（p ≥ 0.05），不能认为两组不同"
     size = effect_size_label(cmp.cramer_v)
-    return text + f"{test}，{verdict}；Cramér's V = {cmp.cramer_v:.2f}，关联强度{size}。"
+    return text + f"{test}，{verdict}；Cramér's V = {fixed(cmp.cramer_v, 2)}，关联强度{size}。"
 
 
 def plain_comparison(cmp: GroupComparison, outcome: str) -> str:
@@ -269,7 +269,7 @@ def plain_comparison(cmp: GroupComparison, outcome: str) -> str:
     if cmp.suppressed:
         return f"{cmp.group1}与{cmp.group2}的比较不予报告：{cmp.note}"
     if cmp.test not in ("chi2", "fisher") or cmp.p_val is None or math.isnan(cmp.p_val):
-        return f"{cmp.group1}与{cmp.group2}{outcome}的比例相差 {abs(cmp.diff):.1f} 个百分点，未作检验"
+        return f"{cmp.group1}与{cmp.group2}{outcome}的比例相差 {fixed(abs(cmp.diff), 1)} 个百分点，未作检验"
     if cmp.p_val < SIGNIFICANCE:
         return f"{cmp.group1}{outcome}的比例{'高' if cmp.diff > 0 else '低'}于{cmp.group2}，差异有统计学意义"
     return f"{cmp.group1}{outcome}的比例与{cmp.group2}接近，差异无统计学意义"
@@ -290,13 +290,13 @@ def independence_sentence(ct: Crosstab) -> str:
         2×2 table.
     """
     verdict = "两题的回答有关联（p < 0.05）" if ct.p_val < SIGNIFICANCE else "没有证据表明两题的回答有关联（p ≥ 0.05）"
-    sentence = (f"χ² 独立性检验：χ²({ct.dof}) = {ct.chi2:.2f}，{p_value(ct.p_val, missing='p 无法计算')}，n={ct.n:,}；"
-                f"{verdict}；Cramér's V = {ct.cramer_v:.2f}，关联强度{crosstab_effect_size(ct)}。")
+    sentence = (f"χ² 独立性检验：χ²({ct.dof}) = {fixed(ct.chi2, 2)}，{p_value(ct.p_val, missing='p 无法计算')}，n={ct.n:,}；"
+                f"{verdict}；Cramér's V = {fixed(ct.cramer_v, 2)}，关联强度{crosstab_effect_size(ct)}。")
     if not pd.isna(ct.p_fisher):
         sentence += f"2×2 表 Fisher 精确检验 {p_value(ct.p_fisher, missing='p 无法计算')}。"
     if not pd.isna(ct.trend_chi2):
         trend = "有线性趋势（p < 0.05）" if ct.trend_p < SIGNIFICANCE else "没有证据表明存在线性趋势（p ≥ 0.05）"
-        sentence += (f"按选项顺序的趋势检验（线性-线性关联）：M² = {ct.trend_chi2:.2f}，"
+        sentence += (f"按选项顺序的趋势检验（线性-线性关联）：M² = {fixed(ct.trend_chi2, 2)}，"
                      f"{p_value(ct.trend_p, missing='p 无法计算')}，{trend}。")
     return sentence
 
@@ -323,13 +323,13 @@ def score_comparison_sentence(cmp: ScoreComparison, subject: str) -> str:
     if cmp.test.empty:
         return "可以显示的分组不足两组，无法做差异检验。"
     t = cmp.test.iloc[0]
-    dof = (f"({t['dof1']:.0f}, {t['dof2']:.0f})" if not pd.isna(t["dof2"])
-           else f"({t['dof1']:.1f})" if not pd.isna(t["dof1"]) else "")
+    dof = (f"({fixed(t['dof1'], 0)}, {fixed(t['dof2'], 0)})" if not pd.isna(t["dof2"])
+           else f"({fixed(t['dof1'], 1)})" if not pd.isna(t["dof1"]) else "")
     symbol = {"welch_t": "t", "mann_whitney": "U", "anova": "F", "kruskal": "H"}[t["method"]]
     verdict = "各组得分有差异（p < 0.05）" if t["p_val"] < SIGNIFICANCE else "没有证据表明各组得分不同（p ≥ 0.05）"
-    sentence = (f"{markdown_escape(subject)}：{METHOD_LABELS[t['method']]} {symbol}{dof} = {t['statistic']:.2f}，"
+    sentence = (f"{markdown_escape(subject)}：{METHOD_LABELS[t['method']]} {symbol}{dof} = {fixed(t['statistic'], 2)}，"
                 f"{p_value(t['p_val'])}，{int(t['groups'])} 组共 n={int(t['n']):,}；{verdict}；"
-                f"效应量 {EFFECT_LABELS[t['effect_name']]} = {t['effect_size']:.2f}。")
+                f"效应量 {EFFECT_LABELS[t['effect_name']]} = {fixed(t['effect_size'], 2)}。")
     differing = cmp.posthoc[cmp.posthoc["p_adj"] < SIGNIFICANCE]
     if len(differing):
         pairs = "、".join(f"{markdown_escape(a)}与{markdown_escape(b)}" for a, b in zip(differing["group1"], differing["group2"]))
@@ -363,7 +363,7 @@ def wave_change_sentence(change: pd.DataFrame, outcome: str) -> str:
         verdict = "变化有统计学意义" if last["p_val"] < SIGNIFICANCE else "变化无统计学意义"
         clauses.append(f"{markdown_escape(group)}从{markdown_escape(before['wave_label'])}的 {percent(before['pct'])}"
                        f"到{markdown_escape(last['wave_label'])}的 {percent(last['pct'])}，"
-                       f"变化 {last['diff']:+.1f} 个百分点（95% CI {last['diff_ci_low']:+.1f}～{last['diff_ci_high']:+.1f}，"
+                       f"变化 {fixed(last['diff'], 1, sign=True)} 个百分点（95% CI {fixed(last['diff_ci_low'], 1, sign=True)}～{fixed(last['diff_ci_high'], 1, sign=True)}，"
                        f"{p_value(last['p_val'])}），{verdict}")
     if not clauses:
         return "没有可以比较的两期数据。"
@@ -384,7 +384,7 @@ def sparse_table_warning(ct: Crosstab) -> str:
     """
     if not ct.expected_below_5_pct > 20:
         return ""
-    return (f"{ct.expected_below_5_pct:.0f}% 的格子期望频数小于 5（最小 {ct.min_expected:.1f}），"
+    return (f"{fixed(ct.expected_below_5_pct, 0)}% 的格子期望频数小于 5（最小 {fixed(ct.min_expected, 1)}），"
             "χ² 检验结果不可靠，可合并选项后再分析。")
 
 
@@ -400,7 +400,7 @@ def weakest_items_sentence(weakest: pd.DataFrame) -> str:
     -------
     str
     """
-    low3 = "、".join(f"{markdown_escape(r.item)}（{r.mean:.2f}）" for r in weakest.head(3).itertuples())
+    low3 = "、".join(f"{markdown_escape(r.item)}（{fixed(r.mean, 2)}）" for r in weakest.head(3).itertuples())
     return f"均值最低的条目：{low3}。前两项比例 = 选择最高两个分值的人数占比。"
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.db import fetch_frame
+from analysis.formatting import fixed
 from analysis.scope import Scope
 from analysis.survey._common import check_scope
 from analysis.survey._question import load_questions
@@ -289,10 +290,10 @@ def factor_reading(fa: FactorAnalysis) -> str:
     -------
     str
     """
-    significance = "p < 0.001" if fa.bartlett_p < 0.001 else f"p = {fa.bartlett_p:.3f}"
+    significance = "p < 0.001" if fa.bartlett_p < 0.001 else f"p = {fixed(fa.bartlett_p, 3)}"
     fit = kmo_label(fa.kmo)
-    first = (f"KMO = {fa.kmo:.3f}（{fit}做因子分析），Bartlett 球形检验 χ²({fa.bartlett_dof}) = "
-             f"{fa.bartlett_chi2:.1f}，{significance}")
+    first = (f"KMO = {fixed(fa.kmo, 3)}（{fit}做因子分析），Bartlett 球形检验 χ²({fa.bartlett_dof}) = "
+             f"{fixed(fa.bartlett_chi2, 1)}，{significance}")
     if fa.bartlett_p >= 0.05 or fa.kmo < 0.5:
         return first + "：条目之间的相关不足，因子分析的结果不宜解读。"
     explained = fa.eigen.loc[fa.n_factors - 1, "cumulative_pct"]
@@ -303,7 +304,7 @@ def factor_reading(fa: FactorAnalysis) -> str:
             groups.append(f"因子{factor}（{'、'.join(names)}）")
     weak = fa.loadings.loc[fa.loadings[[f"F{j}" for j in range(1, fa.n_factors + 1)]].abs().max(axis=1) < 0.4, "item"]
     sentence = (f"{first}。平行分析建议保留 {int(fa.eigen['retained'].sum())} 个因子；按 {fa.n_factors} 个因子"
-                f"（{'最大方差' if fa.rotation == 'varimax' else '斜交'}旋转）共解释 {explained:.1f}% 的方差："
+                f"（{'最大方差' if fa.rotation == 'varimax' else '斜交'}旋转）共解释 {fixed(explained, 1)}% 的方差："
                 f"{'；'.join(groups)}。")
     if len(weak):
         sentence += f"{'、'.join(weak)}在各因子上的载荷都低于 0.4，可考虑删去或修改。"
