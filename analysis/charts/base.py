@@ -126,8 +126,8 @@ def _rounded_field(values, index: int | None, places: int) -> np.ndarray | None:
     column = array if index is None else array[..., index] if array.ndim >= 2 else None
     if column is None or column.size == 0:
         return None
-    numbers = pd.to_numeric(pd.Series(column.ravel()), errors="coerce")
-    given = pd.notna(pd.Series(column.ravel()))
+    cells = pd.Series(column.ravel())
+    numbers, given = pd.to_numeric(cells, errors="coerce"), cells.notna()
     if (numbers.isna() & given).any():
         return None
     shown = half_up(numbers.to_numpy(dtype=float), places).reshape(column.shape)
