@@ -3,6 +3,7 @@ import streamlit as st
 
 from analysis import config
 from analysis.access import audit, auth
+from analysis.formatting import count
 from analysis.labels import headers
 from analysis.metrics import org
 from analysis.scope import ROLES
@@ -66,5 +67,5 @@ with audit_tab:
     action = c1.selectbox("操作类型", [None, *audit.ACTIONS], format_func=lambda a: "全部" if a is None else audit.ACTIONS[a])
     who = c2.text_input("用户名（可留空）") or None
     entries = audit.audit_entries(cursor(), scope=scope, action=action, username=who, limit=1000)
-    st.caption(f"最近 {len(entries)} 条（最多 1,000 条）。审计日志只增不改。")
+    st.caption(f"最近 {count(len(entries))} 条（最多 1,000 条）。审计日志只增不改。")
     table(headers(entries), name="审计日志", key="audit")

@@ -32,8 +32,8 @@ commended = set(review.loc[review["commended"], "branch_id"])
 cols = st.columns(4)
 cols[0].metric("参评支部", count(len(latest)))
 cols[1].metric("平均分", score(latest["total"].mean()))
-cols[2].metric("表扬", int(review["commended"].sum()))
-cols[3].metric("需关注", int(review["flagged"].sum()))
+cols[2].metric("表扬", count(review["commended"].sum()))
+cols[3].metric("需关注", count(review["flagged"].sum()))
 
 shown = unit_window(latest, key="ranked", keep=[filters.focus_branch])
 hospital_mean = cached(assessment.total_trend, first=filters.last, last=filters.last)["mean"]

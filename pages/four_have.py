@@ -38,14 +38,14 @@ if one_branch and len(scored) == 1:
     cols[1].metric("本支部总分", score(row["total"]), delta=versus)
     change = None if row.isna()["rank_change"] else int(row["rank_change"])
     delta = None if change is None else "与上年持平" if change == 0 else f"{change:+d} 名（较上年）"
-    cols[2].metric("全院排名", f"第{int(row['rank'])}名 / {ev.hospital_n}", delta=delta,
+    cols[2].metric("全院排名", f"第{int(row['rank'])}名 / {count(ev.hospital_n)}", delta=delta,
                    delta_color="off" if change == 0 else "normal", delta_arrow="off" if change == 0 else "auto")
 else:
     label = "全院平均总分" if filters.unit is None else "平均总分"
     cols[1].metric(label, score(ev.unit_mean),
                    delta=None if filters.unit is None else versus, help="参评支部总分的均值（满分100）")
-    cols[2].metric("已命名示范点", int(totals["is_site"].sum()), help=f"{ev.year}年及以前命名")
-cols[3].metric("示范点候选", f"{len(ev.candidate_ids)}", help=rule)
+    cols[2].metric("已命名示范点", count(totals["is_site"].sum()), help=f"{ev.year}年及以前命名")
+cols[3].metric("示范点候选", count(len(ev.candidate_ids)), help=rule)
 
 unscored = totals[~totals["complete"]]
 if len(unscored):
@@ -57,13 +57,13 @@ left, right = st.columns([1, 1])
 with left, st.container(border=True):
     if filters.unit is not None:
         n = int(ev.profile["unit_n"].max())
-        unit_label = filters.unit_label if one_branch else f"{filters.unit_label}（{n}个支部均值）"
+        unit_label = filters.unit_label if one_branch else f"{filters.unit_label}（{count(n)}个支部均值）"
         st.plotly_chart(figure(charts.gap_bars, ev.profile, label="dimension_name", gap="gap", x_title="与全院均值之差（分）",
                                title=f"四有各维度：{unit_label}与全院均值之差（{year}）"), key="dimension_gaps")
     else:
         st.plotly_chart(figure(charts.gap_bars, ev.profile, label="dimension_name", gap="self_gap",
                                x_title="自评分 − 评定分（分）",
-                               title=f"四有各维度：全院自评与评定之差（{year}，n={ev.hospital_n}个支部）"),
+                               title=f"四有各维度：全院自评与评定之差（{year}，n={count(ev.hospital_n)}个支部）"),
                         key="dimension_gaps")
         st.caption("正数：自评高于评定。在侧栏选择党总支或党支部，可查看与全院均值之差。")
 with right, st.container(border=True):
@@ -133,5 +133,5 @@ if dimension is not None:
             if box := data_box(f"数据表：{year}荣誉表彰清单（其他支部的党员不显示姓名）", key="model_honours"):
                 with box:
                     listed = cached(honours.honour_list, unit=filters.unit, year=ev.year)
-                    st.caption(f"共 {len(listed)} 项。")
+                    st.caption(f"共 {count(len(listed))} 项。")
                     table(headers(listed.drop(columns=["branch_id"])), name=f"荣誉表彰_{ev.year}", key="model_honours")

@@ -66,7 +66,7 @@ def compliance_section() -> None:
             ), key="calendar")
             meetings_held = cached(meetings.branch_meetings, branch=filters.unit, first=filters.first, last=filters.last,
                                    as_of=today)
-            st.caption(f"共召开三会一课 {len(meetings_held)} 次。")
+            st.caption(f"共召开三会一课 {count(len(meetings_held))} 次。")
             if box := data_box("数据表：会议清单与出勤", key="branch_meetings"):
                 with box:
                     table(readable(meetings_held, n="出勤记录数"), name=f"会议清单_{filters.unit}_{filters.first}_{filters.last}",
@@ -110,7 +110,7 @@ def compliance_section() -> None:
 
 def missing_section() -> None:
     missing = cached(meetings.missing_meetings, **common)
-    st.caption(f"{filters.unit_label} · {period} · 全部会议类型 · 共 {len(missing)} 期次未按规定召开")
+    st.caption(f"{filters.unit_label} · {period} · 全部会议类型 · 共 {count(len(missing))} 期次未按规定召开")
     if summary.required == 0:
         st.info("所选范围内没有可统计的期间：没有活动记录，或期间尚未结束。")
     elif missing.empty:
@@ -129,13 +129,13 @@ def yearly_section() -> None:
     latest = yearly[yearly["year"] == years[-1]]
     cols = st.columns(max(len(latest), 1) + 1)
     for col, row in zip(cols, latest.itertuples()):
-        col.metric(f"{row.year}年{row.kind}", f"{row.held} / {row.branches}",
+        col.metric(f"{row.year}年{row.kind}", f"{count(row.held)} / {count(row.branches)}",
                    help=f"已召开的支部 / 应召开的支部；{percent(row.pct)}，{ci(row.ci_low, row.ci_high)}；"
-                        f"缺漏 {row.missing} 个，进行中 {row.open} 个")
+                        f"缺漏 {count(row.missing)} 个，进行中 {count(row.open)} 个")
     with st.container(border=True):
         compliance = cached(annual_meetings.annual_meeting_compliance, years=years, unit=filters.unit, as_of=today)
         not_held = compliance[compliance["status"].isin(["缺漏", "进行中"])]
-        st.subheader(f"未召开的支部（{len(not_held)}项）")
+        st.subheader(f"未召开的支部（{count(len(not_held))}项）")
         if not_held.empty:
             st.success("所选年度各党支部均已召开组织生活会和民主评议党员。")
         else:

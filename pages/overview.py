@@ -23,10 +23,10 @@ if filters.is_branch:
                    help="支部季度量化考核总分在全院党支部中的名次（并列同名次）")
     cols[1].metric(f"考核总分（{periods.short_label(filters.last)}）", score(ranking["total"].iloc[0]) if len(ranking) else "—")
 else:
-    cols[0].metric("党总支", hc.general_branches)
-    cols[1].metric("党支部", hc.branches)
-cols[2].metric("党员", count(hc.members), help=f"截至{hc.as_of:%Y年%m月%d日}，含预备党员 {hc.probationary} 名")
-cols[3].metric("党员示范岗", hc.honour_posts)
+    cols[0].metric("党总支", count(hc.general_branches))
+    cols[1].metric("党支部", count(hc.branches))
+cols[2].metric("党员", count(hc.members), help=f"截至{hc.as_of:%Y年%m月%d日}，含预备党员 {count(hc.probationary)} 名")
+cols[3].metric("党员示范岗", count(hc.honour_posts))
 
 left, right = st.columns(2)
 with left, st.container(border=True):

@@ -38,13 +38,13 @@ tab_rect, tab_dev, tab_sec, tab_hon, tab_award, tab_brand, tab_dep, tab_mix, tab
 with tab_rect:
     s = cached(rectification.summary, as_of=as_of, unit=filters.unit)
     cols = st.columns(4)
-    cols[0].metric("整改中", s.open)
-    cols[1].metric("已逾期", s.overdue, help="过了整改期限仍未销号（期限当天不算逾期）")
-    cols[2].metric("已销号", s.closed)
+    cols[0].metric("整改中", count(s.open))
+    cols[1].metric("已逾期", count(s.overdue), help="过了整改期限仍未销号（期限当天不算逾期）")
+    cols[2].metric("已销号", count(s.closed))
     cols[3].metric("认定到销号（中位）", "—" if s.median_days_to_close is None else f"{s.median_days_to_close:g} 天")
     rows = cached(rectification.rectifications, as_of=as_of, unit=filters.unit)
     with st.container(border=True):
-        st.subheader(f"整改台账（{len(rows)}条）")
+        st.subheader(f"整改台账（{count(len(rows))}条）")
         st.caption(f"{filters.unit_label} · {when} · 逾期在前；只列出本人可查看的支部")
         if rows.empty:
             st.info("所选范围内没有软弱涣散党支部的整改记录。")
@@ -61,7 +61,7 @@ with tab_rect:
             table(headers(recovery.drop(columns=["branch_id"])), name="整改销号前后对比", key="recovery")
     prompt = cached(rectification.flagged_without_record, quarter=filters.last, unit=filters.unit)
     with st.container(border=True):
-        st.subheader(f"{filters.period_label.split('—')[-1]}考核需关注、但没有整改记录的支部（{len(prompt)}个）")
+        st.subheader(f"{filters.period_label.split('—')[-1]}考核需关注、但没有整改记录的支部（{count(len(prompt))}个）")
         st.caption("提示而非结论：季度考核标记为需关注，且当年没有认定、期末也没有进行中的整改")
         if prompt.empty:
             st.success("需关注的支部都已有整改记录。")
@@ -79,8 +79,8 @@ with tab_dev:
     this_year = share[share["year"] == year]
     if len(this_year):
         r = this_year.iloc[0]
-        cols[4].metric(f"{year}年发展党员", f"{int(r['n'])} 人",
-                       help=f"其中业务骨干 {int(r['backbone'])} 人（{percent(r['pct'])}，95%CI {ci(r['ci_low'], r['ci_high'])}）")
+        cols[4].metric(f"{year}年发展党员", f"{count(r['n'])} 人",
+                       help=f"其中业务骨干 {count(r['backbone'])} 人（{percent(r['pct'])}，95%CI {ci(r['ci_low'], r['ci_high'])}）")
     left, right = st.columns(2)
     with left, st.container(border=True):
         conversions = cached(development.conversions, unit=filters.unit)
@@ -98,7 +98,7 @@ with tab_dev:
         table(headers(cached(development.time_in_stage, as_of=as_of, unit=filters.unit)), name="发展阶段停留时间",
               key="stage_time")
     with st.container(border=True):
-        st.subheader(f"预备期超过12个月未转正（{len(overdue)}人）")
+        st.subheader(f"预备期超过12个月未转正（{count(len(overdue))}人）")
         if overdue.empty:
             st.success("没有超期未转正的预备党员。")
         else:
@@ -110,7 +110,7 @@ with tab_dev:
         if box := data_box("发展对象名册（本人可查看的支部）", key="people"):
             with box:
                 people = cached(development.people, as_of=as_of, unit=filters.unit)
-                st.caption(f"共 {len(people)} 人。")
+                st.caption(f"共 {count(len(people))} 人。")
                 table(headers(people.drop(columns=["branch_id"])), name="党员发展名册", key="people")
 
 with tab_sec:
@@ -120,7 +120,7 @@ with tab_sec:
     status = current["status"].value_counts()
     cols = st.columns(3)
     cols[0].metric("双带头人覆盖率", percent(whole["pct"]),
-                   help=f"{int(whole['double_leaders'])}/{int(whole['branches'])} 个支部的书记兼任科室主任或为学科带头人；"
+                   help=f"{count(whole['double_leaders'])}/{count(whole['branches'])} 个支部的书记兼任科室主任或为学科带头人；"
                         f"95%CI {ci(whole['ci_low'], whole['ci_high'])}；未登记书记的支部计为未覆盖")
     cols[1].metric(f"{secretaries.DUE_SOON_MONTHS}个月内届满", int(status.get(secretaries.TERM_STATUSES[1], 0)))
     cols[2].metric("逾期未换届", int(status.get("逾期未换届", 0)))
@@ -169,7 +169,7 @@ with tab_award:
     cols[0].metric("先锋岗（人次）", count(posts), help=f"{filters.period_label}每季度评选的领跑、领航先锋岗")
     cols[1].metric("红旗责任区（次）", count(counts.loc[counts["kind"] == "red_flag", "awards"].sum()))
     cols[2].metric("党员责任区", len(zones))
-    cols[3].metric("获评时居本支部前五分之一", f"{int(scored['top_fifth'].sum())} / {len(scored)}",
+    cols[3].metric("获评时居本支部前五分之一", f"{count(scored['top_fifth'].sum())} / {count(len(scored))}",
                    help="获评季度的党员先锋指数在本支部排名前20%的获评党员 / 有当季指数的获评党员")
     with st.container(border=True):
         if counts.empty:
@@ -185,12 +185,12 @@ with tab_award:
                     by_branch = cached(awards.awards_by_branch, **span)
                     table(headers(by_branch.drop(columns=["branch_id"])), name="先锋岗各支部", key="award_branches")
     with st.container(border=True):
-        st.subheader(f"获评党员与当季先锋指数排名（{len(ranks)}人次）")
+        st.subheader(f"获评党员与当季先锋指数排名（{count(len(ranks))}人次）")
         st.caption("排名为获评季度在本支部的名次；评选由党委决定，未居前列不等于评错，是值得了解的情况；"
                    "其他支部的获评党员不显示姓名")
         table(headers(ranks.drop(columns=["award_id", "kind", "branch_id"])), name="先锋岗获评与排名", key="awardees")
     with st.container(border=True):
-        st.subheader(f"党员责任区（{len(zones)}个）")
+        st.subheader(f"党员责任区（{count(len(zones))}个）")
         table(headers(zones.drop(columns=["branch_id"])), name="党员责任区", key="zones",
               column_config={"设立日期": DATE})
 
@@ -198,9 +198,9 @@ with tab_brand:
     counts = cached(brands.brand_counts, unit=filters.unit)
     whole = counts.iloc[0]
     cols = st.columns(3)
-    cols[0].metric("支部工作法", f"{int(whole['methods'])} 项", help=f"{int(whole['with_method'])}/{int(whole['branches'])} 个支部有")
-    cols[1].metric("党建品牌", f"{int(whole['brands'])} 个", help=f"{int(whole['with_brand'])}/{int(whole['branches'])} 个支部有")
-    cols[2].metric("有示范点的支部", f"{int(whole['with_site'])} / {int(whole['branches'])}")
+    cols[0].metric("支部工作法", f"{count(whole['methods'])} 项", help=f"{count(whole['with_method'])}/{count(whole['branches'])} 个支部有")
+    cols[1].metric("党建品牌", f"{count(whole['brands'])} 个", help=f"{count(whole['with_brand'])}/{count(whole['branches'])} 个支部有")
+    cols[2].metric("有示范点的支部", f"{count(whole['with_site'])} / {count(whole['branches'])}")
     with st.container(border=True):
         st.subheader("各党总支的工作法、品牌与示范点")
         st.caption("“四有”中“支部有方法”“党建有品牌”的依据")
@@ -209,7 +209,7 @@ with tab_brand:
               key="brand_counts")
     with st.container(border=True):
         catalogue = cached(brands.brand_catalogue, unit=filters.unit)
-        st.subheader(f"工作法与品牌名录（{len(catalogue)}项）")
+        st.subheader(f"工作法与品牌名录（{count(len(catalogue))}项）")
         table(headers(catalogue.drop(columns=["branch_id"]), kind="类别", name="名称", year="提出年度", summary="简介",
                       sites="示范点"), name="工作法与品牌名录", key="brand_catalogue")
 
@@ -240,7 +240,7 @@ with tab_dep:
         table(headers(response, n="有号召与请战日期的人次"), name="请战速度", key="response")
     with st.container(border=True):
         listed = cached(deployments.deployment_list, as_of=as_of, unit=filters.unit)
-        st.subheader(f"派出人员名册（{len(listed)}人次，本人可查看的支部）")
+        st.subheader(f"派出人员名册（{count(len(listed))}人次，本人可查看的支部）")
         table(headers(listed.drop(columns=["branch_id"]), days="天数", started_on="出发日期"), name="派出人员名册",
               key="deployments", column_config={c: DATE for c in ("号召日期", "请战日期", "出发日期", "返回日期")})
 
@@ -251,7 +251,7 @@ with tab_mix:
     for col, group in zip(cols, composition.GROUPS[:4]):
         row = whole[whole["group"] == group].iloc[0]
         col.metric(group, percent(row["pct"]),
-                   help=f"{int(row['count'])}/{int(row['n'])} 名在职党员；95%CI {ci(row['ci_low'], row['ci_high'])}")
+                   help=f"{count(row['count'])}/{count(row['n'])} 名在职党员；95%CI {ci(row['ci_low'], row['ci_high'])}")
     with st.container(border=True):
         st.plotly_chart(figure(
             charts.share_bars, whole, label="group", count="count", n="n",
