@@ -111,13 +111,34 @@ def best_of(fn: Callable[[], object], repeats: int = REPEATS, budget_s: float | 
     With ``budget_s``, stop repeating (after at least three calls) once the calls took that long:
     a pandas baseline of several seconds at 100x need not run fifteen times.
     """
-    result = fn()
-    times: list[float] = []
-    while len(times) < repeats and not (budget_s and len(times) >= 3 and sum(times) > budget_s):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times), result
+    return best_of_each({"": fn}, repeats, budget_s)[""]
+
+
+def best_of_each(fns: dict[str, Callable[[], object]], repeats: int = REPEATS,
+                 budget_s: float | None = None) -> dict[str, tuple[float, object]]:
+    """:func:`best_of` for several calls timed in turns: each round calls each of ``fns`` once.
+
+    A ratio of two calls timed one after the other moves with the machine's speed between them
+    (here the same statement ran 15 ms in one minute and 21 ms in the next); timed in turns, both
+    sides meet the same moments.
+
+    Returns
+    -------
+    name -> (best wall time, the warm-up call's result).
+    """
+    results = {name: fn() for name, fn in fns.items()}
+    times: dict[str, list[float]] = {name: [] for name in fns}
+
+    def wanted(name: str) -> bool:
+        spent = times[name]
+        return len(spent) < repeats and not (budget_s and len(spent) >= 3 and sum(spent) > budget_s)
+
+    while pending := [name for name in fns if wanted(name)]:
+        for name in pending:
+            started = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - started)
+    return {name: (min(times[name]), results[name]) for name in fns}
 
 
 def same_rows(ours, expected, columns: list[str]) -> bool:

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from analysis.db import fetch_frame
-from bench import Measurement, best_of, same_rows
+from bench import Measurement, best_of_each, same_rows
 
 # Slow baselines (pandas over millions of rows) repeat until they have used this many seconds.
 BUDGET_S = 3.0
@@ -48,16 +48,21 @@ def compare(con: duckdb.DuckDBPyConnection, cases: list[Versus]) -> list[dict]:
     """
     out = []
     for case in cases:
-        ours_s, result = best_of(case.ours)
+        calls = {"ours": case.ours} | {f"sql:{label}": (lambda s=statement: fetch_frame(con, s))
+                                       for label, statement in case.sql.items()}
+        if case.pandas is not None:
+            calls["pandas"] = case.pandas
+        timed = best_of_each(calls, budget_s=BUDGET_S)
+        ours_s, result = timed["ours"]
         ours = _sorted(case.adapt(result) if case.adapt else result, case.key)
         sql_s = {}
-        for label, statement in case.sql.items():
-            sql_s[label], expected = best_of(lambda s=statement: fetch_frame(con, s), budget_s=BUDGET_S)
+        for label in case.sql:
+            sql_s[label], expected = timed[f"sql:{label}"]
             if not same_rows(ours, _sorted(expected, case.key), case.columns):
                 raise AssertionError(f"{case.name}: result differs from the statement over the {label}")
         pandas_s = None
         if case.pandas is not None:
-            pandas_s, expected = best_of(case.pandas, budget_s=BUDGET_S)
+            pandas_s, expected = timed["pandas"]
             if not same_rows(ours, _sorted(expected, case.key), case.columns):
                 raise AssertionError(f"{case.name}: result differs from the pandas equivalent")
         best = min(sql_s, key=sql_s.get)

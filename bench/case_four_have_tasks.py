@@ -3,7 +3,7 @@
 ``run()`` times every analysis function the two pages call (and the two page bundles) against a
 hand-written SQL statement with literal values that returns the same rows, fetched into a
 DataFrame the same way (the shared columns are compared value by value first; a page bundle is
-compared with the sum of its tables' statements). Each side runs ``REPEATS`` times after one warm-up; the best time counts.
+compared with the sum of its tables' statements). Each side runs ``REPEATS`` times after one warm-up, the two sides in turns; the best time counts.
 The ratio is ours / baseline: what the parameterised, documented layer costs over bare SQL.
 
 The 10x demo (340 branches, 6,400 members; the 26 tasks stay 26) is built into a temporary
@@ -19,7 +19,7 @@ import duckdb
 from analysis.db import fetch_frame
 from analysis.metrics import four_have, tasks
 from analysis.scope import Scope
-from bench import best_of, rows_case, same_rows
+from bench import best_of_each, rows_case, same_rows
 
 SCOPE = Scope.committee("bench")
 YEAR, LAST, FIRST = 2025, "2025Q4", "2025Q1"
@@ -171,19 +171,18 @@ def measure(con: duckdb.DuckDBPyConnection) -> list[dict]:
         ("tasks.task_report (page)", lambda: tasks.task_report(con, scope=SCOPE, first=FIRST, last=LAST),
          ["completion", "trend", "by_category", "by_owner", "overdue", "task_list"]),
     ]
-    baseline_times, baseline_results = {}, {}
-    for name, sql in BASELINES.items():
-        baseline_times[name], baseline_results[name] = best_of(lambda sql=sql: fetch_frame(con, sql))
     out = []
     for case, fn, baselines in cases:
-        ours, result = best_of(fn)
+        # Timed in turns with its own statements (a page bundle: all of its tables' statements).
+        timed = best_of_each({"ours": fn} | {b: (lambda sql=BASELINES[b]: fetch_frame(con, sql)) for b in baselines})
+        ours, result = timed["ours"]
         if len(baselines) == 1:
-            expected = baseline_results[baselines[0]]
+            expected = timed[baselines[0]][1]
             columns = [c for c in result.columns if c != "note"]
             if list(expected.columns) != columns or not same_rows(result, expected, columns):
                 raise AssertionError(f"{case}: result differs from its baseline statement")
         # A page bundle's baseline is the sum of its tables' statements (one statement each).
-        base = sum(baseline_times[b] for b in baselines)
+        base = sum(timed[b][0] for b in baselines)
         out.append({"case": case, "ours_s": round(ours, 5), "baseline_s": round(base, 5),
                     "ratio": round(ours / base, 2) if base else float("inf")})
     return out

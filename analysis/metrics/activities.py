@@ -120,15 +120,21 @@ def activity_totals(
     months (distinct months with the type).
     """
     check_unit(scope, unit)
+    # Counted from the activities themselves: the monthly table (``_activities``) holds about one
+    # row per activity, so it saves no rows here, and reading it costs its freshness check.
     return fetch_frame(
         con,
         f"""
-        SELECT activity_type, sum(held)::BIGINT AS activities, sum(people_served)::BIGINT AS people_served,
-               sum(hours)::DOUBLE AS hours, count(DISTINCT unit_id) FILTER (WHERE is_branch) AS branches,
-               count(DISTINCT month) AS months
-        FROM ({_activities(con, unit)})
-        GROUP BY activity_type, type_order
-        ORDER BY type_order
+        SELECT a.activity_type, count(*) AS activities, sum(a.people_served)::BIGINT AS people_served,
+               sum(a.hours)::DOUBLE AS hours,
+               count(DISTINCT a.unit_id) FILTER (WHERE a.unit_id IN (SELECT unit_id FROM org_unit WHERE level = 'branch'))
+                   AS branches,
+               count(DISTINCT date_trunc('month', a.held_on)) AS months
+        FROM activity a
+        WHERE a.held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
+          AND list_contains($types::VARCHAR[], a.activity_type) AND {owner_filter('a.unit_id', unit)}
+        GROUP BY a.activity_type
+        ORDER BY list_position($catalogue::VARCHAR[], a.activity_type)
         """,
         _params(first, last, unit, types, as_of),
     )

@@ -751,17 +751,16 @@ def branch_meetings(
         con,
         f"""
         WITH meetings AS (
-            SELECT activity_id, held_on, activity_type AS kind, title, unit_id AS branch_id FROM activity
+            SELECT activity_id, held_on, activity_type AS kind, title FROM activity
             WHERE unit_id = $unit AND list_contains($kinds::VARCHAR[], activity_type)
               AND held_on BETWEEN $start::DATE AND least($end::DATE, $as_of::DATE)
-        ), members AS (
-            SELECT count(DISTINCT t.member_id) AS members
-            FROM meetings JOIN attendance t USING (activity_id)
+        ), records AS (
+            -- read once for both uses below (a CTE used twice is materialised)
+            SELECT activity_id, member_id, status FROM meetings JOIN attendance USING (activity_id)
         ), counts AS (
-            SELECT activity_id, {derived.ATTENDANCE_COUNTS}
-            FROM meetings JOIN attendance USING (activity_id) GROUP BY activity_id
+            SELECT activity_id, {derived.ATTENDANCE_COUNTS} FROM records GROUP BY activity_id
         ), flags AS (
-            SELECT members < $min_cell AND NOT $sees_members AS suppressed FROM members
+            SELECT count(DISTINCT member_id) < $min_cell AND NOT $sees_members AS suppressed FROM records
         )
         SELECT m.held_on, m.kind, m.title, m.activity_id, coalesce(c.n, 0) AS n, f.suppressed,
                CASE WHEN NOT f.suppressed THEN c.present END AS present,
