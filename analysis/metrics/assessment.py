@@ -176,7 +176,8 @@ def annual_totals(
         con,
         f"""
         WITH y AS (
-            SELECT t.branch_id, count(DISTINCT t.quarter) AS quarters, sum(t.total) AS total, avg(t.total) AS mean,
+            -- the totals hold one row per quarter and branch, so count(*) counts the quarters
+            SELECT t.branch_id, count(*) AS quarters, sum(t.total) AS total, avg(t.total) AS mean,
                    count(*) FILTER (WHERE t.rank <= $top_n) AS commended_quarters
             FROM ({totals_sql(con)}) t
             WHERE t.quarter BETWEEN $first AND $last
