@@ -48,6 +48,8 @@ def half_up(values, decimals: int):
     -------
     A float for a number, an array of floats for an array (NaN stays NaN).
     """
+    if isinstance(values, (float, int, np.floating, np.integer)) and 0 <= decimals <= 9:
+        return _half_up_number(float(values), decimals)
     scale = 10.0 ** decimals
     given = np.asarray(values, dtype=float)
     scaled = np.round(given * scale, 9 - decimals)
@@ -55,6 +57,20 @@ def half_up(values, decimals: int):
     # beyond 2**52 a float has no fraction left to round (and the scaling would lose digits)
     rounded = np.where(np.abs(given * scale) >= 2.0**52, given, rounded)
     return float(rounded) if rounded.ndim == 0 else rounded
+
+
+def _half_up_number(value: float, decimals: int) -> float:
+    """:func:`half_up` of one number in plain Python, the same operations in the same order as
+    the array path (``np.round(x, n)`` is ``rint(x * 10**n) / 10**n``; Python's ``round`` of a
+    float rounds half to even, as ``rint``), at a tenth of its cost: text is formatted a number
+    at a time (a 示范点 候选 list of 1,200 notes spent 5 ms in NumPy's scalar overhead)."""
+    scale = 10.0 ** decimals
+    scaled_value = value * scale
+    if not math.isfinite(value) or abs(scaled_value) >= 2.0**52:
+        return value
+    digits = 10.0 ** (9 - decimals)
+    scaled = round(scaled_value * digits) / digits
+    return math.copysign(math.floor(abs(scaled) + 0.5), scaled) / scale + 0.0
 
 
 def fixed(value: float, decimals: int = 1, *, sign: bool = False, grouping: bool = False) -> str:

@@ -41,8 +41,8 @@ def notice_html(notice: Notice, *, published_on: dt.date, top: int = 3) -> str:
         shade = ' class="top"' if r["rank"] <= top else ""
         body.append(f"<tr{shade}><td>{r['rank']}</td><td class=\"name\">{html_escape(r['name'])}</td>{cells}"
                     f"<td><b>{fixed(r['vindex'], 2)}</b></td></tr>")
-    weights = "、".join(f"{html_escape(n)} {w:.0%}" for n, w in notice.dimensions)
-    raters = "、".join(f"{n} {w:.0%}" for n, w in zip(RATER_NAMES, notice.rater_weights))
+    weights = "、".join(f"{html_escape(n)} {w * 100:g}%" for n, w in notice.dimensions)
+    raters = "、".join(f"{n} {w * 100:g}%" for n, w in zip(RATER_NAMES, notice.rater_weights))
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html_escape(notice.title)}</title>
 <style>{_STYLE}</style></head><body>

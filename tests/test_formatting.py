@@ -131,6 +131,25 @@ def test_half_up_agrees_with_decimal_rounding_of_the_exact_value():
     assert np.isnan(half_up(np.array([np.nan]), 1)).all()
 
 
+def test_half_up_of_one_number_is_the_array_path_bit_for_bit():
+    # Text is formatted a number at a time through a plain-Python path; tables through NumPy's.
+    # Both must give the same float for every value: ties, float sums, large, signed, non-finite.
+    rng = np.random.default_rng(11)
+    values = np.concatenate([
+        rng.uniform(-1e3, 1e3, 20_000), rng.integers(-10**6, 10**6, 20_000) / 2_000,
+        rng.integers(0, 10**7, 20_000) / 1e4 + rng.integers(0, 10**7, 20_000) / 1e4,
+        rng.uniform(-1e13, 1e13, 2_000),
+        [0.0, -0.0, -0.04, 84.25, 2.675, 99.95, 2.0**52, 4.5e15, 1e300, np.inf, -np.inf, np.nan],
+    ])
+    for decimals in range(5):
+        with np.errstate(over="ignore", invalid="ignore"):
+            together = half_up(values, decimals)
+        alone = np.array([half_up(float(v), decimals) for v in values])
+        assert np.array_equal(together, alone, equal_nan=True), decimals
+        assert (np.signbit(together) == np.signbit(alone)).all()
+    assert half_up(np.float32(0.5), 0) == 1.0 and half_up(np.int64(7), 1) == 7.0
+
+
 def test_table_cells_round_numbers_half_up_for_the_browser():
     from analysis.formatting import table_cells
 

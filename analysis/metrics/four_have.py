@@ -15,6 +15,7 @@ narrows the rows returned, so that a branch is compared with the same yardstick 
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 import duckdb
@@ -22,6 +23,7 @@ import pandas as pd
 
 from analysis import config as config_mod
 from analysis.db import fetch_frame
+from analysis.formatting import percent
 from analysis.metrics.org import branch_unit_filter, unit_filter
 from analysis.periods import split
 from analysis.scope import Scope, check_unit, require_branch_detail
@@ -340,6 +342,11 @@ def _rule(cfg: config_mod.Config, top_n: int | None, min_share: float | None) ->
     return top_n, min_share
 
 
+# What a 示范点 candidate's note reads of its row of branch_totals.
+_NoteFields = namedtuple("_NoteFields", ["candidate", "is_site", "site_year", "rank", "dimensions_scored", "complete",
+                                         "min_share", "weakest_dimension"])
+
+
 def _candidates(totals: pd.DataFrame, top_n: int, min_share: float) -> pd.DataFrame:
     """The rule of :func:`site_candidates` applied to rows of :func:`branch_totals`."""
     candidate = (
@@ -349,17 +356,17 @@ def _candidates(totals: pd.DataFrame, top_n: int, min_share: float) -> pd.DataFr
     ).astype(bool)
     out = totals.assign(candidate=candidate)
     out = out[out["candidate"] | out["is_site"]]
-    # Only the columns a note reads are iterated: each pyarrow-backed column is a slow iterator.
-    fields = out[["candidate", "is_site", "site_year", "rank", "dimensions_scored", "complete", "min_share",
-                  "weakest_dimension"]]
-    out = out.assign(note=[_note(row, top_n, min_share) for row in fields.itertuples(index=False)])
+    # Only the columns a note reads, as Python lists (itertuples iterates each column slowly:
+    # 2.1 against 0.8 ms for 1,200 rows).
+    rows = zip(*(out[field].tolist() for field in _NoteFields._fields))
+    out = out.assign(note=[_note(_NoteFields(*row), top_n, min_share) for row in rows])
     out = out.sort_values(["candidate", "rank", "branch_id"], ascending=[False, True, True], na_position="last")
     columns = ["rank", "branch_id", "branch_name", "general_branch_name", "total", "min_share", "weakest_dimension",
                "candidate", "is_site", "site_title", "site_year", "note"]
     return out[columns].reset_index(drop=True)
 
 
-def _note(row, top_n: int, min_share: float) -> str:
+def _note(row: _NoteFields, top_n: int, min_share: float) -> str:
     threshold = f"{min_share * 100:g}%"
     site = f"已命名示范点（{row.site_year}年）" if row.is_site else ""
     if row.candidate:
@@ -374,7 +381,7 @@ def _note(row, top_n: int, min_share: float) -> str:
         if row.rank > top_n:
             reasons.append(f"总分第{row.rank}名，未进前{top_n}名")
         if row.min_share < min_share - _EPS:
-            reasons.append(f"{row.weakest_dimension}得分率{row.min_share:.1%}，低于{threshold}")
+            reasons.append(f"{row.weakest_dimension}得分率{percent(row.min_share * 100)}，低于{threshold}")
     return f"{site}；本年度不符合候选条件：{'，'.join(reasons)}"
 
 

@@ -52,7 +52,7 @@ def _max_total(cfg: config_mod.Config) -> float:
 
 def _method(cfg: config_mod.Config, ev: four_have.Evaluation) -> str:
     return (f"四个维度（{'、'.join(d.name for d in cfg.four_have)}）合计满分{_max_total(cfg):g}；只对评分完整的支部排名；"
-            f"示范点候选：总分前{ev.top_n}名（并列同计）且各维度得分率不低于{ev.min_share:.0%}。")
+            f"示范点候选：总分前{ev.top_n}名（并列同计）且各维度得分率不低于{ev.min_share * 100:g}%。")
 
 
 def _profile(ctx: Context, ev: four_have.Evaluation) -> Finding:
