@@ -184,3 +184,23 @@ def test_tooltips_print_what_the_tables_print():
     assert [row[3] for row in bars.customdata] == [3.14159, 2.0, 1.0]  # two formats: left alone
     assert [list(r) for r in heat.z] == [[84.5, 1.3], [None, 2.5]] and heat.text[0][0] == "甲"
     assert list(percentiles.x) == [12.5, 40.4]  # a position printed whole would move: left alone
+
+
+@pytest.mark.parametrize(("gaps", "low_room", "high_room"), [
+    ([1.09, 1.06, 1.07], False, True),  # all above: room on the right only
+    ([1.5, -2.0], True, True),
+    ([-0.4, -0.1], True, False),
+])
+def test_gap_bars_leave_room_for_their_labels(gaps, low_room, high_room):
+    fig = charts.gap_bars(pd.DataFrame({"name": [f"维度{i}" for i in range(len(gaps))], "gap": gaps}),
+                          label="name", gap="gap", title="t", x_title="x")
+    low, high = fig.layout.xaxis.range
+    assert (low < min(0, min(gaps))) is low_room and low <= min(0, min(gaps))
+    assert (high > max(0, max(gaps))) is high_room and high >= max(0, max(gaps))
+    assert fig.data[0].text[0] == f"{gaps[0]:+.2f}"
+
+
+def test_gap_bars_without_values_keep_the_automatic_range():
+    fig = charts.gap_bars(pd.DataFrame({"name": ["甲"], "gap": [np.nan]}), label="name", gap="gap", title="t", x_title="x")
+    assert fig.layout.xaxis.range is None
+    assert fig.data[0].text == ("",)  # no "+nan" beside an empty bar

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from analysis import config as config_mod
 from analysis.charts.base import _quarter_axis, _reference_lines, _style, quarter_text
 from analysis.charts.trends import _end_labels, _field_alpha, _gapped_lines, _named_lines
-from analysis.formatting import count, fixed, plotly_text
+from analysis.formatting import count, fixed, plotly_text, signed
 from analysis.labels import RATERS
 from analysis.palette import (
     ATTENTION,
@@ -378,10 +378,17 @@ def gap_bars(scores: pd.DataFrame, *, label: str, gap: str, title: str, x_title:
     fig = go.Figure(go.Bar(
         y=scores[label].map(plotly_text), x=scores[gap], orientation="h",
         marker_color=[ATTENTION if v < 0 else GOOD for v in scores[gap]],
-        text=[fixed(v, 2, sign=True) for v in scores[gap]], textposition="outside", cliponaxis=False,
+        text=[signed(v, 2, missing="") for v in scores[gap]], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}<br>%{x:+.2f}<extra></extra>",
     ))
     fig = _style(fig, title=title, height=height or max(300, 24 * len(scores) + 100), x_title=x_title)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.update_layout(margin={"l": 150})
+    gaps = pd.to_numeric(scores[gap], errors="coerce").dropna()
+    if len(gaps):
+        # Room for the labels outside the bars' ends: the axis' own range ends at the longest bar,
+        # and its label ran past the chart's edge ("+1.0" of "+1.09" in a half-width column).
+        low, high = min(0.0, gaps.min()), max(0.0, gaps.max())
+        room = 0.22 * ((high - low) or 1.0)
+        fig.update_xaxes(range=[low - room if low < 0 else low, high + room if high > 0 else high])
     return fig
