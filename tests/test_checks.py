@@ -69,6 +69,17 @@ def test_four_have_scores_bounded_by_dimension_points(con, tmp_path):
         (3, "自评得分", "“26”超过该评价维度的满分 25"), (4, "评定得分", "“30”超过该评价维度的满分 25")]
 
 
+def test_four_have_sheet_of_a_general_branch_is_refused(con, tmp_path):
+    # The 四有 analyses read four_have_score without the lineage: only a 党支部 may hold a sheet.
+    rows = [["年度", "所在支部", "评价维度", "自评得分", "评定得分"],
+            [2024, "B01", "班子有作为", 24, 23.5],
+            [2024, "G01", "班子有作为", 20, 20]]
+    preview = rejected(con, write_xlsx(tmp_path / "f.xlsx", rows))
+    assert [(p.row, p.column) for p in preview.problems] == [(3, "所在支部")]
+    assert preview.problems[0].message_zh.startswith("支部“G01”不存在")
+    assert con.execute("SELECT count(*) FROM four_have_score").fetchone()[0] == 0
+
+
 def renamed_first(items, name: str) -> list[dict]:
     """The catalogue ``items`` as configuration mappings, the first one renamed."""
     mappings = [vars(item).copy() for item in items]

@@ -38,14 +38,19 @@ _DIMS = """
            unnest($dim_max)::DOUBLE AS dim_max, unnest($dim_positions) AS position
 """
 
-# Score rows of configured dimensions for real branches (a row booked on a general branch or
-# the committee has no place in a branch comparison).
-_SCORES = f"""
+def _scores_sql(years: str) -> str:
+    """SQL of the score rows of configured dimensions in the years the condition ``years`` (on
+    f.year; our own SQL) keeps.
+
+    The importer books a sheet on a 党支部 only (see ``branch_unit_filter``: a branch stays a
+    branch), so the rows need no semi-join with the lineage (2 ms of a 6 ms profile at 100x).
+    """
+    return f"""
     SELECT f.year, f.branch_id, f.dimension_id, d.dimension_name, d.position,
            f.max_points, f.score, f.self_score
     FROM four_have_score f
     JOIN ({_DIMS}) d USING (dimension_id)
-    WHERE f.branch_id IN (SELECT branch_id FROM branch_lineage)
+    WHERE {years}
 """
 
 
@@ -62,7 +67,7 @@ _SHEETS = f"""
            min(score / max_points)::DOUBLE AS min_share,
            arg_min(dimension_name, {{'share': score / max_points, 'position': position}}) AS weakest_dimension,
            CASE WHEN complete THEN rank() OVER (PARTITION BY year, complete ORDER BY total DESC) END AS rank
-    FROM ({_SCORES} AND f.year IN ($year, $year - 1))
+    FROM ({_scores_sql('f.year IN ($year, $year - 1)')})
     GROUP BY year, branch_id
 """
 
@@ -160,7 +165,7 @@ def branch_scores(
     return _query(
         con,
         f"""
-        WITH s AS ({_SCORES} AND f.year = $year),
+        WITH s AS ({_scores_sql('f.year = $year')}),
         r AS (
             SELECT *,
                    avg(score) OVER (PARTITION BY dimension_id)::DOUBLE AS hospital_mean,
@@ -267,7 +272,7 @@ def profile(
         f"""
         WITH s AS (
             SELECT f.dimension_id, f.score, f.self_score, {branch_unit_filter('f.branch_id', unit)} AS in_unit
-            FROM ({_SCORES} AND f.year = $year) f
+            FROM ({_scores_sql('f.year = $year')}) f
         ), g AS (
             SELECT dimension_id, avg(score)::DOUBLE AS hospital_mean, count(*) AS hospital_n,
                    avg(score) FILTER (in_unit)::DOUBLE AS unit_mean,
