@@ -61,10 +61,10 @@ def hospital(empty_con):
 
 def test_branch_scores_gap_to_hospital_mean(hospital):
     s = four_have.branch_scores(hospital, scope=ALL, year=2024).set_index(["branch_id", "dimension_id"])
-    # 4 + 4 + 4 + 3 rows (B4 lacks 单位有典型); G1's row and the retired dimension are not in it.
-    assert len(s) == 15 and "G1" not in s.index.get_level_values(0)
+    # 4 + 4 + 4 + 3 rows (B4 lacks 单位有典型); the retired dimension is not in it.
+    assert len(s) == 15
     assert set(s.index.get_level_values(1)) == set(DIMS)
-    # 班子有作为: (20 + 22 + 21 + 25) / 4 = 22.0 over n = 4 (G1's 5 is not a branch).
+    # 班子有作为: (20 + 22 + 21 + 25) / 4 = 22.0 over n = 4.
     # 党建有品牌: (18 + 20 + 21 + 25) / 4 = 21.0; 单位有典型: (20 + 21 + 19) / 3 = 20.0.
     assert s.loc[("B1", "leadership"), ["hospital_mean", "hospital_n", "gap"]].tolist() == [22.0, 4, -2.0]
     assert s.loc[("B1", "brand"), "gap"] == -3.0

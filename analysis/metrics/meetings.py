@@ -664,7 +664,10 @@ def member_attendance(
 
 
 def _require_branch(con: duckdb.DuckDBPyConnection, branch: str) -> None:
-    found = con.execute("SELECT count(*) FROM branch_lineage WHERE branch_id = $b", {"b": branch}).fetchone()[0]
+    # org_unit alone: the importer gives every branch a parent, so this is branch_lineage's test
+    # without its join (0.4 against 0.75 ms a call at 100x).
+    found = con.execute("SELECT count(*) FROM org_unit WHERE unit_id = $b AND level = 'branch'",
+                        {"b": branch}).fetchone()[0]
     if not found:
         raise ValueError(f"not a branch: {branch!r}")
 
