@@ -122,8 +122,8 @@ with tab_sec:
     cols[0].metric("双带头人覆盖率", percent(whole["pct"]),
                    help=f"{count(whole['double_leaders'])}/{count(whole['branches'])} 个支部的书记兼任科室主任或为学科带头人；"
                         f"95%CI {ci(whole['ci_low'], whole['ci_high'])}；未登记书记的支部计为未覆盖")
-    cols[1].metric(f"{secretaries.DUE_SOON_MONTHS}个月内届满", int(status.get(secretaries.TERM_STATUSES[1], 0)))
-    cols[2].metric("逾期未换届", int(status.get("逾期未换届", 0)))
+    cols[1].metric(f"{secretaries.DUE_SOON_MONTHS}个月内届满", count(status.get(secretaries.TERM_STATUSES[1], 0)))
+    cols[2].metric("逾期未换届", count(status.get("逾期未换届", 0)))
     with st.container(border=True):
         st.plotly_chart(figure(
             charts.share_bars, coverage, label="unit_name", count="double_leaders", n="branches",
@@ -168,7 +168,7 @@ with tab_award:
     cols = st.columns(4)
     cols[0].metric("先锋岗（人次）", count(posts), help=f"{filters.period_label}每季度评选的领跑、领航先锋岗")
     cols[1].metric("红旗责任区（次）", count(counts.loc[counts["kind"] == "red_flag", "awards"].sum()))
-    cols[2].metric("党员责任区", len(zones))
+    cols[2].metric("党员责任区", count(len(zones)))
     cols[3].metric("获评时居本支部前五分之一", f"{count(scored['top_fifth'].sum())} / {count(len(scored))}",
                    help="获评季度的党员先锋指数在本支部排名前20%的获评党员 / 有当季指数的获评党员")
     with st.container(border=True):

@@ -31,7 +31,7 @@ def rank_and_trend(ctx: Context) -> None:
     cols[0].metric(f"{periods.label(latest['quarter'])}{noun}", score(latest["unit_total"]),
                    delta=None if before is None else signed(latest["unit_total"] - before["unit_total"], suffix="（环比）"))
     best = "全院排名" if ctx.subject.level == "branch" else "所属支部最好名次"
-    cols[1].metric(best, f"第{int(latest['rank'])}名 / {int(latest['branches'])}",
+    cols[1].metric(best, f"第{int(latest['rank'])}名 / {count(latest['branches'])}",
                    delta=None if before is None else f"{int(before['rank']) - int(latest['rank']):+d} 名",
                    delta_color="normal")
     cols[2].metric("与全院均值之差", signed(latest["unit_total"] - latest["hospital_mean"]))
