@@ -344,7 +344,7 @@ def _n(value: Any) -> str:
 
 
 def _num(value: Any, digits: int = 2) -> str:
-    return "-" if pd.isna(value) else f"{value:.{digits}f}"
+    return "-" if pd.isna(value) else fixed(value, digits)
 
 
 def _ci(low: Any, high: Any) -> str:
